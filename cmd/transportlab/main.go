@@ -1,0 +1,193 @@
+// Command transportlab serves one live feed three ways (short polling,
+// Server-Sent Events and a WebSocket) and a page that shows, side by side,
+// how late each event arrives and how many requests each transport spends.
+//
+//	$ transportlab                # then open http://localhost:8005
+//	$ transportlab -h             # every flag, with its environment variable
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/server"
+	"transportlab/internal/sse"
+	"transportlab/internal/ws"
+	"transportlab/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		// -h printed the usage: asking for help is no failure.
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "transportlab:", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownGrace bounds a shutdown: streams get this long to say goodbye.
+const shutdownGrace = 5 * time.Second
+
+// config is what the flags set.
+type config struct {
+	addr            string
+	rate            float64
+	history         int
+	maxStreams      int
+	maxStreamsPerIP int
+	heartbeat       time.Duration
+	origins         string
+	logLevel        slog.Level
+}
+
+// parseFlags reads the flags of args, each defaulting to an environment
+// variable read through getenv, so that containers and make run can set them.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var cfg config
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s [flags]\n\n", fs.Name())
+		fmt.Fprintln(stderr, "Serves one live feed by short polling (/poll), Server-Sent Events (/sse) and a")
+		fmt.Fprintln(stderr, "WebSocket (/ws), and a page at / that compares them. Each flag defaults to the")
+		fmt.Fprintln(stderr, "environment variable named in brackets.")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.addr, "addr", "localhost:8005", "`address` to listen on, host:port; :0 picks a free port [ADDR, or PORT alone]")
+	fs.Float64Var(&cfg.rate, "rate", 5, fmt.Sprintf("events per second of the generated feed, %g to %g [RATE]", feed.MinRate, feed.MaxRate))
+	fs.IntVar(&cfg.history, "history", feed.DefaultHistory, "events kept so that clients can resume [HISTORY]")
+	fs.IntVar(&cfg.maxStreams, "max-streams", 10000, "open SSE and WebSocket streams in all; 0 means no limit [MAX_STREAMS]")
+	fs.IntVar(&cfg.maxStreamsPerIP, "max-streams-per-ip", 1000, "open streams from one client address (a class may share one); 0 means no limit [MAX_STREAMS_PER_IP]")
+	fs.DurationVar(&cfg.heartbeat, "heartbeat", 15*time.Second, "how long an SSE stream may stay silent before a comment line keeps it alive [HEARTBEAT]")
+	fs.StringVar(&cfg.origins, "origins", "", "comma-separated `hosts` whose pages may open a WebSocket besides this server's own [ORIGINS]")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error [LOG_LEVEL]")
+
+	// The environment overrides the built-in defaults and the command line
+	// overrides both. A bad value in the environment is an error that names
+	// it, never silently the default.
+	env := map[string]string{
+		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
+		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "origins": "ORIGINS", "log-level": "LOG_LEVEL",
+	}
+	if port := getenv("PORT"); port != "" && getenv("ADDR") == "" {
+		fs.Set("addr", ":"+port)
+	}
+	for name, variable := range env {
+		if v := getenv(variable); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return cfg, fmt.Errorf("%s=%q: %w", variable, v, err)
+			}
+		}
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return cfg, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return cfg, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	case cfg.rate < feed.MinRate || cfg.rate > feed.MaxRate:
+		return cfg, fmt.Errorf("-rate must be from %g to %g events per second", feed.MinRate, feed.MaxRate)
+	case cfg.history < 1:
+		return cfg, errors.New("-history must be at least 1")
+	case cfg.maxStreams < 0 || cfg.maxStreamsPerIP < 0:
+		return cfg, errors.New("-max-streams and -max-streams-per-ip must be 0 (no limit) or more")
+	case cfg.heartbeat <= 0:
+		return cfg, errors.New("-heartbeat must be positive")
+	}
+	return cfg, nil
+}
+
+// run is the whole program, with its inputs passed in so tests can run it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	hub := feed.NewHub(feed.Config{History: cfg.history, Rate: cfg.rate})
+	var origins []string
+	if cfg.origins != "" {
+		origins = strings.Split(cfg.origins, ",")
+	}
+	handler := server.New(hub, log, server.Config{
+		Page:            web.Files,
+		SSE:             sse.Options{Heartbeat: cfg.heartbeat},
+		WS:              ws.Options{OriginPatterns: origins},
+		MaxStreams:      cfg.maxStreams,
+		MaxStreamsPerIP: cfg.maxStreamsPerIP,
+	})
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
+	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())
+
+	var feedDone sync.WaitGroup
+	defer feedDone.Wait()
+	feedDone.Go(func() {
+		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+		if err := feed.Quotes(ctx, hub, cfg.rate, rng); err != nil && !errors.Is(err, feed.ErrClosed) {
+			log.Error("feed stopped", "err", err)
+		}
+	})
+	serveDone := make(chan error, 1)
+	go func() { serveDone <- srv.Serve(ln) }()
+
+	select {
+	case err := <-serveDone:
+		hub.Close()
+		return err
+	case <-ctx.Done():
+	}
+	return shutdown(srv, hub, log)
+}
+
+// shutdown ends every stream with a goodbye (WebSockets close with 1001, SSE
+// responses end), answers the polls in flight, and returns within
+// shutdownGrace.
+func shutdown(srv *http.Server, hub *feed.Hub, log *slog.Logger) error {
+	log.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	hub.Close()
+	err := srv.Shutdown(ctx) // stops listening; waits for polls and SSE responses
+	// A WebSocket is hijacked from net/http, which no longer waits for it;
+	// the hub knows when every subscriber has said goodbye.
+	if werr := hub.Wait(ctx); err == nil {
+		err = werr
+	}
+	if err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

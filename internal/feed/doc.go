@@ -1,0 +1,9 @@
+// Package feed is the one live feed that every transport serves.
+//
+// Read hub.go first: the Hub stamps each event with the next seq and the
+// publish time, encodes it to JSON once, keeps a bounded history for resume,
+// and fans it out to subscribers through bounded queues. generator.go is the
+// producer of simulated stock quotes; event.go defines what an event is.
+//
+// The package knows nothing of HTTP: transports adapt it to the wire.
+package feed

@@ -1,0 +1,34 @@
+package feed
+
+// Event is one item of the feed, as every client sees it.
+//
+// Seq and TS are stamped by the Hub when the event is published; a publisher
+// leaves them zero. Fields a kind does not use are left out of the JSON.
+type Event struct {
+	Seq  uint64 `json:"seq"`
+	TS   int64  `json:"ts"` // publish time, Unix microseconds
+	Kind string `json:"kind"`
+
+	// Kind "quote": a generated stock quote.
+	Symbol string  `json:"symbol,omitempty"`
+	Price  float64 `json:"price,omitempty"`
+
+	// Kind "message": text a client sent upstream, and the transport it used.
+	From string `json:"from,omitempty"`
+	Text string `json:"text,omitempty"`
+	Via  string `json:"via,omitempty"`
+}
+
+// The kinds of event the feed publishes. Clients ignore kinds they do not know.
+const (
+	KindQuote   = "quote"
+	KindMessage = "message"
+)
+
+// Frame is a published event as it goes on the wire: its seq, and its JSON
+// encoded once by the Hub. Every transport and every subscriber shares the
+// same bytes, so JSON must never be modified.
+type Frame struct {
+	Seq  uint64
+	JSON []byte
+}

@@ -1,0 +1,316 @@
+package feed
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Defaults for Config.
+const (
+	DefaultHistory = 4096
+	DefaultQueue   = 256
+)
+
+// Reasons a subscription ends, read with Subscription.Err.
+var (
+	// ErrTooSlow: the subscriber's queue was full when an event was
+	// published. It is cut off rather than waited for, and resumes from
+	// history when it reconnects.
+	ErrTooSlow = errors.New("feed: subscriber fell behind and was cut off; resume from the last seq")
+	// ErrClosed: the hub was closed because the server is shutting down.
+	ErrClosed = errors.New("feed: closed")
+	// ErrUnsubscribed: the subscriber's owner let go of it.
+	ErrUnsubscribed = errors.New("feed: unsubscribed")
+)
+
+// Config sets up a Hub. Zero fields take their defaults.
+type Config struct {
+	History int              // events kept for resume (DefaultHistory)
+	Queue   int              // events a subscriber may fall behind before it is cut off (DefaultQueue)
+	Rate    float64          // events per second of the generator, reported in every hello
+	Now     func() time.Time // the clock that stamps ts (time.Now)
+}
+
+// Hub is the feed: it stamps, encodes, remembers and fans out events.
+//
+// Publishing never blocks on a subscriber. Each subscriber has a bounded
+// queue; one whose queue is full is cut off with ErrTooSlow, so a client that
+// cannot keep up never slows the feed for everyone else.
+type Hub struct {
+	epoch string
+	rate  float64
+	queue int
+	now   func() time.Time
+
+	mu      sync.Mutex
+	head    uint64   // seq of the newest event; 0 before the first
+	ring    []*Frame // the last len(ring) events; seq s is at ring[s%len(ring)]
+	subs    map[*Subscription]struct{}
+	live    int           // subscriptions not yet released by their owner
+	closed  bool          // no more events or subscribers
+	drained chan struct{} // closed once closed and live == 0
+}
+
+// NewHub returns an empty hub with a fresh random epoch.
+func NewHub(cfg Config) *Hub {
+	if cfg.History <= 0 {
+		cfg.History = DefaultHistory
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = DefaultQueue
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Hub{
+		epoch:   newEpoch(),
+		rate:    cfg.Rate,
+		queue:   cfg.Queue,
+		now:     cfg.Now,
+		ring:    make([]*Frame, cfg.History),
+		subs:    make(map[*Subscription]struct{}),
+		drained: make(chan struct{}),
+	}
+}
+
+// newEpoch names this run of the server, so that a client resuming with a
+// seq from an earlier run is told its history is gone.
+func newEpoch() string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails: see crypto/rand.Read
+	return hex.EncodeToString(b[:])
+}
+
+// Epoch returns the id of this run of the feed.
+func (h *Hub) Epoch() string { return h.epoch }
+
+// Rate returns the generator's events per second, as set in Config.
+func (h *Hub) Rate() float64 { return h.rate }
+
+// History returns how many events the hub keeps for resume.
+func (h *Hub) History() int { return len(h.ring) }
+
+// Head returns the seq of the newest event, 0 before the first.
+func (h *Hub) Head() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.head
+}
+
+// Publish stamps e with the next seq and the current time, encodes it once,
+// keeps it in history and hands it to every subscriber. It returns the frame
+// that every transport will write.
+func (h *Hub) Publish(e Event) (*Frame, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	e.Seq = h.head + 1
+	e.TS = h.now().UnixMicro()
+	b, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode event: %w", err)
+	}
+	f := &Frame{Seq: e.Seq, JSON: b}
+	h.head = f.Seq
+	h.ring[f.Seq%uint64(len(h.ring))] = f
+	for s := range h.subs {
+		select {
+		case s.frames <- f:
+		default:
+			h.cut(s, ErrTooSlow)
+		}
+	}
+	return f, nil
+}
+
+// Position is where a client asks the feed to start.
+type Position struct {
+	Resume bool   // the client sent a seq: it wants everything after it
+	Since  uint64 // the last seq the client saw
+	Epoch  string // the epoch that seq belongs to; empty means this one
+}
+
+// Hello tells a client where its delivery starts. Transports send it first:
+// as SSE's hello event, WebSocket's first message, and inside every poll answer.
+type Hello struct {
+	Kind   string  `json:"kind"` // always "hello"
+	Epoch  string  `json:"epoch"`
+	Head   uint64  `json:"head"`
+	Rate   float64 `json:"rate"`
+	Missed uint64  `json:"missed"`          // events after Since no longer in history
+	Reset  bool    `json:"reset,omitempty"` // Since is from another epoch or beyond the head
+}
+
+// locate answers p: the first seq to deliver (head+1 when there is nothing to
+// catch up on) and the hello that explains it. The caller holds h.mu.
+func (h *Hub) locate(p Position) (uint64, Hello) {
+	hello := Hello{Kind: "hello", Epoch: h.epoch, Head: h.head, Rate: h.rate}
+	switch {
+	case !p.Resume:
+		return h.head + 1, hello
+	case p.Epoch != "" && p.Epoch != h.epoch, p.Since > h.head:
+		hello.Reset = true
+		return h.head + 1, hello
+	}
+	from := p.Since + 1
+	if oldest := h.oldest(); from < oldest {
+		hello.Missed = oldest - from
+		from = oldest
+	}
+	return from, hello
+}
+
+// oldest returns the seq of the oldest event in history (head+1 when empty).
+// The caller holds h.mu.
+func (h *Hub) oldest() uint64 {
+	if n := uint64(len(h.ring)); h.head > n {
+		return h.head - n + 1
+	}
+	return 1
+}
+
+// framesFrom copies the history from seq from to the head. The caller holds h.mu.
+func (h *Hub) framesFrom(from uint64) []*Frame {
+	if from > h.head {
+		return nil
+	}
+	frames := make([]*Frame, 0, h.head-from+1)
+	for seq := from; seq <= h.head; seq++ {
+		frames = append(frames, h.ring[seq%uint64(len(h.ring))])
+	}
+	return frames
+}
+
+// Since answers a poll: the events after p, oldest first, and the hello that
+// explains them. A client that is new, or whose history is gone, gets only
+// the latest event: a starting point for its next poll.
+func (h *Hub) Since(p Position) ([]*Frame, Hello) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	from, hello := h.locate(p)
+	if (!p.Resume || hello.Reset) && h.head > 0 {
+		from = h.head
+	}
+	return h.framesFrom(from), hello
+}
+
+// Subscribe starts a delivery at p. The subscription's Backlog holds the
+// events from history the client missed; every later event arrives on
+// Frames, with nothing lost or repeated in between. The caller must Close it.
+func (h *Hub) Subscribe(p Position) (*Subscription, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrClosed
+	}
+	from, hello := h.locate(p)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	s := &Subscription{
+		Hello:   hello,
+		Backlog: h.framesFrom(from),
+		frames:  make(chan *Frame, h.queue),
+		ctx:     ctx,
+		cancel:  cancel,
+		hub:     h,
+	}
+	h.subs[s] = struct{}{}
+	h.live++
+	return s, nil
+}
+
+// cut ends s's delivery with cause. The caller holds h.mu.
+func (h *Hub) cut(s *Subscription, cause error) {
+	delete(h.subs, s)
+	s.cancel(cause)
+}
+
+// release is called once by a subscription's owner when it lets go.
+func (h *Hub) release(s *Subscription) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.cut(s, ErrUnsubscribed)
+	h.live--
+	if h.closed && h.live == 0 {
+		close(h.drained)
+	}
+}
+
+// Close stops the feed: publishing fails from now on and every subscription
+// ends with ErrClosed, so transports can say goodbye to their clients.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return
+	}
+	h.closed = true
+	for s := range h.subs {
+		h.cut(s, ErrClosed)
+	}
+	if h.live == 0 {
+		close(h.drained)
+	}
+}
+
+// Wait waits until, after Close, every subscription has been released by its
+// owner: every transport has finished saying goodbye. It gives up when ctx is done.
+func (h *Hub) Wait(ctx context.Context) error {
+	select {
+	case <-h.drained:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Subscription is one client's delivery from the feed.
+type Subscription struct {
+	Hello   Hello    // where the delivery starts; send it first
+	Backlog []*Frame // events from history to send before those on Frames
+
+	frames  chan *Frame
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	hub     *Hub
+	release sync.Once
+}
+
+// Frames delivers each event published after Subscribe, in order.
+func (s *Subscription) Frames() <-chan *Frame { return s.frames }
+
+// Done is closed when the delivery ends; Err says why.
+func (s *Subscription) Done() <-chan struct{} { return s.ctx.Done() }
+
+// Err returns why the delivery ended (ErrTooSlow, ErrClosed or
+// ErrUnsubscribed), or nil while it goes on.
+func (s *Subscription) Err() error { return context.Cause(s.ctx) }
+
+// AfterEnd arranges for f to run in its own goroutine when the delivery
+// ends. Transports use it to unblock a writer stuck on a client that stopped
+// reading: one watcher per connection instead of a timeout on every write.
+// Calling stop prevents f from running, or waits until it has finished.
+func (s *Subscription) AfterEnd(f func()) (stop func()) {
+	done := make(chan struct{})
+	stopFunc := context.AfterFunc(s.ctx, func() {
+		defer close(done)
+		f()
+	})
+	return func() {
+		if !stopFunc() {
+			<-done
+		}
+	}
+}
+
+// Close lets go of the subscription. It is safe to call more than once.
+func (s *Subscription) Close() {
+	s.release.Do(func() { s.hub.release(s) })
+}

@@ -1,0 +1,85 @@
+// Package polling serves the feed by short polling: the client asks, the
+// server answers at once with whatever is new, and the client asks again an
+// interval later. Every answer costs a whole HTTP request, and an event waits
+// up to one interval before the next request picks it up.
+//
+// Read Handler first. A session with curl:
+//
+//	$ curl -s 'localhost:8005/poll'
+//	{"epoch":"5f0c9a3e7d21b4c8","head":41,"events":[{"seq":41,...}],"next":41,"missed":0}
+//	$ curl -s 'localhost:8005/poll?since=41&epoch=5f0c9a3e7d21b4c8'
+//	{"epoch":"5f0c9a3e7d21b4c8","head":46,"events":[{"seq":42,...},...],"next":46,"missed":0}
+package polling
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/httpjson"
+)
+
+// Source is the part of the feed that polling needs.
+type Source interface {
+	Since(feed.Position) ([]*feed.Frame, feed.Hello)
+}
+
+// Meter counts what this transport spends, for /api/stats.
+type Meter interface {
+	// Open counts one request of r's client. sent reports what was written in
+	// answer; done is called when the answer is finished.
+	Open(r *http.Request) (sent func(events, bytes int), done func())
+}
+
+// Handler answers GET /poll?since=N&epoch=E with the events after N, oldest
+// first, and the seq to ask from next time. Without since it answers only the
+// latest event, a starting point.
+func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent, done := m.Open(r)
+		defer done()
+		q := r.URL.Query()
+		p, err := feed.ParsePosition(q.Get("since"), q.Get("epoch"))
+		if err != nil {
+			httpjson.Error(w, http.StatusBadRequest, err)
+			return
+		}
+		frames, hello := src.Since(p)
+		body := appendAnswer(nil, frames, hello)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(body)
+		sent(len(frames), len(body))
+		log.Debug("poll", "transport", "poll", "remote", r.RemoteAddr,
+			"since", p.Since, "events", len(frames), "head", hello.Head)
+	})
+}
+
+// appendAnswer appends the JSON answer to a poll:
+//
+//	{"epoch":"...","head":H,"events":[...],"next":H,"missed":K[,"reset":true]}
+//
+// The events are the feed's own encoded bytes, copied as they are. After this
+// answer the client has everything up to the head, so next is always the head.
+func appendAnswer(b []byte, frames []*feed.Frame, hello feed.Hello) []byte {
+	b = append(b, `{"epoch":`...)
+	b = strconv.AppendQuote(b, hello.Epoch) // hex digits: the same in Go and JSON
+	b = append(b, `,"head":`...)
+	b = strconv.AppendUint(b, hello.Head, 10)
+	b = append(b, `,"events":[`...)
+	for i, f := range frames {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.JSON...)
+	}
+	b = append(b, `],"next":`...)
+	b = strconv.AppendUint(b, hello.Head, 10)
+	b = append(b, `,"missed":`...)
+	b = strconv.AppendUint(b, hello.Missed, 10)
+	if hello.Reset {
+		b = append(b, `,"reset":true`...)
+	}
+	return append(b, "}\n"...)
+}

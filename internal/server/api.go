@@ -1,0 +1,108 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/httpjson"
+)
+
+// maxMessageBody bounds a POST /api/messages body: room for the longest text
+// in escaped JSON, and no more.
+const maxMessageBody = 4096
+
+// clientID is what a page calls itself in ?client=, so the server can count
+// what it spends for that page.
+var clientID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// checkClient rejects a request whose ?client= is not a valid page id.
+func checkClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.URL.Query().Get("client"); id != "" && !clientID.MatchString(id) {
+			httpjson.Error(w, http.StatusBadRequest, errors.New("client must be 1 to 64 letters, digits, '-' or '_'"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// messageRequest is the body of POST /api/messages.
+type messageRequest struct {
+	Text string `json:"text"`
+	Via  string `json:"via"` // the transport the page stands in for: "poll" or "sse"
+}
+
+// postMessage publishes a client message into the feed, for transports that
+// cannot send upstream themselves. The post is one more HTTP request that
+// transport spends, and it is counted as such.
+func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
+	var req messageRequest
+	if status, err := httpjson.Decode(w, r, maxMessageBody, &req); err != nil {
+		httpjson.Error(w, status, err)
+		return
+	}
+	switch req.Via {
+	case Poll, SSE:
+		_, done := s.stats.Meter(req.Via).Open(r)
+		defer done()
+	case WS:
+		httpjson.Error(w, http.StatusBadRequest, errors.New(`a WebSocket sends its messages over its own connection, not by POST`))
+		return
+	case "":
+		req.Via = "http" // a client that is none of the transports, such as curl
+	default:
+		httpjson.Error(w, http.StatusBadRequest, errors.New(`via must be "poll" or "sse"`))
+		return
+	}
+	e, err := feed.Message(r.URL.Query().Get("client"), req.Text, req.Via)
+	if err != nil {
+		httpjson.Error(w, http.StatusBadRequest, err)
+		return
+	}
+	f, err := s.hub.Publish(e)
+	if err != nil {
+		httpjson.Error(w, http.StatusServiceUnavailable, errors.New("server shutting down"))
+		return
+	}
+	httpjson.Write(w, http.StatusAccepted, map[string]uint64{"seq": f.Seq})
+}
+
+// time answers with the server's clock in Unix microseconds, the unit of an
+// event's ts. The page estimates its clock offset from a few of these.
+func (s *server) time(w http.ResponseWriter, r *http.Request) {
+	httpjson.Write(w, http.StatusOK, map[string]int64{"ts": s.cfg.Now().UnixMicro()})
+}
+
+// statsAnswer is the body of GET /api/stats.
+type statsAnswer struct {
+	Epoch      string                  `json:"epoch"`
+	Head       uint64                  `json:"head"`
+	Rate       float64                 `json:"rate"`
+	History    int                     `json:"history"`
+	Transports map[string]CountersJSON `json:"transports"`
+	Client     map[string]CountersJSON `json:"client,omitempty"` // for ?client=, once it made a request
+}
+
+// statsAnswer reports what each transport spent, in all and for ?client=.
+func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
+	all, client := s.stats.Snapshot(r.URL.Query().Get("client"))
+	httpjson.Write(w, http.StatusOK, statsAnswer{
+		Epoch:      s.hub.Epoch(),
+		Head:       s.hub.Head(),
+		Rate:       s.hub.Rate(),
+		History:    s.hub.History(),
+		Transports: all,
+		Client:     client,
+	})
+}
+
+// health answers while the server runs.
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok", "epoch": s.hub.Epoch()})
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	httpjson.Error(w, http.StatusMethodNotAllowed, errors.New(r.Method+" is not allowed here"))
+}

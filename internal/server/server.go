@@ -1,0 +1,55 @@
+// Package server puts the feed and its three transports behind one chi
+// router, with the small API the page needs and the page itself.
+//
+// Read routes.go first: it lists the whole surface, one route a line.
+// stats.go counts what each transport spends; api.go answers the API.
+package server
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/sse"
+	"transportlab/internal/ws"
+)
+
+// Config is everything New needs besides the feed and the logger.
+type Config struct {
+	Page            fs.FS // the page's files, served at /
+	SSE             sse.Options
+	WS              ws.Options
+	MaxStreams      int // open SSE and WebSocket streams in all; 0: no limit
+	MaxStreamsPerIP int // open streams from one client address; 0: no limit
+	Now             func() time.Time
+}
+
+// server holds what the handlers share.
+type server struct {
+	hub     *feed.Hub
+	log     *slog.Logger
+	cfg     Config
+	stats   *Stats
+	streams *streamLimit
+}
+
+// New returns the whole HTTP surface of transportlab.
+func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &server{
+		hub:     hub,
+		log:     log,
+		cfg:     cfg,
+		stats:   NewStats(),
+		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
+	}
+	r := chi.NewRouter()
+	s.routes(r)
+	return r
+}

@@ -1,0 +1,187 @@
+// Package sse serves the feed as Server-Sent Events: one long HTTP response
+// that the server keeps writing to, server to client only. Each event carries
+// its seq as the SSE id, so a browser's EventSource that loses the stream
+// reconnects by itself with a Last-Event-ID header, and the stream resumes
+// right after the last event it saw.
+//
+// Read Handler first, then frame.go for the wire format. A session with curl:
+//
+//	$ curl -N 'localhost:8005/sse'
+//	retry: 2000
+//
+//	event: hello
+//	data: {"kind":"hello","epoch":"5f0c9a3e7d21b4c8","head":41,"rate":5,"missed":0}
+//
+//	id: 42
+//	data: {"seq":42,"ts":1764150000123456,"kind":"quote","symbol":"ACME","price":101.37}
+//
+//	$ curl -N -H 'Last-Event-ID: 42' 'localhost:8005/sse?epoch=5f0c9a3e7d21b4c8'
+package sse
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/httpjson"
+)
+
+// Source is the part of the feed that SSE needs.
+type Source interface {
+	Subscribe(feed.Position) (*feed.Subscription, error)
+}
+
+// Meter counts what this transport spends, for /api/stats.
+type Meter interface {
+	// Open counts one request of r's client. sent reports what was written in
+	// answer; done is called when the answer is finished.
+	Open(r *http.Request) (sent func(events, bytes int), done func())
+}
+
+// Options tune the stream. Zero fields take their defaults.
+type Options struct {
+	// Retry is the reconnection delay sent to clients in the retry: line (2 s).
+	Retry time.Duration
+	// Heartbeat is how long a stream may stay silent before a comment line
+	// is sent, so proxies do not cut it as idle (15 s).
+	Heartbeat time.Duration
+}
+
+// goodbyeGrace is how long a stream may take to write its last bytes once its
+// delivery has ended; a writer that needs longer is stuck on a client that
+// stopped reading, and its connection is cut.
+const goodbyeGrace = time.Second
+
+// Handler serves GET /sse: a retry: line, a hello event, the events the
+// client missed (after Last-Event-ID, or ?since= on a first connection) and
+// then every new event as it is published, until either side goes away.
+func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
+	if opts.Retry <= 0 {
+		opts.Retry = 2 * time.Second
+	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = 15 * time.Second
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent, done := m.Open(r)
+		defer done()
+		p, err := position(r)
+		if err != nil {
+			httpjson.Error(w, http.StatusBadRequest, err)
+			return
+		}
+		sub, err := src.Subscribe(p)
+		if err != nil {
+			httpjson.Error(w, http.StatusServiceUnavailable, errors.New("server shutting down"))
+			return
+		}
+		defer sub.Close()
+
+		log := log.With("transport", "sse", "remote", r.RemoteAddr, "client", r.URL.Query().Get("client"))
+		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
+		err = stream(w, sub, sent, opts)
+		log.Info("stream closed", "reason", closeReason(err, sub))
+	})
+}
+
+// position reads where the client wants to start. On its own reconnects an
+// EventSource sends the last id it saw in the Last-Event-ID header, which
+// then wins over the since= of the URL it keeps reusing.
+func position(r *http.Request) (feed.Position, error) {
+	q := r.URL.Query()
+	since := q.Get("since")
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		since = id
+	}
+	return feed.ParsePosition(since, q.Get("epoch"))
+}
+
+// stream writes the whole response. It returns when the client goes away, a
+// write fails, or the subscription ends (sub.Err says why).
+func stream(w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), opts Options) error {
+	rc := http.NewResponseController(w)
+	// A stream must outlive any server-wide WriteTimeout. Once the delivery
+	// ends, the last writes get a short grace; a writer still blocked after it
+	// is on a client that stopped reading, and the deadline unblocks it.
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	stop := sub.AfterEnd(func() { rc.SetWriteDeadline(time.Now().Add(goodbyeGrace)) })
+	defer stop()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // ask proxies such as nginx not to buffer
+	w.WriteHeader(http.StatusOK)
+
+	hello, err := json.Marshal(sub.Hello)
+	if err != nil {
+		return err
+	}
+	buf := appendRetry(nil, opts.Retry)
+	buf = appendEvent(buf, "hello", hello)
+	events := 0
+	for _, f := range sub.Backlog {
+		buf = appendFrame(buf, f)
+		events++
+	}
+	if err := send(w, rc, buf, events, sent); err != nil {
+		return err
+	}
+
+	heartbeat := time.NewTicker(opts.Heartbeat)
+	defer heartbeat.Stop()
+	idle := true // nothing written since the last heartbeat tick
+	for {
+		buf, events = buf[:0], 0
+		select {
+		case <-sub.Done():
+			return sub.Err()
+		case <-heartbeat.C:
+			if !idle {
+				idle = true
+				continue
+			}
+			buf = appendComment(buf, "heartbeat")
+		case f := <-sub.Frames():
+			buf = appendFrame(buf, f)
+			events++
+			// Events that queued up meanwhile go out in the same flush.
+			for n := len(sub.Frames()); n > 0; n-- {
+				f := <-sub.Frames()
+				buf = appendFrame(buf, f)
+				events++
+			}
+			idle = false
+		}
+		if err := send(w, rc, buf, events, sent); err != nil {
+			return err
+		}
+	}
+}
+
+// send writes b and flushes it to the client at once.
+func send(w http.ResponseWriter, rc *http.ResponseController, b []byte, events int, sent func(events, bytes int)) error {
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	sent(events, len(b))
+	return rc.Flush()
+}
+
+// closeReason says in a word why a stream ended, for the log.
+func closeReason(err error, sub *feed.Subscription) string {
+	switch {
+	case errors.Is(err, feed.ErrTooSlow):
+		return "client too slow: cut off"
+	case errors.Is(err, feed.ErrClosed):
+		return "server shutting down"
+	case err != nil && sub.Err() == nil:
+		return "client went away"
+	}
+	return "ended"
+}

@@ -1,0 +1,183 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"transportlab/internal/feed"
+)
+
+// conn is one client's WebSocket: a writer pushing the feed and a reader
+// taking the client's messages, on the same connection.
+type conn struct {
+	c   *websocket.Conn
+	sub *feed.Subscription
+	pub interface {
+		Publish(feed.Event) (*feed.Frame, error)
+	}
+	from string // the client's id, named in the messages it publishes
+	sent func(events, bytes int)
+
+	readErr error // why the reader stopped; read after readDone is closed
+}
+
+// serve runs the connection until either side ends it, and returns why.
+func (cn *conn) serve() error {
+	// The hub ends a delivery on shutdown, or when the client fell so far
+	// behind that its queue filled. The writer may then be blocked in Write
+	// on a client that stopped reading, where it cannot notice; closing the
+	// connection from a watcher unblocks it. One watcher per connection
+	// costs far less than a timeout context around every write.
+	stop := cn.sub.AfterEnd(func() {
+		code, reason := closeStatus(cn.sub.Err())
+		cn.c.Close(code, reason)
+	})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		cn.readErr = cn.read()
+	}()
+
+	err := cn.write(readDone)
+	stop()          // let the watcher finish its goodbye, if the delivery ended
+	cn.c.CloseNow() // unblock the reader, if it still waits
+	<-readDone
+	if cause := cn.sub.Err(); cause != nil {
+		return cause // the write error, if any, came from the watcher's close
+	}
+	return err
+}
+
+// write sends the hello, the backlog and then every event, until the
+// delivery ends, a write fails or the reader stops.
+func (cn *conn) write(readDone <-chan struct{}) error {
+	hello, err := json.Marshal(cn.sub.Hello)
+	if err != nil {
+		return err
+	}
+	if err := cn.send(hello, 0); err != nil {
+		return err
+	}
+	for _, f := range cn.sub.Backlog {
+		if err := cn.send(f.JSON, 1); err != nil {
+			return err
+		}
+	}
+	for {
+		select {
+		case f := <-cn.sub.Frames():
+			if err := cn.send(f.JSON, 1); err != nil {
+				return err
+			}
+		case <-cn.sub.Done():
+			return cn.sub.Err()
+		case <-readDone:
+			return cn.readErr
+		}
+	}
+}
+
+// send writes one text message. Its context never expires: a stuck write is
+// ended by the watcher in serve, not by a timer per write.
+func (cn *conn) send(b []byte, events int) error {
+	if err := cn.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+		return err
+	}
+	cn.sent(events, len(b))
+	return nil
+}
+
+// clientMessage is what a client may send: {"kind":"message","text":"..."}
+// or {"kind":"ping","id":7}. Unknown fields are ignored.
+type clientMessage struct {
+	Kind string          `json:"kind"`
+	Text string          `json:"text"`
+	ID   json.RawMessage `json:"id"`
+}
+
+// read handles the client's messages until the connection ends. A message
+// it cannot take closes the connection with a status and a reason that say
+// what was wrong; nothing of it is published.
+func (cn *conn) read() error {
+	for {
+		typ, b, err := cn.c.Read(context.Background())
+		if err != nil {
+			return err
+		}
+		code, err := cn.handle(typ, b)
+		if err != nil {
+			if code != 0 {
+				cn.c.Close(code, closeText(err.Error()))
+			}
+			return err
+		}
+	}
+}
+
+// handle acts on one client message. On error it returns the close status
+// that describes the client's mistake, or 0 when the fault is not the client's.
+func (cn *conn) handle(typ websocket.MessageType, b []byte) (websocket.StatusCode, error) {
+	if typ != websocket.MessageText {
+		return websocket.StatusUnsupportedData, errors.New("send JSON in text messages")
+	}
+	var m clientMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return websocket.StatusInvalidFramePayloadData, fmt.Errorf("malformed message: %w", err)
+	}
+	switch m.Kind {
+	case "ping":
+		pong, err := json.Marshal(pong{Kind: "pong", ID: m.ID, TS: time.Now().UnixMicro()})
+		if err != nil {
+			return 0, err
+		}
+		return 0, cn.send(pong, 0)
+	case "message":
+		e, err := feed.Message(cn.from, m.Text, "ws")
+		if err != nil {
+			return websocket.StatusPolicyViolation, err
+		}
+		if _, err := cn.pub.Publish(e); err != nil {
+			return websocket.StatusGoingAway, err
+		}
+		return 0, nil
+	}
+	return websocket.StatusPolicyViolation, fmt.Errorf(`unknown kind %q: send "message" or "ping"`, m.Kind)
+}
+
+// pong answers a ping: the client's id, as it sent it, and the server's clock.
+type pong struct {
+	Kind string          `json:"kind"`
+	ID   json.RawMessage `json:"id,omitempty"`
+	TS   int64           `json:"ts"`
+}
+
+// closeStatus says why the hub ended a delivery, as a close frame.
+func closeStatus(cause error) (websocket.StatusCode, string) {
+	switch {
+	case errors.Is(cause, feed.ErrTooSlow):
+		return websocket.StatusTryAgainLater, "too slow to keep up: reconnect and resume from your last seq"
+	case errors.Is(cause, feed.ErrClosed):
+		return websocket.StatusGoingAway, "server shutting down"
+	}
+	return websocket.StatusNormalClosure, ""
+}
+
+// closeText cuts s to what a close frame can carry (123 bytes), on a
+// character boundary.
+func closeText(s string) string {
+	const max = 123
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}

@@ -1,0 +1,106 @@
+// Package ws serves the feed over a WebSocket: one HTTP request upgraded to
+// a connection that carries messages both ways for as long as it lives. The
+// server pushes a hello and then every event; the client may send messages
+// (published to the feed for every client to see) and pings (answered with a
+// pong, for the round-trip time).
+//
+// Read Handler first, then conn.go. A session with websocat:
+//
+//	$ websocat 'ws://localhost:8005/ws'
+//	{"kind":"hello","epoch":"5f0c9a3e7d21b4c8","head":41,"rate":5,"missed":0}
+//	{"seq":42,"ts":1764150000123456,"kind":"quote","symbol":"ACME","price":101.37}
+//	{"kind":"ping","id":7}
+//	{"kind":"pong","id":7,"ts":1764150000223456}
+//	{"kind":"message","text":"hello, class"}
+//	{"seq":48,"ts":1764150000323456,"kind":"message","from":"","text":"hello, class","via":"ws"}
+package ws
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/coder/websocket"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/httpjson"
+)
+
+// Source is the part of the feed that the WebSocket needs: it both
+// subscribes and publishes the messages clients send.
+type Source interface {
+	Subscribe(feed.Position) (*feed.Subscription, error)
+	Publish(feed.Event) (*feed.Frame, error)
+}
+
+// Meter counts what this transport spends, for /api/stats.
+type Meter interface {
+	// Open counts one request of r's client. sent reports what was written in
+	// answer; done is called when the answer is finished.
+	Open(r *http.Request) (sent func(events, bytes int), done func())
+}
+
+// Options tune the WebSocket endpoint.
+type Options struct {
+	// OriginPatterns are the hosts, besides the server's own, whose pages may
+	// open a WebSocket (see websocket.AcceptOptions). Empty: same origin only.
+	OriginPatterns []string
+	// ReadLimit is the largest message a client may send, in bytes (4096).
+	ReadLimit int64
+}
+
+// Handler serves GET /ws?since=N&epoch=E: it upgrades the request, sends a
+// hello and the events the client missed, then every new event, while it
+// reads the client's messages and pings.
+func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
+	if opts.ReadLimit <= 0 {
+		opts.ReadLimit = 4096
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent, done := m.Open(r)
+		defer done()
+		q := r.URL.Query()
+		p, err := feed.ParsePosition(q.Get("since"), q.Get("epoch"))
+		if err != nil {
+			httpjson.Error(w, http.StatusBadRequest, err)
+			return
+		}
+		log := log.With("transport", "ws", "remote", r.RemoteAddr, "client", q.Get("client"))
+		// Accept checks that the page comes from this server's origin (or an
+		// allowed one) and answers 403 otherwise.
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns})
+		if err != nil {
+			log.Info("upgrade refused", "err", err)
+			return
+		}
+		defer c.CloseNow()
+		c.SetReadLimit(opts.ReadLimit)
+
+		sub, err := src.Subscribe(p)
+		if err != nil {
+			c.Close(websocket.StatusGoingAway, "server shutting down")
+			return
+		}
+		defer sub.Close()
+		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
+		cn := &conn{c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent}
+		err = cn.serve()
+		log.Info("stream closed", "reason", closeReason(err))
+	})
+}
+
+// closeReason says in a few words why a connection ended, for the log.
+func closeReason(err error) string {
+	if s := websocket.CloseStatus(err); s != -1 {
+		return "closed: " + s.String()
+	}
+	switch {
+	case errors.Is(err, feed.ErrTooSlow):
+		return "client too slow: cut off"
+	case errors.Is(err, feed.ErrClosed):
+		return "server shutting down"
+	case err == nil:
+		return "ended"
+	}
+	return err.Error()
+}
