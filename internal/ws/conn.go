@@ -123,12 +123,9 @@ func (cn *conn) read() error {
 // handle acts on one client message. On error it returns the close status
 // that describes the client's mistake, or 0 when the fault is not the client's.
 func (cn *conn) handle(typ websocket.MessageType, b []byte) (websocket.StatusCode, error) {
-	if typ != websocket.MessageText {
-		return websocket.StatusUnsupportedData, errors.New("send JSON in text messages")
-	}
-	var m clientMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return websocket.StatusInvalidFramePayloadData, fmt.Errorf("malformed message: %w", err)
+	m, code, err := parse(typ, b)
+	if err != nil {
+		return code, err
 	}
 	switch m.Kind {
 	case "ping":
@@ -145,9 +142,24 @@ func (cn *conn) handle(typ websocket.MessageType, b []byte) (websocket.StatusCod
 		if _, err := cn.pub.Publish(e); err != nil {
 			return websocket.StatusGoingAway, err
 		}
-		return 0, nil
 	}
-	return websocket.StatusPolicyViolation, fmt.Errorf(`unknown kind %q: send "message" or "ping"`, m.Kind)
+	return 0, nil
+}
+
+// parse reads a client message: JSON in a text message, of a known kind. On
+// error it returns the close status that says what was wrong.
+func parse(typ websocket.MessageType, b []byte) (clientMessage, websocket.StatusCode, error) {
+	var m clientMessage
+	if typ != websocket.MessageText {
+		return m, websocket.StatusUnsupportedData, errors.New("send JSON in text messages")
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, websocket.StatusInvalidFramePayloadData, fmt.Errorf("malformed message: %w", err)
+	}
+	if m.Kind != "ping" && m.Kind != "message" {
+		return m, websocket.StatusPolicyViolation, fmt.Errorf(`unknown kind %q: send "message" or "ping"`, m.Kind)
+	}
+	return m, 0, nil
 }
 
 // pong answers a ping: the client's id, as it sent it, and the server's clock.

@@ -1,0 +1,172 @@
+package polling_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/polling"
+)
+
+// meter counts what the handler reports, as the server's stats would.
+type meter struct{ requests, events, bytes atomic.Int64 }
+
+func (m *meter) Open(*http.Request) (func(events, bytes int), func()) {
+	m.requests.Add(1)
+	return func(events, bytes int) { m.events.Add(int64(events)); m.bytes.Add(int64(bytes)) }, func() {}
+}
+
+// answer is a poll answer as a client decodes it.
+type answer struct {
+	Epoch  string            `json:"epoch"`
+	Head   uint64            `json:"head"`
+	Events []json.RawMessage `json:"events"`
+	Next   uint64            `json:"next"`
+	Missed uint64            `json:"missed"`
+	Reset  bool              `json:"reset"`
+}
+
+// newServer serves /poll from a hub holding n events.
+func newServer(tb testing.TB, history, n int) (*httptest.Server, *feed.Hub, *meter) {
+	tb.Helper()
+	hub := feed.NewHub(feed.Config{History: history})
+	for range n {
+		if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	m := new(meter)
+	srv := httptest.NewServer(polling.Handler(hub, m, slog.New(slog.DiscardHandler)))
+	tb.Cleanup(srv.Close)
+	return srv, hub, m
+}
+
+// poll GETs srv's URL with query and returns the response and its body.
+func poll(tb testing.TB, srv *httptest.Server, query string) (*http.Response, []byte) {
+	tb.Helper()
+	res, err := http.Get(srv.URL + "/poll" + query)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return res, body
+}
+
+func decode(tb testing.TB, body []byte) answer {
+	tb.Helper()
+	var a answer
+	if err := json.Unmarshal(body, &a); err != nil {
+		tb.Fatalf("answer %s: %v", body, err)
+	}
+	return a
+}
+
+// seqsOf returns the seq of each event of an answer.
+func seqsOf(tb testing.TB, a answer) []uint64 {
+	tb.Helper()
+	var s []uint64
+	for _, raw := range a.Events {
+		var e feed.Event
+		if err := json.Unmarshal(raw, &e); err != nil {
+			tb.Fatal(err)
+		}
+		s = append(s, e.Seq)
+	}
+	return s
+}
+
+func TestFirstPollGetsTheLatestEvent(t *testing.T) {
+	srv, hub, _ := newServer(t, 100, 7)
+	res, body := poll(t, srv, "")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", res.StatusCode, body)
+	}
+	for h, want := range map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"} {
+		if got := res.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	a := decode(t, body)
+	if got := seqsOf(t, a); len(got) != 1 || got[0] != 7 {
+		t.Errorf("events %v, want [7]", got)
+	}
+	if a.Next != 7 || a.Head != 7 || a.Epoch != hub.Epoch() {
+		t.Errorf("answer %+v, want next 7, head 7, epoch %s", a, hub.Epoch())
+	}
+}
+
+func TestPollResumesAfterSince(t *testing.T) {
+	srv, hub, _ := newServer(t, 100, 7)
+	a := decode(t, pollBody(t, srv, "?since=4&epoch="+hub.Epoch()))
+	if got := seqsOf(t, a); len(got) != 3 || got[0] != 5 || got[2] != 7 || a.Next != 7 || a.Missed != 0 {
+		t.Errorf("since=4: events %v next %d missed %d, want 5..7, 7, 0", got, a.Next, a.Missed)
+	}
+	// Nothing new: no events, and next stays put.
+	a = decode(t, pollBody(t, srv, "?since=7"))
+	if len(a.Events) != 0 || a.Next != 7 {
+		t.Errorf("since=head: %d events, next %d, want none and 7", len(a.Events), a.Next)
+	}
+	if got := string(pollBody(t, srv, "?since=7")); !strings.Contains(got, `"events":[]`) {
+		t.Errorf("empty answer %s, want an empty list, not null", got)
+	}
+}
+
+func TestPollBeyondHistorySaysWhatWasMissed(t *testing.T) {
+	srv, _, _ := newServer(t, 5, 20) // history keeps 16..20
+	a := decode(t, pollBody(t, srv, "?since=3"))
+	if got := seqsOf(t, a); len(got) != 5 || got[0] != 16 || a.Missed != 12 {
+		t.Errorf("since=3: events %v missed %d, want 16..20 and 12 (4..15)", got, a.Missed)
+	}
+}
+
+func TestPollFromAnotherEpochIsAReset(t *testing.T) {
+	srv, _, _ := newServer(t, 100, 7)
+	for _, q := range []string{"?since=3&epoch=0123456789abcdef", "?since=99"} {
+		a := decode(t, pollBody(t, srv, q))
+		if !a.Reset || a.Next != 7 || len(a.Events) != 1 {
+			t.Errorf("%s: %+v, want reset with the latest event and next 7", q, a)
+		}
+	}
+}
+
+func TestPollCountsRequestsEventsAndBytes(t *testing.T) {
+	srv, _, m := newServer(t, 100, 7)
+	var bytes int
+	for _, q := range []string{"", "?since=2", "?since=7"} {
+		bytes += len(pollBody(t, srv, q))
+	}
+	if m.requests.Load() != 3 || m.events.Load() != 1+5+0 || m.bytes.Load() != int64(bytes) {
+		t.Errorf("meter: %d requests, %d events, %d bytes; want 3, 6, %d",
+			m.requests.Load(), m.events.Load(), m.bytes.Load(), bytes)
+	}
+}
+
+func TestPollRejectsMalformedQuery(t *testing.T) {
+	srv, _, _ := newServer(t, 100, 7)
+	for _, q := range []string{"?since=abc", "?since=-1", "?since=1.5", "?since=1&epoch=NOT-HEX", "?since=99999999999999999999"} {
+		res, body := poll(t, srv, q)
+		var e struct{ Error string }
+		if res.StatusCode != http.StatusBadRequest || json.Unmarshal(body, &e) != nil || e.Error == "" {
+			t.Errorf("%s: %d %s, want 400 with a JSON error", q, res.StatusCode, body)
+		}
+	}
+}
+
+func pollBody(tb testing.TB, srv *httptest.Server, query string) []byte {
+	tb.Helper()
+	res, body := poll(tb, srv, query)
+	if res.StatusCode != http.StatusOK {
+		tb.Fatalf("%s: status %d: %s", query, res.StatusCode, body)
+	}
+	return body
+}

@@ -1,0 +1,304 @@
+package ws_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/ws"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// meter counts what the handler reports, as the server's stats would.
+type meter struct{ requests, open, events, bytes atomic.Int64 }
+
+func (m *meter) Open(*http.Request) (func(events, bytes int), func()) {
+	m.requests.Add(1)
+	m.open.Add(1)
+	return func(events, bytes int) { m.events.Add(int64(events)); m.bytes.Add(int64(bytes)) },
+		func() { m.open.Add(-1) }
+}
+
+type fixture struct {
+	hub   *feed.Hub
+	srv   *httptest.Server
+	meter *meter
+}
+
+func newFixture(tb testing.TB, cfg feed.Config) *fixture {
+	tb.Helper()
+	if cfg.History == 0 {
+		cfg.History, cfg.Rate = 10, 5
+	}
+	f := &fixture{hub: feed.NewHub(cfg), meter: new(meter)}
+	f.srv = httptest.NewServer(ws.Handler(f.hub, f.meter, slog.New(slog.DiscardHandler), ws.Options{}))
+	tb.Cleanup(func() {
+		f.hub.Close()
+		f.srv.Close()
+	})
+	return f
+}
+
+func (f *fixture) publish(tb testing.TB, n int) {
+	tb.Helper()
+	for range n {
+		if _, err := f.hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// dial opens a WebSocket to /ws with query, as a client on another machine would.
+func (f *fixture) dial(tb testing.TB, query string) *websocket.Conn {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, f.srv.URL+"/ws"+query, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// read reads one message as JSON into v.
+func read(tb testing.TB, c *websocket.Conn, v any) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	typ, b, err := c.Read(ctx)
+	if err != nil {
+		tb.Fatalf("read: %v", err)
+	}
+	if typ != websocket.MessageText {
+		tb.Fatalf("message type %v, want text", typ)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		tb.Fatalf("message %s: %v", b, err)
+	}
+}
+
+func write(tb testing.TB, c *websocket.Conn, msg string) {
+	tb.Helper()
+	if err := c.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
+		tb.Fatalf("write: %v", err)
+	}
+}
+
+func readHello(tb testing.TB, c *websocket.Conn) feed.Hello {
+	tb.Helper()
+	var h feed.Hello
+	read(tb, c, &h)
+	if h.Kind != "hello" {
+		tb.Fatalf("first message %+v, want a hello", h)
+	}
+	return h
+}
+
+func readEvent(tb testing.TB, c *websocket.Conn) feed.Event {
+	tb.Helper()
+	var e feed.Event
+	read(tb, c, &e)
+	return e
+}
+
+// closeStatus reads until the connection ends and returns the close status.
+func closeStatus(tb testing.TB, c *websocket.Conn) (websocket.StatusCode, string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) {
+				tb.Fatalf("connection ended with %v, want a close frame", err)
+			}
+			return ce.Code, ce.Reason
+		}
+	}
+}
+
+func TestHelloThenEvents(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	f.publish(t, 3)
+	c := f.dial(t, "")
+	if h := readHello(t, c); h.Head != 3 || h.Epoch != f.hub.Epoch() || h.Rate != 5 || h.Missed != 0 {
+		t.Errorf("hello %+v, want head 3 in epoch %s at rate 5", h, f.hub.Epoch())
+	}
+	f.publish(t, 2)
+	for want := uint64(4); want <= 5; want++ {
+		if e := readEvent(t, c); e.Seq != want || e.Kind != feed.KindQuote {
+			t.Errorf("event %+v, want quote %d", e, want)
+		}
+	}
+}
+
+func TestResume(t *testing.T) {
+	tests := []struct {
+		query  string
+		first  uint64
+		missed uint64
+		reset  bool
+	}{
+		{"?since=5", 6, 0, false},
+		{"?since=1", 3, 1, false}, // history keeps 3..12
+		{"?since=5&epoch=0123456789abcdef", 13, 0, true},
+		{"?since=99", 13, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			f := newFixture(t, feed.Config{})
+			f.publish(t, 12)
+			c := f.dial(t, tt.query)
+			if h := readHello(t, c); h.Missed != tt.missed || h.Reset != tt.reset {
+				t.Errorf("hello %+v, want missed %d reset %v", h, tt.missed, tt.reset)
+			}
+			f.publish(t, 1)
+			if e := readEvent(t, c); e.Seq != tt.first {
+				t.Errorf("first seq %d, want %d", e.Seq, tt.first)
+			}
+		})
+	}
+}
+
+func TestPingIsAnsweredWithPong(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	c := f.dial(t, "")
+	readHello(t, c)
+	before := time.Now().UnixMicro()
+	write(t, c, `{"kind":"ping","id":7}`)
+	var pong struct {
+		Kind string
+		ID   int
+		TS   int64
+	}
+	read(t, c, &pong)
+	if pong.Kind != "pong" || pong.ID != 7 || pong.TS < before || pong.TS > time.Now().UnixMicro() {
+		t.Errorf("pong %+v, want kind pong, id 7 and the server's time", pong)
+	}
+}
+
+func TestMessageIsPublishedToEveryone(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	sender := f.dial(t, "?client=abc123")
+	other := f.dial(t, "")
+	readHello(t, sender)
+	readHello(t, other)
+	write(t, sender, `{"kind":"message","text":"hello, class"}`)
+	for _, c := range []*websocket.Conn{sender, other} {
+		e := readEvent(t, c)
+		if e.Kind != feed.KindMessage || e.Text != "hello, class" || e.Via != "ws" || e.From != "abc123" || e.Seq != 1 {
+			t.Errorf("event %+v, want the message from abc123 via ws", e)
+		}
+	}
+}
+
+func TestBadMessagesCloseWithAReason(t *testing.T) {
+	tests := []struct {
+		name string
+		typ  websocket.MessageType
+		msg  string
+		want websocket.StatusCode
+	}{
+		{"malformed JSON", websocket.MessageText, `{"kind":`, websocket.StatusInvalidFramePayloadData},
+		{"unknown kind", websocket.MessageText, `{"kind":"shout"}`, websocket.StatusPolicyViolation},
+		{"empty text", websocket.MessageText, `{"kind":"message","text":""}`, websocket.StatusPolicyViolation},
+		{"binary", websocket.MessageBinary, `{"kind":"ping"}`, websocket.StatusUnsupportedData},
+		{"too large", websocket.MessageText, `{"kind":"message","text":"` + strings.Repeat("x", 5000) + `"}`, websocket.StatusMessageTooBig},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, feed.Config{})
+			c := f.dial(t, "")
+			readHello(t, c)
+			if err := c.Write(context.Background(), tt.typ, []byte(tt.msg)); err != nil {
+				t.Fatal(err)
+			}
+			code, reason := closeStatus(t, c)
+			if code != tt.want || reason == "" {
+				t.Errorf("closed with %v %q, want %v and a reason", code, reason, tt.want)
+			}
+			if head := f.hub.Head(); head != 0 {
+				t.Errorf("head %d after a bad message, want 0: nothing published", head)
+			}
+		})
+	}
+}
+
+func TestForeignOriginIsRefused(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, res, err := websocket.Dial(ctx, f.srv.URL+"/ws", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {"http://evil.example"}},
+	})
+	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+		t.Errorf("dial from a foreign origin: %v, want 403", err)
+	}
+}
+
+func TestMalformedQueryIsRefusedBeforeUpgrade(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, res, err := websocket.Dial(ctx, f.srv.URL+"/ws?since=abc", nil)
+	if err == nil || res == nil || res.StatusCode != http.StatusBadRequest {
+		t.Errorf("dial with since=abc: %v, want 400", err)
+	}
+}
+
+func TestShutdownClosesWithGoingAway(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	c := f.dial(t, "")
+	readHello(t, c)
+	f.hub.Close()
+	if code, _ := closeStatus(t, c); code != websocket.StatusGoingAway {
+		t.Errorf("closed with %v, want %v", code, websocket.StatusGoingAway)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.hub.Wait(ctx); err != nil {
+		t.Errorf("hub.Wait: %v: the handler did not let go of its subscription", err)
+	}
+}
+
+func TestCountsWhatItSent(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	c := f.dial(t, "")
+	var n int
+	ctx := context.Background()
+	f.publish(t, 3)
+	for range 4 { // the hello and three events
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += len(b)
+	}
+	if f.meter.requests.Load() != 1 || f.meter.events.Load() != 3 || f.meter.bytes.Load() != int64(n) {
+		t.Errorf("meter: %d requests, %d events, %d bytes; want 1, 3, %d",
+			f.meter.requests.Load(), f.meter.events.Load(), f.meter.bytes.Load(), n)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for f.meter.open.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the connection is still counted as open after the client closed it")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
