@@ -1,0 +1,30 @@
+# transportlab: `make run` serves the demo, `make test` checks everything.
+# Both need only Go (and, for the page's tests, Node.js and Chromium, which
+# .ci/run installs on a fresh Debian machine).
+
+.PHONY: run test bench fuzz build
+
+# Serve the demo at http://localhost:8005 (flags: make run ARGS='-rate 20').
+run:
+	go run ./cmd/transportlab $(ARGS)
+
+# What CI runs: vet, every Go test under the race detector (the browser test
+# included), and the page's pure modules under Node's test runner.
+test:
+	go vet ./...
+	go test -race ./...
+	node --test web/
+
+# Delivery cost per event and client on each transport, and the hub's fan-out.
+bench:
+	go test -run '^$$' -bench . -benchmem ./internal/...
+
+# Each fuzz target for a while; what they find goes to testdata/fuzz.
+FUZZTIME ?= 30s
+fuzz:
+	go test ./internal/feed -run '^$$' -fuzz FuzzParsePosition -fuzztime $(FUZZTIME)
+	go test ./internal/sse -run '^$$' -fuzz FuzzAppendEvent -fuzztime $(FUZZTIME)
+	go test ./internal/ws -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+build:
+	go build -o transportlab ./cmd/transportlab

@@ -1,0 +1,138 @@
+// chart.js — a latency chart of the last minute on a <canvas>: time on x
+// (-60 s .. now), one dot per event, milliseconds on y with an automatic "nice" scale, gridlines
+// with labels. Sharp on high-DPI screens and projectors: the backing store is
+// sized in device pixels and drawing is scaled back to CSS pixels.
+//
+// The only DOM it touches is its own canvas. Colours come from CSS custom
+// properties on the canvas (--chart-line, --chart-grid, --chart-text,
+// --chart-median) so the stylesheet stays in charge of the look.
+
+/** niceStep returns a 1-2-5 step so that range/step is about `ticks`. */
+export function niceStep(range, ticks = 4) {
+  if (!(range > 0)) return 1;
+  const raw = range / ticks;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const norm = raw / mag;
+  const step = norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10;
+  return step * mag;
+}
+
+/** formatMs formats a tick label: no needless decimals. */
+export function formatMs(v) {
+  if (v === 0) return '0';
+  if (Math.abs(v) >= 10) return String(Math.round(v));
+  return String(Number(v.toPrecision(2)));
+}
+
+/**
+ * createChart returns {draw(points, nowMs, {windowMs, median, off})} for a
+ * canvas. points are {t, v}: t in the same clock as nowMs (ms), v in ms.
+ */
+export function createChart(canvas) {
+  const ctx = canvas.getContext('2d');
+
+  function size() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(canvas.clientWidth));
+    const h = Math.max(1, Math.round(canvas.clientHeight));
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    return { w, h };
+  }
+
+  function draw(points, nowMs, { windowMs = 60_000, median = NaN } = {}) {
+    const { w, h } = size();
+    const css = getComputedStyle(canvas);
+    const color = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+    const line = color('--chart-line', '#0072b2');
+    const grid = color('--chart-grid', 'rgba(128,128,128,.3)');
+    const text = color('--chart-text', '#555');
+    const medianColor = color('--chart-median', text);
+    const fontSize = Math.max(11, Math.min(15, Math.round(h / 14)));
+    ctx.font = `${fontSize}px system-ui, sans-serif`;
+
+    const pad = { left: 0, right: 10, top: 10, bottom: fontSize + 10 };
+    const vmax = points.reduce((m, p) => Math.max(m, p.v), 0);
+    const step = niceStep(Math.max(vmax, 1));
+    const top = Math.max(step, Math.ceil(vmax / step) * step);
+    pad.left = Math.ceil(ctx.measureText(formatMs(top)).width) + 14;
+
+    const plotW = Math.max(1, w - pad.left - pad.right);
+    const plotH = Math.max(1, h - pad.top - pad.bottom);
+    const x = (t) => pad.left + ((t - (nowMs - windowMs)) / windowMs) * plotW;
+    const y = (v) => pad.top + plotH - (Math.max(0, v) / top) * plotH;
+
+    ctx.clearRect(0, 0, w, h);
+
+    // Horizontal gridlines with ms labels.
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = grid;
+    ctx.fillStyle = text;
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (let v = 0; v <= top + step / 2; v += step) {
+      const yy = Math.round(y(v)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(pad.left, yy);
+      ctx.lineTo(w - pad.right, yy);
+      ctx.stroke();
+      ctx.fillText(formatMs(v), pad.left - 6, yy);
+    }
+
+    // Vertical gridlines every 15 s, labelled in seconds ago.
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    for (let s = 0; s <= windowMs / 1000; s += 15) {
+      const xx = Math.round(pad.left + plotW - (s * 1000 / windowMs) * plotW) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(xx, pad.top);
+      ctx.lineTo(xx, pad.top + plotH);
+      ctx.stroke();
+      const label = s === 0 ? 'now' : `−${s} s`;
+      ctx.textAlign = s === 0 ? 'right' : s * 1000 >= windowMs ? 'left' : 'center';
+      ctx.fillText(label, xx, pad.top + plotH + 6);
+    }
+
+    // The median as a dashed reference line.
+    if (Number.isFinite(median)) {
+      ctx.save();
+      ctx.setLineDash([6, 5]);
+      ctx.strokeStyle = medianColor;
+      ctx.lineWidth = 1.5;
+      const yy = Math.round(y(median)) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(pad.left, yy);
+      ctx.lineTo(pad.left + plotW, yy);
+      ctx.stroke();
+      ctx.restore();
+    }
+
+    // The latencies themselves, one dot per event (no joining line: a poll
+    // answer delivers several events at the same instant).
+    const visible = points.filter((p) => p.t >= nowMs - windowMs);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(pad.left, pad.top - 4, plotW + 4, plotH + 8);
+    ctx.clip();
+    ctx.fillStyle = line;
+    const r = Math.max(1.8, Math.min(3, plotW / 250));
+    for (const p of visible) {
+      ctx.beginPath();
+      ctx.arc(x(p.t), y(p.v), r, 0, Math.PI * 2);
+      ctx.fill();
+    }
+    ctx.restore();
+
+    if (visible.length === 0) {
+      ctx.fillStyle = text;
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'middle';
+      ctx.fillText('no events in the last minute', pad.left + plotW / 2, pad.top + plotH / 2);
+    }
+  }
+
+  return { draw };
+}

@@ -1,0 +1,492 @@
+// main.js — the page: wires the three transports to their ledgers, measures
+// the clock offset, polls the server's own counts, and renders it all.
+//
+// It is the only module besides chart.js that touches the DOM. Everything it
+// shows is measured here or read from the server; nothing is estimated.
+// Read `lanes` and `render` first.
+
+import { TRANSPORTS, parseState, formatState } from './url.js';
+import { Ledger, TimeWindow } from './stats.js';
+import { estimateOffset } from './clock.js';
+import { createChart } from './chart.js';
+import { createPoll } from './transports/poll.js';
+import { createSSE } from './transports/sse.js';
+import { createWS } from './transports/ws.js';
+import { withQuery } from './transports/shared.js';
+
+const INFO = {
+  poll: {
+    title: 'Polling',
+    how: 'Asks “anything since N?” every interval: one request each time, and a new event waits for the next ask.',
+    bytes: 'body bytes',
+  },
+  sse: {
+    title: 'Server-Sent Events',
+    how: 'One long HTTP response the server keeps writing to; after a drop the browser reconnects with Last-Event-ID.',
+    bytes: 'data bytes',
+  },
+  ws: {
+    title: 'WebSocket',
+    how: 'One request upgraded into a connection that carries events down and messages up, both ways.',
+    bytes: 'message bytes',
+  },
+};
+
+const WINDOW_MS = 60_000;
+const CLOCK_EVERY_MS = 30_000;
+const CLOCK_KEEP_MS = 5 * 60_000;
+const STATS_EVERY_MS = 1_000;
+const RENDER_EVERY_MS = 250;
+const MAX_LOG = 50;
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const nowMs = () => performance.timeOrigin + performance.now();
+
+/** makeClientId returns 8 random characters of [a-z0-9], chosen once per page load. */
+function makeClientId() {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+const clientId = makeClientId();
+const state = parseState(location.search);
+const clock = { offsetMs: null, rttMs: null, measuredAt: null };
+const server = { epoch: null, rate: null, head: null, stats: null, statsError: null };
+const messages = []; // {text, via, sentAt, seq, error, arrivals: {poll, sse, ws}, onAtSend: Set}
+let logDirty = true;
+
+// One lane per transport: its ledger, measurements, transport and elements.
+const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
+
+function makeLane(t) {
+  const lane = {
+    name: t,
+    on: false,
+    status: 'off',
+    detail: '',
+    ledger: new Ledger(),
+    latency: new TimeWindow(WINDOW_MS),
+    rtt: new TimeWindow(WINDOW_MS),
+    emptyAnswers: 0,
+    transport: null,
+    els: null,
+    chart: null,
+  };
+  const callbacks = {
+    clientId,
+    interval: state.interval,
+    resume: () => lane.ledger.resume(),
+    onRequest: () => lane.ledger.countRequest(),
+    onBytes: (n) => lane.ledger.countBytes(n),
+    onStatus: (s, detail) => {
+      lane.status = s === 'closed' ? 'reconnecting' : s;
+      lane.detail = detail ?? '';
+    },
+    onHello: (info) => onHello(lane, info),
+    onEvent: (ev, receivedAt) => onEvent(lane, ev, receivedAt),
+    onAnswer: (n) => {
+      if (n === 0) lane.emptyAnswers++;
+    },
+    onRtt: (ms) => lane.rtt.add(nowMs(), ms),
+  };
+  const make = { poll: createPoll, sse: createSSE, ws: createWS }[t];
+  lane.transport = make(callbacks);
+  return lane;
+}
+
+function onHello(lane, info) {
+  // A stream's hello marks everything up to its head as catch-up; for polling
+  // only the first answer after (re)starting is catch-up, later ones are live.
+  const replay = lane.name === 'poll' ? info.first === true : true;
+  lane.ledger.hello(info, { replay });
+  if (typeof info.epoch === 'string') server.epoch = info.epoch;
+  if (Number.isFinite(info.rate)) server.rate = info.rate;
+  if (Number.isInteger(info.head)) server.head = Math.max(server.head ?? 0, info.head);
+}
+
+function onEvent(lane, ev, receivedAt) {
+  const { accepted, replayed } = lane.ledger.event(ev);
+  if (!accepted) return;
+  if (Number.isInteger(ev.seq)) server.head = Math.max(server.head ?? 0, ev.seq);
+  if (!replayed && clock.offsetMs !== null && Number.isFinite(ev.ts)) {
+    lane.latency.add(receivedAt, receivedAt + clock.offsetMs - ev.ts / 1000);
+  }
+  if (ev.kind === 'message' && ev.from === clientId) noteArrival(lane.name, ev, receivedAt);
+}
+
+// ---- switching transports --------------------------------------------------
+
+function setOn(t, on) {
+  const lane = lanes[t];
+  if (lane.on === on) return;
+  lane.on = on;
+  if (on) lane.transport.start();
+  else lane.transport.stop();
+}
+
+function applySelection(selected) {
+  for (const t of TRANSPORTS) setOn(t, selected.includes(t));
+  state.transports = TRANSPORTS.filter((t) => lanes[t].on);
+  saveState();
+  renderControls();
+}
+
+function saveState() {
+  history.replaceState(history.state, '', formatState(state) + location.hash);
+}
+
+// ---- measuring the clock and reading the server's counts -------------------
+
+async function fetchServerTs() {
+  const res = await fetch(withQuery('/api/time', { client: clientId }), { cache: 'no-store' });
+  if (!res.ok) throw new Error(`/api/time: HTTP ${res.status}`);
+  const { ts } = await res.json();
+  if (!Number.isFinite(ts)) throw new Error('/api/time: no ts');
+  return ts;
+}
+
+async function syncClock() {
+  try {
+    const best = await estimateOffset(fetchServerTs, nowMs, 5);
+    // Keep the tightest estimate seen lately (clocks drift far less than a
+    // noisy round trip errs), but never one older than CLOCK_KEEP_MS.
+    const stale = clock.measuredAt === null || nowMs() - clock.measuredAt > CLOCK_KEEP_MS;
+    if (stale || best.rttMs <= clock.rttMs) {
+      clock.offsetMs = best.offsetMs;
+      clock.rttMs = best.rttMs;
+      clock.measuredAt = nowMs();
+    }
+  } catch {
+    // Keep the previous estimate; the header shows "—" until there is one.
+  }
+}
+
+async function pollStats() {
+  try {
+    const res = await fetch(withQuery('/api/stats', { client: clientId }), { cache: 'no-store' });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const stats = await res.json();
+    server.stats = stats;
+    server.statsError = null;
+    if (typeof stats.epoch === 'string') server.epoch = stats.epoch;
+    if (Number.isFinite(stats.rate)) server.rate = stats.rate;
+    if (Number.isInteger(stats.head)) server.head = stats.head;
+  } catch (err) {
+    server.statsError = err.message;
+  } finally {
+    setTimeout(pollStats, STATS_EVERY_MS);
+  }
+}
+
+// ---- messages ---------------------------------------------------------------
+
+async function sendMessage(text, via) {
+  const entry = {
+    text,
+    via,
+    sentAt: nowMs(),
+    seq: null,
+    error: null,
+    arrivals: {},
+    onAtSend: new Set(TRANSPORTS.filter((t) => lanes[t].on)),
+  };
+  messages.unshift(entry);
+  if (messages.length > MAX_LOG) messages.length = MAX_LOG;
+  logDirty = true;
+
+  if (via === 'ws') {
+    try {
+      lanes.ws.transport.send(text); // over the open socket: no new request
+    } catch (err) {
+      entry.error = err.message;
+      throw err;
+    }
+    return;
+  }
+  // Polling and SSE cannot send on their own channel: this POST is one more
+  // request for that transport, and the server counts it the same way.
+  lanes[via].ledger.countRequest();
+  try {
+    const res = await fetch(withQuery('/api/messages', { client: clientId }), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text, via }),
+    });
+    const body = await res.text();
+    let data = {};
+    try {
+      data = JSON.parse(body);
+    } catch {
+      // Not JSON: report the status alone.
+    }
+    if (!res.ok) throw new Error(data.error ? `${data.error} (HTTP ${res.status})` : `HTTP ${res.status}`);
+    if (Number.isInteger(data.seq)) entry.seq = data.seq;
+  } catch (err) {
+    entry.error = err.message;
+    throw err;
+  } finally {
+    logDirty = true;
+  }
+}
+
+function noteArrival(t, ev, receivedAt) {
+  // Oldest unmatched message with the same text (and the same seq when the
+  // POST already told us it).
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.text !== ev.text || m.arrivals[t] !== undefined) continue;
+    if (m.seq !== null && m.seq !== ev.seq) continue;
+    if (m.error !== null) continue;
+    m.arrivals[t] = receivedAt - m.sentAt;
+    if (m.seq === null) m.seq = ev.seq;
+    logDirty = true;
+    return;
+  }
+}
+
+// ---- rendering ----------------------------------------------------------------
+
+function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+const fmt = {
+  ms: (v) => (Number.isFinite(v) ? v.toFixed(1) : '—'),
+  int: (v) => (Number.isFinite(v) ? String(Math.round(v)) : '—'),
+  signed: (v) => (Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(1) : '—'),
+};
+
+function buildPanels() {
+  const template = $('#panel-template');
+  const host = $('#panels');
+  for (const t of TRANSPORTS) {
+    const node = template.content.firstElementChild.cloneNode(true);
+    node.id = `panel-${t}`;
+    node.dataset.transport = t;
+    node.setAttribute('aria-label', INFO[t].title);
+    setText($('.name', node), INFO[t].title);
+    setText($('.how', node), INFO[t].how);
+    setText($('.bytes-label', node), INFO[t].bytes);
+    $('canvas', node).setAttribute('aria-label', `${INFO[t].title}: latency of each event over the last minute`);
+    for (const el of node.querySelectorAll('[data-only]')) {
+      if (el.dataset.only !== t) el.remove();
+    }
+    host.append(node);
+    const lane = lanes[t];
+    lane.els = {
+      panel: node,
+      state: $('.state', node),
+      detail: $('.state-detail', node),
+      metric: Object.fromEntries(
+        Array.from(node.querySelectorAll('[data-metric]'), (el) => [el.dataset.metric, el]),
+      ),
+    };
+    lane.chart = createChart($('canvas', node));
+  }
+}
+
+function renderControls() {
+  for (const t of TRANSPORTS) {
+    const on = lanes[t].on;
+    $(`#toggle-${t}`).setAttribute('aria-pressed', String(on));
+    $(`#toggle-${t}`).title = on ? `Turn ${INFO[t].title} off` : `Turn ${INFO[t].title} on`;
+    lanes[t].els.panel.classList.toggle('is-off', !on);
+  }
+  $('#interval').value = String(state.interval);
+
+  const via = $('#message-via');
+  const previous = via.value;
+  const options = TRANSPORTS.filter((t) => lanes[t].on);
+  via.replaceChildren(
+    ...options.map((t) => {
+      const o = document.createElement('option');
+      o.value = t;
+      o.textContent = `via ${INFO[t].title}`;
+      return o;
+    }),
+  );
+  if (options.includes(previous)) via.value = previous;
+  const none = options.length === 0;
+  via.disabled = none;
+  $('#message-send').disabled = none;
+  $('#message-text').placeholder = none ? 'Turn a transport on to send a message' : 'Say hello to every open page…';
+}
+
+function renderHeader() {
+  setText($('#epoch'), server.epoch ?? '—');
+  setText($('#rate'), server.rate === null ? '—' : String(server.rate));
+  setText($('#head'), fmt.int(server.head ?? NaN));
+  setText($('#clock-offset'), fmt.signed(clock.offsetMs ?? NaN));
+  setText($('#clock-error'), fmt.ms(clock.rttMs === null ? NaN : clock.rttMs / 2));
+  setText($('#clock-rtt'), fmt.ms(clock.rttMs ?? NaN));
+  document.body.classList.toggle('stats-stale', server.statsError !== null);
+}
+
+function renderLane(lane, now) {
+  const { els, ledger } = lane;
+  const m = els.metric;
+  setText(els.state, lane.status);
+  els.state.dataset.state = lane.status;
+  setText(els.detail, lane.on ? lane.detail : 'off: no requests; the numbers stay as they were');
+
+  const lat = lane.latency.summary(now);
+  setText(m['latency-last'], fmt.ms(lat.last));
+  setText(m['latency-median'], fmt.ms(lat.median));
+  setText(m['latency-p95'], fmt.ms(lat.p95));
+
+  setText(m['requests-page'], String(ledger.requests));
+  setText(m['events'], String(ledger.received));
+  setText(m['bytes-page'], String(ledger.bytes));
+  setText(m['missed'], String(ledger.missed));
+  setText(m['duplicates'], String(ledger.duplicates));
+  setText(m['resets'], String(ledger.resets));
+  setText(m['replayed'], String(ledger.replayed));
+
+  const s = server.stats?.client?.[lane.name];
+  setText(m['requests-server'], fmt.int(s?.requests ?? NaN));
+  setText(m['events-server'], fmt.int(s?.events ?? NaN));
+  setText(m['bytes-server'], fmt.int(s?.bytes ?? NaN));
+  setText(m['open-server'], fmt.int(s?.open ?? NaN));
+
+  if (m['poll-empty']) setText(m['poll-empty'], String(lane.emptyAnswers));
+  if (m['ws-rtt']) {
+    const rtt = lane.rtt.summary(now);
+    setText(m['ws-rtt'], fmt.ms(rtt.last));
+    setText(m['ws-rtt-median'], fmt.ms(rtt.median));
+  }
+  if (!document.hidden) {
+    lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median });
+  }
+}
+
+function renderLog() {
+  if (!logDirty) return;
+  logDirty = false;
+  const rows = $('#message-rows');
+  if (messages.length === 0) return;
+  rows.replaceChildren(...messages.map(messageRow));
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  if (className) td.className = className;
+  td.textContent = text;
+  return td;
+}
+
+function messageRow(m) {
+  const tr = document.createElement('tr');
+  if (m.error) tr.className = 'failed';
+  const sent = new Date(m.sentAt);
+  tr.append(
+    cell(sent.toLocaleTimeString([], { hour12: false }), 'time-col'),
+    cell(m.text, 'text-col'),
+    cell(INFO[m.via].title, ''),
+    cell(m.error ? m.error : m.seq === null ? '…' : String(m.seq), m.error ? 'error-col' : 'num-col'),
+  );
+  for (const t of TRANSPORTS) {
+    const td = document.createElement('td');
+    td.className = 'num-col arrival';
+    td.dataset.arrival = t;
+    const ms = m.arrivals[t];
+    if (ms !== undefined) {
+      const num = document.createElement('span');
+      num.className = 'num';
+      num.textContent = ms.toFixed(0);
+      const unit = document.createElement('span');
+      unit.className = 'unit';
+      unit.textContent = 'ms';
+      td.append(num, unit);
+    } else {
+      td.textContent = m.error ? '—' : m.onAtSend.has(t) || lanes[t].on ? '…' : 'off';
+    }
+    tr.append(td);
+  }
+  return tr;
+}
+
+function render() {
+  const now = nowMs();
+  renderHeader();
+  for (const t of TRANSPORTS) renderLane(lanes[t], now);
+  renderLog();
+}
+
+// ---- wiring -------------------------------------------------------------------
+
+function wire() {
+  for (const t of TRANSPORTS) {
+    $(`#toggle-${t}`).addEventListener('click', () => {
+      const on = TRANSPORTS.filter((x) => (x === t ? !lanes[x].on : lanes[x].on));
+      applySelection(on);
+    });
+    $(`#solo-${t}`).addEventListener('click', () => applySelection([t]));
+  }
+  $('#interval').addEventListener('change', (e) => {
+    state.interval = Number(e.target.value);
+    lanes.poll.transport.setInterval(state.interval);
+    saveState();
+  });
+  $('#message-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = $('#message-text');
+    const via = $('#message-via').value;
+    const text = input.value.trim();
+    const error = $('#message-error');
+    setText(error, '');
+    if (!text || !lanes[via]?.on) return;
+    if ([...text].length > 280) {
+      setText(error, 'At most 280 characters.');
+      return;
+    }
+    input.value = '';
+    try {
+      await sendMessage(text, via);
+    } catch (err) {
+      setText(error, `Not sent: ${err.message}`);
+    }
+  });
+  let resizeQueued = false;
+  new ResizeObserver(() => {
+    if (resizeQueued) return;
+    resizeQueued = true;
+    requestAnimationFrame(() => {
+      resizeQueued = false;
+      render();
+    });
+  }).observe($('#panels'));
+}
+
+async function main() {
+  setText($('#client-id'), clientId);
+  buildPanels();
+  wire();
+  renderControls();
+  render();
+  setInterval(render, RENDER_EVERY_MS);
+  // Measure the clock before the first event arrives, so every latency shown
+  // uses a measured offset; then keep it fresh.
+  await syncClock();
+  setInterval(syncClock, CLOCK_EVERY_MS);
+  pollStats();
+  applySelection(state.transports);
+}
+
+// Read-only hooks for tests (chromedp) and curious students in the console.
+window.transportlab = Object.freeze({
+  clientId,
+  ledgers() {
+    return Object.fromEntries(
+      TRANSPORTS.map((t) => {
+        const s = lanes[t].ledger.snapshot();
+        return [t, { ...s, lastSeq: s.lastSeq ?? 0 }];
+      }),
+    );
+  },
+  clock() {
+    return { offsetMs: clock.offsetMs, rttMs: clock.rttMs };
+  },
+});
+
+main();

@@ -1,0 +1,139 @@
+// poll.js — short polling: ask "anything since N?" every interval.
+//
+//   GET /poll?client=ID                     -> the latest event only
+//   GET /poll?since=N&epoch=E&client=ID     -> events after N (+ missed / reset)
+//
+// Scheduling is fixed-rate without overlap: each request is planned
+// `interval` after the previous request STARTED, but never before its answer
+// arrived. So the page pays one request per interval (as long as answers are
+// faster than the interval) and an event waits up to one interval plus one
+// round trip. Only one request is ever in flight. After a failed request the
+// next one waits a growing, jittered backoff instead (never less than the
+// interval), and the state shows "reconnecting".
+//
+// Same interface as sse.js and ws.js: createPoll(opts) -> {start, stop, ...}.
+
+import { backoffDelay, utf8Length, withQuery } from './shared.js';
+
+/**
+ * createPoll returns a polling transport. opts:
+ *   clientId, interval (ms),
+ *   resume()                  -> {since, epoch} | null, read on each start()
+ *   onHello(info)             each answer's metadata {epoch, head, missed?, reset?, first}
+ *                             (first: the first answer since start())
+ *   onEvent(event, receivedAtMs)
+ *   onStatus(state, detail)   "off" | "connecting" | "open" | "reconnecting"
+ *   onRequest()               once per GET /poll
+ *   onBytes(n)                response body bytes
+ *   onAnswer?(eventCount)     after each successful answer (for "empty polls")
+ *   fetch, now, setTimeout, clearTimeout   injectable for tests
+ */
+export function createPoll(opts) {
+  const {
+    clientId,
+    resume = () => null,
+    onHello = () => {},
+    onEvent = () => {},
+    onStatus = () => {},
+    onRequest = () => {},
+    onBytes = () => {},
+    onAnswer = () => {},
+    fetch: fetchFn = (...a) => globalThis.fetch(...a),
+    now = () => performance.timeOrigin + performance.now(),
+    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
+  } = opts;
+
+  let interval = opts.interval ?? 1000;
+  let running = false;
+  let timer = null;
+  let controller = null;
+  let cursor = null; // {since, epoch} for the next request, null: ask for the latest
+  let first = true;
+  let failures = 0;
+  let lastStart = 0;
+  let session = 0; // bumps on stop() so a late answer from an old run is ignored
+
+  function schedule(delay) {
+    clearTimer(timer);
+    timer = setTimer(tick, Math.max(0, delay));
+  }
+
+  async function tick() {
+    timer = null;
+    const mine = session;
+    controller = new AbortController();
+    lastStart = now();
+    const url = withQuery('/poll', { since: cursor?.since, epoch: cursor?.epoch, client: clientId });
+    onRequest();
+    try {
+      const res = await fetchFn(url, { cache: 'no-store', signal: controller.signal });
+      const text = await res.text();
+      if (mine !== session) return;
+      onBytes(utf8Length(text));
+      if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
+      handle(JSON.parse(text));
+      failures = 0;
+      onStatus('open', `one request every ${interval} ms`);
+      if (running) schedule(lastStart + interval - now());
+    } catch (err) {
+      if (mine !== session || err?.name === 'AbortError') return;
+      const delay = Math.max(interval, backoffDelay(failures++));
+      onStatus('reconnecting', `${err.message}; retry in ${(delay / 1000).toFixed(1)} s`);
+      if (running) schedule(delay);
+    } finally {
+      if (mine === session) controller = null;
+    }
+  }
+
+  function handle(answer) {
+    const receivedAt = now();
+    const { epoch, head, missed, reset } = answer;
+    onHello({ epoch, head, missed, reset, first });
+    first = false;
+    const events = Array.isArray(answer.events) ? answer.events : [];
+    for (const ev of events) onEvent(ev, receivedAt);
+    if (Number.isInteger(answer.next)) cursor = { since: answer.next, epoch };
+    onAnswer(events.length);
+  }
+
+  return {
+    name: 'poll',
+
+    start() {
+      if (running) return;
+      running = true;
+      first = true;
+      failures = 0;
+      cursor = resume();
+      onStatus('connecting', '');
+      schedule(0);
+    },
+
+    stop() {
+      if (!running) return;
+      running = false;
+      session++;
+      clearTimer(timer);
+      timer = null;
+      controller?.abort();
+      controller = null;
+      onStatus('off', '');
+    },
+
+    /** setInterval changes the interval from the next request on. */
+    setInterval(ms) {
+      interval = ms;
+      if (running && timer !== null && failures === 0) schedule(lastStart + interval - now());
+    },
+  };
+}
+
+function errorReason(text) {
+  try {
+    const { error } = JSON.parse(text);
+    return error ? `: ${error}` : '';
+  } catch {
+    return '';
+  }
+}

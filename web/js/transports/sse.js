@@ -1,0 +1,120 @@
+// sse.js — Server-Sent Events: one long HTTP response the server keeps
+// writing to.
+//
+//   GET /sse?client=ID                      a fresh stream
+//   GET /sse?client=ID&since=N&epoch=E      a fresh start that resumes after N
+//
+// After a dropped connection the BROWSER reconnects on its own (after the
+// server's `retry:` delay) to the same URL and sends the last `id:` it saw as
+// the Last-Event-ID header; the server resumes from there. Only when the
+// EventSource gives up for good (readyState CLOSED, e.g. a non-200 answer)
+// does this module open a new one itself, after a jittered backoff.
+//
+// Counting rule: one request per SUCCESSFUL connection, counted on each
+// `open` event (the first connection and every automatic reconnect that got
+// through). EventSource does not tell the page about attempts that fail
+// before a response, so those cannot be counted honestly here.
+//
+// Bytes: EventSource hides the framing (`id:`, `data:`, `retry:`, comments),
+// so the page counts the UTF-8 length of each message's data only.
+
+import { backoffDelay, utf8Length, withQuery } from './shared.js';
+
+/**
+ * createSSE returns an SSE transport with the same opts as createPoll
+ * (clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes), plus
+ * injectable EventSource, now, setTimeout, clearTimeout.
+ */
+export function createSSE(opts) {
+  const {
+    clientId,
+    resume = () => null,
+    onHello = () => {},
+    onEvent = () => {},
+    onStatus = () => {},
+    onRequest = () => {},
+    onBytes = () => {},
+    EventSource: ES = globalThis.EventSource,
+    now = () => performance.timeOrigin + performance.now(),
+    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
+  } = opts;
+
+  let es = null;
+  let running = false;
+  let timer = null;
+  let failures = 0;
+
+  function connect() {
+    timer = null;
+    const from = resume();
+    const url = withQuery('/sse', { client: clientId, since: from?.since, epoch: from?.epoch });
+    const source = new ES(url);
+    es = source;
+
+    source.onopen = () => {
+      onRequest();
+      onStatus('open', 'one response, still streaming');
+    };
+    source.addEventListener('hello', (e) => {
+      onBytes(utf8Length(e.data));
+      const hello = parse(e.data);
+      if (hello) {
+        failures = 0;
+        onHello(hello);
+      }
+    });
+    source.onmessage = (e) => {
+      const receivedAt = now();
+      onBytes(utf8Length(e.data));
+      const ev = parse(e.data);
+      if (ev) onEvent(ev, receivedAt);
+    };
+    source.onerror = () => {
+      if (source !== es) return;
+      if (source.readyState === ES.CLOSED) {
+        // The browser gave up (e.g. an HTTP error): start over ourselves.
+        source.close();
+        es = null;
+        const delay = backoffDelay(failures++);
+        onStatus('reconnecting', `stream refused; new stream in ${(delay / 1000).toFixed(1)} s`);
+        timer = setTimer(connect, delay);
+      } else {
+        onStatus('reconnecting', 'browser reconnects with Last-Event-ID');
+      }
+    };
+  }
+
+  return {
+    name: 'sse',
+
+    start() {
+      if (running) return;
+      running = true;
+      failures = 0;
+      onStatus('connecting', '');
+      connect();
+    },
+
+    stop() {
+      if (!running) return;
+      running = false;
+      clearTimer(timer);
+      timer = null;
+      if (es) {
+        es.onopen = es.onmessage = es.onerror = null;
+        es.close();
+        es = null;
+      }
+      onStatus('off', '');
+    },
+  };
+}
+
+function parse(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

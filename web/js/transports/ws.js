@@ -1,0 +1,157 @@
+// ws.js — WebSocket: one HTTP request upgraded into a connection that carries
+// both directions.
+//
+//   GET /ws?client=ID  (+ &since=N&epoch=E when resuming)   Upgrade: websocket
+//   <- {"kind":"hello",...}  then one text message per event
+//   -> {"kind":"message","text":"..."}   published with "via":"ws"
+//   -> {"kind":"ping","id":7}  <- {"kind":"pong","id":7,"ts":...}
+//
+// One request per `new WebSocket` (the upgrade). Bytes are the UTF-8 length
+// of each received message. A ping goes out every 2 s while open, for the
+// round-trip time. On an unexpected close the module reconnects after a
+// jittered exponential backoff (0.5–5 s), resuming with since/epoch.
+
+import { backoffDelay, utf8Length, withQuery } from './shared.js';
+
+/** PING_EVERY_MS is how often an open socket measures its round trip. */
+export const PING_EVERY_MS = 2000;
+
+/**
+ * wsURL derives the WebSocket URL from the page's location: ws: for http:,
+ * wss: for https:, same host.
+ */
+export function wsURL(loc, pathWithQuery) {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}${pathWithQuery}`;
+}
+
+/**
+ * createWS returns a WebSocket transport with the same opts as createPoll,
+ * plus onRtt(ms) for each pong, and injectable WebSocket, location, now
+ * (Unix ms), setTimeout/clearTimeout, setInterval/clearInterval.
+ * send(text) sends a chat message over the open socket (throws if not open).
+ */
+export function createWS(opts) {
+  const {
+    clientId,
+    resume = () => null,
+    onHello = () => {},
+    onEvent = () => {},
+    onStatus = () => {},
+    onRequest = () => {},
+    onBytes = () => {},
+    onRtt = () => {},
+    WebSocket: WS = globalThis.WebSocket,
+    location: loc = globalThis.location,
+    now = () => performance.timeOrigin + performance.now(),
+    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
+    setInterval: setTicker = (...a) => globalThis.setInterval(...a),
+    clearInterval: clearTicker = (...a) => globalThis.clearInterval(...a),
+  } = opts;
+
+  let ws = null;
+  let running = false;
+  let retryTimer = null;
+  let pingTimer = null;
+  let failures = 0;
+  let pingId = 0;
+  const pending = new Map(); // ping id -> sent at (ms)
+
+  function connect() {
+    retryTimer = null;
+    const from = resume();
+    const url = wsURL(loc, withQuery('/ws', { client: clientId, since: from?.since, epoch: from?.epoch }));
+    const socket = new WS(url);
+    ws = socket;
+    onRequest();
+
+    socket.onopen = () => {
+      onStatus('open', 'one connection, both directions');
+      pending.clear();
+      ping();
+      pingTimer = setTicker(ping, PING_EVERY_MS);
+    };
+    socket.onmessage = (e) => {
+      const receivedAt = now();
+      if (typeof e.data !== 'string') return; // the contract only has text messages
+      onBytes(utf8Length(e.data));
+      let msg;
+      try {
+        msg = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      if (msg.kind === 'hello') {
+        failures = 0;
+        onHello(msg);
+      } else if (msg.kind === 'pong') {
+        const sentAt = pending.get(msg.id);
+        if (sentAt !== undefined) {
+          pending.delete(msg.id);
+          onRtt(receivedAt - sentAt, msg);
+        }
+      } else {
+        onEvent(msg, receivedAt);
+      }
+    };
+    socket.onclose = (e) => {
+      if (socket !== ws) return;
+      clearTicker(pingTimer);
+      pingTimer = null;
+      ws = null;
+      const delay = backoffDelay(failures++);
+      const why = e.reason ? `closed (${e.code} ${e.reason})` : `closed (${e.code})`;
+      onStatus('reconnecting', `${why}; retry in ${(delay / 1000).toFixed(1)} s`);
+      retryTimer = setTimer(connect, delay);
+    };
+  }
+
+  function ping() {
+    if (!ws || ws.readyState !== WS.OPEN) return;
+    const id = ++pingId;
+    pending.set(id, now());
+    if (pending.size > 10) pending.delete(pending.keys().next().value); // never answered
+    ws.send(JSON.stringify({ kind: 'ping', id }));
+  }
+
+  return {
+    name: 'ws',
+
+    start() {
+      if (running) return;
+      running = true;
+      failures = 0;
+      onStatus('connecting', '');
+      connect();
+    },
+
+    stop() {
+      if (!running) return;
+      running = false;
+      clearTimer(retryTimer);
+      clearTicker(pingTimer);
+      retryTimer = pingTimer = null;
+      const socket = ws;
+      ws = null;
+      if (socket) {
+        socket.onmessage = socket.onclose = null;
+        if (socket.readyState === WS.CONNECTING) {
+          // Closing a socket that is still connecting makes browsers log a
+          // warning; close it properly as soon as it opens instead.
+          socket.onopen = () => socket.close(1000, 'turned off');
+        } else {
+          socket.onopen = null;
+          socket.close(1000, 'turned off');
+        }
+      }
+      onStatus('off', '');
+    },
+
+    /** send publishes a chat message over the open socket. */
+    send(text) {
+      if (!ws || ws.readyState !== WS.OPEN) throw new Error('the WebSocket is not open');
+      ws.send(JSON.stringify({ kind: 'message', text }));
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createPoll } from '../js/transports/poll.js';
+import { fakeTime } from './fakes.js';
+
+function setup({ answers, interval = 1000, resume = () => null, rttMs = 0 }) {
+  const time = fakeTime();
+  const log = { urls: [], requests: 0, bytes: 0, hellos: [], events: [], states: [] };
+  const fetch = (url, { signal }) => {
+    log.urls.push(url);
+    const answer = answers.shift() ?? { status: 200, body: { epoch: 'e', head: 0, events: [], next: 0 } };
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+        resolve({ ok: answer.status < 300, status: answer.status, text: async () => text });
+      };
+      if (rttMs) time.setTimeout(done, rttMs);
+      else done();
+      signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' })));
+    });
+  };
+  const poll = createPoll({
+    clientId: 'abc12345',
+    interval,
+    resume,
+    fetch,
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    onRequest: () => log.requests++,
+    onBytes: (n) => (log.bytes += n),
+    onHello: (h) => log.hellos.push(h),
+    onEvent: (e) => log.events.push(e.seq),
+    onStatus: (s) => log.states.push(s),
+  });
+  return { poll, time, log };
+}
+
+const ev = (seq) => ({ seq, ts: 1, kind: 'quote', symbol: 'ACME', price: 1 });
+
+test('poll asks for the latest, then since next, once per interval', async () => {
+  const answers = [
+    { status: 200, body: { epoch: 'e1', head: 7, events: [ev(7)], next: 7 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [ev(8), ev(9)], next: 9, missed: 0 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [], next: 9, missed: 0 } },
+  ];
+  const { poll, time, log } = setup({ answers });
+  poll.start();
+  await time.advance(0);
+  assert.deepEqual(log.urls, ['/poll?client=abc12345']);
+  await time.advance(999);
+  assert.equal(log.requests, 1);
+  await time.advance(1);
+  assert.deepEqual(log.urls[1], '/poll?since=7&epoch=e1&client=abc12345');
+  await time.advance(1000);
+  assert.equal(log.requests, 3);
+  assert.deepEqual(log.events, [7, 8, 9]);
+  assert.deepEqual(log.hellos.map((h) => h.first), [true, false, false]);
+  assert.ok(log.bytes > 0);
+  assert.equal(log.states.at(-1), 'open');
+  poll.stop();
+  assert.equal(log.states.at(-1), 'off');
+  await time.advance(10_000);
+  assert.equal(log.requests, 3);
+  assert.equal(time.pending(), 0);
+});
+
+test('poll never overlaps: a slow answer delays the next request', async () => {
+  const { poll, time, log } = setup({ answers: [], interval: 250, rttMs: 400 });
+  poll.start();
+  await time.advance(0);
+  assert.equal(log.requests, 1);
+  await time.advance(399);
+  assert.equal(log.requests, 1); // still waiting for the first answer
+  await time.advance(1);
+  assert.equal(log.requests, 2); // answered late: asks again at once
+  poll.stop();
+});
+
+test('poll resumes from resume() and keeps polling after errors', async () => {
+  const answers = [
+    { status: 500, body: { error: 'boom' } },
+    { status: 200, body: { epoch: 'e1', head: 12, events: [ev(11), ev(12)], next: 12, missed: 0 } },
+  ];
+  const { poll, time, log } = setup({ answers, resume: () => ({ since: 10, epoch: 'e1' }) });
+  poll.start();
+  await time.advance(0);
+  assert.equal(log.urls[0], '/poll?since=10&epoch=e1&client=abc12345');
+  assert.equal(log.states.at(-1), 'reconnecting');
+  await time.advance(5000);
+  assert.equal(log.states.at(-1), 'open');
+  assert.deepEqual(log.events, [11, 12]);
+  poll.stop();
+});
+
+test('stop aborts the request in flight and ignores its answer', async () => {
+  const answers = [{ status: 200, body: { epoch: 'e1', head: 1, events: [ev(1)], next: 1 } }];
+  const { poll, time, log } = setup({ answers, rttMs: 100 });
+  poll.start();
+  await time.advance(50);
+  poll.stop();
+  await time.advance(1000);
+  assert.deepEqual(log.events, []);
+  assert.equal(log.requests, 1);
+  assert.equal(log.states.at(-1), 'off');
+});

@@ -1,0 +1,27 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { backoffDelay, utf8Length, withQuery } from '../js/transports/shared.js';
+
+test('utf8Length counts bytes, not characters', () => {
+  assert.equal(utf8Length('abc'), 3);
+  assert.equal(utf8Length('é'), 2);
+  assert.equal(utf8Length('€'), 3);
+  assert.equal(utf8Length('🙂'), 4);
+});
+
+test('backoffDelay grows, jitters and caps', () => {
+  const lo = { random: () => 0 };
+  const hi = { random: () => 1 };
+  assert.equal(backoffDelay(0, lo), 250);
+  assert.equal(backoffDelay(0, hi), 500);
+  assert.equal(backoffDelay(1, hi), 1000);
+  assert.equal(backoffDelay(3, hi), 4000);
+  assert.equal(backoffDelay(4, hi), 5000);
+  assert.equal(backoffDelay(40, lo), 2500);
+});
+
+test('withQuery skips missing values', () => {
+  assert.equal(withQuery('/poll', { since: undefined, epoch: null, client: 'abc' }), '/poll?client=abc');
+  assert.equal(withQuery('/poll', { since: 0, epoch: 'e 1' }), '/poll?since=0&epoch=e+1');
+  assert.equal(withQuery('/x', {}), '/x');
+});

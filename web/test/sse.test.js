@@ -1,0 +1,88 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createSSE } from '../js/transports/sse.js';
+import { fakeTime } from './fakes.js';
+
+class FakeEventSource {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSED = 2;
+  static all = [];
+  constructor(url) {
+    this.url = url;
+    this.readyState = FakeEventSource.CONNECTING;
+    this.listeners = {};
+    this.closed = false;
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type, fn) {
+    this.listeners[type] = fn;
+  }
+  close() {
+    this.closed = true;
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  serverOpen() {
+    this.readyState = FakeEventSource.OPEN;
+    this.onopen?.({});
+  }
+  serverEvent(type, data) {
+    const e = { data: JSON.stringify(data) };
+    if (type === 'message') this.onmessage?.(e);
+    else this.listeners[type]?.(e);
+  }
+  drop(fatal) {
+    this.readyState = fatal ? FakeEventSource.CLOSED : FakeEventSource.CONNECTING;
+    this.onerror?.({});
+  }
+}
+
+test('sse: one request per successful connection, data bytes, resume on a fresh start', async () => {
+  FakeEventSource.all = [];
+  const time = fakeTime();
+  const log = { requests: 0, bytes: 0, hellos: [], events: [], states: [] };
+  let resume = null;
+  const sse = createSSE({
+    clientId: 'abc12345',
+    EventSource: FakeEventSource,
+    resume: () => resume,
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    onRequest: () => log.requests++,
+    onBytes: (n) => (log.bytes += n),
+    onHello: (h) => log.hellos.push(h),
+    onEvent: (e) => log.events.push(e.seq),
+    onStatus: (s) => log.states.push(s),
+  });
+  sse.start();
+  const es = FakeEventSource.all[0];
+  assert.equal(es.url, '/sse?client=abc12345');
+  assert.equal(log.requests, 0);
+  es.serverOpen();
+  assert.equal(log.requests, 1);
+  es.serverEvent('hello', { kind: 'hello', epoch: 'e1', head: 3, rate: 5 });
+  es.serverEvent('message', { seq: 4, ts: 1, kind: 'quote' });
+  assert.deepEqual(log.events, [4]);
+  assert.equal(log.bytes, JSON.stringify({ kind: 'hello', epoch: 'e1', head: 3, rate: 5 }).length + JSON.stringify({ seq: 4, ts: 1, kind: 'quote' }).length);
+
+  // The browser reconnects by itself: the same EventSource opens again.
+  es.drop(false);
+  assert.equal(log.states.at(-1), 'reconnecting');
+  es.serverOpen();
+  assert.equal(log.requests, 2);
+  assert.equal(FakeEventSource.all.length, 1);
+
+  // The browser gives up: the module starts a new stream after a backoff.
+  resume = { since: 4, epoch: 'e1' };
+  es.drop(true);
+  await time.advance(5000);
+  assert.equal(FakeEventSource.all.length, 2);
+  assert.equal(FakeEventSource.all[1].url, '/sse?client=abc12345&since=4&epoch=e1');
+
+  sse.stop();
+  assert.equal(FakeEventSource.all[1].closed, true);
+  assert.equal(log.states.at(-1), 'off');
+  await time.advance(60_000);
+  assert.equal(FakeEventSource.all.length, 2);
+});

@@ -1,0 +1,126 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createWS, wsURL } from '../js/transports/ws.js';
+import { fakeTime } from './fakes.js';
+
+class FakeSocket {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSING = 2;
+  static CLOSED = 3;
+  static all = [];
+  constructor(url) {
+    this.url = url;
+    this.readyState = FakeSocket.CONNECTING;
+    this.sent = [];
+    this.closedWith = null;
+    FakeSocket.all.push(this);
+  }
+  send(data) {
+    this.sent.push(JSON.parse(data));
+  }
+  close(code, reason) {
+    this.closedWith = { code, reason };
+    this.readyState = FakeSocket.CLOSED;
+  }
+  serverOpen() {
+    this.readyState = FakeSocket.OPEN;
+    this.onopen?.({});
+  }
+  serverSend(obj) {
+    this.onmessage?.({ data: JSON.stringify(obj) });
+  }
+  serverClose(code, reason = '') {
+    this.readyState = FakeSocket.CLOSED;
+    this.onclose?.({ code, reason });
+  }
+}
+
+test('wsURL follows the page scheme and host', () => {
+  assert.equal(wsURL({ protocol: 'http:', host: 'localhost:8005' }, '/ws?client=a'), 'ws://localhost:8005/ws?client=a');
+  assert.equal(wsURL({ protocol: 'https:', host: 'lab.example' }, '/ws'), 'wss://lab.example/ws');
+});
+
+test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000', async () => {
+  FakeSocket.all = [];
+  const time = fakeTime();
+  const log = { requests: 0, bytes: 0, hellos: [], events: [], states: [], rtts: [] };
+  let resume = null;
+  const ws = createWS({
+    clientId: 'abc12345',
+    WebSocket: FakeSocket,
+    location: { protocol: 'http:', host: 'h:1' },
+    resume: () => resume,
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    setInterval: time.setInterval,
+    clearInterval: time.clearInterval,
+    onRequest: () => log.requests++,
+    onBytes: (n) => (log.bytes += n),
+    onHello: (h) => log.hellos.push(h),
+    onEvent: (e) => log.events.push(e.seq),
+    onStatus: (s) => log.states.push(s),
+    onRtt: (ms) => log.rtts.push(ms),
+  });
+  ws.start();
+  assert.equal(log.requests, 1);
+  const s1 = FakeSocket.all[0];
+  assert.equal(s1.url, 'ws://h:1/ws?client=abc12345');
+  assert.throws(() => ws.send('early'), /not open/);
+  s1.serverOpen();
+  assert.equal(log.states.at(-1), 'open');
+  assert.deepEqual(s1.sent[0], { kind: 'ping', id: 1 });
+  await time.advance(7);
+  s1.serverSend({ kind: 'pong', id: 1, ts: 5 });
+  assert.deepEqual(log.rtts, [7]);
+  s1.serverSend({ kind: 'hello', epoch: 'e1', head: 4, rate: 5 });
+  s1.serverSend({ seq: 5, ts: 1, kind: 'quote' });
+  assert.deepEqual(log.events, [5]);
+  assert.equal(log.hellos[0].epoch, 'e1');
+  ws.send('hi');
+  assert.deepEqual(s1.sent.at(-1), { kind: 'message', text: 'hi' });
+  await time.advance(2000);
+  assert.deepEqual(s1.sent.at(-1), { kind: 'ping', id: 2 });
+
+  resume = { since: 5, epoch: 'e1' };
+  s1.serverClose(1011, 'too slow');
+  assert.equal(log.states.at(-1), 'reconnecting');
+  await time.advance(5000);
+  assert.equal(FakeSocket.all.length, 2);
+  assert.equal(log.requests, 2);
+  assert.equal(FakeSocket.all[1].url, 'ws://h:1/ws?client=abc12345&since=5&epoch=e1');
+
+  const s2 = FakeSocket.all[1];
+  s2.serverOpen();
+  ws.stop();
+  assert.deepEqual(s2.closedWith, { code: 1000, reason: 'turned off' });
+  assert.equal(log.states.at(-1), 'off');
+  await time.advance(60_000);
+  assert.equal(FakeSocket.all.length, 2);
+  assert.equal(time.pending(), 0);
+});
+
+test('ws: stop while connecting closes once open, without callbacks', () => {
+  FakeSocket.all = [];
+  const time = fakeTime();
+  const states = [];
+  const ws = createWS({
+    clientId: 'x',
+    WebSocket: FakeSocket,
+    location: { protocol: 'http:', host: 'h' },
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    setInterval: time.setInterval,
+    clearInterval: time.clearInterval,
+    now: time.now,
+    onStatus: (s) => states.push(s),
+  });
+  ws.start();
+  ws.stop();
+  const s = FakeSocket.all[0];
+  assert.equal(s.closedWith, null);
+  s.serverOpen();
+  assert.deepEqual(s.closedWith, { code: 1000, reason: 'turned off' });
+  assert.deepEqual(states, ['connecting', 'off']);
+});
