@@ -9,11 +9,18 @@ run:
 	go run ./cmd/transportlab $(ARGS)
 
 # What CI runs: vet, every Go test under the race detector (the browser test
-# included), and the page's pure modules under Node's test runner.
-test:
+# and the npm clients' test included), and the page's pure modules under
+# Node's test runner.
+test: interop/node_modules
 	go vet ./...
 	go test -race ./...
 	node --test web/
+
+# The npm ws and eventsource clients that interop/ checks the server with,
+# at the versions in its lock file.
+interop/node_modules: interop/package-lock.json
+	cd interop && npm ci --no-audit --no-fund
+	touch $@
 
 # Delivery cost per event and client on each transport, and the hub's fan-out.
 bench:
