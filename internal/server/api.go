@@ -103,6 +103,10 @@ func (s *server) health(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok", "epoch": s.hub.Epoch()})
 }
 
+func notFound(w http.ResponseWriter, r *http.Request) {
+	httpjson.Error(w, http.StatusNotFound, errors.New("no such endpoint: "+r.URL.Path))
+}
+
 func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	httpjson.Error(w, http.StatusMethodNotAllowed, errors.New(r.Method+" is not allowed here"))
 }

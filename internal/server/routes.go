@@ -14,20 +14,25 @@ import (
 // routes lists every endpoint. Nothing that buffers a response or times it
 // out may wrap /sse or /ws: both are meant to stay open.
 func (s *server) routes(r chi.Router) {
+	poll := polling.Handler(s.hub, s.stats.Meter(Poll), s.log)
+	stream := sse.Handler(s.hub, s.stats.Meter(SSE), s.log, s.cfg.SSE)
+	socket := ws.Handler(s.hub, s.stats.Meter(WS), s.log, s.cfg.WS)
+	page := http.FileServerFS(s.cfg.Page)
+
 	r.Use(middleware.Recoverer) // a panic answers 500 and is logged; the server goes on
 	r.Use(checkClient)          // ?client= must be a valid page id, when given
 
-	r.Get("/poll", polling.Handler(s.hub, s.stats.Meter(Poll), s.log).ServeHTTP) // short polling
-	r.Group(func(r chi.Router) {
-		r.Use(s.streams.limit)                                                            // caps open streams in all and per client address
-		r.Get("/sse", sse.Handler(s.hub, s.stats.Meter(SSE), s.log, s.cfg.SSE).ServeHTTP) // Server-Sent Events
-		r.Get("/ws", ws.Handler(s.hub, s.stats.Meter(WS), s.log, s.cfg.WS).ServeHTTP)     // WebSocket
-	})
-	r.Post("/api/messages", s.postMessage)               // a client message, for transports that cannot send
-	r.Get("/api/time", s.time)                           // the server's clock, for the page's offset estimate
-	r.Get("/api/stats", s.statsAnswer)                   // what each transport spent, in all and for ?client=
-	r.Get("/healthz", s.health)                          // liveness
-	r.Get("/*", http.FileServerFS(s.cfg.Page).ServeHTTP) // the page: index.html, style.css, js/
+	r.Method(http.MethodGet, "/poll", poll)                        // short polling
+	r.With(s.streams.limit).Method(http.MethodGet, "/sse", stream) // Server-Sent Events, capped
+	r.With(s.streams.limit).Method(http.MethodGet, "/ws", socket)  // WebSocket, capped
+	r.Post("/api/messages", s.postMessage)                         // a message from a transport that cannot send
+	r.Get("/api/time", s.time)                                     // the server's clock, for the page's offset
+	r.Get("/api/stats", s.statsAnswer)                             // what each transport spent, in all and for ?client=
+	r.Get("/healthz", s.health)                                    // liveness
+	r.Method(http.MethodGet, "/", page)                            // the page
+	r.Method(http.MethodGet, "/style.css", page)                   // its style
+	r.Method(http.MethodGet, "/js/*", page)                        // its ES modules
 
+	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed)
 }

@@ -19,6 +19,7 @@
 package sse
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -82,7 +83,7 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 
 		log := log.With("transport", "sse", "remote", r.RemoteAddr, "client", r.URL.Query().Get("client"))
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-		err = stream(w, sub, sent, opts)
+		err = stream(r.Context(), w, sub, sent, opts)
 		log.Info("stream closed", "reason", closeReason(err, sub))
 	})
 }
@@ -99,9 +100,9 @@ func position(r *http.Request) (feed.Position, error) {
 	return feed.ParsePosition(since, q.Get("epoch"))
 }
 
-// stream writes the whole response. It returns when the client goes away, a
-// write fails, or the subscription ends (sub.Err says why).
-func stream(w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), opts Options) error {
+// stream writes the whole response. It returns when the client goes away
+// (ctx is done), a write fails, or the subscription ends (sub.Err says why).
+func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), opts Options) error {
 	rc := http.NewResponseController(w)
 	// A stream must outlive any server-wide WriteTimeout. Once the delivery
 	// ends, the last writes get a short grace; a writer still blocked after it
@@ -139,6 +140,8 @@ func stream(w http.ResponseWriter, sub *feed.Subscription, sent func(events, byt
 	for {
 		buf, events = buf[:0], 0
 		select {
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-sub.Done():
 			return sub.Err()
 		case <-heartbeat.C:
@@ -180,7 +183,7 @@ func closeReason(err error, sub *feed.Subscription) string {
 		return "client too slow: cut off"
 	case errors.Is(err, feed.ErrClosed):
 		return "server shutting down"
-	case err != nil && sub.Err() == nil:
+	case errors.Is(err, context.Canceled), err != nil && sub.Err() == nil:
 		return "client went away"
 	}
 	return "ended"

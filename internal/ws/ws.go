@@ -12,7 +12,7 @@
 //	{"kind":"ping","id":7}
 //	{"kind":"pong","id":7,"ts":1764150000223456}
 //	{"kind":"message","text":"hello, class"}
-//	{"seq":48,"ts":1764150000323456,"kind":"message","from":"","text":"hello, class","via":"ws"}
+//	{"seq":48,"ts":1764150000323456,"kind":"message","text":"hello, class","via":"ws"}
 package ws
 
 import (

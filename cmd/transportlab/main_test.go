@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/goleak"
+
+	"transportlab/internal/feed"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// timeout bounds every wait of these tests.
+const timeout = 5 * time.Second
+
+// env returns a getenv that reads vars, as os.Getenv reads the environment.
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+// start runs the program with args and returns the address it listens on,
+// read from what it prints, and stop, which cancels its context and returns
+// what run returned.
+func start(tb testing.TB, args ...string) (addr string, stop func() error) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, printed := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, append([]string{"transportlab"}, args...), env(nil), printed, io.Discard)
+		printed.CloseWithError(fmt.Errorf("run returned %v", err)) // when it fails before printing
+		done <- err
+	}()
+	stop = sync.OnceValue(func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(timeout):
+			return errors.New("run did not return after its context was canceled")
+		}
+	})
+	tb.Cleanup(func() { stop() })
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		tb.Fatalf("reading the address from stdout: %v", err)
+	}
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "transportlab: open http://")
+	if !ok {
+		tb.Fatalf("stdout = %q, want transportlab: open http://ADDR", line)
+	}
+	return addr, stop
+}
+
+// getJSON fetches url and decodes its JSON answer into v.
+func getJSON(tb testing.TB, url string, v any) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(tb.Context(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: status %d, want 200", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		tb.Fatalf("GET %s: decoding the answer: %v", url, err)
+	}
+}
+
+func TestRunServesUntilCanceled(t *testing.T) {
+	addr, stop := start(t, "-addr", "localhost:0")
+
+	var health struct{ Status, Epoch string }
+	getJSON(t, "http://"+addr+"/healthz", &health)
+	if health.Status != "ok" {
+		t.Errorf("/healthz status = %q, want ok", health.Status)
+	}
+	var poll struct{ Epoch string }
+	getJSON(t, "http://"+addr+"/poll", &poll)
+	if poll.Epoch != health.Epoch {
+		t.Errorf("/poll epoch = %q, want %q as /healthz says", poll.Epoch, health.Epoch)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws", nil)
+	if err != nil {
+		t.Fatalf("websocket.Dial: %v", err)
+	}
+	defer c.CloseNow()
+	// The client must be reading when the server says goodbye: a close
+	// handshake waits for the client's answer, and the shutdown for it.
+	closed := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := c.Read(ctx); err != nil {
+				closed <- err
+				return
+			}
+		}
+	}()
+
+	if err := stop(); err != nil {
+		t.Errorf("run after cancel = %v, want nil", err)
+	}
+	if err := <-closed; websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Errorf("WebSocket ended with %v, want close status %v", err, websocket.StatusGoingAway)
+	}
+}
+
+func TestRunHelpExplainsEveryFlag(t *testing.T) {
+	var stderr bytes.Buffer
+	err := run(t.Context(), []string{"transportlab", "-h"}, env(nil), io.Discard, &stderr)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("run -h = %v, want flag.ErrHelp", err)
+	}
+	usage := stderr.String()
+	flags := map[string]string{
+		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
+		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT",
+		"origins": "ORIGINS", "log-level": "LOG_LEVEL",
+	}
+	for name, variable := range flags {
+		// "-max-streams " with its space, or it would match -max-streams-per-ip.
+		if !strings.Contains(usage, "  -"+name+" ") {
+			t.Errorf("usage does not explain -%s:\n%s", name, usage)
+		}
+		if !strings.Contains(usage, "["+variable+"]") && !strings.Contains(usage, "["+variable+",") {
+			t.Errorf("usage does not name %s, the default of -%s", variable, name)
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	defaults := config{
+		addr:            "localhost:8005",
+		rate:            5,
+		history:         feed.DefaultHistory,
+		maxStreams:      10000,
+		maxStreamsPerIP: 1000,
+		heartbeat:       15 * time.Second,
+		logLevel:        slog.LevelInfo,
+	}
+	with := func(change func(*config)) config {
+		c := defaults
+		change(&c)
+		return c
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want config
+	}{
+		{"defaults", nil, nil, defaults},
+		{"RATE from the environment", nil, map[string]string{"RATE": "20"},
+			with(func(c *config) { c.rate = 20 })},
+		{"a flag wins over the environment", []string{"-rate", "50"}, map[string]string{"RATE": "20"},
+			with(func(c *config) { c.rate = 50 })},
+		{"PORT alone listens on every interface", nil, map[string]string{"PORT": "9000"},
+			with(func(c *config) { c.addr = ":9000" })},
+		{"ADDR wins over PORT", nil, map[string]string{"ADDR": "127.0.0.1:7000", "PORT": "9000"},
+			with(func(c *config) { c.addr = "127.0.0.1:7000" })},
+		{"-addr wins over PORT", []string{"-addr", "localhost:0"}, map[string]string{"PORT": "9000"},
+			with(func(c *config) { c.addr = "localhost:0" })},
+		{"0 means no stream limit", []string{"-max-streams", "0", "-max-streams-per-ip", "0"}, nil,
+			with(func(c *config) { c.maxStreams, c.maxStreamsPerIP = 0, 0 })},
+		{"every variable", nil, map[string]string{
+			"HISTORY": "100", "MAX_STREAMS": "7", "MAX_STREAMS_PER_IP": "3", "HEARTBEAT": "1s",
+			"ORIGINS": "a.example,b.example", "LOG_LEVEL": "debug",
+		}, with(func(c *config) {
+			c.history, c.maxStreams, c.maxStreamsPerIP, c.heartbeat = 100, 7, 3, time.Second
+			c.origins, c.logLevel = "a.example,b.example", slog.LevelDebug
+		})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"transportlab"}, tt.args...)
+			got, err := parseFlags(args, env(tt.env), io.Discard)
+			if err != nil {
+				t.Fatalf("parseFlags(%q, %v) error: %v", tt.args, tt.env, err)
+			}
+			if got != tt.want {
+				t.Errorf("parseFlags(%q, %v) = %+v, want %+v", tt.args, tt.env, got, tt.want)
+			}
+		})
+	}
+}
+
+// A bad setting is an error from run before it listens, never a guess.
+func TestRunRejectsBadSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string // in the error
+	}{
+		{"RATE not a number", nil, map[string]string{"RATE": "abc"}, "RATE"},
+		{"HISTORY not a number", nil, map[string]string{"HISTORY": "many"}, "HISTORY"},
+		{"rate 0", []string{"-rate", "0"}, nil, "-rate"},
+		{"rate too high", []string{"-rate", "20000"}, nil, "-rate"},
+		{"history 0", []string{"-history", "0"}, nil, "-history"},
+		{"negative max-streams", []string{"-max-streams", "-1"}, nil, "-max-streams"},
+		{"negative max-streams-per-ip", []string{"-max-streams-per-ip", "-1"}, nil, "-max-streams-per-ip"},
+		{"heartbeat 0", []string{"-heartbeat", "0s"}, nil, "-heartbeat"},
+		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
+		{"extra arguments", []string{"serve"}, nil, "serve"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Canceled already: were the setting accepted, run would stop at once.
+			ctx, cancel := context.WithCancel(t.Context())
+			cancel()
+			var stdout bytes.Buffer
+			args := append([]string{"transportlab", "-addr", "localhost:0"}, tt.args...)
+			err := run(ctx, args, env(tt.env), &stdout, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run(%q, %v) = %v, want an error naming %s", tt.args, tt.env, err, tt.want)
+			}
+			if stdout.Len() > 0 {
+				t.Errorf("run(%q, %v) printed %q, want it not to listen", tt.args, tt.env, stdout.String())
+			}
+		})
+	}
+}

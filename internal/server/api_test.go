@@ -1,0 +1,128 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/server"
+)
+
+// post sends body to POST /api/messages with query, as a page does.
+func post(tb testing.TB, srv *httptest.Server, query, body string) *http.Response {
+	tb.Helper()
+	resp, err := srv.Client().Post(srv.URL+"/api/messages"+query, "application/json", strings.NewReader(body))
+	if err != nil {
+		tb.Fatalf("POST /api/messages: %v", err)
+	}
+	tb.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// A message posted for polling or SSE is seen arriving over every transport,
+// and it is one more request spent by the transport it stands in for.
+func TestPostMessageReachesEveryStream(t *testing.T) {
+	for _, via := range []string{server.SSE, server.Poll} {
+		t.Run(via, func(t *testing.T) {
+			srv, hub := newServer(t, server.Config{})
+			publish(t, hub, 2)
+			s := openSSE(t, srv, "/sse?client=watcher")
+			ws := dialWS(t, srv, "/ws?client=watcher")
+
+			resp := post(t, srv, "?client=poster", `{"text":"hello, class","via":"`+via+`"}`)
+			if resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("POST status = %d, want 202", resp.StatusCode)
+			}
+			var answer struct{ Seq uint64 }
+			if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+				t.Fatalf("decoding the answer: %v", err)
+			}
+			if answer.Seq != 3 {
+				t.Errorf("answer seq = %d, want 3, the next seq of the feed", answer.Seq)
+			}
+
+			want := feed.Event{Seq: answer.Seq, Kind: feed.KindMessage, From: "poster", Text: "hello, class", Via: via}
+			for name, got := range map[string]feed.Event{"SSE": s.nextEvent(t), "WebSocket": ws.next(t)} {
+				if got.TS <= 0 {
+					t.Errorf("%s: ts = %d, want the publish time", name, got.TS)
+				}
+				got.TS = 0
+				if got != want {
+					t.Errorf("%s: got %+v, want %+v", name, got, want)
+				}
+			}
+
+			counts := getStats(t, srv, "poster").Client
+			for _, tr := range []string{server.Poll, server.SSE, server.WS} {
+				want := server.CountersJSON{}
+				if tr == via {
+					want.Requests = 1
+				}
+				if got := counts[tr]; got != want {
+					t.Errorf("poster's %s counters = %+v, want %+v", tr, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestPostMessageTextLimitIsInCharacters(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	text := strings.Repeat("é", feed.MaxTextLen) // twice as many bytes
+	resp := post(t, srv, "", `{"text":"`+text+`","via":"sse"}`)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("POST of %d characters: status = %d, want 202", feed.MaxTextLen, resp.StatusCode)
+	}
+	if got := hub.Head(); got != 1 {
+		t.Errorf("Head() = %d, want 1", got)
+	}
+}
+
+// Bad input gets a clear answer and changes nothing: the feed's head stays.
+func TestPostMessageRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name   string
+		query  string
+		body   string
+		status int
+	}{
+		{"malformed JSON", "", `{"text":`, http.StatusBadRequest},
+		{"empty body", "", ``, http.StatusBadRequest},
+		{"not an object", "", `"hello"`, http.StatusBadRequest},
+		{"unknown field", "", `{"text":"hi","via":"sse","urgent":true}`, http.StatusBadRequest},
+		{"trailing data", "", `{"text":"hi","via":"sse"} {"text":"again"}`, http.StatusBadRequest},
+		{"empty text", "", `{"text":"","via":"sse"}`, http.StatusBadRequest},
+		{"blank text", "", `{"text":" \n\t","via":"sse"}`, http.StatusBadRequest},
+		{"text too long", "", `{"text":"` + strings.Repeat("a", feed.MaxTextLen+1) + `","via":"sse"}`, http.StatusBadRequest},
+		{"via ws, which sends over its own connection", "", `{"text":"hi","via":"ws"}`, http.StatusBadRequest},
+		{"via unknown", "", `{"text":"hi","via":"pigeon"}`, http.StatusBadRequest},
+		{"invalid client", "?client=a%20b", `{"text":"hi","via":"sse"}`, http.StatusBadRequest},
+		{"body over 4096 bytes", "", `{"text":"` + strings.Repeat("a", 5000) + `","via":"sse"}`, http.StatusRequestEntityTooLarge},
+	}
+	srv, hub := newServer(t, server.Config{})
+	publish(t, hub, 2)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := post(t, srv, tt.query, tt.body)
+			if resp.StatusCode != tt.status {
+				t.Errorf("POST %q: status = %d, want %d", tt.body, resp.StatusCode, tt.status)
+			}
+			errorOf(t, resp)
+			if got := hub.Head(); got != 2 {
+				t.Errorf("Head() after a refused POST = %d, want 2 (unchanged)", got)
+			}
+		})
+	}
+}
+
+func TestGetMessagesIsMethodNotAllowed(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	resp := refused(t, srv, "/api/messages", nil)
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /api/messages status = %d, want 405", resp.StatusCode)
+	}
+	errorOf(t, resp)
+}

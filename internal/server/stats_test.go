@@ -1,0 +1,197 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"transportlab/internal/server"
+	"transportlab/internal/sse"
+)
+
+// stats is the body of GET /api/stats.
+type stats struct {
+	Epoch      string
+	Head       uint64
+	Rate       float64
+	History    int
+	Transports map[string]server.CountersJSON
+	Client     map[string]server.CountersJSON
+}
+
+// getStats fetches /api/stats, with the counters of page client when not empty.
+func getStats(tb testing.TB, srv *httptest.Server, client string) stats {
+	tb.Helper()
+	path := "/api/stats"
+	if client != "" {
+		path += "?client=" + client
+	}
+	var s stats
+	getJSON(tb, srv, path, &s)
+	return s
+}
+
+// waitCounters polls until client's counters of transport tr are want.
+// A stream's counters move as the server writes, which is around the time
+// the client reads: they may lag it by a moment.
+func waitCounters(tb testing.TB, srv *httptest.Server, client, tr string, want server.CountersJSON) {
+	tb.Helper()
+	var got server.CountersJSON
+	if !eventually(func() bool {
+		got = getStats(tb, srv, client).Client[tr]
+		return got == want
+	}) {
+		tb.Fatalf("%s counters of %q = %+v, want %+v", tr, client, got, want)
+	}
+}
+
+func TestStatsShape(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	publish(t, hub, 3)
+	resp, err := srv.Client().Get(srv.URL + "/api/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatalf("decoding /api/stats: %v", err)
+	}
+
+	if got["epoch"] != hub.Epoch() {
+		t.Errorf("epoch = %v, want %q", got["epoch"], hub.Epoch())
+	}
+	if got["head"] != 3.0 {
+		t.Errorf("head = %v, want 3", got["head"])
+	}
+	if got["rate"] != 5.0 {
+		t.Errorf("rate = %v, want 5", got["rate"])
+	}
+	if got["history"] != float64(hub.History()) {
+		t.Errorf("history = %v, want %d", got["history"], hub.History())
+	}
+	if c, ok := got["client"]; ok {
+		t.Errorf("client = %v without ?client=, want it left out", c)
+	}
+	transports, _ := got["transports"].(map[string]any)
+	for _, tr := range []string{"poll", "sse", "ws"} {
+		counters, ok := transports[tr].(map[string]any)
+		if !ok {
+			t.Errorf("transports.%s = %v, want an object", tr, transports[tr])
+			continue
+		}
+		for _, name := range []string{"requests", "open", "events", "bytes"} {
+			if n, ok := counters[name].(float64); !ok || n != 0 {
+				t.Errorf("transports.%s.%s = %v, want 0 before any request", tr, name, counters[name])
+			}
+		}
+	}
+}
+
+// The server's count of polls agrees with the client's: one request per
+// poll, and every byte of every answer.
+func TestStatsCountPolls(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	publish(t, hub, 3)
+	var want server.CountersJSON
+	since := ""
+	for range 3 {
+		resp, err := srv.Client().Get(srv.URL + "/poll?client=p1" + since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var answer struct {
+			Events []json.RawMessage
+			Next   uint64
+		}
+		if err := json.Unmarshal(body, &answer); err != nil {
+			t.Fatalf("decoding a poll answer: %v", err)
+		}
+		want.Requests++
+		want.Events += int64(len(answer.Events))
+		want.Bytes += int64(len(body))
+		since = fmt.Sprintf("&since=%d", answer.Next)
+		publish(t, hub, 2)
+	}
+	var other any
+	getJSON(t, srv, "/poll?client=p2", &other)
+
+	s := getStats(t, srv, "p1")
+	if got := s.Client[server.Poll]; got != want {
+		t.Errorf("p1's poll counters = %+v, want %+v", got, want)
+	}
+	if got, want := s.Transports[server.Poll].Requests, want.Requests+1; got != want {
+		t.Errorf("poll requests in all = %d, want %d (p1's and p2's)", got, want)
+	}
+}
+
+func TestStatsCountSSEStream(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	s := openSSE(t, srv, "/sse?client=s1")
+	publish(t, hub, 2)
+	s.nextEvent(t)
+	s.nextEvent(t)
+	want := server.CountersJSON{Requests: 1, Open: 1, Events: 2, Bytes: int64(s.bytes)}
+	waitCounters(t, srv, "s1", server.SSE, want)
+}
+
+// A client that leaves an SSE stream is noticed when a write to it fails: at
+// the latest a heartbeat or two later, as the kernel takes the first write.
+func TestStatsSSEStreamClosedIsNoticedByHeartbeat(t *testing.T) {
+	srv, _ := newServer(t, server.Config{SSE: sse.Options{Heartbeat: 10 * time.Millisecond}})
+	s := openSSE(t, srv, "/sse?client=s1")
+	if got := getStats(t, srv, "s1").Client[server.SSE].Open; got != 1 {
+		t.Errorf("open SSE streams = %d, want 1", got)
+	}
+	s.body.Close()
+	if !eventually(func() bool { return getStats(t, srv, "s1").Client[server.SSE].Open == 0 }) {
+		t.Errorf("open SSE streams did not return to 0 after the client left")
+	}
+}
+
+// A client that leaves an SSE stream is noticed at once: net/http cancels
+// the request's context when the connection closes.
+func TestStatsSSEStreamClosedIsNoticedAtOnce(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	s := openSSE(t, srv, "/sse?client=s1")
+	s.body.Close()
+	if !eventually(func() bool { return getStats(t, srv, "s1").Client[server.SSE].Open == 0 }) {
+		t.Errorf("open SSE streams did not return to 0 within %v after the client left", timeout)
+	}
+}
+
+func TestStatsCountWebSocket(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	ws := dialWS(t, srv, "/ws?client=w1")
+	publish(t, hub, 2)
+	ws.next(t)
+	ws.next(t)
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"kind":"ping","id":7}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := ws.next(t); got.Kind != "pong" {
+		t.Fatalf("answer to a ping: kind %q, want pong", got.Kind)
+	}
+	// One upgrade, and every message: the hello, two events and the pong.
+	want := server.CountersJSON{Requests: 1, Open: 1, Events: 2, Bytes: int64(ws.bytes)}
+	waitCounters(t, srv, "w1", server.WS, want)
+
+	if err := ws.Close(websocket.StatusNormalClosure, ""); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	want.Open = 0
+	waitCounters(t, srv, "w1", server.WS, want)
+}
