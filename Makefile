@@ -2,7 +2,7 @@
 # Both need only Go (and, for the page's tests, Node.js and Chromium, which
 # .ci/run installs on a fresh Debian machine).
 
-.PHONY: run test bench fuzz build
+.PHONY: run test bench fuzz screenshot build
 
 # Serve the demo at http://localhost:8005 (flags: make run ARGS='-rate 20').
 run:
@@ -32,6 +32,10 @@ fuzz:
 	go test ./internal/feed -run '^$$' -fuzz FuzzParsePosition -fuzztime $(FUZZTIME)
 	go test ./internal/sse -run '^$$' -fuzz FuzzAppendEvent -fuzztime $(FUZZTIME)
 	go test ./internal/ws -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+# The picture of the page in README.md: the browser test, run for longer.
+screenshot:
+	go test ./web -run TestPage -count=1 -args -screenshot ../docs/screenshot.png -settle 40s -interval 1000
 
 build:
 	go build -o transportlab ./cmd/transportlab

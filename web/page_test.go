@@ -1,0 +1,508 @@
+package web_test
+
+// The page's test: the real server, the real feed and the real page, driven
+// in headless Chromium through chromedp. One page session walks through the
+// lesson a class sees: all three transports open and deliver, a message sent
+// over the WebSocket comes back over all three, the page's request counts
+// agree with the server's, and turning a transport off really stops it. The
+// screenshot in README.md is taken on the way.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"image/png"
+	"log/slog"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"go.uber.org/goleak"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/server"
+	"transportlab/web"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+const (
+	// chromium is the browser the test drives: Debian's package.
+	chromium = "/usr/bin/chromium"
+
+	// rate is the feed's events per second: fast, so that every transport
+	// has plenty to deliver within a second or two.
+	rate = 20
+
+	// width and height are the browser window's, and so the screenshot's width.
+	width, height = 1600, 1000
+
+	// timeout bounds every wait for the page or the server. It only matters
+	// when something is broken.
+	timeout = 10 * time.Second
+)
+
+// The picture of the page in README.md comes from this test, run by make
+// screenshot with a longer settle and the default polling interval, so that
+// the charts show polling's sawtooth beside the flat lines of the pushes.
+// A plain test run keeps its screenshot in a temporary directory, leaving
+// the tree as it was.
+var (
+	screenshot = flag.String("screenshot", "", "write the page's screenshot to this `file` (relative to web/)")
+	settle     = flag.Duration("settle", 6*time.Second, "how long the page runs before the screenshot")
+	interval   = flag.Int("interval", 250, "the page's polling interval in `ms`")
+)
+
+var transports = []string{"poll", "sse", "ws"}
+
+func TestPage(t *testing.T) {
+	requireChromium(t)
+	srv := startServer(t)
+	ctx := startBrowser(t)
+	console := watchConsole(t, ctx)
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/?interval=%d", srv.URL, *interval))); err != nil {
+		t.Fatalf("opening the page: %v", err)
+	}
+	opened := time.Now()
+	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+
+	ok := t.Run("all three open and deliver", func(t *testing.T) {
+		waitFor(t, ctx, "every panel is open, has more than 5 events and a median latency", `
+			['poll', 'sse', 'ws'].every((t) =>
+				document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
+				window.transportlab.ledgers()[t].received > 5 &&
+				document.querySelector('#panel-' + t + ' [data-metric="latency-median"]').textContent !== '—')`)
+		ledgers := pageLedgers(t, ctx)
+		for _, tr := range transports {
+			if got := panelState(t, ctx, tr); got != "open" {
+				t.Errorf("#panel-%s .state data-state = %q, want %q", tr, got, "open")
+			}
+			if got := ledgers[tr].Received; got <= 5 {
+				t.Errorf("ledgers().%s.received = %d, want more than 5", tr, got)
+			}
+			median := metric(t, ctx, tr, "latency-median")
+			if _, err := strconv.ParseFloat(median, 64); err != nil {
+				t.Errorf("#panel-%s latency-median = %q, want a number", tr, median)
+			}
+		}
+		checkNothingLost(t, ledgers)
+	})
+	if !ok {
+		return // nothing else can work without the transports
+	}
+
+	t.Run("a WebSocket message comes back", func(t *testing.T) {
+		const text = "hello from chromedp"
+		if err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS("#message-via"), "ws"),
+			chromedp.SendKeys(chromedp.CSS("#message-text"), text),
+			chromedp.Click(chromedp.CSS("#message-send")),
+		); err != nil {
+			t.Fatalf("sending a message: %v", err)
+		}
+		// Every transport is on, so the message must arrive over all three.
+		waitFor(t, ctx, "the message arrived over every transport", `
+			['poll', 'sse', 'ws'].every((t) =>
+				document.querySelector('#message-rows td[data-arrival="' + t + '"] .num') !== null)`)
+		for _, tr := range transports {
+			sel := `#message-rows td[data-arrival="` + tr + `"] .num`
+			got := evaluate[string](t, ctx, `document.querySelector('`+sel+`').textContent`)
+			if _, err := strconv.ParseFloat(got, 64); err != nil {
+				t.Errorf("%s = %q, want a number of milliseconds", sel, got)
+			}
+		}
+
+		var answer struct {
+			Events []feed.Event `json:"events"`
+		}
+		getJSON(t, srv, "/poll?since=0", &answer)
+		var found []feed.Event
+		for _, e := range answer.Events {
+			if e.Kind == feed.KindMessage && e.Text == text {
+				found = append(found, e)
+			}
+		}
+		if len(found) != 1 {
+			t.Fatalf("GET /poll?since=0 has %d message events with text %q, want 1: %+v", len(found), text, found)
+		}
+		if got := found[0]; got.Via != "ws" || got.From != id {
+			t.Errorf("message event: via %q from %q, want via %q from %q", got.Via, got.From, "ws", id)
+		}
+		checkNothingLost(t, pageLedgers(t, ctx))
+	})
+
+	t.Run("screenshot", func(t *testing.T) {
+		if wait := *settle - time.Since(opened); wait > 0 {
+			time.Sleep(wait)
+		}
+		img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("taking a screenshot: %v", err)
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(img))
+		if err != nil {
+			t.Fatalf("screenshot: not a PNG: %v", err)
+		}
+		if cfg.Width != width {
+			t.Errorf("screenshot is %d px wide, want %d", cfg.Width, width)
+		}
+		if len(img) < 50<<10 {
+			t.Errorf("screenshot is %d bytes, want more than 50 KB: is the page blank?", len(img))
+		}
+		path := *screenshot
+		if path == "" {
+			path = filepath.Join(t.TempDir(), "screenshot.png")
+		}
+		if err := os.WriteFile(path, img, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s: %dx%d, %d KB", path, cfg.Width, cfg.Height, len(img)>>10)
+	})
+
+	t.Run("requests agree with the server", func(t *testing.T) {
+		// Polling spends a request every interval; turn it off first so that
+		// both counts hold still while they are compared.
+		toggle(t, ctx, "poll")
+		waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
+		time.Sleep(time.Second) // an answer already on its way lands, and is counted
+		ledgers := pageLedgers(t, ctx)
+		counts := serverCounts(t, srv, id)
+		for _, tr := range transports {
+			if page, srv := ledgers[tr].Requests, counts[tr].Requests; page != srv {
+				t.Errorf("%s requests: page counted %d, server counted %d, want them equal", tr, page, srv)
+			}
+		}
+		for _, tr := range []string{"sse", "ws"} {
+			if got := counts[tr].Requests; got != 1 {
+				t.Errorf("server: client.%s.requests = %d, want 1 (one stream, no reconnects)", tr, got)
+			}
+		}
+		if got := counts["poll"].Requests; got < 10 {
+			t.Errorf("server: client.poll.requests = %d, want at least 10 (one per 250 ms)", got)
+		}
+	})
+
+	t.Run("polling off stops its requests", func(t *testing.T) {
+		before := serverCounts(t, srv, id)["poll"]
+		time.Sleep(1500 * time.Millisecond) // six intervals of 250 ms
+		after := serverCounts(t, srv, id)["poll"]
+		if after.Requests != before.Requests {
+			t.Errorf("server: client.poll.requests went from %d to %d in 1.5 s with polling off, want no change",
+				before.Requests, after.Requests)
+		}
+		if after.Open != 0 {
+			t.Errorf("server: client.poll.open = %d with polling off, want 0", after.Open)
+		}
+		if got := panelState(t, ctx, "poll"); got != "off" {
+			t.Errorf("#panel-poll .state data-state = %q, want %q", got, "off")
+		}
+		if got := attribute(t, ctx, "#toggle-poll", "aria-pressed"); got != "false" {
+			t.Errorf("#toggle-poll aria-pressed = %q, want %q", got, "false")
+		}
+	})
+
+	t.Run("WebSocket off closes its connection", func(t *testing.T) {
+		toggle(t, ctx, "ws")
+		waitFor(t, ctx, "the WebSocket is off", `document.querySelector('#panel-ws .state').dataset.state === 'off'`)
+		counts := waitServer(t, srv, id, "client.ws.open is 0", func(c map[string]counters) bool {
+			return c["ws"].Open == 0
+		})
+		if got := counts["sse"].Open; got != 1 {
+			t.Errorf("server: client.sse.open = %d with SSE still on, want 1", got)
+		}
+		if got := attribute(t, ctx, "#toggle-ws", "aria-pressed"); got != "false" {
+			t.Errorf("#toggle-ws aria-pressed = %q, want %q", got, "false")
+		}
+	})
+
+	if problems := console.problems(); len(problems) > 0 {
+		t.Errorf("the page wrote %d warnings, errors or exceptions to the console, want none:\n%s",
+			len(problems), strings.Join(problems, "\n"))
+	}
+}
+
+// requireChromium skips the test on a machine without Chromium, except in
+// CI, which must run it.
+func requireChromium(tb testing.TB) {
+	tb.Helper()
+	_, err := os.Stat(chromium)
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		tb.Fatalf("CI must run the browser test: install chromium (%v)", err)
+	}
+	tb.Skipf("no browser to drive: %v", err)
+}
+
+// startServer serves the whole of transportlab, with its page, fed by the
+// real quote generator. Cleanup stops the feed the way a shutdown does.
+func startServer(tb testing.TB) *httptest.Server {
+	tb.Helper()
+	hub := feed.NewHub(feed.Config{Rate: rate})
+	ctx, stop := context.WithCancel(context.Background())
+	quotes := make(chan error, 1)
+	go func() {
+		quotes <- feed.Quotes(ctx, hub, rate, rand.New(rand.NewPCG(1, 2)))
+	}()
+	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv := httptest.NewServer(server.New(hub, log, server.Config{Page: web.Files}))
+	tb.Cleanup(func() {
+		stop()
+		if err := <-quotes; err != nil {
+			tb.Errorf("feed.Quotes = %v, want nil", err)
+		}
+		// Closing the hub ends the open streams; only then can srv.Close,
+		// which waits for every response, return.
+		hub.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if err := hub.Wait(ctx); err != nil {
+			tb.Errorf("hub.Wait after Close = %v, want nil", err)
+		}
+		srv.Close()
+	})
+	return srv
+}
+
+// startBrowser starts headless Chromium with a fresh profile and returns the
+// context of its one tab. Cleanup closes the browser and waits for it to exit.
+func startBrowser(tb testing.TB) context.Context {
+	tb.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox, // Debian's chromium refuses to run as root with its sandbox
+		chromedp.NoFirstRun,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(width, height),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	if err := chromedp.Do(ctx); err != nil { // starts the browser, bound to ctx
+		cancelTab()
+		cancelAlloc()
+		tb.Fatalf("starting %s: %v", chromium, err)
+	}
+	tb.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		if err := chromedp.Cancel(cctx); err != nil {
+			tb.Errorf("closing the browser: %v", err)
+		}
+		cancelTab()
+		cancelAlloc() // waits until the browser process has exited
+	})
+	return ctx
+}
+
+// consoleLog gathers what a page writes to its console that a working page
+// never should: warnings, errors, failed assertions and uncaught exceptions.
+type consoleLog struct {
+	mu  sync.Mutex
+	bad []string
+}
+
+func (c *consoleLog) problems() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.bad...)
+}
+
+// watchConsole records the console of ctx's tab from now until cleanup.
+func watchConsole(tb testing.TB, ctx context.Context) *consoleLog {
+	tb.Helper()
+	ctx, stop := context.WithCancel(ctx)
+	messages := chromedp.Console(ctx) // subscribes now: nothing is missed
+	c := new(consoleLog)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				if ctx.Err() == nil {
+					tb.Errorf("reading the console: %v", err)
+				}
+				return
+			}
+			switch m.Type {
+			case chromedp.ConsoleWarning, chromedp.ConsoleError, chromedp.ConsoleException, "assert":
+				c.mu.Lock()
+				c.bad = append(c.bad, fmt.Sprintf("  %s (%s:%d)", m, m.URL, m.Line+1))
+				c.mu.Unlock()
+			}
+		}
+	}()
+	tb.Cleanup(func() {
+		stop()
+		<-done
+	})
+	return c
+}
+
+// evaluate runs a JavaScript expression in the page and returns its value.
+func evaluate[T any](tb testing.TB, ctx context.Context, expr string) T {
+	tb.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		tb.Fatalf("evaluating %s: %v", expr, err)
+	}
+	return v
+}
+
+// waitFor waits until a JavaScript expression is true in the page, and
+// stops the test with what the page shows when it never becomes true.
+func waitFor(tb testing.TB, ctx context.Context, what, expr string) {
+	tb.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr,
+		chromedp.WithPollingInterval(50*time.Millisecond),
+		chromedp.WithPollingTimeout(timeout),
+	))
+	if err != nil {
+		tb.Fatalf("waiting until %s: %v\nthe page: %s", what, err, describePage(ctx))
+	}
+}
+
+// describePage says what each panel shows, for a failure message.
+func describePage(ctx context.Context) string {
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({
+		panels: Object.fromEntries(['poll', 'sse', 'ws'].map((t) => [t,
+			document.querySelector('#panel-' + t + ' .state').dataset.state + ': ' +
+			document.querySelector('#panel-' + t + ' .state-detail').textContent])),
+		ledgers: window.transportlab.ledgers(),
+		clock: window.transportlab.clock(),
+		log: document.querySelector('#message-rows').textContent.trim(),
+	})`))
+	if err != nil {
+		return fmt.Sprintf("(unreadable: %v)", err)
+	}
+	return s
+}
+
+// ledger is what window.transportlab.ledgers() reports for one transport.
+type ledger struct {
+	Received   int64 `json:"received"`
+	Missed     int64 `json:"missed"`
+	Duplicates int64 `json:"duplicates"`
+	Resets     int64 `json:"resets"`
+	Replayed   int64 `json:"replayed"`
+	Requests   int64 `json:"requests"`
+	Bytes      int64 `json:"bytes"`
+	LastSeq    int64 `json:"lastSeq"`
+}
+
+func pageLedgers(tb testing.TB, ctx context.Context) map[string]ledger {
+	tb.Helper()
+	return evaluate[map[string]ledger](tb, ctx, `window.transportlab.ledgers()`)
+}
+
+// checkNothingLost reports any event a transport missed or delivered twice.
+func checkNothingLost(tb testing.TB, ledgers map[string]ledger) {
+	tb.Helper()
+	for _, tr := range transports {
+		if got := ledgers[tr].Missed; got != 0 {
+			tb.Errorf("ledgers().%s.missed = %d, want 0", tr, got)
+		}
+		if got := ledgers[tr].Duplicates; got != 0 {
+			tb.Errorf("ledgers().%s.duplicates = %d, want 0", tr, got)
+		}
+	}
+}
+
+// panelState returns the data-state of a transport's badge.
+func panelState(tb testing.TB, ctx context.Context, transport string) string {
+	tb.Helper()
+	return attribute(tb, ctx, "#panel-"+transport+" .state", "data-state")
+}
+
+// metric returns the text of a panel's [data-metric=name].
+func metric(tb testing.TB, ctx context.Context, transport, name string) string {
+	tb.Helper()
+	sel := fmt.Sprintf(`#panel-%s [data-metric="%s"]`, transport, name)
+	return evaluate[string](tb, ctx, fmt.Sprintf(`document.querySelector(%q).textContent`, sel))
+}
+
+func attribute(tb testing.TB, ctx context.Context, sel, name string) string {
+	tb.Helper()
+	return evaluate[string](tb, ctx, fmt.Sprintf(`document.querySelector(%q).getAttribute(%q)`, sel, name))
+}
+
+// toggle clicks a transport's on/off button, as an instructor does.
+func toggle(tb testing.TB, ctx context.Context, transport string) {
+	tb.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#toggle-"+transport))); err != nil {
+		tb.Fatalf("clicking #toggle-%s: %v", transport, err)
+	}
+}
+
+// counters are the server's counts for one transport, as /api/stats has them.
+type counters struct {
+	Requests int64 `json:"requests"`
+	Open     int64 `json:"open"`
+	Events   int64 `json:"events"`
+	Bytes    int64 `json:"bytes"`
+}
+
+// serverCounts returns what the server spent on page id, per transport. The
+// request to /api/stats is no transport's and is not counted.
+func serverCounts(tb testing.TB, srv *httptest.Server, id string) map[string]counters {
+	tb.Helper()
+	var stats struct {
+		Client map[string]counters `json:"client"`
+	}
+	getJSON(tb, srv, "/api/stats?client="+id, &stats)
+	if stats.Client == nil {
+		tb.Fatalf("GET /api/stats?client=%s: no counts for the page", id)
+	}
+	return stats.Client
+}
+
+// waitServer waits until the server's counts for page id satisfy ok, and
+// returns them.
+func waitServer(tb testing.TB, srv *httptest.Server, id, what string, ok func(map[string]counters) bool) map[string]counters {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		c := serverCounts(tb, srv, id)
+		if ok(c) {
+			return c
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("waiting until %s: after %v the server counts %+v", what, timeout, c)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// getJSON fetches path from the server with its own client (whose idle
+// connections srv.Close closes) and decodes the JSON answer into v.
+func getJSON(tb testing.TB, srv *httptest.Server, path string, v any) {
+	tb.Helper()
+	resp, err := srv.Client().Get(srv.URL + path)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		tb.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		tb.Fatalf("GET %s: decoding the answer: %v", path, err)
+	}
+}
