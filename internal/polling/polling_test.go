@@ -7,20 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/polling"
+	"transportlab/internal/transporttest"
 )
-
-// meter counts what the handler reports, as the server's stats would.
-type meter struct{ requests, events, bytes atomic.Int64 }
-
-func (m *meter) Open(*http.Request) (func(events, bytes int), func()) {
-	m.requests.Add(1)
-	return func(events, bytes int) { m.events.Add(int64(events)); m.bytes.Add(int64(bytes)) }, func() {}
-}
 
 // answer is a poll answer as a client decodes it.
 type answer struct {
@@ -33,15 +25,11 @@ type answer struct {
 }
 
 // newServer serves /poll from a hub holding n events.
-func newServer(tb testing.TB, history, n int) (*httptest.Server, *feed.Hub, *meter) {
+func newServer(tb testing.TB, history, n int) (*httptest.Server, *feed.Hub, *transporttest.Meter) {
 	tb.Helper()
 	hub := feed.NewHub(feed.Config{History: history})
-	for range n {
-		if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	m := new(meter)
+	transporttest.Publish(tb, hub, n)
+	m := new(transporttest.Meter)
 	srv := httptest.NewServer(polling.Handler(hub, m, slog.New(slog.DiscardHandler)))
 	tb.Cleanup(srv.Close)
 	return srv, hub, m
@@ -145,9 +133,9 @@ func TestPollCountsRequestsEventsAndBytes(t *testing.T) {
 	for _, q := range []string{"", "?since=2", "?since=7"} {
 		bytes += len(pollBody(t, srv, q))
 	}
-	if m.requests.Load() != 3 || m.events.Load() != 1+5+0 || m.bytes.Load() != int64(bytes) {
+	if m.Requests.Load() != 3 || m.Events.Load() != 1+5+0 || m.Bytes.Load() != int64(bytes) {
 		t.Errorf("meter: %d requests, %d events, %d bytes; want 3, 6, %d",
-			m.requests.Load(), m.events.Load(), m.bytes.Load(), bytes)
+			m.Requests.Load(), m.Events.Load(), m.Bytes.Load(), bytes)
 	}
 }
 

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -18,18 +19,18 @@ import (
 	"transportlab/internal/server"
 )
 
-// batch is how many events are published before waiting for every client
-// to have them all. One at a time, as in class: at 5 or 10 events a second
-// no transport ever has two events to write at once.
-const batch = 1
-
 // BenchmarkDeliver measures what one delivered event (one event to one
 // client) costs on each push transport, through the whole server over
-// loopback, with a quote of the usual size. The clients run in the same
-// process, so each op includes reading the event as well as writing it:
-// compare the transports with each other, not with a server alone.
+// loopback, with a quote of the usual size. Events go out one at a time,
+// each waited for by every client, as in class: at 5 or 10 events a second
+// no connection ever has two events to write at once.
+//
+// The clients run in the same process, so an op includes reading the event
+// as well as writing it. "raw" is the floor to compare with: the same hub
+// and clients, but each event written as a bare line to a plain TCP
+// connection, with no HTTP and no WebSocket framing.
 func BenchmarkDeliver(b *testing.B) {
-	for _, transport := range []string{"sse", "ws"} {
+	for _, transport := range []string{"raw", "sse", "ws"} {
 		for _, clients := range []int{100, 1000} {
 			b.Run(fmt.Sprintf("%s/clients=%d", transport, clients), func(b *testing.B) {
 				benchDeliver(b, transport, clients)
@@ -41,55 +42,105 @@ func BenchmarkDeliver(b *testing.B) {
 func benchDeliver(b *testing.B, transport string, clients int) {
 	hub := feed.NewHub(feed.Config{})
 	srv := httptest.NewServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}}))
-	defer srv.Close()
-	defer hub.Close()
+	url, stopRaw := srv.URL, func() {}
+	if transport == "raw" {
+		url, stopRaw = serveRaw(b, hub)
+	}
+	var readers sync.WaitGroup
+	defer func() {
+		hub.Close() // ends every stream, and so every reader
+		readers.Wait()
+		srv.Close()
+		stopRaw()
+	}()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	got := make(chan struct{}, clients) // one per client per batch
-	done := make(chan struct{}, clients)
+	got := make(chan struct{}, clients) // a client read an event
 	for range clients {
-		next, closeFn := dialer(b, ctx, srv.URL, transport)
-		go func() {
-			defer func() { closeFn(); done <- struct{}{} }()
-			for n := 0; ; n++ {
-				if err := next(); err != nil {
-					return
-				}
-				if n%batch == batch-1 {
-					got <- struct{}{}
-				}
+		next, closeFn := dial(b, url, transport)
+		readers.Go(func() {
+			defer closeFn()
+			for next() == nil {
+				got <- struct{}{}
 			}
-		}()
+		})
 	}
 
 	e := feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37}
 	b.ReportAllocs()
-	b.ResetTimer()
-	events := (b.N + batch - 1) / batch * batch
-	for i := 0; i < events; i += batch {
-		for range batch {
-			if _, err := hub.Publish(e); err != nil {
-				b.Fatal(err)
-			}
+	for b.Loop() {
+		if _, err := hub.Publish(e); err != nil {
+			b.Fatal(err)
 		}
 		for range clients {
 			<-got
 		}
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(events*clients), "ns/delivery")
-	cancel()
-	hub.Close()
-	for range clients {
-		<-done
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*clients), "ns/delivery")
+}
+
+// serveRaw serves the hub as bare lines over TCP, one goroutine a client.
+// It returns the address to dial, and a func that stops serving once the
+// hub is closed.
+func serveRaw(b *testing.B, hub *feed.Hub) (addr string, stop func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			sub, err := hub.Subscribe(feed.Position{})
+			if err != nil {
+				c.Close()
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				defer sub.Close()
+				if _, err := io.WriteString(c, "hello\n"); err != nil { // the client is subscribed
+					return
+				}
+				for {
+					select {
+					case f := <-sub.Frames():
+						if _, err := c.Write(append(f.JSON[:len(f.JSON):len(f.JSON)], '\n')); err != nil {
+							return
+						}
+					case <-sub.Done():
+						return
+					}
+				}
+			})
+		}
+	})
+	return ln.Addr().String(), func() {
+		ln.Close()
+		wg.Wait()
 	}
 }
 
-// dialer connects one client and returns a func that reads its next event.
-func dialer(b *testing.B, ctx context.Context, url, transport string) (next func() error, closeFn func()) {
+// dial connects one client and returns a func that reads its next event.
+func dial(b *testing.B, url, transport string) (next func() error, closeFn func()) {
 	b.Helper()
+	ctx := context.Background() // reads take no deadline: that would cost the client a timer per read
 	switch transport {
+	case "raw":
+		c, err := net.Dial("tcp", url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := bufio.NewReader(c)
+		if _, err := r.ReadSlice('\n'); err != nil { // the hello
+			b.Fatal(err)
+		}
+		return func() error {
+			_, err := r.ReadSlice('\n')
+			return err
+		}, func() { c.Close() }
 	case "ws":
 		c, _, err := websocket.Dial(ctx, url+"/ws", nil)
 		if err != nil {
@@ -98,46 +149,37 @@ func dialer(b *testing.B, ctx context.Context, url, transport string) (next func
 		if _, _, err := c.Read(ctx); err != nil { // the hello
 			b.Fatal(err)
 		}
-		// Reads take no deadline: a context that can expire costs the client
-		// a timer per read, and the benchmark is about the server.
 		return func() error {
-			_, r, err := c.Reader(context.Background())
+			_, r, err := c.Reader(ctx)
 			if err == nil {
 				_, err = io.Copy(io.Discard, r)
 			}
 			return err
 		}, func() { c.CloseNow() }
 	default:
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/sse", nil)
-		res, err := http.DefaultClient.Do(req)
+		res, err := http.Get(url + "/sse")
 		if err != nil {
 			b.Fatal(err)
 		}
 		r := bufio.NewReader(res.Body)
 		for range 2 { // the retry: block and the hello
-			if err := skipBlock(r, false); err != nil {
+			if err := readBlock(r); err != nil {
 				b.Fatal(err)
 			}
 		}
-		return func() error { return skipBlock(r, true) }, func() { res.Body.Close() }
+		return func() error { return readBlock(r) }, func() { res.Body.Close() }
 	}
 }
 
-// skipBlock reads one SSE block; with wantID it skips blocks that are not
-// events (heartbeats).
-func skipBlock(r *bufio.Reader, wantID bool) error {
-	hasID := false
+// readBlock reads one SSE block, up to its blank line.
+func readBlock(r *bufio.Reader) error {
 	for {
 		line, err := r.ReadSlice('\n')
 		if err != nil {
 			return err
 		}
 		if len(line) == 1 {
-			if hasID || !wantID {
-				return nil
-			}
-			continue
+			return nil
 		}
-		hasID = hasID || strings.HasPrefix(string(line), "id:")
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,20 +17,11 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/sse"
+	"transportlab/internal/transporttest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// meter counts what the handler reports, as the server's stats would.
-type meter struct{ requests, open, events, bytes atomic.Int64 }
-
-func (m *meter) Open(*http.Request) (func(events, bytes int), func()) {
-	m.requests.Add(1)
-	m.open.Add(1)
-	return func(events, bytes int) { m.events.Add(int64(events)); m.bytes.Add(int64(bytes)) },
-		func() { m.open.Add(-1) }
 }
 
 // event is one block of an SSE stream, as a client reads it.
@@ -114,7 +104,7 @@ func (s *stream) seq(tb testing.TB) uint64 {
 type fixture struct {
 	hub   *feed.Hub
 	srv   *httptest.Server
-	meter *meter
+	meter *transporttest.Meter
 }
 
 // newFixture serves /sse from a hub that keeps 10 events at rate 5, unless
@@ -124,22 +114,13 @@ func newFixture(tb testing.TB, cfg feed.Config, opts sse.Options) *fixture {
 	if cfg.History == 0 {
 		cfg.History, cfg.Rate = 10, 5
 	}
-	f := &fixture{hub: feed.NewHub(cfg), meter: new(meter)}
+	f := &fixture{hub: feed.NewHub(cfg), meter: new(transporttest.Meter)}
 	f.srv = httptest.NewServer(sse.Handler(f.hub, f.meter, slog.New(slog.DiscardHandler), opts))
 	tb.Cleanup(func() {
 		f.hub.Close()
 		f.srv.Close()
 	})
 	return f
-}
-
-func (f *fixture) publish(tb testing.TB, n int) {
-	tb.Helper()
-	for range n {
-		if _, err := f.hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
-			tb.Fatal(err)
-		}
-	}
 }
 
 // open starts a stream; header may set Last-Event-ID.
@@ -170,7 +151,7 @@ func (f *fixture) open(tb testing.TB, query string, header http.Header) *stream 
 
 func TestStreamOpensWithRetryAndHelloThenEvents(t *testing.T) {
 	f := newFixture(t, feed.Config{}, sse.Options{})
-	f.publish(t, 3)
+	transporttest.Publish(t, f.hub, 3)
 	s := f.open(t, "", nil)
 	for h, want := range map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-store"} {
 		if got := s.res.Header.Get(h); got != want {
@@ -180,7 +161,7 @@ func TestStreamOpensWithRetryAndHelloThenEvents(t *testing.T) {
 	if h := s.hello(t); h.Head != 3 || h.Epoch != f.hub.Epoch() || h.Rate != 5 || h.Missed != 0 || h.Reset {
 		t.Errorf("hello %+v, want head 3 in epoch %s at rate 5", h, f.hub.Epoch())
 	}
-	f.publish(t, 2)
+	transporttest.Publish(t, f.hub, 2)
 	for want := uint64(4); want <= 5; want++ {
 		if got := s.seq(t); got != want {
 			t.Errorf("seq %d, want %d", got, want)
@@ -207,7 +188,7 @@ func TestStreamResumes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, feed.Config{}, sse.Options{})
-			f.publish(t, 12)
+			transporttest.Publish(t, f.hub, 12)
 			header := http.Header{}
 			if tt.lastID != "" {
 				header.Set("Last-Event-ID", tt.lastID)
@@ -217,7 +198,7 @@ func TestStreamResumes(t *testing.T) {
 			if h.Missed != tt.missed || h.Reset != tt.reset {
 				t.Errorf("hello %+v, want missed %d reset %v", h, tt.missed, tt.reset)
 			}
-			f.publish(t, 1) // so that a reset stream has something to show
+			transporttest.Publish(t, f.hub, 1) // so that a reset stream has something to show
 			if got := s.seq(t); got != tt.first {
 				t.Errorf("first seq %d, want %d", got, tt.first)
 			}
@@ -238,15 +219,15 @@ func TestStreamCountsWhatItWrote(t *testing.T) {
 	f := newFixture(t, feed.Config{}, sse.Options{})
 	s := f.open(t, "", nil)
 	s.hello(t)
-	f.publish(t, 3)
+	transporttest.Publish(t, f.hub, 3)
 	for range 3 {
 		s.seq(t)
 	}
-	if f.meter.requests.Load() != 1 || f.meter.open.Load() != 1 || f.meter.events.Load() != 3 {
+	if f.meter.Requests.Load() != 1 || f.meter.Active.Load() != 1 || f.meter.Events.Load() != 3 {
 		t.Errorf("meter: %d requests, %d open, %d events; want 1, 1, 3",
-			f.meter.requests.Load(), f.meter.open.Load(), f.meter.events.Load())
+			f.meter.Requests.Load(), f.meter.Active.Load(), f.meter.Events.Load())
 	}
-	if got := f.meter.bytes.Load(); got != int64(s.n) {
+	if got := f.meter.Bytes.Load(); got != int64(s.n) {
 		t.Errorf("server counted %d bytes, client read %d", got, s.n)
 	}
 }
@@ -294,7 +275,7 @@ func TestSlowClientIsCutOffAndResumes(t *testing.T) {
 	// handler blocks in Write, its queue fills, and the hub cuts it off.
 	big := strings.Repeat("x", 16<<10)
 	deadline := time.Now().Add(10 * time.Second)
-	for f.meter.open.Load() > 0 {
+	for f.meter.Active.Load() > 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("a client that stopped reading was never cut off")
 		}

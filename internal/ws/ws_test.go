@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/transporttest"
 	"transportlab/internal/ws"
 )
 
@@ -23,20 +23,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// meter counts what the handler reports, as the server's stats would.
-type meter struct{ requests, open, events, bytes atomic.Int64 }
-
-func (m *meter) Open(*http.Request) (func(events, bytes int), func()) {
-	m.requests.Add(1)
-	m.open.Add(1)
-	return func(events, bytes int) { m.events.Add(int64(events)); m.bytes.Add(int64(bytes)) },
-		func() { m.open.Add(-1) }
-}
-
 type fixture struct {
 	hub   *feed.Hub
 	srv   *httptest.Server
-	meter *meter
+	meter *transporttest.Meter
 }
 
 func newFixture(tb testing.TB, cfg feed.Config) *fixture {
@@ -44,22 +34,13 @@ func newFixture(tb testing.TB, cfg feed.Config) *fixture {
 	if cfg.History == 0 {
 		cfg.History, cfg.Rate = 10, 5
 	}
-	f := &fixture{hub: feed.NewHub(cfg), meter: new(meter)}
+	f := &fixture{hub: feed.NewHub(cfg), meter: new(transporttest.Meter)}
 	f.srv = httptest.NewServer(ws.Handler(f.hub, f.meter, slog.New(slog.DiscardHandler), ws.Options{}))
 	tb.Cleanup(func() {
 		f.hub.Close()
 		f.srv.Close()
 	})
 	return f
-}
-
-func (f *fixture) publish(tb testing.TB, n int) {
-	tb.Helper()
-	for range n {
-		if _, err := f.hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
-			tb.Fatal(err)
-		}
-	}
 }
 
 // dial opens a WebSocket to /ws with query, as a client on another machine would.
@@ -134,12 +115,12 @@ func closeStatus(tb testing.TB, c *websocket.Conn) (websocket.StatusCode, string
 
 func TestHelloThenEvents(t *testing.T) {
 	f := newFixture(t, feed.Config{})
-	f.publish(t, 3)
+	transporttest.Publish(t, f.hub, 3)
 	c := f.dial(t, "")
 	if h := readHello(t, c); h.Head != 3 || h.Epoch != f.hub.Epoch() || h.Rate != 5 || h.Missed != 0 {
 		t.Errorf("hello %+v, want head 3 in epoch %s at rate 5", h, f.hub.Epoch())
 	}
-	f.publish(t, 2)
+	transporttest.Publish(t, f.hub, 2)
 	for want := uint64(4); want <= 5; want++ {
 		if e := readEvent(t, c); e.Seq != want || e.Kind != feed.KindQuote {
 			t.Errorf("event %+v, want quote %d", e, want)
@@ -162,12 +143,12 @@ func TestResume(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
 			f := newFixture(t, feed.Config{})
-			f.publish(t, 12)
+			transporttest.Publish(t, f.hub, 12)
 			c := f.dial(t, tt.query)
 			if h := readHello(t, c); h.Missed != tt.missed || h.Reset != tt.reset {
 				t.Errorf("hello %+v, want missed %d reset %v", h, tt.missed, tt.reset)
 			}
-			f.publish(t, 1)
+			transporttest.Publish(t, f.hub, 1)
 			if e := readEvent(t, c); e.Seq != tt.first {
 				t.Errorf("first seq %d, want %d", e.Seq, tt.first)
 			}
@@ -281,7 +262,7 @@ func TestCountsWhatItSent(t *testing.T) {
 	c := f.dial(t, "")
 	var n int
 	ctx := context.Background()
-	f.publish(t, 3)
+	transporttest.Publish(t, f.hub, 3)
 	for range 4 { // the hello and three events
 		_, b, err := c.Read(ctx)
 		if err != nil {
@@ -289,13 +270,13 @@ func TestCountsWhatItSent(t *testing.T) {
 		}
 		n += len(b)
 	}
-	if f.meter.requests.Load() != 1 || f.meter.events.Load() != 3 || f.meter.bytes.Load() != int64(n) {
+	if f.meter.Requests.Load() != 1 || f.meter.Events.Load() != 3 || f.meter.Bytes.Load() != int64(n) {
 		t.Errorf("meter: %d requests, %d events, %d bytes; want 1, 3, %d",
-			f.meter.requests.Load(), f.meter.events.Load(), f.meter.bytes.Load(), n)
+			f.meter.Requests.Load(), f.meter.Events.Load(), f.meter.Bytes.Load(), n)
 	}
 	c.Close(websocket.StatusNormalClosure, "")
 	deadline := time.Now().Add(5 * time.Second)
-	for f.meter.open.Load() != 0 {
+	for f.meter.Active.Load() != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the connection is still counted as open after the client closed it")
 		}
