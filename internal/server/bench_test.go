@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -26,7 +27,8 @@ import (
 // no connection ever has two events to write at once.
 //
 // The clients run in the same process, so an op includes reading the event
-// as well as writing it. "raw" is the floor to compare with: the same hub
+// as well as writing it, and B/conn (the memory in use per open connection,
+// measured once they are all open) counts both ends of a connection. "raw" is the floor to compare with: the same hub
 // and clients, but each event written as a bare line to a plain TCP
 // connection, with no HTTP and no WebSocket framing.
 func BenchmarkDeliver(b *testing.B) {
@@ -55,6 +57,7 @@ func benchDeliver(b *testing.B, transport string, clients int) {
 	}()
 
 	got := make(chan struct{}, clients) // a client read an event
+	before := inUse()
 	for range clients {
 		next, closeFn := dial(b, url, transport)
 		readers.Go(func() {
@@ -64,6 +67,8 @@ func benchDeliver(b *testing.B, transport string, clients int) {
 			}
 		})
 	}
+
+	perConn := float64(inUse()-before) / float64(clients)
 
 	e := feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37}
 	b.ReportAllocs()
@@ -76,6 +81,16 @@ func benchDeliver(b *testing.B, transport string, clients int) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*clients), "ns/delivery")
+	b.ReportMetric(perConn, "B/conn")
+}
+
+// inUse returns the bytes of heap and goroutine stacks in use after a
+// collection: what open connections hold, both ends of them here.
+func inUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapInuse + m.StackInuse)
 }
 
 // serveRaw serves the hub as bare lines over TCP, one goroutine a client.
