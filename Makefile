@@ -14,7 +14,7 @@ run:
 test: interop/node_modules
 	go vet ./...
 	go test -race ./...
-	node --test web/
+	node --test web/tests/*.test.js
 
 # The npm ws and eventsource clients that interop/ checks the server with,
 # at the versions in its lock file.

@@ -14,10 +14,16 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
 	"transportlab/web"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 func TestNodeClients(t *testing.T) {
 	if _, err := os.Stat("node_modules/ws"); err != nil {

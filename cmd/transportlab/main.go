@@ -104,10 +104,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	switch {
 	case fs.NArg() > 0:
 		return cfg, fmt.Errorf("unexpected arguments: %q", fs.Args())
-	case cfg.rate < feed.MinRate || cfg.rate > feed.MaxRate:
+	case !(cfg.rate >= feed.MinRate && cfg.rate <= feed.MaxRate): // false for NaN too
 		return cfg, fmt.Errorf("-rate must be from %g to %g events per second", feed.MinRate, feed.MaxRate)
-	case cfg.history < 1:
-		return cfg, errors.New("-history must be at least 1")
+	case cfg.history < 1 || cfg.history > feed.MaxHistory:
+		return cfg, fmt.Errorf("-history must be from 1 to %d", feed.MaxHistory)
 	case cfg.maxStreams < 0 || cfg.maxStreamsPerIP < 0:
 		return cfg, errors.New("-max-streams and -max-streams-per-ip must be 0 (no limit) or more")
 	case cfg.heartbeat <= 0:
@@ -126,8 +126,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	hub := feed.NewHub(feed.Config{History: cfg.history, Rate: cfg.rate})
 	var origins []string
-	if cfg.origins != "" {
-		origins = strings.Split(cfg.origins, ",")
+	for o := range strings.SplitSeq(cfg.origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
 	}
 	handler := server.New(hub, log, server.Config{
 		Page:            web.Files,
@@ -150,8 +152,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
 	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())
 
+	// The feed runs until run returns, whatever the reason.
+	ctx, stopFeed := context.WithCancel(ctx)
 	var feedDone sync.WaitGroup
-	defer feedDone.Wait()
+	defer func() {
+		stopFeed()
+		feedDone.Wait()
+	}()
 	feedDone.Go(func() {
 		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 		if err := feed.Quotes(ctx, hub, cfg.rate, rng); err != nil && !errors.Is(err, feed.ErrClosed) {
@@ -180,13 +187,11 @@ func shutdown(srv *http.Server, hub *feed.Hub, log *slog.Logger) error {
 	hub.Close()
 	err := srv.Shutdown(ctx) // stops listening; waits for polls and SSE responses
 	// A WebSocket is hijacked from net/http, which no longer waits for it;
-	// the hub knows when every subscriber has said goodbye.
-	if werr := hub.Wait(ctx); err == nil {
-		err = werr
-	}
-	if err != nil {
+	// the hub knows when every subscriber has said goodbye. A client that
+	// never answers a goodbye is not the server's failure: it is cut.
+	if werr := hub.Wait(ctx); werr != nil || err != nil {
+		log.Warn("streams cut at the end of the grace period", "grace", shutdownGrace, "err", errors.Join(err, werr))
 		srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -223,6 +223,8 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"HISTORY not a number", nil, map[string]string{"HISTORY": "many"}, "HISTORY"},
 		{"rate 0", []string{"-rate", "0"}, nil, "-rate"},
 		{"rate too high", []string{"-rate", "20000"}, nil, "-rate"},
+		{"rate not a number", []string{"-rate", "NaN"}, nil, "-rate"},
+		{"history too long", []string{"-history", "2000000"}, nil, "-history"},
 		{"history 0", []string{"-history", "0"}, nil, "-history"},
 		{"negative max-streams", []string{"-max-streams", "-1"}, nil, "-max-streams"},
 		{"negative max-streams-per-ip", []string{"-max-streams-per-ip", "-1"}, nil, "-max-streams-per-ip"},

@@ -1,5 +1,12 @@
 package feed
 
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
 // Event is one item of the feed, as every client sees it.
 //
 // Seq and TS are stamped by the Hub when the event is published; a publisher
@@ -31,4 +38,22 @@ const (
 type Frame struct {
 	Seq  uint64
 	JSON []byte
+}
+
+// MaxTextLen bounds a client message, in characters.
+const MaxTextLen = 280
+
+// Message builds the event for text a client sent upstream over transport
+// via. It rejects text that is empty, too long or not UTF-8, so a bad
+// message changes nothing.
+func Message(from, text, via string) (Event, error) {
+	switch {
+	case !utf8.ValidString(text):
+		return Event{}, errors.New("text must be UTF-8")
+	case strings.TrimSpace(text) == "":
+		return Event{}, errors.New("text must not be empty")
+	case utf8.RuneCountInString(text) > MaxTextLen:
+		return Event{}, fmt.Errorf("text must be at most %d characters", MaxTextLen)
+	}
+	return Event{Kind: KindMessage, From: from, Text: text, Via: via}, nil
 }

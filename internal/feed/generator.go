@@ -31,7 +31,10 @@ type quote struct {
 // Each event moves one stock, in turn, by a small random step, so the numbers
 // on the page look alive without meaning anything.
 func Quotes(ctx context.Context, pub Publisher, rate float64, rng *rand.Rand) error {
-	rate = min(max(rate, MinRate), MaxRate)
+	if !(rate >= MinRate) { // NaN too
+		rate = MinRate
+	}
+	rate = min(rate, MaxRate)
 	stocks := []quote{
 		{"ACME", 101.37}, {"GLOBX", 54.20}, {"INITE", 12.85},
 		{"UMBRL", 230.10}, {"STARK", 412.64}, {"WAYNE", 88.02},

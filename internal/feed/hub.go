@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// Defaults for Config.
+// Defaults and limits for Config.
 const (
 	DefaultHistory = 4096
+	MaxHistory     = 1 << 20 // about 150 MB of quotes
 	DefaultQueue   = 256
 )
 
@@ -62,6 +63,7 @@ func NewHub(cfg Config) *Hub {
 	if cfg.History <= 0 {
 		cfg.History = DefaultHistory
 	}
+	cfg.History = min(cfg.History, MaxHistory)
 	if cfg.Queue <= 0 {
 		cfg.Queue = DefaultQueue
 	}

@@ -1,11 +1,9 @@
 package feed
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // maxEpochLen bounds the epoch a client may send back; the hub's own are 16.
@@ -34,22 +32,4 @@ func ParsePosition(since, epoch string) (Position, error) {
 
 func notHex(r rune) bool {
 	return !('0' <= r && r <= '9' || 'a' <= r && r <= 'f')
-}
-
-// MaxTextLen bounds a client message, in characters.
-const MaxTextLen = 280
-
-// Message builds the event for text a client sent upstream over transport
-// via. It rejects text that is empty, too long or not UTF-8, so a bad
-// message changes nothing.
-func Message(from, text, via string) (Event, error) {
-	switch {
-	case !utf8.ValidString(text):
-		return Event{}, errors.New("text must be UTF-8")
-	case strings.TrimSpace(text) == "":
-		return Event{}, errors.New("text must not be empty")
-	case utf8.RuneCountInString(text) > MaxTextLen:
-		return Event{}, fmt.Errorf("text must be at most %d characters", MaxTextLen)
-	}
-	return Event{Kind: KindMessage, From: from, Text: text, Via: via}, nil
 }

@@ -9,10 +9,16 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"transportlab/internal/feed"
 	"transportlab/internal/polling"
 	"transportlab/internal/transporttest"
 )
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // answer is a poll answer as a client decodes it.
 type answer struct {

@@ -45,7 +45,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch req.Via {
 	case Poll, SSE:
-		_, done := s.stats.Meter(req.Via).Open(r)
+		_, done := s.stats.meter(req.Via).Open(r)
 		defer done()
 	case WS:
 		httpjson.Error(w, http.StatusBadRequest, errors.New(`a WebSocket sends its messages over its own connection, not by POST`))
@@ -77,17 +77,17 @@ func (s *server) time(w http.ResponseWriter, r *http.Request) {
 
 // statsAnswer is the body of GET /api/stats.
 type statsAnswer struct {
-	Epoch      string                  `json:"epoch"`
-	Head       uint64                  `json:"head"`
-	Rate       float64                 `json:"rate"`
-	History    int                     `json:"history"`
-	Transports map[string]CountersJSON `json:"transports"`
-	Client     map[string]CountersJSON `json:"client,omitempty"` // for ?client=, once it made a request
+	Epoch      string            `json:"epoch"`
+	Head       uint64            `json:"head"`
+	Rate       float64           `json:"rate"`
+	History    int               `json:"history"`
+	Transports map[string]Counts `json:"transports"`
+	Client     map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
 }
 
 // statsAnswer reports what each transport spent, in all and for ?client=.
 func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
-	all, client := s.stats.Snapshot(r.URL.Query().Get("client"))
+	all, client := s.stats.snapshot(r.URL.Query().Get("client"))
 	httpjson.Write(w, http.StatusOK, statsAnswer{
 		Epoch:      s.hub.Epoch(),
 		Head:       s.hub.Head(),

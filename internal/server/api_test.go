@@ -57,7 +57,7 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 
 			counts := getStats(t, srv, "poster").Client
 			for _, tr := range []string{server.Poll, server.SSE, server.WS} {
-				want := server.CountersJSON{}
+				want := server.Counts{}
 				if tr == via {
 					want.Requests = 1
 				}

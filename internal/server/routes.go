@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 
 	"transportlab/internal/polling"
 	"transportlab/internal/sse"
@@ -14,13 +13,13 @@ import (
 // routes lists every endpoint. Nothing that buffers a response or times it
 // out may wrap /sse or /ws: both are meant to stay open.
 func (s *server) routes(r chi.Router) {
-	poll := polling.Handler(s.hub, s.stats.Meter(Poll), s.log)
-	stream := sse.Handler(s.hub, s.stats.Meter(SSE), s.log, s.cfg.SSE)
-	socket := ws.Handler(s.hub, s.stats.Meter(WS), s.log, s.cfg.WS)
-	page := http.FileServerFS(s.cfg.Page)
+	poll := polling.Handler(s.hub, s.stats.meter(Poll), s.log)
+	stream := sse.Handler(s.hub, s.stats.meter(SSE), s.log, s.cfg.SSE)
+	socket := ws.Handler(s.hub, s.stats.meter(WS), s.log, s.cfg.WS)
+	page := noListings(http.FileServerFS(s.cfg.Page))
 
-	r.Use(middleware.Recoverer) // a panic answers 500 and is logged; the server goes on
-	r.Use(checkClient)          // ?client= must be a valid page id, when given
+	r.Use(recoverer(s.log)) // a panic answers 500 and is logged; the server goes on
+	r.Use(checkClient)      // ?client= must be a valid page id, when given
 
 	r.Method(http.MethodGet, "/poll", poll)                        // short polling
 	r.With(s.streams.limit).Method(http.MethodGet, "/sse", stream) // Server-Sent Events, capped

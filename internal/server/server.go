@@ -33,7 +33,7 @@ type server struct {
 	hub     *feed.Hub
 	log     *slog.Logger
 	cfg     Config
-	stats   *Stats
+	stats   *stats
 	streams *streamLimit
 }
 
@@ -46,7 +46,7 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		hub:     hub,
 		log:     log,
 		cfg:     cfg,
-		stats:   NewStats(),
+		stats:   newStats(cfg.Now),
 		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 	}
 	r := chi.NewRouter()

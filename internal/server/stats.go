@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The transports, as named in /api/stats and in a message's "via".
@@ -15,104 +16,120 @@ const (
 
 var transports = []string{Poll, SSE, WS}
 
-// maxClients bounds how many page ids the stats remember. When full, ids
-// with nothing open are forgotten to make room.
-const maxClients = 10000
+// Bounds on the page ids the stats remember. When maxClients are known, a
+// new id makes room by forgetting those with nothing open that made no
+// request for clientIdle; if none is that old, the new id is not counted
+// (its page shows no server count) rather than wiping a live page's.
+const (
+	maxClients = 10000
+	clientIdle = 10 * time.Minute
+)
 
-// Counters are what one transport spent, in all or for one client.
-type Counters struct {
-	Requests atomic.Int64 // HTTP requests: polls, stream connections, upgrades, message posts
-	Open     atomic.Int64 // requests still being answered: open streams, polls in flight
-	Events   atomic.Int64 // events written
-	Bytes    atomic.Int64 // response body or message bytes written
+// Counts is what one transport spent, in all or for one page, as
+// /api/stats shows it.
+type Counts struct {
+	Requests int64 `json:"requests"` // HTTP requests: polls, stream connections, upgrades, message posts
+	Open     int64 `json:"open"`     // requests still being answered: open streams, polls in flight
+	Events   int64 `json:"events"`   // events written
+	Bytes    int64 `json:"bytes"`    // response body or message bytes written
 }
 
-// CountersJSON is a snapshot of Counters, as /api/stats shows it.
-type CountersJSON struct {
-	Requests int64 `json:"requests"`
-	Open     int64 `json:"open"`
-	Events   int64 `json:"events"`
-	Bytes    int64 `json:"bytes"`
+// counters are Counts as they are kept: added to by many handlers at once.
+type counters struct {
+	requests, open, events, bytes atomic.Int64
 }
 
-func (c *Counters) snapshot() CountersJSON {
-	return CountersJSON{c.Requests.Load(), c.Open.Load(), c.Events.Load(), c.Bytes.Load()}
+func (c *counters) snapshot() Counts {
+	return Counts{c.requests.Load(), c.open.Load(), c.events.Load(), c.bytes.Load()}
 }
 
-// perTransport holds one Counters per transport.
-type perTransport map[string]*Counters
+// perTransport holds one counters per transport.
+type perTransport map[string]*counters
 
 func newPerTransport() perTransport {
 	p := make(perTransport, len(transports))
 	for _, t := range transports {
-		p[t] = new(Counters)
+		p[t] = new(counters)
 	}
 	return p
 }
 
-func (p perTransport) snapshot() map[string]CountersJSON {
-	m := make(map[string]CountersJSON, len(p))
+func (p perTransport) snapshot() map[string]Counts {
+	m := make(map[string]Counts, len(p))
 	for t, c := range p {
 		m[t] = c.snapshot()
 	}
 	return m
 }
 
-func (p perTransport) idle() bool {
-	for _, c := range p {
-		if c.Open.Load() > 0 {
+// page is what the stats know of one page id.
+type page struct {
+	perTransport
+	seen atomic.Int64 // when it last made a request, Unix nanoseconds
+}
+
+// idleSince reports whether the page has nothing open and made no request
+// after t.
+func (p *page) idleSince(t time.Time) bool {
+	if p.seen.Load() > t.UnixNano() {
+		return false
+	}
+	for _, c := range p.perTransport {
+		if c.open.Load() > 0 {
 			return false
 		}
 	}
 	return true
 }
 
-// Stats counts, per transport, what the server spent in all and for each
+// stats counts, per transport, what the server spent in all and for each
 // page (the page's ?client= id), so the page can show the server's count
 // beside its own. Counting is a few atomic adds: it never slows a delivery.
-type Stats struct {
+type stats struct {
 	all perTransport
+	now func() time.Time
 
-	mu      sync.Mutex
-	clients map[string]perTransport
+	mu    sync.Mutex
+	pages map[string]*page
 }
 
-// NewStats returns stats with every count at zero.
-func NewStats() *Stats {
-	return &Stats{all: newPerTransport(), clients: make(map[string]perTransport)}
+func newStats(now func() time.Time) *stats {
+	return &stats{all: newPerTransport(), now: now, pages: make(map[string]*page)}
 }
 
-// client returns the counters of page id for a transport, or nil when id is
-// empty or there is no room to remember it.
-func (s *Stats) client(id, transport string) *Counters {
+// page returns what is kept for page id, or nil when id is empty or there
+// is no room for it.
+func (s *stats) page(id string) *page {
 	if id == "" {
 		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, ok := s.clients[id]
-	if !ok {
-		if len(s.clients) >= maxClients {
-			for id, p := range s.clients {
-				if p.idle() {
-					delete(s.clients, id)
-				}
-			}
-			if len(s.clients) >= maxClients {
-				return nil
+	p, ok := s.pages[id]
+	if ok {
+		return p
+	}
+	if len(s.pages) >= maxClients {
+		before := s.now().Add(-clientIdle)
+		for old, q := range s.pages {
+			if q.idleSince(before) {
+				delete(s.pages, old)
 			}
 		}
-		p = newPerTransport()
-		s.clients[id] = p
+		if len(s.pages) >= maxClients {
+			return nil
+		}
 	}
-	return p[transport]
+	p = &page{perTransport: newPerTransport()}
+	s.pages[id] = p
+	return p
 }
 
-// Snapshot returns the counts in all, and those of page id (nil when unknown).
-func (s *Stats) Snapshot(id string) (all, client map[string]CountersJSON) {
+// snapshot returns the counts in all, and those of page id (nil when unknown).
+func (s *stats) snapshot(id string) (all, client map[string]Counts) {
 	all = s.all.snapshot()
 	s.mu.Lock()
-	p, ok := s.clients[id]
+	p, ok := s.pages[id]
 	s.mu.Unlock()
 	if ok {
 		client = p.snapshot()
@@ -120,40 +137,44 @@ func (s *Stats) Snapshot(id string) (all, client map[string]CountersJSON) {
 	return all, client
 }
 
-// Meter returns what a transport handler counts its spending with.
-func (s *Stats) Meter(transport string) Meter {
-	return Meter{s: s, transport: transport}
+// meter returns what a transport handler counts its spending with.
+func (s *stats) meter(transport string) meter {
+	return meter{s: s, transport: transport}
 }
 
-// Meter counts one transport's requests, open answers, events and bytes,
-// in all and for the requesting page.
-type Meter struct {
-	s         *Stats
+// meter counts one transport's requests, open answers, events and bytes,
+// in all and for the requesting page. It is the Meter of polling, sse and ws.
+type meter struct {
+	s         *stats
 	transport string
 }
 
 // Open counts one request of r's page. sent counts what was written in
 // answer; done marks the answer finished.
-func (m Meter) Open(r *http.Request) (sent func(events, bytes int), done func()) {
-	all, one := m.s.all[m.transport], m.s.client(r.URL.Query().Get("client"), m.transport)
-	for _, c := range []*Counters{all, one} {
+func (m meter) Open(r *http.Request) (sent func(events, bytes int), done func()) {
+	all, one := m.s.all[m.transport], (*counters)(nil)
+	if p := m.s.page(r.URL.Query().Get("client")); p != nil {
+		p.seen.Store(m.s.now().UnixNano())
+		one = p.perTransport[m.transport]
+	}
+	for _, c := range []*counters{all, one} {
 		if c != nil {
-			c.Requests.Add(1)
-			c.Open.Add(1)
+			c.requests.Add(1)
+			c.open.Add(1)
 		}
 	}
 	sent = func(events, bytes int) {
-		all.Events.Add(int64(events))
-		all.Bytes.Add(int64(bytes))
+		all.events.Add(int64(events))
+		all.bytes.Add(int64(bytes))
 		if one != nil {
-			one.Events.Add(int64(events))
-			one.Bytes.Add(int64(bytes))
+			one.events.Add(int64(events))
+			one.bytes.Add(int64(bytes))
 		}
 	}
 	done = func() {
-		all.Open.Add(-1)
+		all.open.Add(-1)
 		if one != nil {
-			one.Open.Add(-1)
+			one.open.Add(-1)
 		}
 	}
 	return sent, done

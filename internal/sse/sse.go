@@ -134,9 +134,11 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 		return err
 	}
 
-	heartbeat := time.NewTicker(opts.Heartbeat)
+	// Ticking at half the period, a stream that wrote nothing during a whole
+	// tick sends a heartbeat: it is never silent for longer than the period.
+	heartbeat := time.NewTicker(opts.Heartbeat / 2)
 	defer heartbeat.Stop()
-	idle := true // nothing written since the last heartbeat tick
+	idle := true // nothing written since the last tick
 	for {
 		buf, events = buf[:0], 0
 		select {
@@ -178,12 +180,16 @@ func send(w http.ResponseWriter, rc *http.ResponseController, b []byte, events i
 
 // closeReason says in a word why a stream ended, for the log.
 func closeReason(err error, sub *feed.Subscription) string {
+	// The delivery's end explains a write error that followed it.
+	if cause := sub.Err(); cause != nil && !errors.Is(cause, feed.ErrUnsubscribed) {
+		err = cause
+	}
 	switch {
 	case errors.Is(err, feed.ErrTooSlow):
 		return "client too slow: cut off"
 	case errors.Is(err, feed.ErrClosed):
 		return "server shutting down"
-	case errors.Is(err, context.Canceled), err != nil && sub.Err() == nil:
+	case err != nil:
 		return "client went away"
 	}
 	return "ended"

@@ -16,11 +16,9 @@ import (
 // conn is one client's WebSocket: a writer pushing the feed and a reader
 // taking the client's messages, on the same connection.
 type conn struct {
-	c   *websocket.Conn
-	sub *feed.Subscription
-	pub interface {
-		Publish(feed.Event) (*feed.Frame, error)
-	}
+	c    *websocket.Conn
+	sub  *feed.Subscription
+	pub  Source
 	from string // the client's id, named in the messages it publishes
 	sent func(events, bytes int)
 
@@ -152,6 +150,9 @@ func parse(typ websocket.MessageType, b []byte) (clientMessage, websocket.Status
 	var m clientMessage
 	if typ != websocket.MessageText {
 		return m, websocket.StatusUnsupportedData, errors.New("send JSON in text messages")
+	}
+	if !utf8.Valid(b) {
+		return m, websocket.StatusInvalidFramePayloadData, errors.New("a text message must be UTF-8")
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, websocket.StatusInvalidFramePayloadData, fmt.Errorf("malformed message: %w", err)

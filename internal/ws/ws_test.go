@@ -199,6 +199,7 @@ func TestBadMessagesCloseWithAReason(t *testing.T) {
 		{"unknown kind", websocket.MessageText, `{"kind":"shout"}`, websocket.StatusPolicyViolation},
 		{"empty text", websocket.MessageText, `{"kind":"message","text":""}`, websocket.StatusPolicyViolation},
 		{"binary", websocket.MessageBinary, `{"kind":"ping"}`, websocket.StatusUnsupportedData},
+		{"not UTF-8", websocket.MessageText, "{\"kind\":\"message\",\"text\":\"\xff\"}", websocket.StatusInvalidFramePayloadData},
 		{"too large", websocket.MessageText, `{"kind":"message","text":"` + strings.Repeat("x", 5000) + `"}`, websocket.StatusMessageTooBig},
 	}
 	for _, tt := range tests {

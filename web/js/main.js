@@ -77,10 +77,11 @@ function makeLane(t) {
     clientId,
     interval: state.interval,
     resume: () => lane.ledger.resume(),
+    epoch: () => lane.ledger.epoch ?? server.epoch,
     onRequest: () => lane.ledger.countRequest(),
     onBytes: (n) => lane.ledger.countBytes(n),
     onStatus: (s, detail) => {
-      lane.status = s === 'closed' ? 'reconnecting' : s;
+      lane.status = s;
       lane.detail = detail ?? '';
     },
     onHello: (info) => onHello(lane, info),
@@ -469,7 +470,9 @@ async function main() {
   // uses a measured offset; then keep it fresh.
   await syncClock();
   setInterval(syncClock, CLOCK_EVERY_MS);
-  pollStats();
+  // Learn the server's epoch before the first stream opens, so that an
+  // EventSource's URL names the run its Last-Event-ID belongs to.
+  await pollStats();
   applySelection(state.transports);
 }
 

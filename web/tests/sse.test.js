@@ -46,6 +46,7 @@ test('sse: one request per successful connection, data bytes, resume on a fresh 
     clientId: 'abc12345',
     EventSource: FakeEventSource,
     resume: () => resume,
+    epoch: () => 'e1',
     now: time.now,
     setTimeout: time.setTimeout,
     clearTimeout: time.clearTimeout,
@@ -57,7 +58,7 @@ test('sse: one request per successful connection, data bytes, resume on a fresh 
   });
   sse.start();
   const es = FakeEventSource.all[0];
-  assert.equal(es.url, '/sse?client=abc12345');
+  assert.equal(es.url, '/sse?client=abc12345&epoch=e1');
   assert.equal(log.requests, 0);
   es.serverOpen();
   assert.equal(log.requests, 1);
@@ -85,4 +86,40 @@ test('sse: one request per successful connection, data bytes, resume on a fresh 
   assert.equal(log.states.at(-1), 'off');
   await time.advance(60_000);
   assert.equal(FakeEventSource.all.length, 2);
+});
+
+test('sse: a hello from another epoch than the URL names opens a new stream', () => {
+  FakeEventSource.all = [];
+  let known = 'old';
+  let resume = { since: 40, epoch: 'old' };
+  const log = { requests: 0, hellos: [] };
+  const sse = createSSE({
+    clientId: 'abc12345',
+    EventSource: FakeEventSource,
+    resume: () => resume,
+    epoch: () => known,
+    onRequest: () => log.requests++,
+    onHello: (h) => {
+      log.hellos.push(h);
+      // The ledger forgets the old run's seq on a reset.
+      if (h.reset) resume = null;
+      known = h.epoch;
+    },
+  });
+  sse.start();
+  const first = FakeEventSource.all[0];
+  assert.equal(first.url, '/sse?client=abc12345&since=40&epoch=old');
+  first.serverOpen();
+  // The server restarted: every reconnect of this EventSource, with this URL,
+  // would be a reset. The module starts over with the new epoch.
+  first.serverEvent('hello', { kind: 'hello', epoch: 'new', head: 7, rate: 5, missed: 0, reset: true });
+  assert.equal(first.closed, true);
+  assert.equal(FakeEventSource.all.length, 2);
+  const second = FakeEventSource.all[1];
+  assert.equal(second.url, '/sse?client=abc12345&epoch=new');
+  second.serverOpen();
+  second.serverEvent('hello', { kind: 'hello', epoch: 'new', head: 7, rate: 5, missed: 0 });
+  assert.equal(FakeEventSource.all.length, 2, 'a hello of the URL\'s epoch is kept');
+  assert.equal(log.requests, 2);
+  sse.stop();
 });

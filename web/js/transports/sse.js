@@ -10,6 +10,13 @@
 // EventSource gives up for good (readyState CLOSED, e.g. a non-200 answer)
 // does this module open a new one itself, after a jittered backoff.
 //
+// The URL always names the server run (`epoch=`) that the ids belong to, so
+// that after a server restart the new server sees the old id is not its own
+// and answers with a reset instead of resuming at the wrong place. Since an
+// EventSource keeps its URL, a hello from another epoch than the URL's means
+// every later reconnect would be refused the same way: the module then opens
+// a new EventSource with the new epoch (one more request, counted).
+//
 // Counting rule: one request per SUCCESSFUL connection, counted on each
 // `open` event (the first connection and every automatic reconnect that got
 // through). EventSource does not tell the page about attempts that fail
@@ -23,12 +30,14 @@ import { backoffDelay, utf8Length, withQuery } from './shared.js';
 /**
  * createSSE returns an SSE transport with the same opts as createPoll
  * (clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes), plus
- * injectable EventSource, now, setTimeout, clearTimeout.
+ * epoch() -> the server epoch the page knows (for the URL when resume()
+ * has none), and injectable EventSource, now, setTimeout, clearTimeout.
  */
 export function createSSE(opts) {
   const {
     clientId,
     resume = () => null,
+    epoch: knownEpoch = () => null,
     onHello = () => {},
     onEvent = () => {},
     onStatus = () => {},
@@ -48,7 +57,8 @@ export function createSSE(opts) {
   function connect() {
     timer = null;
     const from = resume();
-    const url = withQuery('/sse', { client: clientId, since: from?.since, epoch: from?.epoch });
+    const epoch = from?.epoch ?? knownEpoch();
+    const url = withQuery('/sse', { client: clientId, since: from?.since, epoch });
     const source = new ES(url);
     es = source;
 
@@ -59,9 +69,13 @@ export function createSSE(opts) {
     source.addEventListener('hello', (e) => {
       onBytes(utf8Length(e.data));
       const hello = parse(e.data);
-      if (hello) {
-        failures = 0;
-        onHello(hello);
+      if (!hello) return;
+      failures = 0;
+      onHello(hello);
+      if (hello.epoch !== epoch && source === es) {
+        // The URL names a server run that is gone: start over with this one.
+        source.close();
+        connect();
       }
     });
     source.onmessage = (e) => {
