@@ -227,6 +227,42 @@ func TestPage(t *testing.T) {
 		}
 	})
 
+	t.Run("SSE off and on resumes with nothing lost", func(t *testing.T) {
+		toggle(t, ctx, "sse")
+		waitFor(t, ctx, "SSE is off", `document.querySelector('#panel-sse .state').dataset.state === 'off'`)
+		before := pageLedgers(t, ctx)["sse"]
+		time.Sleep(500 * time.Millisecond) // about ten events go by meanwhile
+		toggle(t, ctx, "sse")
+		waitFor(t, ctx, "SSE is open again and caught up", fmt.Sprintf(`
+			document.querySelector('#panel-sse .state').dataset.state === 'open' &&
+			window.transportlab.ledgers().sse.received >= %d`, before.Received+10))
+		checkNothingLost(t, pageLedgers(t, ctx))
+		counts := waitServer(t, srv, id, "client.sse has 2 requests, 1 open", func(c map[string]counters) bool {
+			return c["sse"].Requests == 2 && c["sse"].Open == 1
+		})
+		if page := pageLedgers(t, ctx)["sse"].Requests; page != counts["sse"].Requests {
+			t.Errorf("sse requests: page counted %d, server counted %d", page, counts["sse"].Requests)
+		}
+
+		// SSE cannot send: a message goes by POST, one more request on both counts.
+		const text = "hello over a POST"
+		if err := chromedp.Do(ctx,
+			chromedp.SetValue(chromedp.CSS("#message-via"), "sse"),
+			chromedp.SendKeys(chromedp.CSS("#message-text"), text),
+			chromedp.Click(chromedp.CSS("#message-send")),
+		); err != nil {
+			t.Fatalf("sending a message: %v", err)
+		}
+		waitFor(t, ctx, "the POSTed message came back over SSE",
+			`document.querySelector('#message-rows tr:first-child td[data-arrival="sse"] .num') !== null`)
+		counts = waitServer(t, srv, id, "client.sse has 3 requests", func(c map[string]counters) bool {
+			return c["sse"].Requests == 3
+		})
+		if page := pageLedgers(t, ctx)["sse"].Requests; page != counts["sse"].Requests {
+			t.Errorf("sse requests after a POST: page counted %d, server counted %d", page, counts["sse"].Requests)
+		}
+	})
+
 	if problems := console.problems(); len(problems) > 0 {
 		t.Errorf("the page wrote %d warnings, errors or exceptions to the console, want none:\n%s",
 			len(problems), strings.Join(problems, "\n"))

@@ -195,7 +195,7 @@ func TestSubscribeReportsMissedBeyondHistory(t *testing.T) {
 	}
 }
 
-func TestEveryTransportSharesTheSameBytes(t *testing.T) {
+func TestHubEncodesEachEventOnce(t *testing.T) {
 	h := NewHub(Config{})
 	live, err := h.Subscribe(Position{})
 	if err != nil {
@@ -211,7 +211,7 @@ func TestEveryTransportSharesTheSameBytes(t *testing.T) {
 	polled, _ := h.Since(Position{})
 	for name, g := range map[string]*Frame{"live": receive(t, live, 1)[0], "backlog": late.Backlog[0], "poll": polled[0]} {
 		if &g.JSON[0] != &f.JSON[0] {
-			t.Errorf("%s frame has its own copy of the JSON: encoded more than once", name)
+			t.Errorf("%s frame has its own copy of the JSON: encoded more than once, or copied", name)
 		}
 	}
 }

@@ -25,7 +25,7 @@ export function formatMs(v) {
 }
 
 /**
- * createChart returns {draw(points, nowMs, {windowMs, median, off})} for a
+ * createChart returns {draw(points, nowMs, {windowMs, median})} for a
  * canvas. points are {t, v}: t in the same clock as nowMs (ms), v in ms.
  */
 export function createChart(canvas) {
