@@ -54,6 +54,7 @@ type config struct {
 	maxStreams      int
 	maxStreamsPerIP int
 	heartbeat       time.Duration
+	writeTimeout    time.Duration
 	origins         string
 	logLevel        slog.Level
 }
@@ -78,6 +79,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.maxStreams, "max-streams", 10000, "open SSE and WebSocket streams in all; 0 means no limit [MAX_STREAMS]")
 	fs.IntVar(&cfg.maxStreamsPerIP, "max-streams-per-ip", 1000, "open streams from one client address (a class may share one); 0 means no limit [MAX_STREAMS_PER_IP]")
 	fs.DurationVar(&cfg.heartbeat, "heartbeat", 15*time.Second, "how long an SSE stream may stay silent before a comment line keeps it alive [HEARTBEAT]")
+	fs.DurationVar(&cfg.writeTimeout, "write-timeout", feed.DefaultWriteTimeout, "how long one write to a stream may take before its client, which stopped reading, is cut off [WRITE_TIMEOUT]")
 	fs.StringVar(&cfg.origins, "origins", "", "comma-separated `hosts` whose pages may open a WebSocket besides this server's own [ORIGINS]")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error [LOG_LEVEL]")
 
@@ -86,7 +88,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	// it, never silently the default.
 	env := map[string]string{
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
-		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "origins": "ORIGINS", "log-level": "LOG_LEVEL",
+		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "write-timeout": "WRITE_TIMEOUT",
+		"origins": "ORIGINS", "log-level": "LOG_LEVEL",
 	}
 	if port := getenv("PORT"); port != "" && getenv("ADDR") == "" {
 		fs.Set("addr", ":"+port)
@@ -112,6 +115,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, errors.New("-max-streams and -max-streams-per-ip must be 0 (no limit) or more")
 	case cfg.heartbeat <= 0:
 		return cfg, errors.New("-heartbeat must be positive")
+	case cfg.writeTimeout <= 0:
+		return cfg, errors.New("-write-timeout must be positive")
 	}
 	return cfg, nil
 }
@@ -152,13 +157,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
 	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())
 
-	// The feed runs until run returns, whatever the reason.
+	// The feed and its watch on stuck writers run until run returns,
+	// whatever the reason.
 	ctx, stopFeed := context.WithCancel(ctx)
 	var feedDone sync.WaitGroup
 	defer func() {
 		stopFeed()
 		feedDone.Wait()
 	}()
+	feedDone.Go(func() { hub.Watch(ctx, cfg.writeTimeout) })
 	feedDone.Go(func() {
 		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 		if err := feed.Quotes(ctx, hub, cfg.rate, rng); err != nil && !errors.Is(err, feed.ErrClosed) {

@@ -141,7 +141,7 @@ func TestRunHelpExplainsEveryFlag(t *testing.T) {
 	usage := stderr.String()
 	flags := map[string]string{
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
-		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT",
+		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "write-timeout": "WRITE_TIMEOUT",
 		"origins": "ORIGINS", "log-level": "LOG_LEVEL",
 	}
 	for name, variable := range flags {
@@ -163,6 +163,7 @@ func TestParseFlags(t *testing.T) {
 		maxStreams:      10000,
 		maxStreamsPerIP: 1000,
 		heartbeat:       15 * time.Second,
+		writeTimeout:    feed.DefaultWriteTimeout,
 		logLevel:        slog.LevelInfo,
 	}
 	with := func(change func(*config)) config {
@@ -191,9 +192,10 @@ func TestParseFlags(t *testing.T) {
 			with(func(c *config) { c.maxStreams, c.maxStreamsPerIP = 0, 0 })},
 		{"every variable", nil, map[string]string{
 			"HISTORY": "100", "MAX_STREAMS": "7", "MAX_STREAMS_PER_IP": "3", "HEARTBEAT": "1s",
-			"ORIGINS": "a.example,b.example", "LOG_LEVEL": "debug",
+			"WRITE_TIMEOUT": "3s", "ORIGINS": "a.example,b.example", "LOG_LEVEL": "debug",
 		}, with(func(c *config) {
 			c.history, c.maxStreams, c.maxStreamsPerIP, c.heartbeat = 100, 7, 3, time.Second
+			c.writeTimeout = 3 * time.Second
 			c.origins, c.logLevel = "a.example,b.example", slog.LevelDebug
 		})},
 	}
@@ -229,6 +231,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"negative max-streams", []string{"-max-streams", "-1"}, nil, "-max-streams"},
 		{"negative max-streams-per-ip", []string{"-max-streams-per-ip", "-1"}, nil, "-max-streams-per-ip"},
 		{"heartbeat 0", []string{"-heartbeat", "0s"}, nil, "-heartbeat"},
+		{"write timeout 0", []string{"-write-timeout", "0s"}, nil, "-write-timeout"},
 		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
 		{"extra arguments", []string{"serve"}, nil, "serve"},
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -283,6 +284,7 @@ type Subscription struct {
 	cancel  context.CancelCauseFunc
 	hub     *Hub
 	release sync.Once
+	writing atomic.Int64 // when the current write began, Unix nanoseconds; 0: none
 }
 
 // Frames delivers each event published after Subscribe, in order.

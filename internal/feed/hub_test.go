@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -331,4 +332,38 @@ func TestHelloJSON(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("hello = %s, want %s", b, want)
 	}
+}
+
+func TestWatchCutsOffAStuckWriter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHub(Config{})
+		stuck, err := h.Subscribe(Position{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stuck.Close()
+		busy, err := h.Subscribe(Position{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer busy.Close()
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go h.Watch(ctx, time.Second)
+
+		stuck.StartWrite() // and never ends
+		for range 10 {     // many writes, each quick
+			busy.StartWrite()
+			time.Sleep(100 * time.Millisecond)
+			busy.EndWrite()
+			time.Sleep(100 * time.Millisecond)
+		}
+		synctest.Wait()
+		if !errors.Is(stuck.Err(), ErrStuck) || !errors.Is(stuck.Err(), ErrTooSlow) {
+			t.Errorf("stuck.Err() = %v, want ErrStuck, a kind of ErrTooSlow", stuck.Err())
+		}
+		if busy.Err() != nil {
+			t.Errorf("busy.Err() = %v, want nil: none of its writes took a second", busy.Err())
+		}
+	})
 }

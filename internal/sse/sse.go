@@ -130,7 +130,7 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 		buf = appendFrame(buf, f)
 		events++
 	}
-	if err := send(w, rc, buf, events, sent); err != nil {
+	if err := send(w, rc, sub, buf, events, sent); err != nil {
 		return err
 	}
 
@@ -163,14 +163,17 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 			}
 			idle = false
 		}
-		if err := send(w, rc, buf, events, sent); err != nil {
+		if err := send(w, rc, sub, buf, events, sent); err != nil {
 			return err
 		}
 	}
 }
 
-// send writes b and flushes it to the client at once.
-func send(w http.ResponseWriter, rc *http.ResponseController, b []byte, events int, sent func(events, bytes int)) error {
+// send writes b and flushes it to the client at once. The hub watches how
+// long that takes (feed.Hub.Watch): a client that stopped reading is cut off.
+func send(w http.ResponseWriter, rc *http.ResponseController, sub *feed.Subscription, b []byte, events int, sent func(events, bytes int)) error {
+	sub.StartWrite()
+	defer sub.EndWrite()
 	if _, err := w.Write(b); err != nil {
 		return err
 	}

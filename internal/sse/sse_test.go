@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,5 +321,38 @@ func readEvent(s *stream) (event, error) {
 		if v, ok := strings.CutPrefix(line, "id: "); ok {
 			e.id = v
 		}
+	}
+}
+
+func TestClientThatStopsReadingIsCutOffInBoundedTime(t *testing.T) {
+	// A queue this long never fills here: only the hub's watch on writes
+	// can find the stuck client.
+	f := newFixture(t, feed.Config{History: 100, Queue: 1 << 16}, sse.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	var watch sync.WaitGroup
+	watch.Go(func() { f.hub.Watch(ctx, 200*time.Millisecond) })
+	defer func() { cancel(); watch.Wait() }()
+
+	// A raw TCP client asks for the stream, then never reads.
+	raw, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	fmt.Fprintf(raw, "GET /sse HTTP/1.1\r\nHost: %s\r\n\r\n", f.srv.Listener.Addr())
+
+	big := strings.Repeat("x", 16<<10)
+	deadline := time.Now().Add(10 * time.Second)
+	for f.meter.Active.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond) // until the stream is open
+	}
+	for f.meter.Active.Load() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("a client that stopped reading was never cut off")
+		}
+		if _, err := f.hub.Publish(feed.Event{Kind: feed.KindMessage, Text: big}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }

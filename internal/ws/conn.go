@@ -33,6 +33,10 @@ func (cn *conn) serve() error {
 	// connection from a watcher unblocks it. One watcher per connection
 	// costs far less than a timeout context around every write.
 	stop := cn.sub.AfterEnd(func() {
+		if errors.Is(cn.sub.Err(), feed.ErrStuck) {
+			cn.c.CloseNow() // no close frame gets through to a client that does not read
+			return
+		}
 		code, reason := closeStatus(cn.sub.Err())
 		cn.c.Close(code, reason)
 	})
@@ -59,18 +63,18 @@ func (cn *conn) write(readDone <-chan struct{}) error {
 	if err != nil {
 		return err
 	}
-	if err := cn.send(hello, 0); err != nil {
+	if err := cn.push(hello, 0); err != nil {
 		return err
 	}
 	for _, f := range cn.sub.Backlog {
-		if err := cn.send(f.JSON, 1); err != nil {
+		if err := cn.push(f.JSON, 1); err != nil {
 			return err
 		}
 	}
 	for {
 		select {
 		case f := <-cn.sub.Frames():
-			if err := cn.send(f.JSON, 1); err != nil {
+			if err := cn.push(f.JSON, 1); err != nil {
 				return err
 			}
 		case <-cn.sub.Done():
@@ -79,6 +83,16 @@ func (cn *conn) write(readDone <-chan struct{}) error {
 			return cn.readErr
 		}
 	}
+}
+
+// push sends what the writer sends: the hello and the events. The hub
+// watches how long each write takes (feed.Hub.Watch) and ends the delivery of
+// a client that stopped reading; the watcher in serve then closes the
+// connection, which ends the write.
+func (cn *conn) push(b []byte, events int) error {
+	cn.sub.StartWrite()
+	defer cn.sub.EndWrite()
+	return cn.send(b, events)
 }
 
 // send writes one text message. Its context never expires: a stuck write is

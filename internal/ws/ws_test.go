@@ -1,13 +1,17 @@
 package ws_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -287,4 +291,70 @@ func TestCountsWhatItSent(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
+	// A queue this long never fills here: only the hub's watch on writes
+	// can find the stuck client.
+	f := newFixture(t, feed.Config{History: 100, Queue: 1 << 16})
+	ctx, cancel := context.WithCancel(context.Background())
+	var watch sync.WaitGroup
+	watch.Go(func() { f.hub.Watch(ctx, 200*time.Millisecond) })
+	defer func() { cancel(); watch.Wait() }()
+
+	// A raw TCP client upgrades, then never reads again.
+	raw, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	fmt.Fprintf(raw, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", f.srv.Listener.Addr())
+	res, err := http.ReadResponse(bufio.NewReader(raw), nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v, %v", res, err)
+	}
+
+	healthy := f.dial(t, "")
+	readHello(t, healthy)
+	received := make(chan uint64, 1<<16)
+	go func() {
+		for {
+			var e feed.Event
+			_, b, err := healthy.Read(context.Background())
+			if err != nil || json.Unmarshal(b, &e) != nil {
+				close(received)
+				return
+			}
+			received <- e.Seq
+		}
+	}()
+
+	// Big events fill the socket buffers of the client that does not read,
+	// until its writer blocks; within a few timeouts it must be gone.
+	big := strings.Repeat("x", 16<<10)
+	deadline := time.Now().Add(10 * time.Second)
+	published := uint64(0)
+	for f.meter.Active.Load() > 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("a client that stopped reading was never cut off")
+		}
+		if _, err := f.hub.Publish(feed.Event{Kind: feed.KindMessage, Text: big}); err != nil {
+			t.Fatal(err)
+		}
+		published++
+		time.Sleep(2 * time.Millisecond)
+	}
+	// Meanwhile the healthy client missed nothing and is still there.
+	for want := uint64(1); want <= published; want++ {
+		select {
+		case got, ok := <-received:
+			if !ok || got != want {
+				t.Fatalf("healthy client got seq %d (open: %v), want %d", got, ok, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("healthy client stopped at seq %d of %d", want-1, published)
+		}
+	}
+	healthy.CloseNow()
 }
