@@ -54,6 +54,7 @@ type config struct {
 	maxStreams      int
 	maxStreamsPerIP int
 	heartbeat       time.Duration
+	ping            time.Duration
 	writeTimeout    time.Duration
 	origins         string
 	logLevel        slog.Level
@@ -79,6 +80,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.maxStreams, "max-streams", 10000, "open SSE and WebSocket streams in all; 0 means no limit [MAX_STREAMS]")
 	fs.IntVar(&cfg.maxStreamsPerIP, "max-streams-per-ip", 1000, "open streams from one client address (a class may share one); 0 means no limit [MAX_STREAMS_PER_IP]")
 	fs.DurationVar(&cfg.heartbeat, "heartbeat", 15*time.Second, "how long an SSE stream may stay silent before a comment line keeps it alive [HEARTBEAT]")
+	fs.DurationVar(&cfg.ping, "ping", 15*time.Second, "how often the server pings each WebSocket; one that has not answered by the next ping is closed [PING]")
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", feed.DefaultWriteTimeout, "how long one write to a stream may take before its client, which stopped reading, is cut off [WRITE_TIMEOUT]")
 	fs.StringVar(&cfg.origins, "origins", "", "comma-separated `hosts` whose pages may open a WebSocket besides this server's own [ORIGINS]")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error [LOG_LEVEL]")
@@ -88,8 +90,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	// it, never silently the default.
 	env := map[string]string{
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
-		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "write-timeout": "WRITE_TIMEOUT",
-		"origins": "ORIGINS", "log-level": "LOG_LEVEL",
+		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING",
+		"write-timeout": "WRITE_TIMEOUT", "origins": "ORIGINS", "log-level": "LOG_LEVEL",
 	}
 	if port := getenv("PORT"); port != "" && getenv("ADDR") == "" {
 		fs.Set("addr", ":"+port)
@@ -115,6 +117,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, errors.New("-max-streams and -max-streams-per-ip must be 0 (no limit) or more")
 	case cfg.heartbeat <= 0:
 		return cfg, errors.New("-heartbeat must be positive")
+	case cfg.ping <= 0:
+		return cfg, errors.New("-ping must be positive")
 	case cfg.writeTimeout <= 0:
 		return cfg, errors.New("-write-timeout must be positive")
 	}
@@ -139,7 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	handler := server.New(hub, log, server.Config{
 		Page:            web.Files,
 		SSE:             sse.Options{Heartbeat: cfg.heartbeat},
-		WS:              ws.Options{OriginPatterns: origins},
+		WS:              ws.Options{OriginPatterns: origins, Ping: cfg.ping},
 		MaxStreams:      cfg.maxStreams,
 		MaxStreamsPerIP: cfg.maxStreamsPerIP,
 	})

@@ -21,8 +21,10 @@ type conn struct {
 	pub  Source
 	from string // the client's id, named in the messages it publishes
 	sent func(events, bytes int)
+	ping time.Duration
 
 	readErr error // why the reader stopped; read after readDone is closed
+	pingErr error // why the heartbeat closed the connection; read after beatDone is closed
 }
 
 // serve runs the connection until either side ends it, and returns why.
@@ -45,16 +47,57 @@ func (cn *conn) serve() error {
 		defer close(readDone)
 		cn.readErr = cn.read()
 	}()
+	stopBeat, beatDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(beatDone)
+		cn.pingErr = cn.heartbeat(stopBeat)
+	}()
 
 	err := cn.write(readDone)
 	stop()          // let the watcher finish its goodbye, if the delivery ended
-	cn.c.CloseNow() // unblock the reader, if it still waits
+	close(stopBeat) // no more pings
+	cn.c.CloseNow() // unblock the reader, and a ping waiting for its pong
 	<-readDone
-	if cause := cn.sub.Err(); cause != nil {
+	<-beatDone
+	switch cause := cn.sub.Err(); {
+	case cause != nil:
 		return cause // the write error, if any, came from the watcher's close
+	case cn.pingErr != nil:
+		return cn.pingErr // the read error came from the heartbeat's close
 	}
 	return err
 }
+
+// heartbeat pings the client every cn.ping until stop is closed. A peer
+// that has not answered by the next ping is gone (a closed laptop, a
+// dropped network) and would otherwise hold its connection until a write
+// failed: the heartbeat closes the connection, which ends the reader and
+// so the writer. It returns why it closed the connection, or nil. The
+// reader must be running: it is what receives the pongs.
+func (cn *conn) heartbeat(stop <-chan struct{}) error {
+	tick := time.NewTicker(cn.ping)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return nil
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
+		err := cn.c.Ping(ctx)
+		cancel()
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			cn.c.CloseNow()
+			return fmt.Errorf("%w: no pong within %v", errPeerGone, cn.ping)
+		case err != nil:
+			return nil // the connection ended for another reason
+		}
+	}
+}
+
+// errPeerGone: the client stopped answering pings.
+var errPeerGone = errors.New("peer gone")
 
 // write sends the hello, the backlog and then every event, until the
 // delivery ends, a write fails or the reader stops.

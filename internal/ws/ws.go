@@ -19,6 +19,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -47,6 +48,9 @@ type Options struct {
 	OriginPatterns []string
 	// ReadLimit is the largest message a client may send, in bytes (4096).
 	ReadLimit int64
+	// Ping is how often the server pings each client; one that has not
+	// answered by the next ping is gone, and its connection is closed (15 s).
+	Ping time.Duration
 }
 
 // Handler serves GET /ws?since=N&epoch=E: it upgrades the request, sends a
@@ -55,6 +59,9 @@ type Options struct {
 func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 	if opts.ReadLimit <= 0 {
 		opts.ReadLimit = 4096
+	}
+	if opts.Ping <= 0 {
+		opts.Ping = 15 * time.Second
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sent, done := m.Open(r)
@@ -83,7 +90,7 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		}
 		defer sub.Close()
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-		cn := &conn{c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent}
+		cn := &conn{c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping}
 		err = cn.serve()
 		log.Info("stream closed", "reason", closeReason(err))
 	})

@@ -35,16 +35,39 @@ type fixture struct {
 
 func newFixture(tb testing.TB, cfg feed.Config) *fixture {
 	tb.Helper()
+	return newFixtureWith(tb, cfg, ws.Options{})
+}
+
+func newFixtureWith(tb testing.TB, cfg feed.Config, opts ws.Options) *fixture {
+	tb.Helper()
 	if cfg.History == 0 {
 		cfg.History, cfg.Rate = 10, 5
 	}
 	f := &fixture{hub: feed.NewHub(cfg), meter: new(transporttest.Meter)}
-	f.srv = httptest.NewServer(ws.Handler(f.hub, f.meter, slog.New(slog.DiscardHandler), ws.Options{}))
+	f.srv = httptest.NewServer(ws.Handler(f.hub, f.meter, slog.New(slog.DiscardHandler), opts))
 	tb.Cleanup(func() {
 		f.hub.Close()
 		f.srv.Close()
 	})
 	return f
+}
+
+// upgradeRaw opens a WebSocket from a bare TCP connection that reads
+// nothing after the upgrade: it answers no ping and drains no buffer.
+func (f *fixture) upgradeRaw(tb testing.TB) net.Conn {
+	tb.Helper()
+	raw, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { raw.Close() })
+	fmt.Fprintf(raw, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", f.srv.Listener.Addr())
+	res, err := http.ReadResponse(bufio.NewReader(raw), nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		tb.Fatalf("upgrade: %v, %v", res, err)
+	}
+	return raw
 }
 
 // dial opens a WebSocket to /ws with query, as a client on another machine would.
@@ -302,18 +325,7 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 	watch.Go(func() { f.hub.Watch(ctx, 200*time.Millisecond) })
 	defer func() { cancel(); watch.Wait() }()
 
-	// A raw TCP client upgrades, then never reads again.
-	raw, err := net.Dial("tcp", f.srv.Listener.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	fmt.Fprintf(raw, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", f.srv.Listener.Addr())
-	res, err := http.ReadResponse(bufio.NewReader(raw), nil)
-	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v, %v", res, err)
-	}
+	f.upgradeRaw(t) // and never reads again
 
 	healthy := f.dial(t, "")
 	readHello(t, healthy)
@@ -357,4 +369,33 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 		}
 	}
 	healthy.CloseNow()
+}
+
+func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
+	const ping = 100 * time.Millisecond
+	f := newFixtureWith(t, feed.Config{}, ws.Options{Ping: ping})
+	healthy := f.dial(t, "")
+	go func() { // reading is what answers pings; it ends when cleanup closes the connection
+		for {
+			if _, _, err := healthy.Read(context.Background()); err != nil {
+				return
+			}
+		}
+	}()
+	f.upgradeRaw(t) // answers nothing
+	start := time.Now()
+	for f.meter.Active.Load() != 1 {
+		if time.Since(start) > 10*ping {
+			t.Fatalf("after %v, %d connections are open, want only the healthy one", time.Since(start), f.meter.Active.Load())
+		}
+		time.Sleep(ping / 10)
+	}
+	// Two periods at most: a ping, then no pong by the next.
+	if took := time.Since(start); took > 3*ping {
+		t.Errorf("the silent peer was closed after %v, want within two ping periods (%v) and some slack", took, 2*ping)
+	}
+	time.Sleep(4 * ping)
+	if got := f.meter.Active.Load(); got != 1 {
+		t.Errorf("%d connections open after four more pings, want 1: the healthy client answers them", got)
+	}
 }
