@@ -46,6 +46,10 @@ func main() {
 // shutdownGrace bounds a shutdown: streams get this long to say goodbye.
 const shutdownGrace = 5 * time.Second
 
+// messageBurst is how many messages a client may send at once before
+// -message-rate applies.
+const messageBurst = 5
+
 // config is what the flags set.
 type config struct {
 	addr            string
@@ -56,6 +60,7 @@ type config struct {
 	heartbeat       time.Duration
 	ping            time.Duration
 	writeTimeout    time.Duration
+	messageRate     float64
 	origins         string
 	logLevel        slog.Level
 }
@@ -82,6 +87,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.heartbeat, "heartbeat", 15*time.Second, "how long an SSE stream may stay silent before a comment line keeps it alive [HEARTBEAT]")
 	fs.DurationVar(&cfg.ping, "ping", 15*time.Second, "how often the server pings each WebSocket; one that has not answered by the next ping is closed [PING]")
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", feed.DefaultWriteTimeout, "how long one write to a stream may take before its client, which stopped reading, is cut off [WRITE_TIMEOUT]")
+	fs.Float64Var(&cfg.messageRate, "message-rate", 2, fmt.Sprintf("messages a second a client may send upstream, after a burst of %d; 0 means no limit [MESSAGE_RATE]", messageBurst))
 	fs.StringVar(&cfg.origins, "origins", "", "comma-separated `hosts` whose pages may open a WebSocket besides this server's own [ORIGINS]")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error [LOG_LEVEL]")
 
@@ -91,7 +97,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	env := map[string]string{
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
 		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING",
-		"write-timeout": "WRITE_TIMEOUT", "origins": "ORIGINS", "log-level": "LOG_LEVEL",
+		"write-timeout": "WRITE_TIMEOUT", "message-rate": "MESSAGE_RATE", "origins": "ORIGINS", "log-level": "LOG_LEVEL",
 	}
 	if port := getenv("PORT"); port != "" && getenv("ADDR") == "" {
 		fs.Set("addr", ":"+port)
@@ -119,6 +125,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, errors.New("-heartbeat must be positive")
 	case cfg.ping <= 0:
 		return cfg, errors.New("-ping must be positive")
+	case !(cfg.messageRate >= 0):
+		return cfg, errors.New("-message-rate must be 0 (no limit) or more")
 	case cfg.writeTimeout <= 0:
 		return cfg, errors.New("-write-timeout must be positive")
 	}
@@ -141,11 +149,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	handler := server.New(hub, log, server.Config{
-		Page:            web.Files,
-		SSE:             sse.Options{Heartbeat: cfg.heartbeat},
-		WS:              ws.Options{OriginPatterns: origins, Ping: cfg.ping},
+		Page: web.Files,
+		SSE:  sse.Options{Heartbeat: cfg.heartbeat},
+		WS: ws.Options{OriginPatterns: origins, Ping: cfg.ping,
+			MessageRate: cfg.messageRate, MessageBurst: messageBurst},
 		MaxStreams:      cfg.maxStreams,
 		MaxStreamsPerIP: cfg.maxStreamsPerIP,
+		MessageRate:     cfg.messageRate,
+		MessageBurst:    messageBurst,
 	})
 
 	ln, err := net.Listen("tcp", cfg.addr)

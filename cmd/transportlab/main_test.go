@@ -141,7 +141,7 @@ func TestRunHelpExplainsEveryFlag(t *testing.T) {
 	usage := stderr.String()
 	flags := map[string]string{
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
-		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING", "write-timeout": "WRITE_TIMEOUT",
+		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING", "write-timeout": "WRITE_TIMEOUT", "message-rate": "MESSAGE_RATE",
 		"origins": "ORIGINS", "log-level": "LOG_LEVEL",
 	}
 	for name, variable := range flags {
@@ -164,6 +164,7 @@ func TestParseFlags(t *testing.T) {
 		maxStreamsPerIP: 1000,
 		heartbeat:       15 * time.Second,
 		ping:            15 * time.Second,
+		messageRate:     2,
 		writeTimeout:    feed.DefaultWriteTimeout,
 		logLevel:        slog.LevelInfo,
 	}
@@ -234,6 +235,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"heartbeat 0", []string{"-heartbeat", "0s"}, nil, "-heartbeat"},
 		{"write timeout 0", []string{"-write-timeout", "0s"}, nil, "-write-timeout"},
 		{"ping 0", []string{"-ping", "0s"}, nil, "-ping"},
+		{"message rate negative", []string{"-message-rate", "-1"}, nil, "-message-rate"},
 		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
 		{"extra arguments", []string{"serve"}, nil, "serve"},
 	}

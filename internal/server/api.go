@@ -2,8 +2,12 @@ package server
 
 import (
 	"errors"
+	"fmt"
+	"math"
+	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
@@ -61,12 +65,30 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return
 	}
+	if ok, wait := s.messages.Allow(messageKey(r), s.cfg.Now()); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		httpjson.Error(w, http.StatusTooManyRequests, fmt.Errorf("too many messages: at most %g a second", s.cfg.MessageRate))
+		return
+	}
 	f, err := s.hub.Publish(e)
 	if err != nil {
 		httpjson.Error(w, http.StatusServiceUnavailable, errors.New("server shutting down"))
 		return
 	}
 	httpjson.Write(w, http.StatusAccepted, map[string]uint64{"seq": f.Seq})
+}
+
+// messageKey says whose messages a request counts against: the page's id,
+// or its address for a client without one.
+func messageKey(r *http.Request) string {
+	if id := r.URL.Query().Get("client"); id != "" {
+		return "client " + id
+	}
+	ip, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		ip = r.RemoteAddr
+	}
+	return "address " + ip
 }
 
 // time answers with the server's clock in Unix microseconds, the unit of an

@@ -126,3 +126,28 @@ func TestGetMessagesIsMethodNotAllowed(t *testing.T) {
 	}
 	errorOf(t, resp)
 }
+
+func TestPostMessageRateLimit(t *testing.T) {
+	srv, hub := newServer(t, server.Config{MessageRate: 1, MessageBurst: 2})
+	for i := range 2 {
+		if resp := post(t, srv, "?client=chatty", `{"text":"hi","via":"sse"}`); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("message %d of the burst: status %d, want 202", i+1, resp.StatusCode)
+		}
+	}
+	head := hub.Head()
+	resp := post(t, srv, "?client=chatty", `{"text":"hi","via":"sse"}`)
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("third message at once: status %d, want 429", resp.StatusCode)
+	}
+	if got := resp.Header.Get("Retry-After"); got != "1" {
+		t.Errorf("Retry-After = %q, want %q", got, "1")
+	}
+	errorOf(t, resp)
+	if got := hub.Head(); got != head {
+		t.Errorf("head moved from %d to %d: a refused message was published", head, got)
+	}
+	// Another page has its own allowance.
+	if resp := post(t, srv, "?client=quiet", `{"text":"hi","via":"poll"}`); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("another client's message: status %d, want 202", resp.StatusCode)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/ratelimit"
 	"transportlab/internal/sse"
 	"transportlab/internal/ws"
 )
@@ -25,16 +26,22 @@ type Config struct {
 	WS              ws.Options
 	MaxStreams      int // open SSE and WebSocket streams in all; 0: no limit
 	MaxStreamsPerIP int // open streams from one client address; 0: no limit
-	Now             func() time.Time
+	// MessageRate caps the messages a client may send upstream, a second
+	// (after a burst of MessageBurst); 0: no limit. The WebSocket's own cap
+	// is in WS.
+	MessageRate  float64
+	MessageBurst int
+	Now          func() time.Time
 }
 
 // server holds what the handlers share.
 type server struct {
-	hub     *feed.Hub
-	log     *slog.Logger
-	cfg     Config
-	stats   *stats
-	streams *streamLimit
+	hub      *feed.Hub
+	log      *slog.Logger
+	cfg      Config
+	stats    *stats
+	streams  *streamLimit
+	messages *ratelimit.Buckets // per page id, or address
 }
 
 // New returns the whole HTTP surface of transportlab.
@@ -43,11 +50,12 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		cfg.Now = time.Now
 	}
 	s := &server{
-		hub:     hub,
-		log:     log,
-		cfg:     cfg,
-		stats:   newStats(cfg.Now),
-		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
+		hub:      hub,
+		log:      log,
+		cfg:      cfg,
+		stats:    newStats(cfg.Now),
+		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
+		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxClients),
 	}
 	r := chi.NewRouter()
 	s.routes(r)

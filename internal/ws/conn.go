@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/ratelimit"
 )
 
 // conn is one client's WebSocket: a writer pushing the feed and a reader
@@ -22,6 +23,9 @@ type conn struct {
 	from string // the client's id, named in the messages it publishes
 	sent func(events, bytes int)
 	ping time.Duration
+
+	limit *ratelimit.Bucket // the messages it may publish
+	rate  float64           // the limit's rate, for the error reply
 
 	readErr error // why the reader stopped; read after readDone is closed
 	pingErr error // why the heartbeat closed the connection; read after beatDone is closed
@@ -194,6 +198,10 @@ func (cn *conn) handle(typ websocket.MessageType, b []byte) (websocket.StatusCod
 		if err != nil {
 			return websocket.StatusPolicyViolation, err
 		}
+		if ok, _ := cn.limit.Allow(time.Now()); !ok {
+			// Over the cap the connection stays: only this message is refused.
+			return 0, cn.send(errorReply(fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.rate)), 0)
+		}
 		if _, err := cn.pub.Publish(e); err != nil {
 			return websocket.StatusGoingAway, err
 		}
@@ -225,6 +233,13 @@ type pong struct {
 	Kind string          `json:"kind"`
 	ID   json.RawMessage `json:"id,omitempty"`
 	TS   int64           `json:"ts"`
+}
+
+// errorReply is the message that tells a client its message was refused.
+// Clients that do not know the kind "error" ignore it.
+func errorReply(text string) []byte {
+	b, _ := json.Marshal(map[string]string{"kind": "error", "error": text}) // a map of strings always encodes
+	return b
 }
 
 // closeStatus says why the hub ended a delivery, as a close frame.

@@ -25,6 +25,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/ratelimit"
 )
 
 // Source is the part of the feed that the WebSocket needs: it both
@@ -51,6 +52,11 @@ type Options struct {
 	// Ping is how often the server pings each client; one that has not
 	// answered by the next ping is gone, and its connection is closed (15 s).
 	Ping time.Duration
+	// MessageRate caps the messages a connection may publish, a second,
+	// after a burst of MessageBurst; 0: no limit. A message over the cap is
+	// answered with {"kind":"error",...} and not published.
+	MessageRate  float64
+	MessageBurst int
 }
 
 // Handler serves GET /ws?since=N&epoch=E: it upgrades the request, sends a
@@ -90,7 +96,10 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		}
 		defer sub.Close()
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-		cn := &conn{c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping}
+		cn := &conn{
+			c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping,
+			limit: ratelimit.New(opts.MessageRate, opts.MessageBurst), rate: opts.MessageRate,
+		}
 		err = cn.serve()
 		log.Info("stream closed", "reason", closeReason(err))
 	})

@@ -399,3 +399,29 @@ func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
 		t.Errorf("%d connections open after four more pings, want 1: the healthy client answers them", got)
 	}
 }
+
+func TestTooManyMessagesAreRefusedWithAnError(t *testing.T) {
+	f := newFixtureWith(t, feed.Config{}, ws.Options{MessageRate: 0.5, MessageBurst: 1})
+	c := f.dial(t, "")
+	readHello(t, c)
+	write(t, c, `{"kind":"message","text":"first"}`)
+	if e := readEvent(t, c); e.Text != "first" {
+		t.Fatalf("got %+v, want the first message back", e)
+	}
+	write(t, c, `{"kind":"message","text":"second"}`)
+	var reply struct{ Kind, Error string }
+	read(t, c, &reply)
+	if reply.Kind != "error" || !strings.Contains(reply.Error, "too many messages") {
+		t.Errorf("reply %+v, want an error saying too many messages", reply)
+	}
+	if head := f.hub.Head(); head != 1 {
+		t.Errorf("head = %d, want 1: the refused message must not be published", head)
+	}
+	// The connection stays: a ping is still answered.
+	write(t, c, `{"kind":"ping","id":1}`)
+	var pong struct{ Kind string }
+	read(t, c, &pong)
+	if pong.Kind != "pong" {
+		t.Errorf("after a refused message: %+v, want a pong", pong)
+	}
+}

@@ -90,6 +90,7 @@ function makeLane(t) {
       if (n === 0) lane.emptyAnswers++;
     },
     onRtt: (ms) => lane.rtt.add(nowMs(), ms),
+    onError: (text) => refused(text),
   };
   const make = { poll: createPoll, sse: createSSE, ws: createWS }[t];
   lane.transport = make(callbacks);
@@ -181,6 +182,15 @@ async function pollStats() {
 }
 
 // ---- messages ---------------------------------------------------------------
+
+// refused marks the newest WebSocket message that has not come back as
+// refused by the server (it answers {"kind":"error"} instead of publishing).
+function refused(text) {
+  const entry = messages.find((m) => m.via === 'ws' && m.error === null && m.arrivals.ws === undefined);
+  if (entry) entry.error = text;
+  logDirty = true;
+  setText($('#message-error'), `Not sent: ${text}`);
+}
 
 async function sendMessage(text, via) {
   const entry = {

@@ -124,3 +124,28 @@ test('ws: stop while connecting closes once open, without callbacks', () => {
   assert.deepEqual(s.closedWith, { code: 1000, reason: 'turned off' });
   assert.deepEqual(states, ['connecting', 'off']);
 });
+
+test('ws: a message the server refuses is reported, not taken for an event', () => {
+  FakeSocket.all = [];
+  const time = fakeTime();
+  const log = { errors: [], events: [] };
+  const ws = createWS({
+    clientId: 'abc12345',
+    WebSocket: FakeSocket,
+    location: { protocol: 'http:', host: 'h:1' },
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    setInterval: time.setInterval,
+    clearInterval: time.clearInterval,
+    onEvent: (e) => log.events.push(e),
+    onError: (text) => log.errors.push(text),
+  });
+  ws.start();
+  const s = FakeSocket.all[0];
+  s.serverOpen();
+  ws.send('one too many');
+  s.serverSend({ kind: 'error', error: 'too many messages: at most 2 a second; this one was not sent' });
+  assert.deepEqual(log.errors, ['too many messages: at most 2 a second; this one was not sent']);
+  assert.deepEqual(log.events, []);
+  ws.stop();
+});

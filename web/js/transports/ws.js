@@ -27,8 +27,9 @@ export function wsURL(loc, pathWithQuery) {
 
 /**
  * createWS returns a WebSocket transport with the same opts as createPoll,
- * plus onRtt(ms) for each pong, and injectable WebSocket, location, now
- * (Unix ms), setTimeout/clearTimeout, setInterval/clearInterval.
+ * plus onRtt(ms) for each pong, onError(text) for a message the server
+ * refused, and injectable WebSocket, location, now (Unix ms),
+ * setTimeout/clearTimeout, setInterval/clearInterval.
  * send(text) sends a chat message over the open socket (throws if not open).
  */
 export function createWS(opts) {
@@ -41,6 +42,7 @@ export function createWS(opts) {
     onRequest = () => {},
     onBytes = () => {},
     onRtt = () => {},
+    onError = () => {},
     WebSocket: WS = globalThis.WebSocket,
     location: loc = globalThis.location,
     now = () => performance.timeOrigin + performance.now(),
@@ -85,6 +87,8 @@ export function createWS(opts) {
       if (msg.kind === 'hello') {
         failures = 0;
         onHello(msg);
+      } else if (msg.kind === 'error') {
+        onError(String(msg.error ?? 'refused')); // e.g. a message over the rate limit
       } else if (msg.kind === 'pong') {
         const sentAt = pending.get(msg.id);
         if (sentAt !== undefined) {
