@@ -119,12 +119,14 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 	h.Set("X-Accel-Buffering", "no") // ask proxies such as nginx not to buffer
 	w.WriteHeader(http.StatusOK)
 
-	hello, err := json.Marshal(sub.Hello)
+	hello := sub.Hello
+	hello.Retry = opts.Retry.Milliseconds() // for pages: an EventSource hides the retry: line
+	data, err := json.Marshal(hello)
 	if err != nil {
 		return err
 	}
 	buf := appendRetry(nil, opts.Retry)
-	buf = appendEvent(buf, "hello", hello)
+	buf = appendEvent(buf, "hello", data)
 	events := 0
 	for _, f := range sub.Backlog {
 		buf = appendFrame(buf, f)

@@ -161,8 +161,8 @@ func TestStreamOpensWithRetryAndHelloThenEvents(t *testing.T) {
 			t.Errorf("%s = %q, want %q", h, got, want)
 		}
 	}
-	if h := s.hello(t); h.Head != 3 || h.Epoch != f.hub.Epoch() || h.Rate != 5 || h.Missed != 0 || h.Reset {
-		t.Errorf("hello %+v, want head 3 in epoch %s at rate 5", h, f.hub.Epoch())
+	if h := s.hello(t); h.Head != 3 || h.Epoch != f.hub.Epoch() || h.Rate != 5 || h.Missed != 0 || h.Reset || h.Retry != 2000 {
+		t.Errorf("hello %+v, want head 3 in epoch %s at rate 5, and retry 2000", h, f.hub.Epoch())
 	}
 	transporttest.Publish(t, f.hub, 2)
 	for want := uint64(4); want <= 5; want++ {

@@ -38,6 +38,7 @@ const CLOCK_KEEP_MS = 5 * 60_000;
 const STATS_EVERY_MS = 1_000;
 const RENDER_EVERY_MS = 250;
 const MAX_LOG = 50;
+const NOTICE_MS = 15_000;
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -69,6 +70,7 @@ function makeLane(t) {
     latency: new TimeWindow(WINDOW_MS),
     rtt: new TimeWindow(WINDOW_MS),
     emptyAnswers: 0,
+    notice: null, // {text, until}: something the class should read, for a while
     transport: null,
     els: null,
     chart: null,
@@ -91,6 +93,7 @@ function makeLane(t) {
     },
     onRtt: (ms) => lane.rtt.add(nowMs(), ms),
     onError: (text) => refused(text),
+    onReconnect: () => lane.ledger.countReconnect(),
   };
   const make = { poll: createPoll, sse: createSSE, ws: createWS }[t];
   lane.transport = make(callbacks);
@@ -101,7 +104,16 @@ function onHello(lane, info) {
   // A stream's hello marks everything up to its head as catch-up; for polling
   // only the first answer after (re)starting is catch-up, later ones are live.
   const replay = lane.name === 'poll' ? info.first === true : true;
-  lane.ledger.hello(info, { replay });
+  const before = lane.ledger.epoch;
+  if (lane.ledger.hello(info, { replay })) {
+    // Say it where the class looks: the numbers alone would show only a reset.
+    const restarted = before !== null && typeof info.epoch === 'string' && info.epoch !== before;
+    lane.notice = {
+      text: restarted ? 'server restarted: history gone, starting over at the head'
+        : 'history gone: starting over at the head',
+      until: nowMs() + NOTICE_MS,
+    };
+  }
   if (typeof info.epoch === 'string') server.epoch = info.epoch;
   if (Number.isFinite(info.rate)) server.rate = info.rate;
   if (Number.isInteger(info.head)) server.head = Math.max(server.head ?? 0, info.head);
@@ -339,7 +351,9 @@ function renderLane(lane, now) {
   const m = els.metric;
   setText(els.state, lane.status);
   els.state.dataset.state = lane.status;
-  setText(els.detail, lane.on ? lane.detail : 'off: no requests; the numbers stay as they were');
+  const notice = lane.notice !== null && now < lane.notice.until ? lane.notice.text : null;
+  setText(els.detail, !lane.on ? 'off: no requests; the numbers stay as they were' : notice ?? lane.detail);
+  els.detail.classList.toggle('notice', notice !== null);
 
   const lat = lane.latency.summary(now);
   setText(m['latency-last'], fmt.ms(lat.last));
@@ -352,6 +366,7 @@ function renderLane(lane, now) {
   setText(m['missed'], String(ledger.missed));
   setText(m['duplicates'], String(ledger.duplicates));
   setText(m['resets'], String(ledger.resets));
+  setText(m['reconnects'], String(ledger.reconnects));
   setText(m['replayed'], String(ledger.replayed));
 
   const s = server.stats?.client?.[lane.name];

@@ -71,6 +71,8 @@ export class TimeWindow {
  *  - duplicates: events with a seq already seen; ignored, but counted
  *  - resets:     times the history the page referred to was gone (server
  *                said reset, or its epoch changed); the old seq is forgotten
+ *  - reconnects: times the transport came back after losing its connection
+ *                (or, for polling, after failed requests)
  *  - replayed:   accepted events that were already published before the
  *                hello/first answer that delivered them (catch-up from history);
  *                they count as received but their latency is not "live"
@@ -83,6 +85,7 @@ export class Ledger {
     this.missed = 0;
     this.duplicates = 0;
     this.resets = 0;
+    this.reconnects = 0;
     this.replayed = 0;
     this.requests = 0;
     this.bytes = 0;
@@ -94,6 +97,11 @@ export class Ledger {
   /** countRequest records one HTTP request (poll, stream, upgrade or POST). */
   countRequest() {
     this.requests++;
+  }
+
+  /** countReconnect records one recovery from a lost connection. */
+  countReconnect() {
+    this.reconnects++;
   }
 
   /** countBytes records n body bytes received. */
@@ -154,7 +162,7 @@ export class Ledger {
 
   /** snapshot returns the counts as a plain object of numbers (lastSeq may be null). */
   snapshot() {
-    const { received, missed, duplicates, resets, replayed, requests, bytes, lastSeq } = this;
-    return { received, missed, duplicates, resets, replayed, requests, bytes, lastSeq };
+    const { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq } = this;
+    return { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq };
   }
 }

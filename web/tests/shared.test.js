@@ -9,15 +9,19 @@ test('utf8Length counts bytes, not characters', () => {
   assert.equal(utf8Length('🙂'), 4);
 });
 
-test('backoffDelay grows, jitters and caps', () => {
+test('backoffDelay grows, jitters fully and stays within 0.5–10 s', () => {
   const lo = { random: () => 0 };
   const hi = { random: () => 1 };
-  assert.equal(backoffDelay(0, lo), 250);
+  const mid = { random: () => 0.5 };
+  assert.equal(backoffDelay(0, lo), 500);
   assert.equal(backoffDelay(0, hi), 500);
   assert.equal(backoffDelay(1, hi), 1000);
   assert.equal(backoffDelay(3, hi), 4000);
-  assert.equal(backoffDelay(4, hi), 5000);
-  assert.equal(backoffDelay(40, lo), 2500);
+  assert.equal(backoffDelay(4, hi), 8000);
+  assert.equal(backoffDelay(5, hi), 10000);
+  assert.equal(backoffDelay(40, hi), 10000);
+  assert.equal(backoffDelay(40, lo), 500, 'full jitter reaches down to the smallest step');
+  assert.equal(backoffDelay(40, mid), 5250);
 });
 
 test('withQuery skips missing values', () => {

@@ -123,3 +123,22 @@ test('sse: a hello from another epoch than the URL names opens a new stream', ()
   assert.equal(log.requests, 2);
   sse.stop();
 });
+
+test('sse: the browser\'s own reconnect counts one reconnect', () => {
+  FakeEventSource.all = [];
+  let reconnects = 0;
+  const sse = createSSE({
+    clientId: 'abc12345',
+    EventSource: FakeEventSource,
+    epoch: () => 'e1',
+    onReconnect: () => reconnects++,
+  });
+  sse.start();
+  const es = FakeEventSource.all[0];
+  es.serverOpen();
+  assert.equal(reconnects, 0);
+  es.drop(false);
+  es.serverOpen();
+  assert.equal(reconnects, 1);
+  sse.stop();
+});

@@ -149,3 +149,36 @@ test('ws: a message the server refuses is reported, not taken for an event', () 
   assert.deepEqual(log.events, []);
   ws.stop();
 });
+
+test('ws: a connection back after a drop counts one reconnect; a fresh start none', async () => {
+  FakeSocket.all = [];
+  const time = fakeTime();
+  let reconnects = 0;
+  const ws = createWS({
+    clientId: 'abc12345',
+    WebSocket: FakeSocket,
+    location: { protocol: 'http:', host: 'h:1' },
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    setInterval: time.setInterval,
+    clearInterval: time.clearInterval,
+    onReconnect: () => reconnects++,
+  });
+  ws.start();
+  FakeSocket.all[0].serverOpen();
+  FakeSocket.all[0].serverSend({ kind: 'hello', epoch: 'e', head: 1, rate: 5 });
+  assert.equal(reconnects, 0);
+  FakeSocket.all[0].serverClose(1006);
+  await time.advance(10_000); // the longest first backoff is 0.5 s
+  assert.equal(FakeSocket.all.length, 2);
+  FakeSocket.all[1].serverOpen();
+  FakeSocket.all[1].serverSend({ kind: 'hello', epoch: 'e', head: 1, rate: 5 });
+  assert.equal(reconnects, 1);
+  ws.stop();
+  ws.start();
+  FakeSocket.all[2].serverOpen();
+  FakeSocket.all[2].serverSend({ kind: 'hello', epoch: 'e', head: 1, rate: 5 });
+  assert.equal(reconnects, 1, 'turning it back on is no reconnect');
+  ws.stop();
+});

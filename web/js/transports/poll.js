@@ -38,6 +38,7 @@ export function createPoll(opts) {
     onRequest = () => {},
     onBytes = () => {},
     onAnswer = () => {},
+    onReconnect = () => {},
     fetch: fetchFn = (...a) => globalThis.fetch(...a),
     now = () => performance.timeOrigin + performance.now(),
     setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
@@ -73,6 +74,7 @@ export function createPoll(opts) {
       onBytes(utf8Length(text));
       if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
       handle(JSON.parse(text));
+      if (failures > 0) onReconnect(); // back after failed requests
       failures = 0;
       onStatus('open', `one request every ${interval} ms`);
       if (running) schedule(lastStart + interval - now());

@@ -10,15 +10,22 @@ export function utf8Length(s) {
 
 /**
  * backoffDelay returns how long to wait before retry number `attempt`
- * (0 for the first retry): exponential from minMs, capped at maxMs, with
- * "equal jitter" — a random delay between half and all of that step — so a
+ * (0 for the first retry): a step that doubles from minMs up to maxMs, and
+ * "full jitter" — a random delay anywhere between minMs and that step — so a
  * classroom of pages that lost the server at the same moment does not come
  * back at the same moment either.
  */
-export function backoffDelay(attempt, { minMs = 500, maxMs = 5000, random = Math.random } = {}) {
+export function backoffDelay(attempt, { minMs = 500, maxMs = 10_000, random = Math.random } = {}) {
   const step = Math.min(maxMs, minMs * 2 ** Math.max(0, attempt));
-  return step / 2 + random() * (step / 2);
+  return minMs + random() * (step - minMs);
 }
+
+/**
+ * HEALTHY_MS is how long a connection must stay up before the backoff starts
+ * again from its smallest step: a server that accepts and then drops at once
+ * must not be hammered at the fastest pace.
+ */
+export const HEALTHY_MS = 60_000;
 
 /** withQuery appends query parameters (skipping undefined/null) to a path. */
 export function withQuery(path, params) {

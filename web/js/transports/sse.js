@@ -25,7 +25,7 @@
 // Bytes: EventSource hides the framing (`id:`, `data:`, `retry:`, comments),
 // so the page counts the UTF-8 length of each message's data only.
 
-import { backoffDelay, utf8Length, withQuery } from './shared.js';
+import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
 
 /**
  * createSSE returns an SSE transport with the same opts as createPoll
@@ -43,6 +43,7 @@ export function createSSE(opts) {
     onStatus = () => {},
     onRequest = () => {},
     onBytes = () => {},
+    onReconnect = () => {},
     EventSource: ES = globalThis.EventSource,
     now = () => performance.timeOrigin + performance.now(),
     setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
@@ -53,6 +54,8 @@ export function createSSE(opts) {
   let running = false;
   let timer = null;
   let failures = 0;
+  let dropped = false; // the connection was lost: its next open is a reconnect
+  let openedAt = null; // when the current connection opened
 
   function connect() {
     timer = null;
@@ -64,14 +67,19 @@ export function createSSE(opts) {
 
     source.onopen = () => {
       onRequest();
+      if (dropped) onReconnect();
+      dropped = false;
+      openedAt = now();
       onStatus('open', 'one response, still streaming');
     };
     source.addEventListener('hello', (e) => {
       onBytes(utf8Length(e.data));
       const hello = parse(e.data);
       if (!hello) return;
-      failures = 0;
       onHello(hello);
+      if (Number.isFinite(hello.retry)) {
+        onStatus('open', `one response, still streaming; the server asks for a retry after ${hello.retry} ms`);
+      }
       if (hello.epoch !== epoch && source === es) {
         // The URL names a server run that is gone: start over with this one.
         source.close();
@@ -86,10 +94,13 @@ export function createSSE(opts) {
     };
     source.onerror = () => {
       if (source !== es) return;
+      dropped = true;
       if (source.readyState === ES.CLOSED) {
         // The browser gave up (e.g. an HTTP error): start over ourselves.
         source.close();
         es = null;
+        if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
+        openedAt = null;
         const delay = backoffDelay(failures++);
         onStatus('reconnecting', `stream refused; new stream in ${(delay / 1000).toFixed(1)} s`);
         timer = setTimer(connect, delay);
@@ -106,6 +117,7 @@ export function createSSE(opts) {
       if (running) return;
       running = true;
       failures = 0;
+      dropped = false;
       onStatus('connecting', '');
       connect();
     },

@@ -11,7 +11,7 @@
 // round-trip time. On an unexpected close the module reconnects after a
 // jittered exponential backoff (0.5–5 s), resuming with since/epoch.
 
-import { backoffDelay, utf8Length, withQuery } from './shared.js';
+import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
 
 /** PING_EVERY_MS is how often an open socket measures its round trip. */
 export const PING_EVERY_MS = 2000;
@@ -43,6 +43,7 @@ export function createWS(opts) {
     onBytes = () => {},
     onRtt = () => {},
     onError = () => {},
+    onReconnect = () => {},
     WebSocket: WS = globalThis.WebSocket,
     location: loc = globalThis.location,
     now = () => performance.timeOrigin + performance.now(),
@@ -57,6 +58,8 @@ export function createWS(opts) {
   let retryTimer = null;
   let pingTimer = null;
   let failures = 0;
+  let dropped = false; // the connection was lost: the next hello is a reconnect
+  let openedAt = null; // when the current connection said hello
   let pingId = 0;
   const pending = new Map(); // ping id -> sent at (ms)
 
@@ -85,7 +88,9 @@ export function createWS(opts) {
         return;
       }
       if (msg.kind === 'hello') {
-        failures = 0;
+        if (dropped) onReconnect();
+        dropped = false;
+        openedAt = now();
         onHello(msg);
       } else if (msg.kind === 'error') {
         onError(String(msg.error ?? 'refused')); // e.g. a message over the rate limit
@@ -104,6 +109,9 @@ export function createWS(opts) {
       clearTicker(pingTimer);
       pingTimer = null;
       ws = null;
+      dropped = true;
+      if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
+      openedAt = null;
       const delay = backoffDelay(failures++);
       const why = e.reason ? `closed (${e.code} ${e.reason})` : `closed (${e.code})`;
       onStatus('reconnecting', `${why}; retry in ${(delay / 1000).toFixed(1)} s`);
@@ -126,6 +134,7 @@ export function createWS(opts) {
       if (running) return;
       running = true;
       failures = 0;
+      dropped = false;
       onStatus('connecting', '');
       connect();
     },
