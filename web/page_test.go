@@ -16,6 +16,7 @@ import (
 	"image/png"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -68,7 +69,7 @@ var transports = []string{"poll", "sse", "ws"}
 
 func TestPage(t *testing.T) {
 	requireChromium(t)
-	srv := startServer(t)
+	srv, accepted := startServer(t)
 	ctx := startBrowser(t)
 	console := watchConsole(t, ctx)
 
@@ -263,6 +264,34 @@ func TestPage(t *testing.T) {
 		}
 	})
 
+	t.Run("a drop by the server is a reconnect with nothing lost", func(t *testing.T) {
+		toggle(t, ctx, "ws")
+		waitFor(t, ctx, "SSE and WebSocket are open", `['sse', 'ws'].every((t) =>
+			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
+		// The browser reports a stream cut in the middle; that is the point.
+		console.expect("net::ERR_INCOMPLETE_CHUNKED_ENCODING")
+		accepted.drop() // every connection of the page, cut by the server
+		// SSE comes back by the browser's own retry (2 s), the WebSocket by
+		// the page's backoff; both resume after the last seq they saw.
+		waitFor(t, ctx, "SSE and WebSocket reconnected and caught up", `['sse', 'ws'].every((t) =>
+			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
+			window.transportlab.ledgers()[t].reconnects >= 1)`)
+		time.Sleep(500 * time.Millisecond) // some events after the reconnect
+		checkNothingLost(t, pageLedgers(t, ctx))
+		ledgers := pageLedgers(t, ctx)
+		counts := waitServer(t, srv, id, "the server counted the reconnections", func(c map[string]counters) bool {
+			return c["sse"].Requests == ledgers["sse"].Requests && c["ws"].Requests == ledgers["ws"].Requests
+		})
+		for _, tr := range []string{"sse", "ws"} {
+			if got := metric(t, ctx, tr, "reconnects"); got == "0" {
+				t.Errorf("#panel-%s reconnects shows %s, want at least 1", tr, got)
+			}
+			if counts[tr].Open != 1 {
+				t.Errorf("server: client.%s.open = %d, want 1", tr, counts[tr].Open)
+			}
+		}
+	})
+
 	if problems := console.problems(); len(problems) > 0 {
 		t.Errorf("the page wrote %d warnings, errors or exceptions to the console, want none:\n%s",
 			len(problems), strings.Join(problems, "\n"))
@@ -285,7 +314,36 @@ func requireChromium(tb testing.TB) {
 
 // startServer serves the whole of transportlab, with its page, fed by the
 // real quote generator. Cleanup stops the feed the way a shutdown does.
-func startServer(tb testing.TB) *httptest.Server {
+// conns is a listener that remembers what it accepted, so that a test can
+// cut every connection from the server's side, hijacked WebSockets too
+// (httptest's CloseClientConnections leaves those alone).
+type conns struct {
+	net.Listener
+	mu       sync.Mutex
+	accepted []net.Conn
+}
+
+func (l *conns) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.accepted = append(l.accepted, c)
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+// drop closes every connection accepted so far.
+func (l *conns) drop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.accepted {
+		c.Close()
+	}
+	l.accepted = nil
+}
+
+func startServer(tb testing.TB) (*httptest.Server, *conns) {
 	tb.Helper()
 	hub := feed.NewHub(feed.Config{Rate: rate})
 	ctx, stop := context.WithCancel(context.Background())
@@ -294,7 +352,10 @@ func startServer(tb testing.TB) *httptest.Server {
 		quotes <- feed.Quotes(ctx, hub, rate, rand.New(rand.NewPCG(1, 2)))
 	}()
 	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := httptest.NewServer(server.New(hub, log, server.Config{Page: web.Files}))
+	srv := httptest.NewUnstartedServer(server.New(hub, log, server.Config{Page: web.Files}))
+	accepted := &conns{Listener: srv.Listener}
+	srv.Listener = accepted
+	srv.Start()
 	tb.Cleanup(func() {
 		stop()
 		if err := <-quotes; err != nil {
@@ -310,7 +371,7 @@ func startServer(tb testing.TB) *httptest.Server {
 		}
 		srv.Close()
 	})
-	return srv
+	return srv, accepted
 }
 
 // startBrowser starts headless Chromium with a fresh profile and returns the
@@ -351,14 +412,34 @@ func startBrowser(tb testing.TB) context.Context {
 // consoleLog gathers what a page writes to its console that a working page
 // never should: warnings, errors, failed assertions and uncaught exceptions.
 type consoleLog struct {
-	mu  sync.Mutex
-	bad []string
+	mu       sync.Mutex
+	bad      []string
+	expected []string // what the browser must say about a connection the test cut
+}
+
+// expect allows messages containing text from now on: the browser's own
+// report of a stream the test cut on purpose.
+func (c *consoleLog) expect(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expected = append(c.expected, text)
 }
 
 func (c *consoleLog) problems() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]string(nil), c.bad...)
+}
+
+func (c *consoleLog) add(line string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, text := range c.expected {
+		if strings.Contains(line, text) {
+			return
+		}
+	}
+	c.bad = append(c.bad, line)
 }
 
 // watchConsole records the console of ctx's tab from now until cleanup.
@@ -379,9 +460,7 @@ func watchConsole(tb testing.TB, ctx context.Context) *consoleLog {
 			}
 			switch m.Type {
 			case chromedp.ConsoleWarning, chromedp.ConsoleError, chromedp.ConsoleException, "assert":
-				c.mu.Lock()
-				c.bad = append(c.bad, fmt.Sprintf("  %s (%s:%d)", m, m.URL, m.Line+1))
-				c.mu.Unlock()
+				c.add(fmt.Sprintf("  %s (%s:%d)", m, m.URL, m.Line+1))
 			}
 		}
 	}()
@@ -437,6 +516,7 @@ type ledger struct {
 	Missed     int64 `json:"missed"`
 	Duplicates int64 `json:"duplicates"`
 	Resets     int64 `json:"resets"`
+	Reconnects int64 `json:"reconnects"`
 	Replayed   int64 `json:"replayed"`
 	Requests   int64 `json:"requests"`
 	Bytes      int64 `json:"bytes"`
