@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -69,7 +70,8 @@ var transports = []string{"poll", "sse", "ws"}
 
 func TestPage(t *testing.T) {
 	requireChromium(t)
-	srv, accepted := startServer(t)
+	lab := startLab(t)
+	srv := lab.srv
 	ctx := startBrowser(t)
 	console := watchConsole(t, ctx)
 
@@ -270,7 +272,7 @@ func TestPage(t *testing.T) {
 			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
 		// The browser reports a stream cut in the middle; that is the point.
 		console.expect("net::ERR_INCOMPLETE_CHUNKED_ENCODING")
-		accepted.drop() // every connection of the page, cut by the server
+		lab.conns.drop() // every connection of the page, cut by the server
 		// SSE comes back by the browser's own retry (2 s), the WebSocket by
 		// the page's backoff; both resume after the last seq they saw.
 		waitFor(t, ctx, "SSE and WebSocket reconnected and caught up", `['sse', 'ws'].every((t) =>
@@ -288,6 +290,31 @@ func TestPage(t *testing.T) {
 			}
 			if counts[tr].Open != 1 {
 				t.Errorf("server: client.%s.open = %d, want 1", tr, counts[tr].Open)
+			}
+		}
+	})
+
+	t.Run("a server restart is a reset on every transport, never a silent gap", func(t *testing.T) {
+		toggle(t, ctx, "poll")
+		waitFor(t, ctx, "all three are open", `['poll', 'sse', 'ws'].every((t) =>
+			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
+		before := pageLedgers(t, ctx)
+		console.expect("net::ERR_") // the browser reports the requests the restart cut
+		epoch := lab.restart(t)
+		waitFor(t, ctx, "every transport saw the new run and resumed", fmt.Sprintf(`
+			['poll', 'sse', 'ws'].every((t) =>
+				document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
+				window.transportlab.ledgers()[t].resets > %s[t].resets &&
+				window.transportlab.ledgers()[t].received > %s[t].received + 5) &&
+			document.querySelector('#epoch').textContent === %q`, jsonOf(t, before), jsonOf(t, before), epoch))
+		after := pageLedgers(t, ctx)
+		for _, tr := range transports {
+			if after[tr].Missed != before[tr].Missed || after[tr].Duplicates != 0 {
+				t.Errorf("%s after the restart: missed %d (was %d), duplicates %d; a reset is no gap and no repeat",
+					tr, after[tr].Missed, before[tr].Missed, after[tr].Duplicates)
+			}
+			if got := evaluate[string](t, ctx, `document.querySelector('#panel-`+tr+` .state-detail').textContent`); !strings.Contains(got, "server restarted") {
+				t.Errorf("#panel-%s .state-detail = %q, want it to say the server restarted", tr, got)
 			}
 		}
 	})
@@ -312,8 +339,6 @@ func requireChromium(tb testing.TB) {
 	tb.Skipf("no browser to drive: %v", err)
 }
 
-// startServer serves the whole of transportlab, with its page, fed by the
-// real quote generator. Cleanup stops the feed the way a shutdown does.
 // conns is a listener that remembers what it accepted, so that a test can
 // cut every connection from the server's side, hijacked WebSockets too
 // (httptest's CloseClientConnections leaves those alone).
@@ -343,35 +368,99 @@ func (l *conns) drop() {
 	l.accepted = nil
 }
 
-func startServer(tb testing.TB) (*httptest.Server, *conns) {
+// lab serves the whole of transportlab, with its page, fed by the real
+// quote generator, on one address where the test can cut every connection
+// and restart the server.
+type lab struct {
+	srv   *httptest.Server
+	conns *conns
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	runs    []*run
+	handler http.Handler // the current run's
+}
+
+// run is one run of the server: a hub, with its own epoch, and its feed.
+type run struct {
+	hub    *feed.Hub
+	stop   context.CancelFunc
+	quotes chan error
+	end    sync.Once
+}
+
+// startLab starts the server. Cleanup stops it the way a shutdown does.
+func startLab(tb testing.TB) *lab {
 	tb.Helper()
+	l := &lab{log: slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	l.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		l.mu.Lock()
+		h := l.handler
+		l.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	l.conns = &conns{Listener: l.srv.Listener}
+	l.srv.Listener = l.conns
+	l.start()
+	l.srv.Start()
+	tb.Cleanup(func() {
+		l.mu.Lock()
+		runs := l.runs
+		l.mu.Unlock()
+		for _, r := range runs {
+			l.stop(tb, r)
+		}
+		// Only once every hub has ended its streams can srv.Close, which
+		// waits for every response, return.
+		l.srv.Close()
+	})
+	return l
+}
+
+// start begins a new run and sends every new request to it.
+func (l *lab) start() {
 	hub := feed.NewHub(feed.Config{Rate: rate})
 	ctx, stop := context.WithCancel(context.Background())
-	quotes := make(chan error, 1)
-	go func() {
-		quotes <- feed.Quotes(ctx, hub, rate, rand.New(rand.NewPCG(1, 2)))
-	}()
-	log := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := httptest.NewUnstartedServer(server.New(hub, log, server.Config{Page: web.Files}))
-	accepted := &conns{Listener: srv.Listener}
-	srv.Listener = accepted
-	srv.Start()
-	tb.Cleanup(func() {
-		stop()
-		if err := <-quotes; err != nil {
+	r := &run{hub: hub, stop: stop, quotes: make(chan error, 1)}
+	go func() { r.quotes <- feed.Quotes(ctx, hub, rate, rand.New(rand.NewPCG(1, 2))) }()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.runs = append(l.runs, r)
+	l.handler = server.New(hub, l.log, server.Config{Page: web.Files})
+}
+
+// stop ends a run as a shutdown does: the feed stops, and every stream is
+// closed with a goodbye.
+func (l *lab) stop(tb testing.TB, r *run) {
+	tb.Helper()
+	r.end.Do(func() {
+		r.stop()
+		if err := <-r.quotes; err != nil {
 			tb.Errorf("feed.Quotes = %v, want nil", err)
 		}
-		// Closing the hub ends the open streams; only then can srv.Close,
-		// which waits for every response, return.
-		hub.Close()
+		r.hub.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		if err := hub.Wait(ctx); err != nil {
+		if err := r.hub.Wait(ctx); err != nil {
 			tb.Errorf("hub.Wait after Close = %v, want nil", err)
 		}
-		srv.Close()
 	})
-	return srv, accepted
+}
+
+// restart replaces the server by a new run, with a new epoch and a history
+// that knows nothing of the old one, on the same address, and cuts what is
+// left of the old run's connections.
+func (l *lab) restart(tb testing.TB) (epoch string) {
+	tb.Helper()
+	l.mu.Lock()
+	old := l.runs[len(l.runs)-1]
+	l.mu.Unlock()
+	l.start()
+	l.stop(tb, old)
+	l.conns.drop()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.runs[len(l.runs)-1].hub.Epoch()
 }
 
 // startBrowser starts headless Chromium with a fresh profile and returns the
@@ -621,4 +710,14 @@ func getJSON(tb testing.TB, srv *httptest.Server, path string, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		tb.Fatalf("GET %s: decoding the answer: %v", path, err)
 	}
+}
+
+// jsonOf encodes v for a JavaScript expression.
+func jsonOf(tb testing.TB, v any) string {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }
