@@ -2,7 +2,7 @@
 # Both need only Go (and, for the page's tests, Node.js and Chromium, which
 # .ci/run installs on a fresh Debian machine).
 
-.PHONY: run test bench fuzz screenshot build
+.PHONY: run test bench fuzz soak screenshot build
 
 # Serve the demo at http://localhost:8005 (flags: make run ARGS='-rate 20').
 run:
@@ -32,6 +32,13 @@ fuzz:
 	go test ./internal/feed -run '^$$' -fuzz FuzzParsePosition -fuzztime $(FUZZTIME)
 	go test ./internal/sse -run '^$$' -fuzz FuzzAppendEvent -fuzztime $(FUZZTIME)
 	go test ./internal/ws -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+
+# Many clients of every transport for a while, dropping and being dropped;
+# prints received, missed and duplicated events per transport.
+SOAK_CLIENTS ?= 200
+SOAK_DURATION ?= 60s
+soak:
+	go test ./internal/soak -run Soak -count=1 -v -timeout 10m -args -soak -clients $(SOAK_CLIENTS) -duration $(SOAK_DURATION)
 
 # The picture of the page in README.md: the browser test, run for longer.
 screenshot:
