@@ -26,12 +26,19 @@ interop/node_modules: interop/package-lock.json
 bench:
 	go test -run '^$$' -bench . -benchmem ./internal/...
 
-# Each fuzz target for a while; what they find goes to testdata/fuzz.
+# Each fuzz target for a while, then keep the inputs it found interesting
+# in the package's testdata/fuzz, where every go test runs them again.
 FUZZTIME ?= 30s
+FUZZ_TARGETS = internal/feed:FuzzParsePosition internal/sse:FuzzAppendEvent internal/ws:FuzzParse \
+	internal/server:FuzzPostMessage
 fuzz:
-	go test ./internal/feed -run '^$$' -fuzz FuzzParsePosition -fuzztime $(FUZZTIME)
-	go test ./internal/sse -run '^$$' -fuzz FuzzAppendEvent -fuzztime $(FUZZTIME)
-	go test ./internal/ws -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	@set -e; cache=$$(go env GOCACHE)/fuzz/transportlab; \
+	for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		go test ./$$pkg -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME); \
+		mkdir -p $$pkg/testdata/fuzz/$$name; \
+		cp $$cache/$$pkg/$$name/* $$pkg/testdata/fuzz/$$name/; \
+	done
 
 # Many clients of every transport for a while, dropping and being dropped;
 # prints received, missed and duplicated events per transport.
