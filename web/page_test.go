@@ -16,7 +16,6 @@ import (
 	"image/png"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +31,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 	"transportlab/web"
 )
 
@@ -272,7 +272,7 @@ func TestPage(t *testing.T) {
 			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
 		// The browser reports a stream cut in the middle; that is the point.
 		console.expect("net::ERR_INCOMPLETE_CHUNKED_ENCODING")
-		lab.conns.drop() // every connection of the page, cut by the server
+		lab.conns.Cut() // every connection of the page, cut by the server
 		// SSE comes back by the browser's own retry (2 s), the WebSocket by
 		// the page's backoff; both resume after the last seq they saw.
 		waitFor(t, ctx, "SSE and WebSocket reconnected and caught up", `['sse', 'ws'].every((t) =>
@@ -339,41 +339,12 @@ func requireChromium(tb testing.TB) {
 	tb.Skipf("no browser to drive: %v", err)
 }
 
-// conns is a listener that remembers what it accepted, so that a test can
-// cut every connection from the server's side, hijacked WebSockets too
-// (httptest's CloseClientConnections leaves those alone).
-type conns struct {
-	net.Listener
-	mu       sync.Mutex
-	accepted []net.Conn
-}
-
-func (l *conns) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.mu.Lock()
-		l.accepted = append(l.accepted, c)
-		l.mu.Unlock()
-	}
-	return c, err
-}
-
-// drop closes every connection accepted so far.
-func (l *conns) drop() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range l.accepted {
-		c.Close()
-	}
-	l.accepted = nil
-}
-
 // lab serves the whole of transportlab, with its page, fed by the real
 // quote generator, on one address where the test can cut every connection
 // and restart the server.
 type lab struct {
 	srv   *httptest.Server
-	conns *conns
+	conns *transporttest.Listener
 	log   *slog.Logger
 
 	mu      sync.Mutex
@@ -399,7 +370,7 @@ func startLab(tb testing.TB) *lab {
 		l.mu.Unlock()
 		h.ServeHTTP(w, r)
 	}))
-	l.conns = &conns{Listener: l.srv.Listener}
+	l.conns = &transporttest.Listener{Listener: l.srv.Listener}
 	l.srv.Listener = l.conns
 	l.start()
 	l.srv.Start()
@@ -457,7 +428,7 @@ func (l *lab) restart(tb testing.TB) (epoch string) {
 	l.mu.Unlock()
 	l.start()
 	l.stop(tb, old)
-	l.conns.drop()
+	l.conns.Cut()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.runs[len(l.runs)-1].hub.Epoch()

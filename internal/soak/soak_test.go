@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 var (
@@ -74,33 +74,6 @@ func (t *tally) query() string {
 	return fmt.Sprintf("since=%d&epoch=%s", t.last, t.epoch)
 }
 
-// cutter is a listener that can cut every connection it accepted, as a
-// server that drops its clients does.
-type cutter struct {
-	net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-}
-
-func (l *cutter) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err == nil {
-		l.mu.Lock()
-		l.conns = append(l.conns, c)
-		l.mu.Unlock()
-	}
-	return c, err
-}
-
-func (l *cutter) cutAll() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, c := range l.conns {
-		c.Close()
-	}
-	l.conns = nil
-}
-
 func TestSoak(t *testing.T) {
 	if !*soak {
 		t.Skip("the soak test runs with -soak (make soak)")
@@ -108,7 +81,7 @@ func TestSoak(t *testing.T) {
 	hub := feed.NewHub(feed.Config{Rate: *rate})
 	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler),
 		server.Config{Page: fstest.MapFS{}}))
-	cut := &cutter{Listener: srv.Listener}
+	cut := &transporttest.Listener{Listener: srv.Listener}
 	srv.Listener = cut
 	srv.Start()
 	defer srv.Close()
@@ -126,7 +99,7 @@ func TestSoak(t *testing.T) {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				cut.cutAll()
+				cut.Cut()
 			}
 		}
 	})

@@ -1,9 +1,12 @@
-// Package transporttest holds what the tests of every transport need: a
-// Meter that counts what a handler reports, and a way to fill the feed.
+// Package transporttest holds what the tests of the transports, the page
+// and the soak need: a Meter that counts what a handler reports, a way to
+// fill the feed, and a Listener that can cut every connection.
 package transporttest
 
 import (
+	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -35,4 +38,36 @@ func Publish(tb testing.TB, hub *feed.Hub, n int) {
 			tb.Fatalf("Publish: %v", err)
 		}
 	}
+}
+
+// Listener remembers every connection it accepts, so that a test can cut
+// them all from the server's side, as a server that drops its clients does:
+// hijacked WebSockets too, which httptest's CloseClientConnections leaves
+// alone. Put it in place of an unstarted httptest.Server's Listener.
+type Listener struct {
+	net.Listener
+
+	mu    sync.Mutex
+	conns []net.Conn
+}
+
+// Accept accepts a connection and remembers it.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.mu.Lock()
+		l.conns = append(l.conns, c)
+		l.mu.Unlock()
+	}
+	return c, err
+}
+
+// Cut closes every connection accepted so far.
+func (l *Listener) Cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, c := range l.conns {
+		c.Close()
+	}
+	l.conns = nil
 }
