@@ -33,11 +33,12 @@ type conn struct {
 
 // serve runs the connection until either side ends it, and returns why.
 func (cn *conn) serve() error {
-	// The hub ends a delivery on shutdown, or when the client fell so far
-	// behind that its queue filled. The writer may then be blocked in Write
-	// on a client that stopped reading, where it cannot notice; closing the
-	// connection from a watcher unblocks it. One watcher per connection
-	// costs far less than a timeout context around every write.
+	// The hub ends a delivery on shutdown, when the client fell so far
+	// behind that its queue filled, or when a write to it got stuck. The
+	// writer may then be blocked in Write on a client that stopped reading,
+	// where it cannot notice; closing the connection from a watcher
+	// unblocks it. One watcher per connection costs far less than a timeout
+	// context around every write.
 	stop := cn.sub.AfterEnd(func() {
 		if errors.Is(cn.sub.Err(), feed.ErrStuck) {
 			cn.c.CloseNow() // no close frame gets through to a client that does not read
