@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -329,7 +330,11 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 
 	healthy := f.dial(t, "")
 	readHello(t, healthy)
-	received := make(chan uint64, 1<<16)
+	type arrival struct {
+		seq     uint64
+		latency time.Duration // from publish to receipt
+	}
+	received := make(chan arrival, 1<<16)
 	go func() {
 		for {
 			var e feed.Event
@@ -338,12 +343,16 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 				close(received)
 				return
 			}
-			received <- e.Seq
+			received <- arrival{e.Seq, time.Since(time.UnixMicro(e.TS))}
 		}
 	}()
 
 	// Big events fill the socket buffers of the client that does not read,
-	// until its writer blocks; within a few timeouts it must be gone.
+	// until its writer blocks; within a few timeouts it must be gone, and
+	// the server must not have kept what it could not send.
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
 	big := strings.Repeat("x", 16<<10)
 	deadline := time.Now().Add(10 * time.Second)
 	published := uint64(0)
@@ -357,16 +366,32 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 		published++
 		time.Sleep(2 * time.Millisecond)
 	}
-	// Meanwhile the healthy client missed nothing and is still there.
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	grew := int64(after.HeapInuse) - int64(before.HeapInuse)
+	t.Logf("heap in use grew by %d KB", grew>>10)
+	if grew > 16<<20 {
+		t.Errorf("the heap grew by %d MB while %d events of 16 KB went by: the server kept what it could not send",
+			grew>>20, published)
+	}
+	// Meanwhile the healthy client missed nothing, was not held up, and is
+	// still there.
+	var slowest time.Duration
 	for want := uint64(1); want <= published; want++ {
 		select {
 		case got, ok := <-received:
-			if !ok || got != want {
-				t.Fatalf("healthy client got seq %d (open: %v), want %d", got, ok, want)
+			if !ok || got.seq != want {
+				t.Fatalf("healthy client got seq %d (open: %v), want %d", got.seq, ok, want)
 			}
+			slowest = max(slowest, got.latency)
 		case <-time.After(5 * time.Second):
 			t.Fatalf("healthy client stopped at seq %d of %d", want-1, published)
 		}
+	}
+	t.Logf("%d events of 16 KB; the healthy client's slowest took %v", published, slowest)
+	if slowest > time.Second {
+		t.Errorf("the healthy client waited up to %v for an event while the other was stuck, want well under a second", slowest)
 	}
 	healthy.CloseNow()
 }
