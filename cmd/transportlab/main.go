@@ -168,6 +168,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Every stream writes at least once a heartbeat or ping period: a
+		// peer that stops acknowledging for longer has vanished.
+		ConnContext: server.DropDeadPeers(min(cfg.heartbeat, cfg.ping), log),
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
 	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())
