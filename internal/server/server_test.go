@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -152,10 +153,17 @@ type sseStream struct {
 	body  io.ReadCloser
 	r     *bufio.Reader
 	bytes int // read so far, to compare with what the server counted
+	hello feed.Hello
 }
 
 // openSSE opens path and reads up to and including the hello event.
 func openSSE(tb testing.TB, srv *httptest.Server, path string) *sseStream {
+	tb.Helper()
+	return openSSEWith(tb, srv, path, nil)
+}
+
+// openSSEWith is openSSE with request headers, such as Last-Event-ID.
+func openSSEWith(tb testing.TB, srv *httptest.Server, path string, header http.Header) *sseStream {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), timeout)
 	tb.Cleanup(cancel)
@@ -163,6 +171,7 @@ func openSSE(tb testing.TB, srv *httptest.Server, path string) *sseStream {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	maps.Copy(req.Header, header)
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		tb.Fatalf("GET %s: %v", path, err)
@@ -172,8 +181,9 @@ func openSSE(tb testing.TB, srv *httptest.Server, path string) *sseStream {
 		tb.Fatalf("GET %s: status %d, want 200", path, resp.StatusCode)
 	}
 	s := &sseStream{body: resp.Body, r: bufio.NewReader(resp.Body)}
-	if e := s.next(tb); e.name != "hello" {
-		tb.Fatalf("GET %s: first event %q, want hello", path, e.name)
+	e := s.next(tb)
+	if e.name != "hello" || json.Unmarshal([]byte(e.data), &s.hello) != nil {
+		tb.Fatalf("GET %s: first event %q %s, want a hello", path, e.name, e.data)
 	}
 	return s
 }
@@ -228,6 +238,7 @@ func (s *sseStream) nextEvent(tb testing.TB) feed.Event {
 type wsStream struct {
 	*websocket.Conn
 	bytes int // of the messages read so far, to compare with what the server counted
+	hello feed.Hello
 }
 
 // dialWS opens a WebSocket on path and reads its hello.
@@ -241,8 +252,10 @@ func dialWS(tb testing.TB, srv *httptest.Server, path string) *wsStream {
 	}
 	tb.Cleanup(func() { c.CloseNow() })
 	ws := &wsStream{Conn: c}
-	if got := ws.next(tb); got.Kind != "hello" {
-		tb.Fatalf("websocket.Dial(%s): first message kind %q, want hello", path, got.Kind)
+	_, b, err := c.Read(tb.Context())
+	ws.bytes += len(b)
+	if err != nil || json.Unmarshal(b, &ws.hello) != nil || ws.hello.Kind != "hello" {
+		tb.Fatalf("websocket.Dial(%s): first message %s (%v), want a hello", path, b, err)
 	}
 	return ws
 }
