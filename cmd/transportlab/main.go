@@ -46,6 +46,10 @@ func main() {
 // shutdownGrace bounds a shutdown: streams get this long to say goodbye.
 const shutdownGrace = 5 * time.Second
 
+// minPeriod bounds the heartbeat, ping and write timeout from below: each
+// is cut into shorter ticks, which must stay above zero.
+const minPeriod = 10 * time.Millisecond
+
 // messageBurst is how many messages a client may send at once before
 // -message-rate applies.
 const messageBurst = 5
@@ -121,14 +125,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, fmt.Errorf("-history must be from 1 to %d", feed.MaxHistory)
 	case cfg.maxStreams < 0 || cfg.maxStreamsPerIP < 0:
 		return cfg, errors.New("-max-streams and -max-streams-per-ip must be 0 (no limit) or more")
-	case cfg.heartbeat <= 0:
-		return cfg, errors.New("-heartbeat must be positive")
-	case cfg.ping <= 0:
-		return cfg, errors.New("-ping must be positive")
+	case cfg.heartbeat < minPeriod:
+		return cfg, fmt.Errorf("-heartbeat must be at least %v", minPeriod)
+	case cfg.ping < minPeriod:
+		return cfg, fmt.Errorf("-ping must be at least %v", minPeriod)
+	case cfg.writeTimeout < minPeriod:
+		return cfg, fmt.Errorf("-write-timeout must be at least %v", minPeriod)
 	case !(cfg.messageRate >= 0):
 		return cfg, errors.New("-message-rate must be 0 (no limit) or more")
-	case cfg.writeTimeout <= 0:
-		return cfg, errors.New("-write-timeout must be positive")
 	}
 	return cfg, nil
 }

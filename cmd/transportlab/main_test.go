@@ -235,6 +235,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"heartbeat 0", []string{"-heartbeat", "0s"}, nil, "-heartbeat"},
 		{"write timeout 0", []string{"-write-timeout", "0s"}, nil, "-write-timeout"},
 		{"ping 0", []string{"-ping", "0s"}, nil, "-ping"},
+		{"heartbeat too short to tick", []string{"-heartbeat", "1ns"}, nil, "-heartbeat"},
 		{"message rate negative", []string{"-message-rate", "-1"}, nil, "-message-rate"},
 		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
 		{"extra arguments", []string{"serve"}, nil, "serve"},
