@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -131,8 +132,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, fmt.Errorf("-ping must be at least %v", minPeriod)
 	case cfg.writeTimeout < minPeriod:
 		return cfg, fmt.Errorf("-write-timeout must be at least %v", minPeriod)
-	case !(cfg.messageRate >= 0):
-		return cfg, errors.New("-message-rate must be 0 (no limit) or more")
+	case !(cfg.messageRate >= 0) || math.IsInf(cfg.messageRate, 1):
+		return cfg, errors.New("-message-rate must be a number, 0 (no limit) or more")
 	}
 	return cfg, nil
 }
@@ -161,6 +162,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxStreamsPerIP: cfg.maxStreamsPerIP,
 		MessageRate:     cfg.messageRate,
 		MessageBurst:    messageBurst,
+		// A stream writes at least once a heartbeat or ping period: a peer
+		// that acknowledges nothing for half of that has vanished, and is
+		// gone within two periods. Never less than a second, where one lost
+		// packet could cut a healthy client.
+		DeadPeer: max(min(cfg.heartbeat, cfg.ping)/2, time.Second),
 	})
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -172,9 +178,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		// Every stream writes at least once a heartbeat or ping period: a
-		// peer that stops acknowledging for longer has vanished.
-		ConnContext: server.DropDeadPeers(min(cfg.heartbeat, cfg.ping), log),
+		ConnContext:       server.ConnContext, // lets streams give up on vanished peers
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
 	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())

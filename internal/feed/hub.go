@@ -49,6 +49,7 @@ type Hub struct {
 	rate  float64
 	queue int
 	now   func() time.Time
+	start time.Time // on the monotonic clock, for the watch on writes
 
 	mu      sync.Mutex
 	head    uint64   // seq of the newest event; 0 before the first
@@ -76,6 +77,7 @@ func NewHub(cfg Config) *Hub {
 		rate:    cfg.Rate,
 		queue:   cfg.Queue,
 		now:     cfg.Now,
+		start:   time.Now().Add(-time.Nanosecond), // a write's start is never 0, which means none
 		ring:    make([]*Frame, cfg.History),
 		subs:    make(map[*Subscription]struct{}),
 		drained: make(chan struct{}),
@@ -287,7 +289,7 @@ type Subscription struct {
 	cancel  context.CancelCauseFunc
 	hub     *Hub
 	release sync.Once
-	writing atomic.Int64 // when the current write began, Unix nanoseconds; 0: none
+	writing atomic.Int64 // when the current write began, ns after the hub's start; 0: none
 }
 
 // Frames delivers each event published after Subscribe, in order.

@@ -19,7 +19,7 @@ var ErrStuck = fmt.Errorf("%w: a write to the client took too long", ErrTooSlow)
 // a client that stopped reading, while the queue of a quiet feed would take
 // long to fill. Two atomic stores a write cost far less than a deadline timer
 // on every write; only the goroutine that writes events should call them.
-func (s *Subscription) StartWrite() { s.writing.Store(s.hub.now().UnixNano()) }
+func (s *Subscription) StartWrite() { s.writing.Store(int64(time.Since(s.hub.start))) }
 
 // EndWrite marks the end of a write started with StartWrite.
 func (s *Subscription) EndWrite() { s.writing.Store(0) }
@@ -37,17 +37,19 @@ func (h *Hub) Watch(ctx context.Context, timeout time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			h.cutStuck(h.now().Add(-timeout))
+			h.cutStuck(time.Since(h.start) - timeout)
 		}
 	}
 }
 
-// cutStuck cuts off the subscribers writing since before.
-func (h *Hub) cutStuck(before time.Time) {
+// cutStuck cuts off the subscribers writing since before, measured from
+// the hub's start on the monotonic clock: a wall clock that jumps (a laptop
+// waking up) must not cut everyone, nor hide a stuck writer.
+func (h *Hub) cutStuck(before time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		if since := s.writing.Load(); since != 0 && since < before.UnixNano() {
+		if since := s.writing.Load(); since != 0 && since < int64(before) {
 			h.cut(s, ErrStuck)
 		}
 	}

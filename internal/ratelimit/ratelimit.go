@@ -75,6 +75,9 @@ func NewBuckets(rate float64, burst, max int) *Buckets {
 
 // Allow takes a token from key's bucket at time now; see Bucket.Allow.
 func (bs *Buckets) Allow(key string, now time.Time) (ok bool, wait time.Duration) {
+	if bs.rate <= 0 {
+		return true, 0 // no limit: no table either
+	}
 	return bs.bucket(key, now).Allow(now)
 }
 

@@ -21,16 +21,16 @@ func (s *server) routes(r chi.Router) {
 	r.Use(recoverer(s.log)) // a panic answers 500 and is logged; the server goes on
 	r.Use(checkClient)      // ?client= must be a valid page id, when given
 
-	r.Method(http.MethodGet, "/poll", poll)                        // short polling
-	r.With(s.streams.limit).Method(http.MethodGet, "/sse", stream) // Server-Sent Events, capped
-	r.With(s.streams.limit).Method(http.MethodGet, "/ws", socket)  // WebSocket, capped
-	r.Post("/api/messages", s.postMessage)                         // a message from a transport that cannot send
-	r.Get("/api/time", s.time)                                     // the server's clock, for the page's offset
-	r.Get("/api/stats", s.statsAnswer)                             // what each transport spent, in all and for ?client=
-	r.Get("/healthz", s.health)                                    // liveness
-	r.Method(http.MethodGet, "/", page)                            // the page
-	r.Method(http.MethodGet, "/style.css", page)                   // its style
-	r.Method(http.MethodGet, "/js/*", page)                        // its ES modules
+	r.Method(http.MethodGet, "/poll", poll)                                         // short polling
+	r.With(s.streams.limit, s.dropDeadPeers).Method(http.MethodGet, "/sse", stream) // Server-Sent Events, capped
+	r.With(s.streams.limit, s.dropDeadPeers).Method(http.MethodGet, "/ws", socket)  // WebSocket, capped
+	r.Post("/api/messages", s.postMessage)                                          // a message from a transport that cannot send
+	r.Get("/api/time", s.time)                                                      // the server's clock, for the page's offset
+	r.Get("/api/stats", s.statsAnswer)                                              // what each transport spent, in all and for ?client=
+	r.Get("/healthz", s.health)                                                     // liveness
+	r.Method(http.MethodGet, "/", page)                                             // the page
+	r.Method(http.MethodGet, "/style.css", page)                                    // its style
+	r.Method(http.MethodGet, "/js/*", page)                                         // its ES modules
 
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed)

@@ -31,7 +31,14 @@ type Config struct {
 	// is in WS.
 	MessageRate  float64
 	MessageBurst int
-	Now          func() time.Time
+	// DeadPeer is how long the data sent on a stream may stay
+	// unacknowledged before the kernel gives up on the connection (Linux,
+	// with ConnContext installed); 0 leaves the system's default, many
+	// minutes. Set to half the heartbeat or ping period, a vanished peer is
+	// gone within two periods. On Linux 5.11 and later it also bounds how
+	// long a client that stopped reading keeps the window shut.
+	DeadPeer time.Duration
+	Now      func() time.Time
 }
 
 // server holds what the handlers share.

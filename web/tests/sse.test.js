@@ -116,7 +116,8 @@ test('sse: a hello from another epoch than the URL names opens a new stream', ()
   assert.equal(first.closed, true);
   assert.equal(FakeEventSource.all.length, 2);
   const second = FakeEventSource.all[1];
-  assert.equal(second.url, '/sse?client=abc12345&epoch=new');
+  // Right after the head the new run announced: nothing in between is skipped.
+  assert.equal(second.url, '/sse?client=abc12345&since=7&epoch=new');
   second.serverOpen();
   second.serverEvent('hello', { kind: 'hello', epoch: 'new', head: 7, rate: 5, missed: 0 });
   assert.equal(FakeEventSource.all.length, 2, 'a hello of the URL\'s epoch is kept');

@@ -10,13 +10,13 @@ export function utf8Length(s) {
 
 /**
  * backoffDelay returns how long to wait before retry number `attempt`
- * (0 for the first retry): a step that doubles from minMs up to maxMs, and
- * "full jitter" — a random delay anywhere between minMs and that step — so a
- * classroom of pages that lost the server at the same moment does not come
- * back at the same moment either.
+ * (0 for the first retry): a step that doubles from 2 × minMs up to maxMs,
+ * and "full jitter" — a random delay anywhere between minMs and that step —
+ * so a classroom of pages that lost the server at the same moment does not
+ * come back at the same moment either, not even on the first retry.
  */
 export function backoffDelay(attempt, { minMs = 500, maxMs = 10_000, random = Math.random } = {}) {
-  const step = Math.min(maxMs, minMs * 2 ** Math.max(0, attempt));
+  const step = Math.min(maxMs, minMs * 2 ** (Math.max(0, attempt) + 1));
   return minMs + random() * (step - minMs);
 }
 

@@ -57,9 +57,10 @@ export function createSSE(opts) {
   let dropped = false; // the connection was lost: its next open is a reconnect
   let openedAt = null; // when the current connection opened
 
-  function connect() {
+  // connect opens an EventSource that resumes from `from` ({since, epoch}),
+  // by default what the page last saw.
+  function connect(from = resume()) {
     timer = null;
-    const from = resume();
     const epoch = from?.epoch ?? knownEpoch();
     const url = withQuery('/sse', { client: clientId, since: from?.since, epoch });
     const source = new ES(url);
@@ -81,9 +82,11 @@ export function createSSE(opts) {
         onStatus('open', `one response, still streaming; the server asks for a retry after ${hello.retry} ms`);
       }
       if (hello.epoch !== epoch && source === es) {
-        // The URL names a server run that is gone: start over with this one.
+        // The URL names a server run that is gone: start over with this
+        // one, right after the head this hello announced, so that nothing
+        // published in between is skipped.
         source.close();
-        connect();
+        connect({ since: hello.head, epoch: hello.epoch });
       }
     });
     source.onmessage = (e) => {
@@ -94,7 +97,7 @@ export function createSSE(opts) {
     };
     source.onerror = () => {
       if (source !== es) return;
-      dropped = true;
+      dropped = dropped || openedAt !== null; // lost, not merely not yet made
       if (source.readyState === ES.CLOSED) {
         // The browser gave up (e.g. an HTTP error): start over ourselves.
         source.close();

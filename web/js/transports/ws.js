@@ -9,7 +9,7 @@
 // One request per `new WebSocket` (the upgrade). Bytes are the UTF-8 length
 // of each received message. A ping goes out every 2 s while open, for the
 // round-trip time. On an unexpected close the module reconnects after a
-// jittered exponential backoff (0.5–5 s), resuming with since/epoch.
+// full-jitter exponential backoff (0.5–10 s), resuming with since/epoch.
 
 import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
 
@@ -109,7 +109,7 @@ export function createWS(opts) {
       clearTicker(pingTimer);
       pingTimer = null;
       ws = null;
-      dropped = true;
+      dropped = dropped || openedAt !== null; // lost, not merely not yet made
       if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
       openedAt = null;
       const delay = backoffDelay(failures++);
