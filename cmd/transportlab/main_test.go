@@ -195,9 +195,10 @@ func TestParseFlags(t *testing.T) {
 		{"every variable", nil, map[string]string{
 			"HISTORY": "100", "MAX_STREAMS": "7", "MAX_STREAMS_PER_IP": "3", "HEARTBEAT": "1s",
 			"WRITE_TIMEOUT": "3s", "ORIGINS": "a.example,b.example", "LOG_LEVEL": "debug",
+			"PING": "2s", "MESSAGE_RATE": "0.5", "RATE": "7",
 		}, with(func(c *config) {
 			c.history, c.maxStreams, c.maxStreamsPerIP, c.heartbeat = 100, 7, 3, time.Second
-			c.writeTimeout = 3 * time.Second
+			c.writeTimeout, c.ping, c.messageRate, c.rate = 3*time.Second, 2*time.Second, 0.5, 7
 			c.origins, c.logLevel = "a.example,b.example", slog.LevelDebug
 		})},
 	}
@@ -237,6 +238,7 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"ping 0", []string{"-ping", "0s"}, nil, "-ping"},
 		{"heartbeat too short to tick", []string{"-heartbeat", "1ns"}, nil, "-heartbeat"},
 		{"message rate negative", []string{"-message-rate", "-1"}, nil, "-message-rate"},
+		{"message rate infinite", []string{"-message-rate", "+Inf"}, nil, "-message-rate"},
 		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
 		{"extra arguments", []string{"serve"}, nil, "serve"},
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
@@ -39,9 +40,10 @@ func resume(tb testing.TB, srv *httptest.Server, transport, epoch string, last u
 	return dialWS(tb, srv, fmt.Sprintf("/ws?since=%d&epoch=%s", last, epoch))
 }
 
-// Cut a stream in the middle, from either side; a client that comes back
-// after the last seq it saw gets everything it missed, once, while the
-// history holds it, and is told exactly how much is gone when it does not.
+// Cut a stream in the middle, from either side, while events are being
+// published; a client that comes back after the last seq it saw gets
+// everything it missed, once, while the history holds it, and is told
+// exactly how much is gone when it does not.
 func TestForcedDisconnect(t *testing.T) {
 	const history = 50
 	for _, transport := range []string{server.SSE, server.WS} {
@@ -65,14 +67,28 @@ func TestForcedDisconnect(t *testing.T) {
 				publish(t, hub, 3)
 				last := expect(t, s, 1, 3)
 
-				// Inside the history window: nothing missed, nothing twice.
+				// Inside the history window: nothing missed, nothing twice,
+				// even with events in flight when the connection is cut.
+				const inFlight = 20
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					for range inFlight {
+						if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
+							t.Errorf("Publish: %v", err)
+							return
+						}
+						time.Sleep(time.Millisecond)
+					}
+				}()
+				last = s.event(t).Seq // the cut comes with the feed running
 				cut(s)
-				publish(t, hub, 10)
+				<-done
 				s = resume(t, srv, transport, hub.Epoch(), last)
 				if h := s.greeting(); h.Missed != 0 || h.Reset {
 					t.Errorf("resume after %d: hello %+v, want nothing missed", last, h)
 				}
-				last = expect(t, s, last+1, last+10)
+				last = expect(t, s, last+1, 3+inFlight)
 
 				// Beyond it: the hello says exactly how many are gone.
 				cut(s)
