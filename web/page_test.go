@@ -174,6 +174,48 @@ func TestPage(t *testing.T) {
 		t.Logf("wrote %s: %dx%d, %d KB", path, cfg.Width, cfg.Height, len(img)>>10)
 	})
 
+	t.Run("한국어 by the toggle, and back", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-ko"))); err != nil {
+			t.Fatalf("clicking #lang-ko: %v", err)
+		}
+		waitFor(t, ctx, "the page speaks Korean", `document.documentElement.lang === 'ko' &&
+			document.querySelector('#panel-poll .name').textContent.includes('폴링')`)
+		checks := map[string]string{
+			`#panel-sse .name`:                       "서버 센트 이벤트(SSE)",
+			`#panel-ws .name`:                        "웹 소켓",
+			`#panel-poll .state`:                     "연결됨",
+			`#log-title`:                             "메시지",
+			`#panel-poll .facts dt`:                  "누락",
+			`#transports-label`:                      "전송 방식",
+			`#panel-ws [data-i18n="panel.requests"]`: "요청",
+		}
+		for sel, want := range checks {
+			if got := evaluate[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent`, sel)); !strings.Contains(got, want) {
+				t.Errorf("%s = %q, want it to contain %q", sel, got, want)
+			}
+		}
+		if got := evaluate[string](t, ctx, `location.search`); !strings.Contains(got, "lang=ko") {
+			t.Errorf("location.search = %q, want lang=ko in it", got)
+		}
+		for _, tr := range transports {
+			for _, m := range []string{"requests-page", "events", "latency-median"} {
+				if v := metric(t, ctx, tr, m); v == "" || v != strings.TrimSpace(v) {
+					t.Errorf("#panel-%s %s = %q, want a number", tr, m, v)
+				} else if _, err := strconv.ParseFloat(v, 64); err != nil {
+					t.Errorf("#panel-%s %s = %q, want a number", tr, m, v)
+				}
+			}
+		}
+
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-en"))); err != nil {
+			t.Fatalf("clicking #lang-en: %v", err)
+		}
+		waitFor(t, ctx, "the page speaks English again", `document.documentElement.lang === 'en' &&
+			document.querySelector('#panel-poll .name').textContent === 'Polling' &&
+			location.search.includes('lang=en')`)
+		checkNothingLost(t, pageLedgers(t, ctx))
+	})
+
 	t.Run("requests agree with the server", func(t *testing.T) {
 		// Polling spends a request every interval; turn it off first so that
 		// both counts hold still while they are compared.
@@ -447,6 +489,7 @@ func startBrowser(tb testing.TB) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("lang", "en-US"), // the page follows the browser's language: English here
 		chromedp.UserDataDir(tb.TempDir()),
 		chromedp.WindowSize(width, height),
 	)

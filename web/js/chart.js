@@ -24,8 +24,15 @@ export function formatMs(v) {
   return String(Number(v.toPrecision(2)));
 }
 
+/** LABELS are the chart's words, in English; the page passes its own language's. */
+export const LABELS = Object.freeze({
+  now: 'now',
+  secondsAgo: (s) => `−${s} s`,
+  empty: 'no events in the last minute',
+});
+
 /**
- * createChart returns {draw(points, nowMs, {windowMs, median})} for a
+ * createChart returns {draw(points, nowMs, {windowMs, median, labels})} for a
  * canvas. points are {t, v}: t in the same clock as nowMs (ms), v in ms.
  */
 export function createChart(canvas) {
@@ -43,7 +50,7 @@ export function createChart(canvas) {
     return { w, h };
   }
 
-  function draw(points, nowMs, { windowMs = 60_000, median = NaN } = {}) {
+  function draw(points, nowMs, { windowMs = 60_000, median = NaN, labels = LABELS } = {}) {
     const { w, h } = size();
     const css = getComputedStyle(canvas);
     const color = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
@@ -91,7 +98,7 @@ export function createChart(canvas) {
       ctx.moveTo(xx, pad.top);
       ctx.lineTo(xx, pad.top + plotH);
       ctx.stroke();
-      const label = s === 0 ? 'now' : `−${s} s`;
+      const label = s === 0 ? labels.now : labels.secondsAgo(s);
       ctx.textAlign = s === 0 ? 'right' : s * 1000 >= windowMs ? 'left' : 'center';
       ctx.fillText(label, xx, pad.top + plotH + 6);
     }
@@ -130,7 +137,7 @@ export function createChart(canvas) {
       ctx.fillStyle = text;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';
-      ctx.fillText('no events in the last minute', pad.left + plotW / 2, pad.top + plotH / 2);
+      ctx.fillText(labels.empty, pad.left + plotW / 2, pad.top + plotH / 2);
     }
   }
 

@@ -6,6 +6,7 @@
 // Read `lanes` and `render` first.
 
 import { TRANSPORTS, parseState, formatState } from './url.js';
+import { LANGS, pickLang, t as translate, detailText } from './i18n.js';
 import { Ledger, TimeWindow } from './stats.js';
 import { estimateOffset } from './clock.js';
 import { createChart } from './chart.js';
@@ -14,23 +15,9 @@ import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
 import { withQuery } from './transports/shared.js';
 
-const INFO = {
-  poll: {
-    title: 'Polling',
-    how: 'Asks “anything since N?” every interval: one request each time, and a new event waits for the next ask.',
-    bytes: 'body bytes',
-  },
-  sse: {
-    title: 'Server-Sent Events',
-    how: 'One long HTTP response the server keeps writing to; after a drop the browser reconnects with Last-Event-ID.',
-    bytes: 'data bytes',
-  },
-  ws: {
-    title: 'WebSocket',
-    how: 'One request upgraded into a connection that carries events down and messages up, both ways.',
-    bytes: 'message bytes',
-  },
-};
+// Every word the page shows comes from i18n.js, in the page's language
+// (state.lang); T looks one up. A transport's panel title is T('title.' + t).
+const T = (key, params) => translate(state.lang, key, params);
 
 const WINDOW_MS = 60_000;
 const CLOCK_EVERY_MS = 30_000;
@@ -52,6 +39,7 @@ function makeClientId() {
 
 const clientId = makeClientId();
 const state = parseState(location.search);
+state.lang = pickLang(location.search, navigator.languages);
 const clock = { offsetMs: null, rttMs: null, measuredAt: null };
 const server = { epoch: null, rate: null, head: null, stats: null, statsError: null };
 const messages = []; // {text, via, sentAt, seq, error, arrivals: {poll, sse, ws}, onAtSend: Set}
@@ -70,7 +58,7 @@ function makeLane(t) {
     latency: new TimeWindow(WINDOW_MS),
     rtt: new TimeWindow(WINDOW_MS),
     emptyAnswers: 0,
-    notice: null, // {text, until}: something the class should read, for a while
+    notice: null, // {key, until}: something the class should read, for a while
     transport: null,
     els: null,
     chart: null,
@@ -84,7 +72,7 @@ function makeLane(t) {
     onBytes: (n) => lane.ledger.countBytes(n),
     onStatus: (s, detail) => {
       lane.status = s;
-      lane.detail = detail ?? '';
+      lane.detail = detail ?? ''; // '' or {key, params}: rendered in the page's language
     },
     onHello: (info) => onHello(lane, info),
     onEvent: (ev, receivedAt) => onEvent(lane, ev, receivedAt),
@@ -109,8 +97,7 @@ function onHello(lane, info) {
     // Say it where the class looks: the numbers alone would show only a reset.
     const restarted = before !== null && typeof info.epoch === 'string' && info.epoch !== before;
     lane.notice = {
-      text: restarted ? 'server restarted: history gone, starting over at the head'
-        : 'history gone: starting over at the head',
+      key: restarted ? 'detail.restarted' : 'detail.historyGone',
       until: nowMs() + NOTICE_MS,
     };
   }
@@ -199,9 +186,33 @@ async function pollStats() {
 // refused by the server (it answers {"kind":"error"} instead of publishing).
 function refused(text) {
   const entry = messages.find((m) => m.via === 'ws' && m.error === null && m.arrivals.ws === undefined);
-  if (entry) entry.error = text;
+  if (entry) entry.error = { message: text };
   logDirty = true;
-  setText($('#message-error'), `Not sent: ${text}`);
+  showFormError('error.notSent', { message: text });
+}
+
+// An error is kept as {key?, message}: a key when the page itself knows the
+// words (then it follows the language), otherwise the server's or browser's text.
+function errorOf(err) {
+  return { key: err?.key, message: String(err?.message ?? err) };
+}
+
+function errorText(e) {
+  return e.key ? T(e.key) : e.message;
+}
+
+// The form's error line, kept as {key, error?} so a language switch rewrites it.
+let formError = null;
+
+function showFormError(key, error) {
+  formError = key === null ? null : { key, error };
+  renderFormError();
+}
+
+function renderFormError() {
+  const el = $('#message-error');
+  if (formError === null) setText(el, '');
+  else setText(el, T(formError.key, formError.error ? { error: errorText(formError.error) } : undefined));
 }
 
 async function sendMessage(text, via) {
@@ -222,7 +233,7 @@ async function sendMessage(text, via) {
     try {
       lanes.ws.transport.send(text); // over the open socket: no new request
     } catch (err) {
-      entry.error = err.message;
+      entry.error = errorOf(err);
       throw err;
     }
     return;
@@ -246,7 +257,7 @@ async function sendMessage(text, via) {
     if (!res.ok) throw new Error(data.error ? `${data.error} (HTTP ${res.status})` : `HTTP ${res.status}`);
     if (Number.isInteger(data.seq)) entry.seq = data.seq;
   } catch (err) {
-    entry.error = err.message;
+    entry.error = errorOf(err);
     throw err;
   } finally {
     logDirty = true;
@@ -287,11 +298,6 @@ function buildPanels() {
     const node = template.content.firstElementChild.cloneNode(true);
     node.id = `panel-${t}`;
     node.dataset.transport = t;
-    node.setAttribute('aria-label', INFO[t].title);
-    setText($('.name', node), INFO[t].title);
-    setText($('.how', node), INFO[t].how);
-    setText($('.bytes-label', node), INFO[t].bytes);
-    $('canvas', node).setAttribute('aria-label', `${INFO[t].title}: latency of each event over the last minute`);
     for (const el of node.querySelectorAll('[data-only]')) {
       if (el.dataset.only !== t) el.remove();
     }
@@ -309,11 +315,78 @@ function buildPanels() {
   }
 }
 
+// applyLang writes every fixed word on the page in state.lang: the elements
+// marked data-i18n (text; a {name} listed in data-i18n-code="name:text"
+// becomes a <code>), data-i18n-aria-label, and the panels' own words. Numbers
+// and the transports are left alone; the next render() does the rest.
+function applyLang() {
+  document.documentElement.lang = state.lang;
+  document.title = T('doc.title');
+  for (const el of document.querySelectorAll('[data-i18n]')) {
+    const text = T(el.dataset.i18n);
+    if (el.dataset.i18nCode) setWithCode(el, text, el.dataset.i18nCode);
+    else setText(el, text);
+  }
+  for (const el of document.querySelectorAll('[data-i18n-aria-label]')) {
+    el.setAttribute('aria-label', T(el.dataset.i18nAriaLabel));
+  }
+  for (const t of TRANSPORTS) {
+    const node = lanes[t].els.panel;
+    const title = T(`title.${t}`);
+    node.setAttribute('aria-label', title);
+    setText($('.name', node), title);
+    setText($('.how', node), T(`how.${t}`));
+    setText($('.bytes-label', node), T(`bytes.${t}`));
+    $('canvas', node).setAttribute('aria-label', T('panel.chartLabel', { name: title }));
+    $(`#solo-${t}`).title = T('controls.soloTitle', { name: title });
+  }
+  for (const o of $('#interval').options) {
+    const ms = Number(o.value);
+    o.textContent = ms < 1000 ? T('interval.ms', { n: ms }) : T('interval.s', { n: ms / 1000 });
+  }
+  for (const b of document.querySelectorAll('[data-lang]')) {
+    b.setAttribute('aria-pressed', String(b.dataset.lang === state.lang));
+  }
+  chartLabels = {
+    now: T('chart.now'),
+    secondsAgo: (s) => T('chart.secondsAgo', { s }),
+    empty: T('chart.empty'),
+  };
+  renderFormError();
+  logDirty = true;
+}
+
+let chartLabels;
+
+// setWithCode sets el's text to `text`, turning each {name} listed in
+// `spec` ("name:shown,name2:shown2") into <code>shown</code>.
+function setWithCode(el, text, spec) {
+  const codes = Object.fromEntries(spec.split(',').map((p) => p.split(':')));
+  const parts = text.split(/\{(\w+)\}/);
+  el.replaceChildren(
+    ...parts.map((part, i) => {
+      if (i % 2 === 0) return document.createTextNode(part);
+      const code = document.createElement('code');
+      code.textContent = codes[part] ?? part;
+      return code;
+    }),
+  );
+}
+
+function setLang(lang) {
+  if (!LANGS.includes(lang) || lang === state.lang) return;
+  state.lang = lang;
+  saveState();
+  applyLang();
+  renderControls();
+  render();
+}
+
 function renderControls() {
   for (const t of TRANSPORTS) {
     const on = lanes[t].on;
     $(`#toggle-${t}`).setAttribute('aria-pressed', String(on));
-    $(`#toggle-${t}`).title = on ? `Turn ${INFO[t].title} off` : `Turn ${INFO[t].title} on`;
+    $(`#toggle-${t}`).title = T(on ? 'controls.turnOff' : 'controls.turnOn', { name: T(`title.${t}`) });
     lanes[t].els.panel.classList.toggle('is-off', !on);
   }
   $('#interval').value = String(state.interval);
@@ -325,7 +398,7 @@ function renderControls() {
     ...options.map((t) => {
       const o = document.createElement('option');
       o.value = t;
-      o.textContent = `via ${INFO[t].title}`;
+      o.textContent = T('controls.via', { name: T(`name.${t}`) });
       return o;
     }),
   );
@@ -333,7 +406,7 @@ function renderControls() {
   const none = options.length === 0;
   via.disabled = none;
   $('#message-send').disabled = none;
-  $('#message-text').placeholder = none ? 'Turn a transport on to send a message' : 'Say hello to every open page…';
+  $('#message-text').placeholder = T(none ? 'controls.placeholderNone' : 'controls.placeholder');
 }
 
 function renderHeader() {
@@ -349,10 +422,10 @@ function renderHeader() {
 function renderLane(lane, now) {
   const { els, ledger } = lane;
   const m = els.metric;
-  setText(els.state, lane.status);
+  setText(els.state, T(`state.${lane.status}`));
   els.state.dataset.state = lane.status;
-  const notice = lane.notice !== null && now < lane.notice.until ? lane.notice.text : null;
-  setText(els.detail, !lane.on ? 'off: no requests; the numbers stay as they were' : notice ?? lane.detail);
+  const notice = lane.notice !== null && now < lane.notice.until ? T(lane.notice.key) : null;
+  setText(els.detail, !lane.on ? T('detail.off') : notice ?? detailText(state.lang, lane.detail));
   els.detail.classList.toggle('notice', notice !== null);
 
   const lat = lane.latency.summary(now);
@@ -382,7 +455,7 @@ function renderLane(lane, now) {
     setText(m['ws-rtt-median'], fmt.ms(rtt.median));
   }
   if (!document.hidden) {
-    lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median });
+    lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels });
   }
 }
 
@@ -408,8 +481,8 @@ function messageRow(m) {
   tr.append(
     cell(sent.toLocaleTimeString([], { hour12: false }), 'time-col'),
     cell(m.text, 'text-col'),
-    cell(INFO[m.via].title, ''),
-    cell(m.error ? m.error : m.seq === null ? '…' : String(m.seq), m.error ? 'error-col' : 'num-col'),
+    cell(T(`name.${m.via}`), ''),
+    cell(m.error ? errorText(m.error) : m.seq === null ? '…' : String(m.seq), m.error ? 'error-col' : 'num-col'),
   );
   for (const t of TRANSPORTS) {
     const td = document.createElement('td');
@@ -422,10 +495,10 @@ function messageRow(m) {
       num.textContent = ms.toFixed(0);
       const unit = document.createElement('span');
       unit.className = 'unit';
-      unit.textContent = 'ms';
+      unit.textContent = T('unit.ms');
       td.append(num, unit);
     } else {
-      td.textContent = m.error ? '—' : m.onAtSend.has(t) || lanes[t].on ? '…' : 'off';
+      td.textContent = m.error ? '—' : m.onAtSend.has(t) || lanes[t].on ? '…' : T('log.off');
     }
     tr.append(td);
   }
@@ -459,20 +532,22 @@ function wire() {
     const input = $('#message-text');
     const via = $('#message-via').value;
     const text = input.value.trim();
-    const error = $('#message-error');
-    setText(error, '');
+    showFormError(null);
     if (!text || !lanes[via]?.on) return;
     if ([...text].length > 280) {
-      setText(error, 'At most 280 characters.');
+      showFormError('error.tooLong');
       return;
     }
     input.value = '';
     try {
       await sendMessage(text, via);
     } catch (err) {
-      setText(error, `Not sent: ${err.message}`);
+      showFormError('error.notSent', errorOf(err));
     }
   });
+  for (const b of document.querySelectorAll('[data-lang]')) {
+    b.addEventListener('click', () => setLang(b.dataset.lang));
+  }
   let resizeQueued = false;
   new ResizeObserver(() => {
     if (resizeQueued) return;
@@ -487,7 +562,9 @@ function wire() {
 async function main() {
   setText($('#client-id'), clientId);
   buildPanels();
+  applyLang();
   wire();
+  saveState(); // the URL names the language from the start
   renderControls();
   render();
   setInterval(render, RENDER_EVERY_MS);

@@ -1,7 +1,9 @@
 // url.js — the shareable page state, kept in the query string so a link
-// opens the page in the same state: ?transports=poll,sse&interval=1000
+// opens the page in the same state: ?transports=poll,sse&interval=1000&lang=ko
 //
 // Pure: no DOM, no globals. Read parseState first.
+
+import { parseLang } from './i18n.js';
 
 /** TRANSPORTS lists every transport in display order. */
 export const TRANSPORTS = Object.freeze(['poll', 'sse', 'ws']);
@@ -24,6 +26,8 @@ export const DEFAULT_STATE = Object.freeze({ transports: TRANSPORTS, interval: 1
  *     an unknown name makes the whole list invalid. An explicitly empty list
  *     (`transports=`) means "all off", which the page can reach with its toggles.
  *   - interval: an integer number of milliseconds within [250, 5000].
+ *   - lang: 'en' or 'ko'; the key is in the result only when the URL names
+ *     one of them (otherwise the browser's language decides: i18n.pickLang).
  * The result lists transports in display order.
  */
 export function parseState(search) {
@@ -31,7 +35,13 @@ export function parseState(search) {
   return {
     transports: parseTransports(q.get('transports')),
     interval: parseInterval(q.get('interval')),
+    ...langOf(q.get('lang')),
   };
+}
+
+function langOf(raw) {
+  const lang = parseLang(raw);
+  return lang === null ? {} : { lang };
 }
 
 function parseTransports(raw) {
@@ -50,10 +60,12 @@ function parseInterval(raw) {
 
 /**
  * formatState writes the state back as a query string (with the leading "?"),
- * always naming both keys so a copied link is explicit.
+ * always naming both keys so a copied link is explicit, and `lang` when the
+ * state has one.
  * Commas are left readable rather than percent-encoded.
  */
-export function formatState({ transports, interval }) {
+export function formatState({ transports, interval, lang }) {
   const list = TRANSPORTS.filter((t) => transports.includes(t)).join(',');
-  return `?transports=${list}&interval=${interval}`;
+  const l = parseLang(lang);
+  return `?transports=${list}&interval=${interval}` + (l === null ? '' : `&lang=${l}`);
 }

@@ -49,3 +49,16 @@ test('DEFAULT_STATE cannot be changed by a caller', () => {
   s.transports.push('extra');
   assert.deepEqual([...DEFAULT_STATE.transports], ['poll', 'sse', 'ws']);
 });
+
+test('lang: in the state only when the URL names a known one, and round-trips', () => {
+  assert.equal(parseState('?lang=ko').lang, 'ko');
+  assert.equal(parseState('?lang=EN').lang, 'en');
+  assert.equal('lang' in parseState('?lang=fr'), false);
+  assert.equal('lang' in parseState(''), false);
+  assert.equal(formatState({ transports: ['sse'], interval: 500, lang: 'ko' }), '?transports=sse&interval=500&lang=ko');
+  assert.equal(formatState({ transports: ['sse'], interval: 500, lang: 'xx' }), '?transports=sse&interval=500');
+  for (const lang of ['en', 'ko']) {
+    const state = { transports: ['poll', 'ws'], interval: 2000, lang };
+    assert.deepEqual(parseState(formatState(state)), state);
+  }
+});

@@ -22,7 +22,9 @@ import { backoffDelay, utf8Length, withQuery } from './shared.js';
  *   onHello(info)             each answer's metadata {epoch, head, missed?, reset?, first}
  *                             (first: the first answer since start())
  *   onEvent(event, receivedAtMs)
- *   onStatus(state, detail)   "off" | "connecting" | "open" | "reconnecting"
+ *   onStatus(state, detail)   "off" | "connecting" | "open" | "reconnecting";
+ *                             detail is '' or {key, params} for i18n.js's t()
+ *                             (the same in every transport)
  *   onRequest()               once per GET /poll
  *   onBytes(n)                response body bytes
  *   onAnswer?(eventCount)     after each successful answer (for "empty polls")
@@ -76,12 +78,12 @@ export function createPoll(opts) {
       handle(JSON.parse(text));
       if (failures > 0) onReconnect(); // back after failed requests
       failures = 0;
-      onStatus('open', `one request every ${interval} ms`);
+      onStatus('open', { key: 'detail.poll.open', params: { interval } });
       if (running) schedule(lastStart + interval - now());
     } catch (err) {
       if (mine !== session || err?.name === 'AbortError') return;
       const delay = Math.max(interval, backoffDelay(failures++));
-      onStatus('reconnecting', `${err.message}; retry in ${(delay / 1000).toFixed(1)} s`);
+      onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err.message, seconds: (delay / 1000).toFixed(1) } });
       if (running) schedule(delay);
     } finally {
       if (mine === session) controller = null;

@@ -71,7 +71,7 @@ export function createSSE(opts) {
       if (dropped) onReconnect();
       dropped = false;
       openedAt = now();
-      onStatus('open', 'one response, still streaming');
+      onStatus('open', { key: 'detail.sse.open' });
     };
     source.addEventListener('hello', (e) => {
       onBytes(utf8Length(e.data));
@@ -79,7 +79,7 @@ export function createSSE(opts) {
       if (!hello) return;
       onHello(hello);
       if (Number.isFinite(hello.retry)) {
-        onStatus('open', `one response, still streaming; the server asks for a retry after ${hello.retry} ms`);
+        onStatus('open', { key: 'detail.sse.openRetry', params: { retry: hello.retry } });
       }
       if (hello.epoch !== epoch && source === es) {
         // The URL names a server run that is gone: start over with this
@@ -105,10 +105,10 @@ export function createSSE(opts) {
         if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
         openedAt = null;
         const delay = backoffDelay(failures++);
-        onStatus('reconnecting', `stream refused; new stream in ${(delay / 1000).toFixed(1)} s`);
+        onStatus('reconnecting', { key: 'detail.sse.refused', params: { seconds: (delay / 1000).toFixed(1) } });
         timer = setTimer(connect, delay);
       } else {
-        onStatus('reconnecting', 'browser reconnects with Last-Event-ID');
+        onStatus('reconnecting', { key: 'detail.sse.reconnecting' });
       }
     };
   }

@@ -72,7 +72,7 @@ export function createWS(opts) {
     onRequest();
 
     socket.onopen = () => {
-      onStatus('open', 'one connection, both directions');
+      onStatus('open', { key: 'detail.ws.open' });
       pending.clear();
       ping();
       pingTimer = setTicker(ping, PING_EVERY_MS);
@@ -113,8 +113,10 @@ export function createWS(opts) {
       if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
       openedAt = null;
       const delay = backoffDelay(failures++);
-      const why = e.reason ? `closed (${e.code} ${e.reason})` : `closed (${e.code})`;
-      onStatus('reconnecting', `${why}; retry in ${(delay / 1000).toFixed(1)} s`);
+      const seconds = (delay / 1000).toFixed(1);
+      onStatus('reconnecting', e.reason
+        ? { key: 'detail.ws.closedReason', params: { code: e.code, reason: e.reason, seconds } }
+        : { key: 'detail.ws.closed', params: { code: e.code, seconds } });
       retryTimer = setTimer(connect, delay);
     };
   }
@@ -163,7 +165,7 @@ export function createWS(opts) {
 
     /** send publishes a chat message over the open socket. */
     send(text) {
-      if (!ws || ws.readyState !== WS.OPEN) throw new Error('the WebSocket is not open');
+      if (!ws || ws.readyState !== WS.OPEN) throw Object.assign(new Error('the WebSocket is not open'), { key: 'error.wsNotOpen' });
       ws.send(JSON.stringify({ kind: 'message', text }));
     },
   };

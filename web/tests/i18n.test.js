@@ -1,0 +1,95 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { MESSAGES, LANGS, pickLang, parseLang, t, detailText } from '../js/i18n.js';
+
+const read = (rel) => readFileSync(new URL(rel, import.meta.url), 'utf8');
+
+test('every language has exactly the same keys, none empty', () => {
+  assert.deepEqual(Object.keys(MESSAGES).sort(), [...LANGS].sort());
+  const keys = Object.keys(MESSAGES.en).sort();
+  for (const lang of LANGS) {
+    assert.deepEqual(Object.keys(MESSAGES[lang]).sort(), keys, `${lang}: keys differ from en`);
+    for (const [key, text] of Object.entries(MESSAGES[lang])) {
+      assert.equal(typeof text, 'string', `${lang}.${key}`);
+      assert.notEqual(text.trim(), '', `${lang}.${key} is empty`);
+    }
+  }
+});
+
+test('every language uses the same {placeholders} in each string', () => {
+  const names = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  for (const key of Object.keys(MESSAGES.en)) {
+    assert.deepEqual(names(MESSAGES.ko[key]), names(MESSAGES.en[key]), key);
+  }
+});
+
+test('the Korean says it the way the class does', () => {
+  assert.equal(t('ko', 'title.poll'), '폴링');
+  assert.equal(t('ko', 'title.sse'), '서버 센트 이벤트(SSE)');
+  assert.equal(t('ko', 'title.ws'), '웹 소켓');
+  assert.match(t('ko', 'detail.restarted'), /서버 재시작/);
+});
+
+test('every key the page, its HTML and its transports name is in the tables', () => {
+  const used = new Set();
+  for (const m of read('../index.html').matchAll(/data-i18n(?:-aria-label)?="([^"]+)"/g)) used.add(m[1]);
+  const sources = [read('../js/main.js'), ...readdirSync(new URL('../js/transports/', import.meta.url))
+    .map((f) => read(`../js/transports/${f}`))];
+  for (const src of sources) {
+    // Any 'word.word' literal is a key (there are no other dotted literals).
+    for (const m of src.matchAll(/'([a-zA-Z]+(?:\.[a-zA-Z]+)+)'/g)) used.add(m[1]);
+  }
+  // Keys built from a transport or state name.
+  for (const tr of ['poll', 'sse', 'ws']) for (const p of ['name', 'title', 'how', 'bytes']) used.add(`${p}.${tr}`);
+  for (const s of ['off', 'connecting', 'open', 'reconnecting']) used.add(`state.${s}`);
+  assert.ok(used.size > 50, `found only ${used.size} keys: is the scan broken?`);
+  for (const key of used) assert.ok(Object.hasOwn(MESSAGES.en, key), `${key} is used but not in the tables`);
+});
+
+test('pickLang: ?lang wins, else the browser\'s first language, else English', () => {
+  const cases = [
+    ['?lang=ko', ['en-US'], 'ko'],
+    ['?lang=en', ['ko-KR', 'ko'], 'en'],
+    ['?lang=KO', [], 'ko'],
+    ['?interval=500&lang=ko', ['en'], 'ko'],
+    ['?lang=fr', ['ko-KR'], 'ko'],
+    ['?lang=', ['en-GB'], 'en'],
+    ['', ['ko-KR', 'en-US'], 'ko'],
+    ['', ['ko'], 'ko'],
+    ['', ['en-US', 'ko-KR'], 'en'],
+    ['', ['ja-JP'], 'en'],
+    ['', [], 'en'],
+    ['', undefined, 'en'],
+  ];
+  for (const [search, langs, want] of cases) {
+    assert.equal(pickLang(search, langs), want, `pickLang(${JSON.stringify(search)}, ${JSON.stringify(langs)})`);
+  }
+});
+
+test('parseLang accepts only known languages', () => {
+  assert.equal(parseLang('ko'), 'ko');
+  assert.equal(parseLang(' EN '), 'en');
+  assert.equal(parseLang('kr'), null);
+  assert.equal(parseLang(null), null);
+});
+
+test('t substitutes {names} and falls back sensibly', () => {
+  assert.equal(t('en', 'detail.poll.open', { interval: 250 }), 'one request every 250 ms');
+  assert.equal(t('ko', 'detail.poll.open', { interval: 250 }), '250 ms마다 요청 1회');
+  assert.equal(t('ko', 'detail.ws.closed', { code: 1006, seconds: '1.5' }), '연결 종료(1006); 1.5초 후 재시도');
+  assert.equal(t('en', 'controls.via', { name: 'SSE' }), 'via SSE');
+  assert.equal(t('en', 'detail.poll.open'), 'one request every {interval} ms', 'no params: left as is');
+  assert.equal(t('en', 'detail.poll.open', {}), 'one request every {interval} ms', 'unknown name: left as is');
+  assert.equal(t('en', 'controls.via', { name: '{name}$&' }), 'via {name}$&', 'a value is inserted literally');
+  assert.equal(t('xx', 'state.open'), 'open', 'unknown language: English');
+  assert.equal(t('ko', 'no.such.key'), 'no.such.key');
+});
+
+test('detailText renders what the transports report', () => {
+  assert.equal(detailText('ko', ''), '');
+  assert.equal(detailText('ko', undefined), '');
+  assert.equal(detailText('en', 'plain'), 'plain');
+  assert.equal(detailText('ko', { key: 'detail.sse.open' }), '응답 하나로 계속 스트리밍 중');
+  assert.equal(detailText('en', { key: 'detail.sse.refused', params: { seconds: '2.0' } }), 'stream refused; new stream in 2.0 s');
+});
