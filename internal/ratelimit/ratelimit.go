@@ -27,6 +27,9 @@ func New(rate float64, burst int) *Bucket {
 	return &Bucket{rate: rate, burst: float64(max(burst, 1)), tokens: float64(max(burst, 1))}
 }
 
+// Rate returns the messages a second the bucket lets through after its burst.
+func (b *Bucket) Rate() float64 { return b.rate }
+
 // Allow takes a token at time now, if there is one. When there is none it
 // returns how long until there will be, for a Retry-After.
 func (b *Bucket) Allow(now time.Time) (ok bool, wait time.Duration) {

@@ -25,7 +25,6 @@ type conn struct {
 	ping time.Duration
 
 	limit *ratelimit.Bucket // the messages it may publish
-	rate  float64           // the limit's rate, for the error reply
 
 	readErr error // why the reader stopped; read after readDone is closed
 	pingErr error // why the heartbeat closed the connection; read after beatDone is closed
@@ -201,7 +200,7 @@ func (cn *conn) handle(typ websocket.MessageType, b []byte) (websocket.StatusCod
 		}
 		if ok, _ := cn.limit.Allow(time.Now()); !ok {
 			// Over the cap the connection stays: only this message is refused.
-			return 0, cn.send(errorReply(fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.rate)), 0)
+			return 0, cn.send(errorReply(fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.limit.Rate())), 0)
 		}
 		if _, err := cn.pub.Publish(e); err != nil {
 			return websocket.StatusGoingAway, err

@@ -98,7 +98,7 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
 		cn := &conn{
 			c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping,
-			limit: ratelimit.New(opts.MessageRate, opts.MessageBurst), rate: opts.MessageRate,
+			limit: ratelimit.New(opts.MessageRate, opts.MessageBurst),
 		}
 		err = cn.serve()
 		log.Info("stream closed", "reason", closeReason(err))
