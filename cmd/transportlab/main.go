@@ -166,7 +166,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// that acknowledges nothing for half of that has vanished, and is
 		// gone within two periods. Never less than a second, where one lost
 		// packet could cut a healthy client.
-		DeadPeer: max(min(cfg.heartbeat, cfg.ping)/2, time.Second),
+		DeadPeer:     max(min(cfg.heartbeat, cfg.ping)/2, time.Second),
+		WriteTimeout: cfg.writeTimeout,
 	})
 
 	ln, err := net.Listen("tcp", cfg.addr)

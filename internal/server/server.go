@@ -38,7 +38,10 @@ type Config struct {
 	// gone within two periods. On Linux 5.11 and later it also bounds how
 	// long a client that stopped reading keeps the window shut.
 	DeadPeer time.Duration
-	Now      func() time.Time
+	// WriteTimeout is after how long the hub cuts off a stream whose write
+	// is blocked (feed.Hub.Watch), for the page to show beside a stall.
+	WriteTimeout time.Duration
+	Now          func() time.Time
 }
 
 // server holds what the handlers share.

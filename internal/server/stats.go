@@ -78,8 +78,10 @@ func (p perTransport) snapshot() map[string]Counts {
 // page is what the stats know of one page id.
 type page struct {
 	perTransport
-	seen atomic.Int64 // when it last made a request, Unix nanoseconds
-	wire wireLog      // what crossed its wire that its browser hides
+	seen  atomic.Int64 // when it last made a request, Unix nanoseconds
+	wire  wireLog      // what crossed its wire that its browser hides
+	sim   netSim       // the network it asked the server to simulate
+	conns conns        // its connections, for a simulated drop
 }
 
 // idleSince reports whether the page has nothing open and made no request

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // What a transport really costs is what crosses the socket: request lines
@@ -39,7 +40,7 @@ func (l wireListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &wireConn{Conn: c}, nil
+	return &wireConn{Conn: c, kick: make(chan struct{}, 1), closed: make(chan struct{})}, nil
 }
 
 // exchange is one request of a transport and what it has cost on the wire
@@ -85,6 +86,14 @@ type wireConn struct {
 	handling  bool      // a request's handler is running
 	owner     *exchange // the transport request being answered, or the last one; nil: none
 	pendingIn int64     // read while no transport request owned the connection
+
+	// The simulated network (sim.go).
+	page      *page         // whose connection it is, for a drop; nil: no page's
+	line      *delayLine    // holds writes back; nil until a delay is first asked for
+	deadline  time.Time     // the write deadline, which a stall must not outlast
+	kick      chan struct{} // a new deadline
+	closed    chan struct{} // closed by Close
+	closeOnce sync.Once
 }
 
 func (c *wireConn) Read(p []byte) (int, error) {
@@ -103,13 +112,45 @@ func (c *wireConn) Read(p []byte) (int, error) {
 
 // Write counts the bytes before it writes them, and takes back what it
 // could not write: a client may read an answer, and ask for the counts,
-// before a count made after the write would be in.
+// before a count made after the write would be in. On a page's connection
+// it first does what the page's simulated network asks: it waits out a
+// stall, and holds the bytes back by the delay.
 func (c *wireConn) Write(p []byte) (int, error) {
 	c.mu.Lock()
-	x := c.owner
+	x, line := c.owner, c.line
 	c.mu.Unlock()
+	var sim *netSim
+	if x != nil && x.page != nil {
+		sim = &x.page.sim
+		if err := c.waitStall(sim); err != nil {
+			return 0, err
+		}
+		if line == nil && sim.delayed() {
+			c.mu.Lock()
+			if c.line == nil {
+				c.line = newDelayLine(c.Conn, sim)
+			}
+			line = c.line
+			c.mu.Unlock()
+		}
+	}
 	if x != nil {
 		x.wrote(int64(len(p)))
+	}
+	if line != nil {
+		// Once held back, every later write queues behind, even one that
+		// is not the page's own: bytes never overtake each other.
+		var hold time.Duration
+		if sim != nil {
+			hold = sim.hold()
+		}
+		if err := line.push(p, hold); err != nil {
+			if x != nil {
+				x.wrote(int64(-len(p)))
+			}
+			return 0, err
+		}
+		return len(p), nil
 	}
 	n, err := c.Conn.Write(p)
 	if x != nil && n < len(p) {
@@ -118,9 +159,83 @@ func (c *wireConn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// waitStall returns once the page's stall is over, the write deadline has
+// passed or the connection is closed, whichever comes first.
+func (c *wireConn) waitStall(sim *netSim) error {
+	for {
+		until := sim.stall()
+		now := time.Now()
+		if !now.Before(until) {
+			return nil
+		}
+		c.mu.Lock()
+		deadline := c.deadline
+		c.mu.Unlock()
+		wait := until.Sub(now)
+		if !deadline.IsZero() && deadline.Before(until) {
+			if !now.Before(deadline) {
+				return errStalled
+			}
+			wait = deadline.Sub(now)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.kick:
+		case <-c.closed:
+			t.Stop()
+			return net.ErrClosed
+		}
+		t.Stop()
+	}
+}
+
+func (c *wireConn) SetDeadline(t time.Time) error {
+	c.setWriteDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *wireConn) SetWriteDeadline(t time.Time) error {
+	c.setWriteDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *wireConn) setWriteDeadline(t time.Time) {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Close writes what is held back, within a second, and closes the
+// connection.
+func (c *wireConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	c.mu.Lock()
+	line, p := c.line, c.page
+	c.page = nil
+	c.mu.Unlock()
+	if p != nil {
+		p.conns.remove(c)
+	}
+	if line != nil {
+		line.close()
+	}
+	return c.Conn.Close()
+}
+
 // CloseWrite shuts down the writing side, as net/http does before it
 // closes a connection it is done with, so the client reads the whole answer.
 func (c *wireConn) CloseWrite() error {
+	c.mu.Lock()
+	line := c.line
+	c.mu.Unlock()
+	if line != nil {
+		line.close() // what is held back goes first
+	}
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
@@ -142,7 +257,17 @@ func (c *wireConn) claim(x *exchange) {
 	c.owner = x
 	x.read(c.pendingIn)
 	c.pendingIn = 0
+	old := c.page
+	c.page = x.page
 	c.mu.Unlock()
+	// The page may drop it, as a connection of this transport, until
+	// another request claims it.
+	if old != nil && old != x.page {
+		old.conns.remove(c)
+	}
+	if x.page != nil {
+		x.page.conns.set(c, x.transport)
+	}
 }
 
 // end marks the end of a request's handler and returns the exchange that

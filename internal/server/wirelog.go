@@ -57,6 +57,13 @@ type frameEntry struct {
 	RTTMs float64 `json:"rttMs,omitempty"`
 }
 
+// simEntry is what the simulated network did to the page.
+type simEntry struct {
+	entryHead
+	Ms      int64 `json:"ms,omitempty"`      // for a stall, how long
+	Dropped int   `json:"dropped,omitempty"` // for a drop, how many connections
+}
+
 // add puts an entry into the log, numbering it. head must be v's.
 func (l *wireLog) add(head *entryHead, v any) {
 	l.mu.Lock()
@@ -119,6 +126,12 @@ func (s *stats) logFrame(r *http.Request, transport, kind, dir string, bytes int
 		Bytes:     bytes,
 		RTTMs:     float64(rtt.Microseconds()) / 1000,
 	}
+	p.wire.add(&e.entryHead, e)
+}
+
+// logSim logs what the simulated network did to page p.
+func (s *stats) logSim(p *page, transport, kind string, ms int64, dropped int) {
+	e := simEntry{entryHead: s.head(transport, kind), Ms: ms, Dropped: dropped}
 	p.wire.add(&e.entryHead, e)
 }
 
