@@ -64,6 +64,13 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxClients),
 	}
+	// What the browser hides goes into the page's wire log.
+	s.cfg.SSE.OnHeartbeat = func(r *http.Request, n int) {
+		s.stats.logFrame(r, SSE, "heartbeat", "out", chunkSize(n), 0)
+	}
+	s.cfg.WS.OnControl = func(r *http.Request, c ws.Control) {
+		s.stats.logFrame(r, WS, c.Kind, c.Dir, c.Bytes, c.RTT)
+	}
 	r := chi.NewRouter()
 	s.routes(r)
 	return r
