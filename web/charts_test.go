@@ -17,13 +17,14 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
-var chartsScreenshot = flag.String("charts-screenshot", "", "write a 1280-px-wide screenshot of the page with its charts to this `file`")
+var chartsScreenshot = flag.String("charts-screenshot", "", "write a 1280-px-wide screenshot of the page with its charts, in Korean, to this `file`")
 
 func TestChartsAndExport(t *testing.T) {
 	requireChromium(t)
@@ -145,6 +146,27 @@ func TestChartsAndExport(t *testing.T) {
 			if got, inJSON := per[tr], len(run.Arrivals[tr].Events); got < inJSON {
 				t.Errorf("CSV has %d rows for %s, want at least the %d of the JSON before it", got, tr, inJSON)
 			}
+		}
+	})
+
+	t.Run("the section speaks Korean", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-ko"))); err != nil {
+			t.Fatalf("clicking #lang-ko: %v", err)
+		}
+		waitFor(t, ctx, "the section speaks Korean", `document.querySelector('#compare-title').textContent === '나란히 비교'`)
+		checks := map[string]string{
+			`#export-json`:                           "JSON",
+			`#export-label`:                          "내려받기",
+			`#costs [data-i18n="costs.wireEvent"]`:   "이벤트당",
+			`#compare .legend [data-i18n="name.ws"]`: "웹 소켓",
+		}
+		for sel, want := range checks {
+			if got := evaluate[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent`, sel)); !strings.Contains(got, want) {
+				t.Errorf("%s = %q, want it to contain %q", sel, got, want)
+			}
+		}
+		if got := attribute(t, ctx, "#chart-cdf", "aria-label"); !strings.Contains(got, "지연 시간") {
+			t.Errorf("#chart-cdf aria-label = %q, want it in Korean", got)
 		}
 	})
 

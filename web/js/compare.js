@@ -71,10 +71,24 @@ function surface(canvas) {
   };
 }
 
-// latencyTicks labels a log latency axis: the floor says "≤" because
-// everything at or below it is drawn there.
-function latencyTicks(domain) {
-  return logTicks(domain).map((v, i) => ({ v, label: i === 0 ? `≤${formatMs(v)}` : formatMs(v) }));
+// tickLabel labels a tick of a log latency axis: the floor says "≤"
+// because everything at or below it is drawn there.
+function tickLabel(v, i) {
+  return i === 0 ? `≤${formatMs(v)}` : formatMs(v);
+}
+
+// latencyTicks returns the ticks of a log latency axis as {v, at, label}:
+// at is the position pos(v); a label that would crowd the one before it
+// (closer than room(label)) is left out, its gridline kept.
+function latencyTicks(domain, pos, room) {
+  let last = -Infinity;
+  return logTicks(domain).map((v, i) => {
+    const at = pos(v);
+    const label = tickLabel(v, i);
+    if (Math.abs(at - last) < room(label)) return { v, at, label: '' };
+    last = at;
+    return { v, at, label };
+  });
 }
 
 function line(ctx, x0, y0, x1, y1) {
@@ -88,8 +102,7 @@ function line(ctx, x0, y0, x1, y1) {
 // scale; one dot per event in its transport's colour.
 function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
   const { ctx, w, h, size, font, grid, text, tcolor } = begin();
-  const ticks = latencyTicks(domain);
-  const left = Math.ceil(Math.max(...ticks.map((t) => ctx.measureText(t.label).width))) + 12;
+  const left = Math.ceil(Math.max(...logTicks(domain).map((v, i) => ctx.measureText(tickLabel(v, i)).width))) + 12;
   const pad = { left, right: size * 0.8, top: size * 1.9, bottom: size * 1.9 };
   const plotW = Math.max(1, w - pad.left - pad.right);
   const plotH = Math.max(1, h - pad.top - pad.bottom);
@@ -107,8 +120,8 @@ function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
   ctx.lineWidth = 1;
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  for (const { v, label } of ticks) {
-    const yy = Math.round(y(v)) + 0.5;
+  for (const { at, label } of latencyTicks(domain, y, () => size * 1.4)) {
+    const yy = Math.round(at) + 0.5;
     line(ctx, pad.left, yy, pad.left + plotW, yy);
     ctx.fillText(label, pad.left - 8, yy);
   }
@@ -153,7 +166,8 @@ function drawDistribution(begin, rows, domain, T) {
   const { ctx, w, h, size, font, grid, text, bg, tcolor } = begin();
   const pctLabel = (p) => T('compare.percent', { n: p });
   const left = Math.ceil(ctx.measureText(pctLabel(100)).width) + 12;
-  const pad = { left, right: size * 1.2, top: size * 1.9, bottom: size * 3.4 };
+  const right = Math.ceil(ctx.measureText(formatMs(domain.max)).width / 2) + 4; // the top's label
+  const pad = { left, right, top: size * 1.9, bottom: size * 3.4 };
   const plotW = Math.max(1, w - pad.left - pad.right);
   const plotH = Math.max(1, h - pad.top - pad.bottom);
   const x = logScale(domain, [pad.left, pad.left + plotW]);
@@ -177,8 +191,9 @@ function drawDistribution(begin, rows, domain, T) {
     ctx.fillText(pctLabel(p), pad.left - 8, yy);
   }
   ctx.textBaseline = 'top';
-  for (const { v, label } of latencyTicks(domain)) {
-    const xx = Math.round(x(v)) + 0.5;
+  const room = (label) => ctx.measureText(label).width + size;
+  for (const { at, label } of latencyTicks(domain, x, room)) {
+    const xx = Math.round(at) + 0.5;
     line(ctx, xx, pad.top, xx, pad.top + plotH);
     ctx.textAlign = 'center';
     ctx.fillText(label, xx, pad.top + plotH + 6);
@@ -203,12 +218,11 @@ function drawDistribution(begin, rows, domain, T) {
 
   // Each median: a dot where its curve crosses 50 %, its value beside it,
   // over every curve (stacked per transport, so close medians do not
-  // overwrite each other; a halo of the background keeps them readable).
+  // overwrite each other; a box of the background keeps them readable).
   ctx.font = font(0.9, 700);
   ctx.textAlign = 'left';
-  ctx.textBaseline = 'bottom';
-  ctx.strokeStyle = bg;
-  ctx.lineWidth = 5;
+  ctx.textBaseline = 'middle';
+  const lineH = Math.round(size * 1.2);
   rows.forEach((row, i) => {
     if (!Number.isFinite(row.median)) return;
     const mx = x(row.median);
@@ -217,9 +231,12 @@ function drawDistribution(begin, rows, domain, T) {
     ctx.arc(mx, y(0.5), 6, 0, Math.PI * 2);
     ctx.fill();
     const label = T('compare.medianValue', { v: formatMs(row.median) });
-    const lx = Math.min(mx + 10, pad.left + plotW - ctx.measureText(label).width);
-    const ly = y(0.5) - 8 - i * (size + 2);
-    ctx.strokeText(label, lx, ly);
+    const lw = ctx.measureText(label).width;
+    const lx = Math.min(mx + 10, pad.left + plotW - lw);
+    const ly = y(0.5) - 4 - (i + 0.5) * lineH;
+    ctx.fillStyle = bg;
+    ctx.fillRect(lx - 3, ly - lineH / 2, lw + 6, lineH);
+    ctx.fillStyle = tcolor(row.name);
     ctx.fillText(label, lx, ly);
   });
 }

@@ -21,13 +21,17 @@ export const LATENCY_TOP_MS = 1000;
 
 /**
  * latencyDomain returns {min, max} for a log latency axis that shows every
- * value: from LATENCY_FLOOR_MS up to the power of ten at or above the
- * largest value, and at least LATENCY_TOP_MS.
+ * value: from LATENCY_FLOOR_MS up to the first 1, 2 or 5 times a power of
+ * ten at or above the largest value, and at least LATENCY_TOP_MS (a poll
+ * every second takes a little over 1000 ms at worst: the axis ends at 2000
+ * rather than wasting a decade).
  */
 export function latencyDomain(values) {
   let top = LATENCY_TOP_MS;
   for (const v of values) if (v > top) top = v;
-  return { min: LATENCY_FLOOR_MS, max: 10 ** Math.ceil(Math.log10(top) - 1e-9) };
+  const mag = 10 ** Math.floor(Math.log10(top) + 1e-9);
+  const step = [1, 2, 5, 10].find((m) => m * mag >= top * (1 - 1e-9));
+  return { min: LATENCY_FLOOR_MS, max: Number((step * mag).toPrecision(1)) };
 }
 
 /**
@@ -50,12 +54,16 @@ export function linearScale({ min, max }, [from, to]) {
   return (v) => from + Math.min(1, Math.max(0, (v - min) / span)) * (to - from);
 }
 
-/** logTicks returns the powers of ten from min to max (inclusive), ascending. */
+/**
+ * logTicks returns the powers of ten from min to max (inclusive), ascending,
+ * and max itself when it is not one, so that the top of the axis is labelled.
+ */
 export function logTicks({ min, max }) {
   const ticks = [];
   for (let e = Math.ceil(Math.log10(min) - 1e-9); e <= Math.floor(Math.log10(max) + 1e-9); e++) {
     ticks.push(Number((10 ** e).toPrecision(1)));
   }
+  if (ticks.at(-1) !== max) ticks.push(max);
   return ticks;
 }
 

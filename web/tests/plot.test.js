@@ -2,12 +2,15 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { cdf, latencyDomain, linearScale, logScale, logTicks } from '../js/plot.js';
 
-test('latencyDomain spans 0.1 ms to at least 1 s, up to the next power of ten', () => {
+test('latencyDomain spans 0.1 ms to at least 1 s, up to the next 1, 2 or 5 times a power of ten', () => {
   assert.deepEqual(latencyDomain([]), { min: 0.1, max: 1000 });
   assert.deepEqual(latencyDomain([0.4, 2, 480]), { min: 0.1, max: 1000 });
   assert.deepEqual(latencyDomain([1000]), { min: 0.1, max: 1000 });
-  assert.deepEqual(latencyDomain([1001]), { min: 0.1, max: 10_000 });
-  assert.deepEqual(latencyDomain([-3, 25_000]), { min: 0.1, max: 100_000 });
+  assert.deepEqual(latencyDomain([1001.7]), { min: 0.1, max: 2000 });
+  assert.deepEqual(latencyDomain([2000]), { min: 0.1, max: 2000 });
+  assert.deepEqual(latencyDomain([3000]), { min: 0.1, max: 5000 });
+  assert.deepEqual(latencyDomain([6000]), { min: 0.1, max: 10_000 });
+  assert.deepEqual(latencyDomain([-3, 25_000]), { min: 0.1, max: 50_000 });
 });
 
 test('logScale puts each power of ten an equal step apart', () => {
@@ -40,7 +43,7 @@ test('linearScale maps and clamps', () => {
 test('logTicks lists the powers of ten inside the domain', () => {
   assert.deepEqual(logTicks({ min: 0.1, max: 1000 }), [0.1, 1, 10, 100, 1000]);
   assert.deepEqual(logTicks({ min: 0.1, max: 100_000 }), [0.1, 1, 10, 100, 1000, 10_000, 100_000]);
-  assert.deepEqual(logTicks({ min: 0.5, max: 50 }), [1, 10]);
+  assert.deepEqual(logTicks({ min: 0.1, max: 2000 }), [0.1, 1, 10, 100, 1000, 2000], 'the top is labelled');
 });
 
 test('cdf steps through the sorted values', () => {
