@@ -43,7 +43,10 @@ func BenchmarkDeliver(b *testing.B) {
 
 func benchDeliver(b *testing.B, transport string, clients int) {
 	hub := feed.NewHub(feed.Config{})
-	srv := httptest.NewServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}}))
+	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}}))
+	srv.Listener = server.Listen(srv.Listener) // every byte counted, as transportlab runs
+	srv.Config.ConnContext = server.ConnContext
+	srv.Start()
 	url, stopRaw := srv.URL, func() {}
 	if transport == "raw" {
 		url, stopRaw = serveRaw(b, hub)
