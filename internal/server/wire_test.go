@@ -126,6 +126,9 @@ func TestWireCountsEachPollAlone(t *testing.T) {
 		t.Fatalf("wire log = %+v (next %d), want the two polls", entries, next)
 	}
 	for i, e := range entries {
+		if e.N != uint64(i)+1 {
+			t.Errorf("entry %d: n = %d, want %d", i, e.N, i+1)
+		}
 		if e.Kind != "request" || e.Transport != "poll" || e.Method != "GET" || e.Status != 200 {
 			t.Errorf("entry %d = %+v, want a poll's request", i, e)
 		}

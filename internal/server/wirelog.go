@@ -64,7 +64,8 @@ type simEntry struct {
 	Dropped int   `json:"dropped,omitempty"` // for a drop, how many connections
 }
 
-// add puts an entry into the log, numbering it. head must be v's.
+// add puts an entry into the log, numbering it. v points to the entry, and
+// head to its entryHead, which add numbers before it encodes v.
 func (l *wireLog) add(head *entryHead, v any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -111,7 +112,7 @@ func (s *stats) logRequest(x *exchange, status int) {
 		Body:      x.body.Load(),
 		Events:    x.events.Load(),
 	}
-	x.page.wire.add(&e.entryHead, e)
+	x.page.wire.add(&e.entryHead, &e)
 }
 
 // logFrame logs a frame the browser hides, for the page r came from.
@@ -126,13 +127,13 @@ func (s *stats) logFrame(r *http.Request, transport, kind, dir string, bytes int
 		Bytes:     bytes,
 		RTTMs:     float64(rtt.Microseconds()) / 1000,
 	}
-	p.wire.add(&e.entryHead, e)
+	p.wire.add(&e.entryHead, &e)
 }
 
 // logSim logs what the simulated network did to page p.
 func (s *stats) logSim(p *page, transport, kind string, ms int64, dropped int) {
 	e := simEntry{entryHead: s.head(transport, kind), Ms: ms, Dropped: dropped}
-	p.wire.add(&e.entryHead, e)
+	p.wire.add(&e.entryHead, &e)
 }
 
 // chunkSize is the size on the wire of n bytes flushed on a stream: net/http
