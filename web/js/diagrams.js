@@ -16,11 +16,11 @@
 const SVG = 'http://www.w3.org/2000/svg';
 
 /** WIDTH is the viewBox width; lifelines sit at PAGE_X and SERVER_X. */
-export const WIDTH = 380;
-const PAGE_X = 60;
-const SERVER_X = 300;
-const TOP = 44; // first message
-const STEP = 26; // between messages
+export const WIDTH = 400;
+const PAGE_X = 52;
+const SERVER_X = 322;
+const TOP = 48; // first message
+const STEP = 29; // between messages
 const SLANT = 6; // an arrow drops a little: travel takes time
 
 /**
@@ -41,14 +41,15 @@ const STEPS = {
   sse: [
     { from: 'page', text: 'GET /sse', style: 'request' },
     { from: 'server', text: '200 text/event-stream', style: 'response', opens: true },
-    { from: 'server', text: 'retry: 2000 · event: hello', style: 'event' },
+    { from: 'server', text: 'retry: 2000', style: 'event' },
+    { from: 'server', text: 'event: hello · data: {…}', style: 'event' },
     { from: 'server', text: 'id: 42 · data: {…}', style: 'event' },
     { from: 'server', text: 'id: 43 · data: {…}', style: 'event' },
     { from: 'server', text: ': heartbeat', style: 'heartbeat' },
     { from: 'server', text: 'id: 44 · data: {…}', style: 'event' },
   ],
   ws: [
-    { from: 'page', text: 'GET /ws · Upgrade: websocket', style: 'request' },
+    { from: 'page', text: 'GET /ws Upgrade: websocket', style: 'request' },
     { from: 'server', text: '101 Switching Protocols', style: 'response', opens: true },
     { from: 'server', text: 'text {"kind":"hello",…}', style: 'event' },
     { from: 'server', text: 'text {"seq":42,…}', style: 'event' },
@@ -121,9 +122,9 @@ export function renderDiagram(doc, d, T, title) {
   svg.append(el('title', {}, title));
 
   for (const l of d.lifelines) {
-    svg.append(el('line', { class: 'seq-life', x1: l.x, y1: 26, x2: l.x, y2: d.height - 4 }));
-    svg.append(el('rect', { class: 'seq-head', x: l.x - 44, y: 2, width: 88, height: 24, rx: 5 }));
-    svg.append(el('text', { class: 'seq-head-text', x: l.x, y: 19, 'text-anchor': 'middle' }, T(l.key)));
+    svg.append(el('line', { class: 'seq-life', x1: l.x, y1: 28, x2: l.x, y2: d.height - 4 }));
+    svg.append(el('rect', { class: 'seq-head', x: l.x - 46, y: 2, width: 92, height: 26, rx: 5 }));
+    svg.append(el('text', { class: 'seq-head-text', x: l.x, y: 20, 'text-anchor': 'middle' }, T(l.key)));
   }
   for (const s of d.spans) {
     svg.append(el('rect', { class: 'seq-span', x: s.x - 5, y: s.y1, width: 10, height: s.y2 - s.y1, rx: 2 }));
