@@ -76,7 +76,7 @@ export class Ring {
     this.frozen = null; // the rows shown while paused
     this.waiting = 0;
     this.total = 0;
-    this.version = 0; // grows whenever view() changes
+    this.version = 0; // grows whenever view() changes (its rows or its count of waiting ones)
   }
 
   get paused() {
@@ -91,7 +91,7 @@ export class Ring {
     if (this.rows.length > this.size) this.rows.length = this.size;
     this.total++;
     if (this.paused) this.waiting++;
-    this.changed();
+    this.version++;
   }
 
   /** changed notes that a row was updated in place. */
@@ -133,12 +133,21 @@ function retryOf(data) {
 const MATCH_KEEP = 64;
 
 /**
+ * SLACK_MS is how far a server's time may stray from the page's when both
+ * are on the page's clock: the offset's error (half the best round trip, a
+ * few ms on a LAN) with room to spare.
+ */
+export const SLACK_MS = 100;
+
+/**
  * createInspector returns the inspector of one transport ('poll', 'sse' or
  * 'ws'):
  *   fromPage(entry, at)    what the transport module reported (its onWire)
  *   fromServer(entry, at)  one entry of the server's wire log for it
  *   ring                   the rows (pause, resume, view)
- * `at` is the time of the row on the page's clock, in ms. `proto` is the
+ * `at` is the time of the row on the page's clock, in ms; for a server's
+ * entry it is null when the clock offset is not known yet (the row then
+ * takes the time it arrived, `arrivedAt`). `proto` is the
  * HTTP version of the page's requests when known ('HTTP/1.1'), else null.
  *
  * Rows are plain objects: {at, source, kind, ...}; see each kind below.
@@ -150,11 +159,14 @@ export function createInspector(transport, { size = SIZE, proto = null } = {}) {
   const unmatched = []; // poll: server entries whose page row has not come
 
   // A poll row and the server's entry for the same request: same target,
-  // same status, the oldest of each first (one poll is in flight at a time).
+  // same status, the oldest of each first (one poll is in flight at a time),
+  // and, when the clocks are known, logged between the page's sending and its
+  // receiving the answer (the server logs a poll when its answer is done).
+  const during = (row, e) => e.at === null || (e.at >= row.at - SLACK_MS && e.at <= row.doneAt + SLACK_MS);
   function match() {
     for (let i = 0; i < unanswered.length; i++) {
       const row = unanswered[i];
-      const j = unmatched.findIndex((e) => e.target === row.target && e.status === row.status);
+      const j = unmatched.findIndex((e) => e.target === row.target && e.status === row.status && during(row, e));
       if (j < 0) continue;
       const [e] = unmatched.splice(j, 1);
       unanswered.splice(i--, 1);
@@ -167,9 +179,9 @@ export function createInspector(transport, { size = SIZE, proto = null } = {}) {
   function fromPage(e, at) {
     switch (e.kind) {
       case 'poll': {
-        // {kind:'poll', target, status|null, events, body, error?}
+        // {kind:'poll', target, doneAt, status|null, events, body, error?}
         const row = {
-          at, source: 'page', kind: 'request', dir: null,
+          at, doneAt: e.doneAt ?? at, source: 'page', kind: 'request', dir: null,
           line: requestLine('GET', e.target, proto), target: e.target,
           status: e.status ?? null, events: e.events ?? null, body: e.body ?? null,
           headers: null, wire: null, error: e.error ?? null,
@@ -224,16 +236,17 @@ export function createInspector(transport, { size = SIZE, proto = null } = {}) {
     }
   }
 
-  function fromServer(e, at) {
+  function fromServer(e, at, arrivedAt = at) {
     if (e.transport !== transport) return;
+    if (e.kind === 'request' && transport === 'poll' && e.method === 'GET') {
+      unmatched.push({ ...e, at });
+      if (unmatched.length > MATCH_KEEP) unmatched.shift();
+      match();
+      return;
+    }
+    at ??= arrivedAt;
     switch (e.kind) {
       case 'request': {
-        if (transport === 'poll' && e.method === 'GET') {
-          unmatched.push(e);
-          if (unmatched.length > MATCH_KEEP) unmatched.shift();
-          match();
-          return;
-        }
         if (e.method === 'GET') return; // a stream's opening: the page shows it
         // A POST /api/messages, counted to this transport: the page's code
         // made it, but only the server saw what it cost on the wire.

@@ -137,8 +137,8 @@ const wireLog = createWireLog({
   onEntries: (entries) => {
     for (const e of entries) {
       // The server's clock, in µs, on the page's clock: minus the offset.
-      const at = clock.offsetMs === null || !Number.isFinite(e.ts) ? nowMs() : e.ts / 1000 - clock.offsetMs;
-      lanes[e.transport]?.inspector.fromServer(e, at);
+      const at = clock.offsetMs === null || !Number.isFinite(e.ts) ? null : e.ts / 1000 - clock.offsetMs;
+      lanes[e.transport]?.inspector.fromServer(e, at, nowMs());
     }
   },
 });

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Ring, createInspector, frameSize, sseLines, abbreviate, requestLine } from '../js/inspector.js';
+import { Ring, createInspector, frameSize, sseLines, abbreviate, requestLine, SLACK_MS } from '../js/inspector.js';
 
 test('frameSize: RFC 6455 header sizes, and the client\'s mask', () => {
   const cases = [
@@ -69,7 +69,7 @@ test('Ring pause: the view holds still and counts what arrives; resume shows it'
   assert.deepEqual(still.rows.map((r) => r.at), [2, 1]);
   assert.equal(still.rows[0].headers, null, 'paused rows do not change either');
   assert.equal(still.waiting, 2);
-  assert.equal(ring.version, v0, 'nothing to redraw while paused');
+  assert.equal(ring.version, v0 + 2, 'only the count of waiting rows to redraw while paused');
   ring.pause(); // twice is once
   assert.equal(ring.view().waiting, 2);
   ring.resume();
@@ -178,4 +178,20 @@ test('ws inspector: frames both ways with their size on the wire, pings and pong
   assert.deepEqual([ping.source, ping.kind, ping.dir, ping.frame], ['server', 'ping', 'down', 2]);
   assert.deepEqual([pong.source, pong.kind, pong.dir, pong.frame, pong.rttMs], ['server', 'pong', 'up', 6, 0.4]);
   assert.deepEqual([close.kind, close.code, close.dir], ['close', 1006, 'down']);
+});
+
+test('poll inspector: a server entry matches only a request it could be the answer to', () => {
+  const ins = createInspector('poll');
+  const target = '/poll?since=9&epoch=e1&client=a';
+  const entry = { transport: 'poll', kind: 'request', method: 'GET', target, status: 200, in: 300, out: 150, body: 100 };
+  // An older poll with the same target, whose page row is long gone.
+  ins.fromServer({ ...entry, out: 999 }, 1000 - SLACK_MS - 1);
+  ins.fromPage({ kind: 'poll', at: 1000, doneAt: 1010, target, status: 200, events: 0, body: 100 }, 1000);
+  assert.equal(ins.ring.view().rows[0].headers, null, 'logged before the page sent it: not its answer');
+  ins.fromServer(entry, 1008);
+  assert.equal(ins.ring.view().rows[0].headers, 350);
+  // Clocks not known yet: target and status alone decide.
+  ins.fromPage({ kind: 'poll', at: 2000, doneAt: 2010, target, status: 200, events: 0, body: 100 }, 2000);
+  ins.fromServer(entry, null, 5000);
+  assert.equal(ins.ring.view().rows[0].headers, 350);
 });

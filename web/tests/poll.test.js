@@ -119,7 +119,7 @@ test('poll: onWire reports each request with its answer, and a failed one with i
   poll.stop();
   assert.equal(wire.length, 3);
   const body0 = JSON.stringify({ epoch: 'e1', head: 7, events: [ev(7)], next: 7 }).length;
-  assert.deepEqual(wire[0], { kind: 'poll', at: 1_000_000, target: '/poll?client=abc12345', status: 200, events: 1, body: body0 });
+  assert.deepEqual(wire[0], { kind: 'poll', at: 1_000_000, doneAt: 1_000_005, target: '/poll?client=abc12345', status: 200, events: 1, body: body0 });
   assert.equal(wire[1].target, '/poll?since=7&epoch=e1&client=abc12345');
   assert.equal(wire[1].at, 1_001_000, 'at: when the request was sent, not answered');
   assert.equal(wire[1].events, 0);

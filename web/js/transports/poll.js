@@ -29,9 +29,10 @@ import { backoffDelay, utf8Length, withQuery } from './shared.js';
  *   onBytes(n)                response body bytes
  *   onAnswer?(eventCount)     after each successful answer (for "empty polls")
  *   onWire?(entry)            each request as it ended, for the wire inspector:
- *                             {kind:'poll', at (sent, ms), target, status, events,
- *                             body (bytes), error?}; status, events and body are
- *                             null when unknown (no answer, not JSON)
+ *                             {kind:'poll', at (sent, ms), doneAt (answered, ms),
+ *                             target, status, events, body (bytes), error?};
+ *                             doneAt, status, events and body are null when
+ *                             unknown (no answer, not JSON)
  *   fetch, now, setTimeout, clearTimeout   injectable for tests
  */
 export function createPoll(opts) {
@@ -74,11 +75,12 @@ export function createPoll(opts) {
     lastStart = now();
     const url = withQuery('/poll', { since: cursor?.since, epoch: cursor?.epoch, client: clientId });
     onRequest();
-    const wire = { kind: 'poll', at: lastStart, target: url, status: null, events: null, body: null };
+    const wire = { kind: 'poll', at: lastStart, doneAt: null, target: url, status: null, events: null, body: null };
     try {
       const res = await fetchFn(url, { cache: 'no-store', signal: controller.signal });
       const text = await res.text();
       if (mine !== session) return;
+      wire.doneAt = now();
       wire.status = res.status;
       wire.body = utf8Length(text);
       onBytes(wire.body);
