@@ -237,6 +237,44 @@ func TestInspector(t *testing.T) {
 		}
 	})
 
+	t.Run("a reconnect: the hint says it resumed with nothing missed", func(t *testing.T) {
+		console.expect("net::ERR_INCOMPLETE_CHUNKED_ENCODING") // the browser reports the cut stream
+		lab.conns.Cut()
+		waitFor(t, ctx, "SSE and WebSocket point at their reconnect", `['sse', 'ws'].every((t) =>
+			document.querySelector('#panel-' + t + ' .hint-list').textContent.includes('resumed with nothing missed'))`)
+		checkNothingLost(t, pageLedgers(t, ctx))
+	})
+
+	t.Run("한국어: the inspector, the explanation and the hints follow", func(t *testing.T) {
+		click(t, ctx, "#lang-ko")
+		waitFor(t, ctx, "the hints speak Korean", `document.documentElement.lang === 'ko' &&
+			/요청 한 번으로|요청 \d+번/.test(document.querySelector('#panel-sse .hint-list').textContent)`)
+		checks := map[string]string{
+			"#panel-ws .inspector > summary": "통신 내용 보기",
+			"#panel-ws .wire-pause":          "일시 정지",
+			"#panel-poll .explain > summary": "동작 원리",
+			"#panel-poll .explain-text":      "주기의 절반",
+			"#panel-sse .explain svg title":  "서버 센트 이벤트(SSE)",
+			"#panel-ws .hints-title":         "지금 눈여겨볼 것",
+		}
+		for sel, want := range checks {
+			if got := evaluate[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent`, sel)); !strings.Contains(got, want) {
+				t.Errorf("%s = %q, want it to contain %q", sel, got, want)
+			}
+		}
+		if dir := *inspectorShots; dir != "" {
+			img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "inspector-ko.png"), img, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		click(t, ctx, "#lang-en")
+		waitFor(t, ctx, "English again", `document.querySelector('#panel-ws .inspector > summary').textContent.startsWith('Wire inspector')`)
+	})
+
 	t.Run("screenshots", func(t *testing.T) {
 		dir := *inspectorShots
 		if dir == "" {

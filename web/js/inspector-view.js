@@ -6,8 +6,12 @@
 // DOM only; the rows and the pause live in the model. Text goes in with
 // textContent; every word comes from i18n.js through T.
 
-/** mountInspector returns {el, open, render(force), relabel()} for one transport. */
-export function mountInspector(transport, inspector, { T, wireState, onToggle = () => {} }) {
+/**
+ * mountInspector returns {el, open, render(force), relabel()} for one
+ * transport's inspector; wireState() says whether the server keeps a wire
+ * log ('missing' when it has none).
+ */
+export function mountInspector(transport, inspector, { T, wireState }) {
   const { ring } = inspector;
   const details = make('details', 'inspector');
   const summary = make('summary', 'inspector-title');
@@ -31,10 +35,7 @@ export function mountInspector(transport, inspector, { T, wireState, onToggle = 
     else ring.pause();
     render(true);
   });
-  details.addEventListener('toggle', () => {
-    render(true);
-    onToggle(details.open);
-  });
+  details.addEventListener('toggle', () => render(true));
 
   function relabel() {
     summary.textContent = T('inspector.title', { n: ring.size });

@@ -350,7 +350,7 @@ function buildPanels() {
     };
     lane.chart = createChart($('canvas', node));
     lane.explain = mountExplain(t, { T });
-    $('.how', node).after(lane.explain.el);
+    $('.state-detail', node).after(lane.explain.el);
     lane.hints = mountHints({ T });
     $('.chart-wrap', node).after(lane.hints.el);
     lane.inspectorView = mountInspector(t, lane.inspector, { T, wireState: () => wireLog.state() });
