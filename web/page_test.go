@@ -413,7 +413,8 @@ func startLab(tb testing.TB) *lab {
 		h.ServeHTTP(w, r)
 	}))
 	l.conns = &transporttest.Listener{Listener: l.srv.Listener}
-	l.srv.Listener = l.conns
+	l.srv.Listener = server.Listen(l.conns) // bytes on the wire, as transportlab counts them
+	l.srv.Config.ConnContext = server.ConnContext
 	l.start()
 	l.srv.Start()
 	tb.Cleanup(func() {
@@ -435,7 +436,7 @@ func (l *lab) start() {
 	hub := feed.NewHub(feed.Config{Rate: rate})
 	ctx, stop := context.WithCancel(context.Background())
 	r := &run{hub: hub, stop: stop, quotes: make(chan error, 1)}
-	go func() { r.quotes <- feed.Quotes(ctx, hub, rate, rand.New(rand.NewPCG(1, 2))) }()
+	go func() { r.quotes <- feed.Quotes(ctx, hub, rand.New(rand.NewPCG(1, 2))) }()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.runs = append(l.runs, r)
@@ -676,6 +677,8 @@ type counters struct {
 	Open     int64 `json:"open"`
 	Events   int64 `json:"events"`
 	Bytes    int64 `json:"bytes"`
+	WireIn   int64 `json:"wireIn"`
+	WireOut  int64 `json:"wireOut"`
 }
 
 // serverCounts returns what the server spent on page id, per transport. The
