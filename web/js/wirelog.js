@@ -45,14 +45,14 @@ export function createWireLog(opts) {
     if (!res.ok) return; // a passing failure: try again next time
     const { next, entries } = await res.json();
     state = 'ok';
-    const fresh = Array.isArray(entries) ? entries.filter((e) => Number.isInteger(e?.n) && e.n > after) : [];
-    if (Number.isInteger(next) && next < after) {
+    if (!Number.isInteger(next)) return;
+    if (next < after) {
       after = 0; // the log restarted (a new server run): read it from the start
       return;
     }
-    if (fresh.length > 0) after = fresh.at(-1).n;
-    if (Number.isInteger(next) && next > after) after = next;
-    if (fresh.length > 0) onEntries(fresh);
+    after = next;
+    // The server answers only entries after the one asked for: all new.
+    if (Array.isArray(entries) && entries.length > 0) onEntries(entries);
   }
 
   async function tick() {
