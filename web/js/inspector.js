@@ -143,7 +143,8 @@ export const SLACK_MS = 100;
  * createInspector returns the inspector of one transport ('poll', 'sse' or
  * 'ws'):
  *   fromPage(entry, at)    what the transport module reported (its onWire)
- *   fromServer(entry, at)  one entry of the server's wire log for it
+ *   fromServer(entry, at)  one entry of the server's wire log: this transport's,
+ *                          or every transport's (no transport, as a stall)
  *   ring                   the rows (pause, resume, view)
  * `at` is the time of the row on the page's clock, in ms; for a server's
  * entry it is null when the clock offset is not known yet (the row then
@@ -237,7 +238,7 @@ export function createInspector(transport, { size = SIZE, proto = null } = {}) {
   }
 
   function fromServer(e, at, arrivedAt = at) {
-    if (e.transport !== transport) return;
+    if (e.transport && e.transport !== transport) return; // none: every transport's (a stall)
     if (e.kind === 'request' && transport === 'poll' && e.method === 'GET') {
       unmatched.push({ ...e, at });
       if (unmatched.length > MATCH_KEEP) unmatched.shift();

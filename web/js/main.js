@@ -147,7 +147,7 @@ const wireLog = createWireLog({
     for (const e of entries) {
       // The server's clock, in µs, on the page's clock: minus the offset.
       const at = clock.offsetMs === null || !Number.isFinite(e.ts) ? null : e.ts / 1000 - clock.offsetMs;
-      lanes[e.transport]?.inspector.fromServer(e, at, nowMs());
+      for (const t of TRANSPORTS) lanes[t].inspector.fromServer(e, at, nowMs()); // each takes its own
     }
   },
 });

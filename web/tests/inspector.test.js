@@ -195,3 +195,14 @@ test('poll inspector: a server entry matches only a request it could be the answ
   ins.fromServer(entry, null, 5000);
   assert.equal(ins.ring.view().rows[0].headers, 350);
 });
+
+test('a stall, which names no transport, shows in every inspector; a drop only in its own', () => {
+  for (const t of ['poll', 'sse', 'ws']) {
+    const ins = createInspector(t);
+    ins.fromServer({ n: 1, ts: 1, transport: '', kind: 'stall', ms: 5000 }, 10);
+    ins.fromServer({ n: 2, ts: 2, transport: 'sse', kind: 'drop', dropped: 1 }, 20);
+    const kinds = ins.ring.view().rows.map((r) => r.kind);
+    assert.deepEqual(kinds, t === 'sse' ? ['drop', 'stall'] : ['stall'], t);
+    assert.equal(ins.ring.view().rows.at(-1).ms, 5000);
+  }
+});
