@@ -186,8 +186,14 @@ func TestInspector(t *testing.T) {
 			}
 		}
 		if hasWireLog {
+			// Turn polling off so that the server's log still holds the
+			// requests the inspector shows, then check their numbers.
+			toggle(t, ctx, "poll")
+			waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
 			waitFor(t, ctx, "header bytes from the server's wire log", `
-				/headers \d+ B/.test(document.querySelector('#panel-poll .wire-row:nth-child(3) .wire-facts').textContent)`)
+				/headers \d+ B/.test(document.querySelector('#panel-poll .wire-row:first-child .wire-facts').textContent)`)
+			checkHeaderBytes(t, srv, evaluate[string](t, ctx, `window.transportlab.clientId`), wireRows(t, ctx, "poll")[:3])
+			toggle(t, ctx, "poll")
 		} else if got := evaluate[bool](t, ctx, `!document.querySelector('#panel-poll .wire-missing').hidden`); !got {
 			t.Errorf("no /api/wire on the server, and the inspector does not say so")
 		}
@@ -316,6 +322,44 @@ func click(tb testing.TB, ctx context.Context, sel string) {
 	tb.Helper()
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		tb.Fatalf("clicking %s: %v", sel, err)
+	}
+}
+
+// checkHeaderBytes checks each poll row's body and header bytes against the
+// server's wire log for page id: header bytes are the request's and the
+// answer's bytes on the wire less the answer's body.
+func checkHeaderBytes(tb testing.TB, srv *httptest.Server, id string, rows []wireRow) {
+	tb.Helper()
+	var log struct {
+		Entries []struct {
+			Kind   string `json:"kind"`
+			Target string `json:"target"`
+			Status int    `json:"status"`
+			In     int    `json:"in"`
+			Out    int    `json:"out"`
+			Body   int    `json:"body"`
+		} `json:"entries"`
+	}
+	getJSON(tb, srv, "/api/wire?after=0&client="+id, &log)
+	facts := regexp.MustCompile(`body (\d+) B · headers (\d+) B$`)
+	for _, r := range rows {
+		m := facts.FindStringSubmatch(r.Facts)
+		if m == nil {
+			tb.Errorf("poll row facts = %q, want body and header bytes", r.Facts)
+			continue
+		}
+		target := strings.TrimSuffix(strings.TrimPrefix(r.Lines[0], "GET "), " HTTP/1.1")
+		found := false
+		for _, e := range log.Entries {
+			if e.Kind == "request" && e.Target == target &&
+				m[1] == strconv.Itoa(e.Body) && m[2] == strconv.Itoa(e.In+e.Out-e.Body) {
+				found = true
+			}
+		}
+		if !found {
+			tb.Errorf("poll row %s (%s): no request in the server's wire log with that body and those header bytes:\n%+v",
+				target, r.Facts, log.Entries)
+		}
 	}
 }
 
