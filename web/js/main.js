@@ -15,6 +15,11 @@ import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
 import { withQuery } from './transports/shared.js';
+import { createInspector } from './inspector.js';
+import { mountInspector } from './inspector-view.js';
+import { createWireLog } from './wirelog.js';
+import { pickHints } from './hints.js';
+import { mountExplain, mountHints } from './explain-view.js';
 import { createCompare } from './compare.js';
 import { StatsHistory, wireBytes, wireCosts } from './costs.js';
 import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
@@ -67,6 +72,10 @@ function makeLane(t) {
     requestTimes: new TimeWindow(WINDOW_MS), // for "requests in the last minute"
     arrivals: new ArrivalLog(MAX_ARRIVALS), // every event accepted, for the export
     emptyAnswers: 0,
+    answers: 0,
+    dropAt: null, // {missed, duplicates} when the connection was lost
+    reconnect: null, // {at, missed, duplicates}: the last reconnect, and the counts at the drop
+    inspector: createInspector(t, { proto: location.protocol === 'http:' ? 'HTTP/1.1' : null }),
     notice: null, // {key, until}: something the class should read, for a while
     transport: null,
     els: null,
@@ -80,17 +89,25 @@ function makeLane(t) {
     onRequest: () => countRequest(lane),
     onBytes: (n) => lane.ledger.countBytes(n),
     onStatus: (s, detail) => {
+      if (s === 'reconnecting' && lane.status !== 'reconnecting') {
+        lane.dropAt = { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates };
+      }
       lane.status = s;
       lane.detail = detail ?? ''; // '' or {key, params}: rendered in the page's language
     },
     onHello: (info) => onHello(lane, info),
     onEvent: (ev, receivedAt) => onEvent(lane, ev, receivedAt),
     onAnswer: (n) => {
+      lane.answers++;
       if (n === 0) lane.emptyAnswers++;
     },
     onRtt: (ms) => lane.rtt.add(nowMs(), ms),
     onError: (text) => refused(text),
-    onReconnect: () => lane.ledger.countReconnect(),
+    onReconnect: () => {
+      lane.ledger.countReconnect();
+      lane.reconnect = { at: nowMs(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
+    },
+    onWire: (e) => lane.inspector.fromPage(e, e.at ?? nowMs()),
   };
   const make = { poll: createPoll, sse: createSSE, ws: createWS }[t];
   lane.transport = make(callbacks);
@@ -110,10 +127,30 @@ function onHello(lane, info) {
       until: nowMs() + NOTICE_MS,
     };
   }
-  if (typeof info.epoch === 'string') server.epoch = info.epoch;
+  if (typeof info.epoch === 'string') setEpoch(info.epoch);
   if (Number.isFinite(info.rate)) server.rate = info.rate;
   if (Number.isInteger(info.head)) server.head = Math.max(server.head ?? 0, info.head);
 }
+
+// setEpoch notes the server run; a new one keeps a wire log of its own.
+function setEpoch(epoch) {
+  if (server.epoch !== null && epoch !== server.epoch) wireLog.reset();
+  server.epoch = epoch;
+}
+
+// ---- the server's wire log, for the inspectors ---------------------------------
+
+const wireLog = createWireLog({
+  clientId,
+  needed: () => TRANSPORTS.some((t) => lanes[t].inspectorView?.open),
+  onEntries: (entries) => {
+    for (const e of entries) {
+      // The server's clock, in µs, on the page's clock: minus the offset.
+      const at = clock.offsetMs === null || !Number.isFinite(e.ts) ? null : e.ts / 1000 - clock.offsetMs;
+      for (const t of TRANSPORTS) lanes[t].inspector.fromServer(e, at, nowMs()); // each takes its own
+    }
+  },
+});
 
 function countRequest(lane) {
   lane.ledger.countRequest();
@@ -189,7 +226,7 @@ async function pollStats() {
     server.stats = stats;
     server.statsError = null;
     statsHistory.add(nowMs(), stats.client);
-    if (typeof stats.epoch === 'string') server.epoch = stats.epoch;
+    if (typeof stats.epoch === 'string') setEpoch(stats.epoch);
     if (Number.isFinite(stats.rate)) server.rate = stats.rate;
     if (Number.isInteger(stats.head)) server.head = stats.head;
   } catch (err) {
@@ -331,6 +368,12 @@ function buildPanels() {
       ),
     };
     lane.chart = createChart($('canvas', node));
+    lane.explain = mountExplain(t, { T });
+    $('.state-detail', node).after(lane.explain.el);
+    lane.hints = mountHints({ T });
+    $('.chart-wrap', node).after(lane.hints.el);
+    lane.inspectorView = mountInspector(t, lane.inspector, { T, wireState: () => wireLog.state() });
+    node.append(lane.inspectorView.el);
   }
 }
 
@@ -358,6 +401,7 @@ function applyLang() {
     setText($('.bytes-label', node), T(`bytes.${t}`));
     $('canvas', node).setAttribute('aria-label', T('panel.chartLabel', { name: title }));
     $(`#solo-${t}`).title = T('controls.soloTitle', { name: title });
+    for (const view of [lanes[t].explain, lanes[t].hints, lanes[t].inspectorView]) view.relabel();
   }
   for (const o of $('#interval').options) {
     const ms = Number(o.value);
@@ -473,9 +517,34 @@ function renderLane(lane, now) {
     setText(m['ws-rtt'], fmt.ms(rtt.last));
     setText(m['ws-rtt-median'], fmt.ms(rtt.median));
   }
+  lane.hints.render(pickHints(hintSnapshot(lane, lat, now)));
+  lane.inspectorView.render();
   if (!document.hidden) {
     lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels });
   }
+}
+
+// hintSnapshot gathers what hints.js needs to pick a panel's hints.
+function hintSnapshot(lane, lat, now) {
+  const { ledger, reconnect } = lane;
+  return {
+    transport: lane.name,
+    on: lane.on,
+    median: lat.median,
+    samples: lat.count,
+    interval: state.interval,
+    rttMs: clock.rttMs,
+    requests: ledger.requests,
+    received: ledger.received,
+    answers: lane.answers,
+    empty: lane.emptyAnswers,
+    reconnect: reconnect && {
+      agoMs: now - reconnect.at,
+      missed: ledger.missed - reconnect.missed,
+      duplicates: ledger.duplicates - reconnect.duplicates,
+    },
+    pollMedian: lanes.poll.on ? lanes.poll.latency.summary(now).median : NaN,
+  };
 }
 
 function renderLog() {
@@ -646,6 +715,7 @@ async function main() {
   // EventSource's URL names the run its Last-Event-ID belongs to.
   await pollStats();
   applySelection(state.transports);
+  wireLog.start();
 }
 
 /** ledgers returns each transport's counts, as the panels show them. */

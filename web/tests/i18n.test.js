@@ -31,11 +31,11 @@ test('the Korean says it the way the class does', () => {
   assert.match(t('ko', 'detail.restarted'), /서버 재시작/);
 });
 
-test('every key the page, its HTML and its transports name is in the tables', () => {
+test('every key the page, its HTML and its modules name is in the tables', () => {
   const used = new Set();
   for (const m of read('../index.html').matchAll(/data-i18n(?:-aria-label)?="([^"]+)"/g)) used.add(m[1]);
-  const sources = [read('../js/main.js'), read('../js/compare.js'), ...readdirSync(new URL('../js/transports/', import.meta.url))
-    .map((f) => read(`../js/transports/${f}`))];
+  const modules = (dir) => readdirSync(new URL(dir, import.meta.url)).filter((f) => f.endsWith('.js')).map((f) => read(dir + f));
+  const sources = [...modules('../js/'), ...modules('../js/transports/')];
   for (const src of sources) {
     // Any 'word.word' literal is a key (there are no other dotted literals).
     for (const m of src.matchAll(/'([a-zA-Z]+(?:\.[a-zA-Z]+)+)'/g)) used.add(m[1]);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createPoll } from '../js/transports/poll.js';
 import { fakeTime } from './fakes.js';
 
-function setup({ answers, interval = 1000, resume = () => null, rttMs = 0 }) {
+function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWire }) {
   const time = fakeTime();
   const log = { urls: [], requests: 0, bytes: 0, hellos: [], events: [], states: [] };
   const fetch = (url, { signal }) => {
@@ -32,6 +32,7 @@ function setup({ answers, interval = 1000, resume = () => null, rttMs = 0 }) {
     onHello: (h) => log.hellos.push(h),
     onEvent: (e) => log.events.push(e.seq),
     onStatus: (s) => log.states.push(s),
+    onWire,
   });
   return { poll, time, log };
 }
@@ -103,4 +104,26 @@ test('stop aborts the request in flight and ignores its answer', async () => {
   assert.deepEqual(log.events, []);
   assert.equal(log.requests, 1);
   assert.equal(log.states.at(-1), 'off');
+});
+
+test('poll: onWire reports each request with its answer, and a failed one with its error', async () => {
+  const wire = [];
+  const answers = [
+    { status: 200, body: { epoch: 'e1', head: 7, events: [ev(7)], next: 7 } },
+    { status: 200, body: { epoch: 'e1', head: 7, events: [], next: 7 } },
+    { status: 400, body: { error: 'bad since' } },
+  ];
+  const { poll, time } = setup({ answers, rttMs: 5, onWire: (e) => wire.push(e) });
+  poll.start();
+  await time.advance(2100);
+  poll.stop();
+  assert.equal(wire.length, 3);
+  const body0 = JSON.stringify({ epoch: 'e1', head: 7, events: [ev(7)], next: 7 }).length;
+  assert.deepEqual(wire[0], { kind: 'poll', at: 1_000_000, doneAt: 1_000_005, target: '/poll?client=abc12345', status: 200, events: 1, body: body0 });
+  assert.equal(wire[1].target, '/poll?since=7&epoch=e1&client=abc12345');
+  assert.equal(wire[1].at, 1_001_000, 'at: when the request was sent, not answered');
+  assert.equal(wire[1].events, 0);
+  assert.equal(wire[2].status, 400);
+  assert.equal(wire[2].events, null);
+  assert.match(wire[2].error, /HTTP 400: bad since/);
 });

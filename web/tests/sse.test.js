@@ -143,3 +143,28 @@ test('sse: the browser\'s own reconnect counts one reconnect', () => {
   assert.equal(reconnects, 1);
   sse.stop();
 });
+
+test('sse: onWire reports each open with the Last-Event-ID sent, and each event as the browser gave it', () => {
+  FakeEventSource.all = [];
+  const wire = [];
+  const sse = createSSE({
+    clientId: 'abc12345',
+    EventSource: FakeEventSource,
+    epoch: () => 'e1',
+    onWire: (e) => wire.push(e),
+  });
+  sse.start();
+  const es = FakeEventSource.all[0];
+  es.serverOpen();
+  es.listeners.hello({ data: '{"kind":"hello","epoch":"e1","head":3,"retry":2000}', lastEventId: '' });
+  es.onmessage({ data: '{"seq":4}', lastEventId: '4' });
+  es.drop(false);
+  es.serverOpen(); // the browser's own reconnect sends Last-Event-ID: 4
+  assert.deepEqual(wire, [
+    { kind: 'open', url: '/sse?client=abc12345&epoch=e1', lastEventId: '' },
+    { kind: 'event', type: 'hello', data: '{"kind":"hello","epoch":"e1","head":3,"retry":2000}', lastEventId: '' },
+    { kind: 'event', type: 'message', data: '{"seq":4}', lastEventId: '4' },
+    { kind: 'open', url: '/sse?client=abc12345&epoch=e1', lastEventId: '4' },
+  ]);
+  sse.stop();
+});

@@ -182,3 +182,38 @@ test('ws: a connection back after a drop counts one reconnect; a fresh start non
   assert.equal(reconnects, 1, 'turning it back on is no reconnect');
   ws.stop();
 });
+
+test('ws: onWire reports the upgrade, frames both ways and the close', async () => {
+  FakeSocket.all = [];
+  const time = fakeTime();
+  const wire = [];
+  const ws = createWS({
+    clientId: 'abc12345',
+    WebSocket: FakeSocket,
+    location: { protocol: 'http:', host: 'h:1' },
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    setInterval: time.setInterval,
+    clearInterval: time.clearInterval,
+    onWire: (e) => wire.push(e),
+  });
+  ws.start();
+  const s = FakeSocket.all[0];
+  s.serverOpen();
+  s.serverSend({ kind: 'hello', epoch: 'e1', head: 4, rate: 5 });
+  ws.send('hi');
+  s.serverClose(1001, 'going away');
+  assert.deepEqual(wire, [
+    { kind: 'open', url: '/ws?client=abc12345' },
+    { kind: 'frame', dir: 'up', data: '{"kind":"ping","id":1}' },
+    { kind: 'frame', dir: 'down', data: '{"kind":"hello","epoch":"e1","head":4,"rate":5}' },
+    { kind: 'frame', dir: 'up', data: '{"kind":"message","text":"hi"}' },
+    { kind: 'close', code: 1001, reason: 'going away', by: 'server' },
+  ]);
+  wire.length = 0;
+  await time.advance(10_000); // reconnects
+  FakeSocket.all[1].serverOpen();
+  ws.stop();
+  assert.deepEqual(wire.at(-1), { kind: 'close', code: 1000, reason: 'turned off', by: 'page' });
+});

@@ -28,6 +28,11 @@ import { backoffDelay, utf8Length, withQuery } from './shared.js';
  *   onRequest()               once per GET /poll
  *   onBytes(n)                response body bytes
  *   onAnswer?(eventCount)     after each successful answer (for "empty polls")
+ *   onWire?(entry)            each request as it ended, for the wire inspector:
+ *                             {kind:'poll', at (sent, ms), doneAt (answered, ms),
+ *                             target, status, events, body (bytes), error?};
+ *                             doneAt, status, events and body are null when
+ *                             unknown (no answer, not JSON)
  *   fetch, now, setTimeout, clearTimeout   injectable for tests
  */
 export function createPoll(opts) {
@@ -41,6 +46,7 @@ export function createPoll(opts) {
     onBytes = () => {},
     onAnswer = () => {},
     onReconnect = () => {},
+    onWire = () => {},
     fetch: fetchFn = (...a) => globalThis.fetch(...a),
     now = () => performance.timeOrigin + performance.now(),
     setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
@@ -69,19 +75,25 @@ export function createPoll(opts) {
     lastStart = now();
     const url = withQuery('/poll', { since: cursor?.since, epoch: cursor?.epoch, client: clientId });
     onRequest();
+    const wire = { kind: 'poll', at: lastStart, doneAt: null, target: url, status: null, events: null, body: null };
     try {
       const res = await fetchFn(url, { cache: 'no-store', signal: controller.signal });
       const text = await res.text();
       if (mine !== session) return;
-      onBytes(utf8Length(text));
+      wire.doneAt = now();
+      wire.status = res.status;
+      wire.body = utf8Length(text);
+      onBytes(wire.body);
       if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
-      handle(JSON.parse(text));
+      wire.events = handle(JSON.parse(text));
+      onWire(wire);
       if (failures > 0) onReconnect(); // back after failed requests
       failures = 0;
       onStatus('open', { key: 'detail.poll.open', params: { interval } });
       if (running) schedule(lastStart + interval - now());
     } catch (err) {
       if (mine !== session || err?.name === 'AbortError') return;
+      onWire({ ...wire, error: err.message });
       const delay = Math.max(interval, backoffDelay(failures++));
       onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err.message, seconds: (delay / 1000).toFixed(1) } });
       if (running) schedule(delay);
@@ -99,6 +111,7 @@ export function createPoll(opts) {
     for (const ev of events) onEvent(ev, receivedAt);
     if (Number.isInteger(answer.next)) cursor = { since: answer.next, epoch };
     onAnswer(events.length);
+    return events.length;
   }
 
   return {

@@ -24,6 +24,13 @@
 //
 // Bytes: EventSource hides the framing (`id:`, `data:`, `retry:`, comments),
 // so the page counts the UTF-8 length of each message's data only.
+//
+// For the wire inspector, onWire(entry) reports what the EventSource shows:
+//   {kind:'open', url, lastEventId}   a connection got its 200 (lastEventId:
+//                                     the Last-Event-ID header the browser
+//                                     sent, '' for none)
+//   {kind:'event', type, data, lastEventId}   each event, as the MessageEvent
+//                                     has it; inspector.js rebuilds its lines
 
 import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
 
@@ -44,6 +51,7 @@ export function createSSE(opts) {
     onRequest = () => {},
     onBytes = () => {},
     onReconnect = () => {},
+    onWire = () => {},
     EventSource: ES = globalThis.EventSource,
     now = () => performance.timeOrigin + performance.now(),
     setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
@@ -65,8 +73,16 @@ export function createSSE(opts) {
     const url = withQuery('/sse', { client: clientId, since: from?.since, epoch });
     const source = new ES(url);
     es = source;
+    // The EventSource's last event id: it sends it as Last-Event-ID when it
+    // reconnects by itself; a new EventSource starts without one.
+    let lastId = '';
+    const wire = (type, e) => {
+      lastId = e.lastEventId ?? '';
+      onWire({ kind: 'event', type, data: e.data, lastEventId: lastId });
+    };
 
     source.onopen = () => {
+      onWire({ kind: 'open', url, lastEventId: lastId });
       onRequest();
       if (dropped) onReconnect();
       dropped = false;
@@ -74,6 +90,7 @@ export function createSSE(opts) {
       onStatus('open', { key: 'detail.sse.open' });
     };
     source.addEventListener('hello', (e) => {
+      wire('hello', e);
       onBytes(utf8Length(e.data));
       const hello = parse(e.data);
       if (!hello) return;
@@ -91,6 +108,7 @@ export function createSSE(opts) {
     });
     source.onmessage = (e) => {
       const receivedAt = now();
+      wire('message', e);
       onBytes(utf8Length(e.data));
       const ev = parse(e.data);
       if (ev) onEvent(ev, receivedAt);

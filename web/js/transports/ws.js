@@ -10,6 +10,13 @@
 // of each received message. A ping goes out every 2 s while open, for the
 // round-trip time. On an unexpected close the module reconnects after a
 // full-jitter exponential backoff (0.5–10 s), resuming with since/epoch.
+//
+// For the wire inspector, onWire(entry) reports what the page sees of the
+// connection: {kind:'open', url} after the upgrade (url: the request target),
+// {kind:'frame', dir, data} for each message received ('down') or sent
+// ('up'), and {kind:'close', code, reason, by:'server'|'page'}. The
+// protocol's own pings and pongs are control frames that a browser never
+// shows; only the server can report them.
 
 import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
 
@@ -44,6 +51,7 @@ export function createWS(opts) {
     onRtt = () => {},
     onError = () => {},
     onReconnect = () => {},
+    onWire = () => {},
     WebSocket: WS = globalThis.WebSocket,
     location: loc = globalThis.location,
     now = () => performance.timeOrigin + performance.now(),
@@ -66,12 +74,14 @@ export function createWS(opts) {
   function connect() {
     retryTimer = null;
     const from = resume();
-    const url = wsURL(loc, withQuery('/ws', { client: clientId, since: from?.since, epoch: from?.epoch }));
+    const target = withQuery('/ws', { client: clientId, since: from?.since, epoch: from?.epoch });
+    const url = wsURL(loc, target);
     const socket = new WS(url);
     ws = socket;
     onRequest();
 
     socket.onopen = () => {
+      onWire({ kind: 'open', url: target });
       onStatus('open', { key: 'detail.ws.open' });
       pending.clear();
       ping();
@@ -80,6 +90,7 @@ export function createWS(opts) {
     socket.onmessage = (e) => {
       const receivedAt = now();
       if (typeof e.data !== 'string') return; // the contract only has text messages
+      onWire({ kind: 'frame', dir: 'down', data: e.data });
       onBytes(utf8Length(e.data));
       let msg;
       try {
@@ -106,6 +117,7 @@ export function createWS(opts) {
     };
     socket.onclose = (e) => {
       if (socket !== ws) return;
+      onWire({ kind: 'close', code: e.code, reason: e.reason ?? '', by: 'server' });
       clearTicker(pingTimer);
       pingTimer = null;
       ws = null;
@@ -126,7 +138,12 @@ export function createWS(opts) {
     const id = ++pingId;
     pending.set(id, now());
     if (pending.size > 10) pending.delete(pending.keys().next().value); // never answered
-    ws.send(JSON.stringify({ kind: 'ping', id }));
+    sendText(JSON.stringify({ kind: 'ping', id }));
+  }
+
+  function sendText(data) {
+    ws.send(data);
+    onWire({ kind: 'frame', dir: 'up', data });
   }
 
   return {
@@ -158,6 +175,7 @@ export function createWS(opts) {
         } else {
           socket.onopen = null;
           socket.close(1000, 'turned off');
+          onWire({ kind: 'close', code: 1000, reason: 'turned off', by: 'page' });
         }
       }
       onStatus('off', '');
@@ -166,7 +184,7 @@ export function createWS(opts) {
     /** send publishes a chat message over the open socket. */
     send(text) {
       if (!ws || ws.readyState !== WS.OPEN) throw Object.assign(new Error('the WebSocket is not open'), { key: 'error.wsNotOpen' });
-      ws.send(JSON.stringify({ kind: 'message', text }));
+      sendText(JSON.stringify({ kind: 'message', text }));
     },
   };
 }

@@ -1,0 +1,86 @@
+// hints.js — "what to look for now": a sentence or two per panel, tied to
+// the numbers the page has just measured, so that the class reads the
+// lesson off the live page (polling's median ≈ half the interval plus a
+// round trip; one request for every event on a stream; a reconnect that
+// lost nothing).
+//
+// Pure: no DOM. pickHints takes a snapshot of numbers and returns
+// {key, params} for i18n.js's t(); every number in params is measured.
+
+/** MAX_HINTS is how many hints a panel shows at once. */
+export const MAX_HINTS = 2;
+
+/** RECENT_MS is how long after a reconnect the panel points at it. */
+export const RECENT_MS = 20_000;
+
+/** MIN_SAMPLES is how many latencies a median needs before a hint quotes it. */
+export const MIN_SAMPLES = 5;
+
+/** MIN_ANSWERS is how many poll answers a share of empty ones needs. */
+export const MIN_ANSWERS = 5;
+
+/** ms formats milliseconds for a sentence: one decimal below 10 ms, whole above. */
+export function ms(v) {
+  return Math.abs(v) < 10 ? v.toFixed(1) : String(Math.round(v));
+}
+
+/**
+ * pickHints returns at most MAX_HINTS hints for one transport's panel from a
+ * snapshot of what the page measured:
+ *   transport     'poll' | 'sse' | 'ws'
+ *   on            the transport is on
+ *   median        median latency over the last minute (ms; NaN if none)
+ *   samples       how many latencies the median is over
+ *   interval      polling's interval (ms)
+ *   rttMs         a round trip to the server (ms; null if not measured)
+ *   requests      HTTP requests this transport made (page's count)
+ *   received      events it delivered
+ *   answers, empty  poll answers, and how many of them carried no event
+ *   reconnect     {agoMs, missed, duplicates} for the last reconnect (missed
+ *                 and duplicates counted since the connection dropped), or null
+ *   pollMedian    polling's median latency, when polling is on (ms; NaN if not)
+ */
+export function pickHints(s) {
+  if (!s.on) return [];
+  const hints = [];
+  if (s.reconnect && s.reconnect.agoMs < RECENT_MS) hints.push(reconnectHint(s.reconnect));
+  if (s.transport === 'poll') hints.push(...pollHints(s));
+  else hints.push(...pushHints(s));
+  if (hints.length === 0) hints.push({ key: 'hint.waiting', params: {} });
+  return hints.slice(0, MAX_HINTS);
+}
+
+function reconnectHint({ agoMs, missed, duplicates }) {
+  const seconds = String(Math.max(0, Math.round(agoMs / 1000)));
+  if (missed === 0 && duplicates === 0) return { key: 'hint.resumed', params: { seconds } };
+  return { key: 'hint.resumedLoss', params: { seconds, missed: String(missed), duplicates: String(duplicates) } };
+}
+
+function pollHints(s) {
+  const hints = [];
+  if (s.samples >= MIN_SAMPLES && Number.isFinite(s.median)) {
+    const params = { median: ms(s.median), interval: String(s.interval), half: ms(s.interval / 2) };
+    if (Number.isFinite(s.rttMs)) hints.push({ key: 'hint.poll.median', params: { ...params, rtt: ms(s.rttMs) } });
+    else hints.push({ key: 'hint.poll.medianNoRtt', params });
+  }
+  if (s.answers >= MIN_ANSWERS) {
+    const share = String(Math.round((100 * s.empty) / s.answers));
+    hints.push({ key: 'hint.poll.empty', params: { share, empty: String(s.empty), answers: String(s.answers) } });
+  }
+  return hints;
+}
+
+function pushHints(s) {
+  const hints = [];
+  if (s.requests >= 1 && s.received > 0) {
+    const one = s.requests === 1;
+    hints.push({
+      key: one ? 'hint.push.one' : s.transport === 'sse' ? 'hint.sse.many' : 'hint.ws.many',
+      params: one ? { events: String(s.received) } : { requests: String(s.requests), events: String(s.received) },
+    });
+  }
+  if (s.samples >= MIN_SAMPLES && Number.isFinite(s.median) && Number.isFinite(s.pollMedian)) {
+    hints.push({ key: 'hint.push.vsPoll', params: { median: ms(s.median), pollMedian: ms(s.pollMedian) } });
+  }
+  return hints;
+}

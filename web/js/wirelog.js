@@ -1,0 +1,79 @@
+// wirelog.js — reads the server's wire log for this page: what the browser
+// hides from the page's code (header bytes, SSE heartbeats, WebSocket pings
+// and pongs), as the server saw it.
+//
+//   GET /api/wire?client=ID&after=N  ->  {"next":M,"entries":[...]}  (n > N, oldest first)
+//
+// It asks about once a second, and only while needed() says an inspector is
+// open. A server without the endpoint (404) is asked again only rarely, and
+// the page shows "—" for what only the server could tell.
+
+import { withQuery } from './transports/shared.js';
+
+/** EVERY_MS is how often the log is read while needed. */
+export const EVERY_MS = 1000;
+
+/** MISSING_EVERY_MS is how often a server that has no wire log is asked again. */
+export const MISSING_EVERY_MS = 30_000;
+
+/**
+ * createWireLog returns {start, reset, state}. opts:
+ *   clientId, needed() -> bool, onEntries(entries) with the new entries,
+ *   fetch, setTimeout: injectable for tests.
+ * state() is 'unknown' (not asked yet), 'ok', or 'missing' (the server has
+ * no wire log). reset() starts over from the first entry (after a server
+ * restart, whose log counts from 1 again).
+ */
+export function createWireLog(opts) {
+  const {
+    clientId,
+    needed = () => true,
+    onEntries = () => {},
+    fetch: fetchFn = (...a) => globalThis.fetch(...a),
+    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+  } = opts;
+  let after = 0;
+  let state = 'unknown';
+  let started = false;
+
+  async function read() {
+    const res = await fetchFn(withQuery('/api/wire', { client: clientId, after }), { cache: 'no-store' });
+    if (res.status === 404) {
+      state = 'missing';
+      return;
+    }
+    if (!res.ok) return; // a passing failure: try again next time
+    const { next, entries } = await res.json();
+    state = 'ok';
+    if (!Number.isInteger(next)) return;
+    if (next < after) {
+      after = 0; // the log restarted (a new server run): read it from the start
+      return;
+    }
+    after = next;
+    // The server answers only entries after the one asked for: all new.
+    if (Array.isArray(entries) && entries.length > 0) onEntries(entries);
+  }
+
+  async function tick() {
+    try {
+      if (needed()) await read();
+    } catch {
+      // The network or the server is down: the transports say so; try again.
+    } finally {
+      setTimer(tick, state === 'missing' ? MISSING_EVERY_MS : EVERY_MS);
+    }
+  }
+
+  return {
+    start() {
+      if (started) return;
+      started = true;
+      tick();
+    },
+    reset() {
+      after = 0;
+    },
+    state: () => state,
+  };
+}

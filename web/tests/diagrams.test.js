@@ -1,0 +1,68 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { sequence, WIDTH } from '../js/diagrams.js';
+import { MESSAGES } from '../js/i18n.js';
+
+const summary = (d) => d.arrows.map((a) => `${a.up ? '→' : '←'} ${a.text}`);
+
+test('polling: request/response pairs, and the event waits for the next request', () => {
+  const d = sequence('poll');
+  const arrows = summary(d);
+  assert.equal(arrows.length, 6);
+  for (let i = 0; i < arrows.length; i += 2) {
+    assert.match(arrows[i], /^→ GET \/poll\?since=\d+$/, 'a request');
+    assert.match(arrows[i + 1], /^← 200 /, 'its answer, at once');
+  }
+  assert.equal(d.marks.length, 1);
+  assert.equal(d.waits.length, 1);
+  const [mark, wait] = [d.marks[0], d.waits[0]];
+  const pickup = d.arrows.find((a) => a.up && a.y1 > mark.y);
+  assert.equal(wait.y1, mark.y, 'the wait starts when the event is published');
+  assert.equal(wait.y2, pickup.y2, 'and ends when the next request reaches the server');
+  assert.match(d.arrows[d.arrows.indexOf(pickup) + 1].text, /\[42\]/, 'whose answer carries it');
+  assert.equal(d.spans.length, 0, 'no connection stays open');
+});
+
+test('SSE: one request, then one long response with events and a heartbeat', () => {
+  const d = sequence('sse');
+  const up = d.arrows.filter((a) => a.up);
+  assert.deepEqual(up.map((a) => a.text), ['GET /sse']);
+  const down = d.arrows.filter((a) => !a.up).map((a) => a.style);
+  assert.equal(down[0], 'response');
+  assert.ok(down.filter((s) => s === 'event').length >= 3);
+  assert.ok(down.includes('heartbeat'));
+  assert.equal(d.spans.length, 1, 'the server\'s side of one open response');
+  const [span] = d.spans;
+  assert.ok(d.arrows.slice(1).every((a) => a.y1 >= span.y1 && a.y2 <= span.y2), 'every event inside the one response');
+});
+
+test('WebSocket: upgrade 101, then frames both ways', () => {
+  const d = sequence('ws');
+  const arrows = summary(d);
+  assert.match(arrows[0], /^→ GET \/ws .*Upgrade: websocket/);
+  assert.equal(arrows[1], '← 101 Switching Protocols');
+  const frames = d.arrows.slice(2);
+  assert.ok(frames.some((a) => a.up && a.style === 'event'), 'a message up');
+  assert.ok(frames.some((a) => !a.up && a.style === 'event'), 'events down');
+  assert.deepEqual(frames.filter((a) => a.style === 'control').map((a) => a.text), ['ping', 'pong']);
+  assert.equal(d.spans.length, 2, 'the connection is open at both ends');
+});
+
+test('layout: inside the box, top to bottom, every word in every language', () => {
+  for (const t of ['poll', 'sse', 'ws']) {
+    const d = sequence(t);
+    let last = 0;
+    for (const a of d.arrows) {
+      assert.ok(a.y1 > last, `${t}: arrows go down`);
+      last = a.y1;
+      for (const x of [a.x1, a.x2]) assert.ok(x > 0 && x < WIDTH);
+      assert.ok(a.y2 < d.height);
+      assert.ok([...a.text].length <= 30, `${t}: "${a.text}" fits between the lifelines`);
+    }
+    const keys = [...d.lifelines, ...d.marks, ...d.waits, ...d.notes].map((x) => x.key);
+    for (const lang of Object.keys(MESSAGES)) {
+      for (const key of keys) assert.ok(Object.hasOwn(MESSAGES[lang], key), `${lang}: ${key}`);
+    }
+  }
+  assert.throws(() => sequence('carrier-pigeon'));
+});

@@ -1,0 +1,59 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { pickHints, ms, RECENT_MS } from '../js/hints.js';
+import { MESSAGES } from '../js/i18n.js';
+
+const base = {
+  on: true, median: NaN, samples: 0, interval: 1000, rttMs: null,
+  requests: 0, received: 0, answers: 0, empty: 0, reconnect: null, pollMedian: NaN,
+};
+const keys = (hints) => hints.map((h) => h.key);
+
+test('ms: one decimal below 10 ms, whole milliseconds above', () => {
+  assert.equal(ms(0.64), '0.6');
+  assert.equal(ms(9.96), '10.0');
+  assert.equal(ms(512.4), '512');
+});
+
+test('off: nothing to look at; on without numbers yet: waiting', () => {
+  assert.deepEqual(pickHints({ ...base, transport: 'sse', on: false, requests: 1, received: 9 }), []);
+  assert.deepEqual(keys(pickHints({ ...base, transport: 'poll' })), ['hint.waiting']);
+});
+
+test('poll: the median against half the interval and a round trip, and the empty answers', () => {
+  const s = { ...base, transport: 'poll', median: 540.2, samples: 20, interval: 1000, rttMs: 0.84, answers: 40, empty: 10 };
+  assert.deepEqual(pickHints(s), [
+    { key: 'hint.poll.median', params: { median: '540', interval: '1000', half: '500', rtt: '0.8' } },
+    { key: 'hint.poll.empty', params: { share: '25', empty: '10', answers: '40' } },
+  ]);
+  assert.deepEqual(keys(pickHints({ ...s, rttMs: null })), ['hint.poll.medianNoRtt', 'hint.poll.empty']);
+  assert.deepEqual(keys(pickHints({ ...s, samples: 4, answers: 4 })), ['hint.waiting'], 'too few to quote');
+});
+
+test('sse and ws: one request for all the events, or one per connection', () => {
+  const s = { ...base, transport: 'sse', requests: 1, received: 120, median: 1.2, samples: 100 };
+  assert.deepEqual(pickHints(s), [{ key: 'hint.push.one', params: { events: '120' } }]);
+  assert.deepEqual(pickHints({ ...s, transport: 'ws', requests: 3 }), [
+    { key: 'hint.ws.many', params: { requests: '3', events: '120' } },
+  ]);
+  assert.deepEqual(keys(pickHints({ ...s, requests: 2 })), ['hint.sse.many']);
+  assert.deepEqual(pickHints({ ...s, pollMedian: 498 })[1], { key: 'hint.push.vsPoll', params: { median: '1.2', pollMedian: '498' } });
+});
+
+test('a recent reconnect comes first, and says whether anything was lost', () => {
+  const s = { ...base, transport: 'ws', requests: 2, received: 50, reconnect: { agoMs: 3400, missed: 0, duplicates: 0 } };
+  assert.deepEqual(pickHints(s)[0], { key: 'hint.resumed', params: { seconds: '3' } });
+  assert.deepEqual(pickHints({ ...s, reconnect: { agoMs: 1000, missed: 4, duplicates: 0 } })[0],
+    { key: 'hint.resumedLoss', params: { seconds: '1', missed: '4', duplicates: '0' } });
+  assert.deepEqual(keys(pickHints({ ...s, reconnect: { agoMs: RECENT_MS, missed: 0, duplicates: 0 } })), ['hint.ws.many'],
+    'an old reconnect is no longer news');
+  assert.equal(pickHints({ ...s, pollMedian: 500, median: 1, samples: 9 }).length, 2, 'at most two');
+});
+
+test('every hint key exists in every language, with the same names', () => {
+  const used = ['hint.waiting', 'hint.resumed', 'hint.resumedLoss', 'hint.poll.median', 'hint.poll.medianNoRtt',
+    'hint.poll.empty', 'hint.push.one', 'hint.sse.many', 'hint.ws.many', 'hint.push.vsPoll'];
+  for (const lang of Object.keys(MESSAGES)) {
+    for (const key of used) assert.ok(Object.hasOwn(MESSAGES[lang], key), `${lang}: ${key}`);
+  }
+});

@@ -1,0 +1,82 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createWireLog, EVERY_MS, MISSING_EVERY_MS } from '../js/wirelog.js';
+import { fakeTime } from './fakes.js';
+
+function setup(answer, { needed = () => true } = {}) {
+  const time = fakeTime();
+  const urls = [];
+  const got = [];
+  const log = createWireLog({
+    clientId: 'abc',
+    needed: () => needed(),
+    onEntries: (es) => got.push(...es.map((e) => e.n)),
+    setTimeout: time.setTimeout,
+    fetch: async (url) => {
+      urls.push(url);
+      const { status = 200, body } = answer(url);
+      return { ok: status < 300, status, json: async () => body };
+    },
+  });
+  return { log, time, urls, got };
+}
+
+const entry = (n) => ({ n, ts: 1, transport: 'sse', kind: 'heartbeat', dir: 'out', bytes: 14 });
+
+test('wirelog: reads once a second after the last entry it has', async () => {
+  let next = [entry(1), entry(2)];
+  const { log, time, urls, got } = setup(() => {
+    const entries = next;
+    next = [];
+    return { body: { next: entries.at(-1)?.n ?? 2, entries } };
+  });
+  log.start();
+  await time.advance(0);
+  assert.deepEqual(got, [1, 2]);
+  assert.equal(log.state(), 'ok');
+  next = [entry(3)];
+  await time.advance(EVERY_MS);
+  assert.deepEqual(urls, ['/api/wire?client=abc&after=0', '/api/wire?client=abc&after=2']);
+  assert.deepEqual(got, [1, 2, 3]);
+  await time.advance(EVERY_MS);
+  assert.equal(urls.at(-1), '/api/wire?client=abc&after=3');
+});
+
+test('wirelog: asks only while an inspector needs it', async () => {
+  let open = false;
+  const { log, time, urls } = setup(() => ({ body: { next: 0, entries: [] } }), { needed: () => open });
+  log.start();
+  await time.advance(5 * EVERY_MS);
+  assert.equal(urls.length, 0);
+  open = true;
+  await time.advance(3 * EVERY_MS);
+  assert.equal(urls.length, 3);
+});
+
+test('wirelog: a server without a wire log is asked again only rarely', async () => {
+  const { log, time, urls, got } = setup(() => ({ status: 404, body: { error: 'not found' } }));
+  log.start();
+  await time.advance(0);
+  assert.equal(log.state(), 'missing');
+  await time.advance(MISSING_EVERY_MS - 1);
+  assert.equal(urls.length, 1);
+  await time.advance(1);
+  assert.equal(urls.length, 2);
+  assert.deepEqual(got, []);
+});
+
+test('wirelog: a log that starts over (a new server run) is read from its start', async () => {
+  const answers = [
+    { body: { next: 40, entries: [entry(40)] } },
+    { body: { next: 2, entries: [] } }, // the new run's log is shorter than what we had
+    { body: { next: 2, entries: [entry(1), entry(2)] } },
+  ];
+  const { log, time, urls, got } = setup(() => answers.shift() ?? { body: { next: 2, entries: [] } });
+  log.start();
+  await time.advance(2 * EVERY_MS);
+  assert.deepEqual(urls, ['/api/wire?client=abc&after=0', '/api/wire?client=abc&after=40', '/api/wire?client=abc&after=0']);
+  assert.deepEqual(got, [40, 1, 2]);
+  log.reset();
+  await time.advance(EVERY_MS);
+  assert.equal(urls.at(-1), '/api/wire?client=abc&after=0');
+});
