@@ -14,6 +14,7 @@ import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
 import { withQuery } from './transports/shared.js';
+import { createNetSim } from './netsim.js';
 
 // Every word the page shows comes from i18n.js, in the page's language
 // (state.lang); T looks one up. A transport's panel title is T('title.' + t).
@@ -47,6 +48,9 @@ let logDirty = true;
 
 // One lane per transport: its ledger, measurements, transport and elements.
 const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
+
+// The Network strip: this page's simulated network, and the tutorial preset.
+const netsim = createNetSim({ clientId, state, saveState, T, now: nowMs, lanes, server, sendMessage });
 
 function makeLane(t) {
   const lane = {
@@ -114,6 +118,7 @@ function onEvent(lane, ev, receivedAt) {
     lane.latency.add(receivedAt, receivedAt + clock.offsetMs - ev.ts / 1000);
   }
   if (ev.kind === 'message' && ev.from === clientId) noteArrival(lane.name, ev, receivedAt);
+  netsim.onEvent(lane.name, ev, replayed);
 }
 
 // ---- switching transports --------------------------------------------------
@@ -424,7 +429,7 @@ function renderLane(lane, now) {
   const m = els.metric;
   setText(els.state, T(`state.${lane.status}`));
   els.state.dataset.state = lane.status;
-  const notice = lane.notice !== null && now < lane.notice.until ? T(lane.notice.key) : null;
+  const notice = lane.notice !== null && now < lane.notice.until ? T(lane.notice.key, lane.notice.params) : null;
   setText(els.detail, !lane.on ? T('detail.off') : notice ?? detailText(state.lang, lane.detail));
   els.detail.classList.toggle('notice', notice !== null);
 
@@ -510,6 +515,7 @@ function render() {
   renderHeader();
   for (const t of TRANSPORTS) renderLane(lanes[t], now);
   renderLog();
+  netsim.render(now);
 }
 
 // ---- wiring -------------------------------------------------------------------
@@ -562,6 +568,7 @@ function wire() {
 async function main() {
   setText($('#client-id'), clientId);
   buildPanels();
+  netsim.mount();
   applyLang();
   wire();
   saveState(); // the URL names the language from the start

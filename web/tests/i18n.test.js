@@ -36,6 +36,7 @@ test('every key the page, its HTML and its transports name is in the tables', ()
   for (const m of read('../index.html').matchAll(/data-i18n(?:-aria-label)?="([^"]+)"/g)) used.add(m[1]);
   const sources = [read('../js/main.js'), ...readdirSync(new URL('../js/transports/', import.meta.url))
     .map((f) => read(`../js/transports/${f}`))];
+  sources.push(read('../js/netsim.js'), read('../js/sim.js')); // the Network strip (issue 4, item 3)
   for (const src of sources) {
     // Any 'word.word' literal is a key (there are no other dotted literals).
     for (const m of src.matchAll(/'([a-zA-Z]+(?:\.[a-zA-Z]+)+)'/g)) used.add(m[1]);
