@@ -110,7 +110,7 @@ const en = {
   'foot.note': 'Latency = time received here + clock offset − the server\'s publish time ({ts}). Requests, events and bytes are counted twice: by this page as they happen, and by the server for this page only (its column refreshes once a second, and starts over when the server restarts).',
 
   // Network simulation and the tutorial preset (netsim.js, sim.js)
-  'sim.meta': 'network',
+  'sim.meta': 'simulated network',
   'sim.label': 'Network, this page only',
   'sim.preset.localhost': 'localhost',
   'sim.preset.wifi': 'good Wi-Fi',
@@ -127,9 +127,9 @@ const en = {
   'sim.dropTitle': 'Have the server close this page\'s {name} connection now, without a goodbye',
   'sim.dropped': 'the server dropped {n} connection(s)',
   'sim.badge.unknown': '—',
-  'sim.badge.none': 'not simulated',
-  'sim.badge.delay': 'simulated: {delay} ms',
-  'sim.badge.delayJitter': 'simulated: {delay} ± {jitter} ms',
+  'sim.badge.none': 'none',
+  'sim.badge.delay': '+{delay} ms',
+  'sim.badge.delayJitter': '+{delay} ± {jitter} ms',
   'sim.stalled': 'stalled, {seconds} s left',
   'sim.error.delay': 'Delay: a whole number of ms from 0 to {max}.',
   'sim.error.jitter': 'Jitter: a whole number of ms from 0 up to the delay ({delay} ms).',
@@ -245,7 +245,7 @@ const ko = {
   'foot.note': '지연 시간 = 이 페이지에서 받은 시각 + 시계 오차 − 서버가 발행한 시각({ts}). 요청, 이벤트, 바이트는 두 번 셉니다. 한 번은 이 페이지가 받는 즉시 세고, 한 번은 서버가 이 페이지 몫만 따로 셉니다(서버 열은 1초마다 갱신되며, 서버가 재시작하면 처음부터 다시 셉니다).',
 
   // Network simulation and the tutorial preset (netsim.js, sim.js)
-  'sim.meta': '네트워크',
+  'sim.meta': '네트워크 시뮬레이션',
   'sim.label': '네트워크 (이 페이지만)',
   'sim.preset.localhost': '로컬호스트',
   'sim.preset.wifi': '좋은 와이파이',
@@ -262,9 +262,9 @@ const ko = {
   'sim.dropTitle': '이 페이지의 {name} 연결을 서버가 지금 바로, 종료 인사 없이 끊게 합니다',
   'sim.dropped': '서버가 연결 {n}개를 끊었습니다',
   'sim.badge.unknown': '—',
-  'sim.badge.none': '시뮬레이션 없음',
-  'sim.badge.delay': '시뮬레이션: {delay} ms',
-  'sim.badge.delayJitter': '시뮬레이션: {delay} ± {jitter} ms',
+  'sim.badge.none': '없음',
+  'sim.badge.delay': '+{delay} ms',
+  'sim.badge.delayJitter': '+{delay} ± {jitter} ms',
   'sim.stalled': '멈춤, {seconds}초 남음',
   'sim.error.delay': '지연은 0부터 {max}까지 정수(ms)로 넣어 주세요.',
   'sim.error.jitter': '지터는 0부터 지연 값({delay} ms)까지 정수(ms)로 넣어 주세요.',

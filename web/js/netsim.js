@@ -117,16 +117,15 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
 
   // write sends a change. It returns {data} when the server made it,
   // {refused: true} when the server said no, and {} when it could not be
-  // asked; the last two keep why in sim.error.
+  // asked; the last two say why in sim.error, which each action clears as
+  // it starts (the line under the strip is about the latest one).
   async function write(method, path, body) {
     sim.writing++;
     sim.generation++;
+    sim.error = null;
     try {
       const answer = await call(method, path, body);
-      if (answer.status >= 200 && answer.status < 300) {
-        sim.error = null;
-        return { data: answer.data };
-      }
+      if (answer.status >= 200 && answer.status < 300) return { data: answer.data };
       sim.error = { key: 'sim.error.server', params: { error: refusal(answer) } };
       return { refused: answer.status === 400 };
     } catch (err) {
