@@ -413,7 +413,8 @@ func startLab(tb testing.TB) *lab {
 		h.ServeHTTP(w, r)
 	}))
 	l.conns = &transporttest.Listener{Listener: l.srv.Listener}
-	l.srv.Listener = l.conns
+	l.srv.Listener = server.Listen(l.conns) // bytes on the wire, as transportlab counts them
+	l.srv.Config.ConnContext = server.ConnContext
 	l.start()
 	l.srv.Start()
 	tb.Cleanup(func() {

@@ -166,19 +166,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// that acknowledges nothing for half of that has vanished, and is
 		// gone within two periods. Never less than a second, where one lost
 		// packet could cut a healthy client.
-		DeadPeer: max(min(cfg.heartbeat, cfg.ping)/2, time.Second),
+		DeadPeer:     max(min(cfg.heartbeat, cfg.ping)/2, time.Second),
+		WriteTimeout: cfg.writeTimeout,
 	})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	ln = server.Listen(ln) // counts the bytes on each connection, for /api/stats
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		ConnContext:       server.ConnContext, // lets streams give up on vanished peers
+		ConnContext:       server.ConnContext, // lets a request find its connection
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
 	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())

@@ -49,6 +49,7 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 		body := appendAnswer(nil, frames, hello)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 		sent(len(frames), len(body))
 		log.Debug("poll", "transport", "poll", "remote", r.RemoteAddr,

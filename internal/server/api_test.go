@@ -32,7 +32,13 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 			s := openSSE(t, srv, "/sse?client=watcher")
 			ws := dialWS(t, srv, "/ws?client=watcher")
 
-			resp := post(t, srv, "?client=poster", `{"text":"hello, class","via":"`+via+`"}`)
+			client := newMeteredClient(t)
+			resp, err := client.Post(srv.URL+"/api/messages?client=poster", "application/json",
+				strings.NewReader(`{"text":"hello, class","via":"`+via+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
 			if resp.StatusCode != http.StatusAccepted {
 				t.Fatalf("POST status = %d, want 202", resp.StatusCode)
 			}
@@ -58,8 +64,8 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 			counts := getStats(t, srv, "poster").Client
 			for _, tr := range []string{server.Poll, server.SSE, server.WS} {
 				want := server.Counts{}
-				if tr == via {
-					want.Requests = 1
+				if tr == via { // the post, on the wire both ways
+					want = server.Counts{Requests: 1, WireIn: client.written.Load(), WireOut: client.read.Load()}
 				}
 				if got := counts[tr]; got != want {
 					t.Errorf("poster's %s counters = %+v, want %+v", tr, got, want)

@@ -27,7 +27,7 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 // every heartbeat or ping period.
 func (s *server) dropDeadPeers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c, ok := r.Context().Value(connKey{}).(net.Conn); ok && s.cfg.DeadPeer > 0 {
+		if c := netConnOf(r); c != nil && s.cfg.DeadPeer > 0 {
 			if err := setUserTimeout(c, s.cfg.DeadPeer); err != nil {
 				s.log.Warn("cannot limit unacknowledged data on a stream", "remote", r.RemoteAddr, "err", err)
 			}

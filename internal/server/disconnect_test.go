@@ -35,7 +35,7 @@ func (ws *wsStream) drop()                          { ws.CloseNow() }
 func resume(tb testing.TB, srv *httptest.Server, transport, epoch string, last uint64) stream {
 	tb.Helper()
 	if transport == server.SSE {
-		return openSSEWith(tb, srv, "/sse?epoch="+epoch, http.Header{"Last-Event-ID": {strconv.FormatUint(last, 10)}})
+		return openSSEWith(tb, srv, "/sse?epoch="+epoch, http.Header{"Last-Event-ID": {strconv.FormatUint(last, 10)}}, nil)
 	}
 	return dialWS(tb, srv, fmt.Sprintf("/ws?since=%d&epoch=%s", last, epoch))
 }

@@ -38,7 +38,10 @@ type Config struct {
 	// gone within two periods. On Linux 5.11 and later it also bounds how
 	// long a client that stopped reading keeps the window shut.
 	DeadPeer time.Duration
-	Now      func() time.Time
+	// WriteTimeout is after how long the hub cuts off a stream whose write
+	// is blocked (feed.Hub.Watch), for the page to show beside a stall.
+	WriteTimeout time.Duration
+	Now          func() time.Time
 }
 
 // server holds what the handlers share.
@@ -63,6 +66,13 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		stats:    newStats(cfg.Now),
 		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxClients),
+	}
+	// What the browser hides goes into the page's wire log.
+	s.cfg.SSE.OnHeartbeat = func(r *http.Request, n int) {
+		s.stats.logFrame(r, SSE, "heartbeat", "out", chunkSize(n), 0)
+	}
+	s.cfg.WS.OnControl = func(r *http.Request, c ws.Control) {
+		s.stats.logFrame(r, WS, c.Kind, c.Dir, c.Bytes, c.RTT)
 	}
 	r := chi.NewRouter()
 	s.routes(r)

@@ -40,7 +40,10 @@ func newServer(tb testing.TB, cfg server.Config) (*httptest.Server, *feed.Hub) {
 	if cfg.Page == nil {
 		cfg.Page = fstest.MapFS{"index.html": {Data: []byte(page)}}
 	}
-	srv := httptest.NewServer(server.New(hub, slog.New(slog.DiscardHandler), cfg))
+	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), cfg))
+	srv.Listener = server.Listen(srv.Listener) // count bytes on the wire, as transportlab does
+	srv.Config.ConnContext = server.ConnContext
+	srv.Start()
 	tb.Cleanup(func() {
 		// Closing the hub first ends the open streams, as a shutdown does;
 		// only then can srv.Close, which waits for every response, return.
@@ -159,11 +162,12 @@ type sseStream struct {
 // openSSE opens path and reads up to and including the hello event.
 func openSSE(tb testing.TB, srv *httptest.Server, path string) *sseStream {
 	tb.Helper()
-	return openSSEWith(tb, srv, path, nil)
+	return openSSEWith(tb, srv, path, nil, nil)
 }
 
-// openSSEWith is openSSE with request headers, such as Last-Event-ID.
-func openSSEWith(tb testing.TB, srv *httptest.Server, path string, header http.Header) *sseStream {
+// openSSEWith is openSSE with request headers, such as Last-Event-ID, and
+// an HTTP client of the test's own (nil: the server's).
+func openSSEWith(tb testing.TB, srv *httptest.Server, path string, header http.Header, client *http.Client) *sseStream {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), timeout)
 	tb.Cleanup(cancel)
@@ -172,7 +176,10 @@ func openSSEWith(tb testing.TB, srv *httptest.Server, path string, header http.H
 		tb.Fatal(err)
 	}
 	maps.Copy(req.Header, header)
-	resp, err := srv.Client().Do(req)
+	if client == nil {
+		client = srv.Client()
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		tb.Fatalf("GET %s: %v", path, err)
 	}
@@ -244,9 +251,15 @@ type wsStream struct {
 // dialWS opens a WebSocket on path and reads its hello.
 func dialWS(tb testing.TB, srv *httptest.Server, path string) *wsStream {
 	tb.Helper()
+	return dialWSWith(tb, srv, path, nil)
+}
+
+// dialWSWith is dialWS with options, such as an HTTP client of the test's own.
+func dialWSWith(tb testing.TB, srv *httptest.Server, path string, opts *websocket.DialOptions) *wsStream {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), timeout)
 	defer cancel()
-	c, _, err := websocket.Dial(ctx, srv.URL+path, nil)
+	c, _, err := websocket.Dial(ctx, srv.URL+path, opts)
 	if err != nil {
 		tb.Fatalf("websocket.Dial(%s): %v", path, err)
 	}

@@ -32,15 +32,28 @@ type Counts struct {
 	Open     int64 `json:"open"`     // requests still being answered: open streams, polls in flight
 	Events   int64 `json:"events"`   // events written
 	Bytes    int64 `json:"bytes"`    // response body or message bytes written
+	// What crossed the socket, counted at the connection: request and
+	// response lines and headers, bodies, chunk and frame headers, pings,
+	// pongs and closes (TCP and IP headers are below the socket).
+	WireIn  int64 `json:"wireIn"`  // bytes read from the client
+	WireOut int64 `json:"wireOut"` // bytes written to it
 }
 
 // counters are Counts as they are kept: added to by many handlers at once.
 type counters struct {
 	requests, open, events, bytes atomic.Int64
+	wireIn, wireOut               atomic.Int64
 }
 
 func (c *counters) snapshot() Counts {
-	return Counts{c.requests.Load(), c.open.Load(), c.events.Load(), c.bytes.Load()}
+	return Counts{
+		Requests: c.requests.Load(),
+		Open:     c.open.Load(),
+		Events:   c.events.Load(),
+		Bytes:    c.bytes.Load(),
+		WireIn:   c.wireIn.Load(),
+		WireOut:  c.wireOut.Load(),
+	}
 }
 
 // perTransport holds one counters per transport.
@@ -65,7 +78,10 @@ func (p perTransport) snapshot() map[string]Counts {
 // page is what the stats know of one page id.
 type page struct {
 	perTransport
-	seen atomic.Int64 // when it last made a request, Unix nanoseconds
+	seen  atomic.Int64 // when it last made a request, Unix nanoseconds
+	wire  wireLog      // what crossed its wire that its browser hides
+	sim   netSim       // the network it asked the server to simulate
+	conns conns        // its connections, for a simulated drop
 }
 
 // idleSince reports whether the page has nothing open and made no request
@@ -125,13 +141,17 @@ func (s *stats) page(id string) *page {
 	return p
 }
 
+// known returns what is kept for page id, or nil when nothing is.
+func (s *stats) known(id string) *page {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pages[id]
+}
+
 // snapshot returns the counts in all, and those of page id (nil when unknown).
 func (s *stats) snapshot(id string) (all, client map[string]Counts) {
 	all = s.all.snapshot()
-	s.mu.Lock()
-	p, ok := s.pages[id]
-	s.mu.Unlock()
-	if ok {
+	if p := s.known(id); p != nil {
 		client = p.snapshot()
 	}
 	return all, client
@@ -150,32 +170,42 @@ type meter struct {
 }
 
 // Open counts one request of r's page. sent counts what was written in
-// answer; done marks the answer finished.
+// answer; done marks the answer finished. When the server counts bytes on
+// the wire (Listen), the request's connection is now this transport's.
 func (m meter) Open(r *http.Request) (sent func(events, bytes int), done func()) {
-	all, one := m.s.all[m.transport], (*counters)(nil)
+	x := &exchange{transport: m.transport, request: r, counts: []*counters{m.s.all[m.transport]}}
 	if p := m.s.page(r.URL.Query().Get("client")); p != nil {
 		p.seen.Store(m.s.now().UnixNano())
-		one = p.perTransport[m.transport]
+		x.page = p
+		x.counts = append(x.counts, p.perTransport[m.transport])
 	}
-	for _, c := range []*counters{all, one} {
-		if c != nil {
-			c.requests.Add(1)
-			c.open.Add(1)
-		}
+	for _, c := range x.counts {
+		c.requests.Add(1)
+		c.open.Add(1)
+	}
+	if wc := wireOf(r); wc != nil {
+		wc.claim(x)
 	}
 	sent = func(events, bytes int) {
-		all.events.Add(int64(events))
-		all.bytes.Add(int64(bytes))
-		if one != nil {
-			one.events.Add(int64(events))
-			one.bytes.Add(int64(bytes))
+		for _, c := range x.counts {
+			c.events.Add(int64(events))
+			c.bytes.Add(int64(bytes))
+		}
+		x.events.Add(int64(events))
+		x.body.Add(int64(bytes))
+		if x.stream() && x.logged.CompareAndSwap(false, true) {
+			// A stream is under way once its first bytes went out: log its
+			// request now rather than when it ends, minutes later.
+			m.s.logRequest(x, streamStatus[m.transport])
 		}
 	}
 	done = func() {
-		all.open.Add(-1)
-		if one != nil {
-			one.open.Add(-1)
+		for _, c := range x.counts {
+			c.open.Add(-1)
 		}
 	}
 	return sent, done
 }
+
+// streamStatus is how a stream answers once it is under way.
+var streamStatus = map[string]int{SSE: http.StatusOK, WS: http.StatusSwitchingProtocols}

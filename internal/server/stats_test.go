@@ -84,7 +84,7 @@ func TestStatsShape(t *testing.T) {
 			t.Errorf("transports.%s = %v, want an object", tr, transports[tr])
 			continue
 		}
-		for _, name := range []string{"requests", "open", "events", "bytes"} {
+		for _, name := range []string{"requests", "open", "events", "bytes", "wireIn", "wireOut"} {
 			if n, ok := counters[name].(float64); !ok || n != 0 {
 				t.Errorf("transports.%s.%s = %v, want 0 before any request", tr, name, counters[name])
 			}
@@ -93,14 +93,15 @@ func TestStatsShape(t *testing.T) {
 }
 
 // The server's count of polls agrees with the client's: one request per
-// poll, and every byte of every answer.
+// poll, every byte of every answer, and every byte on the wire both ways.
 func TestStatsCountPolls(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
 	publish(t, hub, 3)
+	client := newMeteredClient(t)
 	var want server.Counts
 	since := ""
 	for range 3 {
-		resp, err := srv.Client().Get(srv.URL + "/poll?client=p1" + since)
+		resp, err := client.Get(srv.URL + "/poll?client=p1" + since)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,6 +125,7 @@ func TestStatsCountPolls(t *testing.T) {
 	}
 	var other any
 	getJSON(t, srv, "/poll?client=p2", &other)
+	want.WireIn, want.WireOut = client.written.Load(), client.read.Load()
 
 	s := getStats(t, srv, "p1")
 	if got := s.Client[server.Poll]; got != want {
@@ -136,11 +138,15 @@ func TestStatsCountPolls(t *testing.T) {
 
 func TestStatsCountSSEStream(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
-	s := openSSE(t, srv, "/sse?client=s1")
+	client := newMeteredClient(t)
+	s := openSSEWith(t, srv, "/sse?client=s1", nil, client.Client)
 	publish(t, hub, 2)
 	s.nextEvent(t)
 	s.nextEvent(t)
-	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(s.bytes)}
+	// What the client's connection read is all the server wrote: the
+	// response head and the chunks, each with its framing.
+	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(s.bytes),
+		WireIn: client.written.Load(), WireOut: client.read.Load()}
 	waitCounters(t, srv, "s1", server.SSE, want)
 }
 
@@ -155,7 +161,8 @@ func TestStatsSSEStreamClosedIsNoticedAtOnce(t *testing.T) {
 
 func TestStatsCountWebSocket(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
-	ws := dialWS(t, srv, "/ws?client=w1")
+	client := newMeteredClient(t)
+	ws := dialWSWith(t, srv, "/ws?client=w1", &websocket.DialOptions{HTTPClient: client.Client})
 	publish(t, hub, 2)
 	ws.next(t)
 	ws.next(t)
@@ -168,12 +175,16 @@ func TestStatsCountWebSocket(t *testing.T) {
 		t.Fatalf("answer to a ping: kind %q, want pong", got.Kind)
 	}
 	// One upgrade, and every message: the hello, two events and the pong.
-	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(ws.bytes)}
+	// On the wire: the upgrade both ways, and every frame with its header
+	// (and, from the client, its mask).
+	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(ws.bytes),
+		WireIn: client.written.Load(), WireOut: client.read.Load()}
 	waitCounters(t, srv, "w1", server.WS, want)
 
 	if err := ws.Close(websocket.StatusNormalClosure, ""); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	want.Open = 0
+	// The closing handshake is on the wire too: a close frame each way.
+	want.Open, want.WireIn, want.WireOut = 0, client.written.Load(), client.read.Load()
 	waitCounters(t, srv, "w1", server.WS, want)
 }

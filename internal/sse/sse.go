@@ -49,6 +49,9 @@ type Options struct {
 	// Heartbeat is how long a stream may stay silent before a comment line
 	// is sent, so proxies do not cut it as idle (15 s).
 	Heartbeat time.Duration
+	// OnHeartbeat, when set, is told of each heartbeat sent, with its bytes:
+	// an EventSource shows its page no comment line.
+	OnHeartbeat func(r *http.Request, bytes int)
 }
 
 // goodbyeGrace is how long a stream may take to write its last bytes once its
@@ -83,7 +86,12 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 
 		log := log.With("transport", "sse", "remote", r.RemoteAddr, "client", r.URL.Query().Get("client"))
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-		err = stream(r.Context(), w, sub, sent, opts)
+		beat := func(n int) {
+			if opts.OnHeartbeat != nil {
+				opts.OnHeartbeat(r, n)
+			}
+		}
+		err = stream(r.Context(), w, sub, sent, beat, opts)
 		log.Info("stream closed", "reason", closeReason(err, sub))
 	})
 }
@@ -102,7 +110,7 @@ func position(r *http.Request) (feed.Position, error) {
 
 // stream writes the whole response. It returns when the client goes away
 // (ctx is done), a write fails, or the subscription ends (sub.Err says why).
-func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), opts Options) error {
+func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), beat func(bytes int), opts Options) error {
 	rc := http.NewResponseController(w)
 	// A stream must outlive any server-wide WriteTimeout. Once the delivery
 	// ends, the last writes get a short grace; a writer still blocked after it
@@ -167,6 +175,9 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 		}
 		if err := send(w, rc, sub, buf, events, sent); err != nil {
 			return err
+		}
+		if events == 0 {
+			beat(len(buf))
 		}
 	}
 }

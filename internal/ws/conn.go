@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -17,12 +18,13 @@ import (
 // conn is one client's WebSocket: a writer pushing the feed and a reader
 // taking the client's messages, on the same connection.
 type conn struct {
-	c    *websocket.Conn
-	sub  *feed.Subscription
-	pub  Source
-	from string // the client's id, named in the messages it publishes
-	sent func(events, bytes int)
-	ping time.Duration
+	c       *websocket.Conn
+	sub     *feed.Subscription
+	pub     Source
+	from    string // the client's id, named in the messages it publishes
+	sent    func(events, bytes int)
+	ping    time.Duration
+	control func(Control) // told of each ping and pong
 
 	limit *ratelimit.Bucket // the messages it may publish
 
@@ -81,14 +83,20 @@ func (cn *conn) serve() error {
 func (cn *conn) heartbeat(stop <-chan struct{}) error {
 	tick := time.NewTicker(cn.ping)
 	defer tick.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-stop:
 			return nil
 		case <-tick.C:
 		}
+		// Ping carries its count as decimal digits, counting from 1 on each
+		// connection; the pong echoes them, as RFC 6455 asks.
+		payload := len(strconv.Itoa(n))
+		cn.control(Control{Kind: "ping", Dir: "out", Bytes: controlFrameSize(payload, false)})
 		ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
+		start := time.Now()
 		err := cn.c.Ping(ctx)
+		rtt := time.Since(start)
 		cancel()
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
@@ -97,7 +105,18 @@ func (cn *conn) heartbeat(stop <-chan struct{}) error {
 		case err != nil:
 			return nil // the connection ended for another reason
 		}
+		cn.control(Control{Kind: "pong", Dir: "in", Bytes: controlFrameSize(payload, true), RTT: rtt})
 	}
+}
+
+// controlFrameSize is the size on the wire of a control frame with payload
+// bytes (at most 125): two header bytes, the 4-byte mask that every frame
+// from a client carries, and the payload.
+func controlFrameSize(payload int, fromClient bool) int {
+	if fromClient {
+		return 2 + 4 + payload
+	}
+	return 2 + payload
 }
 
 // errPeerGone: the client stopped answering pings.

@@ -57,6 +57,17 @@ type Options struct {
 	// answered with {"kind":"error",...} and not published.
 	MessageRate  float64
 	MessageBurst int
+	// OnControl, when set, is told of each control frame the server's
+	// heartbeat sends or receives: a browser shows its page neither.
+	OnControl func(r *http.Request, c Control)
+}
+
+// Control is a ping the server sent or the pong that answered it.
+type Control struct {
+	Kind  string        // "ping" or "pong"
+	Dir   string        // "out": sent by the server; "in": received
+	Bytes int           // the frame's size on the wire
+	RTT   time.Duration // for a pong: how long after its ping it came
 }
 
 // Handler serves GET /ws?since=N&epoch=E: it upgrades the request, sends a
@@ -98,6 +109,11 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
 		cn := &conn{
 			c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping,
+			control: func(c Control) {
+				if opts.OnControl != nil {
+					opts.OnControl(r, c)
+				}
+			},
 			limit: ratelimit.New(opts.MessageRate, opts.MessageBurst),
 		}
 		err = cn.serve()

@@ -1,0 +1,360 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"transportlab/internal/httpjson"
+)
+
+// On localhost every transport looks instant. To show what a slow or broken
+// network does to each, a page may ask the server to treat its own
+// connections (and no one else's) as if they crossed a worse network:
+//   - a delay, with jitter, on everything the server sends it: each write is
+//     held back, in order, as a long cable would;
+//   - a stall: the server writes nothing to it for a while, as when a
+//     client stops reading; a stream stuck longer than the write timeout is
+//     cut off, and resumes from history when it comes back;
+//   - a drop: the server closes one transport's connections now, without a
+//     goodbye, as a network that fails does.
+// The simulation lives in the connection (wireConn): the transports know
+// nothing of it.
+
+// What a page may ask for, at most.
+const (
+	maxDelay = time.Second
+	maxStall = 30 * time.Second
+	// maxDelayed is how many bytes a connection may hold back; a writer that
+	// would hold more fails, as a send buffer that overflows would.
+	maxDelayed = 4 << 20
+)
+
+// netSim is what one page asked for. The zero value is a good network.
+type netSim struct {
+	mu            sync.Mutex
+	delay, jitter time.Duration
+	stalledUntil  time.Time
+}
+
+// hold returns how long to hold back a write now: the delay, give or take
+// the jitter, uniformly.
+func (s *netSim) hold() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.jitter == 0 {
+		return s.delay
+	}
+	return s.delay - s.jitter + rand.N(2*s.jitter+1)
+}
+
+// stall returns until when writes are stopped.
+func (s *netSim) stall() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stalledUntil
+}
+
+// delayed reports whether writes are held back at all.
+func (s *netSim) delayed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delay > 0
+}
+
+// simState is the body of GET and PUT /api/sim.
+type simState struct {
+	DelayMs        int64     `json:"delayMs"`
+	JitterMs       int64     `json:"jitterMs"`
+	StalledMs      int64     `json:"stalledMs"` // what is left of a stall
+	Limits         simLimits `json:"limits"`
+	WriteTimeoutMs int64     `json:"writeTimeoutMs"` // a stream's write blocked longer is cut off; 0: never
+}
+
+type simLimits struct {
+	DelayMs int64 `json:"delayMs"`
+	StallMs int64 `json:"stallMs"`
+}
+
+func (s *server) simState(n *netSim) simState {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return simState{
+		DelayMs:        n.delay.Milliseconds(),
+		JitterMs:       n.jitter.Milliseconds(),
+		StalledMs:      max(n.stalledUntil.Sub(time.Now()), 0).Milliseconds(),
+		Limits:         simLimits{DelayMs: maxDelay.Milliseconds(), StallMs: maxStall.Milliseconds()},
+		WriteTimeoutMs: s.cfg.WriteTimeout.Milliseconds(),
+	}
+}
+
+// simPage returns the page that ?client= names, or answers 400 and returns
+// nil. The simulation is per page: without an id there is nothing to apply
+// it to.
+func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
+	id := r.URL.Query().Get("client")
+	if id == "" {
+		httpjson.Error(w, http.StatusBadRequest, errors.New("client is required: the page whose network to simulate"))
+		return nil
+	}
+	p := s.stats.page(id)
+	if p == nil {
+		httpjson.Error(w, http.StatusServiceUnavailable, errors.New("too many pages: try again later"))
+	}
+	return p
+}
+
+// getSim answers GET /api/sim?client=ID: the page's simulated network.
+func (s *server) getSim(w http.ResponseWriter, r *http.Request) {
+	if p := s.simPage(w, r); p != nil {
+		httpjson.Write(w, http.StatusOK, s.simState(&p.sim))
+	}
+}
+
+// putSim answers PUT /api/sim?client=ID {"delayMs":150,"jitterMs":50}: from
+// now on, everything the server sends on the page's connections is held
+// back delayMs ± jitterMs.
+func (s *server) putSim(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		DelayMs  *int64 `json:"delayMs"`
+		JitterMs int64  `json:"jitterMs"`
+	}
+	if status, err := httpjson.Decode(w, r, 1024, &req); err != nil {
+		httpjson.Error(w, status, err)
+		return
+	}
+	max := maxDelay.Milliseconds()
+	switch {
+	case req.DelayMs == nil:
+		httpjson.Error(w, http.StatusBadRequest, errors.New("delayMs is required"))
+		return
+	case *req.DelayMs < 0 || *req.DelayMs > max:
+		httpjson.Error(w, http.StatusBadRequest, fmt.Errorf("delayMs must be from 0 to %d", max))
+		return
+	case req.JitterMs < 0 || req.JitterMs > *req.DelayMs:
+		httpjson.Error(w, http.StatusBadRequest, errors.New("jitterMs must be from 0 to delayMs: a write cannot leave before it is made"))
+		return
+	}
+	p := s.simPage(w, r)
+	if p == nil {
+		return
+	}
+	p.sim.mu.Lock()
+	p.sim.delay = time.Duration(*req.DelayMs) * time.Millisecond
+	p.sim.jitter = time.Duration(req.JitterMs) * time.Millisecond
+	p.sim.mu.Unlock()
+	httpjson.Write(w, http.StatusOK, s.simState(&p.sim))
+}
+
+// stall answers POST /api/sim/stall?client=ID {"ms":5000}: the server
+// writes nothing to the page's connections for that long.
+func (s *server) stall(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Ms int64 `json:"ms"`
+	}
+	if status, err := httpjson.Decode(w, r, 1024, &req); err != nil {
+		httpjson.Error(w, status, err)
+		return
+	}
+	if max := maxStall.Milliseconds(); req.Ms < 1 || req.Ms > max {
+		httpjson.Error(w, http.StatusBadRequest, fmt.Errorf("ms must be from 1 to %d", max))
+		return
+	}
+	p := s.simPage(w, r)
+	if p == nil {
+		return
+	}
+	d := time.Duration(req.Ms) * time.Millisecond
+	p.sim.mu.Lock()
+	p.sim.stalledUntil = time.Now().Add(d)
+	p.sim.mu.Unlock()
+	s.stats.logSim(p, "", "stall", req.Ms, 0)
+	httpjson.Write(w, http.StatusAccepted, map[string]int64{"stalledMs": req.Ms})
+}
+
+// drop answers POST /api/sim/drop?client=ID {"transport":"sse"}: the server
+// closes the page's connections of that transport now, without a goodbye.
+func (s *server) drop(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Transport string `json:"transport"`
+	}
+	if status, err := httpjson.Decode(w, r, 1024, &req); err != nil {
+		httpjson.Error(w, status, err)
+		return
+	}
+	switch req.Transport {
+	case Poll, SSE, WS:
+	default:
+		httpjson.Error(w, http.StatusBadRequest, errors.New(`transport must be "poll", "sse" or "ws"`))
+		return
+	}
+	p := s.simPage(w, r)
+	if p == nil {
+		return
+	}
+	n := p.drop(req.Transport)
+	s.stats.logSim(p, req.Transport, "drop", 0, n)
+	s.log.Info("connections dropped", "client", r.URL.Query().Get("client"), "transport", req.Transport, "dropped", n)
+	httpjson.Write(w, http.StatusOK, map[string]int{"dropped": n})
+}
+
+// conns are a page's connections, by the transport that last used each.
+type conns struct {
+	mu sync.Mutex
+	m  map[*wireConn]string
+}
+
+func (c *conns) set(wc *wireConn, transport string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[*wireConn]string)
+	}
+	c.m[wc] = transport
+}
+
+func (c *conns) remove(wc *wireConn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, wc)
+}
+
+// drop closes the page's connections of transport and says how many.
+func (p *page) drop(transport string) int {
+	p.conns.mu.Lock()
+	var victims []*wireConn
+	for wc, t := range p.conns.m {
+		if t == transport {
+			victims = append(victims, wc)
+		}
+	}
+	p.conns.mu.Unlock()
+	for _, wc := range victims {
+		wc.Close()
+	}
+	return len(victims)
+}
+
+// delayLine holds back what is written to a connection and writes it when
+// it is due, in order: a jitter never reorders bytes, as TCP never does.
+// One goroutine per line writes; it ends when its connection closes.
+type delayLine struct {
+	conn net.Conn // the real one
+	sim  *netSim
+
+	mu      sync.Mutex
+	queue   []delayed
+	queued  int       // bytes in queue
+	last    time.Time // when the newest write is due: none goes before it
+	err     error     // the first write that failed; every later one fails too
+	closing bool
+	wake    chan struct{} // a new write, or closing
+	done    chan struct{} // closed when the writing goroutine has ended
+}
+
+type delayed struct {
+	due time.Time
+	b   []byte
+}
+
+func newDelayLine(conn net.Conn, sim *netSim) *delayLine {
+	l := &delayLine{conn: conn, sim: sim, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go l.run()
+	return l
+}
+
+// push queues p to be written after hold.
+func (l *delayLine) push(p []byte, hold time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.err != nil:
+		return l.err
+	case l.closing:
+		return net.ErrClosed
+	case l.queued+len(p) > maxDelayed:
+		return errors.New("simulated network: too much held back")
+	}
+	due := time.Now().Add(hold)
+	if due.Before(l.last) {
+		due = l.last
+	}
+	l.last = due
+	l.queue = append(l.queue, delayed{due, append([]byte(nil), p...)})
+	l.queued += len(p)
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// run writes each queued write when it is due, and no write while the page
+// is stalled. Once closing, it writes what is left at once, and ends.
+func (l *delayLine) run() {
+	defer close(l.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		l.mu.Lock()
+		closing := l.closing
+		var next *delayed
+		if len(l.queue) > 0 {
+			next = &l.queue[0]
+		}
+		l.mu.Unlock()
+		if next == nil && closing {
+			return
+		}
+		wait := time.Hour
+		if next != nil && !closing {
+			due := next.due
+			if until := l.sim.stall(); until.After(due) {
+				due = until
+			}
+			wait = time.Until(due)
+		}
+		if next != nil && (wait <= 0 || closing) {
+			_, err := l.conn.Write(next.b)
+			l.mu.Lock()
+			l.queued -= len(next.b)
+			l.queue = l.queue[1:]
+			if err != nil && l.err == nil {
+				l.err = err
+			}
+			if l.err != nil { // nothing more can go out
+				l.queue, l.queued = nil, 0
+			}
+			l.mu.Unlock()
+			continue
+		}
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-l.wake:
+			timer.Stop()
+		}
+	}
+}
+
+// close writes what is left at once, within a second, and ends the line's
+// goroutine.
+func (l *delayLine) close() {
+	l.mu.Lock()
+	l.closing = true
+	l.mu.Unlock()
+	l.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	<-l.done
+}
+
+// errStalled says why a write waited past its deadline.
+var errStalled = fmt.Errorf("simulated stall: %w", os.ErrDeadlineExceeded)

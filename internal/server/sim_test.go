@@ -1,0 +1,392 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/server"
+)
+
+// send makes a request with a JSON body and returns the status and the
+// decoded answer.
+func send(tb testing.TB, srv *httptest.Server, method, path, body string) (int, map[string]any) {
+	tb.Helper()
+	req, err := http.NewRequestWithContext(tb.Context(), method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	var answer map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		tb.Fatalf("%s %s: decoding the answer: %v", method, path, err)
+	}
+	return resp.StatusCode, answer
+}
+
+func setDelay(tb testing.TB, srv *httptest.Server, client string, delay, jitter int) {
+	tb.Helper()
+	body := fmt.Sprintf(`{"delayMs":%d,"jitterMs":%d}`, delay, jitter)
+	if status, answer := send(tb, srv, http.MethodPut, "/api/sim?client="+client, body); status != http.StatusOK {
+		tb.Fatalf("PUT /api/sim %s: status %d %v", body, status, answer)
+	}
+}
+
+// age is how long after its publication an event is seen now.
+func age(e feed.Event) time.Duration {
+	return time.Since(time.UnixMicro(e.TS))
+}
+
+// With 200 ms added for one page, every event reaches that page's streams
+// about 200 ms later, and another page's no later than before.
+func TestSimDelayIsPerPage(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	slowSSE, fastSSE := openSSE(t, srv, "/sse?client=slow"), openSSE(t, srv, "/sse?client=fast")
+	slowWS, fastWS := dialWS(t, srv, "/ws?client=slow"), dialWS(t, srv, "/ws?client=fast")
+	setDelay(t, srv, "slow", 200, 0) // on streams already open
+
+	const delay = 200 * time.Millisecond
+	for i := range 3 {
+		publish(t, hub, 1)
+		// The fast page's first: read while the slow page's are still held back.
+		for name, next := range map[string]func(testing.TB) feed.Event{"fast SSE": fastSSE.nextEvent, "fast WebSocket": fastWS.next} {
+			if e := next(t); age(e) > delay/2 {
+				t.Errorf("%s, event %d: %v old, want far less than the other page's %v delay", name, i, age(e), delay)
+			}
+		}
+		for name, next := range map[string]func(testing.TB) feed.Event{"slow SSE": slowSSE.nextEvent, "slow WebSocket": slowWS.next} {
+			if e := next(t); age(e) < delay || age(e) > delay+delay/2 {
+				t.Errorf("%s, event %d: %v old, want %v and a little", name, i, age(e), delay)
+			}
+		}
+	}
+}
+
+// A jitter holds each write back by a different time, yet never reorders
+// them: a stream is bytes in order.
+func TestSimJitterKeepsOrder(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	setDelay(t, srv, "j", 50, 50)
+	s := openSSE(t, srv, "/sse?client=j")
+	ws := dialWS(t, srv, "/ws?client=j")
+	for range 40 {
+		publish(t, hub, 1)
+		time.Sleep(time.Millisecond)
+	}
+	for seq := uint64(1); seq <= 40; seq++ {
+		if e := s.nextEvent(t); e.Seq != seq {
+			t.Fatalf("SSE: seq %d, want %d", e.Seq, seq)
+		}
+		if e := ws.next(t); e.Seq != seq {
+			t.Fatalf("WebSocket: seq %d, want %d", e.Seq, seq)
+		}
+	}
+}
+
+// Polling at a fixed interval, an event waits half an interval on average;
+// with a delay on the answers, the delay more. Another page's polls do not
+// move.
+func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	setDelay(t, srv, "slow", 200, 0)
+	ctx, stop := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	wg.Go(func() { // 50 events a second, so each poll has a spread of ages
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1})
+			}
+		}
+	})
+	const interval = 400 * time.Millisecond
+	medians := make(map[string]time.Duration)
+	errs := make(chan error, 2)
+	var mu sync.Mutex
+	for _, client := range []string{"slow", "fast"} {
+		wg.Go(func() {
+			ages, err := pollFor(ctx, srv, client, interval, 3*time.Second)
+			if err != nil {
+				errs <- err
+				return
+			}
+			slices.Sort(ages)
+			mu.Lock()
+			medians[client] = ages[len(ages)/2]
+			mu.Unlock()
+		})
+	}
+	time.Sleep(3200 * time.Millisecond)
+	stop()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	fast, slow := medians["fast"], medians["slow"]
+	t.Logf("median latency at a %v interval: %v, and %v with 200 ms added", interval, fast, slow)
+	if fast < interval/4 || fast > interval*3/4 {
+		t.Errorf("fast page's median = %v, want about half the %v interval", fast, interval)
+	}
+	if d := slow - fast; d < 150*time.Millisecond || d > 300*time.Millisecond {
+		t.Errorf("slow page's median - fast page's = %v, want about the 200 ms added", d)
+	}
+}
+
+// pollFor polls as the page does, each request planned interval after the
+// previous one began, for d, and returns the age of every event at arrival.
+func pollFor(ctx context.Context, srv *httptest.Server, client string, interval, d time.Duration) ([]time.Duration, error) {
+	var ages []time.Duration
+	since := ""
+	end := time.Now().Add(d)
+	for first := true; time.Now().Before(end); first = false {
+		start := time.Now()
+		resp, err := srv.Client().Get(srv.URL + "/poll?client=" + client + since)
+		if err != nil {
+			return nil, err
+		}
+		var answer struct {
+			Events []feed.Event
+			Next   uint64
+		}
+		err = json.NewDecoder(resp.Body).Decode(&answer)
+		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if !first { // the first answer is the latest event, whatever its age
+			for _, e := range answer.Events {
+				ages = append(ages, age(e))
+			}
+		}
+		since = "&since=" + strconv.FormatUint(answer.Next, 10)
+		select {
+		case <-ctx.Done():
+			return ages, nil
+		case <-time.After(time.Until(start.Add(interval))):
+		}
+	}
+	if len(ages) == 0 {
+		return nil, errors.New(client + ": no events")
+	}
+	return ages, nil
+}
+
+// A stall longer than the write timeout leaves the stream's write blocked:
+// the hub cuts it off, and the client resumes from history with nothing
+// lost. A shorter stall only makes events late.
+func TestSimStall(t *testing.T) {
+	const writeTimeout = 300 * time.Millisecond
+	for _, tc := range []struct {
+		name  string
+		stall time.Duration
+		cut   bool
+	}{
+		{"shorter than the write timeout", 150 * time.Millisecond, false},
+		{"longer than the write timeout", 900 * time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, hub := newServer(t, server.Config{})
+			ctx, stop := context.WithCancel(context.Background())
+			watched := make(chan struct{})
+			go func() { defer close(watched); hub.Watch(ctx, writeTimeout) }()
+			defer func() { stop(); <-watched }()
+
+			s := openSSE(t, srv, "/sse?client=st")
+			ws := dialWS(t, srv, "/ws?client=st")
+			body := fmt.Sprintf(`{"ms":%d}`, tc.stall.Milliseconds())
+			if status, answer := send(t, srv, http.MethodPost, "/api/sim/stall?client=st", body); status != http.StatusAccepted {
+				t.Fatalf("POST /api/sim/stall: %d %v", status, answer)
+			}
+			start := time.Now()
+			publish(t, hub, 3)
+
+			// Events 1 to 3 come through, late; then event 4 comes too, on a
+			// stream that was not cut.
+			sseNext := func() (feed.Event, error) { return s.nextEventErr() }
+			wsNext := func() (feed.Event, error) { return ws.nextErr(t.Context()) }
+			sseSeen, sseCut := readThrough(t, sseNext, 0, 3)
+			wsSeen, wsCut := readThrough(t, wsNext, 0, 3)
+			late := time.Since(start)
+			publish(t, hub, 1)
+			if !sseCut {
+				sseSeen, sseCut = readThrough(t, sseNext, sseSeen, 4)
+			}
+			if !wsCut {
+				wsSeen, wsCut = readThrough(t, wsNext, wsSeen, 4)
+			}
+			if sseCut != tc.cut || wsCut != tc.cut {
+				t.Fatalf("cut off: SSE %v, WebSocket %v; want %v", sseCut, wsCut, tc.cut)
+			}
+			if !tc.cut {
+				if late < tc.stall {
+					t.Errorf("events arrived after %v, want after the %v stall", late, tc.stall)
+				}
+				return
+			}
+			// Back after the cut, from the last event seen: nothing lost.
+			s2 := openSSEWith(t, srv, "/sse?client=st&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {strconv.Itoa(sseSeen)}}, nil)
+			ws2 := dialWS(t, srv, fmt.Sprintf("/ws?client=st&since=%d&epoch=%s", wsSeen, hub.Epoch()))
+			for seq := uint64(sseSeen) + 1; seq <= 4; seq++ {
+				if e := s2.nextEvent(t); e.Seq != seq {
+					t.Errorf("SSE after the cut: seq %d, want %d", e.Seq, seq)
+				}
+			}
+			for seq := uint64(wsSeen) + 1; seq <= 4; seq++ {
+				if e := ws2.next(t); e.Seq != seq {
+					t.Errorf("WebSocket after the cut: seq %d, want %d", e.Seq, seq)
+				}
+			}
+			if s2.hello.Missed != 0 || ws2.hello.Missed != 0 {
+				t.Errorf("missed after the cut: SSE %d, WebSocket %d; want 0", s2.hello.Missed, ws2.hello.Missed)
+			}
+		})
+	}
+}
+
+// readThrough reads the events after seq seen up to last, in order, or
+// until the stream ends, and returns the last seq seen and whether the
+// stream ended.
+func readThrough(tb testing.TB, next func() (feed.Event, error), seen, last int) (int, bool) {
+	tb.Helper()
+	for seen < last {
+		e, err := next()
+		if err != nil {
+			return seen, true
+		}
+		if e.Seq != uint64(seen)+1 {
+			tb.Fatalf("seq %d, want %d", e.Seq, seen+1)
+		}
+		seen++
+	}
+	return seen, false
+}
+
+// A drop closes that transport's connections of the page at once, and no
+// one else's; the page resumes with nothing lost.
+func TestSimDrop(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	s, other := openSSE(t, srv, "/sse?client=d"), openSSE(t, srv, "/sse?client=e")
+	ws := dialWS(t, srv, "/ws?client=d")
+	publish(t, hub, 1)
+	s.nextEvent(t)
+	other.nextEvent(t)
+	ws.next(t)
+
+	for _, tr := range []string{"sse", "ws"} {
+		status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=d", `{"transport":"`+tr+`"}`)
+		if status != http.StatusOK || answer["dropped"] != 1.0 {
+			t.Errorf("drop %s: %d %v, want 200 and 1 dropped", tr, status, answer)
+		}
+	}
+	if _, err := s.nextEventErr(); err == nil {
+		t.Error("SSE stream still open after its drop")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	var ce websocket.CloseError
+	if _, err := ws.nextErr(ctx); err == nil || errors.As(err, &ce) {
+		t.Errorf("WebSocket after its drop: %v, want the connection gone without a close frame", err)
+	}
+	publish(t, hub, 1)
+	if e := other.nextEvent(t); e.Seq != 2 {
+		t.Errorf("the other page's stream: seq %d, want 2", e.Seq)
+	}
+	back := openSSEWith(t, srv, "/sse?client=d&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"1"}}, nil)
+	if e := back.nextEvent(t); e.Seq != 2 || back.hello.Missed != 0 {
+		t.Errorf("back after the drop: seq %d, missed %d; want 2 and 0", e.Seq, back.hello.Missed)
+	}
+
+	entries, _ := getWire(t, srv, "d", 0)
+	var drops int
+	for _, e := range entries {
+		if e.Kind == "drop" {
+			drops++
+		}
+	}
+	if drops != 2 {
+		t.Errorf("wire log has %d drops, want 2: %+v", drops, entries)
+	}
+}
+
+// Bad input to the simulation changes nothing.
+func TestSimRejectsBadInput(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	setDelay(t, srv, "b", 100, 10)
+	for _, tc := range []struct{ method, path, body string }{
+		{http.MethodPut, "/api/sim", `{"delayMs":100}`},
+		{http.MethodPut, "/api/sim?client=b", `{"delayMs":1001}`},
+		{http.MethodPut, "/api/sim?client=b", `{"delayMs":-1}`},
+		{http.MethodPut, "/api/sim?client=b", `{"delayMs":100,"jitterMs":101}`},
+		{http.MethodPut, "/api/sim?client=b", `{"jitterMs":0}`},
+		{http.MethodPut, "/api/sim?client=b", `{"delayMs":1.5}`},
+		{http.MethodPut, "/api/sim?client=b", `{"delayMs":100,"loss":3}`},
+		{http.MethodPut, "/api/sim?client=b", `not json`},
+		{http.MethodPost, "/api/sim/stall?client=b", `{"ms":0}`},
+		{http.MethodPost, "/api/sim/stall?client=b", `{"ms":30001}`},
+		{http.MethodPost, "/api/sim/stall", `{"ms":100}`},
+		{http.MethodPost, "/api/sim/drop?client=b", `{"transport":"smoke"}`},
+		{http.MethodPost, "/api/sim/drop?client=b", `{}`},
+	} {
+		status, answer := send(t, srv, tc.method, tc.path, tc.body)
+		if status != http.StatusBadRequest || answer["error"] == nil {
+			t.Errorf("%s %s %s: %d %v, want 400 with a reason", tc.method, tc.path, tc.body, status, answer)
+		}
+	}
+	var state struct{ DelayMs, JitterMs, StalledMs int64 }
+	getJSON(t, srv, "/api/sim?client=b", &state)
+	if state.DelayMs != 100 || state.JitterMs != 10 || state.StalledMs != 0 {
+		t.Errorf("state after bad input = %+v, want 100 ± 10 and no stall", state)
+	}
+}
+
+// nextEventErr reads the next SSE event, or says why it could not.
+func (s *sseStream) nextEventErr() (feed.Event, error) {
+	var e feed.Event
+	for {
+		line, err := s.r.ReadString('\n')
+		if err != nil {
+			return e, err
+		}
+		if data, ok := strings.CutPrefix(line, "data: "); ok {
+			err := json.Unmarshal([]byte(data), &e)
+			if err == nil && e.Kind != "hello" && e.Seq > 0 {
+				return e, nil
+			}
+		}
+	}
+}
+
+// nextErr reads the next WebSocket event, or says why it could not.
+func (ws *wsStream) nextErr(ctx context.Context) (feed.Event, error) {
+	var e feed.Event
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, b, err := ws.Read(ctx)
+	if err != nil {
+		return e, err
+	}
+	return e, json.Unmarshal(b, &e)
+}
+

@@ -1,0 +1,324 @@
+package server
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// What a transport really costs is what crosses the socket: request lines
+// and headers, response headers, chunk framing, WebSocket frame headers,
+// pings and pongs — not only the event bytes. To count it rather than
+// estimate it, the server's listener hands out connections that count every
+// byte they read and write (Listen), and each byte is put down to the
+// request it belongs to: its transport and its page.
+//
+// On HTTP/1.1 the requests on one connection take turns (no pipelining in
+// browsers or Go's client), which gives the rule:
+//   - bytes read before a request's handler runs are that request's (its
+//     line and headers); net/http reads them before it knows the route;
+//   - bytes read and written while the handler runs are its request's;
+//   - bytes written after the handler returns (net/http's last flush, the
+//     end of a chunked body) are still its request's, until the next
+//     request on the connection begins.
+// A hijacked WebSocket keeps its connection, so its frames are counted the
+// same way for as long as the handler runs.
+
+// Listen wraps ln so that every connection it accepts counts the bytes read
+// from and written to it. Install ConnContext on the http.Server too: it is
+// how a request finds its connection.
+func Listen(ln net.Listener) net.Listener {
+	return wireListener{ln}
+}
+
+type wireListener struct{ net.Listener }
+
+func (l wireListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &wireConn{Conn: c, kick: make(chan struct{}, 1), closed: make(chan struct{})}, nil
+}
+
+// exchange is one request of a transport and what it has cost on the wire
+// so far, in both directions. Its bytes are also added to the counters of
+// its transport, in all and for its page.
+type exchange struct {
+	transport string
+	request   *http.Request
+	page      *page       // nil when the request named no page
+	counts    []*counters // its transport's, in all and for its page
+
+	in, out      atomic.Int64 // on the wire
+	events, body atomic.Int64 // as the handler reported them
+	logged       atomic.Bool  // in its page's wire log
+}
+
+// stream reports whether x is a stream, which stays open after its answer
+// began, rather than a poll or a message post.
+func (x *exchange) stream() bool {
+	return x.request.Method == http.MethodGet && (x.transport == SSE || x.transport == WS)
+}
+
+func (x *exchange) read(n int64) {
+	x.in.Add(n)
+	for _, c := range x.counts {
+		c.wireIn.Add(n)
+	}
+}
+
+func (x *exchange) wrote(n int64) {
+	x.out.Add(n)
+	for _, c := range x.counts {
+		c.wireOut.Add(n)
+	}
+}
+
+// wireConn is a connection that puts each byte it moves down to the
+// exchange it belongs to (see the rule above).
+type wireConn struct {
+	net.Conn
+
+	mu        sync.Mutex
+	handling  bool      // a request's handler is running
+	owner     *exchange // the transport request being answered, or the last one; nil: none
+	pendingIn int64     // read while no transport request owned the connection
+
+	// The simulated network (sim.go).
+	page      *page         // whose connection it is, for a drop; nil: no page's
+	line      *delayLine    // holds writes back; nil until a delay is first asked for
+	deadline  time.Time     // the write deadline, which a stall must not outlast
+	kick      chan struct{} // a new deadline
+	closed    chan struct{} // closed by Close
+	closeOnce sync.Once
+}
+
+func (c *wireConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		if x := c.owner; x != nil && c.handling {
+			x.read(int64(n))
+		} else {
+			c.pendingIn += int64(n)
+		}
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+// Write counts the bytes before it writes them, and takes back what it
+// could not write: a client may read an answer, and ask for the counts,
+// before a count made after the write would be in. On a page's connection
+// it first does what the page's simulated network asks: it waits out a
+// stall, and holds the bytes back by the delay.
+func (c *wireConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	x, line := c.owner, c.line
+	c.mu.Unlock()
+	var sim *netSim
+	if x != nil && x.page != nil {
+		sim = &x.page.sim
+		if err := c.waitStall(sim); err != nil {
+			return 0, err
+		}
+		if line == nil && sim.delayed() {
+			c.mu.Lock()
+			if c.line == nil {
+				c.line = newDelayLine(c.Conn, sim)
+			}
+			line = c.line
+			c.mu.Unlock()
+		}
+	}
+	if x != nil {
+		x.wrote(int64(len(p)))
+	}
+	if line != nil {
+		// Once held back, every later write queues behind, even one that
+		// is not the page's own: bytes never overtake each other.
+		var hold time.Duration
+		if sim != nil {
+			hold = sim.hold()
+		}
+		if err := line.push(p, hold); err != nil {
+			if x != nil {
+				x.wrote(int64(-len(p)))
+			}
+			return 0, err
+		}
+		return len(p), nil
+	}
+	n, err := c.Conn.Write(p)
+	if x != nil && n < len(p) {
+		x.wrote(int64(n - len(p)))
+	}
+	return n, err
+}
+
+// waitStall returns once the page's stall is over, the write deadline has
+// passed or the connection is closed, whichever comes first.
+func (c *wireConn) waitStall(sim *netSim) error {
+	for {
+		until := sim.stall()
+		now := time.Now()
+		if !now.Before(until) {
+			return nil
+		}
+		c.mu.Lock()
+		deadline := c.deadline
+		c.mu.Unlock()
+		wait := until.Sub(now)
+		if !deadline.IsZero() && deadline.Before(until) {
+			if !now.Before(deadline) {
+				return errStalled
+			}
+			wait = deadline.Sub(now)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-c.kick:
+		case <-c.closed:
+			t.Stop()
+			return net.ErrClosed
+		}
+		t.Stop()
+	}
+}
+
+func (c *wireConn) SetDeadline(t time.Time) error {
+	c.setWriteDeadline(t)
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *wireConn) SetWriteDeadline(t time.Time) error {
+	c.setWriteDeadline(t)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *wireConn) setWriteDeadline(t time.Time) {
+	c.mu.Lock()
+	c.deadline = t
+	c.mu.Unlock()
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Close writes what is held back, within a second, and closes the
+// connection.
+func (c *wireConn) Close() error {
+	c.closeOnce.Do(func() { close(c.closed) })
+	c.mu.Lock()
+	line, p := c.line, c.page
+	c.page = nil
+	c.mu.Unlock()
+	if p != nil {
+		p.conns.remove(c)
+	}
+	if line != nil {
+		line.close()
+	}
+	return c.Conn.Close()
+}
+
+// CloseWrite shuts down the writing side, as net/http does before it
+// closes a connection it is done with, so the client reads the whole answer.
+func (c *wireConn) CloseWrite() error {
+	c.mu.Lock()
+	line := c.line
+	c.mu.Unlock()
+	if line != nil {
+		line.close() // what is held back goes first
+	}
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// begin marks the start of a request's handler: until a transport claims
+// the request, nothing it writes is a transport's.
+func (c *wireConn) begin() {
+	c.mu.Lock()
+	c.handling, c.owner = true, nil
+	c.mu.Unlock()
+}
+
+// claim makes x the owner of the request being handled, with the bytes it
+// read so far: its request line, headers and any body already read.
+func (c *wireConn) claim(x *exchange) {
+	c.mu.Lock()
+	c.owner = x
+	x.read(c.pendingIn)
+	c.pendingIn = 0
+	old := c.page
+	c.page = x.page
+	c.mu.Unlock()
+	// The page may drop it, as a connection of this transport, until
+	// another request claims it.
+	if old != nil && old != x.page {
+		old.conns.remove(c)
+	}
+	if x.page != nil {
+		x.page.conns.set(c, x.transport)
+	}
+}
+
+// end marks the end of a request's handler and returns the exchange that
+// claimed it, or nil. What a request that no transport claimed read (an
+// /api call, a file of the page) is nobody's and is forgotten.
+func (c *wireConn) end() *exchange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.handling = false
+	if c.owner == nil {
+		c.pendingIn = 0
+	}
+	return c.owner
+}
+
+// wireOf returns the counting connection r came on, or nil when the server
+// was not started with Listen and ConnContext.
+func wireOf(r *http.Request) *wireConn {
+	c, _ := r.Context().Value(connKey{}).(*wireConn)
+	return c
+}
+
+// netConnOf returns the connection r came on, unwrapped, or nil.
+func netConnOf(r *http.Request) net.Conn {
+	c, _ := r.Context().Value(connKey{}).(net.Conn)
+	if wc, ok := c.(*wireConn); ok {
+		return wc.Conn
+	}
+	return c
+}
+
+// statusRecorder remembers the status a handler answered with, for the
+// wire log. Unwrap lets http.ResponseController and the WebSocket upgrade
+// reach the connection's own writer for Flush and Hijack.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusRecorder) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

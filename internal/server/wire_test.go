@@ -1,0 +1,246 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"transportlab/internal/server"
+	"transportlab/internal/sse"
+	"transportlab/internal/ws"
+)
+
+// meteredClient is an HTTP client whose connections count every byte they
+// read and write: what the server must have counted on its side of them.
+type meteredClient struct {
+	*http.Client
+	read, written atomic.Int64
+}
+
+func newMeteredClient(tb testing.TB) *meteredClient {
+	m := new(meteredClient)
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := new(net.Dialer).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &meteredConn{Conn: c, m: m}, nil
+		},
+		MaxConnsPerHost: 1, // one connection: requests take turns on it
+	}
+	tb.Cleanup(tr.CloseIdleConnections)
+	m.Client = &http.Client{Transport: tr}
+	return m
+}
+
+type meteredConn struct {
+	net.Conn
+	m *meteredClient
+}
+
+func (c *meteredConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.m.read.Add(int64(n))
+	return n, err
+}
+
+// Write counts before it writes: the server may read, answer, and the
+// client see the answer before a count made after the write.
+func (c *meteredConn) Write(p []byte) (int, error) {
+	c.m.written.Add(int64(len(p)))
+	n, err := c.Conn.Write(p)
+	c.m.written.Add(int64(n - len(p)))
+	return n, err
+}
+
+// wireEntry is one entry of GET /api/wire.
+type wireEntry struct {
+	N                     uint64
+	Transport, Kind       string
+	Method, Target        string
+	Status                int
+	In, Out, Body, Events int64
+	Dir                   string
+	Bytes                 int
+	RTTMs                 float64
+}
+
+func getWire(tb testing.TB, srv *httptest.Server, client string, after uint64) (entries []wireEntry, next uint64) {
+	tb.Helper()
+	var a struct {
+		Next    uint64
+		Entries []wireEntry
+	}
+	if status := getJSON(tb, srv, fmt.Sprintf("/api/wire?client=%s&after=%d", client, after), &a); status != http.StatusOK {
+		tb.Fatalf("GET /api/wire: status %d", status)
+	}
+	return a.Entries, a.Next
+}
+
+// Requests that are not a transport's, on the same connection as polls
+// (as a browser reuses one), cost the transport nothing; each poll's entry
+// in the wire log is exactly what crossed the client's connection for it.
+func TestWireCountsEachPollAlone(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	publish(t, hub, 3)
+	client := newMeteredClient(t)
+	get := func(path string) (in, out int64) {
+		t.Helper()
+		w0, r0 := client.written.Load(), client.read.Load()
+		resp, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return client.written.Load() - w0, client.read.Load() - r0
+	}
+	var polls [2][2]int64
+	polls[0][0], polls[0][1] = get("/poll?client=p1")
+	get("/api/time?client=p1")
+	get("/")
+	polls[1][0], polls[1][1] = get("/poll?client=p1&since=1")
+	get("/api/stats?client=p1")
+
+	got := getStats(t, srv, "p1").Client[server.Poll]
+	if want := polls[0][0] + polls[1][0]; got.WireIn != want {
+		t.Errorf("poll wireIn = %d, want %d: the two polls' requests alone", got.WireIn, want)
+	}
+	if want := polls[0][1] + polls[1][1]; got.WireOut != want {
+		t.Errorf("poll wireOut = %d, want %d: the two polls' answers alone", got.WireOut, want)
+	}
+
+	entries, next := getWire(t, srv, "p1", 0)
+	if len(entries) != 2 || next != 2 {
+		t.Fatalf("wire log = %+v (next %d), want the two polls", entries, next)
+	}
+	for i, e := range entries {
+		if e.Kind != "request" || e.Transport != "poll" || e.Method != "GET" || e.Status != 200 {
+			t.Errorf("entry %d = %+v, want a poll's request", i, e)
+		}
+		if e.In != polls[i][0] || e.Out != polls[i][1] {
+			t.Errorf("entry %d: in %d, out %d; the client's connection moved %d and %d", i, e.In, e.Out, polls[i][0], polls[i][1])
+		}
+	}
+	if entries[0].Target != "/poll?client=p1" || entries[1].Events != 2 {
+		t.Errorf("entries = %+v, want the first poll's target and 2 events in the second", entries)
+	}
+	if more, _ := getWire(t, srv, "p1", next); len(more) != 0 {
+		t.Errorf("entries after %d = %+v, want none", next, more)
+	}
+}
+
+// An SSE stream's heartbeat, which an EventSource never shows, is in the
+// wire log with its size on the wire, as a raw client reads it.
+func TestWireLogsSSEHeartbeats(t *testing.T) {
+	srv, _ := newServer(t, server.Config{SSE: sse.Options{Heartbeat: 40 * time.Millisecond}})
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /sse?client=h1 HTTP/1.1\r\nHost: %s\r\n\r\n", srv.Listener.Addr())
+	r := bufio.NewReader(c)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /sse: %v, %v", resp, err)
+	}
+	// Read the raw chunks, framing and all, until a heartbeat's.
+	c.SetReadDeadline(time.Now().Add(timeout))
+	var chunk string
+	for !strings.Contains(chunk, ": heartbeat") {
+		size, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("reading a chunk: %v", err)
+		}
+		var n int
+		fmt.Sscanf(size, "%x", &n)
+		data := make([]byte, n+2)
+		if _, err := io.ReadFull(r, data); err != nil {
+			t.Fatalf("reading a chunk: %v", err)
+		}
+		chunk = size + string(data)
+	}
+	var beat *wireEntry
+	eventually(func() bool {
+		entries, _ := getWire(t, srv, "h1", 0)
+		for _, e := range entries {
+			if e.Kind == "heartbeat" {
+				beat = &e
+				return true
+			}
+		}
+		return false
+	})
+	if beat == nil {
+		t.Fatal("no heartbeat in the wire log")
+	}
+	if beat.Transport != "sse" || beat.Dir != "out" || beat.Bytes != len(chunk) {
+		t.Errorf("heartbeat entry = %+v, want sse, out and %d bytes: %q", *beat, len(chunk), chunk)
+	}
+}
+
+// A WebSocket's pings and pongs, which a browser never shows its page, are
+// in the wire log, and the server's count of the wire holds them too.
+func TestWireLogsWebSocketPings(t *testing.T) {
+	srv, _ := newServer(t, server.Config{WS: ws.Options{Ping: 30 * time.Millisecond}})
+	client := newMeteredClient(t)
+	conn := dialWSWith(t, srv, "/ws?client=k1", &websocket.DialOptions{HTTPClient: client.Client})
+	conn.CloseRead(t.Context()) // answers the pings
+
+	var ping, pong *wireEntry
+	if !eventually(func() bool {
+		entries, _ := getWire(t, srv, "k1", 0)
+		for _, e := range entries {
+			switch e.Kind {
+			case "ping":
+				ping = &e
+			case "pong":
+				pong = &e
+			}
+		}
+		return ping != nil && pong != nil
+	}) {
+		t.Fatalf("wire log has ping %v and pong %v, want both", ping, pong)
+	}
+	// The first ping carries "1": a 2-byte header and 1 byte; the pong
+	// echoes it from the client, with a 4-byte mask.
+	if ping.Transport != "ws" || ping.Dir != "out" || ping.Bytes != 3 {
+		t.Errorf("ping entry = %+v, want ws, out, 3 bytes", *ping)
+	}
+	if pong.Dir != "in" || pong.Bytes != 7 || pong.RTTMs <= 0 {
+		t.Errorf("pong entry = %+v, want in, 7 bytes and a round trip", *pong)
+	}
+	conn.Close(websocket.StatusNormalClosure, "")
+	want := server.Counts{Requests: 1, WireIn: client.written.Load(), WireOut: client.read.Load()}
+	var got server.Counts
+	if !eventually(func() bool {
+		got = getStats(t, srv, "k1").Client[server.WS]
+		got.Events, got.Bytes = 0, 0
+		want.WireIn, want.WireOut = client.written.Load(), client.read.Load()
+		return got == want
+	}) {
+		t.Errorf("ws counters = %+v, want %+v: every ping and pong counted on the wire", got, want)
+	}
+}
+
+func TestWireLogNeedsAClient(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	for _, path := range []string{"/api/wire", "/api/wire?client=a&after=x", "/api/wire?client=a&after=-1", "/api/wire?client=a%20b"} {
+		resp := refused(t, srv, path, nil)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s: status %d, want 400", path, resp.StatusCode)
+		}
+	}
+}
