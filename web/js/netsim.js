@@ -308,7 +308,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     if (!els) return;
     const b = badge(sim.answer);
     setText(els.badge, T(b.key, b.params));
-    els.badge.dataset.preset = sim.answer ? presetOf(sim.answer) : '';
+    els.badge.dataset.net = sim.answer ? presetOf(sim.answer) : '';
     const left = stallLeft(sim.answer, at);
     setText(els.stall, left > 0 ? T('sim.stalled', { seconds: (left / 1000).toFixed(1) }) : '');
 
@@ -323,6 +323,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
 
     for (const el of els.stallButtons) setText(el, T('sim.seconds', { n: Number(el.dataset.stall) / 1000 }));
     setText(els.stallNote, sim.writeTimeoutMs === null ? ''
+      : sim.writeTimeoutMs === 0 ? T('sim.stallNoCut')
       : T('sim.stallNote', { seconds: sim.writeTimeoutMs / 1000 }));
 
     for (const t of TRANSPORTS) {
