@@ -40,7 +40,7 @@ func TestNodeClients(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	hub := feed.NewHub(feed.Config{Rate: 20})
 	var wg sync.WaitGroup
-	wg.Go(func() { feed.Quotes(ctx, hub, 20, rand.New(rand.NewPCG(1, 2))) })
+	wg.Go(func() { feed.Quotes(ctx, hub, rand.New(rand.NewPCG(1, 2))) })
 	srv := httptest.NewServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: web.Files}))
 	defer func() {
 		cancel()

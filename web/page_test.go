@@ -436,7 +436,7 @@ func (l *lab) start() {
 	hub := feed.NewHub(feed.Config{Rate: rate})
 	ctx, stop := context.WithCancel(context.Background())
 	r := &run{hub: hub, stop: stop, quotes: make(chan error, 1)}
-	go func() { r.quotes <- feed.Quotes(ctx, hub, rate, rand.New(rand.NewPCG(1, 2))) }()
+	go func() { r.quotes <- feed.Quotes(ctx, hub, rand.New(rand.NewPCG(1, 2))) }()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.runs = append(l.runs, r)

@@ -196,7 +196,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	feedDone.Go(func() { hub.Watch(ctx, cfg.writeTimeout) })
 	feedDone.Go(func() {
 		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
-		if err := feed.Quotes(ctx, hub, cfg.rate, rng); err != nil && !errors.Is(err, feed.ErrClosed) {
+		if err := feed.Quotes(ctx, hub, rng); err != nil && !errors.Is(err, feed.ErrClosed) {
 			log.Error("feed stopped", "err", err)
 		}
 	})

@@ -13,9 +13,11 @@ const (
 	MaxRate = 10000.0
 )
 
-// Publisher takes events into the feed; *Hub is one.
-type Publisher interface {
+// Feed is what the generator publishes into, at the rate it sets; *Hub is one.
+type Feed interface {
 	Publish(Event) (*Frame, error)
+	Rate() float64                // events per second
+	RateChanged() <-chan struct{} // told when Rate changes
 }
 
 // quote is one simulated stock and its current price.
@@ -24,32 +26,39 @@ type quote struct {
 	price  float64
 }
 
-// Quotes publishes simulated stock quotes into pub at rate events per second
-// until ctx is done or pub is closed. It is the feed's one producer: clients
-// never cause an event, so every client sees the same sequence.
+// Quotes publishes simulated stock quotes into f at f's rate, following its
+// changes, until ctx is done or f is closed. It is the feed's one producer:
+// clients never cause an event, so every client sees the same sequence.
 //
 // Each event moves one stock, in turn, by a small random step, so the numbers
 // on the page look alive without meaning anything.
-func Quotes(ctx context.Context, pub Publisher, rate float64, rng *rand.Rand) error {
-	if !(rate >= MinRate) { // NaN too
-		rate = MinRate
+func Quotes(ctx context.Context, f Feed, rng *rand.Rand) error {
+	period := func() time.Duration {
+		rate := f.Rate()
+		if !(rate >= MinRate) { // NaN too
+			rate = MinRate
+		}
+		return time.Duration(float64(time.Second) / min(rate, MaxRate))
 	}
-	rate = min(rate, MaxRate)
 	stocks := []quote{
 		{"ACME", 101.37}, {"GLOBX", 54.20}, {"INITE", 12.85},
 		{"UMBRL", 230.10}, {"STARK", 412.64}, {"WAYNE", 88.02},
 	}
-	tick := time.NewTicker(time.Duration(float64(time.Second) / rate))
+	tick := time.NewTicker(period())
 	defer tick.Stop()
-	for i := 0; ; i++ {
+	for i := 0; ; {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-f.RateChanged():
+			tick.Reset(period()) // the next event one new period from now
+			continue
 		case <-tick.C:
 		}
 		q := &stocks[i%len(stocks)]
+		i++
 		q.price = max(0.01, math.Round(q.price*(1+rng.NormFloat64()*0.002)*100)/100)
-		if _, err := pub.Publish(Event{Kind: KindQuote, Symbol: q.symbol, Price: q.price}); err != nil {
+		if _, err := f.Publish(Event{Kind: KindQuote, Symbol: q.symbol, Price: q.price}); err != nil {
 			return err
 		}
 	}

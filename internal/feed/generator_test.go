@@ -3,6 +3,7 @@ package feed
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"testing/synctest"
@@ -11,10 +12,10 @@ import (
 
 func TestQuotesPublishesAtTheRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := NewHub(Config{})
+		h := NewHub(Config{Rate: 5})
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
-		go func() { done <- Quotes(ctx, h, 5, rand.New(rand.NewPCG(1, 2))) }()
+		go func() { done <- Quotes(ctx, h, rand.New(rand.NewPCG(1, 2))) }()
 
 		time.Sleep(2*time.Second + time.Millisecond) // fake time: 10 ticks of 200 ms
 		if got := h.Head(); got != 10 {
@@ -45,13 +46,42 @@ func TestQuotesPublishesAtTheRate(t *testing.T) {
 
 func TestQuotesStopsWhenTheHubCloses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := NewHub(Config{})
+		h := NewHub(Config{Rate: 1000})
 		done := make(chan error, 1)
-		go func() { done <- Quotes(t.Context(), h, 1000, rand.New(rand.NewPCG(1, 2))) }()
+		go func() { done <- Quotes(t.Context(), h, rand.New(rand.NewPCG(1, 2))) }()
 		time.Sleep(10 * time.Millisecond)
 		h.Close()
 		if err := <-done; err != ErrClosed {
 			t.Errorf("Quotes = %v, want ErrClosed", err)
+		}
+	})
+}
+
+func TestQuotesFollowsSetRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHub(Config{Rate: 5})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go Quotes(ctx, h, rand.New(rand.NewPCG(1, 2)))
+
+		time.Sleep(time.Second + time.Millisecond) // 5 events at 5/s
+		if err := h.SetRate(1.0 / 3); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(9 * time.Second) // 3 events, one every 3 s
+		if got := h.Head(); got != 8 {
+			t.Errorf("1 s at 5/s, then 9 s at 1/3 s: head = %d, want 8", got)
+		}
+		if got := h.Rate(); got != 1.0/3 {
+			t.Errorf("Rate() = %v, want 1/3", got)
+		}
+		for _, bad := range []float64{0, MinRate / 2, MaxRate * 2, math.NaN(), math.Inf(1)} {
+			if err := h.SetRate(bad); err == nil {
+				t.Errorf("SetRate(%v) = nil, want an error", bad)
+			}
+		}
+		if got := h.Rate(); got != 1.0/3 {
+			t.Errorf("Rate() after refused changes = %v, want 1/3", got)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,9 +46,10 @@ type Config struct {
 // queue; one whose queue is full is cut off with ErrTooSlow, so a client that
 // cannot keep up never slows the feed for everyone else.
 type Hub struct {
-	epoch string
-	rate  float64
-	queue int
+	epoch       string
+	rate        atomic.Uint64 // events per second of the generator, as float64 bits
+	rateChanged chan struct{}
+	queue       int
 	now   func() time.Time
 	start time.Time // on the monotonic clock, for the watch on writes
 
@@ -72,16 +74,18 @@ func NewHub(cfg Config) *Hub {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Hub{
-		epoch:   newEpoch(),
-		rate:    cfg.Rate,
-		queue:   cfg.Queue,
+	h := &Hub{
+		epoch:       newEpoch(),
+		rateChanged: make(chan struct{}, 1),
+		queue:       cfg.Queue,
 		now:     cfg.Now,
 		start:   time.Now().Add(-time.Nanosecond), // a write's start is never 0, which means none
 		ring:    make([]*Frame, cfg.History),
 		subs:    make(map[*Subscription]struct{}),
 		drained: make(chan struct{}),
 	}
+	h.rate.Store(math.Float64bits(cfg.Rate))
+	return h
 }
 
 // newEpoch names this run of the server, so that a client resuming with a
@@ -95,8 +99,26 @@ func newEpoch() string {
 // Epoch returns the id of this run of the feed.
 func (h *Hub) Epoch() string { return h.epoch }
 
-// Rate returns the generator's events per second, as set in Config.
-func (h *Hub) Rate() float64 { return h.rate }
+// Rate returns the generator's events per second, as set in Config or by
+// SetRate.
+func (h *Hub) Rate() float64 { return math.Float64frombits(h.rate.Load()) }
+
+// SetRate changes the generator's events per second, for every client,
+// from the next event on (see Quotes).
+func (h *Hub) SetRate(rate float64) error {
+	if !(rate >= MinRate && rate <= MaxRate) { // NaN too
+		return fmt.Errorf("rate must be from %g to %g events a second", MinRate, MaxRate)
+	}
+	h.rate.Store(math.Float64bits(rate))
+	select {
+	case h.rateChanged <- struct{}{}:
+	default: // the generator has yet to see the last change; it reads the newest
+	}
+	return nil
+}
+
+// RateChanged is told when SetRate changes the rate.
+func (h *Hub) RateChanged() <-chan struct{} { return h.rateChanged }
 
 // History returns how many events the hub keeps for resume.
 func (h *Hub) History() int { return len(h.ring) }
@@ -160,7 +182,7 @@ type Hello struct {
 // locate answers p: the first seq to deliver (head+1 when there is nothing to
 // catch up on) and the hello that explains it. The caller holds h.mu.
 func (h *Hub) locate(p Position) (uint64, Hello) {
-	hello := Hello{Kind: "hello", Epoch: h.epoch, Head: h.head, Rate: h.rate}
+	hello := Hello{Kind: "hello", Epoch: h.epoch, Head: h.head, Rate: h.Rate()}
 	switch {
 	case !p.Resume:
 		return h.head + 1, hello

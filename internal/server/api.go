@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 
@@ -97,26 +98,61 @@ func (s *server) time(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]int64{"ts": s.cfg.Now().UnixMicro()})
 }
 
+// setFeed answers PUT /api/feed {"rate":0.333}: the generator's rate, which
+// every client sees. That is the instructor's to change, not any page's:
+// only a request from the server's own machine may.
+func (s *server) setFeed(w http.ResponseWriter, r *http.Request) {
+	if !fromThisMachine(r) {
+		httpjson.Error(w, http.StatusForbidden, errors.New("the feed rate is everyone's: it can be changed only on the server's own machine"))
+		return
+	}
+	var req struct {
+		Rate *float64 `json:"rate"`
+	}
+	if status, err := httpjson.Decode(w, r, 1024, &req); err != nil {
+		httpjson.Error(w, status, err)
+		return
+	}
+	if req.Rate == nil {
+		httpjson.Error(w, http.StatusBadRequest, errors.New("rate is required: events a second"))
+		return
+	}
+	if err := s.hub.SetRate(*req.Rate); err != nil {
+		httpjson.Error(w, http.StatusBadRequest, err)
+		return
+	}
+	s.log.Info("feed rate changed", "rate", *req.Rate, "remote", r.RemoteAddr)
+	httpjson.Write(w, http.StatusOK, map[string]float64{"rate": s.hub.Rate()})
+}
+
+// fromThisMachine reports whether r came over a loopback address.
+func fromThisMachine(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	return err == nil && ap.Addr().IsLoopback()
+}
+
 // statsAnswer is the body of GET /api/stats.
 type statsAnswer struct {
-	Epoch      string            `json:"epoch"`
-	Head       uint64            `json:"head"`
-	Rate       float64           `json:"rate"`
-	History    int               `json:"history"`
-	Transports map[string]Counts `json:"transports"`
-	Client     map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
+	Epoch       string            `json:"epoch"`
+	Head        uint64            `json:"head"`
+	Rate        float64           `json:"rate"`
+	DefaultRate float64           `json:"defaultRate"` // the rate the server started with`
+	History     int               `json:"history"`
+	Transports  map[string]Counts `json:"transports"`
+	Client      map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
 }
 
 // statsAnswer reports what each transport spent, in all and for ?client=.
 func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
 	all, client := s.stats.snapshot(r.URL.Query().Get("client"))
 	httpjson.Write(w, http.StatusOK, statsAnswer{
-		Epoch:      s.hub.Epoch(),
-		Head:       s.hub.Head(),
-		Rate:       s.hub.Rate(),
-		History:    s.hub.History(),
-		Transports: all,
-		Client:     client,
+		Epoch:       s.hub.Epoch(),
+		Head:        s.hub.Head(),
+		Rate:        s.hub.Rate(),
+		DefaultRate: s.defaultRate,
+		History:     s.hub.History(),
+		Transports:  all,
+		Client:      client,
 	})
 }
 

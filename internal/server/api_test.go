@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -155,5 +156,44 @@ func TestPostMessageRateLimit(t *testing.T) {
 	// Another page has its own allowance.
 	if resp := post(t, srv, "?client=quiet", `{"text":"hi","via":"poll"}`); resp.StatusCode != http.StatusAccepted {
 		t.Errorf("another client's message: status %d, want 202", resp.StatusCode)
+	}
+}
+
+// The feed's rate is everyone's: the server's own machine may change it,
+// and every hello and /api/stats then say so; another machine may not.
+func TestSetFeedRate(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	for _, body := range []string{`{"rate":0}`, `{"rate":20000}`, `{}`, `{"rate":"fast"}`, `{"rate":1,"burst":2}`} {
+		if status, answer := send(t, srv, http.MethodPut, "/api/feed", body); status != http.StatusBadRequest || answer["error"] == nil {
+			t.Errorf("PUT /api/feed %s: %d %v, want 400 with a reason", body, status, answer)
+		}
+	}
+	if got := hub.Rate(); got != 5 {
+		t.Fatalf("rate after refused changes = %v, want 5", got)
+	}
+
+	status, answer := send(t, srv, http.MethodPut, "/api/feed", `{"rate":0.3333}`)
+	if status != http.StatusOK || answer["rate"] != 0.3333 {
+		t.Fatalf("PUT /api/feed: %d %v, want 200 and the new rate", status, answer)
+	}
+	s := getStats(t, srv, "")
+	if s.Rate != 0.3333 || s.DefaultRate != 5 {
+		t.Errorf("/api/stats rate %v, defaultRate %v; want 0.3333 and 5", s.Rate, s.DefaultRate)
+	}
+	if ws := dialWS(t, srv, "/ws"); ws.hello.Rate != 0.3333 {
+		t.Errorf("hello rate = %v, want 0.3333", ws.hello.Rate)
+	}
+
+	// From another machine: refused, and nothing changes.
+	h := server.New(hub, slog.New(slog.DiscardHandler), server.Config{})
+	req := httptest.NewRequest(http.MethodPut, "/api/feed", strings.NewReader(`{"rate":50}`))
+	req.RemoteAddr = "192.0.2.7:40000"
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "error") {
+		t.Errorf("PUT /api/feed from 192.0.2.7: %d %s, want 403 with a reason", rec.Code, rec.Body)
+	}
+	if got := hub.Rate(); got != 0.3333 {
+		t.Errorf("rate after a refused change = %v, want 0.3333", got)
 	}
 }

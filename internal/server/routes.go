@@ -29,6 +29,7 @@ func (s *server) routes(r chi.Router) {
 	r.Get("/api/time", s.time)                                                      // the server's clock, for the page's offset
 	r.Get("/api/stats", s.statsAnswer)                                              // what each transport spent, in all and for ?client=
 	r.Get("/api/wire", s.wire)                                                      // what crossed a page's wire that its browser hides
+	r.Put("/api/feed", s.setFeed)                                                   // the feed's rate, for everyone; from the server's machine only
 	r.Get("/api/sim", s.getSim)                                                     // the page's simulated network
 	r.Put("/api/sim", s.putSim)                                                     // set its delay and jitter
 	r.Post("/api/sim/stall", s.stall)                                               // stop writing to the page for a while

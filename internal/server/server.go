@@ -52,6 +52,8 @@ type server struct {
 	stats    *stats
 	streams  *streamLimit
 	messages *ratelimit.Buckets // per page id, or address
+
+	defaultRate float64 // the feed's rate when the server started
 }
 
 // New returns the whole HTTP surface of transportlab.
@@ -66,6 +68,8 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		stats:    newStats(cfg.Now),
 		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxClients),
+
+		defaultRate: hub.Rate(),
 	}
 	// What the browser hides goes into the page's wire log.
 	s.cfg.SSE.OnHeartbeat = func(r *http.Request, n int) {

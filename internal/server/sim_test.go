@@ -389,4 +389,3 @@ func (ws *wsStream) nextErr(ctx context.Context) (feed.Event, error) {
 	}
 	return e, json.Unmarshal(b, &e)
 }
-

@@ -15,12 +15,13 @@ import (
 
 // stats is the body of GET /api/stats.
 type stats struct {
-	Epoch      string
-	Head       uint64
-	Rate       float64
-	History    int
-	Transports map[string]server.Counts
-	Client     map[string]server.Counts
+	Epoch       string
+	Head        uint64
+	Rate        float64
+	DefaultRate float64
+	History     int
+	Transports  map[string]server.Counts
+	Client      map[string]server.Counts
 }
 
 // getStats fetches /api/stats, with the counters of page client when not empty.

@@ -90,7 +90,7 @@ func TestSoak(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), *duration)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { feed.Quotes(ctx, hub, *rate, rand.New(rand.NewPCG(1, 2))) })
+	wg.Go(func() { feed.Quotes(ctx, hub, rand.New(rand.NewPCG(1, 2))) })
 	wg.Go(func() {
 		tick := time.NewTicker(*cutEvery)
 		defer tick.Stop()

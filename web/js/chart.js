@@ -32,26 +32,31 @@ export const LABELS = Object.freeze({
 });
 
 /**
+ * fitCanvas sizes a canvas's backing store to its CSS box in device pixels
+ * and scales ctx back to CSS pixels, so lines and text stay sharp on a
+ * high-DPI screen or a projector. It returns the CSS size {w, h}.
+ */
+export function fitCanvas(canvas, ctx) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(1, Math.round(canvas.clientWidth));
+  const h = Math.max(1, Math.round(canvas.clientHeight));
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return { w, h };
+}
+
+/**
  * createChart returns {draw(points, nowMs, {windowMs, median, labels})} for a
  * canvas. points are {t, v}: t in the same clock as nowMs (ms), v in ms.
  */
 export function createChart(canvas) {
   const ctx = canvas.getContext('2d');
 
-  function size() {
-    const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(canvas.clientWidth));
-    const h = Math.max(1, Math.round(canvas.clientHeight));
-    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-      canvas.width = Math.round(w * dpr);
-      canvas.height = Math.round(h * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    return { w, h };
-  }
-
   function draw(points, nowMs, { windowMs = 60_000, median = NaN, labels = LABELS } = {}) {
-    const { w, h } = size();
+    const { w, h } = fitCanvas(canvas, ctx);
     const css = getComputedStyle(canvas);
     const color = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
     const line = color('--chart-line', '#0072b2');

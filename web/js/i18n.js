@@ -109,6 +109,31 @@ const en = {
 
   'foot.note': 'Latency = time received here + clock offset − the server\'s publish time ({ts}). Requests, events and bytes are counted twice: by this page as they happen, and by the server for this page only (its column refreshes once a second, and starts over when the server restarts).',
 
+  // Charts, byte costs and export (issue 4, items 2, 4 and 7): compare.js, index.html.
+  'compare.title': 'Side by side',
+  'compare.timeline': 'Latency of every event in the last minute, all on one clock',
+  'compare.cdf': 'How latencies are spread: the share of events that arrived within a given time',
+  'compare.bars': 'What each transport spends',
+  'compare.axisLatencyLog': 'latency (ms, log scale)',
+  'compare.axisShare': 'events that arrived within (%)',
+  'compare.percent': '{n} %',
+  'compare.medianValue': 'median {v} ms',
+  'compare.barRequests': 'HTTP requests in the last minute',
+  'compare.barWirePerEvent': 'bytes on the wire per event',
+  'compare.barMedian': 'median latency',
+  'compare.bytes': '{n} B',
+  'compare.ms': '{v} ms',
+  'costs.requestsMinute': 'HTTP requests, last minute',
+  'costs.wireMinute': 'bytes on the wire, last minute',
+  'costs.wireEvent': 'bytes on the wire per event',
+  'costs.bodyEvent': 'body bytes per event',
+  'costs.overhead': 'headers & framing, share',
+  'costs.median': 'median latency (ms)',
+  'costs.note': 'Bytes on the wire are counted by the server at the socket, both ways: request and status lines, headers, chunk and frame headers, pings and pongs (not TCP/IP headers). Per event: since this page opened, so polling\'s empty answers count too. Requests: counted by this page.',
+  'export.label': 'Download this run',
+  'export.json': 'JSON (everything)',
+  'export.csv': 'CSV (one row per event)',
+
   // Network simulation and the tutorial preset (netsim.js, sim.js)
   'sim.meta': 'simulated network',
   'sim.label': 'Network, this page only',
@@ -244,6 +269,31 @@ const ko = {
   'error.wsNotOpen': '웹 소켓이 열려 있지 않습니다',
 
   'foot.note': '지연 시간 = 이 페이지에서 받은 시각 + 시계 오차 − 서버가 발행한 시각({ts}). 요청, 이벤트, 바이트는 두 번 셉니다. 한 번은 이 페이지가 받는 즉시 세고, 한 번은 서버가 이 페이지 몫만 따로 셉니다(서버 열은 1초마다 갱신되며, 서버가 재시작하면 처음부터 다시 셉니다).',
+
+  // 차트, 바이트 비용, 내보내기 (이슈 4, 2·4·7번): compare.js, index.html.
+  'compare.title': '나란히 비교',
+  'compare.timeline': '최근 1분간 모든 이벤트의 지연 시간 — 세 방식을 같은 시계로',
+  'compare.cdf': '지연 시간 분포: 주어진 시간 안에 도착한 이벤트의 비율',
+  'compare.bars': '방식별로 드는 비용',
+  'compare.axisLatencyLog': '지연 시간(ms, 로그 눈금)',
+  'compare.axisShare': '이 시간 안에 도착한 이벤트(%)',
+  'compare.percent': '{n}%',
+  'compare.medianValue': '중앙값 {v} ms',
+  'compare.barRequests': '최근 1분간 HTTP 요청 수',
+  'compare.barWirePerEvent': '이벤트당 실제 전송 바이트',
+  'compare.barMedian': '지연 시간 중앙값',
+  'compare.bytes': '{n}바이트',
+  'compare.ms': '{v} ms',
+  'costs.requestsMinute': 'HTTP 요청(최근 1분)',
+  'costs.wireMinute': '실제 전송 바이트(최근 1분)',
+  'costs.wireEvent': '이벤트당 실제 전송 바이트',
+  'costs.bodyEvent': '이벤트당 본문 바이트',
+  'costs.overhead': '헤더·프레이밍 비중',
+  'costs.median': '지연 시간 중앙값(ms)',
+  'costs.note': '실제 전송 바이트는 서버가 소켓에서 직접 센 값으로, 주고받은 양쪽을 모두 포함합니다. 요청 줄과 상태 줄, 헤더, 청크와 프레임 헤더, 핑과 퐁까지 들어갑니다(TCP/IP 헤더는 빠집니다). 이벤트당 값은 이 페이지를 연 뒤부터 센 것이라 폴링의 빈 응답도 들어 있습니다. 요청 수는 이 페이지가 직접 셉니다.',
+  'export.label': '이번 실행 결과 내려받기',
+  'export.json': 'JSON(전체)',
+  'export.csv': 'CSV(이벤트마다 한 줄)',
 
   // Network simulation and the tutorial preset (netsim.js, sim.js)
   'sim.meta': '네트워크 시뮬레이션',

@@ -1,8 +1,9 @@
 // main.js — the page: wires the three transports to their ledgers, measures
 // the clock offset, polls the server's own counts, and renders it all.
 //
-// It is the only module besides chart.js that touches the DOM. Everything it
-// shows is measured here or read from the server; nothing is estimated.
+// It is the only module besides chart.js and compare.js that touches the
+// DOM. Everything it shows is measured here or read from the server; nothing
+// is estimated.
 // Read `lanes` and `render` first.
 
 import { TRANSPORTS, parseState, formatState } from './url.js';
@@ -15,6 +16,9 @@ import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
 import { withQuery } from './transports/shared.js';
 import { createNetSim } from './netsim.js';
+import { createCompare } from './compare.js';
+import { StatsHistory, wireBytes, wireCosts } from './costs.js';
+import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
 
 // Every word the page shows comes from i18n.js, in the page's language
 // (state.lang); T looks one up. A transport's panel title is T('title.' + t).
@@ -27,6 +31,7 @@ const STATS_EVERY_MS = 1_000;
 const RENDER_EVERY_MS = 250;
 const MAX_LOG = 50;
 const NOTICE_MS = 15_000;
+const MAX_ARRIVALS = 20_000; // per transport, for the export: 11 minutes at 30 events/s
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -45,6 +50,8 @@ const clock = { offsetMs: null, rttMs: null, measuredAt: null };
 const server = { epoch: null, rate: null, head: null, stats: null, statsError: null };
 const messages = []; // {text, via, sentAt, seq, error, arrivals: {poll, sse, ws}, onAtSend: Set}
 let logDirty = true;
+const statsHistory = new StatsHistory(WINDOW_MS); // the server's counts, once a second
+let compare = null; // the charts below the panels (compare.js)
 
 // One lane per transport: its ledger, measurements, transport and elements.
 const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
@@ -61,6 +68,8 @@ function makeLane(t) {
     ledger: new Ledger(),
     latency: new TimeWindow(WINDOW_MS),
     rtt: new TimeWindow(WINDOW_MS),
+    requestTimes: new TimeWindow(WINDOW_MS), // for "requests in the last minute"
+    arrivals: new ArrivalLog(MAX_ARRIVALS), // every event accepted, for the export
     emptyAnswers: 0,
     notice: null, // {key, until}: something the class should read, for a while
     transport: null,
@@ -72,7 +81,7 @@ function makeLane(t) {
     interval: state.interval,
     resume: () => lane.ledger.resume(),
     epoch: () => lane.ledger.epoch ?? server.epoch,
-    onRequest: () => lane.ledger.countRequest(),
+    onRequest: () => countRequest(lane),
     onBytes: (n) => lane.ledger.countBytes(n),
     onStatus: (s, detail) => {
       lane.status = s;
@@ -110,13 +119,22 @@ function onHello(lane, info) {
   if (Number.isInteger(info.head)) server.head = Math.max(server.head ?? 0, info.head);
 }
 
+function countRequest(lane) {
+  lane.ledger.countRequest();
+  lane.requestTimes.add(nowMs(), 1);
+}
+
 function onEvent(lane, ev, receivedAt) {
   const { accepted, replayed } = lane.ledger.event(ev);
   if (!accepted) return;
   if (Number.isInteger(ev.seq)) server.head = Math.max(server.head ?? 0, ev.seq);
+  let latencyMs = null;
   if (!replayed && clock.offsetMs !== null && Number.isFinite(ev.ts)) {
-    lane.latency.add(receivedAt, receivedAt + clock.offsetMs - ev.ts / 1000);
+    latencyMs = receivedAt + clock.offsetMs - ev.ts / 1000;
+    lane.latency.add(receivedAt, latencyMs);
   }
+  const ts = Number.isFinite(ev.ts) ? ev.ts : null;
+  lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });
   if (ev.kind === 'message' && ev.from === clientId) noteArrival(lane.name, ev, receivedAt);
   netsim.onEvent(lane.name, ev, replayed);
 }
@@ -175,6 +193,7 @@ async function pollStats() {
     const stats = await res.json();
     server.stats = stats;
     server.statsError = null;
+    statsHistory.add(nowMs(), stats.client);
     if (typeof stats.epoch === 'string') server.epoch = stats.epoch;
     if (Number.isFinite(stats.rate)) server.rate = stats.rate;
     if (Number.isInteger(stats.head)) server.head = stats.head;
@@ -245,7 +264,7 @@ async function sendMessage(text, via) {
   }
   // Polling and SSE cannot send on their own channel: this POST is one more
   // request for that transport, and the server counts it the same way.
-  lanes[via].ledger.countRequest();
+  countRequest(lanes[via]);
   try {
     const res = await fetch(withQuery('/api/messages', { client: clientId }), {
       method: 'POST',
@@ -510,12 +529,60 @@ function messageRow(m) {
   return tr;
 }
 
+// renderCompare draws the charts below the panels: what each transport
+// delivered in the last minute, and what the server counted it cost.
+function renderCompare(now) {
+  if (document.hidden) return;
+  const rows = TRANSPORTS.map((t) => {
+    const lane = lanes[t];
+    return {
+      name: t,
+      points: lane.latency.points,
+      median: lane.latency.summary(now).median,
+      requestsMinute: lane.requestTimes.summary(now).count,
+      wirePerMinute: statsHistory.increase(t, wireBytes).value,
+      ...wireCosts(server.stats?.client?.[t]),
+    };
+  });
+  compare.draw(rows, now, WINDOW_MS);
+}
+
 function render() {
   const now = nowMs();
   renderHeader();
   for (const t of TRANSPORTS) renderLane(lanes[t], now);
+  renderCompare(now);
   renderLog();
   netsim.render(now);
+}
+
+// ---- export -------------------------------------------------------------------
+
+// downloadRun saves the run as a file: 'json' (everything) or 'csv' (one
+// row per arrival), through a Blob and a temporary <a download>.
+function downloadRun(format) {
+  const exportedAt = Date.now();
+  const run = buildRun({
+    exportedAt,
+    settings: {
+      clientId,
+      transports: TRANSPORTS.filter((t) => lanes[t].on),
+      intervalMs: state.interval,
+      lang: state.lang,
+      clock: { offsetMs: clock.offsetMs, rttMs: clock.rttMs },
+      server: { epoch: server.epoch, rate: server.rate, head: server.head },
+    },
+    ledgers: ledgers(),
+    serverStats: server.stats,
+    logs: Object.fromEntries(TRANSPORTS.map((t) => [t, lanes[t].arrivals])),
+  });
+  const [text, type] = format === 'csv' ? [runToCSV(run), 'text/csv'] : [JSON.stringify(run), 'application/json'];
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = fileName(clientId, exportedAt, format);
+  a.click();
+  // The download has its own reference by now; let the Blob go a little later.
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
 // ---- wiring -------------------------------------------------------------------
@@ -554,6 +621,8 @@ function wire() {
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => setLang(b.dataset.lang));
   }
+  $('#export-json').addEventListener('click', () => downloadRun('json'));
+  $('#export-csv').addEventListener('click', () => downloadRun('csv'));
   let resizeQueued = false;
   new ResizeObserver(() => {
     if (resizeQueued) return;
@@ -569,6 +638,7 @@ async function main() {
   setText($('#client-id'), clientId);
   buildPanels();
   netsim.mount();
+  compare = createCompare($('#compare'), T);
   applyLang();
   wire();
   saveState(); // the URL names the language from the start
@@ -585,17 +655,20 @@ async function main() {
   applySelection(state.transports);
 }
 
+/** ledgers returns each transport's counts, as the panels show them. */
+function ledgers() {
+  return Object.fromEntries(
+    TRANSPORTS.map((t) => {
+      const s = lanes[t].ledger.snapshot();
+      return [t, { ...s, lastSeq: s.lastSeq ?? 0 }];
+    }),
+  );
+}
+
 // Read-only hooks for tests (chromedp) and curious students in the console.
 window.transportlab = Object.freeze({
   clientId,
-  ledgers() {
-    return Object.fromEntries(
-      TRANSPORTS.map((t) => {
-        const s = lanes[t].ledger.snapshot();
-        return [t, { ...s, lastSeq: s.lastSeq ?? 0 }];
-      }),
-    );
-  },
+  ledgers,
   clock() {
     return { offsetMs: clock.offsetMs, rttMs: clock.rttMs };
   },

@@ -34,7 +34,7 @@ test('the Korean says it the way the class does', () => {
 test('every key the page, its HTML and its transports name is in the tables', () => {
   const used = new Set();
   for (const m of read('../index.html').matchAll(/data-i18n(?:-aria-label)?="([^"]+)"/g)) used.add(m[1]);
-  const sources = [read('../js/main.js'), ...readdirSync(new URL('../js/transports/', import.meta.url))
+  const sources = [read('../js/main.js'), read('../js/compare.js'), ...readdirSync(new URL('../js/transports/', import.meta.url))
     .map((f) => read(`../js/transports/${f}`))];
   sources.push(read('../js/netsim.js'), read('../js/sim.js')); // the Network strip (issue 4, item 3)
   for (const src of sources) {

@@ -1,0 +1,343 @@
+package web_test
+
+// The comparison section's test: the charts below the panels draw every
+// transport in its own colour, the cost table shows what the page and the
+// server counted, and the export buttons download the run as JSON and CSV
+// that a lab write-up can read back.
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+var chartsScreenshot = flag.String("charts-screenshot", "", "write a 1280-px-wide screenshot of the page with its charts, in Korean, to this `file`")
+
+func TestChartsAndExport(t *testing.T) {
+	requireChromium(t)
+	lab := startLab(t)
+	srv := lab.srv
+	ctx := startBrowser(t)
+	console := watchConsole(t, ctx)
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?interval=250")); err != nil {
+		t.Fatalf("opening the page: %v", err)
+	}
+	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	waitFor(t, ctx, "every transport delivered 20 events with a latency", `
+		['poll', 'sse', 'ws'].every((t) =>
+			window.transportlab.ledgers()[t].received >= 20 &&
+			document.querySelector('#costs tr[data-transport="' + t + '"] [data-cost="median"]').textContent !== '—')`)
+
+	t.Run("every chart draws every transport in its colour", func(t *testing.T) {
+		// Let one more render go by, so each chart has the latest points.
+		waitFor(t, ctx, "every chart has pixels of every transport's colour",
+			`Object.values(`+countColoursJS+`).every((n) => n.poll > 0 && n.sse > 0 && n.ws > 0)`)
+		counts := evaluate[map[string]map[string]int](t, ctx, countColoursJS)
+		for _, chart := range []string{"chart-timeline", "chart-cdf", "chart-bars"} {
+			for _, tr := range transports {
+				// A dot of the timeline alone is a dozen pixels; a CDF's curve
+				// or a bar is a hundred or more.
+				if got := counts[chart][tr]; got < 12 {
+					t.Errorf("#%s has %d pixels of %s's colour, want at least 12", chart, got, tr)
+				}
+			}
+		}
+	})
+
+	t.Run("the cost table shows what was counted", func(t *testing.T) {
+		cost := func(tr, name string) string {
+			return evaluate[string](t, ctx, fmt.Sprintf(
+				`document.querySelector('#costs tr[data-transport="%s"] [data-cost="%s"]').textContent`, tr, name))
+		}
+		// The page is younger than a minute: every request it made is in it.
+		for _, tr := range []string{"sse", "ws"} {
+			if got := cost(tr, "requests-minute"); got != "1" {
+				t.Errorf("%s requests in the last minute = %q, want %q (one stream)", tr, got, "1")
+			}
+		}
+		if n, err := strconv.Atoi(cost("poll", "requests-minute")); err != nil || n < 5 {
+			t.Errorf("poll requests in the last minute = %q, want at least 5 (one every 250 ms)", cost("poll", "requests-minute"))
+		}
+
+		// Wire bytes: numbers once the server counts them, "—" before.
+		var stats struct {
+			Client map[string]map[string]float64 `json:"client"`
+		}
+		getJSON(t, srv, "/api/stats?client="+id, &stats)
+		for _, tr := range transports {
+			c := stats.Client[tr]
+			_, counted := c["wireOut"]
+			for _, name := range []string{"wire-minute", "wire-event", "overhead"} {
+				got := cost(tr, name)
+				if !counted {
+					if got != "—" {
+						t.Errorf("%s %s = %q from a server that does not count wire bytes, want —", tr, name, got)
+					}
+					continue
+				}
+				if got == "—" {
+					t.Errorf("%s %s = —, want a number: the server counts wire bytes", tr, name)
+				}
+			}
+			if !counted {
+				continue
+			}
+			// The table refreshes from a sample up to a second older than
+			// this one; an event's cost barely moves in a second.
+			want := (c["wireIn"] + c["wireOut"]) / c["events"]
+			got, err := strconv.ParseFloat(cost(tr, "wire-event"), 64)
+			if err != nil || math.Abs(got-want) > 0.15*want {
+				t.Errorf("%s wire bytes per event = %q, want about %.0f (the server's count now)", tr, cost(tr, "wire-event"), want)
+			}
+		}
+	})
+
+	t.Run("export downloads the run as JSON and CSV", func(t *testing.T) {
+		dir := t.TempDir()
+		if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior:      browser.SetDownloadBehaviorBehaviorAllow,
+			DownloadPath:  dir,
+			EventsEnabled: new(true),
+		}); err != nil {
+			t.Fatalf("allowing downloads: %v", err)
+		}
+		name, data := download(t, ctx, dir, "#export-json")
+		if filepath.Ext(name) != ".json" {
+			t.Errorf("JSON download is named %q, want a .json file", name)
+		}
+		var run exportedRun
+		if err := json.Unmarshal(data, &run); err != nil {
+			t.Fatalf("%s is not JSON: %v\n%.300s", name, err, data)
+		}
+		checkRun(t, run, id)
+
+		name, data = download(t, ctx, dir, "#export-csv")
+		if filepath.Ext(name) != ".csv" {
+			t.Errorf("CSV download is named %q, want a .csv file", name)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s is not CSV: %v", name, err)
+		}
+		want := []string{"transport", "seq", "kind", "ts", "receivedAt", "latencyMs", "replayed"}
+		if len(rows) == 0 || !slices.Equal(rows[0], want) {
+			t.Fatalf("CSV header = %q, want %q", rows[:min(1, len(rows))], want)
+		}
+		per := map[string]int{}
+		for _, r := range rows[1:] {
+			per[r[0]]++
+		}
+		for _, tr := range transports {
+			// Exported after the JSON: the same arrivals and perhaps more.
+			if got, inJSON := per[tr], len(run.Arrivals[tr].Events); got < inJSON {
+				t.Errorf("CSV has %d rows for %s, want at least the %d of the JSON before it", got, tr, inJSON)
+			}
+		}
+	})
+
+	t.Run("the section speaks Korean", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-ko"))); err != nil {
+			t.Fatalf("clicking #lang-ko: %v", err)
+		}
+		waitFor(t, ctx, "the section speaks Korean", `document.querySelector('#compare-title').textContent === '나란히 비교'`)
+		checks := map[string]string{
+			`#export-json`:                           "JSON",
+			`#export-label`:                          "내려받기",
+			`#costs [data-i18n="costs.wireEvent"]`:   "이벤트당",
+			`#compare .legend [data-i18n="name.ws"]`: "웹 소켓",
+		}
+		for sel, want := range checks {
+			if got := evaluate[string](t, ctx, fmt.Sprintf(`document.querySelector(%q).textContent`, sel)); !strings.Contains(got, want) {
+				t.Errorf("%s = %q, want it to contain %q", sel, got, want)
+			}
+		}
+		if got := attribute(t, ctx, "#chart-cdf", "aria-label"); !strings.Contains(got, "지연 시간") {
+			t.Errorf("#chart-cdf aria-label = %q, want it in Korean", got)
+		}
+	})
+
+	if *chartsScreenshot != "" {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+			t.Fatalf("narrowing the window: %v", err)
+		}
+		img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("taking a screenshot: %v", err)
+		}
+		if err := os.WriteFile(*chartsScreenshot, img, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if problems := console.problems(); len(problems) > 0 {
+		t.Errorf("the page wrote %d warnings or errors to the console, want none:\n%v", len(problems), problems)
+	}
+}
+
+// countColoursJS counts, on each chart's canvas, the pixels that are
+// exactly a transport's colour (--poll, --sse, --ws, as the page's
+// stylesheet says them; a 1-pixel canvas turns each into RGB).
+const countColoursJS = `(() => {
+	const rgb = (color) => {
+		const c = document.createElement('canvas');
+		c.width = c.height = 1;
+		const x = c.getContext('2d', { willReadFrequently: true });
+		x.fillStyle = color;
+		x.fillRect(0, 0, 1, 1);
+		return Array.from(x.getImageData(0, 0, 1, 1).data.slice(0, 3));
+	};
+	const style = getComputedStyle(document.querySelector('#compare'));
+	const colours = ['poll', 'sse', 'ws'].map((t) => [t, rgb(style.getPropertyValue('--' + t).trim())]);
+	return Object.fromEntries(['chart-timeline', 'chart-cdf', 'chart-bars'].map((id) => {
+		// Read a copy, made for reading: the page's canvas stays as it is.
+		const c = document.getElementById(id);
+		const copy = document.createElement('canvas');
+		copy.width = c.width;
+		copy.height = c.height;
+		const x = copy.getContext('2d', { willReadFrequently: true });
+		x.drawImage(c, 0, 0);
+		const d = x.getImageData(0, 0, c.width, c.height).data;
+		const n = { poll: 0, sse: 0, ws: 0 };
+		for (let i = 0; i < d.length; i += 4) {
+			for (const [t, [r, g, b]] of colours) {
+				if (d[i] === r && d[i + 1] === g && d[i + 2] === b && d[i + 3] === 255) n[t]++;
+			}
+		}
+		return [id, n];
+	}));
+})()`
+
+// download clicks a button that downloads a file into dir, waits until the
+// browser says the download completed, and returns its name and content.
+func download(tb testing.TB, ctx context.Context, dir, button string) (name string, data []byte) {
+	tb.Helper()
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// Subscribe before the click: no event is missed.
+	begins := chromedp.BrowserEvents(wctx, browser.DownloadWillBegin)
+	progress := chromedp.BrowserEvents(wctx, browser.DownloadProgress)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(button))); err != nil {
+		tb.Fatalf("clicking %s: %v", button, err)
+	}
+	var guid string
+	for ev, err := range begins {
+		if err != nil {
+			tb.Fatalf("clicking %s: no download began: %v", button, err)
+		}
+		guid, name = ev.GUID, ev.SuggestedFilename
+		break
+	}
+	for ev, err := range progress {
+		if err != nil {
+			tb.Fatalf("downloading %s: %v", name, err)
+		}
+		if ev.GUID != guid {
+			continue
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			tb.Fatalf("downloading %s: the browser canceled it", name)
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			break
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		tb.Fatalf("reading the download: %v", err)
+	}
+	return name, data
+}
+
+// exportedRun is the part of the JSON export the test reads.
+type exportedRun struct {
+	Format   string `json:"format"`
+	Settings struct {
+		ClientID   string   `json:"clientId"`
+		Transports []string `json:"transports"`
+		IntervalMs int      `json:"intervalMs"`
+		Lang       string   `json:"lang"`
+		Clock      struct {
+			OffsetMs *float64 `json:"offsetMs"`
+			RttMs    *float64 `json:"rttMs"`
+		} `json:"clock"`
+		Server struct {
+			Epoch string  `json:"epoch"`
+			Rate  float64 `json:"rate"`
+		} `json:"server"`
+	} `json:"settings"`
+	Ledgers     map[string]ledger `json:"ledgers"`
+	ServerStats struct {
+		Client map[string]counters `json:"client"`
+	} `json:"serverStats"`
+	Arrivals map[string]struct {
+		Dropped int             `json:"dropped"`
+		Events  []exportedEvent `json:"events"`
+	} `json:"arrivals"`
+}
+
+type exportedEvent struct {
+	Seq        int64    `json:"seq"`
+	Kind       string   `json:"kind"`
+	TS         int64    `json:"ts"`
+	ReceivedAt float64  `json:"receivedAt"`
+	LatencyMs  *float64 `json:"latencyMs"`
+	Replayed   bool     `json:"replayed"`
+}
+
+// checkRun checks that an export holds what the page measured: the settings
+// it ran with, and for every transport that is on, each event it accepted,
+// in order, none missing, as many as its ledger counts.
+func checkRun(tb testing.TB, run exportedRun, id string) {
+	tb.Helper()
+	s := run.Settings
+	if s.ClientID != id || !slices.Equal(s.Transports, transports) || s.IntervalMs != 250 || s.Lang != "en" {
+		tb.Errorf("settings = %+v, want client %s, transports %v, interval 250, lang en", s, id, transports)
+	}
+	if s.Clock.OffsetMs == nil || s.Clock.RttMs == nil || s.Server.Epoch == "" || s.Server.Rate != rate {
+		tb.Errorf("settings: clock %+v, server %+v, want a measured clock and the server's epoch and rate %d", s.Clock, s.Server, rate)
+	}
+	for _, tr := range transports {
+		a := run.Arrivals[tr]
+		if len(a.Events) == 0 {
+			tb.Errorf("arrivals.%s has no events, want every event the transport delivered", tr)
+			continue
+		}
+		if got, want := int64(len(a.Events)+a.Dropped), run.Ledgers[tr].Received; got != want {
+			tb.Errorf("arrivals.%s: %d events (+%d dropped), ledgers.%s.received = %d, want them equal", tr, len(a.Events), a.Dropped, tr, want)
+		}
+		live := 0
+		for i, e := range a.Events {
+			if i > 0 && e.Seq != a.Events[i-1].Seq+1 {
+				tb.Errorf("arrivals.%s[%d].seq = %d after %d, want one more", tr, i, e.Seq, a.Events[i-1].Seq)
+			}
+			if e.Kind == "" || e.TS <= 0 || e.ReceivedAt <= 0 {
+				tb.Errorf("arrivals.%s[%d] = %+v, want a kind, ts and receivedAt", tr, i, e)
+			}
+			if e.LatencyMs != nil {
+				live++
+			} else if !e.Replayed {
+				tb.Errorf("arrivals.%s[%d] has no latency and is not replayed: %+v", tr, i, e)
+			}
+		}
+		if live == 0 {
+			tb.Errorf("arrivals.%s: no event has a latency, want the live ones to", tr)
+		}
+		if run.ServerStats.Client[tr].Requests == 0 {
+			tb.Errorf("serverStats.client.%s.requests = 0, want the server's counts for the page", tr)
+		}
+	}
+}
