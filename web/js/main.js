@@ -57,7 +57,7 @@ let compare = null; // the charts below the panels (compare.js)
 const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
 
 // The Network strip: this page's simulated network, and the tutorial preset.
-const netsim = createNetSim({ clientId, state, saveState, T, now: nowMs, lanes, server, sendMessage });
+const netsim = createNetSim({ clientId, state, saveState, T, now: nowMs, lanes, server, clock, sendMessage });
 
 function makeLane(t) {
   const lane = {

@@ -42,11 +42,12 @@ function setText(el, text) {
  *   now()                    page time, ms
  *   lanes                    main.js's lanes (on, notice) by transport
  *   server                   main.js's view of the server (rate, stats)
+ *   clock                    main.js's clock offset (offsetMs: server − page, ms)
  *   sendMessage(text, via)   sends a message as the message form does
  * Call mount() once the panels exist, render(now) with the page's render,
  * and onEvent(transport, event, replayed) for every event a lane accepted.
  */
-export function createNetSim({ clientId, state, saveState, T, now, lanes, server, sendMessage }) {
+export function createNetSim({ clientId, state, saveState, T, now, lanes, server, clock, sendMessage }) {
   const sim = {
     answer: null, // what the server last said it simulates, plus stallEndsAt (page time)
     limits: LIMITS,
@@ -58,6 +59,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   };
   const tutorial = {
     on: false,
+    sinceTs: 0, // server time (µs) when it was turned on: older quotes came at the old rate
     busy: false,
     tooFast: false,
     replies: Object.fromEntries(TRANSPORTS.map((t) => [t, 0])),
@@ -186,8 +188,10 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   }
 
   async function startTutorial() {
+    const asked = now() + (clock.offsetMs ?? 0); // server time, ms
     if (!(await setRate(TUTORIAL_RATE))) return;
     tutorial.on = true;
+    tutorial.sinceTs = asked * 1000;
     tutorial.tooFast = false;
     for (const t of TRANSPORTS) tutorial.replies[t] = 0;
     tutorial.refused = 0;
@@ -208,7 +212,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   }
 
   function onEvent(t, ev, replayed) {
-    const decision = replyTo(ev, { on: tutorial.on, rate: server.rate, replayed });
+    const decision = replyTo(ev, { on: tutorial.on, rate: server.rate, replayed, sinceTs: tutorial.sinceTs });
     if (decision === 'no') return;
     tutorial.tooFast = decision === 'tooFast';
     if (tutorial.tooFast) return;

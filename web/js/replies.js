@@ -30,12 +30,16 @@ export const MAX_REPLY_RATE = 1;
  *   on:        the tutorial's replies are turned on
  *   rate:      the feed's rate as the server last said it (events/s)
  *   replayed:  the event is catch-up from history after a (re)connect, not live
+ *   sinceTs:   server time (µs) when the tutorial was turned on: a quote
+ *              published before it came at the old rate and is not answered
  * Only live quotes are answered: a reply is a message, and a message is never
- * replied to (or the replies would answer each other for ever); catch-up is
- * not answered either, so a reconnect cannot burst into the rate limit.
+ * replied to (or the replies would answer each other for ever); catch-up and
+ * the old rate's quotes still on their way (a poll brings a second's worth)
+ * are not answered either, so neither can burst into the rate limit.
  */
-export function replyTo(ev, { on, rate, replayed }) {
+export function replyTo(ev, { on, rate, replayed, sinceTs = 0 }) {
   if (!on || replayed || ev?.kind !== 'quote' || !Number.isInteger(ev.seq)) return 'no';
+  if (!Number.isFinite(ev.ts) || ev.ts < sinceTs) return 'no';
   if (!Number.isFinite(rate) || rate > MAX_REPLY_RATE) return 'tooFast';
   return 'reply';
 }

@@ -24,6 +24,13 @@ test('no replies when off, to catch-up, or to something without a seq', () => {
   assert.equal(replyTo(null, live), 'no');
 });
 
+test('quotes published before the tutorial started are not answered', () => {
+  const since = { ...live, sinceTs: 5_000_000 };
+  assert.equal(replyTo({ ...quote, ts: 4_999_999 }, since), 'no');
+  assert.equal(replyTo({ ...quote, ts: 5_000_000 }, since), 'reply');
+  assert.equal(replyTo({ ...quote, ts: undefined }, since), 'no', 'no ts: nothing says when it was published');
+});
+
 test('a feed faster than 1 event a second is not answered, and says so', () => {
   assert.equal(replyTo(quote, { ...live, rate: 1.01 }), 'tooFast');
   assert.equal(replyTo(quote, { ...live, rate: 5 }), 'tooFast');
