@@ -2,7 +2,7 @@
 # Both need only Go (and, for the page's tests, Node.js and Chromium, which
 # .ci/run installs on a fresh Debian machine).
 
-.PHONY: run test bench fuzz soak screenshot build
+.PHONY: run test bench fuzz soak screenshot measure build
 
 # Serve the demo at http://localhost:8005 (flags: make run ARGS='-rate 20').
 run:
@@ -25,6 +25,14 @@ interop/node_modules: interop/package-lock.json
 # Delivery cost per event and client on each transport, and the hub's fan-out.
 bench:
 	go test -run '^$$' -bench . -benchmem ./internal/...
+
+# What each transport costs, measured: the page in headless Chromium at the
+# defaults for a minute, then its latency, requests and bytes on the wire
+# (make measure DELAY=200 adds a simulated one-way delay).
+MEASURE ?= 60s
+DELAY ?= 0
+measure:
+	go test ./web -run '^TestMeasure$$' -count=1 -v -measure $(MEASURE) -measure-delay $(DELAY) | grep -v '^=== '
 
 # Each fuzz target for a while, then keep the inputs it found interesting
 # in the package's testdata/fuzz, where every go test runs them again.

@@ -677,6 +677,8 @@ type counters struct {
 	Open     int64 `json:"open"`
 	Events   int64 `json:"events"`
 	Bytes    int64 `json:"bytes"`
+	WireIn   int64 `json:"wireIn"`
+	WireOut  int64 `json:"wireOut"`
 }
 
 // serverCounts returns what the server spent on page id, per transport. The
