@@ -20,6 +20,7 @@ import { mountInspector } from './inspector-view.js';
 import { createWireLog } from './wirelog.js';
 import { pickHints } from './hints.js';
 import { mountExplain, mountHints } from './explain-view.js';
+import { createNetSim } from './netsim.js';
 import { createCompare } from './compare.js';
 import { StatsHistory, wireBytes, wireCosts } from './costs.js';
 import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
@@ -59,6 +60,9 @@ let compare = null; // the charts below the panels (compare.js)
 
 // One lane per transport: its ledger, measurements, transport and elements.
 const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
+
+// The Network strip: this page's simulated network, and the tutorial preset.
+const netsim = createNetSim({ clientId, state, saveState, T, now: nowMs, lanes, server, clock, sendMessage });
 
 function makeLane(t) {
   const lane = {
@@ -169,6 +173,7 @@ function onEvent(lane, ev, receivedAt) {
   const ts = Number.isFinite(ev.ts) ? ev.ts : null;
   lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });
   if (ev.kind === 'message' && ev.from === clientId) noteArrival(lane.name, ev, receivedAt);
+  netsim.onEvent(lane.name, ev, replayed);
 }
 
 // ---- switching transports --------------------------------------------------
@@ -487,7 +492,7 @@ function renderLane(lane, now) {
   const m = els.metric;
   setText(els.state, T(`state.${lane.status}`));
   els.state.dataset.state = lane.status;
-  const notice = lane.notice !== null && now < lane.notice.until ? T(lane.notice.key) : null;
+  const notice = lane.notice !== null && now < lane.notice.until ? T(lane.notice.key, lane.notice.params) : null;
   setText(els.detail, !lane.on ? T('detail.off') : notice ?? detailText(state.lang, lane.detail));
   els.detail.classList.toggle('notice', notice !== null);
 
@@ -617,6 +622,7 @@ function render() {
   for (const t of TRANSPORTS) renderLane(lanes[t], now);
   renderCompare(now);
   renderLog();
+  netsim.render(now);
 }
 
 // ---- export -------------------------------------------------------------------
@@ -700,6 +706,7 @@ function wire() {
 async function main() {
   setText($('#client-id'), clientId);
   buildPanels();
+  netsim.mount();
   compare = createCompare($('#compare'), T);
   applyLang();
   wire();

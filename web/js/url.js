@@ -1,9 +1,10 @@
 // url.js — the shareable page state, kept in the query string so a link
-// opens the page in the same state: ?transports=poll,sse&interval=1000&lang=ko
+// opens the page in the same state: ?transports=poll,sse&interval=1000&lang=ko&net=150,50
 //
 // Pure: no DOM, no globals. Read parseState first.
 
 import { parseLang } from './i18n.js';
+import { parseNet, formatNet } from './sim.js';
 
 /** TRANSPORTS lists every transport in display order. */
 export const TRANSPORTS = Object.freeze(['poll', 'sse', 'ws']);
@@ -28,6 +29,8 @@ export const DEFAULT_STATE = Object.freeze({ transports: TRANSPORTS, interval: 1
  *   - interval: an integer number of milliseconds within [250, 5000].
  *   - lang: 'en' or 'ko'; the key is in the result only when the URL names
  *     one of them (otherwise the browser's language decides: i18n.pickLang).
+ *   - net: the simulated network, "DELAY,JITTER" in ms (sim.parseNet); the
+ *     key is in the result, as {delayMs, jitterMs}, only when it is valid.
  * The result lists transports in display order.
  */
 export function parseState(search) {
@@ -36,7 +39,13 @@ export function parseState(search) {
     transports: parseTransports(q.get('transports')),
     interval: parseInterval(q.get('interval')),
     ...langOf(q.get('lang')),
+    ...netOf(q.get('net')),
   };
+}
+
+function netOf(raw) {
+  const net = parseNet(raw);
+  return net === null ? {} : { net };
 }
 
 function langOf(raw) {
@@ -60,12 +69,13 @@ function parseInterval(raw) {
 
 /**
  * formatState writes the state back as a query string (with the leading "?"),
- * always naming both keys so a copied link is explicit, and `lang` when the
- * state has one.
+ * always naming both keys so a copied link is explicit, `lang` when the
+ * state has one, and `net` when the state adds a delay.
  * Commas are left readable rather than percent-encoded.
  */
-export function formatState({ transports, interval, lang }) {
+export function formatState({ transports, interval, lang, net }) {
   const list = TRANSPORTS.filter((t) => transports.includes(t)).join(',');
   const l = parseLang(lang);
-  return `?transports=${list}&interval=${interval}` + (l === null ? '' : `&lang=${l}`);
+  const n = formatNet(net);
+  return `?transports=${list}&interval=${interval}` + (l === null ? '' : `&lang=${l}`) + (n === null ? '' : `&net=${n}`);
 }

@@ -1,0 +1,364 @@
+// netsim.js — the Network strip and the tutorial preset: the page side of
+// the server's network simulation and of its feed rate.
+//
+//   PUT  /api/sim?client=ID        {"delayMs","jitterMs"}  every write to this page held that long
+//   POST /api/sim/stall?client=ID  {"ms"}                  the server stops writing to this page
+//   POST /api/sim/drop?client=ID   {"transport"}           the server closes that connection now
+//   GET  /api/sim?client=ID        what it simulates now, its limits and write timeout
+//   PUT  /api/feed                 {"rate"}                the feed's rate, for every page
+//
+// Only this page's connections are touched (its client id); another page,
+// even another tab of the same browser, keeps its own network. The header's
+// badge shows what the server says it simulates, read once a second, so it
+// stays true after a server restart too (the page then asks again for what
+// its URL says).
+//
+// The choices (presets, checks, the URL, which events to answer) are pure
+// and tested in sim.js and replies.js; this module only wires them to the
+// DOM and the server. Read createNetSim first.
+
+import { TRANSPORTS } from './url.js';
+import { LIMITS, PRESETS, STALLS, badge, checkNet, presetOf, sameNet, stallLeft } from './sim.js';
+import { MAX_REPLY_RATE, TUTORIAL_RATE, replyText, replyTo } from './replies.js';
+import { withQuery } from './transports/shared.js';
+
+/** READ_EVERY_MS is how often the page asks the server what it simulates. */
+const READ_EVERY_MS = 1000;
+
+/** DROP_NOTICE_MS is how long a panel says what its drop did. */
+const DROP_NOTICE_MS = 6000;
+
+const $ = (sel, root = document) => root.querySelector(sel);
+
+function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * createNetSim returns the Network strip's controller. deps:
+ *   clientId                 this page's id
+ *   state, saveState()       the page's URL state (state.net is this module's)
+ *   T(key, params)           a string in the page's language
+ *   now()                    page time, ms
+ *   lanes                    main.js's lanes (on, notice) by transport
+ *   server                   main.js's view of the server (rate, stats)
+ *   clock                    main.js's clock offset (offsetMs: server − page, ms)
+ *   sendMessage(text, via)   sends a message as the message form does
+ * Call mount() once the panels exist, render(now) with the page's render,
+ * and onEvent(transport, event, replayed) for every event a lane accepted.
+ */
+export function createNetSim({ clientId, state, saveState, T, now, lanes, server, clock, sendMessage }) {
+  const sim = {
+    answer: null, // what the server last said it simulates, plus stallEndsAt (page time)
+    limits: LIMITS,
+    writeTimeoutMs: null,
+    wish: state.net ?? null, // what this page asked for; null: nothing yet
+    writing: 0, // requests that change the simulation, in flight
+    generation: 0, // bumps with each change, so an older read is not taken for news
+    error: null, // {key, params}: why the last change did not happen
+  };
+  const tutorial = {
+    on: false,
+    sinceTs: 0, // server time (µs) when it was turned on: older quotes came at the old rate
+    busy: false,
+    tooFast: false,
+    replies: Object.fromEntries(TRANSPORTS.map((t) => [t, 0])),
+    refused: 0,
+    lastRefusal: '',
+    error: null, // {key, params}
+  };
+
+  // ---- talking to the server ------------------------------------------------
+
+  // call sends one request and returns {status, data}; data is the JSON
+  // answer, or {} when there is none.
+  async function call(method, path, body) {
+    const res = await fetch(withQuery(path, { client: clientId }), {
+      method,
+      cache: 'no-store',
+      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = {};
+    try {
+      data = await res.json();
+    } catch {
+      // No JSON: the status says enough.
+    }
+    return { status: res.status, data };
+  }
+
+  function refusal({ status, data }) {
+    return data?.error ? `${data.error} (HTTP ${status})` : `HTTP ${status}`;
+  }
+
+  // take records what the server says it simulates now.
+  function take(data, at) {
+    if (!Number.isInteger(data?.delayMs) || !Number.isInteger(data?.jitterMs)) return;
+    const stalledMs = Number.isFinite(data.stalledMs) ? data.stalledMs : 0;
+    sim.answer = { delayMs: data.delayMs, jitterMs: data.jitterMs, stallEndsAt: at + stalledMs };
+    if (data.limits) sim.limits = { ...LIMITS, ...data.limits };
+    if (Number.isFinite(data.writeTimeoutMs)) sim.writeTimeoutMs = data.writeTimeoutMs;
+  }
+
+  async function read() {
+    const started = sim.generation;
+    try {
+      if (sim.writing > 0) return;
+      const answer = await call('GET', '/api/sim');
+      if (answer.status !== 200 || started !== sim.generation || sim.writing > 0) return;
+      take(answer.data, now());
+      // A server that forgot (it restarted) is asked again for what the URL says.
+      if (sim.wish !== null && sim.answer !== null && !sameNet(sim.wish, sim.answer)) setNet(sim.wish);
+    } catch {
+      // The server is away: the badge keeps what it last knew; the panels say the rest.
+    } finally {
+      setTimeout(read, READ_EVERY_MS);
+    }
+  }
+
+  // write sends a change. It returns {data} when the server made it,
+  // {refused: true} when the server said no, and {} when it could not be
+  // asked; the last two say why in sim.error, which each action clears as
+  // it starts (the line under the strip is about the latest one).
+  async function write(method, path, body) {
+    sim.writing++;
+    sim.generation++;
+    sim.error = null;
+    try {
+      const answer = await call(method, path, body);
+      if (answer.status >= 200 && answer.status < 300) return { data: answer.data };
+      sim.error = { key: 'sim.error.server', params: { error: refusal(answer) } };
+      return { refused: answer.status === 400 };
+    } catch (err) {
+      sim.error = { key: 'sim.error.server', params: { error: String(err?.message ?? err) } };
+      return {};
+    } finally {
+      sim.writing--;
+    }
+  }
+
+  async function setNet(net) {
+    sim.wish = net;
+    const { data, refused } = await write('PUT', '/api/sim', net);
+    if (data) take(data, now());
+    if (refused) {
+      // The page stops asking for it, and shows what the server keeps.
+      sim.wish = sim.answer === null ? null : { delayMs: sim.answer.delayMs, jitterMs: sim.answer.jitterMs };
+    }
+    state.net = sim.wish ?? undefined;
+    saveState();
+    fillInputs(sim.answer ?? net);
+  }
+
+  async function stall(ms) {
+    const { data } = await write('POST', '/api/sim/stall', { ms });
+    if (data && Number.isFinite(data.stalledMs)) {
+      sim.answer = { ...(sim.answer ?? { delayMs: 0, jitterMs: 0 }), stallEndsAt: now() + data.stalledMs };
+    }
+  }
+
+  async function drop(t) {
+    const { data } = await write('POST', '/api/sim/drop', { transport: t });
+    if (data && Number.isInteger(data.dropped)) {
+      lanes[t].notice = { key: 'sim.dropped', params: { n: data.dropped }, until: now() + DROP_NOTICE_MS };
+    }
+  }
+
+  // ---- the tutorial ----------------------------------------------------------
+
+  async function setRate(rate) {
+    tutorial.busy = true;
+    try {
+      const answer = await call('PUT', '/api/feed', { rate });
+      if (answer.status === 200) {
+        tutorial.error = null;
+        if (Number.isFinite(answer.data.rate)) server.rate = answer.data.rate;
+        return true;
+      }
+      tutorial.error = answer.status === 403
+        ? { key: 'tutorial.forbidden', params: { rate: TUTORIAL_RATE } }
+        : { key: 'tutorial.refused', params: { error: refusal(answer) } };
+    } catch (err) {
+      tutorial.error = { key: 'tutorial.refused', params: { error: String(err?.message ?? err) } };
+    } finally {
+      tutorial.busy = false;
+    }
+    return false;
+  }
+
+  async function startTutorial() {
+    const asked = now() + (clock.offsetMs ?? 0); // server time, ms
+    if (!(await setRate(TUTORIAL_RATE))) return;
+    tutorial.on = true;
+    tutorial.sinceTs = asked * 1000;
+    tutorial.tooFast = false;
+    for (const t of TRANSPORTS) tutorial.replies[t] = 0;
+    tutorial.refused = 0;
+    tutorial.lastRefusal = '';
+  }
+
+  // backToNormal stops replying, and puts the feed back at the rate the
+  // server started with (whoever changed it).
+  async function backToNormal() {
+    tutorial.on = false;
+    tutorial.tooFast = false;
+    const rate = server.stats?.defaultRate;
+    if (!Number.isFinite(rate)) {
+      tutorial.error = { key: 'tutorial.refused', params: { error: 'no defaultRate in /api/stats' } };
+      return;
+    }
+    await setRate(rate);
+  }
+
+  function onEvent(t, ev, replayed) {
+    const decision = replyTo(ev, { on: tutorial.on, rate: server.rate, replayed, sinceTs: tutorial.sinceTs });
+    if (decision === 'no') return;
+    tutorial.tooFast = decision === 'tooFast';
+    if (tutorial.tooFast) return;
+    sendMessage(replyText(ev, t), t).then(
+      () => tutorial.replies[t]++,
+      (err) => {
+        tutorial.refused++;
+        tutorial.lastRefusal = err?.key ? T(err.key) : String(err?.message ?? err);
+      },
+    );
+  }
+
+  // ---- the DOM -----------------------------------------------------------------
+
+  let els = null;
+
+  function fillInputs(net) {
+    if (!els || !net) return;
+    els.delay.value = String(net.delayMs);
+    els.jitter.value = String(net.jitterMs);
+  }
+
+  function mount() {
+    const presets = $('#net-presets');
+    for (const p of PRESETS) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'preset';
+      b.dataset.preset = p.id;
+      const name = document.createElement('span');
+      name.className = 'preset-name';
+      const value = document.createElement('span');
+      value.className = 'preset-value';
+      value.textContent = p.jitterMs > 0 ? `${p.delayMs} ± ${p.jitterMs} ms` : `${p.delayMs} ms`;
+      b.append(name, value);
+      b.addEventListener('click', () => {
+        fillInputs(p);
+        setNet({ delayMs: p.delayMs, jitterMs: p.jitterMs });
+      });
+      presets.append(b);
+    }
+    const custom = document.createElement('button');
+    custom.type = 'button';
+    custom.className = 'preset';
+    custom.dataset.preset = 'custom';
+    custom.append(Object.assign(document.createElement('span'), { className: 'preset-name' }));
+    custom.addEventListener('click', () => {
+      $('#net-delay').focus();
+      $('#net-delay').select();
+    });
+    presets.append(custom);
+
+    els = {
+      badge: $('#sim-badge'),
+      stall: $('#sim-stall'),
+      presets: Array.from(presets.querySelectorAll('[data-preset]')),
+      delay: $('#net-delay'),
+      jitter: $('#net-jitter'),
+      error: $('#sim-error'),
+      stallButtons: [],
+      stallNote: $('#stall-note'),
+      tutorial: $('#tutorial'),
+      normal: $('#tutorial-off'),
+      tutorialStatus: $('#tutorial-status'),
+      drops: Object.fromEntries(TRANSPORTS.map((t) => [t, $(`#panel-${t} .drop`)])),
+    };
+    fillInputs(sim.wish ?? { delayMs: 0, jitterMs: 0 });
+
+    $('#net-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const { net, error } = checkNet(els.delay.value, els.jitter.value, sim.limits);
+      sim.error = error ?? null;
+      if (net) setNet(net);
+      render(now());
+    });
+
+    const stalls = $('#stall-buttons');
+    for (const ms of STALLS) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'stall-button';
+      b.dataset.stall = String(ms);
+      b.addEventListener('click', () => stall(ms));
+      stalls.append(b);
+      els.stallButtons.push(b);
+    }
+
+    for (const t of TRANSPORTS) els.drops[t].addEventListener('click', () => drop(t));
+    els.tutorial.addEventListener('click', () => (tutorial.on ? backToNormal() : startTutorial()));
+    els.normal.addEventListener('click', backToNormal);
+
+    if (sim.wish !== null) setNet(sim.wish); // the URL's network, on this page's fresh id
+    read();
+  }
+
+  function render(at) {
+    if (!els) return;
+    const b = badge(sim.answer);
+    setText(els.badge, T(b.key, b.params));
+    els.badge.dataset.net = sim.answer ? presetOf(sim.answer) : '';
+    const left = stallLeft(sim.answer, at);
+    setText(els.stall, left > 0 ? T('sim.stalled', { seconds: (left / 1000).toFixed(1) }) : '');
+
+    const shown = sim.answer ?? sim.wish;
+    const current = shown ? presetOf(shown) : null;
+    for (const el of els.presets) {
+      const p = PRESETS.find((p) => p.id === el.dataset.preset);
+      setText($('.preset-name', el), T(p ? p.label : 'sim.preset.custom'));
+      el.setAttribute('aria-pressed', String(el.dataset.preset === current));
+    }
+    setText(els.error, sim.error ? T(sim.error.key, sim.error.params) : '');
+
+    for (const el of els.stallButtons) setText(el, T('sim.seconds', { n: Number(el.dataset.stall) / 1000 }));
+    setText(els.stallNote, sim.writeTimeoutMs === null ? ''
+      : sim.writeTimeoutMs === 0 ? T('sim.stallNoCut')
+      : T('sim.stallNote', { seconds: sim.writeTimeoutMs / 1000 }));
+
+    for (const t of TRANSPORTS) {
+      els.drops[t].disabled = !lanes[t].on;
+      els.drops[t].title = T('sim.dropTitle', { name: T(`title.${t}`) });
+    }
+
+    renderTutorial();
+  }
+
+  function renderTutorial() {
+    els.tutorial.setAttribute('aria-pressed', String(tutorial.on));
+    els.tutorial.disabled = tutorial.busy;
+    const rate = server.rate;
+    const defaultRate = server.stats?.defaultRate;
+    els.normal.hidden = !tutorial.on && !(Number.isFinite(defaultRate) && Number.isFinite(rate) && rate !== defaultRate);
+    setText(els.normal, Number.isFinite(defaultRate) ? T('tutorial.normalRate', { rate: defaultRate }) : T('tutorial.normal'));
+    els.normal.disabled = tutorial.busy;
+
+    let status;
+    if (tutorial.error) status = T(tutorial.error.key, tutorial.error.params);
+    else if (!tutorial.on) status = T('tutorial.hint');
+    else if (tutorial.tooFast) status = T('tutorial.tooFast', { rate, max: MAX_REPLY_RATE });
+    else {
+      const list = TRANSPORTS.map((t) => `${T(`name.${t}`)} ${tutorial.replies[t]}`).join(' · ');
+      status = T('tutorial.replies', { list });
+      if (tutorial.refused > 0) status += ' ' + T('tutorial.repliesRefused', { n: tutorial.refused, error: tutorial.lastRefusal });
+    }
+    setText(els.tutorialStatus, status);
+    els.tutorialStatus.classList.toggle('is-error', tutorial.error !== null || tutorial.refused > 0);
+  }
+
+  return { mount, render, onEvent };
+}

@@ -1,0 +1,51 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { replyTo, replyText, TUTORIAL_RATE, MAX_REPLY_RATE } from '../js/replies.js';
+
+const quote = { seq: 42, ts: 1, kind: 'quote', symbol: 'ACME', price: 101.37 };
+const live = { on: true, rate: TUTORIAL_RATE, replayed: false };
+
+test('the tutorial answers every live quote', () => {
+  assert.equal(replyTo(quote, live), 'reply');
+  assert.equal(replyTo(quote, { ...live, rate: MAX_REPLY_RATE }), 'reply');
+});
+
+test('a reply is never replied to, nor is any other message', () => {
+  const reply = { seq: 43, ts: 2, kind: 'message', from: 'k3v9x2qa', text: replyText(quote, 'ws'), via: 'ws' };
+  assert.equal(replyTo(reply, live), 'no');
+  assert.equal(replyTo({ ...reply, from: 'someone', text: 'hi' }, live), 'no');
+  assert.equal(replyTo({ seq: 44, kind: 'news' }, live), 'no', 'kinds the page does not know');
+});
+
+test('no replies when off, to catch-up, or to something without a seq', () => {
+  assert.equal(replyTo(quote, { ...live, on: false }), 'no');
+  assert.equal(replyTo(quote, { ...live, replayed: true }), 'no');
+  assert.equal(replyTo({ ...quote, seq: undefined }, live), 'no');
+  assert.equal(replyTo(null, live), 'no');
+});
+
+test('quotes published before the tutorial started are not answered', () => {
+  const since = { ...live, sinceTs: 5_000_000 };
+  assert.equal(replyTo({ ...quote, ts: 4_999_999 }, since), 'no');
+  assert.equal(replyTo({ ...quote, ts: 5_000_000 }, since), 'reply');
+  assert.equal(replyTo({ ...quote, ts: undefined }, since), 'no', 'no ts: nothing says when it was published');
+});
+
+test('a feed faster than 1 event a second is not answered, and says so', () => {
+  assert.equal(replyTo(quote, { ...live, rate: 1.01 }), 'tooFast');
+  assert.equal(replyTo(quote, { ...live, rate: 5 }), 'tooFast');
+  assert.equal(replyTo(quote, { ...live, rate: null }), 'tooFast', 'an unknown rate is not assumed slow');
+  assert.equal(replyTo(quote, { ...live, on: false, rate: 5 }), 'no');
+});
+
+test('the tutorial\'s own rate is one event every 3 s, and answered', () => {
+  assert.ok(Math.abs(1 / TUTORIAL_RATE - 3) < 0.01);
+  assert.ok(TUTORIAL_RATE <= MAX_REPLY_RATE);
+});
+
+test('replyText names the event and the transport, short', () => {
+  assert.equal(replyText(quote, 'sse'), 're #42 (sse)');
+  const texts = new Set(['poll', 'sse', 'ws'].map((t) => replyText(quote, t)));
+  assert.equal(texts.size, 3);
+  for (const t of texts) assert.ok(t.length <= 280);
+});
