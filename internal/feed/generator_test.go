@@ -68,9 +68,10 @@ func TestQuotesFollowsSetRate(t *testing.T) {
 		if err := h.SetRate(1.0 / 3); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(9 * time.Second) // 3 events, one every 3 s
-		if got := h.Head(); got != 8 {
-			t.Errorf("1 s at 5/s, then 9 s at 1/3 s: head = %d, want 8", got)
+		synctest.Wait() // the generator has seen the change: next events at 4.001 s and 7.001 s
+		time.Sleep(7 * time.Second)
+		if got := h.Head(); got != 7 {
+			t.Errorf("1 s at 5/s, then 7 s at 1/3 s: head = %d, want 7", got)
 		}
 		if got := h.Rate(); got != 1.0/3 {
 			t.Errorf("Rate() = %v, want 1/3", got)

@@ -303,7 +303,15 @@ func TestCountsWhatItSent(t *testing.T) {
 		}
 		n += len(b)
 	}
-	if f.meter.Requests.Load() != 1 || f.meter.Events.Load() != 3 || f.meter.Bytes.Load() != int64(n) {
+	// The server counts a message once its write has returned, which may
+	// be a moment after the client read it.
+	counted := func() bool {
+		return f.meter.Requests.Load() == 1 && f.meter.Events.Load() == 3 && f.meter.Bytes.Load() == int64(n)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !counted() && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	if !counted() {
 		t.Errorf("meter: %d requests, %d events, %d bytes; want 1, 3, %d",
 			f.meter.Requests.Load(), f.meter.Events.Load(), f.meter.Bytes.Load(), n)
 	}
