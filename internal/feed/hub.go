@@ -50,8 +50,8 @@ type Hub struct {
 	rate        atomic.Uint64 // events per second of the generator, as float64 bits
 	rateChanged chan struct{}
 	queue       int
-	now   func() time.Time
-	start time.Time // on the monotonic clock, for the watch on writes
+	now         func() time.Time
+	start       time.Time // on the monotonic clock, for the watch on writes
 
 	mu      sync.Mutex
 	head    uint64   // seq of the newest event; 0 before the first
@@ -78,11 +78,11 @@ func NewHub(cfg Config) *Hub {
 		epoch:       newEpoch(),
 		rateChanged: make(chan struct{}, 1),
 		queue:       cfg.Queue,
-		now:     cfg.Now,
-		start:   time.Now().Add(-time.Nanosecond), // a write's start is never 0, which means none
-		ring:    make([]*Frame, cfg.History),
-		subs:    make(map[*Subscription]struct{}),
-		drained: make(chan struct{}),
+		now:         cfg.Now,
+		start:       time.Now().Add(-time.Nanosecond), // a write's start is never 0, which means none
+		ring:        make([]*Frame, cfg.History),
+		subs:        make(map[*Subscription]struct{}),
+		drained:     make(chan struct{}),
 	}
 	h.rate.Store(math.Float64bits(cfg.Rate))
 	return h

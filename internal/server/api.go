@@ -133,26 +133,31 @@ func fromThisMachine(r *http.Request) bool {
 
 // statsAnswer is the body of GET /api/stats.
 type statsAnswer struct {
-	Epoch       string            `json:"epoch"`
-	Head        uint64            `json:"head"`
-	Rate        float64           `json:"rate"`
-	DefaultRate float64           `json:"defaultRate"` // the rate the server started with`
-	History     int               `json:"history"`
-	Transports  map[string]Counts `json:"transports"`
-	Client      map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
+	Epoch       string  `json:"epoch"`
+	Head        uint64  `json:"head"`
+	Rate        float64 `json:"rate"`
+	DefaultRate float64 `json:"defaultRate"` // the rate the server started with
+	History     int     `json:"history"`
+	// The cap on the messages a page may send: a second, after a burst; 0: none.
+	MessageRate  float64           `json:"messageRate"`
+	MessageBurst int               `json:"messageBurst"`
+	Transports   map[string]Counts `json:"transports"`
+	Client       map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
 }
 
 // statsAnswer reports what each transport spent, in all and for ?client=.
 func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
 	all, client := s.stats.snapshot(r.URL.Query().Get("client"))
 	httpjson.Write(w, http.StatusOK, statsAnswer{
-		Epoch:       s.hub.Epoch(),
-		Head:        s.hub.Head(),
-		Rate:        s.hub.Rate(),
-		DefaultRate: s.defaultRate,
-		History:     s.hub.History(),
-		Transports:  all,
-		Client:      client,
+		Epoch:        s.hub.Epoch(),
+		Head:         s.hub.Head(),
+		Rate:         s.hub.Rate(),
+		DefaultRate:  s.defaultRate,
+		MessageRate:  s.cfg.MessageRate,
+		MessageBurst: s.cfg.MessageBurst,
+		History:      s.hub.History(),
+		Transports:   all,
+		Client:       client,
 	})
 }
 

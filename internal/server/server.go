@@ -72,11 +72,14 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		defaultRate: hub.Rate(),
 	}
 	// What the browser hides goes into the page's wire log.
-	s.cfg.SSE.OnHeartbeat = func(r *http.Request, n int) {
-		s.stats.logFrame(r, SSE, "heartbeat", "out", chunkSize(n), 0)
+	s.cfg.SSE.OnHeartbeat = func(r *http.Request) {
+		// Counted at the connection: what went out since the flush before.
+		if x := exchangeOf(r); x != nil {
+			s.stats.logFrame(r, SSE, "heartbeat", "out", s.cfg.Now(), int(x.out.Load()-x.flushed.Load()), 0)
+		}
 	}
 	s.cfg.WS.OnControl = func(r *http.Request, c ws.Control) {
-		s.stats.logFrame(r, WS, c.Kind, c.Dir, c.Bytes, c.RTT)
+		s.stats.logFrame(r, WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)
 	}
 	r := chi.NewRouter()
 	s.routes(r)

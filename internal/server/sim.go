@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -30,9 +28,11 @@ import (
 const (
 	maxDelay = time.Second
 	maxStall = 30 * time.Second
-	// maxDelayed is how many bytes a connection may hold back; a writer that
-	// would hold more fails, as a send buffer that overflows would.
-	maxDelayed = 4 << 20
+	// maxHeld is how many bytes a connection may hold back before a write
+	// waits for room, as a full send buffer makes it wait: a client that
+	// stopped reading still blocks the server's writes, and the hub still
+	// cuts it off.
+	maxHeld = 64 << 10
 )
 
 // netSim is what one page asked for. The zero value is a good network.
@@ -109,11 +109,19 @@ func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
 	return p
 }
 
-// getSim answers GET /api/sim?client=ID: the page's simulated network.
+// getSim answers GET /api/sim?client=ID: the page's simulated network, a
+// good one for a page the server does not know (asking changes nothing).
 func (s *server) getSim(w http.ResponseWriter, r *http.Request) {
-	if p := s.simPage(w, r); p != nil {
-		httpjson.Write(w, http.StatusOK, s.simState(&p.sim))
+	id := r.URL.Query().Get("client")
+	if id == "" {
+		httpjson.Error(w, http.StatusBadRequest, errors.New("client is required: the page whose network to simulate"))
+		return
 	}
+	sim := new(netSim)
+	if p := s.stats.known(id); p != nil {
+		sim = &p.sim
+	}
+	httpjson.Write(w, http.StatusOK, s.simState(sim))
 }
 
 // putSim answers PUT /api/sim?client=ID {"delayMs":150,"jitterMs":50}: from
@@ -239,122 +247,3 @@ func (p *page) drop(transport string) int {
 	}
 	return len(victims)
 }
-
-// delayLine holds back what is written to a connection and writes it when
-// it is due, in order: a jitter never reorders bytes, as TCP never does.
-// One goroutine per line writes; it ends when its connection closes.
-type delayLine struct {
-	conn net.Conn // the real one
-	sim  *netSim
-
-	mu      sync.Mutex
-	queue   []delayed
-	queued  int       // bytes in queue
-	last    time.Time // when the newest write is due: none goes before it
-	err     error     // the first write that failed; every later one fails too
-	closing bool
-	wake    chan struct{} // a new write, or closing
-	done    chan struct{} // closed when the writing goroutine has ended
-}
-
-type delayed struct {
-	due time.Time
-	b   []byte
-}
-
-func newDelayLine(conn net.Conn, sim *netSim) *delayLine {
-	l := &delayLine{conn: conn, sim: sim, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	go l.run()
-	return l
-}
-
-// push queues p to be written after hold.
-func (l *delayLine) push(p []byte, hold time.Duration) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	switch {
-	case l.err != nil:
-		return l.err
-	case l.closing:
-		return net.ErrClosed
-	case l.queued+len(p) > maxDelayed:
-		return errors.New("simulated network: too much held back")
-	}
-	due := time.Now().Add(hold)
-	if due.Before(l.last) {
-		due = l.last
-	}
-	l.last = due
-	l.queue = append(l.queue, delayed{due, append([]byte(nil), p...)})
-	l.queued += len(p)
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-// run writes each queued write when it is due, and no write while the page
-// is stalled. Once closing, it writes what is left at once, and ends.
-func (l *delayLine) run() {
-	defer close(l.done)
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
-		l.mu.Lock()
-		closing := l.closing
-		var next *delayed
-		if len(l.queue) > 0 {
-			next = &l.queue[0]
-		}
-		l.mu.Unlock()
-		if next == nil && closing {
-			return
-		}
-		wait := time.Hour
-		if next != nil && !closing {
-			due := next.due
-			if until := l.sim.stall(); until.After(due) {
-				due = until
-			}
-			wait = time.Until(due)
-		}
-		if next != nil && (wait <= 0 || closing) {
-			_, err := l.conn.Write(next.b)
-			l.mu.Lock()
-			l.queued -= len(next.b)
-			l.queue = l.queue[1:]
-			if err != nil && l.err == nil {
-				l.err = err
-			}
-			if l.err != nil { // nothing more can go out
-				l.queue, l.queued = nil, 0
-			}
-			l.mu.Unlock()
-			continue
-		}
-		timer.Reset(wait)
-		select {
-		case <-timer.C:
-		case <-l.wake:
-			timer.Stop()
-		}
-	}
-}
-
-// close writes what is left at once, within a second, and ends the line's
-// goroutine.
-func (l *delayLine) close() {
-	l.mu.Lock()
-	l.closing = true
-	l.mu.Unlock()
-	l.conn.SetWriteDeadline(time.Now().Add(time.Second))
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
-	<-l.done
-}
-
-// errStalled says why a write waited past its deadline.
-var errStalled = fmt.Errorf("simulated stall: %w", os.ErrDeadlineExceeded)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -107,8 +108,8 @@ func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
 	setDelay(t, srv, "slow", 200, 0)
 	ctx, stop := context.WithCancel(t.Context())
-	var wg sync.WaitGroup
-	wg.Go(func() { // 50 events a second, so each poll has a spread of ages
+	var feeding, polling sync.WaitGroup
+	feeding.Go(func() { // 50 events a second, so each poll has a spread of ages
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -125,7 +126,7 @@ func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
 	errs := make(chan error, 2)
 	var mu sync.Mutex
 	for _, client := range []string{"slow", "fast"} {
-		wg.Go(func() {
+		polling.Go(func() {
 			ages, err := pollFor(ctx, srv, client, interval, 3*time.Second)
 			if err != nil {
 				errs <- err
@@ -137,9 +138,9 @@ func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
 			mu.Unlock()
 		})
 	}
-	time.Sleep(3200 * time.Millisecond)
+	polling.Wait()
 	stop()
-	wg.Wait()
+	feeding.Wait()
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
@@ -388,4 +389,86 @@ func (ws *wsStream) nextErr(ctx context.Context) (feed.Event, error) {
 		return e, err
 	}
 	return e, json.Unmarshal(b, &e)
+}
+
+// A drop closes only connections in the middle of a request of that
+// transport: not an idle keep-alive connection that served one, and never
+// the one that carries the drop itself.
+func TestSimDropOnlyWhatIsOpen(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	client := newMeteredClient(t) // one connection: the poll's, then the drop's
+	resp, err := client.Get(srv.URL + "/poll?client=k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/sim/drop?client=k", strings.NewReader(`{"transport":"poll"}`))
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatalf("POST /api/sim/drop after a poll on the same connection: %v", err)
+	}
+	defer resp.Body.Close()
+	var answer struct{ Dropped int }
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusOK || answer.Dropped != 0 {
+		t.Errorf("drop: %d %+v %v, want 200 and 0 dropped: no poll was in flight", resp.StatusCode, answer, err)
+	}
+}
+
+// What a delay still holds back when a connection drops never arrives:
+// the bytes in flight are lost, and the resume brings them.
+func TestSimDropLosesWhatIsHeldBack(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	s := openSSE(t, srv, "/sse?client=h")
+	setDelay(t, srv, "h", 500, 0)
+	publish(t, hub, 1)
+	if !eventually(func() bool { return getStats(t, srv, "h").Client[server.SSE].Events == 1 }) {
+		t.Fatal("the event was not written") // into the delay line, not yet due
+	}
+	if status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=h", `{"transport":"sse"}`); status != http.StatusOK {
+		t.Fatalf("drop: %d %v", status, answer)
+	}
+	if e, err := s.nextEventErr(); err == nil {
+		t.Errorf("event %d arrived %v after its publication, before the 500 ms delay, from a dropped connection", e.Seq, age(e))
+	}
+	back := openSSEWith(t, srv, "/sse?client=h&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"0"}}, nil)
+	if e := back.nextEvent(t); e.Seq != 1 {
+		t.Errorf("after the drop: seq %d, want 1", e.Seq)
+	}
+}
+
+// A delayed page that stops reading still blocks the server's writes once
+// the delay line is full, and the hub cuts it off, as it would without a
+// delay.
+func TestSimDelayedClientThatStopsReadingIsCut(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	ctx, stop := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { defer close(watched); hub.Watch(ctx, 200*time.Millisecond) }()
+	defer func() { stop(); <-watched }()
+
+	setDelay(t, srv, "z", 10, 0)
+	openSSE(t, srv, "/sse?client=z") // and never read again
+	text := strings.Repeat("x", feed.MaxTextLen)
+	if !eventually(func() bool {
+		for range 200 {
+			hub.Publish(feed.Event{Kind: feed.KindMessage, From: "t", Text: text, Via: "http"})
+		}
+		return getStats(t, srv, "z").Client[server.SSE].Open == 0
+	}) {
+		t.Fatalf("a delayed client that stopped reading was not cut off within %v", timeout)
+	}
+}
+
+// GET /api/sim only reads: a page the server does not know gets the good
+// network, and stays unknown.
+func TestSimGetChangesNothing(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	var state struct{ DelayMs, JitterMs int64 }
+	if status := getJSON(t, srv, "/api/sim?client=new", &state); status != http.StatusOK || state.DelayMs != 0 {
+		t.Errorf("GET /api/sim for a new page: %d %+v, want 200 and no delay", status, state)
+	}
+	if s := getStats(t, srv, "new"); s.Client != nil {
+		t.Errorf("stats after GET /api/sim = %v, want the page still unknown", s.Client)
+	}
 }

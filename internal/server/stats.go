@@ -193,6 +193,7 @@ func (m meter) Open(r *http.Request) (sent func(events, bytes int), done func())
 		}
 		x.events.Add(int64(events))
 		x.body.Add(int64(bytes))
+		x.flushed.Store(x.out.Load()) // SSE reports before it flushes: see OnHeartbeat in New
 		if x.stream() && x.logged.CompareAndSwap(false, true) {
 			// A stream is under way once its first bytes went out: log its
 			// request now rather than when it ends, minutes later.

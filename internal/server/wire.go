@@ -1,8 +1,10 @@
 package server
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +55,7 @@ type exchange struct {
 	counts    []*counters // its transport's, in all and for its page
 
 	in, out      atomic.Int64 // on the wire
+	flushed      atomic.Int64 // out, when the handler last reported what it sent
 	events, body atomic.Int64 // as the handler reported them
 	logged       atomic.Bool  // in its page's wire log
 }
@@ -88,7 +91,7 @@ type wireConn struct {
 	pendingIn int64     // read while no transport request owned the connection
 
 	// The simulated network (sim.go).
-	page      *page         // whose connection it is, for a drop; nil: no page's
+	page      *page         // whose request it is handling, for a drop; nil: no page's
 	line      *delayLine    // holds writes back; nil until a delay is first asked for
 	deadline  time.Time     // the write deadline, which a stall must not outlast
 	kick      chan struct{} // a new deadline
@@ -122,8 +125,10 @@ func (c *wireConn) Write(p []byte) (int, error) {
 	var sim *netSim
 	if x != nil && x.page != nil {
 		sim = &x.page.sim
-		if err := c.waitStall(sim); err != nil {
-			return 0, err
+		if until := sim.stall(); time.Now().Before(until) {
+			if err := c.wait(until, nil); err != nil {
+				return 0, err
+			}
 		}
 		if line == nil && sim.delayed() {
 			c.mu.Lock()
@@ -137,14 +142,28 @@ func (c *wireConn) Write(p []byte) (int, error) {
 	if x != nil {
 		x.wrote(int64(len(p)))
 	}
-	if line != nil {
-		// Once held back, every later write queues behind, even one that
-		// is not the page's own: bytes never overtake each other.
-		var hold time.Duration
-		if sim != nil {
-			hold = sim.hold()
+	if line == nil {
+		n, err := c.Conn.Write(p)
+		if x != nil && n < len(p) {
+			x.wrote(int64(n - len(p)))
 		}
-		if err := line.push(p, hold); err != nil {
+		return n, err
+	}
+	// Once held back, every later write queues behind, even one that is
+	// not the page's own: bytes never overtake each other.
+	var hold time.Duration
+	if sim != nil {
+		hold = sim.hold()
+	}
+	for {
+		queued, err := line.push(p, hold, x)
+		if err == nil && !queued {
+			err = c.wait(time.Time{}, line.room) // full: as a send buffer, it blocks
+			if err == nil {
+				continue
+			}
+		}
+		if err != nil {
 			if x != nil {
 				x.wrote(int64(-len(p)))
 			}
@@ -152,43 +171,46 @@ func (c *wireConn) Write(p []byte) (int, error) {
 		}
 		return len(p), nil
 	}
-	n, err := c.Conn.Write(p)
-	if x != nil && n < len(p) {
-		x.wrote(int64(n - len(p)))
-	}
-	return n, err
 }
 
-// waitStall returns once the page's stall is over, the write deadline has
-// passed or the connection is closed, whichever comes first.
-func (c *wireConn) waitStall(sim *netSim) error {
+// wait returns nil once ready fires or until has come (zero: no such
+// time), and an error when the write deadline passes or the connection is
+// closed first: a write the simulated network holds is still bound by both.
+func (c *wireConn) wait(until time.Time, ready <-chan struct{}) error {
 	for {
-		until := sim.stall()
-		now := time.Now()
-		if !now.Before(until) {
-			return nil
-		}
 		c.mu.Lock()
 		deadline := c.deadline
 		c.mu.Unlock()
-		wait := until.Sub(now)
-		if !deadline.IsZero() && deadline.Before(until) {
-			if !now.Before(deadline) {
-				return errStalled
-			}
-			wait = deadline.Sub(now)
+		now := time.Now()
+		if !until.IsZero() && !now.Before(until) {
+			return nil
 		}
-		t := time.NewTimer(wait)
+		if !deadline.IsZero() && !now.Before(deadline) {
+			return errHeld
+		}
+		wake := until
+		if wake.IsZero() || !deadline.IsZero() && deadline.Before(wake) {
+			wake = deadline
+		}
+		var timeout <-chan time.Time
+		if !wake.IsZero() {
+			t := time.NewTimer(wake.Sub(now))
+			timeout = t.C
+			defer t.Stop() // one timer a wake-up: a new deadline is rare
+		}
 		select {
-		case <-t.C:
-		case <-c.kick:
+		case <-ready:
+			return nil
+		case <-timeout:
+		case <-c.kick: // a new deadline
 		case <-c.closed:
-			t.Stop()
 			return net.ErrClosed
 		}
-		t.Stop()
 	}
 }
+
+// errHeld says why a write the simulated network held back failed.
+var errHeld = fmt.Errorf("simulated network: write still held at its deadline: %w", os.ErrDeadlineExceeded)
 
 func (c *wireConn) SetDeadline(t time.Time) error {
 	c.setWriteDeadline(t)
@@ -210,8 +232,8 @@ func (c *wireConn) setWriteDeadline(t time.Time) {
 	}
 }
 
-// Close writes what is held back, within a second, and closes the
-// connection.
+// Close closes the connection at once, as a network that fails does: what
+// a simulated delay still holds back never arrives.
 func (c *wireConn) Close() error {
 	c.closeOnce.Do(func() { close(c.closed) })
 	c.mu.Lock()
@@ -222,7 +244,7 @@ func (c *wireConn) Close() error {
 		p.conns.remove(c)
 	}
 	if line != nil {
-		line.close()
+		line.drop() // what is held back is lost, as bytes in flight are
 	}
 	return c.Conn.Close()
 }
@@ -234,7 +256,7 @@ func (c *wireConn) CloseWrite() error {
 	line := c.line
 	c.mu.Unlock()
 	if line != nil {
-		line.close() // what is held back goes first
+		line.close() // what is held back goes first, when due
 	}
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
@@ -260,8 +282,8 @@ func (c *wireConn) claim(x *exchange) {
 	old := c.page
 	c.page = x.page
 	c.mu.Unlock()
-	// The page may drop it, as a connection of this transport, until
-	// another request claims it.
+	// The page may drop it, as a connection of this transport, while the
+	// request is handled.
 	if old != nil && old != x.page {
 		old.conns.remove(c)
 	}
@@ -275,12 +297,18 @@ func (c *wireConn) claim(x *exchange) {
 // /api call, a file of the page) is nobody's and is forgotten.
 func (c *wireConn) end() *exchange {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.handling = false
 	if c.owner == nil {
 		c.pendingIn = 0
 	}
-	return c.owner
+	x, p := c.owner, c.page
+	c.page = nil
+	c.mu.Unlock()
+	// Between requests the connection is no transport's to drop.
+	if p != nil {
+		p.conns.remove(c)
+	}
+	return x
 }
 
 // wireOf returns the counting connection r came on, or nil when the server
@@ -288,6 +316,17 @@ func (c *wireConn) end() *exchange {
 func wireOf(r *http.Request) *wireConn {
 	c, _ := r.Context().Value(connKey{}).(*wireConn)
 	return c
+}
+
+// exchangeOf returns the exchange that owns r's connection, or nil.
+func exchangeOf(r *http.Request) *exchange {
+	c := wireOf(r)
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.owner
 }
 
 // netConnOf returns the connection r came on, unwrapped, or nil.

@@ -247,3 +247,26 @@ func TestWireLogNeedsAClient(t *testing.T) {
 		}
 	}
 }
+
+// The wire log keeps the last 64 entries; a reader that fell further
+// behind is told how many it missed, never left with a silent gap.
+func TestWireLogSaysWhatItDropped(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	var answer struct{}
+	for range 70 {
+		getJSON(t, srv, "/poll?client=m", &answer)
+	}
+	var a struct {
+		Next, Missed uint64
+		Entries      []wireEntry
+	}
+	getJSON(t, srv, "/api/wire?client=m&after=2", &a)
+	if a.Next != 70 || a.Missed != 4 || len(a.Entries) != 64 || a.Entries[0].N != 7 {
+		t.Errorf("after 2 of 70: next %d, missed %d, %d entries from %d; want 70, 4, 64 from 7",
+			a.Next, a.Missed, len(a.Entries), a.Entries[0].N)
+	}
+	getJSON(t, srv, "/api/wire?client=m&after=10", &a)
+	if a.Missed != 0 || len(a.Entries) != 60 {
+		t.Errorf("after 10: missed %d, %d entries; want 0 and 60", a.Missed, len(a.Entries))
+	}
+}

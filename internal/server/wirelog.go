@@ -81,16 +81,20 @@ func (l *wireLog) add(head *entryHead, v any) {
 	l.entries = append(l.entries, b)
 }
 
-// since returns the entries after n, oldest first, and the newest n.
-func (l *wireLog) since(n uint64) ([]json.RawMessage, uint64) {
+// since returns the entries after n that it still has, oldest first, how
+// many after n it no longer has, and the newest n.
+func (l *wireLog) since(n uint64) (entries []json.RawMessage, missed, last uint64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	first := l.last + 1 - uint64(len(l.entries)) // n of entries[0]
 	skip := uint64(0)
-	if n >= first {
+	switch {
+	case n >= first:
 		skip = min(n-first+1, uint64(len(l.entries)))
+	case n+1 < first:
+		missed = first - (n + 1)
 	}
-	return append([]json.RawMessage(nil), l.entries[skip:]...), l.last
+	return append([]json.RawMessage(nil), l.entries[skip:]...), missed, l.last
 }
 
 func (s *stats) head(transport, kind string) entryHead {
@@ -116,13 +120,13 @@ func (s *stats) logRequest(x *exchange, status int) {
 }
 
 // logFrame logs a frame the browser hides, for the page r came from.
-func (s *stats) logFrame(r *http.Request, transport, kind, dir string, bytes int, rtt time.Duration) {
+func (s *stats) logFrame(r *http.Request, transport, kind, dir string, at time.Time, bytes int, rtt time.Duration) {
 	p := s.known(r.URL.Query().Get("client"))
 	if p == nil {
 		return
 	}
 	e := frameEntry{
-		entryHead: s.head(transport, kind),
+		entryHead: entryHead{TS: at.UnixMicro(), Transport: transport, Kind: kind},
 		Dir:       dir,
 		Bytes:     bytes,
 		RTTMs:     float64(rtt.Microseconds()) / 1000,
@@ -134,13 +138,6 @@ func (s *stats) logFrame(r *http.Request, transport, kind, dir string, bytes int
 func (s *stats) logSim(p *page, transport, kind string, ms int64, dropped int) {
 	e := simEntry{entryHead: s.head(transport, kind), Ms: ms, Dropped: dropped}
 	p.wire.add(&e.entryHead, &e)
-}
-
-// chunkSize is the size on the wire of n bytes flushed on a stream: net/http
-// sends each flush of an HTTP/1.1 response without a Content-Length as one
-// chunk, its size in hex and CRLF, the bytes, CRLF.
-func chunkSize(n int) int {
-	return len(strconv.FormatInt(int64(n), 16)) + 2 + n + 2
 }
 
 // countWire marks where each request begins and ends on its connection,
@@ -170,7 +167,8 @@ func (s *server) countWire(next http.Handler) http.Handler {
 
 // wireAnswer is the body of GET /api/wire.
 type wireAnswer struct {
-	Next    uint64            `json:"next"` // the after= to ask with next time
+	Next    uint64            `json:"next"`   // the after= to ask with next time
+	Missed  uint64            `json:"missed"` // entries after after= no longer kept: never a silent gap
 	Entries []json.RawMessage `json:"entries"`
 }
 
@@ -194,7 +192,7 @@ func (s *server) wire(w http.ResponseWriter, r *http.Request) {
 	}
 	a := wireAnswer{Entries: []json.RawMessage{}}
 	if p := s.stats.known(id); p != nil {
-		a.Entries, a.Next = p.wire.since(after)
+		a.Entries, a.Missed, a.Next = p.wire.since(after)
 	}
 	httpjson.Write(w, http.StatusOK, a)
 }

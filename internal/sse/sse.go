@@ -49,9 +49,9 @@ type Options struct {
 	// Heartbeat is how long a stream may stay silent before a comment line
 	// is sent, so proxies do not cut it as idle (15 s).
 	Heartbeat time.Duration
-	// OnHeartbeat, when set, is told of each heartbeat sent, with its bytes:
+	// OnHeartbeat, when set, is told of each heartbeat once it is flushed:
 	// an EventSource shows its page no comment line.
-	OnHeartbeat func(r *http.Request, bytes int)
+	OnHeartbeat func(r *http.Request)
 }
 
 // goodbyeGrace is how long a stream may take to write its last bytes once its
@@ -86,9 +86,9 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 
 		log := log.With("transport", "sse", "remote", r.RemoteAddr, "client", r.URL.Query().Get("client"))
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-		beat := func(n int) {
+		beat := func() {
 			if opts.OnHeartbeat != nil {
-				opts.OnHeartbeat(r, n)
+				opts.OnHeartbeat(r)
 			}
 		}
 		err = stream(r.Context(), w, sub, sent, beat, opts)
@@ -110,7 +110,7 @@ func position(r *http.Request) (feed.Position, error) {
 
 // stream writes the whole response. It returns when the client goes away
 // (ctx is done), a write fails, or the subscription ends (sub.Err says why).
-func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), beat func(bytes int), opts Options) error {
+func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), beat func(), opts Options) error {
 	rc := http.NewResponseController(w)
 	// A stream must outlive any server-wide WriteTimeout. Once the delivery
 	// ends, the last writes get a short grace; a writer still blocked after it
@@ -177,7 +177,7 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 			return err
 		}
 		if events == 0 {
-			beat(len(buf))
+			beat()
 		}
 	}
 }

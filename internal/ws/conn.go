@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,6 +25,7 @@ type conn struct {
 	sent    func(events, bytes int)
 	ping    time.Duration
 	control func(Control) // told of each ping and pong
+	pong    atomic.Int64  // payload bytes of the last pong received
 
 	limit *ratelimit.Bucket // the messages it may publish
 
@@ -83,16 +84,12 @@ func (cn *conn) serve() error {
 func (cn *conn) heartbeat(stop <-chan struct{}) error {
 	tick := time.NewTicker(cn.ping)
 	defer tick.Stop()
-	for n := 1; ; n++ {
+	for {
 		select {
 		case <-stop:
 			return nil
 		case <-tick.C:
 		}
-		// Ping carries its count as decimal digits, counting from 1 on each
-		// connection; the pong echoes them, as RFC 6455 asks.
-		payload := len(strconv.Itoa(n))
-		cn.control(Control{Kind: "ping", Dir: "out", Bytes: controlFrameSize(payload, false)})
 		ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
 		start := time.Now()
 		err := cn.c.Ping(ctx)
@@ -105,7 +102,10 @@ func (cn *conn) heartbeat(stop <-chan struct{}) error {
 		case err != nil:
 			return nil // the connection ended for another reason
 		}
-		cn.control(Control{Kind: "pong", Dir: "in", Bytes: controlFrameSize(payload, true), RTT: rtt})
+		// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
+		payload := int(cn.pong.Load())
+		cn.control(Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(payload, false)})
+		cn.control(Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(payload, true), RTT: rtt})
 	}
 }
 

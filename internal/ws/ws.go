@@ -16,6 +16,7 @@
 package ws
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -66,6 +67,7 @@ type Options struct {
 type Control struct {
 	Kind  string        // "ping" or "pong"
 	Dir   string        // "out": sent by the server; "in": received
+	At    time.Time     // when
 	Bytes int           // the frame's size on the wire
 	RTT   time.Duration // for a pong: how long after its ping it came
 }
@@ -92,7 +94,13 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		log := log.With("transport", "ws", "remote", r.RemoteAddr, "client", q.Get("client"))
 		// Accept checks that the page comes from this server's origin (or an
 		// allowed one) and answers 403 otherwise.
-		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: opts.OriginPatterns})
+		// The connection's state starts before the upgrade: the pongs that
+		// the upgraded connection receives are reported to it.
+		cn := &conn{pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping}
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+			OriginPatterns: opts.OriginPatterns,
+			OnPongReceived: func(_ context.Context, payload []byte) { cn.pong.Store(int64(len(payload))) },
+		})
 		if err != nil {
 			log.Info("upgrade refused", "err", err)
 			return
@@ -107,14 +115,12 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		}
 		defer sub.Close()
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-		cn := &conn{
-			c: c, sub: sub, pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping,
-			control: func(c Control) {
-				if opts.OnControl != nil {
-					opts.OnControl(r, c)
-				}
-			},
-			limit: ratelimit.New(opts.MessageRate, opts.MessageBurst),
+		cn.c, cn.sub = c, sub
+		cn.limit = ratelimit.New(opts.MessageRate, opts.MessageBurst)
+		cn.control = func(c Control) {
+			if opts.OnControl != nil {
+				opts.OnControl(r, c)
+			}
 		}
 		err = cn.serve()
 		log.Info("stream closed", "reason", closeReason(err))
