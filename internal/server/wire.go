@@ -85,14 +85,16 @@ func (x *exchange) wrote(n int64) {
 type wireConn struct {
 	net.Conn
 
-	mu        sync.Mutex
-	handling  bool      // a request's handler is running
-	owner     *exchange // the transport request being answered, or the last one; nil: none
-	pendingIn int64     // read while no transport request owned the connection
+	// Every read and write looks these up: atomics keep that cheap.
+	owner   atomic.Pointer[exchange]  // who writes: the transport request being answered, or the last one
+	reading atomic.Pointer[exchange]  // who reads: the owner while its handler runs; nil: nobody yet
+	line    atomic.Pointer[delayLine] // holds writes back; nil until a delay is first asked for
+
+	mu        sync.Mutex // changes of owner and reading; pendingIn, page and deadline
+	pendingIn int64      // read while no transport request owned the connection
 
 	// The simulated network (sim.go).
 	page      *page         // whose request it is handling, for a drop; nil: no page's
-	line      *delayLine    // holds writes back; nil until a delay is first asked for
 	deadline  time.Time     // the write deadline, which a stall must not outlast
 	kick      chan struct{} // a new deadline
 	closed    chan struct{} // closed by Close
@@ -101,15 +103,20 @@ type wireConn struct {
 
 func (c *wireConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
-		c.mu.Lock()
-		if x := c.owner; x != nil && c.handling {
-			x.read(int64(n))
-		} else {
-			c.pendingIn += int64(n)
-		}
-		c.mu.Unlock()
+	if n <= 0 {
+		return n, err
 	}
+	if x := c.reading.Load(); x != nil {
+		x.read(int64(n))
+		return n, err
+	}
+	c.mu.Lock()
+	if x := c.reading.Load(); x != nil { // claimed meanwhile
+		x.read(int64(n))
+	} else {
+		c.pendingIn += int64(n)
+	}
+	c.mu.Unlock()
 	return n, err
 }
 
@@ -119,9 +126,7 @@ func (c *wireConn) Read(p []byte) (int, error) {
 // it first does what the page's simulated network asks: it waits out a
 // stall, and holds the bytes back by the delay.
 func (c *wireConn) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	x, line := c.owner, c.line
-	c.mu.Unlock()
+	x, line := c.owner.Load(), c.line.Load()
 	var sim *netSim
 	if x != nil && x.page != nil {
 		sim = &x.page.sim
@@ -132,10 +137,10 @@ func (c *wireConn) Write(p []byte) (int, error) {
 		}
 		if line == nil && sim.delayed() {
 			c.mu.Lock()
-			if c.line == nil {
-				c.line = newDelayLine(c.Conn, sim)
+			if c.line.Load() == nil {
+				c.line.Store(newDelayLine(c.Conn, sim))
 			}
-			line = c.line
+			line = c.line.Load()
 			c.mu.Unlock()
 		}
 	}
@@ -237,7 +242,7 @@ func (c *wireConn) setWriteDeadline(t time.Time) {
 func (c *wireConn) Close() error {
 	c.closeOnce.Do(func() { close(c.closed) })
 	c.mu.Lock()
-	line, p := c.line, c.page
+	line, p := c.line.Load(), c.page
 	c.page = nil
 	c.mu.Unlock()
 	if p != nil {
@@ -252,10 +257,7 @@ func (c *wireConn) Close() error {
 // CloseWrite shuts down the writing side, as net/http does before it
 // closes a connection it is done with, so the client reads the whole answer.
 func (c *wireConn) CloseWrite() error {
-	c.mu.Lock()
-	line := c.line
-	c.mu.Unlock()
-	if line != nil {
+	if line := c.line.Load(); line != nil {
 		line.close() // what is held back goes first, when due
 	}
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
@@ -268,7 +270,8 @@ func (c *wireConn) CloseWrite() error {
 // the request, nothing it writes is a transport's.
 func (c *wireConn) begin() {
 	c.mu.Lock()
-	c.handling, c.owner = true, nil
+	c.owner.Store(nil)
+	c.reading.Store(nil)
 	c.mu.Unlock()
 }
 
@@ -276,7 +279,8 @@ func (c *wireConn) begin() {
 // read so far: its request line, headers and any body already read.
 func (c *wireConn) claim(x *exchange) {
 	c.mu.Lock()
-	c.owner = x
+	c.owner.Store(x)
+	c.reading.Store(x)
 	x.read(c.pendingIn)
 	c.pendingIn = 0
 	old := c.page
@@ -297,11 +301,11 @@ func (c *wireConn) claim(x *exchange) {
 // /api call, a file of the page) is nobody's and is forgotten.
 func (c *wireConn) end() *exchange {
 	c.mu.Lock()
-	c.handling = false
-	if c.owner == nil {
+	c.reading.Store(nil)
+	x, p := c.owner.Load(), c.page
+	if x == nil {
 		c.pendingIn = 0
 	}
-	x, p := c.owner, c.page
 	c.page = nil
 	c.mu.Unlock()
 	// Between requests the connection is no transport's to drop.
@@ -324,9 +328,7 @@ func exchangeOf(r *http.Request) *exchange {
 	if c == nil {
 		return nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.owner
+	return c.owner.Load()
 }
 
 // netConnOf returns the connection r came on, unwrapped, or nil.
