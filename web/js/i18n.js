@@ -35,7 +35,11 @@ const en = {
   'controls.placeholder': 'Say hello to every open page…',
   'controls.placeholderNone': 'Turn a transport on to send a message',
   'controls.sendOver': 'Send over',
-  'controls.via': 'via {name}',
+  // One per transport, so that each language can join the name its own way
+  // (Korean picks 으로 or 로 by the name's last syllable).
+  'via.poll': 'via Polling',
+  'via.sse': 'via SSE',
+  'via.ws': 'via WebSocket',
   'controls.send': 'Send',
   'interval.ms': '{n} ms',
   'interval.s': '{n} s',
@@ -250,7 +254,9 @@ const ko = {
   'controls.placeholder': '열려 있는 모든 페이지에 인사해 보세요…',
   'controls.placeholderNone': '메시지를 보내려면 전송 방식을 하나 켜세요',
   'controls.sendOver': '보낼 방식',
-  'controls.via': '{name}로 보내기',
+  'via.poll': '폴링으로 보내기',
+  'via.sse': 'SSE로 보내기',
+  'via.ws': '웹 소켓으로 보내기',
   'controls.send': '보내기',
   'interval.ms': '{n} ms',
   'interval.s': '{n}초',
@@ -394,7 +400,7 @@ const ko = {
 
   'hint.title': '지금 눈여겨볼 것',
   'hint.waiting': '첫 이벤트를 기다리는 중…',
-  'hint.resumed': '보세요: {seconds}초 전에 재연결됐는데, 빠진 것도 중복된 것도 없이 이어서 받았습니다.',
+  'hint.resumed': '{seconds}초 전에 재연결됐는데, 빠진 것도 중복된 것도 없이 그대로 이어서 받았습니다.',
   'hint.resumedLoss': '{seconds}초 전에 재연결됨: 끊긴 뒤로 {missed}개가 누락되고 {duplicates}개가 중복됐습니다.',
   'hint.poll.median': '지연 시간 중앙값 ≈ 주기의 절반 + 왕복 시간: 지금 {interval} ms 주기에서 {median} ms입니다(절반 {half} ms, 왕복 {rtt} ms).',
   'hint.poll.medianNoRtt': '지연 시간 중앙값 ≈ 주기의 절반 + 왕복 시간: 지금 {interval} ms 주기에서 {median} ms입니다(절반 {half} ms).',

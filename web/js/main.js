@@ -466,7 +466,7 @@ function renderControls() {
     ...options.map((t) => {
       const o = document.createElement('option');
       o.value = t;
-      o.textContent = T('controls.via', { name: T(`name.${t}`) });
+      o.textContent = T(`via.${t}`);
       return o;
     }),
   );
