@@ -538,7 +538,7 @@ function hintSnapshot(lane, lat, now) {
     median: lat.median,
     samples: lat.count,
     interval: state.interval,
-    rttMs: clock.rttMs,
+    simDelay: netsim.simulated(),
     requests: ledger.requests,
     received: ledger.received,
     answers: lane.answers,

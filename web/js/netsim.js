@@ -45,7 +45,8 @@ function setText(el, text) {
  *   clock                    main.js's clock offset (offsetMs: server − page, ms)
  *   sendMessage(text, via)   sends a message as the message form does
  * Call mount() once the panels exist, render(now) with the page's render,
- * and onEvent(transport, event, replayed) for every event a lane accepted.
+ * and onEvent(transport, event, replayed) for every event a lane accepted;
+ * simulated() tells what delay the server says it adds for this page.
  */
 export function createNetSim({ clientId, state, saveState, T, now, lanes, server, clock, sendMessage }) {
   const sim = {
@@ -360,5 +361,11 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     els.tutorialStatus.classList.toggle('is-error', tutorial.error !== null || tutorial.refused > 0);
   }
 
-  return { mount, render, onEvent };
+  // simulated returns the delay the server last said it adds to what it
+  // sends this page, {delayMs, jitterMs}, or null while unknown.
+  function simulated() {
+    return sim.answer && { delayMs: sim.answer.delayMs, jitterMs: sim.answer.jitterMs };
+  }
+
+  return { mount, render, onEvent, simulated };
 }
