@@ -227,8 +227,8 @@ func TestInspector(t *testing.T) {
 				t.Errorf("#panel-%s explanation = %q, want two or three sentences", tr, got)
 			}
 		}
-		waitFor(t, ctx, "polling's hint quotes its median at its interval", `
-			/now [\d.]+ ms at a 250 ms interval/.test(document.querySelector('#panel-poll .hint-list').textContent)`)
+		waitFor(t, ctx, "polling's hint quotes its median against half its interval", `
+			/now [\d.]+ ms, and half the interval is 125 ms/.test(document.querySelector('#panel-poll .hint-list').textContent)`)
 		hint := evaluate[string](t, ctx, `document.querySelector('#panel-poll .hint-list').textContent`)
 		m := regexp.MustCompile(`now ([\d.]+) ms`).FindStringSubmatch(hint)
 		median := metric(t, ctx, "poll", "latency-median")
