@@ -168,6 +168,7 @@ const en = {
   'inspector.close': 'close {code} {reason}',
   'inspector.drop': 'the server dropped this connection (simulated)',
   'inspector.stall': 'the server stopped writing for {ms} ms (simulated)',
+  'inspector.missed': '{n} older rows of the server\'s log not shown (of any transport): it keeps only the last {keep} per page',
 
   'explain.title': 'How it works',
   'explain.poll': 'The page sends a short GET /poll every interval, asking for the events after the last seq it saw; the server answers at once, with events or with none. Every ask is a whole HTTP request and response, headers and all, even when the answer is empty. An event published between two asks waits for the next one, half an interval on average, and then for the answer to travel back.',
@@ -385,6 +386,7 @@ const ko = {
   'inspector.close': '연결 종료 {code} {reason}',
   'inspector.drop': '서버가 이 연결을 끊었습니다(시뮬레이션)',
   'inspector.stall': '서버가 {ms} ms 동안 쓰기를 멈췄습니다(시뮬레이션)',
+  'inspector.missed': '서버 기록 중 오래된 {n}건은 보이지 않습니다(전송 방식 구분 없이): 서버는 페이지마다 최근 {keep}건만 보관합니다',
 
   'explain.title': '동작 원리',
   'explain.poll': '페이지가 주기마다 짧은 GET /poll 요청을 보내 마지막으로 본 seq 이후의 이벤트를 묻고, 서버는 이벤트가 있든 없든 바로 응답합니다. 응답이 비어 있어도 매번 헤더까지 갖춘 HTTP 요청과 응답이 한 번씩 오갑니다. 두 요청 사이에 발행된 이벤트는 다음 요청까지 평균 주기의 절반을 기다리고, 그 응답이 페이지로 돌아오는 시간만큼 더 늦게 도착합니다.',
