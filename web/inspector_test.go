@@ -3,7 +3,7 @@ package web_test
 // The wire inspector, the explanations and the hints, in headless Chromium
 // against the real server: the SSE inspector shows the id: and data: lines
 // of the events the page received, the WebSocket inspector shows frames
-// both ways with their sizes on the wire, a paused list holds still while it
+// both ways with their sizes as frames (RFC 6455), a paused list holds still while it
 // counts what arrives, and each panel explains itself with a diagram and
 // hints quoting its live numbers.
 
@@ -115,7 +115,7 @@ func TestInspector(t *testing.T) {
 		}
 	})
 
-	t.Run("WebSocket shows frames both ways with their size on the wire", func(t *testing.T) {
+	t.Run("WebSocket shows frames both ways with their size as a frame", func(t *testing.T) {
 		const text = "frames, both ways — 양방향"
 		if err := chromedp.Do(ctx,
 			chromedp.SetValue(chromedp.CSS("#message-via"), "ws"),
@@ -147,7 +147,7 @@ func TestInspector(t *testing.T) {
 					t.Errorf("up frame payload = %d B, want %d (the JSON sent: %s)", payload, len(sent), sent)
 				}
 				if header != 6 {
-					t.Errorf("up frame of %d B payload: %d B on the wire, want 2 header + 4 mask", payload, frame)
+					t.Errorf("up frame of %d B payload: %d B as a frame, want 2 header + 4 mask", payload, frame)
 				}
 			case r.Dir == "down":
 				down++
@@ -156,7 +156,7 @@ func TestInspector(t *testing.T) {
 					want = 4
 				}
 				if header != want {
-					t.Errorf("down frame of %d B payload: %d B on the wire, want a %d-byte header", payload, frame, want)
+					t.Errorf("down frame of %d B payload: %d B as a frame, want a %d-byte header", payload, frame, want)
 				}
 				if n := utf8.RuneCountInString(r.Lines[0]); n > 60 {
 					t.Errorf("down frame text has %d characters, want at most 60 (abbreviated)", n)
@@ -227,8 +227,8 @@ func TestInspector(t *testing.T) {
 				t.Errorf("#panel-%s explanation = %q, want two or three sentences", tr, got)
 			}
 		}
-		waitFor(t, ctx, "polling's hint quotes its median at its interval", `
-			/now [\d.]+ ms at a 250 ms interval/.test(document.querySelector('#panel-poll .hint-list').textContent)`)
+		waitFor(t, ctx, "polling's hint quotes its median against half its interval", `
+			/now [\d.]+ ms, and half the interval is 125 ms/.test(document.querySelector('#panel-poll .hint-list').textContent)`)
 		hint := evaluate[string](t, ctx, `document.querySelector('#panel-poll .hint-list').textContent`)
 		m := regexp.MustCompile(`now ([\d.]+) ms`).FindStringSubmatch(hint)
 		median := metric(t, ctx, "poll", "latency-median")

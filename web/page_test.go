@@ -221,14 +221,7 @@ func TestPage(t *testing.T) {
 		// both counts hold still while they are compared.
 		toggle(t, ctx, "poll")
 		waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
-		time.Sleep(time.Second) // an answer already on its way lands, and is counted
-		ledgers := pageLedgers(t, ctx)
-		counts := serverCounts(t, srv, id)
-		for _, tr := range transports {
-			if page, srv := ledgers[tr].Requests, counts[tr].Requests; page != srv {
-				t.Errorf("%s requests: page counted %d, server counted %d, want them equal", tr, page, srv)
-			}
-		}
+		counts := waitRequestsAgree(t, ctx, srv, id)
 		for _, tr := range []string{"sse", "ws"} {
 			if got := counts[tr].Requests; got != 1 {
 				t.Errorf("server: client.%s.requests = %d, want 1 (one stream, no reconnects)", tr, got)
@@ -707,6 +700,32 @@ func waitServer(tb testing.TB, srv *httptest.Server, id, what string, ok func(ma
 		}
 		if time.Now().After(deadline) {
 			tb.Fatalf("waiting until %s: after %v the server counts %+v", what, timeout, c)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitRequestsAgree waits until the page and the server count the same HTTP
+// requests for every transport, and returns the server's counts. The page
+// counts a request when it sends it and the server when it arrives, so a
+// poll still on its way makes them differ for a moment; call it once nothing
+// new is sent (polling off), and it fails if they never agree.
+func waitRequestsAgree(tb testing.TB, ctx context.Context, srv *httptest.Server, id string) map[string]counters {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ledgers, counts := pageLedgers(tb, ctx), serverCounts(tb, srv, id)
+		differ := []string{}
+		for _, tr := range transports {
+			if page, server := ledgers[tr].Requests, counts[tr].Requests; page != server {
+				differ = append(differ, fmt.Sprintf("%s: page counted %d, server %d", tr, page, server))
+			}
+		}
+		if len(differ) == 0 {
+			return counts
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("requests never agreed within %v: %s", timeout, strings.Join(differ, "; "))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -236,14 +235,7 @@ func TestTutorialPreset(t *testing.T) {
 	// Polling and SSE paid a request for each reply; the WebSocket none.
 	toggle(t, ctx, "poll") // so that the counts hold still while compared
 	waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
-	time.Sleep(time.Second) // a poll already on its way lands, and is counted
-	ledgers := pageLedgers(t, ctx)
-	counts := serverCounts(t, srv, id)
-	for _, tr := range transports {
-		if page, srv := ledgers[tr].Requests, counts[tr].Requests; page != srv {
-			t.Errorf("%s requests: page counted %d, server counted %d, want them equal", tr, page, srv)
-		}
-	}
+	counts := waitRequestsAgree(t, ctx, srv, id)
 	if got := counts["sse"].Requests; got < 2 {
 		t.Errorf("server: client.sse.requests = %d after a reply over SSE, want the stream and a POST (2 or more)", got)
 	}
@@ -257,7 +249,8 @@ func TestTutorialPreset(t *testing.T) {
 			document.querySelector('#rate').textContent === '5' &&
 			document.querySelector('#tutorial-status').textContent.startsWith('Not replying')`)
 		replies := countReplies(t, ctx)
-		time.Sleep(time.Second) // five quotes go by
+		seen := pageLedgers(t, ctx)["sse"].Received
+		waitFor(t, ctx, "five more quotes went by", fmt.Sprintf(`window.transportlab.ledgers().sse.received >= %d`, seen+5))
 		if got := countReplies(t, ctx); got != replies {
 			t.Errorf("the page sent %d more replies at 5 events/s, want none", got-replies)
 		}

@@ -10,6 +10,7 @@
 
 import { fitCanvas, formatMs } from './chart.js';
 import { cdf, latencyDomain, linearScale, logScale, logTicks } from './plot.js';
+import { TRANSPORTS } from './url.js';
 
 /**
  * A row is what the section shows of one transport:
@@ -23,13 +24,16 @@ import { cdf, latencyDomain, linearScale, logScale, logTicks } from './plot.js';
  */
 
 /**
- * createCompare binds the section's canvases and table, and returns
- * {draw(rows, nowMs, windowMs)}. T(key, params) looks up the page's words.
+ * createCompare binds the section's canvases, builds the table's rows, and
+ * returns {draw(rows, nowMs, windowMs)}. T(key, params) looks up the page's
+ * words. Call it before the page applies its language: each row's name is
+ * marked data-i18n like the page's other fixed words.
  */
 export function createCompare(section, T) {
   const timeline = surface(section.querySelector('#chart-timeline'));
   const distribution = surface(section.querySelector('#chart-cdf'));
   const bars = surface(section.querySelector('#chart-bars'));
+  buildTableRows(section.querySelector('#cost-row-template'));
   const cells = Array.from(section.querySelectorAll('[data-cost]'));
 
   return {
@@ -291,6 +295,17 @@ function drawBars(begin, rows, T) {
 
 function formatCount(v) {
   return Number.isFinite(v) ? String(Math.round(v)) : '—';
+}
+
+// buildTableRows makes the cost table's rows, one per transport, from the
+// row template, as main.js makes the panels.
+function buildTableRows(template) {
+  for (const t of TRANSPORTS) {
+    const tr = template.content.firstElementChild.cloneNode(true);
+    tr.dataset.transport = t;
+    tr.querySelector('.cost-name').dataset.i18n = `name.${t}`;
+    template.parentNode.append(tr);
+  }
 }
 
 // fillTable writes each [data-cost] cell of the transport named by its row.

@@ -1,8 +1,8 @@
 // hints.js — "what to look for now": a sentence or two per panel, tied to
 // the numbers the page has just measured, so that the class reads the
-// lesson off the live page (polling's median ≈ half the interval plus a
-// round trip; one request for every event on a stream; a reconnect that
-// lost nothing).
+// lesson off the live page (polling's median ≈ half the interval plus the
+// answer's trip back; one request for every event on a stream; a reconnect
+// that lost nothing).
 //
 // Pure: no DOM. pickHints takes a snapshot of numbers and returns
 // {key, params} for i18n.js's t(); every number in params is measured.
@@ -32,7 +32,8 @@ export function ms(v) {
  *   median        median latency over the last minute (ms; NaN if none)
  *   samples       how many latencies the median is over
  *   interval      polling's interval (ms)
- *   rttMs         a round trip to the server (ms; null if not measured)
+ *   simDelay      {delayMs, jitterMs} the server adds to what it sends this
+ *                 page (GET /api/sim), or null when unknown
  *   requests      HTTP requests this transport made (page's count)
  *   received      events it delivered
  *   answers, empty  poll answers, and how many of them carried no event
@@ -56,14 +57,24 @@ function reconnectHint({ agoMs, missed, duplicates }) {
   return { key: 'hint.resumedLoss', params: { seconds, missed: String(missed), duplicates: String(duplicates) } };
 }
 
+// pollHints explains polling's lateness. poll.js starts each request an
+// interval after the previous one started, so an event published at a random
+// moment waits for the next request: half an interval on average. Its answer
+// then still has to come back, which takes about half a round trip on a real
+// network; a simulated delay holds only what the server sends, so it adds
+// itself whole. The hint quotes the numbers; the trip back is what is left.
 function pollHints(s) {
   const hints = [];
   if (s.samples >= MIN_SAMPLES && Number.isFinite(s.median)) {
-    const params = { median: ms(s.median), interval: String(s.interval), half: ms(s.interval / 2) };
-    if (Number.isFinite(s.rttMs)) hints.push({ key: 'hint.poll.median', params: { ...params, rtt: ms(s.rttMs) } });
-    else hints.push({ key: 'hint.poll.medianNoRtt', params });
+    const params = { median: ms(s.median), half: ms(s.interval / 2) };
+    const d = s.simDelay;
+    if (d && d.delayMs > 0) {
+      const delay = d.jitterMs > 0 ? `${d.delayMs} ± ${d.jitterMs}` : String(d.delayMs);
+      hints.push({ key: 'hint.poll.medianDelay', params: { ...params, delay } });
+    } else hints.push({ key: 'hint.poll.median', params });
   }
-  if (s.answers >= MIN_ANSWERS) {
+  // A share of empty answers is news only when there were some.
+  if (s.answers >= MIN_ANSWERS && s.empty > 0) {
     const share = String(Math.round((100 * s.empty) / s.answers));
     hints.push({ key: 'hint.poll.empty', params: { share, empty: String(s.empty), answers: String(s.answers) } });
   }

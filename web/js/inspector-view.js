@@ -6,6 +6,8 @@
 // DOM only; the rows and the pause live in the model. Text goes in with
 // textContent; every word comes from i18n.js through T.
 
+import { SERVER_KEEPS } from './wirelog.js';
+
 /**
  * mountInspector returns {el, open, render(force), relabel()} for one
  * transport's inspector; wireState() says whether the server keeps a wire
@@ -137,6 +139,8 @@ function lines(r, T) {
       return [T('inspector.drop')];
     case 'stall':
       return [T('inspector.stall', { ms: r.ms ?? '—' })];
+    case 'missed':
+      return [T('inspector.missed', { n: r.n, keep: SERVER_KEEPS })];
     default:
       return r.lines ?? [];
   }

@@ -145,6 +145,8 @@ export const SLACK_MS = 100;
  *   fromPage(entry, at)    what the transport module reported (its onWire)
  *   fromServer(entry, at)  one entry of the server's wire log: this transport's,
  *                          or every transport's (no transport, as a stall)
+ *   missed(n, at)          the server dropped n entries of its log before the
+ *                          next ones (of any transport): a row says so
  *   ring                   the rows (pause, resume, view)
  * `at` is the time of the row on the page's clock, in ms; for a server's
  * entry it is null when the clock offset is not known yet (the row then
@@ -273,5 +275,12 @@ export function createInspector(transport, { size = SIZE, proto = null } = {}) {
     }
   }
 
-  return { transport, ring, fromPage, fromServer };
+  // missed adds a row for entries the server dropped (it keeps only the last
+  // few per page): call it before adding the entries that follow the gap,
+  // which then sort above it even at the same time.
+  function missed(n, at) {
+    if (n > 0) ring.add({ at, source: 'server', kind: 'missed', dir: null, n });
+  }
+
+  return { transport, ring, fromPage, fromServer, missed };
 }

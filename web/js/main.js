@@ -147,10 +147,13 @@ function setEpoch(epoch) {
 const wireLog = createWireLog({
   clientId,
   needed: () => TRANSPORTS.some((t) => lanes[t].inspectorView?.open),
-  onEntries: (entries) => {
+  onEntries: (entries, missed) => {
+    // The server's clock, in µs, on the page's clock: minus the offset.
+    const atOf = (e) => (clock.offsetMs === null || !Number.isFinite(e?.ts) ? null : e.ts / 1000 - clock.offsetMs);
+    // The dropped entries may have been any transport's: every inspector says so.
+    for (const t of TRANSPORTS) lanes[t].inspector.missed(missed, atOf(entries[0]) ?? nowMs());
     for (const e of entries) {
-      // The server's clock, in µs, on the page's clock: minus the offset.
-      const at = clock.offsetMs === null || !Number.isFinite(e.ts) ? null : e.ts / 1000 - clock.offsetMs;
+      const at = atOf(e);
       for (const t of TRANSPORTS) lanes[t].inspector.fromServer(e, at, nowMs()); // each takes its own
     }
   },
@@ -466,7 +469,7 @@ function renderControls() {
     ...options.map((t) => {
       const o = document.createElement('option');
       o.value = t;
-      o.textContent = T('controls.via', { name: T(`name.${t}`) });
+      o.textContent = T(`via.${t}`);
       return o;
     }),
   );
@@ -538,7 +541,7 @@ function hintSnapshot(lane, lat, now) {
     median: lat.median,
     samples: lat.count,
     interval: state.interval,
-    rttMs: clock.rttMs,
+    simDelay: netsim.simulated(),
     requests: ledger.requests,
     received: ledger.received,
     answers: lane.answers,

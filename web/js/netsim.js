@@ -19,7 +19,7 @@
 
 import { TRANSPORTS } from './url.js';
 import { LIMITS, PRESETS, STALLS, badge, checkNet, presetOf, sameNet, stallLeft } from './sim.js';
-import { MAX_REPLY_RATE, TUTORIAL_RATE, replyText, replyTo } from './replies.js';
+import { TUTORIAL_RATE, maxReplyRate, replyText, replyTo } from './replies.js';
 import { withQuery } from './transports/shared.js';
 
 /** READ_EVERY_MS is how often the page asks the server what it simulates. */
@@ -45,7 +45,8 @@ function setText(el, text) {
  *   clock                    main.js's clock offset (offsetMs: server − page, ms)
  *   sendMessage(text, via)   sends a message as the message form does
  * Call mount() once the panels exist, render(now) with the page's render,
- * and onEvent(transport, event, replayed) for every event a lane accepted.
+ * and onEvent(transport, event, replayed) for every event a lane accepted;
+ * simulated() tells what delay the server says it adds for this page.
  */
 export function createNetSim({ clientId, state, saveState, T, now, lanes, server, clock, sendMessage }) {
   const sim = {
@@ -212,7 +213,8 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   }
 
   function onEvent(t, ev, replayed) {
-    const decision = replyTo(ev, { on: tutorial.on, rate: server.rate, replayed, sinceTs: tutorial.sinceTs });
+    const max = maxReplyRate(server.stats?.messageRate);
+    const decision = replyTo(ev, { on: tutorial.on, rate: server.rate, replayed, sinceTs: tutorial.sinceTs, max });
     if (decision === 'no') return;
     tutorial.tooFast = decision === 'tooFast';
     if (tutorial.tooFast) return;
@@ -338,6 +340,16 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     renderTutorial();
   }
 
+  // tooFastText says why the page does not reply, with the server's cap on
+  // messages when /api/stats tells it.
+  function tooFastText(rate) {
+    const { messageRate, messageBurst } = server.stats ?? {};
+    const max = +maxReplyRate(messageRate).toFixed(2);
+    if (!(messageRate > 0)) return T('tutorial.tooFastUnknown', { rate, max });
+    const burst = Number.isInteger(messageBurst) && messageBurst > 0 ? messageBurst : '—';
+    return T('tutorial.tooFast', { rate, max, messageRate, burst });
+  }
+
   function renderTutorial() {
     els.tutorial.setAttribute('aria-pressed', String(tutorial.on));
     els.tutorial.disabled = tutorial.busy;
@@ -350,7 +362,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     let status;
     if (tutorial.error) status = T(tutorial.error.key, tutorial.error.params);
     else if (!tutorial.on) status = T('tutorial.hint');
-    else if (tutorial.tooFast) status = T('tutorial.tooFast', { rate, max: MAX_REPLY_RATE });
+    else if (tutorial.tooFast) status = tooFastText(rate);
     else {
       const list = TRANSPORTS.map((t) => `${T(`name.${t}`)} ${tutorial.replies[t]}`).join(' · ');
       status = T('tutorial.replies', { list });
@@ -360,5 +372,11 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     els.tutorialStatus.classList.toggle('is-error', tutorial.error !== null || tutorial.refused > 0);
   }
 
-  return { mount, render, onEvent };
+  // simulated returns the delay the server last said it adds to what it
+  // sends this page, {delayMs, jitterMs}, or null while unknown.
+  function simulated() {
+    return sim.answer && { delayMs: sim.answer.delayMs, jitterMs: sim.answer.jitterMs };
+  }
+
+  return { mount, render, onEvent, simulated };
 }

@@ -15,20 +15,38 @@
 export const TUTORIAL_RATE = 0.333;
 
 /**
- * MAX_REPLY_RATE is the fastest feed (events a second) the page replies to.
- * The server accepts 2 messages a second from one page (after a burst of 5);
- * with three transports replying, 1 event a second is 3 replies a second:
- * 1 over the WebSocket's own allowance, 2 by POST. Faster, the server would
- * refuse replies, so the page stops replying and says why.
+ * MAX_REPLY_RATE is the fastest feed (events a second) the page replies to
+ * when the server does not say its message cap: the one it has always had.
  */
 export const MAX_REPLY_RATE = 1;
 
 /**
+ * POSTING is how many transports reply by POST /api/messages. The server
+ * caps the messages one page may send (/api/stats messageRate a second,
+ * after a burst of messageBurst): the POSTs of polling and SSE share one
+ * allowance, and the WebSocket has an allowance of its own.
+ */
+export const POSTING = 2;
+
+/**
+ * maxReplyRate is the fastest feed (events a second) the page replies to,
+ * given the server's messageRate: each event brings one reply by POST per
+ * POSTING transport, and those must stay within messageRate (at the default
+ * 2 a second: 1 event a second). 0 means the server sets no limit; a server
+ * that does not say (not a number) gets MAX_REPLY_RATE.
+ */
+export function maxReplyRate(messageRate) {
+  if (typeof messageRate !== 'number' || !Number.isFinite(messageRate) || messageRate < 0) return MAX_REPLY_RATE;
+  return messageRate === 0 ? Infinity : messageRate / POSTING;
+}
+
+/**
  * replyTo decides whether the page replies to an event one transport has
  * just accepted. It returns 'reply', 'tooFast' (the page would, but the feed
- * runs faster than MAX_REPLY_RATE) or 'no'. opts:
+ * runs faster than `max`) or 'no'. opts:
  *   on:        the tutorial's replies are turned on
  *   rate:      the feed's rate as the server last said it (events/s)
+ *   max:       the fastest feed to reply to (maxReplyRate), MAX_REPLY_RATE by default
  *   replayed:  the event is catch-up from history after a (re)connect, not live
  *   sinceTs:   server time (µs) when the tutorial was turned on: a quote
  *              published before it came at the old rate and is not answered
@@ -37,10 +55,10 @@ export const MAX_REPLY_RATE = 1;
  * the old rate's quotes still on their way (a poll brings a second's worth)
  * are not answered either, so neither can burst into the rate limit.
  */
-export function replyTo(ev, { on, rate, replayed, sinceTs = 0 }) {
+export function replyTo(ev, { on, rate, replayed, sinceTs = 0, max = MAX_REPLY_RATE }) {
   if (!on || replayed || ev?.kind !== 'quote' || !Number.isInteger(ev.seq)) return 'no';
   if (!Number.isFinite(ev.ts) || ev.ts < sinceTs) return 'no';
-  if (!Number.isFinite(rate) || rate > MAX_REPLY_RATE) return 'tooFast';
+  if (!Number.isFinite(rate) || rate > max) return 'tooFast';
   return 'reply';
 }
 

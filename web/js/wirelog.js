@@ -2,7 +2,12 @@
 // hides from the page's code (header bytes, SSE heartbeats, WebSocket pings
 // and pongs), as the server saw it.
 //
-//   GET /api/wire?client=ID&after=N  ->  {"next":M,"entries":[...]}  (n > N, oldest first)
+//   GET /api/wire?client=ID&after=N  ->  {"next":M,"missed":K,"entries":[...]}
+//
+// Entries come oldest first, each with n > N. The server keeps only the last
+// SERVER_KEEPS entries per page; "missed" says how many it dropped between N
+// and the first entry it returns, so that the inspector can say so instead
+// of leaving a silent gap (a server without the field dropped none).
 //
 // It asks about once a second, and only while needed() says an inspector is
 // open. A server without the endpoint (404) is asked again only rarely, and
@@ -16,9 +21,13 @@ export const EVERY_MS = 1000;
 /** MISSING_EVERY_MS is how often a server that has no wire log is asked again. */
 export const MISSING_EVERY_MS = 30_000;
 
+/** SERVER_KEEPS is how many entries the server keeps per page (issue 4's contract). */
+export const SERVER_KEEPS = 64;
+
 /**
  * createWireLog returns {start, reset, state}. opts:
- *   clientId, needed() -> bool, onEntries(entries) with the new entries,
+ *   clientId, needed() -> bool, onEntries(entries, missed) with the new
+ *   entries and how many the server dropped before the first of them,
  *   fetch, setTimeout: injectable for tests.
  * state() is 'unknown' (not asked yet), 'ok', or 'missing' (the server has
  * no wire log). reset() starts over from the first entry (after a server
@@ -43,7 +52,7 @@ export function createWireLog(opts) {
       return;
     }
     if (!res.ok) return; // a passing failure: try again next time
-    const { next, entries } = await res.json();
+    const { next, entries, missed } = await res.json();
     state = 'ok';
     if (!Number.isInteger(next)) return;
     if (next < after) {
@@ -52,7 +61,9 @@ export function createWireLog(opts) {
     }
     after = next;
     // The server answers only entries after the one asked for: all new.
-    if (Array.isArray(entries) && entries.length > 0) onEntries(entries);
+    const fresh = Array.isArray(entries) ? entries : [];
+    const dropped = Number.isInteger(missed) && missed > 0 ? missed : 0;
+    if (fresh.length > 0 || dropped > 0) onEntries(fresh, dropped);
   }
 
   async function tick() {

@@ -4,7 +4,7 @@ import { pickHints, ms, RECENT_MS } from '../js/hints.js';
 import { MESSAGES } from '../js/i18n.js';
 
 const base = {
-  on: true, median: NaN, samples: 0, interval: 1000, rttMs: null,
+  on: true, median: NaN, samples: 0, interval: 1000, simDelay: null,
   requests: 0, received: 0, answers: 0, empty: 0, reconnect: null, pollMedian: NaN,
 };
 const keys = (hints) => hints.map((h) => h.key);
@@ -20,14 +20,36 @@ test('off: nothing to look at; on without numbers yet: waiting', () => {
   assert.deepEqual(keys(pickHints({ ...base, transport: 'poll' })), ['hint.waiting']);
 });
 
-test('poll: the median against half the interval and a round trip, and the empty answers', () => {
-  const s = { ...base, transport: 'poll', median: 540.2, samples: 20, interval: 1000, rttMs: 0.84, answers: 40, empty: 10 };
+test('poll: the median against half the interval, and the empty answers', () => {
+  const s = { ...base, transport: 'poll', median: 540.2, samples: 20, interval: 1000, answers: 40, empty: 10 };
   assert.deepEqual(pickHints(s), [
-    { key: 'hint.poll.median', params: { median: '540', interval: '1000', half: '500', rtt: '0.8' } },
+    { key: 'hint.poll.median', params: { median: '540', half: '500' } },
     { key: 'hint.poll.empty', params: { share: '25', empty: '10', answers: '40' } },
   ]);
-  assert.deepEqual(keys(pickHints({ ...s, rttMs: null })), ['hint.poll.medianNoRtt', 'hint.poll.empty']);
   assert.deepEqual(keys(pickHints({ ...s, samples: 4, answers: 4 })), ['hint.waiting'], 'too few to quote');
+});
+
+test('poll: a simulated delay is quoted as part of the trip back', () => {
+  const s = { ...base, transport: 'poll', median: 705, samples: 20, interval: 1000 };
+  assert.deepEqual(pickHints({ ...s, simDelay: { delayMs: 200, jitterMs: 0 } }), [
+    { key: 'hint.poll.medianDelay', params: { median: '705', half: '500', delay: '200' } },
+  ]);
+  assert.deepEqual(pickHints({ ...s, simDelay: { delayMs: 150, jitterMs: 50 } })[0].params.delay, '150 ± 50');
+  assert.deepEqual(keys(pickHints({ ...s, simDelay: { delayMs: 0, jitterMs: 0 } })), ['hint.poll.median'], 'no delay set');
+});
+
+test('poll: no hint about empty answers when none was empty', () => {
+  const s = { ...base, transport: 'poll', answers: 40, empty: 0 };
+  assert.deepEqual(keys(pickHints(s)), ['hint.waiting']);
+  assert.deepEqual(keys(pickHints({ ...s, empty: 1 })), ['hint.poll.empty']);
+});
+
+test('poll hints read true in every language', () => {
+  for (const lang of Object.keys(MESSAGES)) {
+    for (const key of ['hint.poll.median', 'hint.poll.medianDelay', 'explain.poll']) {
+      assert.doesNotMatch(MESSAGES[lang][key], /round trip|왕복/, `${lang}.${key}: the wait is one way, not a round trip`);
+    }
+  }
 });
 
 test('sse and ws: one request for all the events, or one per connection', () => {
@@ -51,7 +73,7 @@ test('a recent reconnect comes first, and says whether anything was lost', () =>
 });
 
 test('every hint key exists in every language, with the same names', () => {
-  const used = ['hint.waiting', 'hint.resumed', 'hint.resumedLoss', 'hint.poll.median', 'hint.poll.medianNoRtt',
+  const used = ['hint.waiting', 'hint.resumed', 'hint.resumedLoss', 'hint.poll.median', 'hint.poll.medianDelay',
     'hint.poll.empty', 'hint.push.one', 'hint.sse.many', 'hint.ws.many', 'hint.push.vsPoll'];
   for (const lang of Object.keys(MESSAGES)) {
     for (const key of used) assert.ok(Object.hasOwn(MESSAGES[lang], key), `${lang}: ${key}`);

@@ -29,6 +29,17 @@ test('the Korean says it the way the class does', () => {
   assert.equal(t('ko', 'title.sse'), '서버 센트 이벤트(SSE)');
   assert.equal(t('ko', 'title.ws'), '웹 소켓');
   assert.match(t('ko', 'detail.restarted'), /서버 재시작/);
+  // The particle follows the name's last syllable: 폴링으로, SSE로, 웹 소켓으로.
+  assert.equal(t('ko', 'via.poll'), '폴링으로 보내기');
+  assert.equal(t('ko', 'via.sse'), 'SSE로 보내기');
+  assert.equal(t('ko', 'via.ws'), '웹 소켓으로 보내기');
+});
+
+test('no Korean particle is glued to a {placeholder}: its form depends on the word', () => {
+  // 을/를, 이/가, 은/는, 과/와 and 으로/로 change with the last syllable of the
+  // word before them, which a {name} hides; counters (개, 초, 건, …) do not.
+  const glued = /\{\w+\}(을|를|이|가|은|는|과|와|으로|로)(?![가-힣])/;
+  for (const [key, text] of Object.entries(MESSAGES.ko)) assert.doesNotMatch(text, glued, key);
 });
 
 test('every key the page, its HTML and its modules name is in the tables', () => {
@@ -41,7 +52,7 @@ test('every key the page, its HTML and its modules name is in the tables', () =>
     for (const m of src.matchAll(/'([a-zA-Z]+(?:\.[a-zA-Z]+)+)'/g)) used.add(m[1]);
   }
   // Keys built from a transport or state name.
-  for (const tr of ['poll', 'sse', 'ws']) for (const p of ['name', 'title', 'how', 'bytes']) used.add(`${p}.${tr}`);
+  for (const tr of ['poll', 'sse', 'ws']) for (const p of ['name', 'title', 'how', 'bytes', 'via']) used.add(`${p}.${tr}`);
   for (const s of ['off', 'connecting', 'open', 'reconnecting']) used.add(`state.${s}`);
   assert.ok(used.size > 50, `found only ${used.size} keys: is the scan broken?`);
   for (const key of used) assert.ok(Object.hasOwn(MESSAGES.en, key), `${key} is used but not in the tables`);
@@ -78,10 +89,10 @@ test('t substitutes {names} and falls back sensibly', () => {
   assert.equal(t('en', 'detail.poll.open', { interval: 250 }), 'one request every 250 ms');
   assert.equal(t('ko', 'detail.poll.open', { interval: 250 }), '250 ms마다 요청 1회');
   assert.equal(t('ko', 'detail.ws.closed', { code: 1006, seconds: '1.5' }), '연결 종료(1006); 1.5초 후 재시도');
-  assert.equal(t('en', 'controls.via', { name: 'SSE' }), 'via SSE');
+  assert.equal(t('en', 'controls.turnOn', { name: 'SSE' }), 'Turn SSE on');
   assert.equal(t('en', 'detail.poll.open'), 'one request every {interval} ms', 'no params: left as is');
   assert.equal(t('en', 'detail.poll.open', {}), 'one request every {interval} ms', 'unknown name: left as is');
-  assert.equal(t('en', 'controls.via', { name: '{name}$&' }), 'via {name}$&', 'a value is inserted literally');
+  assert.equal(t('en', 'controls.turnOn', { name: '{name}$&' }), 'Turn {name}$& on', 'a value is inserted literally');
   assert.equal(t('xx', 'state.open'), 'open', 'unknown language: English');
   assert.equal(t('ko', 'no.such.key'), 'no.such.key');
 });

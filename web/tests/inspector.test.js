@@ -206,3 +206,15 @@ test('a stall, which names no transport, shows in every inspector; a drop only i
     assert.equal(ins.ring.view().rows.at(-1).ms, 5000);
   }
 });
+
+test('entries the server dropped show as one row, below the entries that follow them', () => {
+  const ins = createInspector('sse');
+  ins.fromServer({ n: 1, ts: 1, transport: 'sse', kind: 'heartbeat', bytes: 14 }, 10);
+  ins.missed(0, 20);
+  assert.equal(ins.ring.view().rows.length, 1, 'nothing dropped: no row');
+  ins.missed(37, 20);
+  ins.fromServer({ n: 39, ts: 2, transport: 'sse', kind: 'heartbeat', bytes: 14 }, 20);
+  const rows = ins.ring.view().rows;
+  assert.deepEqual(rows.map((r) => r.kind), ['heartbeat', 'missed', 'heartbeat']);
+  assert.deepEqual({ source: rows[1].source, n: rows[1].n }, { source: 'server', n: 37 });
+});

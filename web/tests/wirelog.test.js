@@ -1,16 +1,20 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createWireLog, EVERY_MS, MISSING_EVERY_MS } from '../js/wirelog.js';
+import { createWireLog, EVERY_MS, MISSING_EVERY_MS, SERVER_KEEPS } from '../js/wirelog.js';
 import { fakeTime } from './fakes.js';
 
 function setup(answer, { needed = () => true } = {}) {
   const time = fakeTime();
   const urls = [];
   const got = [];
+  const gaps = [];
   const log = createWireLog({
     clientId: 'abc',
     needed: () => needed(),
-    onEntries: (es) => got.push(...es.map((e) => e.n)),
+    onEntries: (es, missed) => {
+      got.push(...es.map((e) => e.n));
+      gaps.push(missed);
+    },
     setTimeout: time.setTimeout,
     fetch: async (url) => {
       urls.push(url);
@@ -18,7 +22,7 @@ function setup(answer, { needed = () => true } = {}) {
       return { ok: status < 300, status, json: async () => body };
     },
   });
-  return { log, time, urls, got };
+  return { log, time, urls, got, gaps };
 }
 
 const entry = (n) => ({ n, ts: 1, transport: 'sse', kind: 'heartbeat', dir: 'out', bytes: 14 });
@@ -79,4 +83,27 @@ test('wirelog: a log that starts over (a new server run) is read from its start'
   log.reset();
   await time.advance(EVERY_MS);
   assert.equal(urls.at(-1), '/api/wire?client=abc&after=0');
+});
+
+test('wirelog: says how many entries the server dropped, and treats a missing count as none', async () => {
+  const answers = [
+    { body: { next: 2, entries: [entry(1), entry(2)] } }, // a server without the field
+    { body: { next: 16, missed: 13, entries: [entry(16)] } },
+    { body: { next: 90, missed: 0, entries: [entry(90)] } },
+    { body: { next: 90, missed: 'many', entries: [] } }, // nonsense: not a gap
+  ];
+  const { log, time, got, gaps } = setup(() => answers.shift() ?? { body: { next: 90, entries: [] } });
+  log.start();
+  await time.advance(4 * EVERY_MS);
+  assert.deepEqual(got, [1, 2, 16, 90]);
+  assert.deepEqual(gaps, [0, 13, 0], 'one call per answer with news; 13 dropped between 2 and 16');
+  assert.equal(SERVER_KEEPS, 64);
+});
+
+test('wirelog: a gap with no entries after it is still reported', async () => {
+  const { log, time, got, gaps } = setup(() => ({ body: { next: 70, missed: 6, entries: [] } }));
+  log.start();
+  await time.advance(0);
+  assert.deepEqual(got, []);
+  assert.deepEqual(gaps, [6]);
 });
