@@ -226,7 +226,7 @@ const en = {
   'tutorial.forbidden': 'Not allowed from here: the feed rate is the same for every page, so the server takes a change only from its own machine. Open the page there (localhost), or start the server with -rate {rate}.',
   'tutorial.refused': 'The feed rate was not changed: {error}',
   'tutorial.tooFast': 'Not replying: the feed runs at {rate} events/s, and the page replies only up to {max} events/s, since the server takes at most {messageRate} messages a second from one page (after a burst of {burst}).',
-  'tutorial.tooFastUnknown': 'Not replying: the feed runs at {rate} events/s, and the page replies only up to {max} events/s, to stay within the server\'s cap on messages from one page.',
+  'tutorial.tooFastPace': 'Not replying: the feed runs at {rate} events/s, and the page replies only up to {max} events/s, the tutorial\'s pace: faster replies from every open page would flood everyone\'s feed.',
   'tutorial.replies': 'Replies sent, each over the transport that brought the event: {list}',
   'tutorial.repliesRefused': '({n} not sent: {error})',
 };
@@ -445,7 +445,7 @@ const ko = {
   'tutorial.forbidden': '여기서는 바꿀 수 없습니다. 피드 속도는 모든 페이지에 똑같이 적용되기 때문에, 서버는 자기 컴퓨터에서 온 요청만 받아 줍니다. 서버 컴퓨터에서 localhost로 페이지를 열거나, 서버를 -rate {rate} 옵션으로 실행하세요.',
   'tutorial.refused': '피드 속도를 바꾸지 못했습니다: {error}',
   'tutorial.tooFast': '답장 안 함: 지금 피드가 초당 {rate}개입니다. 서버는 한 페이지에서 메시지를 초당 {messageRate}개까지만(처음 {burst}개는 한꺼번에) 받기 때문에, 페이지는 초당 {max}개 이하일 때만 답장합니다.',
-  'tutorial.tooFastUnknown': '답장 안 함: 지금 피드가 초당 {rate}개입니다. 서버가 한 페이지에서 받는 메시지 수에 한도가 있어서, 페이지는 초당 {max}개 이하일 때만 답장합니다.',
+  'tutorial.tooFastPace': '답장 안 함: 지금 피드가 초당 {rate}개입니다. 페이지는 튜토리얼 속도인 초당 {max}개 이하일 때만 답장합니다. 열려 있는 모든 페이지가 더 빨리 답장하면 모두의 피드가 답장으로 넘쳐 버립니다.',
   'tutorial.replies': '이벤트를 받은 전송 방식으로 그대로 보낸 답장: {list}',
   'tutorial.repliesRefused': '({n}개 보내지 못함: {error})',
 };

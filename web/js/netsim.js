@@ -19,7 +19,7 @@
 
 import { TRANSPORTS } from './url.js';
 import { LIMITS, PRESETS, STALLS, badge, checkNet, presetOf, sameNet, stallLeft } from './sim.js';
-import { TUTORIAL_RATE, maxReplyRate, replyText, replyTo } from './replies.js';
+import { TUTORIAL_RATE, maxReplyRate, capLimits, replyText, replyTo } from './replies.js';
 import { withQuery } from './transports/shared.js';
 
 /** READ_EVERY_MS is how often the page asks the server what it simulates. */
@@ -340,12 +340,12 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     renderTutorial();
   }
 
-  // tooFastText says why the page does not reply, with the server's cap on
-  // messages when /api/stats tells it.
+  // tooFastText says why the page does not reply: the tutorial's pace, or
+  // the server's cap on messages when that is lower (/api/stats tells it).
   function tooFastText(rate) {
     const { messageRate, messageBurst } = server.stats ?? {};
     const max = +maxReplyRate(messageRate).toFixed(2);
-    if (!(messageRate > 0)) return T('tutorial.tooFastUnknown', { rate, max });
+    if (!capLimits(messageRate)) return T('tutorial.tooFastPace', { rate, max });
     const burst = Number.isInteger(messageBurst) && messageBurst > 0 ? messageBurst : '—';
     return T('tutorial.tooFast', { rate, max, messageRate, burst });
   }

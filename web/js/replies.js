@@ -15,8 +15,9 @@
 export const TUTORIAL_RATE = 0.333;
 
 /**
- * MAX_REPLY_RATE is the fastest feed (events a second) the page replies to
- * when the server does not say its message cap: the one it has always had.
+ * MAX_REPLY_RATE is the fastest feed (events a second) the page ever
+ * replies to: the tutorial's pace is one event every 3 s, and faster replies
+ * from every open page would flood everyone's feed.
  */
 export const MAX_REPLY_RATE = 1;
 
@@ -30,14 +31,23 @@ export const POSTING = 2;
 
 /**
  * maxReplyRate is the fastest feed (events a second) the page replies to,
- * given the server's messageRate: each event brings one reply by POST per
- * POSTING transport, and those must stay within messageRate (at the default
- * 2 a second: 1 event a second). 0 means the server sets no limit; a server
- * that does not say (not a number) gets MAX_REPLY_RATE.
+ * given the server's messageRate: never above MAX_REPLY_RATE, and slower
+ * when the server's cap needs it: each event brings one reply by POST per
+ * POSTING transport, and those must stay within messageRate. 0 means the
+ * server sets no limit; a server that does not say (not a number) gets
+ * MAX_REPLY_RATE too.
  */
 export function maxReplyRate(messageRate) {
-  if (typeof messageRate !== 'number' || !Number.isFinite(messageRate) || messageRate < 0) return MAX_REPLY_RATE;
-  return messageRate === 0 ? Infinity : messageRate / POSTING;
+  if (typeof messageRate !== 'number' || !Number.isFinite(messageRate) || messageRate <= 0) return MAX_REPLY_RATE;
+  return Math.min(MAX_REPLY_RATE, messageRate / POSTING);
+}
+
+/**
+ * capLimits reports whether the server's message cap, rather than the
+ * page's own pace, is what sets maxReplyRate.
+ */
+export function capLimits(messageRate) {
+  return typeof messageRate === 'number' && messageRate > 0 && messageRate / POSTING < MAX_REPLY_RATE;
 }
 
 /**

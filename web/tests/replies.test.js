@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { replyTo, replyText, maxReplyRate, TUTORIAL_RATE, MAX_REPLY_RATE } from '../js/replies.js';
+import { replyTo, replyText, maxReplyRate, capLimits, TUTORIAL_RATE, MAX_REPLY_RATE } from '../js/replies.js';
 
 const quote = { seq: 42, ts: 1, kind: 'quote', symbol: 'ACME', price: 101.37 };
 const live = { on: true, rate: TUTORIAL_RATE, replayed: false };
@@ -41,13 +41,16 @@ test('a feed faster than 1 event a second is not answered, and says so', () => {
 test('the fastest feed replied to follows the server\'s cap on messages', () => {
   assert.equal(maxReplyRate(2), 1, 'two POSTs an event share 2 messages a second');
   assert.equal(maxReplyRate(0.5), 0.25);
-  assert.equal(maxReplyRate(0), Infinity, '0: the server sets no limit');
+  assert.equal(maxReplyRate(0), MAX_REPLY_RATE, '0: no server limit, the tutorial\'s pace still');
+  assert.equal(maxReplyRate(10), MAX_REPLY_RATE, 'a generous cap: the tutorial\'s pace');
   assert.equal(maxReplyRate(undefined), MAX_REPLY_RATE, 'a server that does not say: as before');
   assert.equal(maxReplyRate(-1), MAX_REPLY_RATE);
   assert.equal(maxReplyRate('2'), MAX_REPLY_RATE);
-  assert.equal(replyTo(quote, { ...live, rate: 1.5, max: maxReplyRate(4) }), 'reply');
+  assert.equal(replyTo(quote, { ...live, rate: 1.5, max: maxReplyRate(4) }), 'tooFast');
+  assert.equal(replyTo(quote, { ...live, rate: 1, max: maxReplyRate(4) }), 'reply');
   assert.equal(replyTo(quote, { ...live, rate: 0.333, max: maxReplyRate(0.5) }), 'tooFast');
-  assert.equal(replyTo(quote, { ...live, rate: 5000, max: maxReplyRate(0) }), 'reply');
+  assert.equal(replyTo(quote, { ...live, rate: 5, max: maxReplyRate(0) }), 'tooFast');
+  assert.ok(capLimits(0.5) && !capLimits(2) && !capLimits(0) && !capLimits(undefined));
 });
 
 test('the tutorial\'s own rate is one event every 3 s, and answered', () => {
