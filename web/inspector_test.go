@@ -124,11 +124,20 @@ func TestInspector(t *testing.T) {
 		); err != nil {
 			t.Fatalf("sending a message: %v", err)
 		}
+		// At 20 events a second the 30 rows last about a second: pause the
+		// inspector the moment both frames show, so that they stay to be read.
 		waitFor(t, ctx, "the message went up and came back down", `(() => {
 			const rows = Array.from(document.querySelectorAll('#panel-ws .wire-row[data-kind="frame"]'));
 			const has = (dir) => rows.some((r) => r.dataset.dir === dir && r.textContent.includes('"kind":"message"'));
-			return has('up') && has('down');
+			if (!has('up') || !has('down')) return false;
+			document.querySelector('#panel-ws .wire-pause').click();
+			return true;
 		})()`)
+		defer func() { // resume, for the subtests that follow
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#panel-ws .wire-pause"))); err != nil {
+				t.Errorf("resuming the inspector: %v", err)
+			}
+		}()
 		sent, err := json.Marshal(map[string]string{"kind": "message", "text": text})
 		if err != nil {
 			t.Fatal(err)

@@ -32,6 +32,7 @@ import (
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
 	"transportlab/internal/transporttest"
+	"transportlab/internal/ws"
 	"transportlab/web"
 )
 
@@ -429,11 +430,24 @@ func (l *lab) start() {
 	hub := feed.NewHub(feed.Config{Rate: rate})
 	ctx, stop := context.WithCancel(context.Background())
 	r := &run{hub: hub, stop: stop, quotes: make(chan error, 1)}
-	go func() { r.quotes <- feed.Quotes(ctx, hub, rand.New(rand.NewPCG(1, 2))) }()
+	go func() {
+		watched := make(chan struct{})
+		go func() { defer close(watched); hub.Watch(ctx, feed.DefaultWriteTimeout) }()
+		err := feed.Quotes(ctx, hub, rand.New(rand.NewPCG(1, 2)))
+		<-watched
+		r.quotes <- err
+	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.runs = append(l.runs, r)
-	l.handler = server.New(hub, l.log, server.Config{Page: web.Files})
+	// The limits of transportlab's defaults, which the page shows and obeys.
+	l.handler = server.New(hub, l.log, server.Config{
+		Page:         web.Files,
+		MessageRate:  2,
+		MessageBurst: 5,
+		WS:           ws.Options{MessageRate: 2, MessageBurst: 5},
+		WriteTimeout: feed.DefaultWriteTimeout,
+	})
 }
 
 // stop ends a run as a shutdown does: the feed stops, and every stream is
