@@ -449,14 +449,24 @@ func TestSimDelayedClientThatStopsReadingIsCut(t *testing.T) {
 
 	setDelay(t, srv, "z", 10, 0)
 	openSSE(t, srv, "/sse?client=z") // and never read again
+	dialWS(t, srv, "/ws?client=z")   // likewise
 	text := strings.Repeat("x", feed.MaxTextLen)
-	if !eventually(func() bool {
+	// A WebSocket cut for falling behind is closed with a goodbye (1013),
+	// which the library gives 5 s to go out to a client that does not read.
+	deadline := time.Now().Add(2*timeout + time.Second)
+	for {
 		for range 200 {
 			hub.Publish(feed.Event{Kind: feed.KindMessage, From: "t", Text: text, Via: "http"})
 		}
-		return getStats(t, srv, "z").Client[server.SSE].Open == 0
-	}) {
-		t.Fatalf("a delayed client that stopped reading was not cut off within %v", timeout)
+		c := getStats(t, srv, "z").Client
+		if c[server.SSE].Open == 0 && c[server.WS].Open == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if c := getStats(t, srv, "z").Client; c[server.SSE].Open != 0 || c[server.WS].Open != 0 {
+		t.Fatalf("delayed clients that stopped reading: %d SSE and %d WebSocket still open after %v, want both cut off",
+			c[server.SSE].Open, c[server.WS].Open, 2*timeout+time.Second)
 	}
 }
 

@@ -248,10 +248,13 @@ func (c *wireConn) Close() error {
 	if p != nil {
 		p.conns.remove(c)
 	}
+	// Closed first, the connection fails a write the line may be blocked
+	// in, on a client that stopped reading; then the line can end.
+	err := c.Conn.Close()
 	if line != nil {
 		line.drop() // what is held back is lost, as bytes in flight are
 	}
-	return c.Conn.Close()
+	return err
 }
 
 // CloseWrite shuts down the writing side, as net/http does before it
