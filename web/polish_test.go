@@ -38,7 +38,7 @@ func TestPolish(t *testing.T) {
 	t.Run("polling's hint quotes half the interval and the simulated delay", func(t *testing.T) {
 		waitFor(t, ctx, "the header says 200 ms are added", `document.querySelector('#sim-badge').textContent === '+200 ms'`)
 		waitFor(t, ctx, "polling's hint quotes its median, half the interval and the delay", `
-			/now [\d.]+ ms; half the interval is 125 ms, and the simulated network holds each answer 200 ms more/
+			/now [\d.]+ ms; half the interval is 125 ms, and the simulated network holds each response 200 ms more/
 				.test(document.querySelector('#panel-poll .hint-list').textContent)`)
 	})
 

@@ -88,7 +88,7 @@ test('parseLang accepts only known languages', () => {
 test('t substitutes {names} and falls back sensibly', () => {
   assert.equal(t('en', 'detail.poll.open', { interval: 250 }), 'one request every 250 ms');
   assert.equal(t('ko', 'detail.poll.open', { interval: 250 }), '250 ms마다 요청 1회');
-  assert.equal(t('ko', 'detail.ws.closed', { code: 1006, seconds: '1.5' }), '연결 종료(1006); 1.5초 후 재시도');
+  assert.equal(t('ko', 'detail.ws.closed', { code: 1006, seconds: '1.5' }), '연결 종료(1006), 1.5초 후 재시도');
   assert.equal(t('en', 'controls.turnOn', { name: 'SSE' }), 'Turn SSE on');
   assert.equal(t('en', 'detail.poll.open'), 'one request every {interval} ms', 'no params: left as is');
   assert.equal(t('en', 'detail.poll.open', {}), 'one request every {interval} ms', 'unknown name: left as is');
