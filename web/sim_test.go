@@ -217,8 +217,8 @@ func TestTutorialPreset(t *testing.T) {
 	waitFor(t, ctx, "the tutorial is on and the header shows its rate", `
 		document.querySelector('#tutorial').getAttribute('aria-pressed') === 'true' &&
 		document.querySelector('#rate').textContent === '0.333'`)
-	if got := feedRate(t, srv); got != 0.333 {
-		t.Errorf("GET /api/stats rate = %v with the tutorial on, want 0.333", got)
+	if got := feedRate(t, srv); got != 1.0/3 {
+		t.Errorf("GET /api/stats rate = %v with the tutorial on, want 1/3", got)
 	}
 
 	// The next quote is answered over each transport, and each reply comes

@@ -20,7 +20,7 @@ import { mountInspector } from './inspector-view.js';
 import { createWireLog } from './wirelog.js';
 import { pickHints } from './hints.js';
 import { mountExplain, mountHints } from './explain-view.js';
-import { createNetSim } from './netsim.js';
+import { createNetSim, rateText } from './netsim.js';
 import { createCompare } from './compare.js';
 import { StatsHistory, wireBytes, wireCosts } from './costs.js';
 import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
@@ -482,7 +482,7 @@ function renderControls() {
 
 function renderHeader() {
   setText($('#epoch'), server.epoch ?? '—');
-  setText($('#rate'), server.rate === null ? '—' : String(server.rate));
+  setText($('#rate'), server.rate === null ? '—' : rateText(server.rate));
   setText($('#head'), fmt.int(server.head ?? NaN));
   setText($('#clock-offset'), fmt.signed(clock.offsetMs ?? NaN));
   setText($('#clock-error'), fmt.ms(clock.rttMs === null ? NaN : clock.rttMs / 2));

@@ -178,7 +178,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
         return true;
       }
       tutorial.error = answer.status === 403
-        ? { key: 'tutorial.forbidden', params: { rate: TUTORIAL_RATE } }
+        ? { key: 'tutorial.forbidden', params: { rate: rateText(TUTORIAL_RATE) } }
         : { key: 'tutorial.refused', params: { error: refusal(answer) } };
     } catch (err) {
       tutorial.error = { key: 'tutorial.refused', params: { error: String(err?.message ?? err) } };
@@ -345,6 +345,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   function tooFastText(rate) {
     const { messageRate, messageBurst } = server.stats ?? {};
     const max = +maxReplyRate(messageRate).toFixed(2);
+    rate = rateText(rate);
     if (!capLimits(messageRate)) return T('tutorial.tooFastPace', { rate, max });
     const burst = Number.isInteger(messageBurst) && messageBurst > 0 ? messageBurst : '—';
     return T('tutorial.tooFast', { rate, max, messageRate, burst });
@@ -356,7 +357,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     const rate = server.rate;
     const defaultRate = server.stats?.defaultRate;
     els.normal.hidden = !tutorial.on && !(Number.isFinite(defaultRate) && Number.isFinite(rate) && rate !== defaultRate);
-    setText(els.normal, Number.isFinite(defaultRate) ? T('tutorial.normalRate', { rate: defaultRate }) : T('tutorial.normal'));
+    setText(els.normal, Number.isFinite(defaultRate) ? T('tutorial.normalRate', { rate: rateText(defaultRate) }) : T('tutorial.normal'));
     els.normal.disabled = tutorial.busy;
 
     let status;
@@ -379,4 +380,9 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   }
 
   return { mount, render, onEvent, simulated };
+}
+
+/** rateText writes events a second as a class reads them: 1/3 as 0.333. */
+export function rateText(rate) {
+  return String(+rate.toPrecision(3));
 }

@@ -12,7 +12,7 @@
 // Pure: no DOM, no globals. Read replyTo first.
 
 /** TUTORIAL_RATE is the tutorial's feed rate: one event every 3 seconds. */
-export const TUTORIAL_RATE = 0.333;
+export const TUTORIAL_RATE = 1 / 3;
 
 /**
  * MAX_REPLY_RATE is the fastest feed (events a second) the page ever
