@@ -63,7 +63,7 @@ func TestMeasure(t *testing.T) {
 
 	counts := serverCounts(t, srv, id)
 	t.Logf("%s at %d events/s, polling every %d ms, %d ms added:", *measureFor, defaultRate, defaultInterval, *measureDelay)
-	t.Logf("%-5s %8s %8s %7s %9s %9s %9s %9s %8s %9s", "", "median", "p95", "requests", "events", "wire", "wire/ev", "body/ev", "headers", "wire/min")
+	t.Logf("%-5s %8s %8s %7s %9s %9s %9s %9s %8s %9s", "", "median", "p95", "requests", "events", "wire", "wire/ev", "body/ev", "not body", "wire/min")
 	for _, tr := range transports {
 		c := counts[tr]
 		wire := c.WireIn + c.WireOut
