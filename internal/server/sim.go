@@ -93,13 +93,22 @@ func (s *server) simState(n *netSim) simState {
 	}
 }
 
-// simPage returns the page that ?client= names, or answers 400 and returns
-// nil. The simulation is per page: without an id there is nothing to apply
+// simClient returns the page id in ?client=, or answers 400 and returns
+// "". The simulation is per page: without an id there is nothing to apply
 // it to.
-func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
+func simClient(w http.ResponseWriter, r *http.Request) string {
 	id := r.URL.Query().Get("client")
 	if id == "" {
 		httpjson.Error(w, http.StatusBadRequest, errors.New("client is required: the page whose network to simulate"))
+	}
+	return id
+}
+
+// simPage returns the page that ?client= names, made if need be, or
+// answers 400 (no id) or 503 (no room for another page) and returns nil.
+func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
+	id := simClient(w, r)
+	if id == "" {
 		return nil
 	}
 	p := s.stats.page(id)
@@ -112,9 +121,8 @@ func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
 // getSim answers GET /api/sim?client=ID: the page's simulated network, a
 // good one for a page the server does not know (asking changes nothing).
 func (s *server) getSim(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Query().Get("client")
+	id := simClient(w, r)
 	if id == "" {
-		httpjson.Error(w, http.StatusBadRequest, errors.New("client is required: the page whose network to simulate"))
 		return
 	}
 	sim := new(netSim)
@@ -136,13 +144,13 @@ func (s *server) putSim(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, status, err)
 		return
 	}
-	max := maxDelay.Milliseconds()
+	limit := maxDelay.Milliseconds()
 	switch {
 	case req.DelayMs == nil:
 		httpjson.Error(w, http.StatusBadRequest, errors.New("delayMs is required"))
 		return
-	case *req.DelayMs < 0 || *req.DelayMs > max:
-		httpjson.Error(w, http.StatusBadRequest, fmt.Errorf("delayMs must be from 0 to %d", max))
+	case *req.DelayMs < 0 || *req.DelayMs > limit:
+		httpjson.Error(w, http.StatusBadRequest, fmt.Errorf("delayMs must be from 0 to %d", limit))
 		return
 	case req.JitterMs < 0 || req.JitterMs > *req.DelayMs:
 		httpjson.Error(w, http.StatusBadRequest, errors.New("jitterMs must be from 0 to delayMs: a write cannot leave before it is made"))
@@ -169,8 +177,8 @@ func (s *server) stall(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, status, err)
 		return
 	}
-	if max := maxStall.Milliseconds(); req.Ms < 1 || req.Ms > max {
-		httpjson.Error(w, http.StatusBadRequest, fmt.Errorf("ms must be from 1 to %d", max))
+	if limit := maxStall.Milliseconds(); req.Ms < 1 || req.Ms > limit {
+		httpjson.Error(w, http.StatusBadRequest, fmt.Errorf("ms must be from 1 to %d", limit))
 		return
 	}
 	p := s.simPage(w, r)

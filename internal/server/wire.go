@@ -197,19 +197,26 @@ func (c *wireConn) wait(until time.Time, ready <-chan struct{}) error {
 		if wake.IsZero() || !deadline.IsZero() && deadline.Before(wake) {
 			wake = deadline
 		}
+		var timer *time.Timer
 		var timeout <-chan time.Time
 		if !wake.IsZero() {
-			t := time.NewTimer(wake.Sub(now))
-			timeout = t.C
-			defer t.Stop() // one timer a wake-up: a new deadline is rare
+			timer = time.NewTimer(wake.Sub(now))
+			timeout = timer.C
 		}
+		done, err := false, error(nil)
 		select {
 		case <-ready:
-			return nil
+			done = true
 		case <-timeout:
-		case <-c.kick: // a new deadline
+		case <-c.kick: // a new deadline: look again
 		case <-c.closed:
-			return net.ErrClosed
+			done, err = true, net.ErrClosed
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if done {
+			return err
 		}
 	}
 }
@@ -231,10 +238,7 @@ func (c *wireConn) setWriteDeadline(t time.Time) {
 	c.mu.Lock()
 	c.deadline = t
 	c.mu.Unlock()
-	select {
-	case c.kick <- struct{}{}:
-	default:
-	}
+	signal(c.kick)
 }
 
 // Close closes the connection at once, as a network that fails does: what
@@ -286,14 +290,10 @@ func (c *wireConn) claim(x *exchange) {
 	c.reading.Store(x)
 	x.read(c.pendingIn)
 	c.pendingIn = 0
-	old := c.page
 	c.page = x.page
 	c.mu.Unlock()
 	// The page may drop it, as a connection of this transport, while the
-	// request is handled.
-	if old != nil && old != x.page {
-		old.conns.remove(c)
-	}
+	// request is handled (end lets go of it).
 	if x.page != nil {
 		x.page.conns.set(c, x.transport)
 	}
