@@ -8,7 +8,8 @@
 // costs.js. Each transport keeps its colour (--poll, --sse, --ws) and its name.
 // Read createCompare first.
 
-import { fitCanvas, formatMs } from './chart.js';
+import { fitCanvas } from './chart.js';
+import { count, fixedMs, tickMs } from './format.js';
 import { cdf, latencyDomain, linearScale, logScale, logTicks } from './plot.js';
 import { TRANSPORTS } from './url.js';
 
@@ -78,7 +79,7 @@ function surface(canvas) {
 // tickLabel labels a tick of a log latency axis: the floor says "≤"
 // because everything at or below it is drawn there.
 function tickLabel(v, i) {
-  return i === 0 ? `≤${formatMs(v)}` : formatMs(v);
+  return i === 0 ? `≤${tickMs(v)}` : tickMs(v);
 }
 
 // latencyTicks returns the ticks of a log latency axis as {v, at, label}:
@@ -170,7 +171,7 @@ function drawDistribution(begin, rows, domain, T) {
   const { ctx, w, h, size, font, grid, text, bg, tcolor } = begin();
   const pctLabel = (p) => T('compare.percent', { n: p });
   const left = Math.ceil(ctx.measureText(pctLabel(100)).width) + 12;
-  const right = Math.ceil(ctx.measureText(formatMs(domain.max)).width / 2) + 4; // the top's label
+  const right = Math.ceil(ctx.measureText(tickMs(domain.max)).width / 2) + 4; // the top's label
   const pad = { left, right, top: size * 1.9, bottom: size * 3.4 };
   const plotW = Math.max(1, w - pad.left - pad.right);
   const plotH = Math.max(1, h - pad.top - pad.bottom);
@@ -234,7 +235,7 @@ function drawDistribution(begin, rows, domain, T) {
     ctx.beginPath();
     ctx.arc(mx, y(0.5), 6, 0, Math.PI * 2);
     ctx.fill();
-    const label = T('compare.medianValue', { v: formatMs(row.median) });
+    const label = T('compare.medianValue', { v: tickMs(row.median) });
     const lw = ctx.measureText(label).width;
     const lx = Math.min(mx + 10, pad.left + plotW - lw);
     const ly = y(0.5) - 4 - (i + 0.5) * lineH;
@@ -250,9 +251,9 @@ function drawDistribution(begin, rows, domain, T) {
 function drawBars(begin, rows, T) {
   const { ctx, w, h, size, font, text, ink, tcolor } = begin();
   const groups = [
-    { title: T('compare.barRequests'), value: (r) => r.requestsMinute, label: (v) => formatCount(v) },
-    { title: T('compare.barWirePerEvent'), value: (r) => r.wirePerEvent, label: (v) => T('compare.bytes', { n: formatCount(v) }) },
-    { title: T('compare.barMedian'), value: (r) => r.median, label: (v) => T('compare.ms', { v: formatMs(v) }) },
+    { title: T('compare.barRequests'), value: (r) => r.requestsMinute, label: (v) => count(v) },
+    { title: T('compare.barWirePerEvent'), value: (r) => r.wirePerEvent, label: (v) => T('compare.bytes', { n: count(v) }) },
+    { title: T('compare.barMedian'), value: (r) => r.median, label: (v) => T('compare.ms', { v: tickMs(v) }) },
   ];
   const names = rows.map((r) => T(`name.${r.name}`));
   const nameW = Math.ceil(Math.max(...names.map((n) => ctx.measureText(n).width))) + 12;
@@ -293,10 +294,6 @@ function drawBars(begin, rows, T) {
 
 // ---- the table ------------------------------------------------------------------
 
-function formatCount(v) {
-  return Number.isFinite(v) ? String(Math.round(v)) : '—';
-}
-
 // buildTableRows makes the cost table's rows, one per transport, from the
 // row template, as main.js makes the panels.
 function buildTableRows(template) {
@@ -312,12 +309,12 @@ function buildTableRows(template) {
 function fillTable(cells, rows, T) {
   const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
   const shown = {
-    'requests-minute': (r) => formatCount(r.requestsMinute),
-    'wire-minute': (r) => formatCount(r.wirePerMinute),
-    'wire-event': (r) => formatCount(r.wirePerEvent),
-    'body-event': (r) => formatCount(r.bodyPerEvent),
+    'requests-minute': (r) => count(r.requestsMinute),
+    'wire-minute': (r) => count(r.wirePerMinute),
+    'wire-event': (r) => count(r.wirePerEvent),
+    'body-event': (r) => count(r.bodyPerEvent),
     'overhead': (r) => (Number.isFinite(r.overheadShare) ? T('compare.percent', { n: Math.round(r.overheadShare * 100) }) : '—'),
-    'median': (r) => (Number.isFinite(r.median) ? r.median.toFixed(1) : '—'), // as the panels show it
+    'median': (r) => fixedMs(r.median), // as the panels show it
   };
   for (const td of cells) {
     const row = byName[td.closest('[data-transport]').dataset.transport];

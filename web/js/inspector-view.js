@@ -7,6 +7,7 @@
 // textContent; every word comes from i18n.js through T.
 
 import { SERVER_KEEPS } from './wirelog.js';
+import { clockTime, fixedMs } from './format.js'; // clockTime: rows arrive many a second
 
 /**
  * mountInspector returns {el, open, render(force), relabel()} for one
@@ -172,15 +173,8 @@ function factsOf(r, T) {
     case 'ping':
     case 'pong':
       f.push(bytes(T, 'inspector.frame', r.frame));
-      if (Number.isFinite(r.rttMs)) f.push(T('inspector.rtt', { ms: r.rttMs.toFixed(1) }));
+      if (Number.isFinite(r.rttMs)) f.push(T('inspector.rtt', { ms: fixedMs(r.rttMs) }));
       break;
   }
   return f;
-}
-
-// clockTime shows a time of day to the millisecond: rows arrive many a second.
-function clockTime(ms) {
-  const d = new Date(ms);
-  const pad = (n, w = 2) => String(n).padStart(w, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
