@@ -24,6 +24,7 @@ import { createNetSim, rateText } from './netsim.js';
 import { createCompare } from './compare.js';
 import { StatsHistory, wireBytes, wireCosts } from './costs.js';
 import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
+import { count, fixedMs, signedMs, timeOfDay } from './format.js';
 
 // Every word the page shows comes from i18n.js, in the page's language
 // (state.lang); T looks one up. A transport's panel title is T('title.' + t).
@@ -349,12 +350,6 @@ function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
 }
 
-const fmt = {
-  ms: (v) => (Number.isFinite(v) ? v.toFixed(1) : '—'),
-  int: (v) => (Number.isFinite(v) ? String(Math.round(v)) : '—'),
-  signed: (v) => (Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(1) : '—'),
-};
-
 function buildPanels() {
   const template = $('#panel-template');
   const host = $('#panels');
@@ -483,10 +478,10 @@ function renderControls() {
 function renderHeader() {
   setText($('#epoch'), server.epoch ?? '—');
   setText($('#rate'), server.rate === null ? '—' : rateText(server.rate));
-  setText($('#head'), fmt.int(server.head ?? NaN));
-  setText($('#clock-offset'), fmt.signed(clock.offsetMs ?? NaN));
-  setText($('#clock-error'), fmt.ms(clock.rttMs === null ? NaN : clock.rttMs / 2));
-  setText($('#clock-rtt'), fmt.ms(clock.rttMs ?? NaN));
+  setText($('#head'), count(server.head ?? NaN));
+  setText($('#clock-offset'), signedMs(clock.offsetMs ?? NaN));
+  setText($('#clock-error'), fixedMs(clock.rttMs === null ? NaN : clock.rttMs / 2));
+  setText($('#clock-rtt'), fixedMs(clock.rttMs ?? NaN));
   document.body.classList.toggle('stats-stale', server.statsError !== null);
 }
 
@@ -500,9 +495,9 @@ function renderLane(lane, now) {
   els.detail.classList.toggle('notice', notice !== null);
 
   const lat = lane.latency.summary(now);
-  setText(m['latency-last'], fmt.ms(lat.last));
-  setText(m['latency-median'], fmt.ms(lat.median));
-  setText(m['latency-p95'], fmt.ms(lat.p95));
+  setText(m['latency-last'], fixedMs(lat.last));
+  setText(m['latency-median'], fixedMs(lat.median));
+  setText(m['latency-p95'], fixedMs(lat.p95));
 
   setText(m['requests-page'], String(ledger.requests));
   setText(m['events'], String(ledger.received));
@@ -514,16 +509,16 @@ function renderLane(lane, now) {
   setText(m['replayed'], String(ledger.replayed));
 
   const s = server.stats?.client?.[lane.name];
-  setText(m['requests-server'], fmt.int(s?.requests ?? NaN));
-  setText(m['events-server'], fmt.int(s?.events ?? NaN));
-  setText(m['bytes-server'], fmt.int(s?.bytes ?? NaN));
-  setText(m['open-server'], fmt.int(s?.open ?? NaN));
+  setText(m['requests-server'], count(s?.requests ?? NaN));
+  setText(m['events-server'], count(s?.events ?? NaN));
+  setText(m['bytes-server'], count(s?.bytes ?? NaN));
+  setText(m['open-server'], count(s?.open ?? NaN));
 
   if (m['poll-empty']) setText(m['poll-empty'], String(lane.emptyAnswers));
   if (m['ws-rtt']) {
     const rtt = lane.rtt.summary(now);
-    setText(m['ws-rtt'], fmt.ms(rtt.last));
-    setText(m['ws-rtt-median'], fmt.ms(rtt.median));
+    setText(m['ws-rtt'], fixedMs(rtt.last));
+    setText(m['ws-rtt-median'], fixedMs(rtt.median));
   }
   lane.hints.render(pickHints(hintSnapshot(lane, lat, now)));
   lane.inspectorView.render();
@@ -573,9 +568,8 @@ function cell(text, className) {
 function messageRow(m) {
   const tr = document.createElement('tr');
   if (m.error) tr.className = 'failed';
-  const sent = new Date(m.sentAt);
   tr.append(
-    cell(sent.toLocaleTimeString([], { hour12: false }), 'time-col'),
+    cell(timeOfDay(m.sentAt), 'time-col'),
     cell(m.text, 'text-col'),
     cell(T(`name.${m.via}`), ''),
     cell(m.error ? errorText(m.error) : m.seq === null ? '…' : String(m.seq), m.error ? 'error-col' : 'num-col'),
