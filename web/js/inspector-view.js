@@ -61,7 +61,6 @@ export function mountInspector(transport, inspector, { T, wireState }) {
       ? T('inspector.pause')
       : view.waiting > 0 ? T('inspector.resumeWaiting', { n: view.waiting }) : T('inspector.resume');
     waiting.textContent = view.paused ? T('inspector.paused', { n: view.waiting }) : '';
-    details.classList.toggle('is-paused', view.paused);
     if (view.rows.length === 0) {
       const li = make('li', 'wire-empty');
       li.textContent = T('inspector.empty');
