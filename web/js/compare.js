@@ -5,13 +5,26 @@
 //
 // It touches only its own section. Its numbers come from main.js, measured
 // by this page or counted by the server; the arithmetic is in plot.js and
-// costs.js. Each transport keeps its colour (--poll, --sse, --ws) and its name.
-// Read createCompare first.
+// costs.js. Each transport keeps its colour (--poll, --sse, --ws), its name,
+// and a marker and a dash of its own (MARKS), so that the charts also read
+// without colour: in greyscale, on a washed-out projector, for a colour-blind
+// student. Read createCompare first.
 
 import { fitCanvas } from './chart.js';
 import { count, fixedMs, tickMs } from './format.js';
 import { cdf, latencyDomain, linearScale, logScale, logTicks } from './plot.js';
 import { TRANSPORTS } from './url.js';
+
+/**
+ * MARKS gives each transport its marker in the timeline and its dash in the
+ * distribution (canvas setLineDash; [] is solid). The legend in index.html
+ * draws the same, in SVG.
+ */
+export const MARKS = Object.freeze({
+  poll: { shape: 'circle', dash: [] },
+  sse: { shape: 'square', dash: [10, 5] },
+  ws: { shape: 'triangle', dash: [2, 5] },
+});
 
 /**
  * A row is what the section shows of one transport:
@@ -96,6 +109,25 @@ function latencyTicks(domain, pos, room) {
   });
 }
 
+// marker fills a transport's marker of radius r around (x, y); every shape
+// covers about the same area, so none looks heavier.
+function marker(ctx, shape, x, y, r) {
+  ctx.beginPath();
+  if (shape === 'square') {
+    const a = r * 0.89;
+    ctx.rect(x - a, y - a, 2 * a, 2 * a);
+  } else if (shape === 'triangle') {
+    const a = r * 1.35;
+    ctx.moveTo(x, y - a);
+    ctx.lineTo(x + a * 0.87, y + a / 2);
+    ctx.lineTo(x - a * 0.87, y + a / 2);
+    ctx.closePath();
+  } else {
+    ctx.arc(x, y, r, 0, Math.PI * 2);
+  }
+  ctx.fill();
+}
+
 function line(ctx, x0, y0, x1, y1) {
   ctx.beginPath();
   ctx.moveTo(x0, y0);
@@ -104,7 +136,7 @@ function line(ctx, x0, y0, x1, y1) {
 }
 
 // drawTimeline: x is the last windowMs of page time, y the latency on a log
-// scale; one dot per event in its transport's colour.
+// scale; one marker per event in its transport's colour and shape.
 function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
   const { ctx, w, h, size, font, grid, text, tcolor } = begin();
   const left = Math.ceil(Math.max(...logTicks(domain).map((v, i) => ctx.measureText(tickLabel(v, i)).width))) + 12;
@@ -149,9 +181,7 @@ function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
     ctx.fillStyle = tcolor(row.name);
     for (const p of row.points) {
       if (p.t < nowMs - windowMs) continue;
-      ctx.beginPath();
-      ctx.arc(x(p.t), y(p.v), r, 0, Math.PI * 2);
-      ctx.fill();
+      marker(ctx, MARKS[row.name].shape, x(p.t), y(p.v), r);
     }
   }
   ctx.restore();
@@ -166,7 +196,8 @@ function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
 
 // drawDistribution: the cumulative distribution of each transport's
 // latencies over the last minute (x: latency, log; y: share of events at or
-// below it), with its median marked where the curve crosses 50 %.
+// below it), each in its own dash, with its median marked where the curve
+// crosses 50 % and labelled with the transport's name.
 function drawDistribution(begin, rows, domain, T) {
   const { ctx, w, h, size, font, grid, text, bg, tcolor } = begin();
   const pctLabel = (p) => T('compare.percent', { n: p });
@@ -210,6 +241,7 @@ function drawDistribution(begin, rows, domain, T) {
     const steps = cdf(row.values);
     if (steps.length === 0) continue;
     ctx.strokeStyle = tcolor(row.name);
+    ctx.setLineDash(MARKS[row.name].dash);
     ctx.beginPath();
     ctx.moveTo(x(steps[0].v), y(0));
     let p = 0;
@@ -220,6 +252,7 @@ function drawDistribution(begin, rows, domain, T) {
     }
     ctx.stroke();
   }
+  ctx.setLineDash([]);
 
   // Each median: a dot where its curve crosses 50 %, its value beside it,
   // over every curve (stacked per transport, so close medians do not
@@ -232,10 +265,8 @@ function drawDistribution(begin, rows, domain, T) {
     if (!Number.isFinite(row.median)) return;
     const mx = x(row.median);
     ctx.fillStyle = tcolor(row.name);
-    ctx.beginPath();
-    ctx.arc(mx, y(0.5), 6, 0, Math.PI * 2);
-    ctx.fill();
-    const label = T('compare.medianValue', { v: tickMs(row.median) });
+    marker(ctx, MARKS[row.name].shape, mx, y(0.5), 6);
+    const label = T('compare.medianValue', { name: T(`name.${row.name}`), v: tickMs(row.median) });
     const lw = ctx.measureText(label).width;
     const lx = Math.min(mx + 10, pad.left + plotW - lw);
     const ly = y(0.5) - 4 - (i + 0.5) * lineH;
