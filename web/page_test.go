@@ -270,7 +270,10 @@ func TestPage(t *testing.T) {
 		toggle(t, ctx, "sse")
 		waitFor(t, ctx, "SSE is off", `document.querySelector('#panel-sse .state').dataset.state === 'off'`)
 		before := pageLedgers(t, ctx)["sse"]
-		time.Sleep(500 * time.Millisecond) // about ten events go by meanwhile
+		// Every transport is off: the header's head seq (from /api/stats)
+		// tells when ten events have gone by meanwhile.
+		waitFor(t, ctx, "ten events went by with SSE off", fmt.Sprintf(
+			`Number(document.querySelector('#head').textContent) >= %d`, before.LastSeq+10))
 		toggle(t, ctx, "sse")
 		waitFor(t, ctx, "SSE is open again and caught up", fmt.Sprintf(`
 			document.querySelector('#panel-sse .state').dataset.state === 'open' &&
@@ -314,7 +317,10 @@ func TestPage(t *testing.T) {
 		waitFor(t, ctx, "SSE and WebSocket reconnected and caught up", `['sse', 'ws'].every((t) =>
 			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
 			window.transportlab.ledgers()[t].reconnects >= 1)`)
-		time.Sleep(500 * time.Millisecond) // some events after the reconnect
+		reconnected := pageLedgers(t, ctx)
+		waitFor(t, ctx, "five events arrived after the reconnect", fmt.Sprintf(`
+			window.transportlab.ledgers().sse.received >= %d && window.transportlab.ledgers().ws.received >= %d`,
+			reconnected["sse"].Received+5, reconnected["ws"].Received+5))
 		checkNothingLost(t, pageLedgers(t, ctx))
 		ledgers := pageLedgers(t, ctx)
 		counts := waitServer(t, srv, id, "the server counted the reconnections", func(c map[string]counters) bool {

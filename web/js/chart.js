@@ -7,6 +7,8 @@
 // properties on the canvas (--chart-line, --chart-grid, --chart-text,
 // --chart-median) so the stylesheet stays in charge of the look.
 
+import { tickMs } from './format.js';
+
 /** niceStep returns a 1-2-5 step so that range/step is about `ticks`. */
 export function niceStep(range, ticks = 4) {
   if (!(range > 0)) return 1;
@@ -15,13 +17,6 @@ export function niceStep(range, ticks = 4) {
   const norm = raw / mag;
   const step = norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10;
   return step * mag;
-}
-
-/** formatMs formats a tick label: no needless decimals. */
-export function formatMs(v) {
-  if (v === 0) return '0';
-  if (Math.abs(v) >= 10) return String(Math.round(v));
-  return String(Number(v.toPrecision(2)));
 }
 
 /** LABELS are the chart's words, in English; the page passes its own language's. */
@@ -70,7 +65,7 @@ export function createChart(canvas) {
     const vmax = points.reduce((m, p) => Math.max(m, p.v), 0);
     const step = niceStep(Math.max(vmax, 1));
     const top = Math.max(step, Math.ceil(vmax / step) * step);
-    pad.left = Math.ceil(ctx.measureText(formatMs(top)).width) + 14;
+    pad.left = Math.ceil(ctx.measureText(tickMs(top)).width) + 14;
 
     const plotW = Math.max(1, w - pad.left - pad.right);
     const plotH = Math.max(1, h - pad.top - pad.bottom);
@@ -91,7 +86,7 @@ export function createChart(canvas) {
       ctx.moveTo(pad.left, yy);
       ctx.lineTo(w - pad.right, yy);
       ctx.stroke();
-      ctx.fillText(formatMs(v), pad.left - 6, yy);
+      ctx.fillText(tickMs(v), pad.left - 6, yy);
     }
 
     // Vertical gridlines every 15 s, labelled in seconds ago.

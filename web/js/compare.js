@@ -5,12 +5,26 @@
 //
 // It touches only its own section. Its numbers come from main.js, measured
 // by this page or counted by the server; the arithmetic is in plot.js and
-// costs.js. Each transport keeps its colour (--poll, --sse, --ws) and its name.
-// Read createCompare first.
+// costs.js. Each transport keeps its colour (--poll, --sse, --ws), its name,
+// and a marker and a dash of its own (MARKS), so that the charts also read
+// without colour: in greyscale, on a washed-out projector, for a colour-blind
+// student. Read createCompare first.
 
-import { fitCanvas, formatMs } from './chart.js';
+import { fitCanvas } from './chart.js';
+import { count, fixedMs, tickMs } from './format.js';
 import { cdf, latencyDomain, linearScale, logScale, logTicks } from './plot.js';
 import { TRANSPORTS } from './url.js';
+
+/**
+ * MARKS gives each transport its marker in the timeline and its dash in the
+ * distribution (canvas setLineDash; [] is solid). The legend in index.html
+ * draws the same, in SVG.
+ */
+export const MARKS = Object.freeze({
+  poll: { shape: 'circle', dash: [] },
+  sse: { shape: 'square', dash: [10, 5] },
+  ws: { shape: 'triangle', dash: [2, 5] },
+});
 
 /**
  * A row is what the section shows of one transport:
@@ -78,7 +92,7 @@ function surface(canvas) {
 // tickLabel labels a tick of a log latency axis: the floor says "≤"
 // because everything at or below it is drawn there.
 function tickLabel(v, i) {
-  return i === 0 ? `≤${formatMs(v)}` : formatMs(v);
+  return i === 0 ? `≤${tickMs(v)}` : tickMs(v);
 }
 
 // latencyTicks returns the ticks of a log latency axis as {v, at, label}:
@@ -95,6 +109,25 @@ function latencyTicks(domain, pos, room) {
   });
 }
 
+// marker fills a transport's marker of radius r around (x, y); every shape
+// covers about the same area, so none looks heavier.
+function marker(ctx, shape, x, y, r) {
+  ctx.beginPath();
+  if (shape === 'square') {
+    const a = r * 0.89;
+    ctx.rect(x - a, y - a, 2 * a, 2 * a);
+  } else if (shape === 'triangle') {
+    const a = r * 1.35;
+    ctx.moveTo(x, y - a);
+    ctx.lineTo(x + a * 0.87, y + a / 2);
+    ctx.lineTo(x - a * 0.87, y + a / 2);
+    ctx.closePath();
+  } else {
+    ctx.arc(x, y, r, 0, Math.PI * 2);
+  }
+  ctx.fill();
+}
+
 function line(ctx, x0, y0, x1, y1) {
   ctx.beginPath();
   ctx.moveTo(x0, y0);
@@ -103,7 +136,7 @@ function line(ctx, x0, y0, x1, y1) {
 }
 
 // drawTimeline: x is the last windowMs of page time, y the latency on a log
-// scale; one dot per event in its transport's colour.
+// scale; one marker per event in its transport's colour and shape.
 function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
   const { ctx, w, h, size, font, grid, text, tcolor } = begin();
   const left = Math.ceil(Math.max(...logTicks(domain).map((v, i) => ctx.measureText(tickLabel(v, i)).width))) + 12;
@@ -148,9 +181,7 @@ function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
     ctx.fillStyle = tcolor(row.name);
     for (const p of row.points) {
       if (p.t < nowMs - windowMs) continue;
-      ctx.beginPath();
-      ctx.arc(x(p.t), y(p.v), r, 0, Math.PI * 2);
-      ctx.fill();
+      marker(ctx, MARKS[row.name].shape, x(p.t), y(p.v), r);
     }
   }
   ctx.restore();
@@ -165,12 +196,13 @@ function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
 
 // drawDistribution: the cumulative distribution of each transport's
 // latencies over the last minute (x: latency, log; y: share of events at or
-// below it), with its median marked where the curve crosses 50 %.
+// below it), each in its own dash, with its median marked where the curve
+// crosses 50 % and labelled with the transport's name.
 function drawDistribution(begin, rows, domain, T) {
   const { ctx, w, h, size, font, grid, text, bg, tcolor } = begin();
   const pctLabel = (p) => T('compare.percent', { n: p });
   const left = Math.ceil(ctx.measureText(pctLabel(100)).width) + 12;
-  const right = Math.ceil(ctx.measureText(formatMs(domain.max)).width / 2) + 4; // the top's label
+  const right = Math.ceil(ctx.measureText(tickMs(domain.max)).width / 2) + 4; // the top's label
   const pad = { left, right, top: size * 1.9, bottom: size * 3.4 };
   const plotW = Math.max(1, w - pad.left - pad.right);
   const plotH = Math.max(1, h - pad.top - pad.bottom);
@@ -209,6 +241,7 @@ function drawDistribution(begin, rows, domain, T) {
     const steps = cdf(row.values);
     if (steps.length === 0) continue;
     ctx.strokeStyle = tcolor(row.name);
+    ctx.setLineDash(MARKS[row.name].dash);
     ctx.beginPath();
     ctx.moveTo(x(steps[0].v), y(0));
     let p = 0;
@@ -219,6 +252,7 @@ function drawDistribution(begin, rows, domain, T) {
     }
     ctx.stroke();
   }
+  ctx.setLineDash([]);
 
   // Each median: a dot where its curve crosses 50 %, its value beside it,
   // over every curve (stacked per transport, so close medians do not
@@ -231,10 +265,8 @@ function drawDistribution(begin, rows, domain, T) {
     if (!Number.isFinite(row.median)) return;
     const mx = x(row.median);
     ctx.fillStyle = tcolor(row.name);
-    ctx.beginPath();
-    ctx.arc(mx, y(0.5), 6, 0, Math.PI * 2);
-    ctx.fill();
-    const label = T('compare.medianValue', { v: formatMs(row.median) });
+    marker(ctx, MARKS[row.name].shape, mx, y(0.5), 6);
+    const label = T('compare.medianValue', { name: T(`name.${row.name}`), v: tickMs(row.median) });
     const lw = ctx.measureText(label).width;
     const lx = Math.min(mx + 10, pad.left + plotW - lw);
     const ly = y(0.5) - 4 - (i + 0.5) * lineH;
@@ -250,9 +282,9 @@ function drawDistribution(begin, rows, domain, T) {
 function drawBars(begin, rows, T) {
   const { ctx, w, h, size, font, text, ink, tcolor } = begin();
   const groups = [
-    { title: T('compare.barRequests'), value: (r) => r.requestsMinute, label: (v) => formatCount(v) },
-    { title: T('compare.barWirePerEvent'), value: (r) => r.wirePerEvent, label: (v) => T('compare.bytes', { n: formatCount(v) }) },
-    { title: T('compare.barMedian'), value: (r) => r.median, label: (v) => T('compare.ms', { v: formatMs(v) }) },
+    { title: T('compare.barRequests'), value: (r) => r.requestsMinute, label: (v) => count(v) },
+    { title: T('compare.barWirePerEvent'), value: (r) => r.wirePerEvent, label: (v) => T('compare.bytes', { n: count(v) }) },
+    { title: T('compare.barMedian'), value: (r) => r.median, label: (v) => T('compare.ms', { v: tickMs(v) }) },
   ];
   const names = rows.map((r) => T(`name.${r.name}`));
   const nameW = Math.ceil(Math.max(...names.map((n) => ctx.measureText(n).width))) + 12;
@@ -293,10 +325,6 @@ function drawBars(begin, rows, T) {
 
 // ---- the table ------------------------------------------------------------------
 
-function formatCount(v) {
-  return Number.isFinite(v) ? String(Math.round(v)) : '—';
-}
-
 // buildTableRows makes the cost table's rows, one per transport, from the
 // row template, as main.js makes the panels.
 function buildTableRows(template) {
@@ -312,12 +340,12 @@ function buildTableRows(template) {
 function fillTable(cells, rows, T) {
   const byName = Object.fromEntries(rows.map((r) => [r.name, r]));
   const shown = {
-    'requests-minute': (r) => formatCount(r.requestsMinute),
-    'wire-minute': (r) => formatCount(r.wirePerMinute),
-    'wire-event': (r) => formatCount(r.wirePerEvent),
-    'body-event': (r) => formatCount(r.bodyPerEvent),
+    'requests-minute': (r) => count(r.requestsMinute),
+    'wire-minute': (r) => count(r.wirePerMinute),
+    'wire-event': (r) => count(r.wirePerEvent),
+    'body-event': (r) => count(r.bodyPerEvent),
     'overhead': (r) => (Number.isFinite(r.overheadShare) ? T('compare.percent', { n: Math.round(r.overheadShare * 100) }) : '—'),
-    'median': (r) => (Number.isFinite(r.median) ? r.median.toFixed(1) : '—'), // as the panels show it
+    'median': (r) => fixedMs(r.median), // as the panels show it
   };
   for (const td of cells) {
     const row = byName[td.closest('[data-transport]').dataset.transport];

@@ -7,6 +7,8 @@
 // Pure: no DOM. pickHints takes a snapshot of numbers and returns
 // {key, params} for i18n.js's t(); every number in params is measured.
 
+import { sentenceMs } from './format.js';
+
 /** MAX_HINTS is how many hints a panel shows at once. */
 export const MAX_HINTS = 2;
 
@@ -18,11 +20,6 @@ export const MIN_SAMPLES = 5;
 
 /** MIN_ANSWERS is how many poll answers a share of empty ones needs. */
 export const MIN_ANSWERS = 5;
-
-/** ms formats milliseconds for a sentence: one decimal below 10 ms, whole above. */
-export function ms(v) {
-  return Math.abs(v) < 10 ? v.toFixed(1) : String(Math.round(v));
-}
 
 /**
  * pickHints returns at most MAX_HINTS hints for one transport's panel from a
@@ -66,7 +63,7 @@ function reconnectHint({ agoMs, missed, duplicates }) {
 function pollHints(s) {
   const hints = [];
   if (s.samples >= MIN_SAMPLES && Number.isFinite(s.median)) {
-    const params = { median: ms(s.median), half: ms(s.interval / 2) };
+    const params = { median: sentenceMs(s.median), half: sentenceMs(s.interval / 2) };
     const d = s.simDelay;
     if (d && d.delayMs > 0) {
       const delay = d.jitterMs > 0 ? `${d.delayMs} ± ${d.jitterMs}` : String(d.delayMs);
@@ -91,7 +88,7 @@ function pushHints(s) {
     });
   }
   if (s.samples >= MIN_SAMPLES && Number.isFinite(s.median) && Number.isFinite(s.pollMedian)) {
-    hints.push({ key: 'hint.push.vsPoll', params: { median: ms(s.median), pollMedian: ms(s.pollMedian) } });
+    hints.push({ key: 'hint.push.vsPoll', params: { median: sentenceMs(s.median), pollMedian: sentenceMs(s.pollMedian) } });
   }
   return hints;
 }

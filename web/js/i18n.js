@@ -121,7 +121,7 @@ const en = {
   'compare.axisLatencyLog': 'latency (ms, log scale)',
   'compare.axisShare': 'events that arrived within (%)',
   'compare.percent': '{n} %',
-  'compare.medianValue': 'median {v} ms',
+  'compare.medianValue': '{name} median {v} ms',
   'compare.barRequests': 'HTTP requests in the last minute',
   'compare.barWirePerEvent': 'bytes on the wire per event',
   'compare.barMedian': 'median latency',
@@ -229,6 +229,9 @@ const en = {
   'tutorial.tooFastPace': 'Not replying: the feed runs at {rate} events/s, and the page replies only up to {max} events/s, the tutorial\'s pace: faster replies from every open page would flood everyone\'s feed.',
   'tutorial.replies': 'Replies sent, each over the transport that brought the event: {list}',
   'tutorial.repliesRefused': '({n} not sent: {error})',
+  // Stale server counts and a tab that was in the background (issue 4, view).
+  'meta.statsError': 'The server\'s counts could not be read ({error}); its columns show — until they can.',
+  'detail.backgrounded': 'This tab was in the background: the browser slowed polling to about once a second; the numbers settle within a minute.',
 };
 
 const ko = {
@@ -340,7 +343,7 @@ const ko = {
   'compare.axisLatencyLog': '지연 시간(ms, 로그 눈금)',
   'compare.axisShare': '이 시간 안에 도착한 이벤트(%)',
   'compare.percent': '{n}%',
-  'compare.medianValue': '중앙값 {v} ms',
+  'compare.medianValue': '{name} 중앙값 {v} ms',
   'compare.barRequests': '최근 1분간 HTTP 요청 수',
   'compare.barWirePerEvent': '이벤트당 실제 전송 바이트',
   'compare.barMedian': '지연 시간 중앙값',
@@ -448,6 +451,9 @@ const ko = {
   'tutorial.tooFastPace': '답장 안 함: 지금 피드가 초당 {rate}개입니다. 페이지는 튜토리얼 속도인 초당 {max}개 이하일 때만 답장합니다. 열려 있는 모든 페이지가 더 빨리 답장하면 모두의 피드가 답장으로 넘쳐 버립니다.',
   'tutorial.replies': '이벤트를 받은 전송 방식으로 그대로 보낸 답장: {list}',
   'tutorial.repliesRefused': '({n}개 보내지 못함: {error})',
+  // Stale server counts and a tab that was in the background (issue 4, view).
+  'meta.statsError': '서버 집계를 읽지 못했습니다({error}). 다시 읽을 때까지 서버 칸은 —로 표시합니다.',
+  'detail.backgrounded': '이 탭이 백그라운드에 있었습니다. 그동안 브라우저가 폴링을 1초에 한 번 정도로 늦췄기 때문에, 1분쯤 지나야 숫자가 정상으로 돌아옵니다.',
 };
 
 /** MESSAGES holds the tables, by language. */

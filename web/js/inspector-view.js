@@ -7,6 +7,7 @@
 // textContent; every word comes from i18n.js through T.
 
 import { SERVER_KEEPS } from './wirelog.js';
+import { clockTime, fixedMs } from './format.js'; // clockTime: rows arrive many a second
 
 /**
  * mountInspector returns {el, open, render(force), relabel()} for one
@@ -60,7 +61,6 @@ export function mountInspector(transport, inspector, { T, wireState }) {
       ? T('inspector.pause')
       : view.waiting > 0 ? T('inspector.resumeWaiting', { n: view.waiting }) : T('inspector.resume');
     waiting.textContent = view.paused ? T('inspector.paused', { n: view.waiting }) : '';
-    details.classList.toggle('is-paused', view.paused);
     if (view.rows.length === 0) {
       const li = make('li', 'wire-empty');
       li.textContent = T('inspector.empty');
@@ -172,15 +172,8 @@ function factsOf(r, T) {
     case 'ping':
     case 'pong':
       f.push(bytes(T, 'inspector.frame', r.frame));
-      if (Number.isFinite(r.rttMs)) f.push(T('inspector.rtt', { ms: r.rttMs.toFixed(1) }));
+      if (Number.isFinite(r.rttMs)) f.push(T('inspector.rtt', { ms: fixedMs(r.rttMs) }));
       break;
   }
   return f;
-}
-
-// clockTime shows a time of day to the millisecond: rows arrive many a second.
-function clockTime(ms) {
-  const d = new Date(ms);
-  const pad = (n, w = 2) => String(n).padStart(w, '0');
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }

@@ -14,7 +14,6 @@ import { createChart } from './chart.js';
 import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
-import { withQuery } from './transports/shared.js';
 import { createInspector } from './inspector.js';
 import { mountInspector } from './inspector-view.js';
 import { createWireLog } from './wirelog.js';
@@ -24,6 +23,9 @@ import { createNetSim, rateText } from './netsim.js';
 import { createCompare } from './compare.js';
 import { StatsHistory, wireBytes, wireCosts } from './costs.js';
 import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
+import { count, fixedMs, signedMs, timeOfDay } from './format.js';
+import { createApi } from './api.js';
+import { repeat } from './repeat.js';
 
 // Every word the page shows comes from i18n.js, in the page's language
 // (state.lang); T looks one up. A transport's panel title is T('title.' + t).
@@ -33,6 +35,7 @@ const WINDOW_MS = 60_000;
 const CLOCK_EVERY_MS = 30_000;
 const CLOCK_KEEP_MS = 5 * 60_000;
 const STATS_EVERY_MS = 1_000;
+const STATS_STALE_MS = 3_000; // older server counts show as "—"
 const RENDER_EVERY_MS = 250;
 const MAX_LOG = 50;
 const NOTICE_MS = 15_000;
@@ -49,10 +52,11 @@ function makeClientId() {
 }
 
 const clientId = makeClientId();
+const api = createApi({ clientId });
 const state = parseState(location.search);
 state.lang = pickLang(location.search, navigator.languages);
 const clock = { offsetMs: null, rttMs: null, measuredAt: null };
-const server = { epoch: null, rate: null, head: null, stats: null, statsError: null };
+const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null };
 const messages = []; // {text, via, sentAt, seq, error, arrivals: {poll, sse, ws}, onAtSend: Set}
 let logDirty = true;
 const statsHistory = new StatsHistory(WINDOW_MS); // the server's counts, once a second
@@ -203,9 +207,7 @@ function saveState() {
 // ---- measuring the clock and reading the server's counts -------------------
 
 async function fetchServerTs() {
-  const res = await fetch(withQuery('/api/time', { client: clientId }), { cache: 'no-store' });
-  if (!res.ok) throw new Error(`/api/time: HTTP ${res.status}`);
-  const { ts } = await res.json();
+  const { ts } = await api.get('/api/time');
   if (!Number.isFinite(ts)) throw new Error('/api/time: no ts');
   return ts;
 }
@@ -226,22 +228,31 @@ async function syncClock() {
   }
 }
 
-async function pollStats() {
+// The server's counts, once a second while the tab is visible; less and
+// less often while the server fails (the header says so), and at once when
+// the tab comes back.
+const statsPoller = repeat(readStats, { everyMs: STATS_EVERY_MS, paused: () => document.hidden });
+
+async function readStats() {
   try {
-    const res = await fetch(withQuery('/api/stats', { client: clientId }), { cache: 'no-store' });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const stats = await res.json();
+    const stats = await api.get('/api/stats');
     server.stats = stats;
+    server.statsAt = nowMs();
     server.statsError = null;
-    statsHistory.add(nowMs(), stats.client);
+    statsHistory.add(server.statsAt, stats.client);
     if (typeof stats.epoch === 'string') setEpoch(stats.epoch);
     if (Number.isFinite(stats.rate)) server.rate = stats.rate;
     if (Number.isInteger(stats.head)) server.head = stats.head;
   } catch (err) {
     server.statsError = err.message;
-  } finally {
-    setTimeout(pollStats, STATS_EVERY_MS);
+    throw err; // repeat.js backs off
   }
+}
+
+// freshStats returns the server's last counts, or null once they are older
+// than STATS_STALE_MS: a number shown must be current, not the last known.
+function freshStats(now) {
+  return server.statsAt !== null && now - server.statsAt <= STATS_STALE_MS ? server.stats : null;
 }
 
 // ---- messages ---------------------------------------------------------------
@@ -306,19 +317,7 @@ async function sendMessage(text, via) {
   // request for that transport, and the server counts it the same way.
   countRequest(lanes[via]);
   try {
-    const res = await fetch(withQuery('/api/messages', { client: clientId }), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ text, via }),
-    });
-    const body = await res.text();
-    let data = {};
-    try {
-      data = JSON.parse(body);
-    } catch {
-      // Not JSON: report the status alone.
-    }
-    if (!res.ok) throw new Error(data.error ? `${data.error} (HTTP ${res.status})` : `HTTP ${res.status}`);
+    const data = await api.post('/api/messages', { text, via });
     if (Number.isInteger(data.seq)) entry.seq = data.seq;
   } catch (err) {
     entry.error = errorOf(err);
@@ -348,12 +347,6 @@ function noteArrival(t, ev, receivedAt) {
 function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
 }
-
-const fmt = {
-  ms: (v) => (Number.isFinite(v) ? v.toFixed(1) : '—'),
-  int: (v) => (Number.isFinite(v) ? String(Math.round(v)) : '—'),
-  signed: (v) => (Number.isFinite(v) ? (v >= 0 ? '+' : '') + v.toFixed(1) : '—'),
-};
 
 function buildPanels() {
   const template = $('#panel-template');
@@ -483,14 +476,16 @@ function renderControls() {
 function renderHeader() {
   setText($('#epoch'), server.epoch ?? '—');
   setText($('#rate'), server.rate === null ? '—' : rateText(server.rate));
-  setText($('#head'), fmt.int(server.head ?? NaN));
-  setText($('#clock-offset'), fmt.signed(clock.offsetMs ?? NaN));
-  setText($('#clock-error'), fmt.ms(clock.rttMs === null ? NaN : clock.rttMs / 2));
-  setText($('#clock-rtt'), fmt.ms(clock.rttMs ?? NaN));
-  document.body.classList.toggle('stats-stale', server.statsError !== null);
+  setText($('#head'), count(server.head));
+  setText($('#clock-offset'), signedMs(clock.offsetMs));
+  setText($('#clock-error'), fixedMs(clock.rttMs === null ? NaN : clock.rttMs / 2));
+  setText($('#clock-rtt'), fixedMs(clock.rttMs));
+  const error = $('#stats-error');
+  setText(error, server.statsError === null ? '' : T('meta.statsError', { error: server.statsError }));
+  error.hidden = server.statsError === null;
 }
 
-function renderLane(lane, now) {
+function renderLane(lane, now, latency, stats) {
   const { els, ledger } = lane;
   const m = els.metric;
   setText(els.state, T(`state.${lane.status}`));
@@ -499,10 +494,10 @@ function renderLane(lane, now) {
   setText(els.detail, !lane.on ? T('detail.off') : notice ?? detailText(state.lang, lane.detail));
   els.detail.classList.toggle('notice', notice !== null);
 
-  const lat = lane.latency.summary(now);
-  setText(m['latency-last'], fmt.ms(lat.last));
-  setText(m['latency-median'], fmt.ms(lat.median));
-  setText(m['latency-p95'], fmt.ms(lat.p95));
+  const lat = latency[lane.name];
+  setText(m['latency-last'], fixedMs(lat.last));
+  setText(m['latency-median'], fixedMs(lat.median));
+  setText(m['latency-p95'], fixedMs(lat.p95));
 
   setText(m['requests-page'], String(ledger.requests));
   setText(m['events'], String(ledger.received));
@@ -513,19 +508,19 @@ function renderLane(lane, now) {
   setText(m['reconnects'], String(ledger.reconnects));
   setText(m['replayed'], String(ledger.replayed));
 
-  const s = server.stats?.client?.[lane.name];
-  setText(m['requests-server'], fmt.int(s?.requests ?? NaN));
-  setText(m['events-server'], fmt.int(s?.events ?? NaN));
-  setText(m['bytes-server'], fmt.int(s?.bytes ?? NaN));
-  setText(m['open-server'], fmt.int(s?.open ?? NaN));
+  const s = stats?.client?.[lane.name];
+  setText(m['requests-server'], count(s?.requests));
+  setText(m['events-server'], count(s?.events));
+  setText(m['bytes-server'], count(s?.bytes));
+  setText(m['open-server'], count(s?.open));
 
   if (m['poll-empty']) setText(m['poll-empty'], String(lane.emptyAnswers));
   if (m['ws-rtt']) {
     const rtt = lane.rtt.summary(now);
-    setText(m['ws-rtt'], fmt.ms(rtt.last));
-    setText(m['ws-rtt-median'], fmt.ms(rtt.median));
+    setText(m['ws-rtt'], fixedMs(rtt.last));
+    setText(m['ws-rtt-median'], fixedMs(rtt.median));
   }
-  lane.hints.render(pickHints(hintSnapshot(lane, lat, now)));
+  lane.hints.render(pickHints(hintSnapshot(lane, latency, now)));
   lane.inspectorView.render();
   if (!document.hidden) {
     lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels });
@@ -533,8 +528,9 @@ function renderLane(lane, now) {
 }
 
 // hintSnapshot gathers what hints.js needs to pick a panel's hints.
-function hintSnapshot(lane, lat, now) {
+function hintSnapshot(lane, latency, now) {
   const { ledger, reconnect } = lane;
+  const lat = latency[lane.name];
   return {
     transport: lane.name,
     on: lane.on,
@@ -551,7 +547,7 @@ function hintSnapshot(lane, lat, now) {
       missed: ledger.missed - reconnect.missed,
       duplicates: ledger.duplicates - reconnect.duplicates,
     },
-    pollMedian: lanes.poll.on ? lanes.poll.latency.summary(now).median : NaN,
+    pollMedian: lanes.poll.on ? latency.poll.median : NaN,
   };
 }
 
@@ -573,9 +569,8 @@ function cell(text, className) {
 function messageRow(m) {
   const tr = document.createElement('tr');
   if (m.error) tr.className = 'failed';
-  const sent = new Date(m.sentAt);
   tr.append(
-    cell(sent.toLocaleTimeString([], { hour12: false }), 'time-col'),
+    cell(timeOfDay(m.sentAt), 'time-col'),
     cell(m.text, 'text-col'),
     cell(T(`name.${m.via}`), ''),
     cell(m.error ? errorText(m.error) : m.seq === null ? '…' : String(m.seq), m.error ? 'error-col' : 'num-col'),
@@ -603,17 +598,17 @@ function messageRow(m) {
 
 // renderCompare draws the charts below the panels: what each transport
 // delivered in the last minute, and what the server counted it cost.
-function renderCompare(now) {
+function renderCompare(now, latency, stats) {
   if (document.hidden) return;
   const rows = TRANSPORTS.map((t) => {
     const lane = lanes[t];
     return {
       name: t,
       points: lane.latency.points,
-      median: lane.latency.summary(now).median,
+      median: latency[t].median,
       requestsMinute: lane.requestTimes.summary(now).count,
-      wirePerMinute: statsHistory.increase(t, wireBytes).value,
-      ...wireCosts(server.stats?.client?.[t]),
+      wirePerMinute: stats === null ? NaN : statsHistory.increase(t, wireBytes).value,
+      ...wireCosts(stats?.client?.[t]),
     };
   });
   compare.draw(rows, now, WINDOW_MS);
@@ -621,9 +616,12 @@ function renderCompare(now) {
 
 function render() {
   const now = nowMs();
+  // Each latency window is sorted once a frame, for the panels, hints and charts.
+  const latency = Object.fromEntries(TRANSPORTS.map((t) => [t, lanes[t].latency.summary(now)]));
+  const stats = freshStats(now);
   renderHeader();
-  for (const t of TRANSPORTS) renderLane(lanes[t], now);
-  renderCompare(now);
+  for (const t of TRANSPORTS) renderLane(lanes[t], now, latency, stats);
+  renderCompare(now, latency, stats);
   renderLog();
   netsim.render(now);
 }
@@ -643,6 +641,8 @@ function downloadRun(format) {
       lang: state.lang,
       clock: { offsetMs: clock.offsetMs, rttMs: clock.rttMs },
       server: { epoch: server.epoch, rate: server.rate, head: server.head },
+      network: netsim.simulated(), // {delayMs, jitterMs} the server added, or null
+      tutorial: $('#tutorial').getAttribute('aria-pressed') === 'true',
     },
     ledgers: ledgers(),
     serverStats: server.stats,
@@ -693,6 +693,13 @@ function wire() {
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => setLang(b.dataset.lang));
   }
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) return;
+    statsPoller.wake();
+    // While hidden, Chrome ran the polling timer about once a second: the
+    // minute after shows that, and the class should know why.
+    if (lanes.poll.on) lanes.poll.notice = { key: 'detail.backgrounded', until: nowMs() + WINDOW_MS };
+  });
   $('#export-json').addEventListener('click', () => downloadRun('json'));
   $('#export-csv').addEventListener('click', () => downloadRun('csv'));
   let resizeQueued = false;
@@ -723,7 +730,7 @@ async function main() {
   setInterval(syncClock, CLOCK_EVERY_MS);
   // Learn the server's epoch before the first stream opens, so that an
   // EventSource's URL names the run its Last-Event-ID belongs to.
-  await pollStats();
+  await statsPoller.start();
   applySelection(state.transports);
   wireLog.start();
 }

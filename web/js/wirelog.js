@@ -10,10 +10,12 @@
 // of leaving a silent gap (a server without the field dropped none).
 //
 // It asks about once a second, and only while needed() says an inspector is
-// open. A server without the endpoint (404) is asked again only rarely, and
-// the page shows "—" for what only the server could tell.
+// open. A server without the endpoint (404) is asked again only rarely, one
+// that fails is asked less and less often (repeat.js), and the page shows
+// "—" for what only the server could tell.
 
-import { withQuery } from './transports/shared.js';
+import { createApi } from './api.js';
+import { repeat } from './repeat.js';
 
 /** EVERY_MS is how often the log is read while needed. */
 export const EVERY_MS = 1000;
@@ -28,7 +30,7 @@ export const SERVER_KEEPS = 64;
  * createWireLog returns {start, reset, state}. opts:
  *   clientId, needed() -> bool, onEntries(entries, missed) with the new
  *   entries and how many the server dropped before the first of them,
- *   fetch, setTimeout: injectable for tests.
+ *   fetch, setTimeout, clearTimeout: injectable for tests.
  * state() is 'unknown' (not asked yet), 'ok', or 'missing' (the server has
  * no wire log). reset() starts over from the first entry (after a server
  * restart, whose log counts from 1 again).
@@ -38,21 +40,28 @@ export function createWireLog(opts) {
     clientId,
     needed = () => true,
     onEntries = () => {},
-    fetch: fetchFn = (...a) => globalThis.fetch(...a),
-    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+    fetch,
+    setTimeout,
+    clearTimeout,
   } = opts;
+  const api = createApi({ clientId, fetch });
   let after = 0;
   let state = 'unknown';
   let started = false;
 
+  // read asks for the entries after the last one it has; it rejects when
+  // the network or the server fails (the transports say so), and the next
+  // read comes later and later.
   async function read() {
-    const res = await fetchFn(withQuery('/api/wire', { client: clientId, after }), { cache: 'no-store' });
-    if (res.status === 404) {
+    let answer;
+    try {
+      answer = await api.get('/api/wire', { after });
+    } catch (err) {
+      if (err.status !== 404) throw err;
       state = 'missing';
-      return;
+      return MISSING_EVERY_MS;
     }
-    if (!res.ok) return; // a passing failure: try again next time
-    const { next, entries, missed } = await res.json();
+    const { next, entries, missed } = answer;
     state = 'ok';
     if (!Number.isInteger(next)) return;
     if (next < after) {
@@ -66,21 +75,13 @@ export function createWireLog(opts) {
     if (fresh.length > 0 || dropped > 0) onEntries(fresh, dropped);
   }
 
-  async function tick() {
-    try {
-      if (needed()) await read();
-    } catch {
-      // The network or the server is down: the transports say so; try again.
-    } finally {
-      setTimer(tick, state === 'missing' ? MISSING_EVERY_MS : EVERY_MS);
-    }
-  }
+  const reader = repeat(async () => (needed() ? read() : undefined), { everyMs: EVERY_MS, setTimeout, clearTimeout });
 
   return {
     start() {
       if (started) return;
       started = true;
-      tick();
+      reader.start();
     },
     reset() {
       after = 0;

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMs, niceStep } from '../js/chart.js';
+import { niceStep } from '../js/chart.js';
 
 test('niceStep picks 1-2-5 steps', () => {
   assert.equal(niceStep(100), 50);
@@ -9,11 +9,4 @@ test('niceStep picks 1-2-5 steps', () => {
   assert.equal(niceStep(7), 2);
   assert.equal(niceStep(0.8), 0.2);
   assert.equal(niceStep(0), 1);
-});
-
-test('formatMs drops needless decimals', () => {
-  assert.equal(formatMs(0), '0');
-  assert.equal(formatMs(250), '250');
-  assert.equal(formatMs(0.2), '0.2');
-  assert.equal(formatMs(2.5), '2.5');
 });

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { pickHints, ms, RECENT_MS } from '../js/hints.js';
+import { pickHints, RECENT_MS } from '../js/hints.js';
 import { MESSAGES } from '../js/i18n.js';
 
 const base = {
@@ -8,12 +8,6 @@ const base = {
   requests: 0, received: 0, answers: 0, empty: 0, reconnect: null, pollMedian: NaN,
 };
 const keys = (hints) => hints.map((h) => h.key);
-
-test('ms: one decimal below 10 ms, whole milliseconds above', () => {
-  assert.equal(ms(0.64), '0.6');
-  assert.equal(ms(9.96), '10.0');
-  assert.equal(ms(512.4), '512');
-});
 
 test('off: nothing to look at; on without numbers yet: waiting', () => {
   assert.deepEqual(pickHints({ ...base, transport: 'sse', on: false, requests: 1, received: 9 }), []);

@@ -107,3 +107,22 @@ test('wirelog: a gap with no entries after it is still reported', async () => {
   assert.deepEqual(got, []);
   assert.deepEqual(gaps, [6]);
 });
+
+test('wirelog: a failing server is asked less and less often, and as usual once it answers', async () => {
+  let down = true;
+  const { log, time, urls, got } = setup((url) => {
+    if (down) return { status: 502, body: {} };
+    return { body: url.endsWith('after=0') ? { next: 1, entries: [entry(1)] } : { next: 1, entries: [] } };
+  });
+  log.start();
+  await time.advance(10 * EVERY_MS);
+  const failing = urls.length;
+  assert.ok(failing >= 2 && failing <= 5, `${failing} requests in 10 s of failures, want fewer than one a second`);
+  assert.equal(log.state(), 'unknown');
+  down = false;
+  await time.advance(30_000);
+  assert.deepEqual(got, [1]);
+  const before = urls.length;
+  await time.advance(3 * EVERY_MS);
+  assert.equal(urls.length, before + 3, 'back to once a second');
+});

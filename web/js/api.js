@@ -1,0 +1,47 @@
+// api.js — the page's one way to ask the server: every /api/ request names
+// this page (?client=), is never cached, sends and reads JSON, and a refusal
+// becomes an error that says what the server said:
+//   "rate must be at most 50 (HTTP 400)", or "HTTP 502" when it said nothing.
+//
+// Pure apart from fetch, which can be injected for tests.
+
+import { withQuery } from './transports/shared.js';
+
+/** HTTPError is an answer that is not 2xx: its status and JSON body (or {}). */
+export class HTTPError extends Error {
+  constructor(status, data) {
+    super(data?.error ? `${data.error} (HTTP ${status})` : `HTTP ${status}`);
+    this.name = 'HTTPError';
+    this.status = status;
+    this.data = data;
+  }
+}
+
+/**
+ * createApi returns {get(path, query), post(path, body), call(method, path, {query, body})};
+ * each resolves to the answer's JSON ({} when it has none) or rejects with an
+ * HTTPError, or with fetch's own error when there was no answer at all.
+ */
+export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
+  async function call(method, path, { query = {}, body } = {}) {
+    const res = await fetchFn(withQuery(path, { client: clientId, ...query }), {
+      method,
+      cache: 'no-store',
+      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = {};
+    try {
+      data = await res.json();
+    } catch {
+      // Not JSON: the status says enough.
+    }
+    if (!res.ok) throw new HTTPError(res.status, data);
+    return data ?? {};
+  }
+  return {
+    get: (path, query) => call('GET', path, { query }),
+    post: (path, body) => call('POST', path, { body }),
+    call,
+  };
+}

@@ -1,0 +1,57 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createApi, HTTPError } from '../js/api.js';
+
+function fakeFetch(status, body) {
+  const calls = [];
+  const fetch = async (url, init) => {
+    calls.push({ url, init });
+    return {
+      ok: status >= 200 && status < 300,
+      status,
+      json: async () => (body === undefined ? JSON.parse('not json') : body),
+    };
+  };
+  return { fetch, calls };
+}
+
+test('api: GET names the page, is never cached, and returns the JSON', async () => {
+  const { fetch, calls } = fakeFetch(200, { next: 3 });
+  const api = createApi({ clientId: 'abc', fetch });
+  assert.deepEqual(await api.get('/api/wire', { after: 2 }), { next: 3 });
+  assert.equal(calls[0].url, '/api/wire?client=abc&after=2');
+  assert.equal(calls[0].init.method, 'GET');
+  assert.equal(calls[0].init.cache, 'no-store');
+  assert.equal(calls[0].init.body, undefined);
+});
+
+test('api: POST sends JSON', async () => {
+  const { fetch, calls } = fakeFetch(201, { seq: 7 });
+  const api = createApi({ clientId: 'abc', fetch });
+  assert.deepEqual(await api.post('/api/messages', { text: 'hi', via: 'sse' }), { seq: 7 });
+  assert.equal(calls[0].url, '/api/messages?client=abc');
+  assert.equal(calls[0].init.method, 'POST');
+  assert.equal(calls[0].init.headers['Content-Type'], 'application/json');
+  assert.equal(calls[0].init.body, '{"text":"hi","via":"sse"}');
+});
+
+test('api: a refusal says what the server said, with the status', async () => {
+  const api = createApi({ clientId: 'abc', fetch: fakeFetch(400, { error: 'text too long' }).fetch });
+  const err = await api.post('/api/messages', { text: 'x' }).catch((e) => e);
+  assert.ok(err instanceof HTTPError);
+  assert.equal(err.message, 'text too long (HTTP 400)');
+  assert.equal(err.status, 400);
+  assert.deepEqual(err.data, { error: 'text too long' });
+});
+
+test('api: a refusal without JSON is the status alone; a 2xx without JSON is {}', async () => {
+  const refused = createApi({ clientId: 'abc', fetch: fakeFetch(502).fetch });
+  await assert.rejects(refused.get('/api/stats'), { name: 'HTTPError', message: 'HTTP 502', status: 502 });
+  const empty = createApi({ clientId: 'abc', fetch: fakeFetch(204).fetch });
+  assert.deepEqual(await empty.call('DELETE', '/api/sim'), {});
+});
+
+test('api: no answer at all is fetch\'s own error', async () => {
+  const api = createApi({ clientId: 'abc', fetch: async () => { throw new TypeError('Failed to fetch'); } });
+  await assert.rejects(api.get('/api/time'), { name: 'TypeError', message: 'Failed to fetch' });
+});
