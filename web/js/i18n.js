@@ -229,6 +229,12 @@ const en = {
   'tutorial.tooFastPace': 'Not replying: the feed runs at {rate} events/s, and the page replies only up to {max} events/s, the tutorial\'s pace: faster replies from every open page would flood everyone\'s feed.',
   'tutorial.replies': 'Replies sent, each over the transport that brought the event: {list}',
   'tutorial.repliesRefused': '({n} not sent: {error})',
+
+  // Messages answered by the server, and the review's accessibility fixes
+  // (messages.js, message-log-view.js, netsim.js)
+  'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
+  'sim.dropLabel': 'Drop the {name} connection',
+  'tutorial.on': 'On: the page replies to every event, over the transport that brought it.',
 };
 
 const ko = {
@@ -448,6 +454,11 @@ const ko = {
   'tutorial.tooFastPace': '답장 안 함: 지금 피드가 초당 {rate}개입니다. 페이지는 튜토리얼 속도인 초당 {max}개 이하일 때만 답장합니다. 열려 있는 모든 페이지가 더 빨리 답장하면 모두의 피드가 답장으로 넘쳐 버립니다.',
   'tutorial.replies': '이벤트를 받은 전송 방식으로 그대로 보낸 답장: {list}',
   'tutorial.repliesRefused': '({n}개 보내지 못함: {error})',
+
+  // 서버가 답한 메시지, 리뷰에서 나온 접근성 수정 (messages.js, message-log-view.js, netsim.js)
+  'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
+  'sim.dropLabel': '{name} 연결 끊기',
+  'tutorial.on': '켜짐: 이벤트마다 그 이벤트를 가져온 전송 방식으로 답장합니다.',
 };
 
 /** MESSAGES holds the tables, by language. */

@@ -24,6 +24,8 @@ import { createNetSim, rateText } from './netsim.js';
 import { createCompare } from './compare.js';
 import { StatsHistory, wireBytes, wireCosts } from './costs.js';
 import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
+import { MessageLog, createSender, postMessage } from './messages.js';
+import { mountMessageForm, mountMessageLog } from './message-log-view.js';
 
 // Every word the page shows comes from i18n.js, in the page's language
 // (state.lang); T looks one up. A transport's panel title is T('title.' + t).
@@ -34,7 +36,6 @@ const CLOCK_EVERY_MS = 30_000;
 const CLOCK_KEEP_MS = 5 * 60_000;
 const STATS_EVERY_MS = 1_000;
 const RENDER_EVERY_MS = 250;
-const MAX_LOG = 50;
 const NOTICE_MS = 15_000;
 const MAX_ARRIVALS = 20_000; // per transport, for the export: 11 minutes at 30 events/s
 
@@ -53,13 +54,26 @@ const state = parseState(location.search);
 state.lang = pickLang(location.search, navigator.languages);
 const clock = { offsetMs: null, rttMs: null, measuredAt: null };
 const server = { epoch: null, rate: null, head: null, stats: null, statsError: null };
-const messages = []; // {text, via, sentAt, seq, error, arrivals: {poll, sse, ws}, onAtSend: Set}
-let logDirty = true;
 const statsHistory = new StatsHistory(WINDOW_MS); // the server's counts, once a second
 let compare = null; // the charts below the panels (compare.js)
 
 // One lane per transport: its ledger, measurements, transport and elements.
 const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
+
+// The messages this page sends (messages.js), and their form and log
+// (message-log-view.js, mounted in main). sendMessage settles when the server
+// has answered; the tutorial replies with it too.
+const messages = new MessageLog();
+const sendMessage = createSender({
+  log: messages,
+  now: nowMs,
+  on: () => TRANSPORTS.filter((t) => lanes[t].on),
+  sendWS: (text) => lanes.ws.transport.send(text),
+  post: (text, via) => postMessage(fetch, withQuery('/api/messages', { client: clientId }), text, via),
+  countRequest: (t) => countRequest(lanes[t]),
+});
+let messageForm = null;
+let messageLog = null;
 
 // The Network strip: this page's simulated network, and the tutorial preset.
 const netsim = createNetSim({ clientId, state, saveState, T, now: nowMs, lanes, server, clock, sendMessage });
@@ -106,7 +120,6 @@ function makeLane(t) {
       if (n === 0) lane.emptyAnswers++;
     },
     onRtt: (ms) => lane.rtt.add(nowMs(), ms),
-    onError: (text) => refused(text),
     onReconnect: () => {
       lane.ledger.countReconnect();
       lane.reconnect = { at: nowMs(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
@@ -175,7 +188,7 @@ function onEvent(lane, ev, receivedAt) {
   }
   const ts = Number.isFinite(ev.ts) ? ev.ts : null;
   lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });
-  if (ev.kind === 'message' && ev.from === clientId) noteArrival(lane.name, ev, receivedAt);
+  if (ev.kind === 'message' && ev.from === clientId) messages.arrived(lane.name, ev, receivedAt);
   netsim.onEvent(lane.name, ev, replayed);
 }
 
@@ -241,105 +254,6 @@ async function pollStats() {
     server.statsError = err.message;
   } finally {
     setTimeout(pollStats, STATS_EVERY_MS);
-  }
-}
-
-// ---- messages ---------------------------------------------------------------
-
-// refused marks the newest WebSocket message that has not come back as
-// refused by the server (it answers {"kind":"error"} instead of publishing).
-function refused(text) {
-  const entry = messages.find((m) => m.via === 'ws' && m.error === null && m.arrivals.ws === undefined);
-  if (entry) entry.error = { message: text };
-  logDirty = true;
-  showFormError('error.notSent', { message: text });
-}
-
-// An error is kept as {key?, message}: a key when the page itself knows the
-// words (then it follows the language), otherwise the server's or browser's text.
-function errorOf(err) {
-  return { key: err?.key, message: String(err?.message ?? err) };
-}
-
-function errorText(e) {
-  return e.key ? T(e.key) : e.message;
-}
-
-// The form's error line, kept as {key, error?} so a language switch rewrites it.
-let formError = null;
-
-function showFormError(key, error) {
-  formError = key === null ? null : { key, error };
-  renderFormError();
-}
-
-function renderFormError() {
-  const el = $('#message-error');
-  if (formError === null) setText(el, '');
-  else setText(el, T(formError.key, formError.error ? { error: errorText(formError.error) } : undefined));
-}
-
-async function sendMessage(text, via) {
-  const entry = {
-    text,
-    via,
-    sentAt: nowMs(),
-    seq: null,
-    error: null,
-    arrivals: {},
-    onAtSend: new Set(TRANSPORTS.filter((t) => lanes[t].on)),
-  };
-  messages.unshift(entry);
-  if (messages.length > MAX_LOG) messages.length = MAX_LOG;
-  logDirty = true;
-
-  if (via === 'ws') {
-    try {
-      lanes.ws.transport.send(text); // over the open socket: no new request
-    } catch (err) {
-      entry.error = errorOf(err);
-      throw err;
-    }
-    return;
-  }
-  // Polling and SSE cannot send on their own channel: this POST is one more
-  // request for that transport, and the server counts it the same way.
-  countRequest(lanes[via]);
-  try {
-    const res = await fetch(withQuery('/api/messages', { client: clientId }), {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ text, via }),
-    });
-    const body = await res.text();
-    let data = {};
-    try {
-      data = JSON.parse(body);
-    } catch {
-      // Not JSON: report the status alone.
-    }
-    if (!res.ok) throw new Error(data.error ? `${data.error} (HTTP ${res.status})` : `HTTP ${res.status}`);
-    if (Number.isInteger(data.seq)) entry.seq = data.seq;
-  } catch (err) {
-    entry.error = errorOf(err);
-    throw err;
-  } finally {
-    logDirty = true;
-  }
-}
-
-function noteArrival(t, ev, receivedAt) {
-  // Oldest unmatched message with the same text (and the same seq when the
-  // POST already told us it).
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m.text !== ev.text || m.arrivals[t] !== undefined) continue;
-    if (m.seq !== null && m.seq !== ev.seq) continue;
-    if (m.error !== null) continue;
-    m.arrivals[t] = receivedAt - m.sentAt;
-    if (m.seq === null) m.seq = ev.seq;
-    logDirty = true;
-    return;
   }
 }
 
@@ -423,8 +337,8 @@ function applyLang() {
     secondsAgo: (s) => T('chart.secondsAgo', { s }),
     empty: T('chart.empty'),
   };
-  renderFormError();
-  logDirty = true;
+  messageForm.relabel();
+  messageLog.relabel();
 }
 
 let chartLabels;
@@ -555,52 +469,6 @@ function hintSnapshot(lane, lat, now) {
   };
 }
 
-function renderLog() {
-  if (!logDirty) return;
-  logDirty = false;
-  const rows = $('#message-rows');
-  if (messages.length === 0) return;
-  rows.replaceChildren(...messages.map(messageRow));
-}
-
-function cell(text, className) {
-  const td = document.createElement('td');
-  if (className) td.className = className;
-  td.textContent = text;
-  return td;
-}
-
-function messageRow(m) {
-  const tr = document.createElement('tr');
-  if (m.error) tr.className = 'failed';
-  const sent = new Date(m.sentAt);
-  tr.append(
-    cell(sent.toLocaleTimeString([], { hour12: false }), 'time-col'),
-    cell(m.text, 'text-col'),
-    cell(T(`name.${m.via}`), ''),
-    cell(m.error ? errorText(m.error) : m.seq === null ? '…' : String(m.seq), m.error ? 'error-col' : 'num-col'),
-  );
-  for (const t of TRANSPORTS) {
-    const td = document.createElement('td');
-    td.className = 'num-col arrival';
-    td.dataset.arrival = t;
-    const ms = m.arrivals[t];
-    if (ms !== undefined) {
-      const num = document.createElement('span');
-      num.className = 'num';
-      num.textContent = ms.toFixed(0);
-      const unit = document.createElement('span');
-      unit.className = 'unit';
-      unit.textContent = T('unit.ms');
-      td.append(num, unit);
-    } else {
-      td.textContent = m.error ? '—' : m.onAtSend.has(t) || lanes[t].on ? '…' : T('log.off');
-    }
-    tr.append(td);
-  }
-  return tr;
-}
-
 // renderCompare draws the charts below the panels: what each transport
 // delivered in the last minute, and what the server counted it cost.
 function renderCompare(now) {
@@ -624,7 +492,7 @@ function render() {
   renderHeader();
   for (const t of TRANSPORTS) renderLane(lanes[t], now);
   renderCompare(now);
-  renderLog();
+  messageLog.render();
   netsim.render(now);
 }
 
@@ -672,24 +540,6 @@ function wire() {
     lanes.poll.transport.setInterval(state.interval);
     saveState();
   });
-  $('#message-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const input = $('#message-text');
-    const via = $('#message-via').value;
-    const text = input.value.trim();
-    showFormError(null);
-    if (!text || !lanes[via]?.on) return;
-    if ([...text].length > 280) {
-      showFormError('error.tooLong');
-      return;
-    }
-    input.value = '';
-    try {
-      await sendMessage(text, via);
-    } catch (err) {
-      showFormError('error.notSent', errorOf(err));
-    }
-  });
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => setLang(b.dataset.lang));
   }
@@ -710,6 +560,9 @@ async function main() {
   setText($('#client-id'), clientId);
   buildPanels();
   netsim.mount();
+  const isOn = (t) => lanes[t]?.on === true;
+  messageForm = mountMessageForm({ T, send: sendMessage, isOn });
+  messageLog = mountMessageLog({ log: messages, T, isOn });
   compare = createCompare($('#compare'), T);
   applyLang();
   wire();

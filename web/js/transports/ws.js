@@ -150,7 +150,7 @@ export function createWS(opts) {
   // lost is why the messages still waiting get no answer: whether the
   // server took them is not known (a reconnect replays those it published).
   function lost() {
-    return { key: 'error.wsLost', message: 'the connection closed before the server answered' };
+    return { key: 'error.wsLost', message: 'the connection closed before the server answered', unknown: true };
   }
 
   function sendText(data) {
