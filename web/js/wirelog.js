@@ -10,16 +10,18 @@
 // of leaving a silent gap (a server without the field dropped none).
 //
 // It asks about once a second, and only while needed() says an inspector is
-// open. A server without the endpoint (404) is asked again only rarely, and
-// the page shows "—" for what only the server could tell.
+// open and the page is not hidden (repeat.js). A server without the endpoint
+// (404) is asked again only rarely, and the page shows "—" for what only the
+// server could tell.
 
 import { withQuery } from './transports/shared.js';
+import { SLOWEST_MS, repeat } from './repeat.js';
 
 /** EVERY_MS is how often the log is read while needed. */
 export const EVERY_MS = 1000;
 
 /** MISSING_EVERY_MS is how often a server that has no wire log is asked again. */
-export const MISSING_EVERY_MS = 30_000;
+export const MISSING_EVERY_MS = SLOWEST_MS;
 
 /** SERVER_KEEPS is how many entries the server keeps per page (issue 4's contract). */
 export const SERVER_KEEPS = 64;
@@ -28,7 +30,7 @@ export const SERVER_KEEPS = 64;
  * createWireLog returns {start, reset, state}. opts:
  *   clientId, needed() -> bool, onEntries(entries, missed) with the new
  *   entries and how many the server dropped before the first of them,
- *   fetch, setTimeout: injectable for tests.
+ *   fetch, setTimeout, document: injectable for tests.
  * state() is 'unknown' (not asked yet), 'ok', or 'missing' (the server has
  * no wire log). reset() starts over from the first entry (after a server
  * restart, whose log counts from 1 again).
@@ -39,7 +41,8 @@ export function createWireLog(opts) {
     needed = () => true,
     onEntries = () => {},
     fetch: fetchFn = (...a) => globalThis.fetch(...a),
-    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+    setTimeout,
+    document,
   } = opts;
   let after = 0;
   let state = 'unknown';
@@ -71,16 +74,15 @@ export function createWireLog(opts) {
       if (needed()) await read();
     } catch {
       // The network or the server is down: the transports say so; try again.
-    } finally {
-      setTimer(tick, state === 'missing' ? MISSING_EVERY_MS : EVERY_MS);
     }
+    return state === 'missing' ? MISSING_EVERY_MS : EVERY_MS;
   }
 
   return {
     start() {
       if (started) return;
       started = true;
-      tick();
+      repeat(tick, { setTimeout, document });
     },
     reset() {
       after = 0;
