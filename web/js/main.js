@@ -76,7 +76,22 @@ let messageForm = null;
 let messageLog = null;
 
 // The Network strip: this page's simulated network, and the tutorial preset.
-const netsim = createNetSim({ clientId, state, saveState, T, now: nowMs, lanes, server, clock, sendMessage });
+const netsim = createNetSim({
+  clientId,
+  state,
+  saveState,
+  T,
+  now: nowMs,
+  view: {
+    on: (t) => lanes[t].on,
+    rate: () => server.rate,
+    stats: () => server.stats,
+    offsetMs: () => clock.offsetMs,
+  },
+  notify: (t, key, params, ms) => (lanes[t].notice = { key, params, until: nowMs() + ms }),
+  onRate: (rate) => (server.rate = rate),
+  sendMessage,
+});
 
 function makeLane(t) {
   const lane = {
