@@ -234,6 +234,17 @@ func TestTutorialPreset(t *testing.T) {
 		return ['poll', 'sse', 'ws'].every(answered);
 	})()`)
 	checkNothingLost(t, pageLedgers(t, ctx))
+	// The tutorial counts the replies the server took in a line of its own,
+	// beside its state (which alone a screen reader announces); a reply is no
+	// message of the student's, so nothing is said under the message form.
+	waitFor(t, ctx, "the tutorial counts a reply over each transport", `
+		/Polling [1-9].*SSE [1-9].*WebSocket [1-9]/.test(document.querySelector('#tutorial-counts').textContent)`)
+	if got := evaluate[string](t, ctx, `document.querySelector('#tutorial-status').textContent`); !strings.HasPrefix(got, "On:") {
+		t.Errorf("#tutorial-status = %q while replying, want the state alone (On: …)", got)
+	}
+	if got := evaluate[string](t, ctx, `document.querySelector('#message-error').textContent`); got != "" {
+		t.Errorf("#message-error = %q during the tutorial, want nothing: the student sent no message", got)
+	}
 
 	// Polling and SSE paid a request for each reply; the WebSocket none.
 	toggle(t, ctx, "poll") // so that the counts hold still while compared
