@@ -234,7 +234,7 @@ const en = {
   // (messages.js, message-log-view.js, netsim.js)
   'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
   'sim.dropLabel': 'Drop the {name} connection',
-  'tutorial.on': 'On: the page replies to every event, over the transport that brought it.',
+  'tutorial.on': 'On: the page replies to every event.',
 };
 
 const ko = {
@@ -458,7 +458,7 @@ const ko = {
   // 서버가 답한 메시지, 리뷰에서 나온 접근성 수정 (messages.js, message-log-view.js, netsim.js)
   'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
   'sim.dropLabel': '{name} 연결 끊기',
-  'tutorial.on': '켜짐: 이벤트마다 그 이벤트를 가져온 전송 방식으로 답장합니다.',
+  'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
 };
 
 /** MESSAGES holds the tables, by language. */
