@@ -24,7 +24,7 @@ import { createNetSim, rateText } from './netsim.js';
 import { createCompare } from './compare.js';
 import { StatsHistory, wireBytes, wireCosts } from './costs.js';
 import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
-import { MessageLog, createSender, postMessage } from './messages.js';
+import { MessageLog, createSender, publishByPost } from './messages.js';
 import { mountMessageForm, mountMessageLog } from './message-log-view.js';
 
 // Every word the page shows comes from i18n.js, in the page's language
@@ -69,7 +69,7 @@ const sendMessage = createSender({
   now: nowMs,
   on: () => TRANSPORTS.filter((t) => lanes[t].on),
   sendWS: (text) => lanes.ws.transport.send(text),
-  post: (text, via) => postMessage(fetch, withQuery('/api/messages', { client: clientId }), text, via),
+  post: (text, via) => publishByPost(fetch, withQuery('/api/messages', { client: clientId }), text, via),
   countRequest: (t) => countRequest(lanes[t]),
 });
 let messageForm = null;

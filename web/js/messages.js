@@ -8,7 +8,7 @@
 // per message, how long after sending each one brought it.
 //
 // The model is pure (MessageLog, errorOf, errorText); createSender and
-// postMessage take the transports and fetch as arguments. The DOM is in
+// publishByPost take the transports and fetch as arguments. The DOM is in
 // message-log-view.js. Read MessageLog first.
 
 /** MAX_LOG is how many messages the log keeps, newest first. */
@@ -97,11 +97,11 @@ export function errorText(T, e) {
 }
 
 /**
- * postMessage publishes a message by POST /api/messages, counted as a
+ * publishByPost publishes a message by POST /api/messages, counted as a
  * request of `via`, and returns its seq (null when the answer has none). It
  * throws with the server's reason and status when the server refused it.
  */
-export async function postMessage(fetchFn, url, text, via) {
+export async function publishByPost(fetchFn, url, text, via) {
   const res = await fetchFn(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -127,7 +127,7 @@ export async function postMessage(fetchFn, url, text, via) {
  *   now()            page time, ms
  *   on()             the transports on now (they should bring it back)
  *   sendWS(text)     the WebSocket's send: a promise of the echo (ws.js)
- *   post(text, via)  a promise of the seq (postMessage)
+ *   post(text, via)  a promise of the seq (publishByPost)
  *   countRequest(t)  a POST is one more request of t, as the server counts it
  */
 export function createSender({ log, now, on, sendWS, post, countRequest }) {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageLog, createSender, errorOf, errorText, postMessage } from '../js/messages.js';
+import { MessageLog, createSender, errorOf, errorText, publishByPost } from '../js/messages.js';
 
 const ev = (text, seq) => ({ seq, kind: 'message', from: 'me', via: 'poll', text });
 
@@ -47,18 +47,18 @@ test('errorOf and errorText: a key follows the language, a server text stays', (
   assert.deepEqual(errorOf('plain'), { message: 'plain' });
 });
 
-test('postMessage: the seq, or the server\'s reason with the status', async () => {
+test('publishByPost: the seq, or the server\'s reason with the status', async () => {
   const answer = (status, body) => async (url, init) => {
     assert.equal(url, '/api/messages?client=me');
     assert.deepEqual(JSON.parse(init.body), { text: 'hi', via: 'sse' });
     return { ok: status < 300, status, text: async () => body };
   };
-  assert.equal(await postMessage(answer(201, '{"seq":12}'), '/api/messages?client=me', 'hi', 'sse'), 12);
-  await assert.rejects(postMessage(answer(429, '{"error":"too many messages"}'), '/api/messages?client=me', 'hi', 'sse'), {
+  assert.equal(await publishByPost(answer(201, '{"seq":12}'), '/api/messages?client=me', 'hi', 'sse'), 12);
+  await assert.rejects(publishByPost(answer(429, '{"error":"too many messages"}'), '/api/messages?client=me', 'hi', 'sse'), {
     message: 'too many messages (HTTP 429)',
     refused: true,
   });
-  await assert.rejects(postMessage(answer(502, 'Bad Gateway'), '/api/messages?client=me', 'hi', 'sse'), { message: 'HTTP 502' });
+  await assert.rejects(publishByPost(answer(502, 'Bad Gateway'), '/api/messages?client=me', 'hi', 'sse'), { message: 'HTTP 502' });
 });
 
 test('createSender: the log shows what the server answered, and the caller learns it', async () => {
