@@ -73,10 +73,15 @@ func TestInspector(t *testing.T) {
 	waitFor(t, ctx, "every panel is open and has events", `['poll', 'sse', 'ws'].every((t) =>
 		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
 		window.transportlab.ledgers()[t].received > 5)`)
+	// Opened by their property rather than by a click: a click lands where
+	// the summary was a moment ago, and the live hints above it move it.
 	for _, tr := range transports {
-		click(t, ctx, "#panel-"+tr+" .inspector > summary")
-		click(t, ctx, "#panel-"+tr+" .explain > summary")
+		for _, details := range []string{".inspector", ".explain"} {
+			sel := "#panel-" + tr + " " + details
+			evaluate[bool](t, ctx, fmt.Sprintf(`document.querySelector(%q).open = true`, sel))
+		}
 	}
+	waitFor(t, ctx, "every inspector is open", `Array.from(document.querySelectorAll('.inspector')).every((d) => d.open)`)
 
 	t.Run("SSE shows the id: and data: lines of each event", func(t *testing.T) {
 		waitFor(t, ctx, "the SSE inspector has ten events", `
@@ -134,9 +139,7 @@ func TestInspector(t *testing.T) {
 			return true;
 		})()`)
 		defer func() { // resume, for the subtests that follow
-			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#panel-ws .wire-pause"))); err != nil {
-				t.Errorf("resuming the inspector: %v", err)
-			}
+			click(t, ctx, "#panel-ws .wire-pause")
 		}()
 		sent, err := json.Marshal(map[string]string{"kind": "message", "text": text})
 		if err != nil {
@@ -329,8 +332,11 @@ func TestInspector(t *testing.T) {
 // click clicks the element sel selects.
 func click(tb testing.TB, ctx context.Context, sel string) {
 	tb.Helper()
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
-		tb.Fatalf("clicking %s: %v", sel, err)
+	// The element's own click(), not a mouse at its place: the panels' live
+	// hints change height as they render, and a mouse lands where the
+	// element was a moment ago.
+	if !evaluate[bool](tb, ctx, fmt.Sprintf(`(() => { const el = document.querySelector(%q); el?.click(); return el !== null; })()`, sel)) {
+		tb.Fatalf("clicking %s: no such element", sel)
 	}
 }
 

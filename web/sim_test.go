@@ -131,9 +131,8 @@ func TestNetworkSimulation(t *testing.T) {
 
 	t.Run("a drop on the WebSocket is one reconnect, with nothing lost", func(t *testing.T) {
 		before := pageLedgers(t, ctx)["ws"]
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#panel-ws .drop"))); err != nil {
-			t.Fatalf("clicking drop: %v", err)
-		}
+		click(t, ctx, "#panel-ws .drop")
+
 		waitFor(t, ctx, "the panel says the server dropped one connection",
 			`document.querySelector('#panel-ws .state-detail').textContent.includes('dropped 1 connection')`)
 		waitFor(t, ctx, "the WebSocket reconnected and caught up", fmt.Sprintf(`
@@ -154,20 +153,22 @@ func TestNetworkSimulation(t *testing.T) {
 	})
 
 	t.Run("a stall shorter than the write timeout only delays", func(t *testing.T) {
+		const stallMs = 5000 // one of the page's stall buttons
 		var sim simState
 		getJSON(t, srv, "/api/sim?client="+id, &sim)
-		if sim.WriteTimeoutMs > 0 && sim.WriteTimeoutMs <= 5000 {
-			t.Skipf("the server's write timeout is %d ms: a 5 s stall would be cut", sim.WriteTimeoutMs)
+		if sim.WriteTimeoutMs > 0 && sim.WriteTimeoutMs <= stallMs {
+			t.Skipf("the server's write timeout is %d ms: a %d ms stall would be cut", sim.WriteTimeoutMs, stallMs)
 		}
 		note := "no write timeout" // the lab's hub has no watcher: nothing is ever cut
 		if sim.WriteTimeoutMs > 0 {
 			note = fmt.Sprintf("longer than %g s", float64(sim.WriteTimeoutMs)/1000)
 		}
+		button := fmt.Sprintf(`[data-stall="%d"]`, stallMs)
 		waitFor(t, ctx, "the stall buttons and what the server cuts are shown", fmt.Sprintf(
-			`document.querySelector('[data-stall="5000"]') !== null &&
-			document.querySelector('#stall-note').textContent.includes(%q)`, note))
+			`document.querySelector(%q) !== null &&
+			document.querySelector('#stall-note').textContent.includes(%q)`, button, note))
 		before := pageLedgers(t, ctx)
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-stall="5000"]`))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(button))); err != nil {
 			t.Fatalf("clicking the 5 s stall: %v", err)
 		}
 		waitFor(t, ctx, "the header counts the stall down",
@@ -175,10 +176,11 @@ func TestNetworkSimulation(t *testing.T) {
 		if got := simOf(t, srv, id); got.StalledMs <= 0 {
 			t.Errorf("GET /api/sim during the stall: stalledMs = %d, want more than 0", got.StalledMs)
 		}
+		// Everything the feed published during the stall came once it was over.
 		waitFor(t, ctx, "the stall is over and the events came", fmt.Sprintf(`
 			document.querySelector('#sim-stall').textContent === '' &&
-			['sse', 'ws'].every((t) => window.transportlab.ledgers()[t].received > %s[t].received + 100)`,
-			jsonOf(t, before)))
+			['sse', 'ws'].every((t) => window.transportlab.ledgers()[t].received > %s[t].received + %d)`,
+			jsonOf(t, before), rate*stallMs/1000))
 		after := pageLedgers(t, ctx)
 		checkNothingLost(t, after)
 		for _, tr := range pushes {
@@ -231,6 +233,17 @@ func TestTutorialPreset(t *testing.T) {
 		return ['poll', 'sse', 'ws'].every(answered);
 	})()`)
 	checkNothingLost(t, pageLedgers(t, ctx))
+	// The tutorial counts the replies the server took in a line of its own,
+	// beside its state (which alone a screen reader announces); a reply is no
+	// message of the student's, so nothing is said under the message form.
+	waitFor(t, ctx, "the tutorial counts a reply over each transport", `
+		/Polling [1-9].*SSE [1-9].*WebSocket [1-9]/.test(document.querySelector('#tutorial-counts').textContent)`)
+	if got := evaluate[string](t, ctx, `document.querySelector('#tutorial-status').textContent`); !strings.HasPrefix(got, "On:") {
+		t.Errorf("#tutorial-status = %q while replying, want the state alone (On: …)", got)
+	}
+	if got := evaluate[string](t, ctx, `document.querySelector('#message-error').textContent`); got != "" {
+		t.Errorf("#message-error = %q during the tutorial, want nothing: the student sent no message", got)
+	}
 
 	// Polling and SSE paid a request for each reply; the WebSocket none.
 	toggle(t, ctx, "poll") // so that the counts hold still while compared

@@ -7,13 +7,17 @@
 
 import { withQuery } from './transports/shared.js';
 
-/** HTTPError is an answer that is not 2xx: its status and JSON body (or {}). */
+/**
+ * HTTPError is an answer that is not 2xx: its status and JSON body (or {}).
+ * It is a refusal (refused: true): the server answered, and said no.
+ */
 export class HTTPError extends Error {
   constructor(status, data) {
     super(data?.error ? `${data.error} (HTTP ${status})` : `HTTP ${status}`);
     this.name = 'HTTPError';
     this.status = status;
     this.data = data;
+    this.refused = true;
   }
 }
 

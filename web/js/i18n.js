@@ -232,6 +232,12 @@ const en = {
   // Stale server counts and a tab that was in the background (issue 4, view).
   'meta.statsError': 'The server\'s counts could not be read ({error}); its columns show — until they can.',
   'detail.backgrounded': 'This tab was in the background: the browser slowed polling to about once a second; the numbers settle within a minute.',
+
+  // Messages answered by the server, and the review's accessibility fixes
+  // (messages.js, message-log-view.js, netsim.js)
+  'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
+  'sim.dropLabel': 'Drop the {name} connection',
+  'tutorial.on': 'On: the page replies to every event.',
 };
 
 const ko = {
@@ -454,6 +460,11 @@ const ko = {
   // Stale server counts and a tab that was in the background (issue 4, view).
   'meta.statsError': '서버 집계를 읽지 못했습니다({error}). 다시 읽을 때까지 서버 칸은 —로 표시합니다.',
   'detail.backgrounded': '이 탭이 백그라운드에 있었습니다. 그동안 브라우저가 폴링을 1초에 한 번 정도로 늦췄기 때문에, 1분쯤 지나야 숫자가 정상으로 돌아옵니다.',
+
+  // 서버가 답한 메시지, 리뷰에서 나온 접근성 수정 (messages.js, message-log-view.js, netsim.js)
+  'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
+  'sim.dropLabel': '{name} 연결 끊기',
+  'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
 };
 
 /** MESSAGES holds the tables, by language. */

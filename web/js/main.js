@@ -26,6 +26,8 @@ import { ArrivalLog, buildRun, fileName, runToCSV } from './export.js';
 import { count, fixedMs, signedMs, timeOfDay } from './format.js';
 import { createApi } from './api.js';
 import { repeat } from './repeat.js';
+import { MessageLog, createSender } from './messages.js';
+import { mountMessageForm, mountMessageLog } from './message-log-view.js';
 
 // Every word the page shows comes from i18n.js, in the page's language
 // (state.lang); T looks one up. A transport's panel title is T('title.' + t).
@@ -37,7 +39,6 @@ const CLOCK_KEEP_MS = 5 * 60_000;
 const STATS_EVERY_MS = 1_000;
 const STATS_STALE_MS = 3_000; // older server counts show as "—"
 const RENDER_EVERY_MS = 250;
-const MAX_LOG = 50;
 const NOTICE_MS = 15_000;
 const MAX_ARRIVALS = 20_000; // per transport, for the export: 11 minutes at 30 events/s
 
@@ -57,16 +58,47 @@ const state = parseState(location.search);
 state.lang = pickLang(location.search, navigator.languages);
 const clock = { offsetMs: null, rttMs: null, measuredAt: null };
 const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null };
-const messages = []; // {text, via, sentAt, seq, error, arrivals: {poll, sse, ws}, onAtSend: Set}
-let logDirty = true;
 const statsHistory = new StatsHistory(WINDOW_MS); // the server's counts, once a second
 let compare = null; // the charts below the panels (compare.js)
 
 // One lane per transport: its ledger, measurements, transport and elements.
 const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
 
+// The messages this page sends (messages.js), and their form and log
+// (message-log-view.js, mounted in main). sendMessage settles when the server
+// has answered; the tutorial replies with it too.
+const messages = new MessageLog();
+const sendMessage = createSender({
+  log: messages,
+  now: nowMs,
+  on: () => TRANSPORTS.filter((t) => lanes[t].on),
+  sendWS: (text) => lanes.ws.transport.send(text),
+  post: async (text, via) => {
+    const { seq } = await api.post('/api/messages', { text, via }); // a refusal throws (api.js)
+    return Number.isInteger(seq) ? seq : null;
+  },
+  countRequest: (t) => countRequest(lanes[t]),
+});
+let messageForm = null;
+let messageLog = null;
+
 // The Network strip: this page's simulated network, and the tutorial preset.
-const netsim = createNetSim({ clientId, state, saveState, T, now: nowMs, lanes, server, clock, sendMessage });
+const netsim = createNetSim({
+  api,
+  state,
+  saveState,
+  T,
+  now: nowMs,
+  view: {
+    on: (t) => lanes[t].on,
+    rate: () => server.rate,
+    stats: () => server.stats,
+    offsetMs: () => clock.offsetMs,
+  },
+  notify: (t, key, params, ms) => (lanes[t].notice = { key, params, until: nowMs() + ms }),
+  onRate: (rate) => (server.rate = rate),
+  sendMessage,
+});
 
 function makeLane(t) {
   const lane = {
@@ -110,7 +142,6 @@ function makeLane(t) {
       if (n === 0) lane.emptyAnswers++;
     },
     onRtt: (ms) => lane.rtt.add(nowMs(), ms),
-    onError: (text) => refused(text),
     onReconnect: () => {
       lane.ledger.countReconnect();
       lane.reconnect = { at: nowMs(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
@@ -151,6 +182,7 @@ function setEpoch(epoch) {
 const wireLog = createWireLog({
   clientId,
   needed: () => TRANSPORTS.some((t) => lanes[t].inspectorView?.open),
+  paused: () => document.hidden,
   onEntries: (entries, missed) => {
     // The server's clock, in µs, on the page's clock: minus the offset.
     const atOf = (e) => (clock.offsetMs === null || !Number.isFinite(e?.ts) ? null : e.ts / 1000 - clock.offsetMs);
@@ -179,7 +211,7 @@ function onEvent(lane, ev, receivedAt) {
   }
   const ts = Number.isFinite(ev.ts) ? ev.ts : null;
   lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });
-  if (ev.kind === 'message' && ev.from === clientId) noteArrival(lane.name, ev, receivedAt);
+  if (ev.kind === 'message' && ev.from === clientId) messages.arrived(lane.name, ev, receivedAt);
   netsim.onEvent(lane.name, ev, replayed);
 }
 
@@ -253,93 +285,6 @@ async function readStats() {
 // than STATS_STALE_MS: a number shown must be current, not the last known.
 function freshStats(now) {
   return server.statsAt !== null && now - server.statsAt <= STATS_STALE_MS ? server.stats : null;
-}
-
-// ---- messages ---------------------------------------------------------------
-
-// refused marks the newest WebSocket message that has not come back as
-// refused by the server (it answers {"kind":"error"} instead of publishing).
-function refused(text) {
-  const entry = messages.find((m) => m.via === 'ws' && m.error === null && m.arrivals.ws === undefined);
-  if (entry) entry.error = { message: text };
-  logDirty = true;
-  showFormError('error.notSent', { message: text });
-}
-
-// An error is kept as {key?, message}: a key when the page itself knows the
-// words (then it follows the language), otherwise the server's or browser's text.
-function errorOf(err) {
-  return { key: err?.key, message: String(err?.message ?? err) };
-}
-
-function errorText(e) {
-  return e.key ? T(e.key) : e.message;
-}
-
-// The form's error line, kept as {key, error?} so a language switch rewrites it.
-let formError = null;
-
-function showFormError(key, error) {
-  formError = key === null ? null : { key, error };
-  renderFormError();
-}
-
-function renderFormError() {
-  const el = $('#message-error');
-  if (formError === null) setText(el, '');
-  else setText(el, T(formError.key, formError.error ? { error: errorText(formError.error) } : undefined));
-}
-
-async function sendMessage(text, via) {
-  const entry = {
-    text,
-    via,
-    sentAt: nowMs(),
-    seq: null,
-    error: null,
-    arrivals: {},
-    onAtSend: new Set(TRANSPORTS.filter((t) => lanes[t].on)),
-  };
-  messages.unshift(entry);
-  if (messages.length > MAX_LOG) messages.length = MAX_LOG;
-  logDirty = true;
-
-  if (via === 'ws') {
-    try {
-      lanes.ws.transport.send(text); // over the open socket: no new request
-    } catch (err) {
-      entry.error = errorOf(err);
-      throw err;
-    }
-    return;
-  }
-  // Polling and SSE cannot send on their own channel: this POST is one more
-  // request for that transport, and the server counts it the same way.
-  countRequest(lanes[via]);
-  try {
-    const data = await api.post('/api/messages', { text, via });
-    if (Number.isInteger(data.seq)) entry.seq = data.seq;
-  } catch (err) {
-    entry.error = errorOf(err);
-    throw err;
-  } finally {
-    logDirty = true;
-  }
-}
-
-function noteArrival(t, ev, receivedAt) {
-  // Oldest unmatched message with the same text (and the same seq when the
-  // POST already told us it).
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m.text !== ev.text || m.arrivals[t] !== undefined) continue;
-    if (m.seq !== null && m.seq !== ev.seq) continue;
-    if (m.error !== null) continue;
-    m.arrivals[t] = receivedAt - m.sentAt;
-    if (m.seq === null) m.seq = ev.seq;
-    logDirty = true;
-    return;
-  }
 }
 
 // ---- rendering ----------------------------------------------------------------
@@ -416,8 +361,8 @@ function applyLang() {
     secondsAgo: (s) => T('chart.secondsAgo', { s }),
     empty: T('chart.empty'),
   };
-  renderFormError();
-  logDirty = true;
+  messageForm.relabel();
+  messageLog.relabel();
 }
 
 let chartLabels;
@@ -551,51 +496,6 @@ function hintSnapshot(lane, latency, now) {
   };
 }
 
-function renderLog() {
-  if (!logDirty) return;
-  logDirty = false;
-  const rows = $('#message-rows');
-  if (messages.length === 0) return;
-  rows.replaceChildren(...messages.map(messageRow));
-}
-
-function cell(text, className) {
-  const td = document.createElement('td');
-  if (className) td.className = className;
-  td.textContent = text;
-  return td;
-}
-
-function messageRow(m) {
-  const tr = document.createElement('tr');
-  if (m.error) tr.className = 'failed';
-  tr.append(
-    cell(timeOfDay(m.sentAt), 'time-col'),
-    cell(m.text, 'text-col'),
-    cell(T(`name.${m.via}`), ''),
-    cell(m.error ? errorText(m.error) : m.seq === null ? '…' : String(m.seq), m.error ? 'error-col' : 'num-col'),
-  );
-  for (const t of TRANSPORTS) {
-    const td = document.createElement('td');
-    td.className = 'num-col arrival';
-    td.dataset.arrival = t;
-    const ms = m.arrivals[t];
-    if (ms !== undefined) {
-      const num = document.createElement('span');
-      num.className = 'num';
-      num.textContent = ms.toFixed(0);
-      const unit = document.createElement('span');
-      unit.className = 'unit';
-      unit.textContent = T('unit.ms');
-      td.append(num, unit);
-    } else {
-      td.textContent = m.error ? '—' : m.onAtSend.has(t) || lanes[t].on ? '…' : T('log.off');
-    }
-    tr.append(td);
-  }
-  return tr;
-}
-
 // renderCompare draws the charts below the panels: what each transport
 // delivered in the last minute, and what the server counted it cost.
 function renderCompare(now, latency, stats) {
@@ -622,7 +522,7 @@ function render() {
   renderHeader();
   for (const t of TRANSPORTS) renderLane(lanes[t], now, latency, stats);
   renderCompare(now, latency, stats);
-  renderLog();
+  messageLog.render();
   netsim.render(now);
 }
 
@@ -672,30 +572,13 @@ function wire() {
     lanes.poll.transport.setInterval(state.interval);
     saveState();
   });
-  $('#message-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const input = $('#message-text');
-    const via = $('#message-via').value;
-    const text = input.value.trim();
-    showFormError(null);
-    if (!text || !lanes[via]?.on) return;
-    if ([...text].length > 280) {
-      showFormError('error.tooLong');
-      return;
-    }
-    input.value = '';
-    try {
-      await sendMessage(text, via);
-    } catch (err) {
-      showFormError('error.notSent', errorOf(err));
-    }
-  });
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => setLang(b.dataset.lang));
   }
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) return;
     statsPoller.wake();
+    wireLog.wake();
     // While hidden, Chrome ran the polling timer about once a second: the
     // minute after shows that, and the class should know why.
     if (lanes.poll.on) lanes.poll.notice = { key: 'detail.backgrounded', until: nowMs() + WINDOW_MS };
@@ -717,6 +600,9 @@ async function main() {
   setText($('#client-id'), clientId);
   buildPanels();
   netsim.mount();
+  const isOn = (t) => lanes[t]?.on === true;
+  messageForm = mountMessageForm({ T, send: sendMessage, isOn });
+  messageLog = mountMessageLog({ log: messages, T, isOn });
   compare = createCompare($('#compare'), T);
   applyLang();
   wire();

@@ -11,7 +11,8 @@
 // even another tab of the same browser, keeps its own network. The header's
 // badge shows what the server says it simulates, read once a second, so it
 // stays true after a server restart too (the page then asks again for what
-// its URL says).
+// its URL says). A server that fails is asked less and less often, and a
+// hidden page asks nothing (repeat.js).
 //
 // The choices (presets, checks, the URL, which events to answer) are pure
 // and tested in sim.js and replies.js; this module only wires them to the
@@ -20,9 +21,10 @@
 import { TRANSPORTS } from './url.js';
 import { LIMITS, PRESETS, STALLS, badge, checkNet, presetOf, sameNet, stallLeft } from './sim.js';
 import { TUTORIAL_RATE, maxReplyRate, capLimits, replyText, replyTo } from './replies.js';
-import { withQuery } from './transports/shared.js';
+import { repeat } from './repeat.js';
+import { errorOf, errorText } from './messages.js';
 
-/** READ_EVERY_MS is how often the page asks the server what it simulates. */
+/** READ_EVERY_MS is how often the page asks the server what it simulates, while it answers. */
 const READ_EVERY_MS = 1000;
 
 /** DROP_NOTICE_MS is how long a panel says what its drop did. */
@@ -36,19 +38,21 @@ function setText(el, text) {
 
 /**
  * createNetSim returns the Network strip's controller. deps:
- *   clientId                 this page's id
+ *   api                      this page's API (api.js): its requests carry its id
  *   state, saveState()       the page's URL state (state.net is this module's)
  *   T(key, params)           a string in the page's language
  *   now()                    page time, ms
- *   lanes                    main.js's lanes (on, notice) by transport
- *   server                   main.js's view of the server (rate, stats)
- *   clock                    main.js's clock offset (offsetMs: server − page, ms)
- *   sendMessage(text, via)   sends a message as the message form does
+ *   view                     what it reads of main.js's state, read-only:
+ *                              on(t), rate(), stats() (/api/stats), offsetMs() (server − page)
+ *   notify(t, key, params, ms)  has transport t's panel say T(key, params) for ms
+ *   onRate(rate)             the feed's rate changed (PUT /api/feed answered it)
+ *   sendMessage(text, via)   sends a message as the message form does, and
+ *                            settles when the server has answered (messages.js)
  * Call mount() once the panels exist, render(now) with the page's render,
  * and onEvent(transport, event, replayed) for every event a lane accepted;
  * simulated() tells what delay the server says it adds for this page.
  */
-export function createNetSim({ clientId, state, saveState, T, now, lanes, server, clock, sendMessage }) {
+export function createNetSim({ api, state, saveState, T, now, view, notify, onRate, sendMessage }) {
   const sim = {
     answer: null, // what the server last said it simulates, plus stallEndsAt (page time)
     limits: LIMITS,
@@ -63,35 +67,14 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     sinceTs: 0, // server time (µs) when it was turned on: older quotes came at the old rate
     busy: false,
     tooFast: false,
-    replies: Object.fromEntries(TRANSPORTS.map((t) => [t, 0])),
-    refused: 0,
-    lastRefusal: '',
+    round: 0, // bumps each time it is turned on: a reply of an earlier round is not counted
+    replies: Object.fromEntries(TRANSPORTS.map((t) => [t, 0])), // replies the server took
+    refused: 0, // replies it did not take
+    lastRefusal: null, // why, {key?, message} (messages.js errorOf): translated when shown
     error: null, // {key, params}
   };
 
   // ---- talking to the server ------------------------------------------------
-
-  // call sends one request and returns {status, data}; data is the JSON
-  // answer, or {} when there is none.
-  async function call(method, path, body) {
-    const res = await fetch(withQuery(path, { client: clientId }), {
-      method,
-      cache: 'no-store',
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    let data = {};
-    try {
-      data = await res.json();
-    } catch {
-      // No JSON: the status says enough.
-    }
-    return { status: res.status, data };
-  }
-
-  function refusal({ status, data }) {
-    return data?.error ? `${data.error} (HTTP ${status})` : `HTTP ${status}`;
-  }
 
   // take records what the server says it simulates now.
   function take(data, at) {
@@ -102,19 +85,19 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     if (Number.isFinite(data.writeTimeoutMs)) sim.writeTimeoutMs = data.writeTimeoutMs;
   }
 
+  // read asks what the server simulates; repeat() calls it again a second
+  // later, or, while it keeps failing (it throws), less and less often.
   async function read() {
+    if (sim.writing > 0) return;
     const started = sim.generation;
-    try {
-      if (sim.writing > 0) return;
-      const answer = await call('GET', '/api/sim');
-      if (answer.status !== 200 || started !== sim.generation || sim.writing > 0) return;
-      take(answer.data, now());
+    // The server away or failing: the badge keeps what it last knew, the
+    // panels say the rest, and the page asks again later.
+    const data = await api.get('/api/sim'); // a failure throws (api.js)
+    if (started === sim.generation && sim.writing === 0) {
+      take(data, now());
       // A server that forgot (it restarted) is asked again for what the URL says.
-      if (sim.wish !== null && sim.answer !== null && !sameNet(sim.wish, sim.answer)) setNet(sim.wish);
-    } catch {
-      // The server is away: the badge keeps what it last knew; the panels say the rest.
-    } finally {
-      setTimeout(read, READ_EVERY_MS);
+      const forgot = sim.wish !== null && sim.answer !== null && !sameNet(sim.wish, sim.answer);
+      if (forgot && !(await setNet(sim.wish))) throw new Error('the network was not set again');
     }
   }
 
@@ -127,18 +110,18 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     sim.generation++;
     sim.error = null;
     try {
-      const answer = await call(method, path, body);
-      if (answer.status >= 200 && answer.status < 300) return { data: answer.data };
-      sim.error = { key: 'sim.error.server', params: { error: refusal(answer) } };
-      return { refused: answer.status === 400 };
+      return { data: await api.call(method, path, { body }) };
     } catch (err) {
+      // err.message is the server's reason with its status, or fetch's own.
       sim.error = { key: 'sim.error.server', params: { error: String(err?.message ?? err) } };
-      return {};
+      return err?.status === 400 ? { refused: true } : {};
     } finally {
       sim.writing--;
     }
   }
 
+  // setNet asks for a network. It returns true when the server answered for
+  // good (it made it, or refused it as invalid), false when it could not.
   async function setNet(net) {
     sim.wish = net;
     const { data, refused } = await write('PUT', '/api/sim', net);
@@ -150,6 +133,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     state.net = sim.wish ?? undefined;
     saveState();
     fillInputs(sim.answer ?? net);
+    return Boolean(data) || refused === true;
   }
 
   async function stall(ms) {
@@ -162,7 +146,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   async function drop(t) {
     const { data } = await write('POST', '/api/sim/drop', { transport: t });
     if (data && Number.isInteger(data.dropped)) {
-      lanes[t].notice = { key: 'sim.dropped', params: { n: data.dropped }, until: now() + DROP_NOTICE_MS };
+      notify(t, 'sim.dropped', { n: data.dropped }, DROP_NOTICE_MS);
     }
   }
 
@@ -171,17 +155,14 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   async function setRate(rate) {
     tutorial.busy = true;
     try {
-      const answer = await call('PUT', '/api/feed', { rate });
-      if (answer.status === 200) {
-        tutorial.error = null;
-        if (Number.isFinite(answer.data.rate)) server.rate = answer.data.rate;
-        return true;
-      }
-      tutorial.error = answer.status === 403
-        ? { key: 'tutorial.forbidden', params: { rate: rateText(TUTORIAL_RATE) } }
-        : { key: 'tutorial.refused', params: { error: refusal(answer) } };
+      const data = await api.call('PUT', '/api/feed', { body: { rate } });
+      tutorial.error = null;
+      if (Number.isFinite(data.rate)) onRate(data.rate);
+      return true;
     } catch (err) {
-      tutorial.error = { key: 'tutorial.refused', params: { error: String(err?.message ?? err) } };
+      tutorial.error = err?.status === 403
+        ? { key: 'tutorial.forbidden', params: { rate: rateText(TUTORIAL_RATE) } }
+        : { key: 'tutorial.refused', params: { error: String(err?.message ?? err) } };
     } finally {
       tutorial.busy = false;
     }
@@ -189,14 +170,15 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   }
 
   async function startTutorial() {
-    const asked = now() + (clock.offsetMs ?? 0); // server time, ms
+    const asked = now() + (view.offsetMs() ?? 0); // server time, ms
     if (!(await setRate(TUTORIAL_RATE))) return;
     tutorial.on = true;
+    tutorial.round++;
     tutorial.sinceTs = asked * 1000;
     tutorial.tooFast = false;
     for (const t of TRANSPORTS) tutorial.replies[t] = 0;
     tutorial.refused = 0;
-    tutorial.lastRefusal = '';
+    tutorial.lastRefusal = null;
   }
 
   // backToNormal stops replying, and puts the feed back at the rate the
@@ -204,7 +186,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   async function backToNormal() {
     tutorial.on = false;
     tutorial.tooFast = false;
-    const rate = server.stats?.defaultRate;
+    const rate = view.stats()?.defaultRate;
     if (!Number.isFinite(rate)) {
       tutorial.error = { key: 'tutorial.refused', params: { error: 'no defaultRate in /api/stats' } };
       return;
@@ -212,17 +194,23 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     await setRate(rate);
   }
 
+  // onEvent replies to a quote, and counts the reply when the server has
+  // answered it: taken (published), or not (refused, or the connection went).
   function onEvent(t, ev, replayed) {
-    const max = maxReplyRate(server.stats?.messageRate);
-    const decision = replyTo(ev, { on: tutorial.on, rate: server.rate, replayed, sinceTs: tutorial.sinceTs, max });
+    const max = maxReplyRate(view.stats()?.messageRate);
+    const decision = replyTo(ev, { on: tutorial.on, rate: view.rate(), replayed, sinceTs: tutorial.sinceTs, max });
     if (decision === 'no') return;
     tutorial.tooFast = decision === 'tooFast';
     if (tutorial.tooFast) return;
+    const round = tutorial.round;
     sendMessage(replyText(ev, t), t).then(
-      () => tutorial.replies[t]++,
+      () => {
+        if (round === tutorial.round) tutorial.replies[t]++;
+      },
       (err) => {
+        if (round !== tutorial.round) return;
         tutorial.refused++;
-        tutorial.lastRefusal = err?.key ? T(err.key) : String(err?.message ?? err);
+        tutorial.lastRefusal = errorOf(err);
       },
     );
   }
@@ -256,10 +244,13 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
       });
       presets.append(b);
     }
+    // "custom" is no toggle: it takes the student to the fields. It is
+    // marked aria-current when the network is one of no preset.
     const custom = document.createElement('button');
     custom.type = 'button';
     custom.className = 'preset';
     custom.dataset.preset = 'custom';
+    custom.setAttribute('aria-controls', 'net-delay');
     custom.append(Object.assign(document.createElement('span'), { className: 'preset-name' }));
     custom.addEventListener('click', () => {
       $('#net-delay').focus();
@@ -279,6 +270,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
       tutorial: $('#tutorial'),
       normal: $('#tutorial-off'),
       tutorialStatus: $('#tutorial-status'),
+      tutorialCounts: $('#tutorial-counts'),
       drops: Object.fromEntries(TRANSPORTS.map((t) => [t, $(`#panel-${t} .drop`)])),
     };
     fillInputs(sim.wish ?? { delayMs: 0, jitterMs: 0 });
@@ -307,7 +299,11 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     els.normal.addEventListener('click', backToNormal);
 
     if (sim.wish !== null) setNet(sim.wish); // the URL's network, on this page's fresh id
-    read();
+    const reader = repeat(read, { everyMs: READ_EVERY_MS, paused: () => document.hidden });
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) reader.wake();
+    });
+    reader.start();
   }
 
   function render(at) {
@@ -323,7 +319,10 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     for (const el of els.presets) {
       const p = PRESETS.find((p) => p.id === el.dataset.preset);
       setText($('.preset-name', el), T(p ? p.label : 'sim.preset.custom'));
-      el.setAttribute('aria-pressed', String(el.dataset.preset === current));
+      const chosen = el.dataset.preset === current;
+      if (p) el.setAttribute('aria-pressed', String(chosen));
+      else if (chosen) el.setAttribute('aria-current', 'true');
+      else el.removeAttribute('aria-current');
     }
     setText(els.error, sim.error ? T(sim.error.key, sim.error.params) : '');
 
@@ -333,8 +332,9 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
       : T('sim.stallNote', { seconds: sim.writeTimeoutMs / 1000 }));
 
     for (const t of TRANSPORTS) {
-      els.drops[t].disabled = !lanes[t].on;
+      els.drops[t].disabled = !view.on(t);
       els.drops[t].title = T('sim.dropTitle', { name: T(`title.${t}`) });
+      els.drops[t].setAttribute('aria-label', T('sim.dropLabel', { name: T(`name.${t}`) }));
     }
 
     renderTutorial();
@@ -343,7 +343,7 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
   // tooFastText says why the page does not reply: the tutorial's pace, or
   // the server's cap on messages when that is lower (/api/stats tells it).
   function tooFastText(rate) {
-    const { messageRate, messageBurst } = server.stats ?? {};
+    const { messageRate, messageBurst } = view.stats() ?? {};
     const max = +maxReplyRate(messageRate).toFixed(2);
     rate = rateText(rate);
     if (!capLimits(messageRate)) return T('tutorial.tooFastPace', { rate, max });
@@ -351,26 +351,35 @@ export function createNetSim({ clientId, state, saveState, T, now, lanes, server
     return T('tutorial.tooFast', { rate, max, messageRate, burst });
   }
 
+  // renderTutorial writes the tutorial's state in #tutorial-status, which a
+  // screen reader announces when it changes, and its counts in
+  // #tutorial-counts, which it does not: a reply every 3 s is no news.
   function renderTutorial() {
     els.tutorial.setAttribute('aria-pressed', String(tutorial.on));
     els.tutorial.disabled = tutorial.busy;
-    const rate = server.rate;
-    const defaultRate = server.stats?.defaultRate;
+    const rate = view.rate();
+    const defaultRate = view.stats()?.defaultRate;
     els.normal.hidden = !tutorial.on && !(Number.isFinite(defaultRate) && Number.isFinite(rate) && rate !== defaultRate);
     setText(els.normal, Number.isFinite(defaultRate) ? T('tutorial.normalRate', { rate: rateText(defaultRate) }) : T('tutorial.normal'));
     els.normal.disabled = tutorial.busy;
 
     let status;
+    let counts = '';
     if (tutorial.error) status = T(tutorial.error.key, tutorial.error.params);
     else if (!tutorial.on) status = T('tutorial.hint');
     else if (tutorial.tooFast) status = tooFastText(rate);
     else {
+      status = T('tutorial.on');
       const list = TRANSPORTS.map((t) => `${T(`name.${t}`)} ${tutorial.replies[t]}`).join(' · ');
-      status = T('tutorial.replies', { list });
-      if (tutorial.refused > 0) status += ' ' + T('tutorial.repliesRefused', { n: tutorial.refused, error: tutorial.lastRefusal });
+      counts = T('tutorial.replies', { list });
+      if (tutorial.refused > 0) {
+        counts += ' ' + T('tutorial.repliesRefused', { n: tutorial.refused, error: errorText(T, tutorial.lastRefusal) });
+      }
     }
     setText(els.tutorialStatus, status);
-    els.tutorialStatus.classList.toggle('is-error', tutorial.error !== null || tutorial.refused > 0);
+    els.tutorialStatus.classList.toggle('is-error', tutorial.error !== null);
+    setText(els.tutorialCounts, counts);
+    els.tutorialCounts.classList.toggle('is-error', tutorial.refused > 0);
   }
 
   // simulated returns the delay the server last said it adds to what it

@@ -27,8 +27,9 @@ export const MISSING_EVERY_MS = 30_000;
 export const SERVER_KEEPS = 64;
 
 /**
- * createWireLog returns {start, reset, state}. opts:
- *   clientId, needed() -> bool, onEntries(entries, missed) with the new
+ * createWireLog returns {start, wake, reset, state}. opts:
+ *   clientId, needed() -> bool, paused() -> bool (a hidden page: wake()
+ *   reads again at once), onEntries(entries, missed) with the new
  *   entries and how many the server dropped before the first of them,
  *   fetch, setTimeout, clearTimeout: injectable for tests.
  * state() is 'unknown' (not asked yet), 'ok', or 'missing' (the server has
@@ -39,6 +40,7 @@ export function createWireLog(opts) {
   const {
     clientId,
     needed = () => true,
+    paused = () => false,
     onEntries = () => {},
     fetch,
     setTimeout,
@@ -75,7 +77,7 @@ export function createWireLog(opts) {
     if (fresh.length > 0 || dropped > 0) onEntries(fresh, dropped);
   }
 
-  const reader = repeat(async () => (needed() ? read() : undefined), { everyMs: EVERY_MS, setTimeout, clearTimeout });
+  const reader = repeat(async () => (needed() ? read() : undefined), { everyMs: EVERY_MS, paused, setTimeout, clearTimeout });
 
   return {
     start() {
@@ -83,6 +85,7 @@ export function createWireLog(opts) {
       started = true;
       reader.start();
     },
+    wake: () => reader.wake(),
     reset() {
       after = 0;
     },

@@ -67,7 +67,7 @@ test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000'
   assert.equal(log.requests, 1);
   const s1 = FakeSocket.all[0];
   assert.equal(s1.url, 'ws://h:1/ws?client=abc12345');
-  assert.throws(() => ws.send('early'), /not open/);
+  await assert.rejects(ws.send('early'), /not open/);
   s1.serverOpen();
   assert.equal(log.states.at(-1), 'open');
   assert.deepEqual(s1.sent[0], { kind: 'ping', id: 1 });
@@ -78,8 +78,11 @@ test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000'
   s1.serverSend({ seq: 5, ts: 1, kind: 'quote' });
   assert.deepEqual(log.events, [5]);
   assert.equal(log.hellos[0].epoch, 'e1');
-  ws.send('hi');
+  const hi = ws.send('hi');
   assert.deepEqual(s1.sent.at(-1), { kind: 'message', text: 'hi' });
+  s1.serverSend({ seq: 6, ts: 2, kind: 'message', from: 'abc12345', via: 'ws', text: 'hi' });
+  assert.equal((await hi).seq, 6, 'send resolves with its echo');
+  assert.deepEqual(log.events, [5, 6], 'the echo is an event too');
   await time.advance(2000);
   assert.deepEqual(s1.sent.at(-1), { kind: 'ping', id: 2 });
 
@@ -125,10 +128,10 @@ test('ws: stop while connecting closes once open, without callbacks', () => {
   assert.deepEqual(states, ['connecting', 'off']);
 });
 
-test('ws: a message the server refuses is reported, not taken for an event', () => {
+test('ws: a message the server refuses rejects its send, and is not taken for an event', async () => {
   FakeSocket.all = [];
   const time = fakeTime();
-  const log = { errors: [], events: [] };
+  const log = { events: [] };
   const ws = createWS({
     clientId: 'abc12345',
     WebSocket: FakeSocket,
@@ -138,16 +141,17 @@ test('ws: a message the server refuses is reported, not taken for an event', () 
     setInterval: time.setInterval,
     clearInterval: time.clearInterval,
     onEvent: (e) => log.events.push(e),
-    onError: (text) => log.errors.push(text),
   });
   ws.start();
   const s = FakeSocket.all[0];
   s.serverOpen();
-  ws.send('one too many');
+  const sent = ws.send('one too many');
   s.serverSend({ kind: 'error', error: 'too many messages: at most 2 a second; this one was not sent' });
-  assert.deepEqual(log.errors, ['too many messages: at most 2 a second; this one was not sent']);
+  await assert.rejects(sent, { refused: true, message: 'too many messages: at most 2 a second; this one was not sent' });
   assert.deepEqual(log.events, []);
+  const unanswered = ws.send('no answer yet');
   ws.stop();
+  await assert.rejects(unanswered, { key: 'error.wsLost' });
 });
 
 test('ws: a connection back after a drop counts one reconnect; a fresh start none', async () => {
@@ -202,8 +206,9 @@ test('ws: onWire reports the upgrade, frames both ways and the close', async () 
   const s = FakeSocket.all[0];
   s.serverOpen();
   s.serverSend({ kind: 'hello', epoch: 'e1', head: 4, rate: 5 });
-  ws.send('hi');
+  const hi = ws.send('hi');
   s.serverClose(1001, 'going away');
+  await assert.rejects(hi, { key: 'error.wsLost' }, 'no answer came before the close');
   assert.deepEqual(wire, [
     { kind: 'open', url: '/ws?client=abc12345' },
     { kind: 'frame', dir: 'up', data: '{"kind":"ping","id":1}' },

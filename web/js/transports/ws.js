@@ -3,7 +3,9 @@
 //
 //   GET /ws?client=ID  (+ &since=N&epoch=E when resuming)   Upgrade: websocket
 //   <- {"kind":"hello",...}  then one text message per event
-//   -> {"kind":"message","text":"..."}   published with "via":"ws"
+//   -> {"kind":"message","text":"..."}   published with "via":"ws" (its echo comes
+//                                        back as an event), or refused:
+//   <- {"kind":"error","error":"..."}     e.g. over the rate limit
 //   -> {"kind":"ping","id":7}  <- {"kind":"pong","id":7,"ts":...}
 //
 // One request per `new WebSocket` (the upgrade). Bytes are the UTF-8 length
@@ -19,6 +21,7 @@
 // shows; only the server can report them.
 
 import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
+import { Answers } from './answers.js';
 
 /** PING_EVERY_MS is how often an open socket measures its round trip. */
 export const PING_EVERY_MS = 2000;
@@ -34,10 +37,11 @@ export function wsURL(loc, pathWithQuery) {
 
 /**
  * createWS returns a WebSocket transport with the same opts as createPoll,
- * plus onRtt(ms) for each pong, onError(text) for a message the server
- * refused, and injectable WebSocket, location, now (Unix ms),
- * setTimeout/clearTimeout, setInterval/clearInterval.
- * send(text) sends a chat message over the open socket (throws if not open).
+ * plus onRtt(ms) for each pong, and injectable WebSocket, location, now
+ * (Unix ms), setTimeout/clearTimeout, setInterval/clearInterval.
+ * send(text) sends a chat message over the open socket and returns a
+ * promise of what the server did with it (see answers.js): its echo, or an
+ * error — {refused: true} when the server refused it.
  */
 export function createWS(opts) {
   const {
@@ -49,7 +53,6 @@ export function createWS(opts) {
     onRequest = () => {},
     onBytes = () => {},
     onRtt = () => {},
-    onError = () => {},
     onReconnect = () => {},
     onWire = () => {},
     WebSocket: WS = globalThis.WebSocket,
@@ -70,6 +73,7 @@ export function createWS(opts) {
   let openedAt = null; // when the current connection said hello
   let pingId = 0;
   const pending = new Map(); // ping id -> sent at (ms)
+  const answers = new Answers(clientId); // the chat messages sent, until the server answers
 
   function connect() {
     retryTimer = null;
@@ -104,7 +108,7 @@ export function createWS(opts) {
         openedAt = now();
         onHello(msg);
       } else if (msg.kind === 'error') {
-        onError(String(msg.error ?? 'refused')); // e.g. a message over the rate limit
+        answers.refusal(msg.error); // e.g. a message over the rate limit
       } else if (msg.kind === 'pong') {
         const sentAt = pending.get(msg.id);
         if (sentAt !== undefined) {
@@ -112,6 +116,7 @@ export function createWS(opts) {
           onRtt(receivedAt - sentAt, msg);
         }
       } else {
+        answers.echo(msg);
         onEvent(msg, receivedAt);
       }
     };
@@ -121,6 +126,7 @@ export function createWS(opts) {
       clearTicker(pingTimer);
       pingTimer = null;
       ws = null;
+      answers.fail(lost());
       dropped = dropped || openedAt !== null; // lost, not merely not yet made
       if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
       openedAt = null;
@@ -139,6 +145,12 @@ export function createWS(opts) {
     pending.set(id, now());
     if (pending.size > 10) pending.delete(pending.keys().next().value); // never answered
     sendText(JSON.stringify({ kind: 'ping', id }));
+  }
+
+  // lost is why the messages still waiting get no answer: whether the
+  // server took them is not known (a reconnect replays those it published).
+  function lost() {
+    return { key: 'error.wsLost', message: 'the connection closed before the server answered', unknown: true };
   }
 
   function sendText(data) {
@@ -178,13 +190,24 @@ export function createWS(opts) {
           onWire({ kind: 'close', code: 1000, reason: 'turned off', by: 'page' });
         }
       }
+      answers.fail(lost());
       onStatus('off', '');
     },
 
-    /** send publishes a chat message over the open socket. */
+    /**
+     * send publishes a chat message over the open socket. The promise
+     * resolves with its echo (the event, with its seq) and rejects when the
+     * server refused it ({refused: true, message: the server's reason}) or the
+     * connection closed before the server answered.
+     */
     send(text) {
-      if (!ws || ws.readyState !== WS.OPEN) throw Object.assign(new Error('the WebSocket is not open'), { key: 'error.wsNotOpen' });
+      if (!ws || ws.readyState !== WS.OPEN) {
+        return Promise.reject(Object.assign(new Error('the WebSocket is not open'), { key: 'error.wsNotOpen' }));
+      }
       sendText(JSON.stringify({ kind: 'message', text }));
+      return new Promise((resolve, reject) => {
+        answers.add(text, ({ event, error }) => (error ? reject(Object.assign(new Error(error.message), error)) : resolve(event)));
+      });
     },
   };
 }
