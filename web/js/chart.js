@@ -126,11 +126,12 @@ export function createChart(canvas) {
     ctx.clip();
     ctx.fillStyle = line;
     const r = Math.max(1.8, Math.min(3, plotW / 250));
+    ctx.beginPath(); // one path, one fill: a frame stays short at any rate
     for (const p of visible) {
-      ctx.beginPath();
+      ctx.moveTo(x(p.t) + r, y(p.v));
       ctx.arc(x(p.t), y(p.v), r, 0, Math.PI * 2);
-      ctx.fill();
     }
+    ctx.fill();
     ctx.restore();
 
     if (visible.length === 0) {

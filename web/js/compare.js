@@ -109,10 +109,11 @@ function latencyTicks(domain, pos, room) {
   });
 }
 
-// marker fills a transport's marker of radius r around (x, y); every shape
-// covers about the same area, so none looks heavier.
+// marker adds a transport's marker of radius r around (x, y) to the path
+// being built (the caller fills them all at once: one fill per transport,
+// not per event, keeps a frame short, and events that arrive meanwhile are
+// not kept waiting); every shape covers about the same area.
 function marker(ctx, shape, x, y, r) {
-  ctx.beginPath();
   if (shape === 'square') {
     const a = r * 0.89;
     ctx.rect(x - a, y - a, 2 * a, 2 * a);
@@ -123,9 +124,9 @@ function marker(ctx, shape, x, y, r) {
     ctx.lineTo(x - a * 0.87, y + a / 2);
     ctx.closePath();
   } else {
+    ctx.moveTo(x + r, y);
     ctx.arc(x, y, r, 0, Math.PI * 2);
   }
-  ctx.fill();
 }
 
 function line(ctx, x0, y0, x1, y1) {
@@ -179,10 +180,12 @@ function drawTimeline(begin, rows, nowMs, windowMs, domain, T) {
   ctx.clip();
   for (const row of rows) {
     ctx.fillStyle = tcolor(row.name);
+    ctx.beginPath();
     for (const p of row.points) {
       if (p.t < nowMs - windowMs) continue;
       marker(ctx, MARKS[row.name].shape, x(p.t), y(p.v), r);
     }
+    ctx.fill();
   }
   ctx.restore();
 
@@ -265,7 +268,9 @@ function drawDistribution(begin, rows, domain, T) {
     if (!Number.isFinite(row.median)) return;
     const mx = x(row.median);
     ctx.fillStyle = tcolor(row.name);
+    ctx.beginPath();
     marker(ctx, MARKS[row.name].shape, mx, y(0.5), 6);
+    ctx.fill();
     const label = T('compare.medianValue', { name: T(`name.${row.name}`), v: tickMs(row.median) });
     const lw = ctx.measureText(label).width;
     const lx = Math.min(mx + 10, pad.left + plotW - lw);
