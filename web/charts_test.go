@@ -27,15 +27,8 @@ import (
 var chartsScreenshot = flag.String("charts-screenshot", "", "write a 1280-px-wide screenshot of the page with its charts, in Korean, to this `file`")
 
 func TestChartsAndExport(t *testing.T) {
-	requireChromium(t)
-	lab := startLab(t)
+	lab, ctx, console := openPage(t, "?interval=250")
 	srv := lab.srv
-	ctx := startBrowser(t)
-	console := watchConsole(t, ctx)
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?interval=250")); err != nil {
-		t.Fatalf("opening the page: %v", err)
-	}
 	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
 	// Five polls at least, so the table has five requests to show.
 	waitFor(t, ctx, "every transport delivered 20 events with a latency, and polling asked 5 times", `

@@ -122,13 +122,7 @@ func TestInspector(t *testing.T) {
 
 	t.Run("WebSocket shows frames both ways with their size as a frame", func(t *testing.T) {
 		const text = "frames, both ways — 양방향"
-		if err := chromedp.Do(ctx,
-			chromedp.SetValue(chromedp.CSS("#message-via"), "ws"),
-			chromedp.SendKeys(chromedp.CSS("#message-text"), text),
-			chromedp.Click(chromedp.CSS("#message-send")),
-		); err != nil {
-			t.Fatalf("sending a message: %v", err)
-		}
+		sendMessage(t, ctx, "ws", text)
 		// At 20 events a second the 30 rows last about a second: pause the
 		// inspector the moment both frames show, so that they stay to be read.
 		waitFor(t, ctx, "the message went up and came back down", `(() => {

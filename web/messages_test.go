@@ -16,14 +16,8 @@ import (
 )
 
 func TestMessagesAnsweredByServer(t *testing.T) {
-	requireChromium(t)
-	lab := startLab(t)
+	lab, ctx, console := openPage(t, "?transports=sse,ws")
 	srv := lab.srv
-	ctx := startBrowser(t)
-	console := watchConsole(t, ctx)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?transports=sse,ws")); err != nil {
-		t.Fatalf("opening the page: %v", err)
-	}
 	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
 	waitFor(t, ctx, "both panels are open", `['sse', 'ws'].every((t) =>
 		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)

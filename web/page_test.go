@@ -70,15 +70,8 @@ var (
 var transports = []string{"poll", "sse", "ws"}
 
 func TestPage(t *testing.T) {
-	requireChromium(t)
-	lab := startLab(t)
+	lab, ctx, console := openPage(t, fmt.Sprintf("?interval=%d", *interval))
 	srv := lab.srv
-	ctx := startBrowser(t)
-	console := watchConsole(t, ctx)
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/?interval=%d", srv.URL, *interval))); err != nil {
-		t.Fatalf("opening the page: %v", err)
-	}
 	opened := time.Now()
 	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
 
@@ -109,13 +102,7 @@ func TestPage(t *testing.T) {
 
 	t.Run("a WebSocket message comes back", func(t *testing.T) {
 		const text = "hello from chromedp"
-		if err := chromedp.Do(ctx,
-			chromedp.SetValue(chromedp.CSS("#message-via"), "ws"),
-			chromedp.SendKeys(chromedp.CSS("#message-text"), text),
-			chromedp.Click(chromedp.CSS("#message-send")),
-		); err != nil {
-			t.Fatalf("sending a message: %v", err)
-		}
+		sendMessage(t, ctx, "ws", text)
 		// Every transport is on, so the message must arrive over all three.
 		waitFor(t, ctx, "the message arrived over every transport", `
 			['poll', 'sse', 'ws'].every((t) =>
@@ -288,13 +275,7 @@ func TestPage(t *testing.T) {
 
 		// SSE cannot send: a message goes by POST, one more request on both counts.
 		const text = "hello over a POST"
-		if err := chromedp.Do(ctx,
-			chromedp.SetValue(chromedp.CSS("#message-via"), "sse"),
-			chromedp.SendKeys(chromedp.CSS("#message-text"), text),
-			chromedp.Click(chromedp.CSS("#message-send")),
-		); err != nil {
-			t.Fatalf("sending a message: %v", err)
-		}
+		sendMessage(t, ctx, "sse", text)
 		waitFor(t, ctx, "the POSTed message came back over SSE",
 			`document.querySelector('#message-rows tr:first-child td[data-arrival="sse"] .num') !== null`)
 		counts = waitServer(t, srv, id, "client.sse has 3 requests", func(c map[string]counters) bool {
@@ -776,4 +757,30 @@ func jsonOf(tb testing.TB, v any) string {
 		tb.Fatal(err)
 	}
 	return string(b)
+}
+
+// openPage starts the lab and a browser, and opens the page with query
+// ("?interval=250"), watching its console: how every page test begins.
+func openPage(tb testing.TB, query string) (*lab, context.Context, *consoleLog) {
+	tb.Helper()
+	requireChromium(tb)
+	l := startLab(tb)
+	ctx := startBrowser(tb)
+	console := watchConsole(tb, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(l.srv.URL+"/"+query)); err != nil {
+		tb.Fatalf("opening the page: %v", err)
+	}
+	return l, ctx, console
+}
+
+// sendMessage sends text from the page's message form over transport via.
+func sendMessage(tb testing.TB, ctx context.Context, via, text string) {
+	tb.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#message-via"), via),
+		chromedp.SendKeys(chromedp.CSS("#message-text"), text),
+		chromedp.Click(chromedp.CSS("#message-send")),
+	); err != nil {
+		tb.Fatalf("sending a message: %v", err)
+	}
 }

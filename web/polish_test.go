@@ -17,14 +17,7 @@ import (
 var polishShot = flag.String("polish-screenshot", "", "write a full-page screenshot of TestPolish's page (Korean, with a simulated delay) to this PNG file")
 
 func TestPolish(t *testing.T) {
-	requireChromium(t)
-	lab := startLab(t)
-	ctx := startBrowser(t)
-	console := watchConsole(t, ctx)
-
-	if err := chromedp.Do(ctx, chromedp.Navigate(lab.srv.URL+"/?interval=250&net=200,0")); err != nil {
-		t.Fatalf("opening the page: %v", err)
-	}
+	_, ctx, console := openPage(t, "?interval=250&net=200,0")
 
 	t.Run("the cost table has one row per transport, in order, each named", func(t *testing.T) {
 		got := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#costs tbody tr')].map((tr) =>

@@ -200,14 +200,8 @@ func TestNetworkSimulation(t *testing.T) {
 }
 
 func TestTutorialPreset(t *testing.T) {
-	requireChromium(t)
-	lab := startLab(t)
+	lab, ctx, console := openPage(t, "?transports=poll,sse,ws&interval=250")
 	srv := lab.srv
-	ctx := startBrowser(t)
-	console := watchConsole(t, ctx)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?transports=poll,sse,ws&interval=250")); err != nil {
-		t.Fatalf("opening the page: %v", err)
-	}
 	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
 	waitFor(t, ctx, "every panel is open", `['poll', 'sse', 'ws'].every((t) =>
 		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
