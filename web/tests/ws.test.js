@@ -36,6 +36,22 @@ class FakeSocket {
   }
 }
 
+// createFakeWS makes the transport over FakeSocket and time's clock, with
+// opts on top: every test's plumbing, written once.
+function createFakeWS(time, opts) {
+  return createWS({
+    clientId: 'abc12345',
+    WebSocket: FakeSocket,
+    location: { protocol: 'http:', host: 'h:1' },
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    setInterval: time.setInterval,
+    clearInterval: time.clearInterval,
+    ...opts,
+  });
+}
+
 test('wsURL follows the page scheme and host', () => {
   assert.equal(wsURL({ protocol: 'http:', host: 'localhost:8005' }, '/ws?client=a'), 'ws://localhost:8005/ws?client=a');
   assert.equal(wsURL({ protocol: 'https:', host: 'lab.example' }, '/ws'), 'wss://lab.example/ws');
@@ -46,16 +62,8 @@ test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000'
   const time = fakeTime();
   const log = { requests: 0, bytes: 0, hellos: [], events: [], states: [], rtts: [] };
   let resume = null;
-  const ws = createWS({
-    clientId: 'abc12345',
-    WebSocket: FakeSocket,
-    location: { protocol: 'http:', host: 'h:1' },
+  const ws = createFakeWS(time, {
     resume: () => resume,
-    now: time.now,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-    setInterval: time.setInterval,
-    clearInterval: time.clearInterval,
     onRequest: () => log.requests++,
     onBytes: (n) => (log.bytes += n),
     onHello: (h) => log.hellos.push(h),
@@ -108,15 +116,9 @@ test('ws: stop while connecting closes once open, without callbacks', () => {
   FakeSocket.all = [];
   const time = fakeTime();
   const states = [];
-  const ws = createWS({
+  const ws = createFakeWS(time, {
     clientId: 'x',
-    WebSocket: FakeSocket,
     location: { protocol: 'http:', host: 'h' },
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-    setInterval: time.setInterval,
-    clearInterval: time.clearInterval,
-    now: time.now,
     onStatus: (s) => states.push(s),
   });
   ws.start();
@@ -132,14 +134,7 @@ test('ws: a message the server refuses rejects its send, and is not taken for an
   FakeSocket.all = [];
   const time = fakeTime();
   const log = { events: [] };
-  const ws = createWS({
-    clientId: 'abc12345',
-    WebSocket: FakeSocket,
-    location: { protocol: 'http:', host: 'h:1' },
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-    setInterval: time.setInterval,
-    clearInterval: time.clearInterval,
+  const ws = createFakeWS(time, {
     onEvent: (e) => log.events.push(e),
   });
   ws.start();
@@ -158,15 +153,7 @@ test('ws: a connection back after a drop counts one reconnect; a fresh start non
   FakeSocket.all = [];
   const time = fakeTime();
   let reconnects = 0;
-  const ws = createWS({
-    clientId: 'abc12345',
-    WebSocket: FakeSocket,
-    location: { protocol: 'http:', host: 'h:1' },
-    now: time.now,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-    setInterval: time.setInterval,
-    clearInterval: time.clearInterval,
+  const ws = createFakeWS(time, {
     onReconnect: () => reconnects++,
   });
   ws.start();
@@ -191,15 +178,7 @@ test('ws: onWire reports the upgrade, frames both ways and the close', async () 
   FakeSocket.all = [];
   const time = fakeTime();
   const wire = [];
-  const ws = createWS({
-    clientId: 'abc12345',
-    WebSocket: FakeSocket,
-    location: { protocol: 'http:', host: 'h:1' },
-    now: time.now,
-    setTimeout: time.setTimeout,
-    clearTimeout: time.clearTimeout,
-    setInterval: time.setInterval,
-    clearInterval: time.clearInterval,
+  const ws = createFakeWS(time, {
     onWire: (e) => wire.push(e),
   });
   ws.start();
