@@ -638,6 +638,15 @@ window.transportlab = Object.freeze({
   clock() {
     return { offsetMs: clock.offsetMs, rttMs: clock.rttMs };
   },
+  /** latencies returns, per transport, how many latencies the window holds and when the newest arrived. */
+  latencies() {
+    return Object.fromEntries(
+      TRANSPORTS.map((t) => {
+        const points = lanes[t].latency.points;
+        return [t, { count: points.length, newestAt: points.length ? points[points.length - 1].t : null }];
+      }),
+    );
+  },
 });
 
 main();
