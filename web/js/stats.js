@@ -112,7 +112,8 @@ export class Ledger {
   /**
    * hello applies the metadata that starts a stream or comes with each poll
    * answer: {epoch, head, missed?, reset?}. With replay true, events up to
-   * `head` that follow are marked as replayed (catch-up, not live).
+   * `head` that follow are marked as replayed (catch-up, not live); a
+   * reset forgets the old head, so that a new run counts live at once.
    * Returns true when it was a reset.
    */
   hello({ epoch, head, missed, reset }, { replay = false } = {}) {
@@ -121,6 +122,9 @@ export class Ledger {
     if (isReset) {
       this.resets++;
       this.lastSeq = null;
+      // The old run's head means nothing in the new one, which may count
+      // from a lower seq: what follows is live unless this hello replays.
+      this.replayUntil = 0;
     }
     if (epoch !== undefined) this.epoch = epoch;
     if (!isReset && Number.isInteger(missed) && missed > 0) {

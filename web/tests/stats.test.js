@@ -97,6 +97,23 @@ test('Ledger resets on reset:true or a new epoch, forgetting the old seq', () =>
   assert.equal(l.resets, 2);
 });
 
+test('Ledger counts live at once after a reset to a lower seq', () => {
+  // A run that got far (head 3000), caught up once, then a restart to a
+  // run at seq 100: its events are live, not replays of the old run.
+  const l = new Ledger();
+  l.hello({ epoch: 'a', head: 3000 }, { replay: true });
+  l.event(ev(3000));
+  // Polling's later answers are not catch-up (replay false), and the
+  // reset answer is one of them.
+  assert.equal(l.hello({ epoch: 'b', head: 100, reset: true }), true);
+  assert.deepEqual(l.event(ev(101)), { accepted: true, replayed: false });
+  // A stream's hello after a reset replays nothing older than its head.
+  assert.equal(l.hello({ epoch: 'c', head: 50, reset: true }, { replay: true }), true);
+  assert.deepEqual(l.event(ev(50)), { accepted: true, replayed: true });
+  assert.deepEqual(l.event(ev(51)), { accepted: true, replayed: false });
+  assert.equal(l.replayed, 1 + 1);
+});
+
 test('Ledger marks catch-up events up to the hello head as replayed', () => {
   const l = new Ledger();
   l.hello({ epoch: 'a', head: 10 });
