@@ -460,3 +460,108 @@ func TestTooManyMessagesAreRefusedWithAnError(t *testing.T) {
 		t.Errorf("after a refused message: %+v, want a pong", pong)
 	}
 }
+
+// reply is any message the server sends on a connection: an event, an ack,
+// an error or a pong.
+type reply struct {
+	Kind  string          `json:"kind"`
+	Seq   uint64          `json:"seq"`
+	Text  string          `json:"text"`
+	ID    json.RawMessage `json:"id"`
+	Code  string          `json:"code"`
+	Error string          `json:"error"`
+}
+
+// readReplies reads n messages. An ack and its echo take two roads (the
+// reader answers, the feed delivers), so tests must not expect an order.
+func readReplies(tb testing.TB, c *websocket.Conn, n int) []reply {
+	tb.Helper()
+	out := make([]reply, n)
+	for i := range out {
+		read(tb, c, &out[i])
+	}
+	return out
+}
+
+func TestNumberedMessageIsAcknowledgedWithItsSeq(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	c := f.dial(t, "?client=abc123")
+	readHello(t, c)
+	transporttest.Publish(t, f.hub, 2)
+	readEvent(t, c)
+	readEvent(t, c)
+	// Two messages with the same text: only the ack tells which echo is which.
+	write(t, c, `{"kind":"message","text":"same","id":41}`)
+	write(t, c, `{"kind":"message","text":"same","id":42}`)
+	acks := map[string]uint64{}
+	echoes := []uint64{}
+	for _, r := range readReplies(t, c, 4) {
+		switch r.Kind {
+		case "ack":
+			acks[string(r.ID)] = r.Seq
+		case feed.KindMessage:
+			echoes = append(echoes, r.Seq)
+		default:
+			t.Errorf("unexpected reply %+v", r)
+		}
+	}
+	if acks["41"] != 3 || acks["42"] != 4 {
+		t.Errorf("acks %v, want id 41 as seq 3 and 42 as seq 4", acks)
+	}
+	if len(echoes) != 2 || echoes[0] != 3 || echoes[1] != 4 {
+		t.Errorf("echoes %v, want seqs 3 and 4", echoes)
+	}
+}
+
+func TestUnnumberedMessageGetsNoAck(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	c := f.dial(t, "")
+	readHello(t, c)
+	write(t, c, `{"kind":"message","text":"old client"}`)
+	write(t, c, `{"kind":"ping","id":1}`)
+	// The echo and the pong, in either order, and no ack between them.
+	kinds := map[string]int{}
+	for _, r := range readReplies(t, c, 2) {
+		kinds[r.Kind]++
+	}
+	if kinds[feed.KindMessage] != 1 || kinds["pong"] != 1 {
+		t.Errorf("replies %v, want the echo and the pong only", kinds)
+	}
+}
+
+func TestRefusalsNameTheMessageAndACode(t *testing.T) {
+	tests := []struct {
+		name, msg, id, code string
+		rate                float64
+	}{
+		{"over the rate", `{"kind":"message","text":"b","id":9}`, "9", "too_many_messages", 0.001},
+		{"over the rate, unnumbered", `{"kind":"message","text":"b"}`, "", "too_many_messages", 0.001},
+		{"a negative id", `{"kind":"message","text":"b","id":-1}`, "-1", "bad_request", 0},
+		{"a text id", `{"kind":"message","text":"b","id":"x"}`, `"x"`, "bad_request", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixtureWith(t, feed.Config{}, ws.Options{MessageRate: tt.rate, MessageBurst: 1})
+			c := f.dial(t, "")
+			readHello(t, c)
+			if tt.rate > 0 { // spend the burst
+				write(t, c, `{"kind":"message","text":"a"}`)
+				readEvent(t, c)
+			}
+			head := f.hub.Head()
+			write(t, c, tt.msg)
+			var r reply
+			read(t, c, &r)
+			if r.Kind != "error" || string(r.ID) != tt.id || r.Code != tt.code || r.Error == "" {
+				t.Errorf("reply %+v (id %s), want an error with id %q, code %q and a reason", r, r.ID, tt.id, tt.code)
+			}
+			if got := f.hub.Head(); got != head {
+				t.Errorf("head = %d, want %d: a refused message is not published", got, head)
+			}
+			write(t, c, `{"kind":"ping","id":1}`) // the connection stays
+			if read(t, c, &r); r.Kind != "pong" {
+				t.Errorf("after a refusal: %+v, want a pong", r)
+			}
+		})
+	}
+}
