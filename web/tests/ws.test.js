@@ -87,10 +87,11 @@ test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000'
   assert.deepEqual(log.events, [5]);
   assert.equal(log.hellos[0].epoch, 'e1');
   const hi = ws.send('hi');
-  assert.deepEqual(s1.sent.at(-1), { kind: 'message', text: 'hi' });
+  assert.deepEqual(s1.sent.at(-1), { kind: 'message', text: 'hi', id: 1 });
   s1.serverSend({ seq: 6, ts: 2, kind: 'message', from: 'abc12345', via: 'ws', text: 'hi' });
-  assert.equal((await hi).seq, 6, 'send resolves with its echo');
-  assert.deepEqual(log.events, [5, 6], 'the echo is an event too');
+  s1.serverSend({ kind: 'ack', id: 1, seq: 6 });
+  assert.deepEqual(await hi, { seq: 6 }, 'send resolves with the seq the server acknowledged');
+  assert.deepEqual(log.events, [5, 6], 'the echo is an event; the ack is not');
   await time.advance(2000);
   assert.deepEqual(s1.sent.at(-1), { kind: 'ping', id: 2 });
 
@@ -140,9 +141,14 @@ test('ws: a message the server refuses rejects its send, and is not taken for an
   ws.start();
   const s = FakeSocket.all[0];
   s.serverOpen();
+  const first = ws.send('fine');
   const sent = ws.send('one too many');
-  s.serverSend({ kind: 'error', error: 'too many messages: at most 2 a second; this one was not sent' });
-  await assert.rejects(sent, { refused: true, message: 'too many messages: at most 2 a second; this one was not sent' });
+  // The refusal of the second comes before the ack of the first: the ids say whose it is.
+  s.serverSend({ kind: 'error', id: 2, code: 'too_many_messages', error: 'too many messages: at most 2 a second; this one was not sent' });
+  s.serverSend({ kind: 'error', code: 'too_many_messages', error: 'an answer to no message of this page' });
+  s.serverSend({ kind: 'ack', id: 1, seq: 9 });
+  await assert.rejects(sent, { refused: true, code: 'too_many_messages', message: 'too many messages: at most 2 a second; this one was not sent' });
+  assert.deepEqual(await first, { seq: 9 });
   assert.deepEqual(log.events, []);
   const unanswered = ws.send('no answer yet');
   ws.stop();
@@ -192,7 +198,7 @@ test('ws: onWire reports the upgrade, frames both ways and the close', async () 
     { kind: 'open', url: '/ws?client=abc12345' },
     { kind: 'frame', dir: 'up', data: '{"kind":"ping","id":1}' },
     { kind: 'frame', dir: 'down', data: '{"kind":"hello","epoch":"e1","head":4,"rate":5}' },
-    { kind: 'frame', dir: 'up', data: '{"kind":"message","text":"hi"}' },
+    { kind: 'frame', dir: 'up', data: '{"kind":"message","text":"hi","id":1}' },
     { kind: 'close', code: 1001, reason: 'going away', by: 'server' },
   ]);
   wire.length = 0;

@@ -3,9 +3,9 @@
 //
 //   GET /ws?client=ID  (+ &since=N&epoch=E when resuming)   Upgrade: websocket
 //   <- {"kind":"hello",...}  then one text message per event
-//   -> {"kind":"message","text":"..."}   published with "via":"ws" (its echo comes
-//                                        back as an event), or refused:
-//   <- {"kind":"error","error":"..."}     e.g. over the rate limit
+//   -> {"kind":"message","text":"...","id":3}   published with "via":"ws":
+//   <- {"kind":"ack","id":3,"seq":S}              its echo is the event S;
+//   <- {"kind":"error","id":3,"code":"...","error":"..."}   or refused
 //   -> {"kind":"ping","id":7}  <- {"kind":"pong","id":7,"ts":...}
 //
 // One request per `new WebSocket` (the upgrade). Bytes are the UTF-8 length
@@ -40,8 +40,8 @@ export function wsURL(loc, pathWithQuery) {
  * plus onRtt(ms) for each pong, and injectable WebSocket, location, now
  * (Unix ms), setTimeout/clearTimeout, setInterval/clearInterval.
  * send(text) sends a chat message over the open socket and returns a
- * promise of what the server did with it (see answers.js): its echo, or an
- * error — {refused: true} when the server refused it.
+ * promise of what the server did with it (see answers.js): {seq} once
+ * published, or an error — {refused: true, code} when the server refused it.
  */
 export function createWS(opts) {
   const {
@@ -73,7 +73,7 @@ export function createWS(opts) {
   let openedAt = null; // when the current connection said hello
   let pingId = 0;
   const pending = new Map(); // ping id -> sent at (ms)
-  const answers = new Answers(clientId); // the chat messages sent, until the server answers
+  const answers = new Answers(); // the chat messages sent, until the server answers
 
   function connect() {
     retryTimer = null;
@@ -107,8 +107,8 @@ export function createWS(opts) {
         dropped = false;
         openedAt = now();
         onHello(msg);
-      } else if (msg.kind === 'error') {
-        answers.refusal(msg.error); // e.g. a message over the rate limit
+      } else if (msg.kind === 'ack' || msg.kind === 'error') {
+        answers.answer(msg); // published as seq, or refused (e.g. over the rate limit)
       } else if (msg.kind === 'pong') {
         const sentAt = pending.get(msg.id);
         if (sentAt !== undefined) {
@@ -116,7 +116,6 @@ export function createWS(opts) {
           onRtt(receivedAt - sentAt, msg);
         }
       } else {
-        answers.echo(msg);
         onEvent(msg, receivedAt);
       }
     };
@@ -195,18 +194,19 @@ export function createWS(opts) {
     },
 
     /**
-     * send publishes a chat message over the open socket. The promise
-     * resolves with its echo (the event, with its seq) and rejects when the
-     * server refused it ({refused: true, message: the server's reason}) or the
-     * connection closed before the server answered.
+     * send publishes a chat message over the open socket, numbered so that
+     * the server's answer names it. The promise resolves with {seq} (the seq
+     * its echo carries) and rejects when the server refused it ({refused:
+     * true, code, message: the server's reason}) or the connection closed
+     * before the server answered.
      */
     send(text) {
       if (!ws || ws.readyState !== WS.OPEN) {
         return Promise.reject(Object.assign(new Error('the WebSocket is not open'), { key: 'error.wsNotOpen' }));
       }
-      sendText(JSON.stringify({ kind: 'message', text }));
       return new Promise((resolve, reject) => {
-        answers.add(text, ({ event, error }) => (error ? reject(Object.assign(new Error(error.message), error)) : resolve(event)));
+        const id = answers.add(({ seq, error }) => (error ? reject(Object.assign(new Error(error.message), error)) : resolve({ seq })));
+        sendText(JSON.stringify({ kind: 'message', text, id }));
       });
     },
   };
