@@ -9,11 +9,12 @@
 import { TRANSPORTS, parseState, formatState } from './url.js';
 import { LANGS, pickLang, t as translate, detailText } from './i18n.js';
 import { Ledger, TimeWindow } from './stats.js';
-import { estimateOffset } from './clock.js';
+import { chooseEstimate, errorBound, estimateOffset, latencyText } from './clock.js';
 import { createChart } from './chart.js';
 import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
+import { withQuery } from './transports/shared.js';
 import { createInspector } from './inspector.js';
 import { mountInspector } from './inspector-view.js';
 import { createWireLog } from './wirelog.js';
@@ -35,7 +36,7 @@ const T = (key, params) => translate(state.lang, key, params);
 
 const WINDOW_MS = 60_000;
 const CLOCK_EVERY_MS = 30_000;
-const CLOCK_KEEP_MS = 5 * 60_000;
+const CLOCK_RECHECK_MS = 2_000; // at most this often when an event says the offset is wrong
 const STATS_EVERY_MS = 1_000;
 const STATS_STALE_MS = 3_000; // older server counts show as "—"
 const RENDER_EVERY_MS = 250;
@@ -56,7 +57,7 @@ const clientId = makeClientId();
 const api = createApi({ clientId });
 const state = parseState(location.search);
 state.lang = pickLang(location.search, navigator.languages);
-const clock = { offsetMs: null, rttMs: null, measuredAt: null };
+const clock = { offsetMs: null, rttMs: null, at: null }; // the estimate in use (clock.js)
 const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null };
 const statsHistory = new StatsHistory(WINDOW_MS); // the server's counts, once a second
 let compare = null; // the charts below the panels (compare.js)
@@ -172,8 +173,13 @@ function onHello(lane, info) {
 }
 
 // setEpoch notes the server run; a new one keeps a wire log of its own.
+// A new run may be on another machine: its clock is measured again at once
+// (a loose round cannot push out a tight estimate that still holds, clock.js).
 function setEpoch(epoch) {
-  if (server.epoch !== null && epoch !== server.epoch) wireLog.reset();
+  if (server.epoch !== null && epoch !== server.epoch) {
+    wireLog.reset();
+    syncClock();
+  }
   server.epoch = epoch;
 }
 
@@ -208,6 +214,8 @@ function onEvent(lane, ev, receivedAt) {
   if (!replayed && clock.offsetMs !== null && Number.isFinite(ev.ts)) {
     latencyMs = receivedAt + clock.offsetMs - ev.ts / 1000;
     lane.latency.add(receivedAt, latencyMs);
+    // Arrived before it was sent, beyond the offset's bound: the offset is wrong.
+    if (latencyText(latencyMs, errorBound(clock, receivedAt)).impossible) recheckClock();
   }
   const ts = Number.isFinite(ev.ts) ? ev.ts : null;
   lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });
@@ -238,26 +246,37 @@ function saveState() {
 
 // ---- measuring the clock and reading the server's counts -------------------
 
-async function fetchServerTs() {
-  const { ts } = await api.get('/api/time');
-  if (!Number.isFinite(ts)) throw new Error('/api/time: no ts');
-  return ts;
+// fetchTime asks for the server's clock with fetch itself, not api.js, so
+// that clock.js reads the return time before the body is parsed.
+function fetchTime() {
+  return fetch(withQuery('/api/time', { client: clientId }), { cache: 'no-store' });
 }
 
+let clockBusy = false;
+let clockCheckedAt = -Infinity;
+
 async function syncClock() {
+  if (clockBusy) return;
+  clockBusy = true;
+  clockCheckedAt = nowMs();
   try {
-    const best = await estimateOffset(fetchServerTs, nowMs, 5);
-    // Keep the tightest estimate seen lately (clocks drift far less than a
-    // noisy round trip errs), but never one older than CLOCK_KEEP_MS.
-    const stale = clock.measuredAt === null || nowMs() - clock.measuredAt > CLOCK_KEEP_MS;
-    if (stale || best.rttMs <= clock.rttMs) {
-      clock.offsetMs = best.offsetMs;
-      clock.rttMs = best.rttMs;
-      clock.measuredAt = nowMs();
-    }
+    const fresh = await estimateOffset(fetchTime, nowMs, 5);
+    // The estimate with the smaller bound wins, unless they disagree beyond
+    // both bounds (clock.js): a loose round never pushes out a tight one.
+    const { estimate } = chooseEstimate(clock.offsetMs === null ? null : clock, fresh, nowMs());
+    clock.offsetMs = estimate.offsetMs;
+    clock.rttMs = estimate.rttMs;
+    clock.at = estimate.at;
   } catch {
     // Keep the previous estimate; the header shows "—" until there is one.
+  } finally {
+    clockBusy = false;
   }
+}
+
+// recheckClock measures the clock again soon: an event said the offset is wrong.
+function recheckClock() {
+  if (!clockBusy && nowMs() - clockCheckedAt >= CLOCK_RECHECK_MS) syncClock();
 }
 
 // The server's counts, once a second while the tab is visible; less and
@@ -423,7 +442,7 @@ function renderHeader() {
   setText($('#rate'), server.rate === null ? '—' : rateText(server.rate));
   setText($('#head'), count(server.head));
   setText($('#clock-offset'), signedMs(clock.offsetMs));
-  setText($('#clock-error'), fixedMs(clock.rttMs === null ? NaN : clock.rttMs / 2));
+  setText($('#clock-error'), fixedMs(errorBound(clock, nowMs())));
   setText($('#clock-rtt'), fixedMs(clock.rttMs));
   const error = $('#stats-error');
   setText(error, server.statsError === null ? '' : T('meta.statsError', { error: server.statsError }));
@@ -440,9 +459,9 @@ function renderLane(lane, now, latency, stats) {
   els.detail.classList.toggle('notice', notice !== null);
 
   const lat = latency[lane.name];
-  setText(m['latency-last'], fixedMs(lat.last));
-  setText(m['latency-median'], fixedMs(lat.median));
-  setText(m['latency-p95'], fixedMs(lat.p95));
+  const clockError = errorBound(clock, now);
+  for (const k of ['last', 'median', 'p95']) setLatency(m[`latency-${k}`], lat[k], clockError);
+  setText(m['latency-error'], fixedMs(clockError));
 
   setText(m['requests-page'], String(ledger.requests));
   setText(m['events'], String(ledger.received));
@@ -470,6 +489,17 @@ function renderLane(lane, now, latency, stats) {
   if (!document.hidden) {
     lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels });
   }
+}
+
+// setLatency writes a latency as clock.js judges it against the clock's
+// bound: a value inside it is marked, and says only what is known ("≤ 1.4").
+function setLatency(el, ms, clockError) {
+  if (!el) return;
+  const { text, within } = latencyText(ms, clockError);
+  setText(el, text);
+  el.dataset.within = String(within);
+  const title = within ? T('panel.withinClock', { error: fixedMs(clockError) }) : '';
+  if (el.title !== title) el.title = title;
 }
 
 // hintSnapshot gathers what hints.js needs to pick a panel's hints.
@@ -539,7 +569,7 @@ function downloadRun(format) {
       transports: TRANSPORTS.filter((t) => lanes[t].on),
       intervalMs: state.interval,
       lang: state.lang,
-      clock: { offsetMs: clock.offsetMs, rttMs: clock.rttMs },
+      clock: { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) },
       server: { epoch: server.epoch, rate: server.rate, head: server.head },
       network: netsim.simulated(), // {delayMs, jitterMs} the server added, or null
       tutorial: $('#tutorial').getAttribute('aria-pressed') === 'true',
@@ -577,6 +607,7 @@ function wire() {
   }
   document.addEventListener('visibilitychange', () => {
     if (document.hidden) return;
+    syncClock(); // the laptop may have slept, and its clock been stepped
     statsPoller.wake();
     wireLog.wake();
     // While hidden, Chrome ran the polling timer about once a second: the
@@ -636,7 +667,7 @@ window.transportlab = Object.freeze({
   clientId,
   ledgers,
   clock() {
-    return { offsetMs: clock.offsetMs, rttMs: clock.rttMs };
+    return { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) };
   },
   /** latencies returns, per transport, how many latencies the window holds and when the newest arrived. */
   latencies() {
