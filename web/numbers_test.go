@@ -5,6 +5,8 @@ package web_test
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -56,4 +58,58 @@ func (l *lab) current() *run {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.runs[len(l.runs)-1]
+}
+
+// latencyMs reads a latency as a panel shows it: "12.3", or "≤ 1.4" for one
+// inside the clock offset's uncertainty (then the bound it is at most).
+func latencyMs(text string) (float64, error) {
+	return strconv.ParseFloat(strings.TrimPrefix(text, "≤ "), 64)
+}
+
+// TestLatencyInsideClockBound checks what the panels say of latencies
+// smaller than the clock offset's uncertainty, which on loopback most are:
+// they are marked and said as "at most", never shown as measured, and a
+// negative one is never shown.
+func TestLatencyInsideClockBound(t *testing.T) {
+	_, ctx, console := openPage(t, "?transports=sse,ws")
+	waitFor(t, ctx, "both pushes have a median", `['sse', 'ws'].every((t) =>
+		window.transportlab.latencies()[t].count > 20 &&
+		document.querySelector('#panel-' + t + ' [data-metric="latency-median"]').textContent !== '—')`)
+	type cell struct {
+		Text, Within, Title string
+		Error               float64
+	}
+	for _, tr := range []string{"sse", "ws"} {
+		for _, name := range []string{"latency-last", "latency-median", "latency-p95"} {
+			c := evaluate[cell](t, ctx, fmt.Sprintf(`(() => {
+				const el = document.querySelector('#panel-%s [data-metric="%s"]');
+				return {text: el.textContent, within: el.dataset.within ?? '', title: el.title,
+					error: Number(document.querySelector('#panel-%s [data-metric="latency-error"]').textContent)};
+			})()`, tr, name, tr))
+			if strings.HasPrefix(c.Text, "-") || strings.HasPrefix(c.Text, "−") {
+				t.Errorf("#panel-%s %s = %q: a negative latency shown as one", tr, name, c.Text)
+			}
+			if !(c.Error > 0) {
+				t.Errorf("#panel-%s latency-error = %v, want the clock's uncertainty beside the latencies", tr, c.Error)
+			}
+			v, err := latencyMs(c.Text)
+			if err != nil {
+				t.Errorf("#panel-%s %s = %q, want a number or ≤ a number", tr, name, c.Text)
+				continue
+			}
+			within := strings.HasPrefix(c.Text, "≤ ")
+			if within != (c.Within == "true") || within && c.Title == "" {
+				t.Errorf("#panel-%s %s = %q with data-within %q and title %q, want the mark and its reason together", tr, name, c.Text, c.Within, c.Title)
+			}
+			// Rounding aside, a bare number is above the bound, and "≤ X" at most bound + bound.
+			if !within && v < c.Error-0.05 || within && v > 2*c.Error+0.05 {
+				t.Errorf("#panel-%s %s = %q with the clock at ±%.1f ms: marked wrong", tr, name, c.Text, c.Error)
+			}
+		}
+	}
+	clock := evaluate[map[string]float64](t, ctx, `window.transportlab.clock()`)
+	t.Logf("clock on loopback: offset %+.2f ms, shortest round trip %.2f ms, ±%.2f ms", clock["offsetMs"], clock["rttMs"], clock["errorMs"])
+	if problems := console.problems(); len(problems) > 0 {
+		t.Errorf("the page wrote to the console: %v", problems)
+	}
 }
