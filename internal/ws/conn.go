@@ -23,7 +23,7 @@ type conn struct {
 	sub     *feed.Subscription
 	pub     Source
 	from    string // the client's id, named in the messages it publishes
-	sent    func(events, bytes int)
+	sent    func(events, eventBytes, written int)
 	ping    time.Duration
 	control func(Control) // told of each ping and pong
 	pong    atomic.Int64  // payload bytes of the last pong received
@@ -168,7 +168,11 @@ func (cn *conn) send(b []byte, events int) error {
 	if err := cn.c.Write(context.Background(), websocket.MessageText, b); err != nil {
 		return err
 	}
-	cn.sent(events, len(b))
+	size := 0 // an event message is its JSON, byte for byte; other messages are not events
+	if events > 0 {
+		size = len(b)
+	}
+	cn.sent(events, size, len(b))
 	return nil
 }
 

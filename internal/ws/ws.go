@@ -39,8 +39,11 @@ type Source interface {
 // Meter counts what this transport spends, for /api/stats.
 type Meter interface {
 	// Open counts one request of r's client. sent reports what was written in
-	// answer; done is called when the answer is finished.
-	Open(r *http.Request) (sent func(events, bytes int), done func())
+	// answer: events, their JSON bytes (the body, as /api/stats counts it:
+	// the same bytes on every transport) and all the body bytes written
+	// (with the answer's envelope or framing); done is called when the
+	// answer is finished.
+	Open(r *http.Request) (sent func(events, eventBytes, written int), done func())
 }
 
 // Options tune the WebSocket endpoint.

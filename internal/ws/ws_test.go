@@ -289,7 +289,7 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 func TestCountsWhatItSent(t *testing.T) {
 	f := newFixture(t, feed.Config{})
 	c := f.dial(t, "")
-	var n int
+	var n, written int // the events' bytes, and every message's
 	ctx := context.Background()
 	for i := range 4 { // the hello and three events
 		if i == 1 {
@@ -301,19 +301,30 @@ func TestCountsWhatItSent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n += len(b)
+		written += len(b)
+		if i > 0 {
+			n += len(b)
+		}
 	}
+	// A pong is an answer, not an event: written, but no body.
+	write(t, c, `{"kind":"ping","id":1}`)
+	_, pong, err := c.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written += len(pong)
 	// The server counts a message once its write has returned, which may
 	// be a moment after the client read it.
 	counted := func() bool {
-		return f.meter.Requests.Load() == 1 && f.meter.Events.Load() == 3 && f.meter.Bytes.Load() == int64(n)
+		return f.meter.Requests.Load() == 1 && f.meter.Events.Load() == 3 && f.meter.Bytes.Load() == int64(n) &&
+			f.meter.Written.Load() == int64(written)
 	}
 	for deadline := time.Now().Add(5 * time.Second); !counted() && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
 	if !counted() {
-		t.Errorf("meter: %d requests, %d events, %d bytes; want 1, 3, %d",
-			f.meter.Requests.Load(), f.meter.Events.Load(), f.meter.Bytes.Load(), n)
+		t.Errorf("meter: %d requests, %d events, %d body bytes, %d written; want 1, 3, %d, %d",
+			f.meter.Requests.Load(), f.meter.Events.Load(), f.meter.Bytes.Load(), f.meter.Written.Load(), n, written)
 	}
 	c.Close(websocket.StatusNormalClosure, "")
 	deadline := time.Now().Add(5 * time.Second)
