@@ -31,7 +31,7 @@ type Counts struct {
 	Requests int64 `json:"requests"` // HTTP requests: polls, stream connections, upgrades, message posts
 	Open     int64 `json:"open"`     // requests still being answered: open streams, polls in flight
 	Events   int64 `json:"events"`   // events written
-	Bytes    int64 `json:"bytes"`    // response body or message bytes written
+	Bytes    int64 `json:"bytes"`    // the events' JSON bytes written: the body, the same on every transport
 	// What crossed the socket, counted at the connection: request and
 	// response lines and headers, bodies, chunk and frame headers, pings,
 	// pongs and closes (TCP and IP headers are below the socket).
@@ -172,7 +172,7 @@ type meter struct {
 // Open counts one request of r's page. sent counts what was written in
 // answer; done marks the answer finished. When the server counts bytes on
 // the wire (Listen), the request's connection is now this transport's.
-func (m meter) Open(r *http.Request) (sent func(events, bytes int), done func()) {
+func (m meter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
 	x := &exchange{transport: m.transport, request: r, counts: []*counters{m.s.all[m.transport]}}
 	if p := m.s.page(r.URL.Query().Get("client")); p != nil {
 		p.seen.Store(m.s.now().UnixNano())
@@ -186,13 +186,13 @@ func (m meter) Open(r *http.Request) (sent func(events, bytes int), done func())
 	if wc := wireOf(r); wc != nil {
 		wc.claim(x)
 	}
-	sent = func(events, bytes int) {
+	sent = func(events, eventBytes, written int) {
 		for _, c := range x.counts {
 			c.events.Add(int64(events))
-			c.bytes.Add(int64(bytes))
+			c.bytes.Add(int64(eventBytes))
 		}
 		x.events.Add(int64(events))
-		x.body.Add(int64(bytes))
+		x.body.Add(int64(written))
 		x.flushed.Store(x.out.Load()) // SSE reports before it flushes: see OnHeartbeat in New
 		if x.stream() && x.logged.CompareAndSwap(false, true) {
 			// A stream is under way once its first bytes went out: log its
