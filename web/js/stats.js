@@ -1,6 +1,7 @@
 // stats.js — the page's bookkeeping, apart from the DOM so it can be tested:
-// percentiles, a sliding time window of latencies, and a Ledger per transport
-// that turns what arrived (hellos, poll answers, events) into honest counts.
+// percentiles, a sliding time window of latencies, a Ledger per transport
+// that turns what arrived (hellos, poll answers, events) into honest counts,
+// and eventBytes, which finds the body in a poll answer.
 //
 // Read Ledger first: it is where "missed", "duplicate" and "reset" are decided.
 
@@ -169,4 +170,39 @@ export class Ledger {
     const { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq } = this;
     return { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq };
   }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * eventBytes returns the body of a poll answer as every transport counts it,
+ * page and server alike: the UTF-8 bytes of the events' JSON, exactly as the
+ * server wrote them (the elements of the answer's top-level "events" array),
+ * without the answer around them. It reads the text itself rather than
+ * re-encoding the parsed events, which could escape differently (the
+ * server writes "<" as \u003c).
+ */
+export function eventBytes(text) {
+  let depth = 0; // objects and arrays open
+  let key = null; // the last string at the answer's own level: the key before a value
+  let inEvents = false; // inside the answer's "events" array
+  let start = -1; // where the event being read began
+  let total = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1; // skip the string, whatever brackets it holds
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) key = text.slice(i + 1, j);
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 2) inEvents = c === '[' && key === 'events';
+      else if (depth === 3 && inEvents && c === '{') start = i;
+    } else if (c === '}' || c === ']') {
+      if (depth === 3 && inEvents && c === '}') total += encoder.encode(text.slice(start, i + 1)).length;
+      depth--;
+    }
+  }
+  return total;
 }
