@@ -14,6 +14,7 @@
 // Same interface as sse.js and ws.js: createPoll(opts) -> {start, stop, ...}.
 
 import { backoffDelay, utf8Length, withQuery } from './shared.js';
+import { eventBytes } from '../stats.js';
 
 /**
  * createPoll returns a polling transport. opts:
@@ -26,7 +27,8 @@ import { backoffDelay, utf8Length, withQuery } from './shared.js';
  *                             detail is '' or {key, params} for i18n.js's t()
  *                             (the same in every transport)
  *   onRequest()               once per GET /poll
- *   onBytes(n)                response body bytes
+ *   onBytes(n)                the body: the events' JSON bytes in an answer
+ *                             (stats.js eventBytes), not the answer around them
  *   onAnswer?(eventCount)     after each successful answer (for "empty polls")
  *   onWire?(entry)            each request as it ended, for the wire inspector:
  *                             {kind:'poll', at (sent, ms), doneAt (answered, ms),
@@ -83,7 +85,7 @@ export function createPoll(opts) {
       wire.doneAt = now();
       wire.status = res.status;
       wire.body = utf8Length(text);
-      onBytes(wire.body);
+      onBytes(eventBytes(text));
       if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
       wire.events = handle(JSON.parse(text));
       onWire(wire);
