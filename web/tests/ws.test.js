@@ -92,6 +92,9 @@ test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000'
   s1.serverSend({ kind: 'ack', id: 1, seq: 6 });
   assert.deepEqual(await hi, { seq: 6 }, 'send resolves with the seq the server acknowledged');
   assert.deepEqual(log.events, [5, 6], 'the echo is an event; the ack is not');
+  const eventBytes = [{ seq: 5, ts: 1, kind: 'quote' }, { seq: 6, ts: 2, kind: 'message', from: 'abc12345', via: 'ws', text: 'hi' }]
+    .reduce((n, e) => n + JSON.stringify(e).length, 0);
+  assert.equal(log.bytes, eventBytes, 'the body is the events: not the hello, the pong or the ack');
   await time.advance(2000);
   assert.deepEqual(s1.sent.at(-1), { kind: 'ping', id: 2 });
 

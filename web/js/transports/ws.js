@@ -9,7 +9,7 @@
 //   -> {"kind":"ping","id":7}  <- {"kind":"pong","id":7,"ts":...}
 //
 // One request per `new WebSocket` (the upgrade). Bytes are the UTF-8 length
-// of each received message. A ping goes out every 2 s while open, for the
+// of each event received: the body, as every transport counts it. A ping goes out every 2 s while open, for the
 // round-trip time. On an unexpected close the module reconnects after a
 // full-jitter exponential backoff (0.5–10 s), resuming with since/epoch.
 //
@@ -95,7 +95,6 @@ export function createWS(opts) {
       const receivedAt = now();
       if (typeof e.data !== 'string') return; // the contract only has text messages
       onWire({ kind: 'frame', dir: 'down', data: e.data });
-      onBytes(utf8Length(e.data));
       let msg;
       try {
         msg = JSON.parse(e.data);
@@ -116,6 +115,8 @@ export function createWS(opts) {
           onRtt(receivedAt - sentAt, msg);
         }
       } else {
+        // The body is the events' JSON; hellos, pongs and answers are not events.
+        if (Number.isInteger(msg.seq)) onBytes(utf8Length(e.data));
         onEvent(msg, receivedAt);
       }
     };
