@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestPollingLiveAfterRestart restarts the server to a run whose seq is far
@@ -111,5 +112,38 @@ func TestLatencyInsideClockBound(t *testing.T) {
 	t.Logf("clock on loopback: offset %+.2f ms, shortest round trip %.2f ms, ±%.2f ms", clock["offsetMs"], clock["rttMs"], clock["errorMs"])
 	if problems := console.problems(); len(problems) > 0 {
 		t.Errorf("the page wrote to the console: %v", problems)
+	}
+}
+
+// TestBodyBytesAgree checks that the page and the server count the body the
+// same way on every transport: the events' JSON, not the poll answer around
+// them, nor SSE's framing and hello, nor WebSocket pongs.
+func TestBodyBytesAgree(t *testing.T) {
+	lab, ctx, _ := openPage(t, "?interval=250")
+	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	waitFor(t, ctx, "every transport has events and a pong", `['poll', 'sse', 'ws'].every((t) =>
+		window.transportlab.ledgers()[t].received > 10) && window.transportlab.latencies().ws.count > 0 &&
+		document.querySelector('#panel-ws [data-metric="ws-rtt"]').textContent !== '—'`)
+	// Quiet the feed: between two events, polls answer nothing, and both
+	// sides' counts stand still long enough to compare.
+	if err := lab.current().hub.SetRate(0.1); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		page, server := pageLedgers(t, ctx), serverCounts(t, lab.srv, id)
+		var differ []string
+		for _, tr := range transports {
+			if page[tr].Bytes != server[tr].Bytes || page[tr].Bytes == 0 {
+				differ = append(differ, fmt.Sprintf("%s: page %d, server %d", tr, page[tr].Bytes, server[tr].Bytes))
+			}
+		}
+		if len(differ) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("body bytes never agreed: %s", strings.Join(differ, "; "))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
