@@ -77,7 +77,10 @@ export class TimeWindow {
  *  - replayed:   accepted events that were already published before the
  *                hello/first answer that delivered them (catch-up from history);
  *                they count as received but their latency is not "live"
- *  - requests, bytes: HTTP requests made and body bytes received
+ *  - requests, bytes: HTTP requests made and body bytes received (the
+ *                events' JSON: see eventBytes)
+ *  - probe:      wire bytes of the page's own measuring on this transport
+ *                (the WebSocket's pings and pongs), kept apart from its cost
  *  - lastSeq, epoch: where to resume from
  */
 export class Ledger {
@@ -90,6 +93,7 @@ export class Ledger {
     this.replayed = 0;
     this.requests = 0;
     this.bytes = 0;
+    this.probe = 0;
     this.lastSeq = null;
     this.epoch = null;
     this.replayUntil = 0;
@@ -108,6 +112,11 @@ export class Ledger {
   /** countBytes records n body bytes received. */
   countBytes(n) {
     this.bytes += n;
+  }
+
+  /** countProbe records n wire bytes of the page's own probe, sent or received. */
+  countProbe(n) {
+    this.probe += n;
   }
 
   /**
@@ -167,8 +176,8 @@ export class Ledger {
 
   /** snapshot returns the counts as a plain object of numbers (lastSeq may be null). */
   snapshot() {
-    const { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq } = this;
-    return { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq };
+    const { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, probe, lastSeq } = this;
+    return { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, probe, lastSeq };
   }
 }
 

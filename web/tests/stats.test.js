@@ -133,7 +133,7 @@ test('Ledger ignores messages without seq, counts unknown kinds', () => {
   l.countRequest();
   l.countBytes(120);
   assert.deepEqual(l.snapshot(), {
-    received: 1, missed: 0, duplicates: 0, resets: 0, reconnects: 0, replayed: 0, requests: 1, bytes: 120, lastSeq: 1,
+    received: 1, missed: 0, duplicates: 0, resets: 0, reconnects: 0, replayed: 0, requests: 1, bytes: 120, probe: 0, lastSeq: 1,
   });
 });
 
