@@ -60,12 +60,13 @@ test('wsURL follows the page scheme and host', () => {
 test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000', async () => {
   FakeSocket.all = [];
   const time = fakeTime();
-  const log = { requests: 0, bytes: 0, hellos: [], events: [], states: [], rtts: [] };
+  const log = { requests: 0, bytes: 0, probe: [], hellos: [], events: [], states: [], rtts: [] };
   let resume = null;
   const ws = createFakeWS(time, {
     resume: () => resume,
     onRequest: () => log.requests++,
     onBytes: (n) => (log.bytes += n),
+    onProbe: (n, dir) => log.probe.push(`${dir} ${n}`),
     onHello: (h) => log.hellos.push(h),
     onEvent: (e) => log.events.push(e.seq),
     onStatus: (s) => log.states.push(s),
@@ -95,6 +96,9 @@ test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000'
   const eventBytes = [{ seq: 5, ts: 1, kind: 'quote' }, { seq: 6, ts: 2, kind: 'message', from: 'abc12345', via: 'ws', text: 'hi' }]
     .reduce((n, e) => n + JSON.stringify(e).length, 0);
   assert.equal(log.bytes, eventBytes, 'the body is the events: not the hello, the pong or the ack');
+  // The probe: each ping the page sent and each pong it read, by payload size.
+  const pong = JSON.stringify({ kind: 'pong', id: 1, ts: 5 });
+  assert.deepEqual(log.probe, [`up ${'{"kind":"ping","id":1}'.length}`, `down ${pong.length}`]);
   await time.advance(2000);
   assert.deepEqual(s1.sent.at(-1), { kind: 'ping', id: 2 });
 

@@ -37,7 +37,9 @@ export function wsURL(loc, pathWithQuery) {
 
 /**
  * createWS returns a WebSocket transport with the same opts as createPoll,
- * plus onRtt(ms) for each pong, and injectable WebSocket, location, now
+ * plus onRtt(ms) for each pong, onProbe(payloadBytes, 'up'|'down') for each
+ * ping it sends and pong it receives (the page's measuring, not the feed's
+ * cost: a frame of that payload each), and injectable WebSocket, location, now
  * (Unix ms), setTimeout/clearTimeout, setInterval/clearInterval.
  * send(text) sends a chat message over the open socket and returns a
  * promise of what the server did with it (see answers.js): {seq} once
@@ -53,6 +55,7 @@ export function createWS(opts) {
     onRequest = () => {},
     onBytes = () => {},
     onRtt = () => {},
+    onProbe = () => {},
     onReconnect = () => {},
     onWire = () => {},
     WebSocket: WS = globalThis.WebSocket,
@@ -109,6 +112,7 @@ export function createWS(opts) {
       } else if (msg.kind === 'ack' || msg.kind === 'error') {
         answers.answer(msg); // published as seq, or refused (e.g. over the rate limit)
       } else if (msg.kind === 'pong') {
+        onProbe(utf8Length(e.data), 'down');
         const sentAt = pending.get(msg.id);
         if (sentAt !== undefined) {
           pending.delete(msg.id);
@@ -144,7 +148,9 @@ export function createWS(opts) {
     const id = ++pingId;
     pending.set(id, now());
     if (pending.size > 10) pending.delete(pending.keys().next().value); // never answered
-    sendText(JSON.stringify({ kind: 'ping', id }));
+    const data = JSON.stringify({ kind: 'ping', id });
+    sendText(data);
+    onProbe(utf8Length(data), 'up');
   }
 
   // lost is why the messages still waiting get no answer: whether the
