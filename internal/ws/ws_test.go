@@ -576,3 +576,23 @@ func TestRefusalsNameTheMessageAndACode(t *testing.T) {
 		})
 	}
 }
+
+// The page knows the size of its own frames on the wire (RFC 6455: header,
+// mask, payload) only while no compression is negotiated: a client that
+// offers permessage-deflate, as browsers do, must be answered without it.
+func TestNoCompressionIsNegotiated(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, res, err := websocket.Dial(ctx, f.srv.URL+"/ws", &websocket.DialOptions{
+		CompressionMode: websocket.CompressionContextTakeover,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if ext := res.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+		t.Errorf("the server answered Sec-WebSocket-Extensions: %q, want none: frame sizes would no longer be known", ext)
+	}
+	readHello(t, c)
+}
