@@ -15,7 +15,7 @@ import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
 import { withQuery } from './transports/shared.js';
-import { createInspector } from './inspector.js';
+import { createInspector, frameSize } from './inspector.js';
 import { mountInspector } from './inspector-view.js';
 import { createWireLog } from './wirelog.js';
 import { pickHints } from './hints.js';
@@ -143,6 +143,7 @@ function makeLane(t) {
       if (n === 0) lane.emptyAnswers++;
     },
     onRtt: (ms) => lane.rtt.add(nowMs(), ms),
+    onProbe: (payload, dir) => lane.ledger.countProbe(frameSize(payload, dir === 'up')),
     onReconnect: () => {
       lane.ledger.countReconnect();
       lane.reconnect = { at: nowMs(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
@@ -538,7 +539,7 @@ function renderCompare(now, latency, stats) {
       median: latency[t].median,
       requestsMinute: lane.requestTimes.summary(now).count,
       wirePerMinute: stats === null ? NaN : statsHistory.increase(t, wireBytes).value,
-      ...wireCosts(stats?.client?.[t]),
+      ...wireCosts(stats?.client?.[t], lane.ledger.probe),
     };
   });
   compare.draw(rows, now, WINDOW_MS);
