@@ -33,7 +33,7 @@ export const MARKS = Object.freeze({
  *    median,         of those points (ms)
  *    requestsMinute, HTTP requests this page made in the last minute
  *    wirePerMinute,  bytes on the wire, both ways, in the last minute (server's count)
- *    wirePerEvent, bodyPerEvent, overheadShare}   since the page opened (costs.wireCosts)
+ *    wirePerEvent, bodyPerEvent, overheadShare, probePerEvent}   since the page opened (costs.wireCosts)
  * A number that is not known is NaN, and shows as "—".
  */
 
@@ -350,6 +350,7 @@ function fillTable(cells, rows, T) {
     'wire-event': (r) => count(r.wirePerEvent),
     'body-event': (r) => count(r.bodyPerEvent),
     'overhead': (r) => (Number.isFinite(r.overheadShare) ? T('compare.percent', { n: Math.round(r.overheadShare * 100) }) : '—'),
+    'probe-event': (r) => (r.probePerEvent > 0 ? count(r.probePerEvent) : '—'), // the page's own pings, apart
     'median': (r) => fixedMs(r.median), // as the panels show it
   };
   for (const td of cells) {
