@@ -618,6 +618,7 @@ type ledger struct {
 	Replayed   int64 `json:"replayed"`
 	Requests   int64 `json:"requests"`
 	Bytes      int64 `json:"bytes"`
+	Probe      int64 `json:"probe"`
 	LastSeq    int64 `json:"lastSeq"`
 }
 
