@@ -33,9 +33,12 @@ export const MAX_EARLY = 256;
  * the same text, or an old one replayed after a reconnect, are never taken
  * for each other. An echo may come before the answer that tells its seq (a
  * stream is faster than the POST's answer): it waits in `early` until then.
+ * A seq names an event only within one server run: after newRun (a restart)
+ * the messages of the old run take no more echoes.
  */
 export class MessageLog {
   #early = new Map(); // seq -> {t: receivedAt}: echoes whose message is not yet known
+  #run = 0; // the server run that the seqs told from now on belong to
 
   constructor(max = MAX_LOG) {
     this.max = max;
@@ -45,7 +48,7 @@ export class MessageLog {
 
   /** add records a message as it goes out and returns its entry. */
   add({ text, via, sentAt, onAtSend = [] }) {
-    const entry = { text, via, sentAt, seq: null, error: null, arrivals: {}, onAtSend: new Set(onAtSend) };
+    const entry = { text, via, sentAt, seq: null, run: null, error: null, arrivals: {}, onAtSend: new Set(onAtSend) };
     this.entries.unshift(entry);
     if (this.entries.length > this.max) this.entries.length = this.max;
     this.version++;
@@ -60,6 +63,7 @@ export class MessageLog {
     entry.error = null;
     if (Number.isInteger(seq)) {
       entry.seq = seq;
+      entry.run = this.#run;
       for (const [t, receivedAt] of Object.entries(this.#early.get(seq) ?? {})) {
         entry.arrivals[t] ??= receivedAt - entry.sentAt;
       }
@@ -82,7 +86,7 @@ export class MessageLog {
    */
   arrived(t, ev, receivedAt) {
     if (!Number.isInteger(ev?.seq)) return null;
-    const m = this.entries.find((e) => e.seq === ev.seq);
+    const m = this.entries.find((e) => e.seq === ev.seq && e.run === this.#run);
     if (m === undefined) {
       this.#keepEarly(t, ev.seq, receivedAt);
       return null;
@@ -91,6 +95,12 @@ export class MessageLog {
     m.arrivals[t] = receivedAt - m.sentAt;
     this.version++;
     return m;
+  }
+
+  /** newRun notes that the server restarted: its seqs start over, and name other events. */
+  newRun() {
+    this.#run++;
+    this.#early.clear();
   }
 
   #keepEarly(t, seq, receivedAt) {

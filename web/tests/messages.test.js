@@ -51,6 +51,18 @@ test('MessageLog: an echo before the answer waits for its seq', () => {
   assert.deepEqual(m.arrivals, { sse: 4 });
 });
 
+test('MessageLog: after a server restart, an old message takes no echo of the new run\'s seq', () => {
+  const log = new MessageLog();
+  const old = log.add({ text: 'hi', via: 'poll', sentAt: 0 });
+  log.sent(old, 5);
+  log.newRun(); // the new run counts from 1 again
+  const fresh = log.add({ text: 'hi', via: 'poll', sentAt: 1000 });
+  assert.equal(log.arrived('sse', ev('hi', 5), 1003), null, 'not the old run\'s seq 5');
+  log.sent(fresh, 5);
+  assert.deepEqual(fresh.arrivals, { sse: 3 });
+  assert.deepEqual(old.arrivals, {});
+});
+
 test('MessageLog: a failed message takes no arrival, nor one of unknown fate', () => {
   const log = new MessageLog();
   const refused = log.add({ text: 'x', via: 'ws', sentAt: 0 });
