@@ -179,6 +179,7 @@ function onHello(lane, info) {
 function setEpoch(epoch) {
   if (server.epoch !== null && epoch !== server.epoch) {
     wireLog.reset();
+    messages.newRun(); // its seqs start over: an old message's seq names another event now
     syncClock();
   }
   server.epoch = epoch;
