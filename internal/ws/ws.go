@@ -13,6 +13,12 @@
 //	{"kind":"pong","id":7,"ts":1764150000223456}
 //	{"kind":"message","text":"hello, class"}
 //	{"seq":48,"ts":1764150000323456,"kind":"message","text":"hello, class","via":"ws"}
+//	{"kind":"message","text":"hello, class","id":3}
+//	{"kind":"ack","id":3,"seq":49}
+//	{"seq":49,"ts":1764150000423456,"kind":"message","text":"hello, class","via":"ws"}
+//
+// A numbered message is answered with the seq it was published as (or an
+// error with its id), so a client knows its own echo without comparing texts.
 package ws
 
 import (
