@@ -48,30 +48,47 @@ export function bestSample(samples) {
  * sampleClock asks the server for its time once and returns {t0, serverTs,
  * t1}. fetchTime resolves to the answer of GET /api/time (a fetch Response);
  * t1 is read as soon as the answer is in, before its body is parsed, so
- * that the page's own work is not counted as a round trip.
+ * that the page's own work is not counted as a round trip. timing(res),
+ * when given, may narrow the round trip further to what the browser's
+ * network stack saw ({t0, t1}, see wireTimes), or return null.
  */
-export async function sampleClock(fetchTime, now) {
-  const t0 = now();
+export async function sampleClock(fetchTime, now, timing = () => null) {
+  let t0 = now();
   const res = await fetchTime();
-  const t1 = now();
+  let t1 = now();
   if (!res.ok) throw new Error(`/api/time: HTTP ${res.status}`);
   const { ts } = await res.json();
   if (!Number.isFinite(ts)) throw new Error('/api/time: no ts');
+  const wire = timing(res);
+  if (wire && wire.t0 >= t0 && wire.t1 <= t1 && wire.t0 <= wire.t1) ({ t0, t1 } = wire);
   return { t0, serverTs: ts, t1 };
 }
 
 /**
- * estimateOffset takes `count` samples one after another (sampleClock) and
+ * wireTimes turns a Resource Timing entry of the request into {t0, t1} on
+ * the page's clock (timeOrigin + DOMHighResTimeStamp): when the browser
+ * began sending the request and when the answer's first byte arrived. The
+ * server read its clock between the two; the time the page's event loop
+ * took to notice the answer is not in it. null when the entry says nothing.
+ */
+export function wireTimes(entry, timeOrigin) {
+  if (!entry || !(entry.requestStart > 0) || !(entry.responseStart >= entry.requestStart)) return null;
+  return { t0: timeOrigin + entry.requestStart, t1: timeOrigin + entry.responseStart };
+}
+
+/**
+ * estimateOffset takes `count` samples one after another (sampleClock, with
+ * timing if given) and
  * returns {offsetMs, rttMs, at, samples} for the best one. now returns local
  * Unix milliseconds (performance.timeOrigin + performance.now() in the page).
  * Failed samples are skipped; if every sample fails, the last error is thrown.
  */
-export async function estimateOffset(fetchTime, now, count = 5) {
+export async function estimateOffset(fetchTime, now, count = 5, timing = undefined) {
   const samples = [];
   let lastError = null;
   for (let i = 0; i < count; i++) {
     try {
-      samples.push(await sampleClock(fetchTime, now));
+      samples.push(await sampleClock(fetchTime, now, timing));
     } catch (err) {
       lastError = err;
     }

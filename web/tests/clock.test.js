@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { DRIFT, bestSample, chooseEstimate, errorBound, estimateOffset, latencyText, offsetOf, sampleClock } from '../js/clock.js';
+import { DRIFT, bestSample, chooseEstimate, errorBound, estimateOffset, latencyText, offsetOf, sampleClock, wireTimes } from '../js/clock.js';
 
 test('offsetOf assumes the server read its clock half-way', () => {
   // Local 1000 -> 1010 ms; server said 2005 ms (in µs): offset +1000 ms.
@@ -46,6 +46,26 @@ test('sampleClock reads the return time before parsing the body', async () => {
   assert.deepEqual(offsetOf(s), { offsetMs: 500, rttMs: 2 });
   await assert.rejects(sampleClock(async () => ({ ok: false, status: 503 }), () => 0), /HTTP 503/);
   await assert.rejects(sampleClock(async () => answer(undefined, clock), () => 0), /no ts/);
+});
+
+test('sampleClock narrows the round trip to what the network stack saw, never widens it', async () => {
+  const clock = { local: 1000 };
+  const fetchTime = async () => {
+    clock.local += 3; // 3 ms before the request left (the page was busy)
+    const ts = (clock.local + 0.2 + 500) * 1000; // the server read its clock 0.2 ms later
+    clock.local += 5; // and 4.6 ms passed before the page noticed the answer
+    return answer(ts, clock);
+  };
+  const wire = () => wireTimes({ requestStart: 1003 - 900, responseStart: 1003.4 - 900 }, 900);
+  const s = await sampleClock(fetchTime, () => clock.local, wire);
+  assert.ok(Math.abs(offsetOf(s).offsetMs - 500) < 1e-9, `offset ${offsetOf(s).offsetMs}`);
+  assert.ok(Math.abs(offsetOf(s).rttMs - 0.4) < 1e-9);
+  // Times outside the page's own are not believed.
+  const outside = () => ({ t0: 990, t1: 1100 });
+  clock.local = 1000;
+  assert.equal(offsetOf(await sampleClock(fetchTime, () => clock.local, outside)).rttMs, 8);
+  assert.equal(wireTimes({ requestStart: 0, responseStart: 5 }, 0), null, 'no timing: a cross-origin or cached answer');
+  assert.equal(wireTimes(undefined, 0), null);
 });
 
 test('estimateOffset samples sequentially with the injected fetch and clock', async () => {
