@@ -9,7 +9,7 @@
 import { TRANSPORTS, parseState, formatState } from './url.js';
 import { LANGS, pickLang, t as translate, detailText } from './i18n.js';
 import { Ledger, TimeWindow } from './stats.js';
-import { chooseEstimate, errorBound, estimateOffset, latencyText } from './clock.js';
+import { chooseEstimate, errorBound, estimateOffset, latencyText, wireTimes } from './clock.js';
 import { createChart } from './chart.js';
 import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
@@ -249,9 +249,18 @@ function saveState() {
 // ---- measuring the clock and reading the server's counts -------------------
 
 // fetchTime asks for the server's clock with fetch itself, not api.js, so
-// that clock.js reads the return time before the body is parsed.
+// that clock.js reads the return time before the body is parsed. Each URL
+// is new (n), so that its Resource Timing entry is its own.
+let clockRequests = 0;
 function fetchTime() {
-  return fetch(withQuery('/api/time', { client: clientId }), { cache: 'no-store' });
+  return fetch(withQuery('/api/time', { client: clientId, n: ++clockRequests }), { cache: 'no-store' });
+}
+
+// timeOnWire narrows a sample to when the request left and the answer's first
+// byte came, as the browser's network stack saw them (Resource Timing).
+function timeOnWire(res) {
+  const entries = performance.getEntriesByName(res.url, 'resource');
+  return wireTimes(entries[entries.length - 1], performance.timeOrigin);
 }
 
 let clockBusy = false;
@@ -262,7 +271,8 @@ async function syncClock() {
   clockBusy = true;
   clockCheckedAt = nowMs();
   try {
-    const fresh = await estimateOffset(fetchTime, nowMs, 5);
+    performance.clearResourceTimings(); // room for this round's entries: the buffer holds 250
+    const fresh = await estimateOffset(fetchTime, nowMs, 5, timeOnWire);
     // The estimate with the smaller bound wins, unless they disagree beyond
     // both bounds (clock.js): a loose round never pushes out a tight one.
     const { estimate } = chooseEstimate(clock.offsetMs === null ? null : clock, fresh, nowMs());
