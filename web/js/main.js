@@ -518,10 +518,12 @@ function setLatency(el, ms, clockError) {
 function hintSnapshot(lane, latency, now) {
   const { ledger, reconnect } = lane;
   const lat = latency[lane.name];
+  // A hint quotes only a median the clock can tell from 0.
+  const told = (ms) => (latencyText(ms, errorBound(clock, now)).within ? NaN : ms);
   return {
     transport: lane.name,
     on: lane.on,
-    median: lat.median,
+    median: told(lat.median),
     samples: lat.count,
     interval: state.interval,
     simDelay: netsim.simulated(),
@@ -534,7 +536,7 @@ function hintSnapshot(lane, latency, now) {
       missed: ledger.missed - reconnect.missed,
       duplicates: ledger.duplicates - reconnect.duplicates,
     },
-    pollMedian: lanes.poll.on ? latency.poll.median : NaN,
+    pollMedian: lanes.poll.on ? told(latency.poll.median) : NaN,
   };
 }
 
@@ -548,6 +550,7 @@ function renderCompare(now, latency, stats) {
       name: t,
       points: lane.latency.points,
       median: latency[t].median,
+      clockError: errorBound(clock, now),
       requestsMinute: lane.requestTimes.summary(now).count,
       wirePerMinute: stats === null ? NaN : statsHistory.increase(t, wireBytes).value,
       ...wireCosts(stats?.client?.[t], lane.ledger.probe),
