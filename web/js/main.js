@@ -168,9 +168,11 @@ function onHello(lane, info) {
       until: nowMs() + NOTICE_MS,
     };
   }
+  const newRun = typeof info.epoch === 'string' && server.epoch !== null && info.epoch !== server.epoch;
   if (typeof info.epoch === 'string') setEpoch(info.epoch);
   if (Number.isFinite(info.rate)) server.rate = info.rate;
-  if (Number.isInteger(info.head)) server.head = Math.max(server.head ?? 0, info.head);
+  // A new run may count from a lower seq: its head replaces the old one.
+  if (Number.isInteger(info.head)) server.head = newRun ? info.head : Math.max(server.head ?? 0, info.head);
 }
 
 // setEpoch notes the server run; a new one keeps a wire log of its own.
