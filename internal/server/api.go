@@ -73,7 +73,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := s.hub.Publish(e)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, errors.New("server shutting down"))
+		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
 		return
 	}
 	httpjson.Write(w, http.StatusAccepted, map[string]uint64{"seq": f.Seq})

@@ -119,20 +119,25 @@ func refused(tb testing.TB, srv *httptest.Server, path string, header http.Heade
 	return resp
 }
 
-// errorOf returns the reason in a JSON error answer: {"error":"..."}.
-func errorOf(tb testing.TB, resp *http.Response) string {
+// errorOf returns the reason in a JSON error answer,
+// {"error":"...","code":"..."}, and checks that its code is want.
+func errorOf(tb testing.TB, resp *http.Response, want string) string {
 	tb.Helper()
 	if got, want := resp.Header.Get("Content-Type"), "application/json"; got != want {
 		tb.Errorf("Content-Type = %q, want %q", got, want)
 	}
 	var answer struct {
 		Error string `json:"error"`
+		Code  string `json:"code"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
 		tb.Errorf("decoding the error answer: %v", err)
 	}
 	if answer.Error == "" {
 		tb.Errorf(`error answer has no "error" reason`)
+	}
+	if answer.Code != want {
+		tb.Errorf("error answer %q: code %q, want %q", answer.Error, answer.Code, want)
 	}
 	return answer.Error
 }
@@ -371,7 +376,7 @@ func TestBadQueryIsRefused(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("GET %s status = %d, want 400", tt.path, resp.StatusCode)
 			}
-			errorOf(t, resp)
+			errorOf(t, resp, "bad_request")
 		})
 	}
 }
@@ -434,4 +439,14 @@ func TestHubCloseEndsStreams(t *testing.T) {
 	if err := hub.Wait(ctx); err != nil {
 		t.Errorf("hub.Wait = %v, want nil", err)
 	}
+}
+
+// A path that is no endpoint is a 404 that says so, in JSON.
+func TestUnknownPathIsNotFound(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	resp := refused(t, srv, "/api/nothing", nil)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /api/nothing status = %d, want 404", resp.StatusCode)
+	}
+	errorOf(t, resp, "not_found")
 }

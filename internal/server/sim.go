@@ -113,7 +113,7 @@ func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
 	}
 	p := s.stats.page(id)
 	if p == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, errors.New("too many pages: try again later"))
+		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyPages, errors.New("too many pages: try again later"))
 	}
 	return p
 }

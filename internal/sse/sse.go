@@ -79,7 +79,7 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		}
 		sub, err := src.Subscribe(p)
 		if err != nil {
-			httpjson.Error(w, http.StatusServiceUnavailable, errors.New("server shutting down"))
+			httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
 			return
 		}
 		defer sub.Close()
