@@ -41,8 +41,7 @@ func newServer(tb testing.TB, cfg server.Config) (*httptest.Server, *feed.Hub) {
 		cfg.Page = fstest.MapFS{"index.html": {Data: []byte(page)}}
 	}
 	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), cfg))
-	srv.Listener = server.Listen(srv.Listener) // count bytes on the wire, as transportlab does
-	srv.Config.ConnContext = server.ConnContext
+	srv.Listener = server.Install(srv.Config, srv.Listener) // count bytes on the wire, as transportlab does
 	srv.Start()
 	tb.Cleanup(func() {
 		// Closing the hub first ends the open streams, as a shutdown does;
