@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,12 +14,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 // send makes a request with a JSON body and returns the status and the
@@ -103,67 +107,85 @@ func TestSimJitterKeepsOrder(t *testing.T) {
 
 // Polling at a fixed interval, an event waits half an interval on average;
 // with a delay on the answers, the delay more. Another page's polls do not
-// move.
+// move. On the bubble's clock the two pages poll at the same instants, so
+// their medians differ by the delay exactly.
 func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
-	srv, hub := newServer(t, server.Config{})
-	setDelay(t, srv, "slow", 200, 0)
-	ctx, stop := context.WithCancel(t.Context())
-	var feeding, polling sync.WaitGroup
-	feeding.Go(func() { // 50 events a second, so each poll has a spread of ages
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
+	synctest.Test(t, func(t *testing.T) {
+		hub := feed.NewHub(feed.Config{Rate: 5})
+		pipes := transporttest.NewPipes()
+		hs := &http.Server{Handler: server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}})}
+		go hs.Serve(server.Install(hs, pipes))
+		client := pipes.Client()
+		defer func() {
+			hub.Close()
+			hs.Close()
+			client.CloseIdleConnections()
+		}()
+		req, _ := http.NewRequest(http.MethodPut, "http://pipe/api/sim?client=slow", strings.NewReader(`{"delayMs":200}`))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("PUT /api/sim: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT /api/sim: status %d, want 200", resp.StatusCode)
+		}
+
+		ctx, stop := context.WithCancel(t.Context())
+		var feeding, polling sync.WaitGroup
+		feeding.Go(func() { // 50 events a second, so each poll has a spread of ages
+			time.Sleep(10 * time.Millisecond) // between the polls' instants, never on one
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
 				hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1})
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
 			}
+		})
+		const interval = 400 * time.Millisecond
+		medians := make(map[string]time.Duration)
+		var mu sync.Mutex
+		for _, page := range []string{"slow", "fast"} {
+			polling.Go(func() {
+				ages, err := pollFor(ctx, client, "http://pipe", page, interval, 10*time.Second)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				slices.Sort(ages)
+				mu.Lock()
+				medians[page] = ages[len(ages)/2]
+				mu.Unlock()
+			})
+		}
+		polling.Wait()
+		stop()
+		feeding.Wait()
+		fast, slow := medians["fast"], medians["slow"]
+		t.Logf("median latency at a %v interval: %v, and %v with 200 ms added", interval, fast, slow)
+		if fast < interval/2-20*time.Millisecond || fast > interval/2+20*time.Millisecond {
+			t.Errorf("fast page's median = %v, want half the %v interval, within the 20 ms between events", fast, interval)
+		}
+		if d := slow - fast; d != 200*time.Millisecond {
+			t.Errorf("slow page's median - fast page's = %v, want the 200 ms added", d)
 		}
 	})
-	const interval = 400 * time.Millisecond
-	medians := make(map[string]time.Duration)
-	errs := make(chan error, 2)
-	var mu sync.Mutex
-	for _, client := range []string{"slow", "fast"} {
-		polling.Go(func() {
-			ages, err := pollFor(ctx, srv, client, interval, 3*time.Second)
-			if err != nil {
-				errs <- err
-				return
-			}
-			slices.Sort(ages)
-			mu.Lock()
-			medians[client] = ages[len(ages)/2]
-			mu.Unlock()
-		})
-	}
-	polling.Wait()
-	stop()
-	feeding.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	fast, slow := medians["fast"], medians["slow"]
-	t.Logf("median latency at a %v interval: %v, and %v with 200 ms added", interval, fast, slow)
-	if fast < interval/4 || fast > interval*3/4 {
-		t.Errorf("fast page's median = %v, want about half the %v interval", fast, interval)
-	}
-	if d := slow - fast; d < 150*time.Millisecond || d > 300*time.Millisecond {
-		t.Errorf("slow page's median - fast page's = %v, want about the 200 ms added", d)
-	}
 }
 
-// pollFor polls as the page does, each request planned interval after the
-// previous one began, for d, and returns the age of every event at arrival.
-func pollFor(ctx context.Context, srv *httptest.Server, client string, interval, d time.Duration) ([]time.Duration, error) {
+// pollFor polls base as the page does, each request planned interval after
+// the previous one began, for d, and returns the age of every event at
+// arrival.
+func pollFor(ctx context.Context, client *http.Client, base, page string, interval, d time.Duration) ([]time.Duration, error) {
 	var ages []time.Duration
 	since := ""
 	end := time.Now().Add(d)
 	for first := true; time.Now().Before(end); first = false {
 		start := time.Now()
-		resp, err := srv.Client().Get(srv.URL + "/poll?client=" + client + since)
+		resp, err := client.Get(base + "/poll?client=" + page + since)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +211,7 @@ func pollFor(ctx context.Context, srv *httptest.Server, client string, interval,
 		}
 	}
 	if len(ages) == 0 {
-		return nil, errors.New(client + ": no events")
+		return nil, errors.New(page + ": no events")
 	}
 	return ages, nil
 }
