@@ -308,7 +308,7 @@ type Subscription struct {
 	cancel  context.CancelCauseFunc
 	hub     *Hub
 	release sync.Once
-	writing atomic.Int64 // when the current write began, ns after the hub's start; 0: none
+	writing atomic.Int64 // when the current write began, ns after the hub's start, plus 1; 0: none
 }
 
 // Frames delivers each event published after Subscribe, in order.
