@@ -20,6 +20,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 func TestMain(m *testing.M) {
@@ -36,13 +37,35 @@ const page = "<!doctype html><title>transportlab</title>"
 // generator: tests publish events themselves, so every seq is known.
 func newServer(tb testing.TB, cfg server.Config) (*httptest.Server, *feed.Hub) {
 	tb.Helper()
+	return startServer(tb, cfg, nil)
+}
+
+// newServerInBubble is newServer over in-process pipes, for a test in a
+// testing/synctest bubble, whose clock moves only while every goroutine
+// waits: one blocked on a socket would keep it still. Call it in the
+// bubble; its URL is http://pipe, and only its Client reaches it.
+func newServerInBubble(tb testing.TB, cfg server.Config) (*httptest.Server, *feed.Hub) {
+	tb.Helper()
+	return startServer(tb, cfg, transporttest.NewPipes())
+}
+
+// startServer serves on pipes, or on a real listener when pipes is nil.
+func startServer(tb testing.TB, cfg server.Config, pipes *transporttest.Pipes) (*httptest.Server, *feed.Hub) {
+	tb.Helper()
 	hub := feed.NewHub(feed.Config{Rate: 5})
 	if cfg.Page == nil {
 		cfg.Page = fstest.MapFS{"index.html": {Data: []byte(page)}}
 	}
 	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), cfg))
+	if pipes != nil {
+		srv.Listener.Close()
+		srv.Listener = pipes
+	}
 	srv.Listener = server.Install(srv.Config, srv.Listener) // count bytes on the wire, as transportlab does
 	srv.Start()
+	if pipes != nil {
+		srv.Client().Transport.(*http.Transport).DialContext = pipes.Dial
+	}
 	tb.Cleanup(func() {
 		// Closing the hub first ends the open streams, as a shutdown does;
 		// only then can srv.Close, which waits for every response, return.
@@ -263,6 +286,12 @@ func dialWSWith(tb testing.TB, srv *httptest.Server, path string, opts *websocke
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), timeout)
 	defer cancel()
+	if opts == nil {
+		opts = new(websocket.DialOptions)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = srv.Client() // which reaches the server over pipes too
+	}
 	c, _, err := websocket.Dial(ctx, srv.URL+path, opts)
 	if err != nil {
 		tb.Fatalf("websocket.Dial(%s): %v", path, err)
