@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"regexp"
 	"strconv"
 
 	"transportlab/internal/feed"
@@ -17,21 +16,6 @@ import (
 // maxMessageBody bounds a POST /api/messages body: room for the longest text
 // in escaped JSON, and no more.
 const maxMessageBody = 4096
-
-// clientID is what a page calls itself in ?client=, so the server can count
-// what it spends for that page.
-var clientID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-// checkClient rejects a request whose ?client= is not a valid page id.
-func checkClient(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.URL.Query().Get("client"); id != "" && !clientID.MatchString(id) {
-			httpjson.Error(w, http.StatusBadRequest, errors.New("client must be 1 to 64 letters, digits, '-' or '_'"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // messageRequest is the body of POST /api/messages.
 type messageRequest struct {

@@ -5,7 +5,9 @@
 // the middleware of each. Then account.go, where a request's bytes on the
 // wire find their transport and page, and where its page's simulated
 // network applies; stats.go, what each transport spent; page.go, what the
-// server keeps for each page. api.go, sim.go and wirelog.go are the
+// server keeps for each page, by the id in ?client= (client.go).
+// limits.go caps streams, deadpeer.go lets a vanished peer go, and
+// middleware.go holds the rest. api.go, sim.go and wirelog.go are the
 // handlers of the API. The rooms beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
@@ -137,9 +139,4 @@ func (s *server) wsOptions() ws.Options {
 // socket. Serve hs on the listener it returns.
 func Install(hs *http.Server, ln net.Listener) net.Listener {
 	return wire.Install(hs, netsim.Listen(ln))
-}
-
-// clientOf returns the page id r carries in ?client=, or "".
-func clientOf(r *http.Request) string {
-	return r.URL.Query().Get("client")
 }
