@@ -32,7 +32,6 @@ import (
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
 	"transportlab/internal/transporttest"
-	"transportlab/internal/ws"
 	"transportlab/web"
 )
 
@@ -394,8 +393,7 @@ func startLab(tb testing.TB) *lab {
 		h.ServeHTTP(w, r)
 	}))
 	l.conns = &transporttest.Listener{Listener: l.srv.Listener}
-	l.srv.Listener = server.Listen(l.conns) // bytes on the wire, as transportlab counts them
-	l.srv.Config.ConnContext = server.ConnContext
+	l.srv.Listener = server.Install(l.srv.Config, l.conns) // bytes on the wire, as transportlab counts them
 	l.start()
 	l.srv.Start()
 	tb.Cleanup(func() {
@@ -432,7 +430,6 @@ func (l *lab) start() {
 		Page:         web.Files,
 		MessageRate:  2,
 		MessageBurst: 5,
-		WS:           ws.Options{MessageRate: 2, MessageBurst: 5},
 		WriteTimeout: feed.DefaultWriteTimeout,
 	})
 }
