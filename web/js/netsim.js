@@ -23,18 +23,13 @@ import { LIMITS, PRESETS, STALLS, badge, checkNet, presetOf, sameNet, stallLeft 
 import { TUTORIAL_RATE, maxReplyRate, capLimits, replyText, replyTo } from './replies.js';
 import { repeat } from './repeat.js';
 import { errorOf, errorText } from './messages.js';
+import { $, setText } from './dom.js';
 
 /** READ_EVERY_MS is how often the page asks the server what it simulates, while it answers. */
 const READ_EVERY_MS = 1000;
 
 /** DROP_NOTICE_MS is how long a panel says what its drop did. */
 const DROP_NOTICE_MS = 6000;
-
-const $ = (sel, root = document) => root.querySelector(sel);
-
-function setText(el, text) {
-  if (el && el.textContent !== text) el.textContent = text;
-}
 
 /**
  * createNetSim returns the Network strip's controller. deps:
