@@ -11,8 +11,7 @@ import { mountInspector } from './inspector-view.js';
 import { pickHints } from './hints.js';
 import { mountExplain, mountHints } from './explain-view.js';
 import { wireBytes, wireCosts } from './costs.js';
-import { rateText } from './netsim.js';
-import { count, fixedMs, signedMs } from './format.js';
+import { count, fixedMs, rateText, signedMs } from './format.js';
 import { $, setText } from './dom.js';
 import { WINDOW_MS } from './page-state.js';
 
