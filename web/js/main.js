@@ -20,7 +20,7 @@
 import { TRANSPORTS } from './url.js';
 import { LANGS } from './i18n.js';
 import { createPage, nowMs, WINDOW_MS } from './page-state.js';
-import { createLanes, countRequest } from './lanes.js';
+import { createLanes, countRequest, countsAsked, pageCounts } from './lanes.js';
 import { createServerReader } from './server-reader.js';
 import { buildPanels, createRenderer } from './render.js';
 import { applyLang } from './lang-view.js';
@@ -99,7 +99,13 @@ const wireLog = createWireLog({
 });
 page.onNewEpoch(() => wireLog.reset());
 
-const reader = createServerReader(page, { now: nowMs });
+// The server's counts, and the page's own as of the server's read of them:
+// the panels show both as of the same moment.
+const reader = createServerReader(page, {
+  now: nowMs,
+  asking: (at) => countsAsked(lanes, at),
+  onStats: (stats, asked) => (page.server.pageCounts = pageCounts(lanes, stats, asked)),
+});
 
 let renderer = null; // render.js, made in main() once the panels exist
 let views = []; // what relabels itself on a language switch besides the panels

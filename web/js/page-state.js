@@ -27,7 +27,7 @@ function makeClientId() {
  *   clientId, api            this page's id and its requests (api.js)
  *   state                    what the URL keeps (url.js), with state.lang
  *   clock                    {offsetMs, rttMs, measuredAt}: server − page
- *   server                   {epoch, rate, head, stats, statsAt, statsError}
+ *   server                   {epoch, rate, head, stats, statsAt, statsError, pageCounts}
  *   statsHistory             the server's counts for this page, once a second
  *   T(key, params)           a word in the page's language (i18n.js)
  *   saveState()              writes state back into the URL
@@ -37,7 +37,9 @@ export function createPage({ search = location.search, languages = navigator.lan
   const clientId = makeClientId();
   const state = parseState(search);
   state.lang = pickLang(search, languages);
-  const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null };
+  // stats is the last answer of /api/stats, read at statsAt; pageCounts the
+  // page's own counts as of the server's read (lanes.js pageCounts).
+  const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null, pageCounts: null };
   const newEpoch = [];
   return {
     clientId,

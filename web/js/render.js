@@ -35,6 +35,7 @@ export function buildPanels({ lanes, T, wireLog }) {
       panel: node,
       state: $('.state', node),
       detail: $('.state-detail', node),
+      colPage: $('.counts thead [data-i18n="panel.colPage"]', node),
       metric: Object.fromEntries(
         Array.from(node.querySelectorAll('[data-metric]'), (el) => [el.dataset.metric, el]),
       ),
@@ -112,20 +113,15 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setText(m['latency-median'], fixedMs(lat.median));
     setText(m['latency-p95'], fixedMs(lat.p95));
 
-    setText(m['requests-page'], String(ledger.requests));
-    setText(m['events'], String(ledger.received));
-    setText(m['bytes-page'], String(ledger.bytes));
+    renderCounts(lane, stats);
     setText(m['missed'], String(ledger.missed));
     setText(m['duplicates'], String(ledger.duplicates));
     setText(m['resets'], String(ledger.resets));
     setText(m['reconnects'], String(ledger.reconnects));
     setText(m['replayed'], String(ledger.replayed));
+    setText(m['catchup-median'], fixedMs(lane.catchUp.summary(at).median));
 
-    const s = stats?.client?.[lane.name];
-    setText(m['requests-server'], count(s?.requests));
-    setText(m['events-server'], count(s?.events));
-    setText(m['bytes-server'], count(s?.bytes));
-    setText(m['open-server'], count(s?.open));
+    setText(m['open-server'], count(stats?.client?.[lane.name]?.open));
 
     if (m['poll-empty']) setText(m['poll-empty'], String(lane.emptyAnswers));
     if (m['ws-rtt']) {
@@ -137,6 +133,31 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     lane.inspectorView.render();
     if (!document.hidden) {
       lane.chart.draw(lane.latency.points, at, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels });
+    }
+  }
+
+  // renderCounts fills the table of counts: the page's beside the server's,
+  // both as of the moment /api/stats answered and both of the server's
+  // current run (the page's total across runs in each cell's title). With
+  // no current server counts, the page's own show as they are now.
+  function renderCounts(lane, stats) {
+    const { els, ledger } = lane;
+    const m = els.metric;
+    const s = stats?.client?.[lane.name];
+    const mine = stats === null ? null : server.pageCounts?.[lane.name] ?? null;
+    const shown = stats === null ? ledger : mine?.run ?? null;
+    const carried = mine?.carriedOver === true;
+    setText(els.colPage, T(carried ? 'panel.colPageRun' : 'panel.colPage'));
+    const cells = [
+      ['requests', 'requests-page', 'requests-server', 'requests'],
+      ['received', 'events', 'events-server', 'events'],
+      ['bytes', 'bytes-page', 'bytes-server', 'bytes'],
+    ];
+    for (const [k, pageCell, serverCell, serverKey] of cells) {
+      setText(m[pageCell], count(shown?.[k]));
+      setText(m[serverCell], count(s?.[serverKey]));
+      if (carried) m[pageCell].title = T('panel.allRuns', { n: count(mine.total[k]) });
+      else m[pageCell].removeAttribute('title');
     }
   }
 

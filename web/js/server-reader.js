@@ -17,11 +17,13 @@ const STATS_STALE_MS = 3_000; // older server counts show as "—"
 /**
  * createServerReader returns {start(), wake(), freshStats(now)} for the page
  * (page-state.js), whose clock and server fields it writes.
- * onStats(stats, at) hears each answer of /api/stats as it is taken.
+ * asking(at) is called as /api/stats is asked, and onStats(stats, asked)
+ * hears its answer with what asking returned: together they let the page
+ * put its own counts beside the server's as of one moment.
  * start() measures the clock, then reads the counts once, and resolves: the
  * first stream opens knowing the server's run.
  */
-export function createServerReader(page, { now, onStats = () => {} }) {
+export function createServerReader(page, { now, asking = () => null, onStats = () => {} }) {
   const { api, clock, server } = page;
 
   async function fetchServerTs() {
@@ -48,6 +50,7 @@ export function createServerReader(page, { now, onStats = () => {} }) {
 
   async function readStats() {
     try {
+      const asked = asking(now());
       const stats = await api.get('/api/stats');
       server.stats = stats;
       server.statsAt = now();
@@ -56,7 +59,7 @@ export function createServerReader(page, { now, onStats = () => {} }) {
       if (typeof stats.epoch === 'string') page.setEpoch(stats.epoch);
       if (Number.isFinite(stats.rate)) server.rate = stats.rate;
       if (Number.isInteger(stats.head)) server.head = stats.head;
-      onStats(stats, server.statsAt);
+      onStats(stats, asked);
     } catch (err) {
       server.statsError = err.message;
       throw err; // repeat.js backs off

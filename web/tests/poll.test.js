@@ -139,3 +139,13 @@ test('poll: an answer after failures is a reconnect only once it had answered', 
   assert.equal(reconnects, 1, 'the first failure lost nothing; the later two lost an answering server');
   poll.stop();
 });
+
+test('poll: the first answer, and the first after failed requests, is catch-up', async () => {
+  const ok = (head) => ({ status: 200, body: { epoch: 'e1', head, events: [], next: head } });
+  const down = { status: 503, body: { error: 'down' } };
+  const { poll, time, log } = setup({ answers: [ok(1), ok(2), down, down, ok(9), ok(10)] });
+  poll.start();
+  await time.advance(30_000);
+  assert.deepEqual(log.hellos.slice(0, 4).map((h) => [h.head, h.catchUp]), [[1, true], [2, false], [9, true], [10, false]]);
+  poll.stop();
+});

@@ -3,6 +3,10 @@
 //   GET /poll?client=ID                     -> the latest event only
 //   GET /poll?since=N&epoch=E&client=ID     -> events after N (+ missed / reset)
 //
+// The first answer after a start, and the first after failed requests, is
+// catch-up: it brings what was published while the page was not asking, as
+// a stream's first messages after its hello do.
+//
 // Scheduling is fixed-rate without overlap: each request is planned
 // `interval` after the previous request STARTED, but never before its answer
 // arrived. So the page pays one request per interval (as long as answers are
@@ -19,8 +23,10 @@ import { createRetry, utf8Length, withQuery } from './shared.js';
  * createPoll returns a polling transport that keeps the transport contract
  * (shared.js). What is polling's own:
  *   interval (ms)             between the starts of two requests
- *   onHello(info)             each answer's metadata {epoch, head, missed?, reset?, first}
- *                             (first: the first answer since start())
+ *   onHello(info)             each answer's metadata {epoch, head, missed?, reset?, first, catchUp}
+ *                             (first: the first answer since start(); catchUp: that, or
+ *                             the first answer after failed requests: its events up to
+ *                             head were published while nobody asked)
  *   onRequest()               once per GET /poll
  *   onAnswer(eventCount)      after each successful answer (for "empty polls")
  *   onReconnect()             an answer after failed requests, once it had answered
@@ -78,7 +84,7 @@ export function createPoll(opts) {
       wire.body = utf8Length(text);
       onBytes(wire.body);
       if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
-      wire.events = handle(JSON.parse(text));
+      wire.events = handle(JSON.parse(text), first || retry.retrying);
       onWire(wire);
       if (retry.up()) onReconnect(); // back after failed requests
       onStatus('open', { key: 'detail.poll.open', params: { interval } });
@@ -95,10 +101,10 @@ export function createPoll(opts) {
     }
   }
 
-  function handle(answer) {
+  function handle(answer, catchUp) {
     const receivedAt = now();
     const { epoch, head, missed, reset } = answer;
-    onHello({ epoch, head, missed, reset, first });
+    onHello({ epoch, head, missed, reset, first, catchUp });
     first = false;
     const events = Array.isArray(answer.events) ? answer.events : [];
     for (const ev of events) onEvent(ev, receivedAt);
