@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { HEALTHY_MS, backoffDelay, createRetry, utf8Length, withQuery } from '../js/transports/shared.js';
+import { HEALTHY_MS, backoffDelay, contract, createRetry, utf8Length, withQuery } from '../js/transports/shared.js';
 import { fakeTime } from './fakes.js';
 
 test('utf8Length counts bytes, not characters', () => {
@@ -94,4 +94,19 @@ test('createRetry: later() keeps one timer, and stop() cancels it', async () => 
   await time.advance(1000);
   assert.equal(fired, 1);
   assert.equal(time.pending(), 0);
+});
+
+test('contract fills in what was left out, and keeps what was given', () => {
+  const onEvent = () => 'mine';
+  const opts = contract({ clientId: 'abc', onEvent, onWire: undefined, fetch: 'f' });
+  assert.equal(opts.onEvent, onEvent);
+  assert.equal(opts.clientId, 'abc');
+  assert.equal(opts.fetch, 'f', 'a transport\'s own options pass through');
+  assert.equal(opts.resume(), null);
+  assert.equal(opts.epoch(), null);
+  for (const k of ['onStatus', 'onHello', 'onRequest', 'onBytes', 'onReconnect', 'onWire', 'onAnswer', 'onRtt']) {
+    assert.equal(typeof opts[k], 'function', k);
+    assert.equal(opts[k](), undefined, k);
+  }
+  assert.equal(typeof opts.now(), 'number');
 });

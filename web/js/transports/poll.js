@@ -17,7 +17,7 @@
 //
 // It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
-import { createRetry, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 
 /**
  * createPoll returns a polling transport that keeps the transport contract
@@ -38,23 +38,12 @@ import { createRetry, utf8Length, withQuery } from './shared.js';
  *   fetch                     injectable for tests
  */
 export function createPoll(opts) {
-  const {
-    clientId,
-    resume = () => null,
-    onHello = () => {},
-    onEvent = () => {},
-    onStatus = () => {},
-    onRequest = () => {},
-    onBytes = () => {},
-    onAnswer = () => {},
-    onReconnect = () => {},
-    onWire = () => {},
-    fetch: fetchFn = (...a) => globalThis.fetch(...a),
-    now = () => performance.timeOrigin + performance.now(),
-  } = opts;
+  opts = contract(opts);
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onAnswer, onReconnect, onWire, now } = opts;
+  const fetchFn = opts.fetch ?? ((...a) => globalThis.fetch(...a));
   // Up at each answer; after any answer the next failure starts the backoff
   // from its smallest step again.
-  const retry = createRetry({ ...opts, now, healthyMs: 0 });
+  const retry = createRetry({ ...opts, healthyMs: 0 });
 
   let interval = opts.interval ?? 1000;
   let running = false;

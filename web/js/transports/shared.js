@@ -39,8 +39,41 @@
 //
 // The modules differ only where their protocols do: polling asks, SSE's
 // browser reconnects by itself, a WebSocket carries both directions.
+// Each reads its opts through contract(), which fills in what was left out.
 
 const encoder = new TextEncoder();
+
+const noop = () => {};
+
+// DEFAULTS are the contract's options for a transport given none: no resume,
+// callbacks that do nothing, and the browser's clock and timers.
+const DEFAULTS = {
+  resume: () => null,
+  epoch: () => null,
+  onStatus: noop,
+  onHello: noop,
+  onEvent: noop,
+  onRequest: noop,
+  onBytes: noop,
+  onReconnect: noop,
+  onWire: noop,
+  onAnswer: noop,
+  onRtt: noop,
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (...a) => globalThis.setTimeout(...a),
+  clearTimeout: (...a) => globalThis.clearTimeout(...a),
+};
+
+/**
+ * contract returns opts with every option of the transport contract that
+ * was left out (or undefined) filled in, so that a transport calls each
+ * callback without asking whether it was given.
+ */
+export function contract(opts) {
+  const full = { ...opts };
+  for (const [k, v] of Object.entries(DEFAULTS)) full[k] ??= v;
+  return full;
+}
 
 /** utf8Length returns the byte length of s as UTF-8, i.e. as it travelled. */
 export function utf8Length(s) {

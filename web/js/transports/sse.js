@@ -32,7 +32,7 @@
 //   {kind:'event', type, data, lastEventId}   each event, as the MessageEvent
 //                                     has it; inspector.js rebuilds its lines
 
-import { createRetry, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 
 /**
  * createSSE returns an SSE transport that keeps the transport contract
@@ -40,21 +40,10 @@ import { createRetry, utf8Length, withQuery } from './shared.js';
  * injectable EventSource.
  */
 export function createSSE(opts) {
-  const {
-    clientId,
-    resume = () => null,
-    epoch: knownEpoch = () => null,
-    onHello = () => {},
-    onEvent = () => {},
-    onStatus = () => {},
-    onRequest = () => {},
-    onBytes = () => {},
-    onReconnect = () => {},
-    onWire = () => {},
-    EventSource: ES = globalThis.EventSource,
-    now = () => performance.timeOrigin + performance.now(),
-  } = opts;
-  const retry = createRetry({ ...opts, now });
+  opts = contract(opts);
+  const { clientId, resume, epoch: knownEpoch, onHello, onEvent, onStatus, onRequest, onBytes, onReconnect, onWire, now } = opts;
+  const ES = opts.EventSource ?? globalThis.EventSource;
+  const retry = createRetry(opts);
 
   let es = null;
   let running = false;

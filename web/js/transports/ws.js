@@ -20,7 +20,7 @@
 // protocol's own pings and pongs are control frames that a browser never
 // shows; only the server can report them.
 
-import { createRetry, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 import { Answers } from './answers.js';
 
 /** PING_EVERY_MS is how often an open socket measures its round trip. */
@@ -44,24 +44,13 @@ export function wsURL(loc, pathWithQuery) {
  * error — {refused: true} when the server refused it.
  */
 export function createWS(opts) {
-  const {
-    clientId,
-    resume = () => null,
-    onHello = () => {},
-    onEvent = () => {},
-    onStatus = () => {},
-    onRequest = () => {},
-    onBytes = () => {},
-    onRtt = () => {},
-    onReconnect = () => {},
-    onWire = () => {},
-    WebSocket: WS = globalThis.WebSocket,
-    location: loc = globalThis.location,
-    now = () => performance.timeOrigin + performance.now(),
-    setInterval: setTicker = (...a) => globalThis.setInterval(...a),
-    clearInterval: clearTicker = (...a) => globalThis.clearInterval(...a),
-  } = opts;
-  const retry = createRetry({ ...opts, now }); // up at each hello
+  opts = contract(opts);
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onRtt, onReconnect, onWire, now } = opts;
+  const WS = opts.WebSocket ?? globalThis.WebSocket;
+  const loc = opts.location ?? globalThis.location;
+  const setTicker = opts.setInterval ?? ((...a) => globalThis.setInterval(...a));
+  const clearTicker = opts.clearInterval ?? ((...a) => globalThis.clearInterval(...a));
+  const retry = createRetry(opts); // up at each hello
 
   let ws = null;
   let running = false;
