@@ -1,11 +1,9 @@
 // Package web holds the page: plain HTML, CSS and ES modules, embedded in
 // the binary so that the server is one file. Read index.html first, then
-// js/main.js; each transport has one module in js/transports/ with the same
-// small interface. The logic that touches no DOM (js/stats.js, plot.js,
-// clock.js, costs.js, hints.js, inspector.js, sim.js, messages.js, url.js,
-// …) lives in modules of its own, each tested with node --test in tests/,
-// which is not served. The *_test.go files here drive the page in headless
-// Chromium against the real server.
+// js/main.js, which says where each part of the page lives; each transport
+// has one module in js/transports/ keeping one contract (js/transports/shared.js),
+// and js/stats.js, js/clock.js, js/url.js and their kin hold the pure logic,
+// tested with node --test (the tests are in tests/, which is not served).
 package web
 
 import "embed"

@@ -238,6 +238,13 @@ const en = {
   'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
   'sim.dropLabel': 'Drop the {name} connection',
   'tutorial.on': 'On: the page replies to every event.',
+
+  // Catch-up shown as such, on every transport (lanes.js, render.js)
+  'fact.catchUp': 'catch-up latency, median',
+
+  // Page and server counts of the same moment and the same run (lanes.js, render.js)
+  'panel.colPageRun': 'page, this server run',
+  'panel.allRuns': '{n} in all, with the server\'s earlier runs',
 };
 
 const ko = {
@@ -465,6 +472,13 @@ const ko = {
   'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
   'sim.dropLabel': '{name} 연결 끊기',
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
+
+  // 모든 전송 방식에서 따라잡기를 따로 표시 (lanes.js, render.js)
+  'fact.catchUp': '지난 기록에서 받은 이벤트의 지연, 중앙값',
+
+  // 같은 순간, 같은 서버 실행의 페이지 집계와 서버 집계 (lanes.js, render.js)
+  'panel.colPageRun': '페이지(이번 서버 실행)',
+  'panel.allRuns': '서버의 이전 실행까지 합치면 {n}',
 };
 
 /** MESSAGES holds the tables, by language. */

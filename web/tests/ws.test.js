@@ -201,3 +201,21 @@ test('ws: onWire reports the upgrade, frames both ways and the close', async () 
   ws.stop();
   assert.deepEqual(wire.at(-1), { kind: 'close', code: 1000, reason: 'turned off', by: 'page' });
 });
+
+test('ws: off, then on with a failing first attempt, is no reconnect', async () => {
+  FakeSocket.all = [];
+  const time = fakeTime();
+  let reconnects = 0;
+  const ws = createFakeWS(time, { onReconnect: () => reconnects++ });
+  ws.start();
+  FakeSocket.all[0].serverOpen();
+  FakeSocket.all[0].serverSend({ kind: 'hello', epoch: 'e', head: 1, rate: 5 });
+  ws.stop();
+  ws.start();
+  FakeSocket.all[1].serverClose(1006); // refused before any hello
+  await time.advance(10_000);
+  FakeSocket.all[2].serverOpen();
+  FakeSocket.all[2].serverSend({ kind: 'hello', epoch: 'e', head: 1, rate: 5 });
+  assert.equal(reconnects, 0, 'the connection before stop() was never lost');
+  ws.stop();
+});

@@ -20,7 +20,7 @@
 // protocol's own pings and pongs are control frames that a browser never
 // shows; only the server can report them.
 
-import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 import { Answers } from './answers.js';
 
 /** PING_EVERY_MS is how often an open socket measures its round trip. */
@@ -36,47 +36,30 @@ export function wsURL(loc, pathWithQuery) {
 }
 
 /**
- * createWS returns a WebSocket transport with the same opts as createPoll,
- * plus onRtt(ms) for each pong, and injectable WebSocket, location, now
- * (Unix ms), setTimeout/clearTimeout, setInterval/clearInterval.
+ * createWS returns a WebSocket transport that keeps the transport contract
+ * (shared.js), with onRtt(ms) for each pong, and injectable WebSocket,
+ * location, setInterval/clearInterval.
  * send(text) sends a chat message over the open socket and returns a
  * promise of what the server did with it (see answers.js): its echo, or an
  * error — {refused: true} when the server refused it.
  */
 export function createWS(opts) {
-  const {
-    clientId,
-    resume = () => null,
-    onHello = () => {},
-    onEvent = () => {},
-    onStatus = () => {},
-    onRequest = () => {},
-    onBytes = () => {},
-    onRtt = () => {},
-    onReconnect = () => {},
-    onWire = () => {},
-    WebSocket: WS = globalThis.WebSocket,
-    location: loc = globalThis.location,
-    now = () => performance.timeOrigin + performance.now(),
-    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
-    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
-    setInterval: setTicker = (...a) => globalThis.setInterval(...a),
-    clearInterval: clearTicker = (...a) => globalThis.clearInterval(...a),
-  } = opts;
+  opts = contract(opts);
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onRtt, onReconnect, onWire, now } = opts;
+  const WS = opts.WebSocket ?? globalThis.WebSocket;
+  const loc = opts.location ?? globalThis.location;
+  const setTicker = opts.setInterval ?? ((...a) => globalThis.setInterval(...a));
+  const clearTicker = opts.clearInterval ?? ((...a) => globalThis.clearInterval(...a));
+  const retry = createRetry(opts); // up at each hello
 
   let ws = null;
   let running = false;
-  let retryTimer = null;
   let pingTimer = null;
-  let failures = 0;
-  let dropped = false; // the connection was lost: the next hello is a reconnect
-  let openedAt = null; // when the current connection said hello
   let pingId = 0;
   const pending = new Map(); // ping id -> sent at (ms)
   const answers = new Answers(clientId); // the chat messages sent, until the server answers
 
   function connect() {
-    retryTimer = null;
     const from = resume();
     const target = withQuery('/ws', { client: clientId, since: from?.since, epoch: from?.epoch });
     const url = wsURL(loc, target);
@@ -103,9 +86,7 @@ export function createWS(opts) {
         return;
       }
       if (msg.kind === 'hello') {
-        if (dropped) onReconnect();
-        dropped = false;
-        openedAt = now();
+        if (retry.up()) onReconnect();
         onHello(msg);
       } else if (msg.kind === 'error') {
         answers.refusal(msg.error); // e.g. a message over the rate limit
@@ -127,15 +108,13 @@ export function createWS(opts) {
       pingTimer = null;
       ws = null;
       answers.fail(lost());
-      dropped = dropped || openedAt !== null; // lost, not merely not yet made
-      if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
-      openedAt = null;
-      const delay = backoffDelay(failures++);
+      retry.lost();
+      const delay = retry.delay();
       const seconds = (delay / 1000).toFixed(1);
       onStatus('reconnecting', e.reason
         ? { key: 'detail.ws.closedReason', params: { code: e.code, reason: e.reason, seconds } }
         : { key: 'detail.ws.closed', params: { code: e.code, seconds } });
-      retryTimer = setTimer(connect, delay);
+      retry.later(connect, delay);
     };
   }
 
@@ -164,8 +143,7 @@ export function createWS(opts) {
     start() {
       if (running) return;
       running = true;
-      failures = 0;
-      dropped = false;
+      retry.start();
       onStatus('connecting', '');
       connect();
     },
@@ -173,9 +151,9 @@ export function createWS(opts) {
     stop() {
       if (!running) return;
       running = false;
-      clearTimer(retryTimer);
+      retry.stop();
       clearTicker(pingTimer);
-      retryTimer = pingTimer = null;
+      pingTimer = null;
       const socket = ws;
       ws = null;
       if (socket) {
