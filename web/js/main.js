@@ -301,7 +301,7 @@ function buildPanels() {
     node.id = `panel-${t}`;
     node.dataset.transport = t;
     for (const el of node.querySelectorAll('[data-only]')) {
-      if (el.dataset.only !== t) el.remove();
+      if (!el.dataset.only.split(' ').includes(t)) el.remove();
     }
     host.append(node);
     const lane = lanes[t];
