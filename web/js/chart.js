@@ -59,7 +59,7 @@ export function createChart(canvas) {
     const text = color('--chart-text', '#555');
     const medianColor = color('--chart-median', text);
     const fontSize = Math.max(11, Math.min(15, Math.round(h / 14)));
-    ctx.font = `${fontSize}px system-ui, sans-serif`;
+    ctx.font = `${fontSize}px ${css.fontFamily}`; // the page's stack, Hangul included
 
     const pad = { left: 0, right: 10, top: 10, bottom: fontSize + 10 };
     const vmax = points.reduce((m, p) => Math.max(m, p.v), 0);
