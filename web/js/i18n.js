@@ -80,7 +80,7 @@ const en = {
 
   'panel.latencyLabel': 'latency over the last minute',
   'panel.latencyLast': 'latency, last',
-  'panel.median': 'median',
+  'panel.latencyMedian': 'latency, median',
   'panel.p95': 'p95',
   'panel.chartLabel': '{name}: latency of each event over the last minute',
   'panel.colPage': 'page',
@@ -313,7 +313,7 @@ const ko = {
 
   'panel.latencyLabel': '최근 1분간 지연 시간',
   'panel.latencyLast': '마지막 지연 시간',
-  'panel.median': '중앙값',
+  'panel.latencyMedian': '지연 시간 중앙값',
   'panel.p95': 'p95',
   'panel.chartLabel': '{name}: 최근 1분간 이벤트별 지연 시간',
   'panel.colPage': '페이지',
