@@ -293,6 +293,14 @@ function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
 }
 
+// setCounter writes a count that stays zero until something happens
+// (missed, resets, …); a zero folds away (.is-zero in style.css), so that
+// what did happen stands out.
+function setCounter(el, n) {
+  setText(el, String(n));
+  el.closest('.facts > div').classList.toggle('is-zero', n === 0);
+}
+
 function buildPanels() {
   const template = $('#panel-template');
   const host = $('#panels');
@@ -447,11 +455,11 @@ function renderLane(lane, now, latency, stats) {
   setText(m['requests-page'], String(ledger.requests));
   setText(m['events'], String(ledger.received));
   setText(m['bytes-page'], String(ledger.bytes));
-  setText(m['missed'], String(ledger.missed));
-  setText(m['duplicates'], String(ledger.duplicates));
-  setText(m['resets'], String(ledger.resets));
-  setText(m['reconnects'], String(ledger.reconnects));
-  setText(m['replayed'], String(ledger.replayed));
+  setCounter(m['missed'], ledger.missed);
+  setCounter(m['duplicates'], ledger.duplicates);
+  setCounter(m['resets'], ledger.resets);
+  setCounter(m['reconnects'], ledger.reconnects);
+  setCounter(m['replayed'], ledger.replayed);
 
   const s = stats?.client?.[lane.name];
   setText(m['requests-server'], count(s?.requests));
@@ -459,7 +467,7 @@ function renderLane(lane, now, latency, stats) {
   setText(m['bytes-server'], count(s?.bytes));
   setText(m['open-server'], count(s?.open));
 
-  if (m['poll-empty']) setText(m['poll-empty'], String(lane.emptyAnswers));
+  if (m['poll-empty']) setCounter(m['poll-empty'], lane.emptyAnswers);
   if (m['ws-rtt']) {
     const rtt = lane.rtt.summary(now);
     setText(m['ws-rtt'], fixedMs(rtt.last));
