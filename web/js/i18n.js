@@ -44,6 +44,7 @@ const en = {
   'via.sse': 'via SSE',
   'via.ws': 'via WebSocket',
   'controls.send': 'Send',
+  'controls.jump': 'Side by side ↓',
   'interval.ms': '{n} ms',
   'interval.s': '{n} s',
 
@@ -277,6 +278,7 @@ const ko = {
   'via.sse': 'SSE로',
   'via.ws': '웹 소켓으로',
   'controls.send': '보내기',
+  'controls.jump': '나란히 비교 ↓',
   'interval.ms': '{n} ms',
   'interval.s': '{n}초',
 
