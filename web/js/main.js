@@ -10,7 +10,7 @@ import { TRANSPORTS, parseState, formatState } from './url.js';
 import { LANGS, pickLang, t as translate, detailText } from './i18n.js';
 import { Ledger, TimeWindow } from './stats.js';
 import { estimateOffset } from './clock.js';
-import { createChart } from './chart.js';
+import { createChart, sharedDomain } from './chart.js';
 import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
@@ -438,7 +438,7 @@ function renderHeader() {
   error.hidden = server.statsError === null;
 }
 
-function renderLane(lane, now, latency, stats) {
+function renderLane(lane, now, latency, stats, domain) {
   const { els, ledger } = lane;
   const m = els.metric;
   setText(els.state, T(`state.${lane.status}`));
@@ -476,7 +476,7 @@ function renderLane(lane, now, latency, stats) {
   lane.hints.render(pickHints(hintSnapshot(lane, latency, now)));
   lane.inspectorView.render();
   if (!document.hidden) {
-    lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels });
+    lane.chart.draw(lane.latency.points, now, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels, domain });
   }
 }
 
@@ -527,8 +527,10 @@ function render() {
   // Each latency window is sorted once a frame, for the panels, hints and charts.
   const latency = Object.fromEntries(TRANSPORTS.map((t) => [t, lanes[t].latency.summary(now)]));
   const stats = freshStats(now);
+  // One latency axis for the three panels' charts (chart.js sharedDomain).
+  const domain = sharedDomain(TRANSPORTS.map((t) => lanes[t].latency.points));
   renderHeader();
-  for (const t of TRANSPORTS) renderLane(lanes[t], now, latency, stats);
+  for (const t of TRANSPORTS) renderLane(lanes[t], now, latency, stats, domain);
   renderCompare(now, latency, stats);
   messageLog.render();
   netsim.render(now);
