@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -22,7 +24,7 @@ var glanceShots = flag.String("glance-screenshots", "", "write TestGlance's 1366
 const projectorW, projectorH = 1366, 768
 
 func TestGlance(t *testing.T) {
-	_, ctx, console := openPage(t, "?interval=250")
+	lab, ctx, console := openPage(t, "?interval=250")
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(projectorW, projectorH)); err != nil {
 		t.Fatalf("emulating a %d×%d screen: %v", projectorW, projectorH, err)
 	}
@@ -31,12 +33,93 @@ func TestGlance(t *testing.T) {
 		window.transportlab.ledgers()[t].received > 5 &&
 		document.querySelector('#panel-' + t + ' [data-metric="latency-median"]').textContent !== '—')`)
 
-	for _, lang := range []string{"en", "ko"} {
-		click(t, ctx, "#lang-"+lang)
-		waitFor(t, ctx, "the page speaks "+lang, fmt.Sprintf(`document.documentElement.lang === %q`, lang))
-		shoot(t, ctx, lang)
-	}
-	click(t, ctx, "#lang-en")
+	t.Run("the median is the big number", func(t *testing.T) {
+		for _, tr := range transports {
+			// The figures in the order they are read, and the size of each number.
+			got := evaluate[[]string](t, ctx, fmt.Sprintf(`[...document.querySelectorAll('#panel-%s .latency .num')]
+				.map((n) => n.dataset.metric + ':' + parseFloat(getComputedStyle(n).fontSize))`, tr))
+			if len(got) != 3 || !strings.HasPrefix(got[0], "latency-median:") {
+				t.Fatalf("#panel-%s latency figures = %q, want the median first", tr, got)
+			}
+			size := func(f string) float64 {
+				v, _ := strconv.ParseFloat(f[strings.Index(f, ":")+1:], 64)
+				return v
+			}
+			for _, other := range got[1:] {
+				if size(got[0]) < 1.3*size(other) {
+					t.Errorf("#panel-%s: the median's number is %.0f px, %s is %.0f px: want the median at least 1.3 times as big",
+						tr, size(got[0]), other[:strings.Index(other, ":")], size(other))
+				}
+			}
+		}
+	})
+
+	t.Run("the panels' charts share one log scale", func(t *testing.T) {
+		// Polling every 250 ms takes up to ~250 ms, the pushes a few: on one
+		// axis for all three, it reaches 1000 ms in every panel.
+		waitFor(t, ctx, "polling's latencies are on the charts", `window.transportlab.ledgers().poll.received > 20`)
+		domains := evaluate[[]string](t, ctx, `['poll', 'sse', 'ws'].map((t) => document.querySelector('#panel-' + t + ' canvas').dataset.domain)`)
+		for i, d := range domains {
+			if d != domains[0] {
+				t.Errorf("#panel-%s canvas data-domain = %q, #panel-poll's = %q: want one axis", transports[i], d, domains[0])
+			}
+		}
+		var lo, hi float64
+		if _, err := fmt.Sscanf(domains[0], "%g %g", &lo, &hi); err != nil || lo != 0.1 || hi < 1000 {
+			t.Errorf("the panels' axis = %q, want 0.1 ms up to at least 1000 ms", domains[0])
+		}
+	})
+
+	t.Run("on a 1366×768 screen, the numbers and charts come first", func(t *testing.T) {
+		for _, lang := range []string{"en", "ko"} {
+			click(t, ctx, "#lang-"+lang)
+			waitFor(t, ctx, "the page speaks "+lang, fmt.Sprintf(`document.documentElement.lang === %q`, lang))
+			evaluate[bool](t, ctx, `window.scrollTo(0, 0), true`)
+			controls := evaluate[float64](t, ctx, `document.querySelector('#panels').getBoundingClientRect().top`)
+			if controls > projectorH/2 {
+				t.Errorf("%s: the panels start %.0f px down, want the header and controls in the top half of %d px", lang, controls, projectorH)
+			}
+			bottoms := evaluate[[]float64](t, ctx, `[...document.querySelectorAll('.panel .chart')].map((c) => c.getBoundingClientRect().bottom)`)
+			for i, b := range bottoms {
+				if b > projectorH {
+					t.Errorf("%s: #panel-%s's chart ends %.0f px down, want it on the first %d px", lang, transports[i], b, projectorH)
+				}
+			}
+			shoot(t, ctx, lang)
+		}
+		click(t, ctx, "#lang-en")
+		click(t, ctx, "a.jump")
+		waitFor(t, ctx, "the link brought the side-by-side charts to the top of the screen", `
+			Math.abs(document.querySelector('#compare').getBoundingClientRect().top) < 2 && window.scrollY > 0`)
+		evaluate[bool](t, ctx, `window.scrollTo(0, 0), true`)
+	})
+
+	t.Run("zero counters fold away until something happens", func(t *testing.T) {
+		shown := func(tr, name string) bool {
+			return evaluate[bool](t, ctx, fmt.Sprintf(`document.querySelector('#panel-%s [data-metric="%s"]').checkVisibility()`, tr, name))
+		}
+		for _, tr := range transports {
+			for _, name := range []string{"missed", "duplicates", "resets", "reconnects"} {
+				if shown(tr, name) {
+					t.Errorf("#panel-%s %s = %s is shown, want it folded away while 0", tr, name, metric(t, ctx, tr, name))
+				}
+			}
+			if !shown(tr, "open-server") {
+				t.Errorf("#panel-%s open-server is folded away, want it shown: it is no counter", tr)
+			}
+		}
+		// A cut by the server: SSE and the WebSocket reconnect, and say so.
+		console.expect("net::ERR_")
+		lab.conns.Cut()
+		waitFor(t, ctx, "SSE and the WebSocket reconnected", `['sse', 'ws'].every((t) =>
+			window.transportlab.ledgers()[t].reconnects >= 1 &&
+			document.querySelector('#panel-' + t + ' [data-metric="reconnects"]').textContent !== '0')`)
+		for _, tr := range []string{"sse", "ws"} {
+			if !shown(tr, "reconnects") {
+				t.Errorf("#panel-%s reconnects = %s is folded away, want it shown once it counts", tr, metric(t, ctx, tr, "reconnects"))
+			}
+		}
+	})
 
 	if p := console.problems(); len(p) > 0 {
 		t.Errorf("the console reported: %q", p)
