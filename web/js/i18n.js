@@ -246,6 +246,19 @@ const en = {
   'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
   'sim.dropLabel': 'Drop the {name} connection',
   'tutorial.on': 'On: the page replies to every event.',
+
+  // The server's refusals, by the code of its JSON error answer
+  // ({"error": "<English reason>", "code": "<code>"}, serverErrorKey).
+  'serverError.bad_request': 'the server found a malformed value in the request',
+  'serverError.forbidden': 'not allowed from here',
+  'serverError.not_found': 'the server has no such endpoint',
+  'serverError.method_not_allowed': 'the server does not take that method there',
+  'serverError.too_large': 'too large for the server',
+  'serverError.too_many_messages': 'too many messages from this page: wait a moment',
+  'serverError.too_many_streams': 'the server has as many streams open as it allows',
+  'serverError.too_many_pages': 'the server has as many pages open as it allows',
+  'serverError.shutting_down': 'the server is shutting down',
+  'serverError.internal': 'the server failed on its side',
 };
 
 const ko = {
@@ -476,6 +489,18 @@ const ko = {
   'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
   'sim.dropLabel': '{name} 연결 끊기',
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
+
+  // 서버가 거절한 이유, JSON 오류 응답의 code별 (serverErrorKey)
+  'serverError.bad_request': '요청에 잘못된 값이 있어 서버가 받지 않았습니다',
+  'serverError.forbidden': '여기서는 허용되지 않습니다',
+  'serverError.not_found': '서버에 그런 엔드포인트가 없습니다',
+  'serverError.method_not_allowed': '서버가 그 주소에서 이 메서드를 받지 않습니다',
+  'serverError.too_large': '서버가 받기에는 너무 큽니다',
+  'serverError.too_many_messages': '이 페이지에서 보낸 메시지가 너무 많습니다. 잠시 기다려 주세요',
+  'serverError.too_many_streams': '서버가 허용하는 스트림 수가 다 찼습니다',
+  'serverError.too_many_pages': '서버가 허용하는 페이지 수가 다 찼습니다',
+  'serverError.shutting_down': '서버가 종료하는 중입니다',
+  'serverError.internal': '서버 내부에서 오류가 났습니다',
 };
 
 /** MESSAGES holds the tables, by language. */
@@ -503,13 +528,31 @@ export function parseLang(raw) {
 /**
  * t returns the string `key` in `lang` (English when the language or the key
  * is unknown there, the key itself when unknown everywhere), with each {name}
- * replaced by params[name]. Unknown {names} are left as they are.
+ * replaced by params[name]. Unknown {names} are left as they are. A value
+ * that carries a key of its own ({key, params}, or an error the page or
+ * api.js named) is said in `lang` too; another error is its message.
  */
 export function t(lang, key, params) {
   const table = MESSAGES[lang] ?? MESSAGES.en;
   const text = table[key] ?? MESSAGES.en[key] ?? key;
   if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (Object.hasOwn(params, name) ? String(params[name]) : m));
+  return text.replace(/\{(\w+)\}/g, (m, name) => (Object.hasOwn(params, name) ? paramText(lang, params[name]) : m));
+}
+
+function paramText(lang, v) {
+  if (typeof v?.key === 'string') return t(lang, v.key, v.params);
+  if (v instanceof Error) return v.message;
+  return String(v);
+}
+
+/**
+ * serverErrorKey returns the key of the page's words for a server error's
+ * code ("too_many_messages"), or null for a code it does not know, or none:
+ * then the page shows the server's own (English) reason.
+ */
+export function serverErrorKey(code) {
+  const key = `serverError.${code}`;
+  return typeof code === 'string' && Object.hasOwn(MESSAGES.en, key) ? key : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { MESSAGES, LANGS, pickLang, parseLang, t, detailText } from '../js/i18n.js';
+import { MESSAGES, LANGS, pickLang, parseLang, t, detailText, serverErrorKey } from '../js/i18n.js';
 
 const read = (rel) => readFileSync(new URL(rel, import.meta.url), 'utf8');
 
@@ -116,4 +116,26 @@ test('Korean writes each unit one way: a symbol after a space, a counter joined'
     assert.doesNotMatch(text, /\d\s*바이트|\}\s*바이트/, `${key}: bytes are B`);
     assert.doesNotMatch(text, /초당 \{(rate|max)\}/, `${key}: a feed rate is written {n} 이벤트/초`);
   }
+});
+
+test('serverErrorKey: the page\'s words for every code the server sends, else null', () => {
+  const codes = ['bad_request', 'forbidden', 'not_found', 'method_not_allowed', 'too_large',
+    'too_many_messages', 'too_many_streams', 'too_many_pages', 'shutting_down', 'internal'];
+  for (const code of codes) {
+    const key = serverErrorKey(code);
+    assert.equal(key, `serverError.${code}`, code);
+    assert.notEqual(t('ko', key), t('en', key), `${code}: said in Korean too`);
+  }
+  for (const code of ['no_such_code', '', undefined, null, 42, 'toString', '__proto__']) {
+    assert.equal(serverErrorKey(code), null, JSON.stringify(code));
+  }
+});
+
+test('t says a named error in the page\'s language, another by its message', () => {
+  const refused = Object.assign(new Error('too many messages (HTTP 429)'), { key: 'serverError.too_many_messages' });
+  assert.equal(t('ko', 'error.notSent', { error: refused }), '보내지 못함: 이 페이지에서 보낸 메시지가 너무 많습니다. 잠시 기다려 주세요');
+  assert.equal(t('en', 'error.notSent', { error: refused }), 'Not sent: too many messages from this page: wait a moment');
+  const unknown = new Error('a reason the page has no words for (HTTP 418)');
+  assert.equal(t('ko', 'error.notSent', { error: unknown }), '보내지 못함: a reason the page has no words for (HTTP 418)');
+  assert.equal(t('en', 'sim.error.server', { error: { key: 'serverError.shutting_down' } }), 'The server refused: the server is shutting down');
 });
