@@ -276,7 +276,7 @@ async function readStats() {
     if (Number.isFinite(stats.rate)) server.rate = stats.rate;
     if (Number.isInteger(stats.head)) server.head = stats.head;
   } catch (err) {
-    server.statsError = err.message;
+    server.statsError = err; // said in the page's language when the server gave a code (i18n.js t)
     throw err; // repeat.js backs off
   }
 }
