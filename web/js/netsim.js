@@ -112,8 +112,9 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     try {
       return { data: await api.call(method, path, { body }) };
     } catch (err) {
-      // err.message is the server's reason with its status, or fetch's own.
-      sim.error = { key: 'sim.error.server', params: { error: String(err?.message ?? err) } };
+      // T says err in the page's language when the server gave a known
+      // code, else as its message: the server's reason with its status, or fetch's own.
+      sim.error = { key: 'sim.error.server', params: { error: err } };
       return err?.status === 400 ? { refused: true } : {};
     } finally {
       sim.writing--;
@@ -162,7 +163,7 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     } catch (err) {
       tutorial.error = err?.status === 403
         ? { key: 'tutorial.forbidden', params: { rate: rateText(TUTORIAL_RATE) } }
-        : { key: 'tutorial.refused', params: { error: String(err?.message ?? err) } };
+        : { key: 'tutorial.refused', params: { error: err } };
     } finally {
       tutorial.busy = false;
     }
