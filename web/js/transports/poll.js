@@ -14,6 +14,7 @@
 // Same interface as sse.js and ws.js: createPoll(opts) -> {start, stop, ...}.
 
 import { backoffDelay, utf8Length, withQuery } from './shared.js';
+import { serverErrorKey } from '../i18n.js';
 
 /**
  * createPoll returns a polling transport. opts:
@@ -84,7 +85,7 @@ export function createPoll(opts) {
       wire.status = res.status;
       wire.body = utf8Length(text);
       onBytes(wire.body);
-      if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
+      if (!res.ok) throw refusal(res.status, text);
       wire.events = handle(JSON.parse(text));
       onWire(wire);
       if (failures > 0) onReconnect(); // back after failed requests
@@ -95,7 +96,7 @@ export function createPoll(opts) {
       if (mine !== session || err?.name === 'AbortError') return;
       onWire({ ...wire, error: err.message });
       const delay = Math.max(interval, backoffDelay(failures++));
-      onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err.message, seconds: (delay / 1000).toFixed(1) } });
+      onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err, seconds: (delay / 1000).toFixed(1) } });
       if (running) schedule(delay);
     } finally {
       if (mine === session) controller = null;
@@ -146,11 +147,18 @@ export function createPoll(opts) {
   };
 }
 
-function errorReason(text) {
+// refusal is the error of a poll the server answered with a failure:
+// "HTTP 503: <its reason>", and the key of the page's words for its code
+// (i18n.js) when it has some, so that the panel says it in its language.
+function refusal(status, text) {
+  let body = null;
   try {
-    const { error } = JSON.parse(text);
-    return error ? `: ${error}` : '';
+    body = JSON.parse(text);
   } catch {
-    return '';
+    // Not JSON: the status says enough.
   }
+  const err = new Error(`HTTP ${status}${body?.error ? `: ${body.error}` : ''}`);
+  const key = serverErrorKey(body?.code);
+  if (key !== null) err.key = key;
+  return err;
 }
