@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -145,5 +146,65 @@ func shoot(tb testing.TB, ctx context.Context, lang string) {
 		if err := os.WriteFile(path, img, 0o644); err != nil {
 			tb.Fatal(err)
 		}
+	}
+}
+
+var pageCostFor = flag.Duration("page-cost", 65*time.Second, "how long TestPageCost runs the page at 100 events/s: the charts fill for a minute (-short: 20 s)")
+
+// TestPageCost checks that the page never becomes what it measures: at 100
+// events a second, with every transport on and every chart drawing, the
+// pushes' medians stay where the network puts them (about a millisecond on
+// loopback), also once the charts hold a full minute. A page whose drawing
+// grew with its charts would hold each event behind a frame, and the
+// medians would show the page's cost, not the transports'. The bound leaves
+// room for -race and a busy shared machine.
+func TestPageCost(t *testing.T) {
+	const (
+		rate     = 100
+		boundMs  = 6.0 // the goal is 3 ms; the rest is headroom
+		interval = 250
+	)
+	lab, ctx, console := openPage(t, fmt.Sprintf("?interval=%d", interval))
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(projectorW, projectorH)); err != nil {
+		t.Fatalf("emulating a %d×%d screen: %v", projectorW, projectorH, err)
+	}
+	putFeed(t, lab.srv, rate)
+	waitFor(t, ctx, "every transport is open", `['poll', 'sse', 'ws'].every((t) =>
+		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
+	// Long tasks (50 ms and more) on the page's one thread, for the log.
+	evaluate[bool](t, ctx, `(window.longTasks = [],
+		new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration)))
+			.observe({ type: 'longtask', buffered: true }), true)`)
+	start := pageLedgers(t, ctx)
+	runFor := *pageCostFor
+	if testing.Short() {
+		runFor = min(runFor, 20*time.Second)
+	}
+	time.Sleep(runFor)
+
+	end := pageLedgers(t, ctx)
+	if got, want := end["sse"].Received-start["sse"].Received, int64(runFor.Seconds()*rate/2); got < want {
+		t.Fatalf("SSE received %d events in %v, want at least %d: is the feed at %d events/s?", got, runFor, want, rate)
+	}
+	checkNothingLost(t, end)
+	longTasks := evaluate[[]float64](t, ctx, `window.longTasks`)
+	t.Logf("after %v at %d events/s: %d long tasks %v ms", runFor, rate, len(longTasks), longTasks)
+	for _, tr := range transports {
+		t.Logf("%-4s median %s ms, p95 %s ms, %d events", tr,
+			metric(t, ctx, tr, "latency-median"), metric(t, ctx, tr, "latency-p95"), end[tr].Received)
+	}
+	for _, tr := range []string{"sse", "ws"} {
+		text := metric(t, ctx, tr, "latency-median")
+		median, err := strconv.ParseFloat(text, 64)
+		if err != nil {
+			t.Fatalf("#panel-%s latency-median = %q, want a number", tr, text)
+		}
+		if median > boundMs {
+			t.Errorf("#panel-%s median latency = %.1f ms at %d events/s, want at most %.0f ms: is the page's own work delaying events?",
+				tr, median, rate, boundMs)
+		}
+	}
+	if p := console.problems(); len(p) > 0 {
+		t.Errorf("the console reported: %q", p)
 	}
 }
