@@ -174,7 +174,7 @@ func TestPage(t *testing.T) {
 		waitFor(t, ctx, "the page speaks Korean", `document.documentElement.lang === 'ko' &&
 			document.querySelector('#panel-poll .name').textContent.includes('폴링')`)
 		checks := map[string]string{
-			`#panel-sse .name`:                       "서버 센트 이벤트(SSE)",
+			`#panel-sse .name`:                       "서버 전송 이벤트(SSE)",
 			`#panel-ws .name`:                        "웹 소켓",
 			`#panel-poll .state`:                     "연결됨",
 			`#log-title`:                             "메시지",

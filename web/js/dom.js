@@ -27,3 +27,13 @@ export function setWithCode(el, text, spec) {
     }),
   );
 }
+
+/**
+ * setCounter writes a count that stays zero until something happens
+ * (missed, resets, …); a zero folds its row away (.is-zero in style.css),
+ * so that what did happen stands out.
+ */
+export function setCounter(el, n) {
+  setText(el, String(n));
+  el.closest('.facts > div').classList.toggle('is-zero', n === 0);
+}

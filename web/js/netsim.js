@@ -98,8 +98,9 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     try {
       return { data: await api.call(method, path, { body }) };
     } catch (err) {
-      // err.message is the server's reason with its status, or fetch's own.
-      sim.error = { key: 'sim.error.server', params: { error: String(err?.message ?? err) } };
+      // T says err in the page's language when the server gave a known
+      // code, else as its message: the server's reason with its status, or fetch's own.
+      sim.error = { key: 'sim.error.server', params: { error: err } };
       return err?.status === 400 ? { refused: true } : {};
     } finally {
       sim.writing--;

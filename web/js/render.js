@@ -6,13 +6,13 @@
 
 import { TRANSPORTS } from './url.js';
 import { detailText } from './i18n.js';
-import { createChart } from './chart.js';
+import { createChart, sharedDomain } from './chart.js';
 import { mountInspector } from './inspector-view.js';
 import { pickHints } from './hints.js';
 import { mountExplain, mountHints } from './explain-view.js';
 import { wireBytes, wireCosts } from './costs.js';
 import { count, fixedMs, rateText, signedMs } from './format.js';
-import { $, setText } from './dom.js';
+import { $, setCounter, setText } from './dom.js';
 import { WINDOW_MS } from './page-state.js';
 
 /**
@@ -27,7 +27,7 @@ export function buildPanels({ lanes, T, wireLog }) {
     node.id = `panel-${t}`;
     node.dataset.transport = t;
     for (const el of node.querySelectorAll('[data-only]')) {
-      if (el.dataset.only !== t) el.remove();
+      if (!el.dataset.only.split(' ').includes(t)) el.remove();
     }
     host.append(node);
     const lane = lanes[t];
@@ -99,7 +99,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     error.hidden = server.statsError === null;
   }
 
-  function renderLane(lane, at, latency, stats) {
+  function renderLane(lane, at, latency, stats, domain) {
     const { els, ledger } = lane;
     const m = els.metric;
     setText(els.state, T(`state.${lane.status}`));
@@ -114,16 +114,16 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setText(m['latency-p95'], fixedMs(lat.p95));
 
     renderCounts(lane, stats);
-    setText(m['missed'], String(ledger.missed));
-    setText(m['duplicates'], String(ledger.duplicates));
-    setText(m['resets'], String(ledger.resets));
-    setText(m['reconnects'], String(ledger.reconnects));
-    setText(m['replayed'], String(ledger.replayed));
+    setCounter(m['missed'], ledger.missed);
+    setCounter(m['duplicates'], ledger.duplicates);
+    setCounter(m['resets'], ledger.resets);
+    setCounter(m['reconnects'], ledger.reconnects);
+    setCounter(m['replayed'], ledger.replayed);
     setText(m['catchup-median'], fixedMs(lane.catchUp.summary(at).median));
 
     setText(m['open-server'], count(stats?.client?.[lane.name]?.open));
 
-    if (m['poll-empty']) setText(m['poll-empty'], String(lane.emptyAnswers));
+    if (m['poll-empty']) setCounter(m['poll-empty'], lane.emptyAnswers);
     if (m['ws-rtt']) {
       const rtt = lane.rtt.summary(at);
       setText(m['ws-rtt'], fixedMs(rtt.last));
@@ -132,7 +132,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     lane.hints.render(pickHints(hintSnapshot(lane, latency, at)));
     lane.inspectorView.render();
     if (!document.hidden) {
-      lane.chart.draw(lane.latency.points, at, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels });
+      lane.chart.draw(lane.latency.points, at, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels, domain });
     }
   }
 
@@ -208,8 +208,10 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     // Each latency window is sorted once a frame, for the panels, hints and charts.
     const latency = Object.fromEntries(TRANSPORTS.map((t) => [t, lanes[t].latency.summary(at)]));
     const stats = freshStats(at);
+    // One latency axis for the three panels' charts (chart.js sharedDomain).
+    const domain = sharedDomain(TRANSPORTS.map((t) => lanes[t].latency.points));
     renderHeader();
-    for (const t of TRANSPORTS) renderLane(lanes[t], at, latency, stats);
+    for (const t of TRANSPORTS) renderLane(lanes[t], at, latency, stats, domain);
     renderCompare(at, latency, stats);
     messageLog.render();
     netsim.render(at);

@@ -61,7 +61,7 @@ export function createServerReader(page, { now, asking = () => null, onStats = (
       if (Number.isInteger(stats.head)) server.head = stats.head;
       onStats(stats, asked);
     } catch (err) {
-      server.statsError = err.message;
+      server.statsError = err; // said in the page's language when the server gave a code (i18n.js t)
       throw err; // repeat.js backs off
     }
   }

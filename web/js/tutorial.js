@@ -44,7 +44,7 @@ export class Tutorial {
     this.busy = false;
     this.error = err?.status === 403
       ? { key: 'tutorial.forbidden', params: { rate: rateText(TUTORIAL_RATE) } }
-      : { key: 'tutorial.refused', params: { error: String(err?.message ?? err) } };
+      : { key: 'tutorial.refused', params: { error: err } };
   }
 
   /** begin turns the replies on, from sinceTs (server time, µs): a new round. */

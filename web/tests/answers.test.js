@@ -30,6 +30,19 @@ test('answers: a refusal with one message waiting is that message\'s', () => {
   assert.deepEqual(got, { 'one too many': 'refused: too many messages' });
 });
 
+test('answers: a refusal keeps the key of the page\'s words for its code, when there is one', () => {
+  const a = new Answers('me');
+  const outcomes = [];
+  a.add('one', (o) => outcomes.push(o.error));
+  a.add('two', (o) => outcomes.push(o.error));
+  a.refusal('too many messages', 'serverError.too_many_messages');
+  a.refusal('no words for this one');
+  assert.deepEqual(outcomes, [
+    { message: 'too many messages', refused: true, key: 'serverError.too_many_messages' },
+    { message: 'no words for this one', refused: true },
+  ]);
+});
+
 test('answers: a refusal that overtakes an older echo waits for it, and blames the right message', () => {
   const a = new Answers('me');
   const got = sent(a, 'A', 'B');

@@ -26,8 +26,9 @@ test('tutorial: setting the rate is busy until answered; a 403 says why', () => 
   assert.deepEqual(tut.error, { key: 'tutorial.forbidden', params: { rate: '0.333' } });
   assert.equal(tut.view(T, { rate: 5, stats: {} }).statusError, true);
   tut.asking();
-  tut.rateRefused(new Error('HTTP 502'));
-  assert.deepEqual(tut.error, { key: 'tutorial.refused', params: { error: 'HTTP 502' } });
+  const refused = new Error('HTTP 502');
+  tut.rateRefused(refused);
+  assert.deepEqual(tut.error, { key: 'tutorial.refused', params: { error: refused } }, 'the error itself, for t() to say by its code');
   tut.asking();
   tut.rateSet();
   assert.equal(tut.error, null);

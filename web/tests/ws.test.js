@@ -143,6 +143,9 @@ test('ws: a message the server refuses rejects its send, and is not taken for an
   const sent = ws.send('one too many');
   s.serverSend({ kind: 'error', error: 'too many messages: at most 2 a second; this one was not sent' });
   await assert.rejects(sent, { refused: true, message: 'too many messages: at most 2 a second; this one was not sent' });
+  const coded = ws.send('two too many');
+  s.serverSend({ kind: 'error', code: 'too_many_messages', error: 'too many messages' });
+  await assert.rejects(coded, { refused: true, key: 'serverError.too_many_messages', message: 'too many messages' });
   assert.deepEqual(log.events, []);
   const unanswered = ws.send('no answer yet');
   ws.stop();

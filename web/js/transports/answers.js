@@ -61,9 +61,14 @@ export class Answers {
     return true;
   }
 
-  /** refusal takes the server's {"kind":"error"} message. */
-  refusal(reason) {
-    this.#refusals.push({ message: String(reason ?? 'refused'), refused: true });
+  /**
+   * refusal takes the server's {"kind":"error"} message: its reason, and the
+   * key of the page's words for its code (i18n.js serverErrorKey), or null.
+   */
+  refusal(reason, key = null) {
+    const error = { message: String(reason ?? 'refused'), refused: true };
+    if (key !== null) error.key = key;
+    this.#refusals.push(error);
     this.#settleRefused();
   }
 

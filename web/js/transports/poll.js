@@ -18,6 +18,7 @@
 // It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
 import { contract, createRetry, utf8Length, withQuery } from './shared.js';
+import { serverErrorKey } from '../i18n.js';
 
 /**
  * createPoll returns a polling transport that keeps the transport contract
@@ -72,7 +73,7 @@ export function createPoll(opts) {
       wire.status = res.status;
       wire.body = utf8Length(text);
       onBytes(wire.body);
-      if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
+      if (!res.ok) throw refusal(res.status, text);
       wire.events = handle(JSON.parse(text), first || retry.retrying);
       onWire(wire);
       if (retry.up()) onReconnect(); // back after failed requests
@@ -83,7 +84,7 @@ export function createPoll(opts) {
       onWire({ ...wire, error: err.message });
       retry.lost();
       const delay = Math.max(interval, retry.delay());
-      onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err.message, seconds: (delay / 1000).toFixed(1) } });
+      onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err, seconds: (delay / 1000).toFixed(1) } });
       if (running) schedule(delay);
     } finally {
       if (mine === session) controller = null;
@@ -133,11 +134,18 @@ export function createPoll(opts) {
   };
 }
 
-function errorReason(text) {
+// refusal is the error of a poll the server answered with a failure:
+// "HTTP 503: <its reason>", and the key of the page's words for its code
+// (i18n.js) when it has some, so that the panel says it in its language.
+function refusal(status, text) {
+  let body = null;
   try {
-    const { error } = JSON.parse(text);
-    return error ? `: ${error}` : '';
+    body = JSON.parse(text);
   } catch {
-    return '';
+    // Not JSON: the status says enough.
   }
+  const err = new Error(`HTTP ${status}${body?.error ? `: ${body.error}` : ''}`);
+  const key = serverErrorKey(body?.code);
+  if (key !== null) err.key = key;
+  return err;
 }

@@ -22,6 +22,7 @@
 
 import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 import { Answers } from './answers.js';
+import { serverErrorKey } from '../i18n.js';
 
 /** PING_EVERY_MS is how often an open socket measures its round trip. */
 export const PING_EVERY_MS = 2000;
@@ -89,7 +90,7 @@ export function createWS(opts) {
         if (retry.up()) onReconnect();
         onHello(msg);
       } else if (msg.kind === 'error') {
-        answers.refusal(msg.error); // e.g. a message over the rate limit
+        answers.refusal(msg.error, serverErrorKey(msg.code)); // e.g. a message over the rate limit
       } else if (msg.kind === 'pong') {
         const sentAt = pending.get(msg.id);
         if (sentAt !== undefined) {
