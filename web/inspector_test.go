@@ -271,7 +271,7 @@ func TestInspector(t *testing.T) {
 			"#panel-ws .wire-pause":          "일시 정지",
 			"#panel-poll .explain > summary": "동작 원리",
 			"#panel-poll .explain-text":      "주기의 절반",
-			"#panel-sse .explain svg title":  "서버 센트 이벤트(SSE)",
+			"#panel-sse .explain svg title":  "서버 전송 이벤트(SSE)",
 			"#panel-ws .hints-title":         "지금 눈여겨볼 것",
 		}
 		for sel, want := range checks {

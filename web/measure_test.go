@@ -35,8 +35,7 @@ func TestMeasure(t *testing.T) {
 	const defaultRate, defaultInterval = 5, 1000
 	hub := feed.NewHub(feed.Config{Rate: defaultRate})
 	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: web.Files}))
-	srv.Listener = server.Listen(srv.Listener)
-	srv.Config.ConnContext = server.ConnContext
+	srv.Listener = server.Install(srv.Config, srv.Listener)
 	srv.Start()
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +33,6 @@ import (
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
 	"transportlab/internal/transporttest"
-	"transportlab/internal/ws"
 	"transportlab/web"
 )
 
@@ -100,7 +100,10 @@ func TestPage(t *testing.T) {
 		return // nothing else can work without the transports
 	}
 
+	// Each subtest below turns on the transports it needs (use), so that it
+	// runs alone (go test -run 'TestPage/name') as well as after the others.
 	t.Run("a WebSocket message comes back", func(t *testing.T) {
+		use(t, ctx, "poll", "sse", "ws")
 		const text = "hello from chromedp"
 		sendMessage(t, ctx, "ws", text)
 		// Every transport is on, so the message must arrive over all three.
@@ -135,6 +138,7 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("screenshot", func(t *testing.T) {
+		use(t, ctx, "poll", "sse", "ws")
 		if wait := *settle - time.Since(opened); wait > 0 {
 			time.Sleep(wait)
 		}
@@ -163,13 +167,14 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("한국어 by the toggle, and back", func(t *testing.T) {
+		use(t, ctx, "poll", "sse", "ws")
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#lang-ko"))); err != nil {
 			t.Fatalf("clicking #lang-ko: %v", err)
 		}
 		waitFor(t, ctx, "the page speaks Korean", `document.documentElement.lang === 'ko' &&
 			document.querySelector('#panel-poll .name').textContent.includes('폴링')`)
 		checks := map[string]string{
-			`#panel-sse .name`:                       "서버 센트 이벤트(SSE)",
+			`#panel-sse .name`:                       "서버 전송 이벤트(SSE)",
 			`#panel-ws .name`:                        "웹 소켓",
 			`#panel-poll .state`:                     "연결됨",
 			`#log-title`:                             "메시지",
@@ -205,10 +210,11 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("requests agree with the server", func(t *testing.T) {
-		// Polling spends a request every interval; turn it off first so that
-		// both counts hold still while they are compared.
-		toggle(t, ctx, "poll")
-		waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
+		// Ten polls at least, then polling off, so that both counts hold
+		// still while they are compared.
+		use(t, ctx, "poll", "sse", "ws")
+		waitFor(t, ctx, "the page polled ten times", `window.transportlab.ledgers().poll.requests >= 10`)
+		use(t, ctx, "sse", "ws")
 		counts := waitRequestsAgree(t, ctx, srv, id)
 		for _, tr := range []string{"sse", "ws"} {
 			if got := counts[tr].Requests; got != 1 {
@@ -221,11 +227,13 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("polling off stops its requests", func(t *testing.T) {
-		before := serverCounts(t, srv, id)["poll"]
-		time.Sleep(1500 * time.Millisecond) // six intervals of 250 ms
+		use(t, ctx, "sse", "ws")
+		// Once the request in flight as it was turned off is answered, none more.
+		before := waitServer(t, srv, id, "no poll is open", func(c map[string]counters) bool { return c["poll"].Open == 0 })["poll"]
+		pageWait(t, ctx, 6**interval) // six intervals of the page's own timers
 		after := serverCounts(t, srv, id)["poll"]
 		if after.Requests != before.Requests {
-			t.Errorf("server: client.poll.requests went from %d to %d in 1.5 s with polling off, want no change",
+			t.Errorf("server: client.poll.requests went from %d to %d in six intervals with polling off, want no change",
 				before.Requests, after.Requests)
 		}
 		if after.Open != 0 {
@@ -240,6 +248,7 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("WebSocket off closes its connection", func(t *testing.T) {
+		use(t, ctx, "sse", "ws")
 		toggle(t, ctx, "ws")
 		waitFor(t, ctx, "the WebSocket is off", `document.querySelector('#panel-ws .state').dataset.state === 'off'`)
 		counts := waitServer(t, srv, id, "client.ws.open is 0", func(c map[string]counters) bool {
@@ -254,6 +263,10 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("SSE off and on resumes with nothing lost", func(t *testing.T) {
+		use(t, ctx, "sse")
+		requests := waitServer(t, srv, id, "client.sse has 1 open", func(c map[string]counters) bool {
+			return c["sse"].Open == 1
+		})["sse"].Requests
 		toggle(t, ctx, "sse")
 		waitFor(t, ctx, "SSE is off", `document.querySelector('#panel-sse .state').dataset.state === 'off'`)
 		before := pageLedgers(t, ctx)["sse"]
@@ -266,8 +279,8 @@ func TestPage(t *testing.T) {
 			document.querySelector('#panel-sse .state').dataset.state === 'open' &&
 			window.transportlab.ledgers().sse.received >= %d`, before.Received+10))
 		checkNothingLost(t, pageLedgers(t, ctx))
-		counts := waitServer(t, srv, id, "client.sse has 2 requests, 1 open", func(c map[string]counters) bool {
-			return c["sse"].Requests == 2 && c["sse"].Open == 1
+		counts := waitServer(t, srv, id, "client.sse has one more request, 1 open", func(c map[string]counters) bool {
+			return c["sse"].Requests == requests+1 && c["sse"].Open == 1
 		})
 		if page := pageLedgers(t, ctx)["sse"].Requests; page != counts["sse"].Requests {
 			t.Errorf("sse requests: page counted %d, server counted %d", page, counts["sse"].Requests)
@@ -278,8 +291,8 @@ func TestPage(t *testing.T) {
 		sendMessage(t, ctx, "sse", text)
 		waitFor(t, ctx, "the POSTed message came back over SSE",
 			`document.querySelector('#message-rows tr:first-child td[data-arrival="sse"] .num') !== null`)
-		counts = waitServer(t, srv, id, "client.sse has 3 requests", func(c map[string]counters) bool {
-			return c["sse"].Requests == 3
+		counts = waitServer(t, srv, id, "client.sse has two more requests", func(c map[string]counters) bool {
+			return c["sse"].Requests == requests+2
 		})
 		if page := pageLedgers(t, ctx)["sse"].Requests; page != counts["sse"].Requests {
 			t.Errorf("sse requests after a POST: page counted %d, server counted %d", page, counts["sse"].Requests)
@@ -287,9 +300,8 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("a drop by the server is a reconnect with nothing lost", func(t *testing.T) {
-		toggle(t, ctx, "ws")
-		waitFor(t, ctx, "SSE and WebSocket are open", `['sse', 'ws'].every((t) =>
-			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
+		use(t, ctx, "sse", "ws")
+		before := pageLedgers(t, ctx)
 		// The browser reports a stream cut in the middle; that is the point.
 		console.expect("net::ERR_INCOMPLETE_CHUNKED_ENCODING")
 		lab.conns.Cut() // every connection of the page, cut by the server
@@ -297,7 +309,7 @@ func TestPage(t *testing.T) {
 		// the page's backoff; both resume after the last seq they saw.
 		waitFor(t, ctx, "SSE and WebSocket reconnected and caught up", `['sse', 'ws'].every((t) =>
 			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
-			window.transportlab.ledgers()[t].reconnects >= 1)`)
+			window.transportlab.ledgers()[t].reconnects > `+jsonOf(t, before)+`[t].reconnects)`)
 		reconnected := pageLedgers(t, ctx)
 		waitFor(t, ctx, "five events arrived after the reconnect", fmt.Sprintf(`
 			window.transportlab.ledgers().sse.received >= %d && window.transportlab.ledgers().ws.received >= %d`,
@@ -318,9 +330,7 @@ func TestPage(t *testing.T) {
 	})
 
 	t.Run("a server restart is a reset on every transport, never a silent gap", func(t *testing.T) {
-		toggle(t, ctx, "poll")
-		waitFor(t, ctx, "all three are open", `['poll', 'sse', 'ws'].every((t) =>
-			document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
+		use(t, ctx, "poll", "sse", "ws")
 		before := pageLedgers(t, ctx)
 		console.expect("net::ERR_") // the browser reports the requests the restart cut
 		epoch := lab.restart(t)
@@ -394,8 +404,7 @@ func startLab(tb testing.TB) *lab {
 		h.ServeHTTP(w, r)
 	}))
 	l.conns = &transporttest.Listener{Listener: l.srv.Listener}
-	l.srv.Listener = server.Listen(l.conns) // bytes on the wire, as transportlab counts them
-	l.srv.Config.ConnContext = server.ConnContext
+	l.srv.Listener = server.Install(l.srv.Config, l.conns) // bytes on the wire, as transportlab counts them
 	l.start()
 	l.srv.Start()
 	tb.Cleanup(func() {
@@ -432,7 +441,6 @@ func (l *lab) start() {
 		Page:         web.Files,
 		MessageRate:  2,
 		MessageBurst: 5,
-		WS:           ws.Options{MessageRate: 2, MessageBurst: 5},
 		WriteTimeout: feed.DefaultWriteTimeout,
 	})
 }
@@ -656,6 +664,31 @@ func metric(tb testing.TB, ctx context.Context, transport, name string) string {
 func attribute(tb testing.TB, ctx context.Context, sel, name string) string {
 	tb.Helper()
 	return evaluate[string](tb, ctx, fmt.Sprintf(`document.querySelector(%q).getAttribute(%q)`, sel, name))
+}
+
+// use turns on the transports named and off the others, as an instructor
+// does with the toggles, and waits until each is open or off.
+func use(tb testing.TB, ctx context.Context, on ...string) {
+	tb.Helper()
+	for _, tr := range transports {
+		want := slices.Contains(on, tr)
+		if evaluate[string](tb, ctx, `document.querySelector('#toggle-`+tr+`').getAttribute('aria-pressed')`) != strconv.FormatBool(want) {
+			toggle(tb, ctx, tr)
+		}
+	}
+	waitFor(tb, ctx, fmt.Sprintf("only %v are on, and open", on), fmt.Sprintf(`['poll', 'sse', 'ws'].every((t) =>
+		document.querySelector('#panel-' + t + ' .state').dataset.state === (%s.includes(t) ? 'open' : 'off'))`, jsonOf(tb, on)))
+}
+
+// pageWait waits ms by the page's own timers: a page slowed down by a busy
+// machine runs its other timers due before as late, so what they would do
+// has been done when it returns.
+func pageWait(tb testing.TB, ctx context.Context, ms int) {
+	tb.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](
+		fmt.Sprintf(`new Promise((done) => setTimeout(done, %d))`, ms), chromedp.EvalAwaitPromise)); err != nil {
+		tb.Fatalf("waiting %d ms in the page: %v", ms, err)
+	}
 }
 
 // toggle clicks a transport's on/off button, as an instructor does.

@@ -41,7 +41,7 @@ func TestPolish(t *testing.T) {
 		}
 		waitFor(t, ctx, "the page speaks Korean", `document.documentElement.lang === 'ko'`)
 		got := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#message-via option')].map((o) => o.textContent)`)
-		want := []string{"폴링으로 보내기", "SSE로 보내기", "웹 소켓으로 보내기"}
+		want := []string{"폴링으로", "SSE로", "웹 소켓으로"}
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("#message-via options = %q, want %q", got, want)
 		}

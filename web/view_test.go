@@ -32,13 +32,22 @@ func TestStaleStatsAndHiddenTab(t *testing.T) {
 	ctx := startBrowser(t)
 	console := watchConsole(t, ctx)
 
-	// The server's /api/stats, failing on demand, and counted.
+	// The server's /api/stats, failing on demand, and counted. The page's
+	// polls, every 250 ms by the page's own timers, are the test's clock: a
+	// page slowed down by a busy machine is measured in its own time, and a
+	// wall-clock wait can neither pass while the page's timers have not yet
+	// run nor fail because they ran late.
 	var failing atomic.Bool
-	var asked atomic.Int64
+	var asked, polls atomic.Int64
+	var firstAsk atomic.Int64 // the polls made when /api/stats was first asked once armed with -1
 	lab.mu.Lock()
 	next := lab.handler
 	lab.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/poll" {
+			polls.Add(1)
+		}
 		if r.URL.Path == "/api/stats" {
+			firstAsk.CompareAndSwap(-1, polls.Load())
 			asked.Add(1)
 			if failing.Load() {
 				w.Header().Set("Content-Type", "application/json")
@@ -82,31 +91,39 @@ func TestStaleStatsAndHiddenTab(t *testing.T) {
 	})
 
 	t.Run("a hidden tab does not ask; shown again, it asks at once", func(t *testing.T) {
+		// A failing server first, so that the page backs off from it.
+		console.expect("status of 503 (Service Unavailable)")
+		failing.Store(true)
+		waitFor(t, ctx, "the header says the counts could not be read", `!document.querySelector('#stats-error').hidden`)
 		failing.Store(false)
 		// Headless Chromium keeps every tab visible: the page is told otherwise.
 		setHidden(t, ctx, true)
 		before := asked.Load()
-		time.Sleep(2500 * time.Millisecond)      // nothing may happen: two polls' time and more
+		// Ten polls: 2.5 s of the page's time, in which a visible page would
+		// have asked twice at least.
+		waitPolls(t, &polls, polls.Load()+10)
 		if got := asked.Load(); got > before+1 { // one may have been on its way
-			t.Errorf("/api/stats asked %d times in 2.5 s while hidden, want none", got-before)
+			t.Errorf("/api/stats asked %d times in ten polls while hidden, want none", got-before)
 		}
+		// The stats poll is backing off from the failures: its next try is a
+		// second or more away (repeat.js: never less than its period). Only
+		// waking it asks within three polls (750 ms).
+		shown := polls.Load()
+		firstAsk.Store(-1)
 		setHidden(t, ctx, false)
-		// The stats poll is backing off from the failures above (up to 8 s and
-		// more); only waking it at once brings the numbers back this soon.
-		start := time.Now()
 		waitFor(t, ctx, "the error is gone and the numbers are back", `
 			document.querySelector('#stats-error').hidden &&
 			`+serverCells+`.every((td) => /^\d+/.test(td.textContent))`)
-		if d := time.Since(start); d > 1500*time.Millisecond {
-			t.Errorf("the numbers came back %v after the tab was shown, want at once", d)
+		if got := firstAsk.Load() - shown; got > 3 {
+			t.Errorf("/api/stats was asked %d polls after the tab was shown, want at once (within 3)", got)
 		}
 	})
 
 	t.Run("the polling panel says the browser slowed it while hidden", func(t *testing.T) {
+		setHidden(t, ctx, true)
+		setHidden(t, ctx, false)
 		const note = "This tab was in the background"
-		if got := evaluate[string](t, ctx, `document.querySelector('#panel-poll .state-detail').textContent`); !strings.Contains(got, note) {
-			t.Errorf("#panel-poll .state-detail = %q, want it to start with %q", got, note)
-		}
+		waitFor(t, ctx, "the polling panel says it", `document.querySelector('#panel-poll .state-detail').textContent.startsWith(`+strconv.Quote(note)+`)`)
 		for _, tr := range []string{"sse", "ws"} {
 			if got := evaluate[string](t, ctx, `document.querySelector('#panel-`+tr+` .state-detail').textContent`); strings.Contains(got, note) {
 				t.Errorf("#panel-%s .state-detail = %q: only polling is slowed by the browser's timers", tr, got)
@@ -120,6 +137,18 @@ func TestStaleStatsAndHiddenTab(t *testing.T) {
 
 	if p := console.problems(); len(p) > 0 {
 		t.Errorf("the console reported: %q", p)
+	}
+}
+
+// waitPolls waits until the page has polled n times in all.
+func waitPolls(tb testing.TB, polls *atomic.Int64, n int64) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for polls.Load() < n {
+		if time.Now().After(deadline) {
+			tb.Fatalf("the page polled %d times, want %d within %v", polls.Load(), n, timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -26,8 +26,6 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
-	"transportlab/internal/sse"
-	"transportlab/internal/ws"
 	"transportlab/web"
 )
 
@@ -154,10 +152,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	handler := server.New(hub, log, server.Config{
-		Page: web.Files,
-		SSE:  sse.Options{Heartbeat: cfg.heartbeat},
-		WS: ws.Options{OriginPatterns: origins, Ping: cfg.ping,
-			MessageRate: cfg.messageRate, MessageBurst: messageBurst},
+		Page:            web.Files,
+		Heartbeat:       cfg.heartbeat,
+		Ping:            cfg.ping,
+		Origins:         origins,
 		MaxStreams:      cfg.maxStreams,
 		MaxStreamsPerIP: cfg.maxStreamsPerIP,
 		MessageRate:     cfg.messageRate,
@@ -174,14 +172,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ln = server.Listen(ln) // counts the bytes on each connection, for /api/stats
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		ConnContext:       server.ConnContext, // lets a request find its connection
 	}
+	ln = server.Install(srv, ln) // bytes counted on each connection, and each page's simulated network
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
 	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())
 

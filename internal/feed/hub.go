@@ -174,9 +174,6 @@ type Hello struct {
 	Rate   float64 `json:"rate"`
 	Missed uint64  `json:"missed"`          // events after Since no longer in history
 	Reset  bool    `json:"reset,omitempty"` // Since is from another epoch or beyond the head
-	// Retry is SSE's reconnection delay in milliseconds, repeated from its
-	// retry: line for pages, whose EventSource does not show it.
-	Retry int64 `json:"retry,omitempty"`
 }
 
 // locate answers p: the first seq to deliver (head+1 when there is nothing to
@@ -311,7 +308,7 @@ type Subscription struct {
 	cancel  context.CancelCauseFunc
 	hub     *Hub
 	release sync.Once
-	writing atomic.Int64 // when the current write began, ns after the hub's start; 0: none
+	writing atomic.Int64 // when the current write began, ns after the hub's start, plus 1; 0: none
 }
 
 // Frames delivers each event published after Subscribe, in order.

@@ -19,7 +19,9 @@ var ErrStuck = fmt.Errorf("%w: a write to the client took too long", ErrTooSlow)
 // a client that stopped reading, while the queue of a quiet feed would take
 // long to fill. Two atomic stores a write cost far less than a deadline timer
 // on every write; only the goroutine that writes events should call them.
-func (s *Subscription) StartWrite() { s.writing.Store(int64(time.Since(s.hub.start))) }
+// (A write may begin at the hub's start itself, on a test's clock: it is
+// stored plus one, for 0 to mean none.)
+func (s *Subscription) StartWrite() { s.writing.Store(int64(time.Since(s.hub.start)) + 1) }
 
 // EndWrite marks the end of a write started with StartWrite.
 func (s *Subscription) EndWrite() { s.writing.Store(0) }
@@ -49,7 +51,7 @@ func (h *Hub) cutStuck(before time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		if since := s.writing.Load(); since != 0 && since < int64(before) {
+		if since := s.writing.Load(); since != 0 && since-1 < int64(before) {
 			h.cut(s, ErrStuck)
 		}
 	}

@@ -1,5 +1,8 @@
 // Package httpjson is the one pair of helpers through which every handler
-// answers in JSON, so that every answer and every error has the same shape.
+// answers in JSON, so that every answer and every error has the same shape:
+// an error is {"error":"<reason in English>","code":"<code>"}. The reason is
+// for people reading curl's output; the code is for programs, such as the
+// page, which says the reason in its own words and language.
 package httpjson
 
 import (
@@ -10,7 +13,36 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 )
+
+// The codes of error answers. Most follow from the status (see Error); the
+// others tell apart what one status means in several places.
+const (
+	BadRequest       = "bad_request"        // 400: a malformed query value or body
+	Forbidden        = "forbidden"          // 403
+	NotFound         = "not_found"          // 404: no such endpoint
+	MethodNotAllowed = "method_not_allowed" // 405
+	TooLarge         = "too_large"          // 413: a body over the limit
+	TooManyMessages  = "too_many_messages"  // 429: a client's message rate exceeded
+	Internal         = "internal"           // 500: a recovered panic, an answer that would not encode
+
+	// Three reasons for a 503, each with its own code.
+	TooManyStreams = "too_many_streams" // a stream cap is reached
+	TooManyPages   = "too_many_pages"   // the page registry is full
+	ShuttingDown   = "shutting_down"    // the server is stopping
+)
+
+// codes are the codes that follow from a status alone.
+var codes = map[int]string{
+	http.StatusBadRequest:            BadRequest,
+	http.StatusForbidden:             Forbidden,
+	http.StatusNotFound:              NotFound,
+	http.StatusMethodNotAllowed:      MethodNotAllowed,
+	http.StatusRequestEntityTooLarge: TooLarge,
+	http.StatusTooManyRequests:       TooManyMessages,
+	http.StatusInternalServerError:   Internal,
+}
 
 // Write answers with status and v encoded as JSON, never cached: every
 // answer of this server describes a live feed.
@@ -21,7 +53,7 @@ func Write(w http.ResponseWriter, status int, v any) {
 	if err := enc.Encode(v); err != nil {
 		status = http.StatusInternalServerError
 		b.Reset()
-		b.WriteString(`{"error":"cannot encode the answer"}` + "\n")
+		b.WriteString(`{"error":"cannot encode the answer","code":"` + Internal + `"}` + "\n")
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -30,9 +62,31 @@ func Write(w http.ResponseWriter, status int, v any) {
 	w.Write(b.Bytes())
 }
 
-// Error answers with status and {"error": err's text}.
+// errorAnswer is the body of every error answer.
+type errorAnswer struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// Error answers with status and {"error": err's text, "code": ...}, the code
+// that follows from status. Where one status has several meanings (503),
+// use ErrorCode.
 func Error(w http.ResponseWriter, status int, err error) {
-	Write(w, status, map[string]string{"error": err.Error()})
+	ErrorCode(w, status, CodeOf(status), err)
+}
+
+// ErrorCode answers with status and {"error": err's text, "code": code}.
+func ErrorCode(w http.ResponseWriter, status int, code string, err error) {
+	Write(w, status, errorAnswer{Error: err.Error(), Code: code})
+}
+
+// CodeOf returns the code that follows from status: the one in the table
+// above, else the status text in snake case ("service_unavailable").
+func CodeOf(status int) string {
+	if code, ok := codes[status]; ok {
+		return code
+	}
+	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
 }
 
 // Decode reads one JSON object of at most limit bytes from r's body into v,

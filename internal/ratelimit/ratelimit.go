@@ -76,6 +76,12 @@ func NewBuckets(rate float64, burst, max int) *Buckets {
 		buckets: make(map[string]*Bucket), overflow: New(rate, burst)}
 }
 
+// Rate returns the tokens a second that each bucket gets back; 0: no limit.
+func (bs *Buckets) Rate() float64 { return bs.rate }
+
+// Burst returns how many tokens a full bucket holds.
+func (bs *Buckets) Burst() int { return bs.burst }
+
 // Allow takes a token from key's bucket at time now; see Bucket.Allow.
 func (bs *Buckets) Allow(key string, now time.Time) (ok bool, wait time.Duration) {
 	if bs.rate <= 0 {

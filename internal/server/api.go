@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"regexp"
 	"strconv"
 
 	"transportlab/internal/feed"
@@ -17,21 +16,6 @@ import (
 // maxMessageBody bounds a POST /api/messages body: room for the longest text
 // in escaped JSON, and no more.
 const maxMessageBody = 4096
-
-// clientID is what a page calls itself in ?client=, so the server can count
-// what it spends for that page.
-var clientID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-// checkClient rejects a request whose ?client= is not a valid page id.
-func checkClient(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.URL.Query().Get("client"); id != "" && !clientID.MatchString(id) {
-			httpjson.Error(w, http.StatusBadRequest, errors.New("client must be 1 to 64 letters, digits, '-' or '_'"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
 
 // messageRequest is the body of POST /api/messages.
 type messageRequest struct {
@@ -50,7 +34,9 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch req.Via {
 	case Poll, SSE:
-		_, done := s.stats.meter(req.Via).Open(r)
+		release := s.claim(r, req.Via) // the post's bytes are that transport's
+		defer release()
+		_, done := s.meter(req.Via).Open(r)
 		defer done()
 	case WS:
 		httpjson.Error(w, http.StatusBadRequest, errors.New(`a WebSocket sends its messages over its own connection, not by POST`))
@@ -61,19 +47,19 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, errors.New(`via must be "poll" or "sse"`))
 		return
 	}
-	e, err := feed.Message(r.URL.Query().Get("client"), req.Text, req.Via)
+	e, err := feed.Message(clientOf(r), req.Text, req.Via)
 	if err != nil {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return
 	}
 	if ok, wait := s.messages.Allow(messageKey(r), s.cfg.Now()); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		httpjson.Error(w, http.StatusTooManyRequests, fmt.Errorf("too many messages: at most %g a second", s.cfg.MessageRate))
+		httpjson.Error(w, http.StatusTooManyRequests, fmt.Errorf("too many messages: at most %g a second", s.messages.Rate()))
 		return
 	}
 	f, err := s.hub.Publish(e)
 	if err != nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, errors.New("server shutting down"))
+		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
 		return
 	}
 	httpjson.Write(w, http.StatusAccepted, map[string]uint64{"seq": f.Seq})
@@ -82,7 +68,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 // messageKey says whose messages a request counts against: the page's id,
 // or its address for a client without one.
 func messageKey(r *http.Request) string {
-	if id := r.URL.Query().Get("client"); id != "" {
+	if id := clientOf(r); id != "" {
 		return "client " + id
 	}
 	ip, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -147,14 +133,14 @@ type statsAnswer struct {
 
 // statsAnswer reports what each transport spent, in all and for ?client=.
 func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
-	all, client := s.stats.snapshot(r.URL.Query().Get("client"))
+	all, client := s.snapshot(clientOf(r))
 	httpjson.Write(w, http.StatusOK, statsAnswer{
 		Epoch:        s.hub.Epoch(),
 		Head:         s.hub.Head(),
 		Rate:         s.hub.Rate(),
 		DefaultRate:  s.defaultRate,
-		MessageRate:  s.cfg.MessageRate,
-		MessageBurst: s.cfg.MessageBurst,
+		MessageRate:  s.messages.Rate(),
+		MessageBurst: s.messages.Burst(),
 		History:      s.hub.History(),
 		Transports:   all,
 		Client:       client,

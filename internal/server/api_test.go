@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/httpjson"
 	"transportlab/internal/server"
 )
 
@@ -117,7 +118,7 @@ func TestPostMessageRejectsBadInput(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Errorf("POST %q: status = %d, want %d", tt.body, resp.StatusCode, tt.status)
 			}
-			errorOf(t, resp)
+			errorOf(t, resp, httpjson.CodeOf(tt.status))
 			if got := hub.Head(); got != 2 {
 				t.Errorf("Head() after a refused POST = %d, want 2 (unchanged)", got)
 			}
@@ -131,7 +132,7 @@ func TestGetMessagesIsMethodNotAllowed(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /api/messages status = %d, want 405", resp.StatusCode)
 	}
-	errorOf(t, resp)
+	errorOf(t, resp, "method_not_allowed")
 }
 
 func TestPostMessageRateLimit(t *testing.T) {
@@ -149,7 +150,7 @@ func TestPostMessageRateLimit(t *testing.T) {
 	if got := resp.Header.Get("Retry-After"); got != "1" {
 		t.Errorf("Retry-After = %q, want %q", got, "1")
 	}
-	errorOf(t, resp)
+	errorOf(t, resp, "too_many_messages")
 	if got := hub.Head(); got != head {
 		t.Errorf("head moved from %d to %d: a refused message was published", head, got)
 	}
@@ -196,4 +197,21 @@ func TestSetFeedRate(t *testing.T) {
 	if got := hub.Rate(); got != 0.3333 {
 		t.Errorf("rate after a refused change = %v, want 0.3333", got)
 	}
+}
+
+// Once the feed is closed, a message is refused with a code that says why,
+// and so is a new stream.
+func TestShuttingDownIsSaid(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	hub.Close()
+	resp := post(t, srv, "", `{"text":"hi","via":"sse"}`)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("POST after hub.Close: status %d, want 503", resp.StatusCode)
+	}
+	errorOf(t, resp, "shutting_down")
+	resp = refused(t, srv, "/sse", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("GET /sse after hub.Close: status %d, want 503", resp.StatusCode)
+	}
+	errorOf(t, resp, "shutting_down")
 }

@@ -44,8 +44,7 @@ func BenchmarkDeliver(b *testing.B) {
 func benchDeliver(b *testing.B, transport string, clients int) {
 	hub := feed.NewHub(feed.Config{})
 	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}}))
-	srv.Listener = server.Listen(srv.Listener) // every byte counted, as transportlab runs
-	srv.Config.ConnContext = server.ConnContext
+	srv.Listener = server.Install(srv.Config, srv.Listener) // every byte counted, as transportlab runs
 	srv.Start()
 	url, stopRaw := srv.URL, func() {}
 	if transport == "raw" {

@@ -1,21 +1,9 @@
 package server
 
 import (
-	"context"
 	"net"
 	"net/http"
 )
-
-// connKey is the context key under which ConnContext keeps the connection
-// a request came on.
-type connKey struct{}
-
-// ConnContext is the http.Server hook that lets the server reach the TCP
-// connection under a stream, to give up on it when its peer has vanished
-// (see Config.DeadPeer). Install it as the server's ConnContext.
-func ConnContext(ctx context.Context, c net.Conn) context.Context {
-	return context.WithValue(ctx, connKey{}, c)
-}
 
 // dropDeadPeers asks the kernel to close a stream's connection when the
 // data sent on it has stayed unacknowledged for Config.DeadPeer
@@ -27,11 +15,20 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 // every heartbeat or ping period.
 func (s *server) dropDeadPeers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c := netConnOf(r); c != nil && s.cfg.DeadPeer > 0 {
+		if c := socketOf(r); c != nil && s.cfg.DeadPeer > 0 {
 			if err := setUserTimeout(c, s.cfg.DeadPeer); err != nil {
 				s.log.Warn("cannot limit unacknowledged data on a stream", "remote", r.RemoteAddr, "err", err)
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// socketOf returns the socket under r's connection, or nil when the server
+// was not installed with Install.
+func socketOf(r *http.Request) net.Conn {
+	if c := simConnOf(r); c != nil {
+		return c.NetConn()
+	}
+	return nil
 }

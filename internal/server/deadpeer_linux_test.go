@@ -16,7 +16,6 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
-	"transportlab/internal/sse"
 )
 
 // inNetns marks the run of this test inside its own network namespace.
@@ -46,11 +45,11 @@ func TestVanishedSSEPeerIsGoneWithinTwoHeartbeats(t *testing.T) {
 	hub := feed.NewHub(feed.Config{})
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv := httptest.NewUnstartedServer(server.New(hub, log, server.Config{
-		Page:     fstest.MapFS{},
-		SSE:      sse.Options{Heartbeat: heartbeat},
-		DeadPeer: heartbeat / 2, // as the command sets it
+		Page:      fstest.MapFS{},
+		Heartbeat: heartbeat,
+		DeadPeer:  heartbeat / 2, // as the command sets it
 	}))
-	srv.Config.ConnContext = server.ConnContext
+	srv.Listener = server.Install(srv.Config, srv.Listener)
 	closed := make(chan time.Time, 1)
 	srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
 		if s == http.StateClosed {

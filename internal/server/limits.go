@@ -37,7 +37,7 @@ func (l *streamLimit) limit(next http.Handler) http.Handler {
 		}
 		if err := l.acquire(ip); err != nil {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-			httpjson.Error(w, http.StatusServiceUnavailable, err)
+			httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyStreams, err)
 			return
 		}
 		defer l.release(ip)

@@ -49,7 +49,7 @@ func TestStreamLimit(t *testing.T) {
 				if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err != nil || s <= 0 {
 					t.Errorf("third stream %s: Retry-After = %q, want seconds", path, resp.Header.Get("Retry-After"))
 				}
-				errorOf(t, resp)
+				errorOf(t, resp, "too_many_streams")
 			}
 			var answer any
 			if status := getJSON(t, srv, "/poll", &answer); status != http.StatusOK {

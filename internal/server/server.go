@@ -1,42 +1,59 @@
 // Package server puts the feed and its three transports behind one chi
 // router, with the small API the page needs and the page itself.
 //
-// Read routes.go first: it lists the whole surface, one route a line.
-// stats.go counts what each transport spends; api.go answers the API.
+// Read routes.go first: it lists the whole surface, one route a line, and
+// the middleware of each. Then account.go, where a request's bytes on the
+// wire find their transport and page, and where its page's simulated
+// network applies; stats.go, what each transport spent; page.go, what the
+// server keeps for each page, by the id in ?client= (client.go).
+// limits.go caps streams, deadpeer.go lets a vanished peer go, and
+// middleware.go holds the rest. api.go, sim.go and wirelog.go are the
+// handlers of the API. The rooms beside the router each do one thing and
+// know nothing of each other: internal/wire counts bytes on the socket and
+// keeps the wire log, internal/netsim simulates a network at the
+// connection, internal/pages is the registry of pages.
 package server
 
 import (
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/netsim"
+	"transportlab/internal/pages"
 	"transportlab/internal/ratelimit"
 	"transportlab/internal/sse"
+	"transportlab/internal/wire"
 	"transportlab/internal/ws"
 )
 
-// Config is everything New needs besides the feed and the logger.
+// Config is everything New needs besides the feed and the logger. Zero
+// durations take the transports' defaults.
 type Config struct {
-	Page            fs.FS // the page's files, served at /
-	SSE             sse.Options
-	WS              ws.Options
+	Page fs.FS // the page's files, served at /
+
+	Heartbeat time.Duration // how long an SSE stream may stay silent before a comment keeps it alive
+	Ping      time.Duration // how often each WebSocket is pinged; one silent until the next is closed
+	Origins   []string      // hosts whose pages may open a WebSocket besides the server's own
+
 	MaxStreams      int // open SSE and WebSocket streams in all; 0: no limit
 	MaxStreamsPerIP int // open streams from one client address; 0: no limit
-	// MessageRate caps the messages a client may send upstream, a second
-	// (after a burst of MessageBurst); 0: no limit. The WebSocket's own cap
-	// is in WS.
+	// MessageRate caps the messages a page (by POST) and a WebSocket (over
+	// its connection) may send upstream, a second, after a burst of
+	// MessageBurst; 0: no limit.
 	MessageRate  float64
 	MessageBurst int
 	// DeadPeer is how long the data sent on a stream may stay
 	// unacknowledged before the kernel gives up on the connection (Linux,
-	// with ConnContext installed); 0 leaves the system's default, many
-	// minutes. Set to half the heartbeat or ping period, a vanished peer is
-	// gone within two periods. On Linux 5.11 and later it also bounds how
-	// long a client that stopped reading keeps the window shut.
+	// with Install); 0 leaves the system's default, many minutes. Set to
+	// half the heartbeat or ping period, a vanished peer is gone within two
+	// periods. On Linux 5.11 and later it also bounds how long a client
+	// that stopped reading keeps the window shut.
 	DeadPeer time.Duration
 	// WriteTimeout is after how long the hub cuts off a stream whose write
 	// is blocked (feed.Hub.Watch), for the page to show beside a stall.
@@ -44,19 +61,29 @@ type Config struct {
 	Now          func() time.Time
 }
 
+// Bounds on the pages the server keeps (see pages.Registry): a class is
+// far smaller, a loop of made-up ids is not.
+const (
+	maxPages = 10000
+	pageIdle = 10 * time.Minute
+)
+
 // server holds what the handlers share.
 type server struct {
 	hub      *feed.Hub
 	log      *slog.Logger
 	cfg      Config
-	stats    *stats
+	all      perTransport // what each transport spent, in all
+	pages    *pages.Registry[*page]
 	streams  *streamLimit
 	messages *ratelimit.Buckets // per page id, or address
 
 	defaultRate float64 // the feed's rate when the server started
 }
 
-// New returns the whole HTTP surface of transportlab.
+// New returns the whole HTTP surface of transportlab. Serve it on a
+// listener from Install, for the bytes on the wire and the simulated
+// network; without, those read zero and nothing is simulated.
 func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -65,23 +92,51 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		hub:      hub,
 		log:      log,
 		cfg:      cfg,
-		stats:    newStats(cfg.Now),
+		all:      newPerTransport(),
 		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
-		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxClients),
+		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
 
 		defaultRate: hub.Rate(),
 	}
-	// What the browser hides goes into the page's wire log.
-	s.cfg.SSE.OnHeartbeat = func(r *http.Request) {
-		// Counted at the connection: what went out since the flush before.
-		if x := exchangeOf(r); x != nil {
-			s.stats.logFrame(r, SSE, "heartbeat", "out", s.cfg.Now(), int(x.out.Load()-x.flushed.Load()), 0)
-		}
-	}
-	s.cfg.WS.OnControl = func(r *http.Request, c ws.Control) {
-		s.stats.logFrame(r, WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)
-	}
+	s.pages = pages.New(maxPages, pageIdle, cfg.Now, func() *page { return newPage(cfg.Now) })
 	r := chi.NewRouter()
 	s.routes(r)
 	return r
+}
+
+// sseOptions and wsOptions are the transports' options, with what the
+// browser hides from the page going into the page's wire log.
+func (s *server) sseOptions() sse.Options {
+	return sse.Options{
+		Heartbeat: s.cfg.Heartbeat,
+		OnHeartbeat: func(r *http.Request) {
+			// Counted at the connection: what the heartbeat's flush put on it.
+			if p, ok := s.pages.Lookup(clientOf(r)); ok {
+				p.log.Frame(SSE, "heartbeat", "out", s.cfg.Now(), wire.ExchangeOf(r).Flushed(), 0)
+			}
+		},
+	}
+}
+
+func (s *server) wsOptions() ws.Options {
+	return ws.Options{
+		OriginPatterns: s.cfg.Origins,
+		Ping:           s.cfg.Ping,
+		MessageRate:    s.cfg.MessageRate,
+		MessageBurst:   s.cfg.MessageBurst,
+		OnControl: func(r *http.Request, c ws.Control) {
+			if p, ok := s.pages.Lookup(clientOf(r)); ok {
+				p.log.Frame(WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)
+			}
+		},
+	}
+}
+
+// Install makes hs serve, on the listener it returns, connections that
+// count every byte they move (internal/wire) and that cross each page's
+// simulated network (internal/netsim), the one below the other: the
+// server's writes are counted, then held back or stalled, then reach the
+// socket. Serve hs on the listener it returns.
+func Install(hs *http.Server, ln net.Listener) net.Listener {
+	return wire.Install(hs, netsim.Listen(ln))
 }

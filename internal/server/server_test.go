@@ -20,6 +20,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 func TestMain(m *testing.M) {
@@ -36,14 +37,35 @@ const page = "<!doctype html><title>transportlab</title>"
 // generator: tests publish events themselves, so every seq is known.
 func newServer(tb testing.TB, cfg server.Config) (*httptest.Server, *feed.Hub) {
 	tb.Helper()
+	return startServer(tb, cfg, nil)
+}
+
+// newServerInBubble is newServer over in-process pipes, for a test in a
+// testing/synctest bubble, whose clock moves only while every goroutine
+// waits: one blocked on a socket would keep it still. Call it in the
+// bubble; its URL is http://pipe, and only its Client reaches it.
+func newServerInBubble(tb testing.TB, cfg server.Config) (*httptest.Server, *feed.Hub) {
+	tb.Helper()
+	return startServer(tb, cfg, transporttest.NewPipes())
+}
+
+// startServer serves on pipes, or on a real listener when pipes is nil.
+func startServer(tb testing.TB, cfg server.Config, pipes *transporttest.Pipes) (*httptest.Server, *feed.Hub) {
+	tb.Helper()
 	hub := feed.NewHub(feed.Config{Rate: 5})
 	if cfg.Page == nil {
 		cfg.Page = fstest.MapFS{"index.html": {Data: []byte(page)}}
 	}
 	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), cfg))
-	srv.Listener = server.Listen(srv.Listener) // count bytes on the wire, as transportlab does
-	srv.Config.ConnContext = server.ConnContext
+	if pipes != nil {
+		srv.Listener.Close()
+		srv.Listener = pipes
+	}
+	srv.Listener = server.Install(srv.Config, srv.Listener) // count bytes on the wire, as transportlab does
 	srv.Start()
+	if pipes != nil {
+		srv.Client().Transport.(*http.Transport).DialContext = pipes.Dial
+	}
 	tb.Cleanup(func() {
 		// Closing the hub first ends the open streams, as a shutdown does;
 		// only then can srv.Close, which waits for every response, return.
@@ -119,20 +141,25 @@ func refused(tb testing.TB, srv *httptest.Server, path string, header http.Heade
 	return resp
 }
 
-// errorOf returns the reason in a JSON error answer: {"error":"..."}.
-func errorOf(tb testing.TB, resp *http.Response) string {
+// errorOf returns the reason in a JSON error answer,
+// {"error":"...","code":"..."}, and checks that its code is want.
+func errorOf(tb testing.TB, resp *http.Response, want string) string {
 	tb.Helper()
 	if got, want := resp.Header.Get("Content-Type"), "application/json"; got != want {
 		tb.Errorf("Content-Type = %q, want %q", got, want)
 	}
 	var answer struct {
 		Error string `json:"error"`
+		Code  string `json:"code"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
 		tb.Errorf("decoding the error answer: %v", err)
 	}
 	if answer.Error == "" {
 		tb.Errorf(`error answer has no "error" reason`)
+	}
+	if answer.Code != want {
+		tb.Errorf("error answer %q: code %q, want %q", answer.Error, answer.Code, want)
 	}
 	return answer.Error
 }
@@ -265,6 +292,12 @@ func dialWSWith(tb testing.TB, srv *httptest.Server, path string, opts *websocke
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), timeout)
 	defer cancel()
+	if opts == nil {
+		opts = new(websocket.DialOptions)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = srv.Client() // which reaches the server over pipes too
+	}
 	c, _, err := websocket.Dial(ctx, srv.URL+path, opts)
 	if err != nil {
 		tb.Fatalf("websocket.Dial(%s): %v", path, err)
@@ -380,7 +413,7 @@ func TestBadQueryIsRefused(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("GET %s status = %d, want 400", tt.path, resp.StatusCode)
 			}
-			errorOf(t, resp)
+			errorOf(t, resp, "bad_request")
 		})
 	}
 }
@@ -443,4 +476,14 @@ func TestHubCloseEndsStreams(t *testing.T) {
 	if err := hub.Wait(ctx); err != nil {
 		t.Errorf("hub.Wait = %v, want nil", err)
 	}
+}
+
+// A path that is no endpoint is a 404 that says so, in JSON.
+func TestUnknownPathIsNotFound(t *testing.T) {
+	srv, _ := newServer(t, server.Config{})
+	resp := refused(t, srv, "/api/nothing", nil)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /api/nothing status = %d, want 404", resp.StatusCode)
+	}
+	errorOf(t, resp, "not_found")
 }

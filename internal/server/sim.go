@@ -3,12 +3,11 @@ package server
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"sync"
 	"time"
 
 	"transportlab/internal/httpjson"
+	"transportlab/internal/netsim"
 )
 
 // On localhost every transport looks instant. To show what a slow or broken
@@ -21,51 +20,8 @@ import (
 //     cut off, and resumes from history when it comes back;
 //   - a drop: the server closes one transport's connections now, without a
 //     goodbye, as a network that fails does.
-// The simulation lives in the connection (wireConn): the transports know
-// nothing of it.
-
-// What a page may ask for, at most.
-const (
-	maxDelay = time.Second
-	maxStall = 30 * time.Second
-	// maxHeld is how many bytes a connection may hold back before a write
-	// waits for room, as a full send buffer makes it wait: a client that
-	// stopped reading still blocks the server's writes, and the hub still
-	// cuts it off.
-	maxHeld = 64 << 10
-)
-
-// netSim is what one page asked for. The zero value is a good network.
-type netSim struct {
-	mu            sync.Mutex
-	delay, jitter time.Duration
-	stalledUntil  time.Time
-}
-
-// hold returns how long to hold back a write now: the delay, give or take
-// the jitter, uniformly.
-func (s *netSim) hold() time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.jitter == 0 {
-		return s.delay
-	}
-	return s.delay - s.jitter + rand.N(2*s.jitter+1)
-}
-
-// stall returns until when writes are stopped.
-func (s *netSim) stall() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stalledUntil
-}
-
-// delayed reports whether writes are held back at all.
-func (s *netSim) delayed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.delay > 0
-}
+// The simulation lives in the connection (internal/netsim): the transports
+// know nothing of it. These are its handlers.
 
 // simState is the body of GET and PUT /api/sim.
 type simState struct {
@@ -81,14 +37,13 @@ type simLimits struct {
 	StallMs int64 `json:"stallMs"`
 }
 
-func (s *server) simState(n *netSim) simState {
-	n.mu.Lock()
-	defer n.mu.Unlock()
+func (s *server) simState(n *netsim.Network) simState {
+	delay, jitter, stalled := n.Conditions()
 	return simState{
-		DelayMs:        n.delay.Milliseconds(),
-		JitterMs:       n.jitter.Milliseconds(),
-		StalledMs:      max(n.stalledUntil.Sub(time.Now()), 0).Milliseconds(),
-		Limits:         simLimits{DelayMs: maxDelay.Milliseconds(), StallMs: maxStall.Milliseconds()},
+		DelayMs:        delay.Milliseconds(),
+		JitterMs:       jitter.Milliseconds(),
+		StalledMs:      stalled.Milliseconds(),
+		Limits:         simLimits{DelayMs: netsim.MaxDelay.Milliseconds(), StallMs: netsim.MaxStall.Milliseconds()},
 		WriteTimeoutMs: s.cfg.WriteTimeout.Milliseconds(),
 	}
 }
@@ -97,7 +52,7 @@ func (s *server) simState(n *netSim) simState {
 // "". The simulation is per page: without an id there is nothing to apply
 // it to.
 func simClient(w http.ResponseWriter, r *http.Request) string {
-	id := r.URL.Query().Get("client")
+	id := clientOf(r)
 	if id == "" {
 		httpjson.Error(w, http.StatusBadRequest, errors.New("client is required: the page whose network to simulate"))
 	}
@@ -111,9 +66,9 @@ func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
 	if id == "" {
 		return nil
 	}
-	p := s.stats.page(id)
-	if p == nil {
-		httpjson.Error(w, http.StatusServiceUnavailable, errors.New("too many pages: try again later"))
+	p, ok := s.pages.GetOrCreate(id)
+	if !ok {
+		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyPages, errors.New("too many pages: try again later"))
 	}
 	return p
 }
@@ -125,11 +80,11 @@ func (s *server) getSim(w http.ResponseWriter, r *http.Request) {
 	if id == "" {
 		return
 	}
-	sim := new(netSim)
-	if p := s.stats.known(id); p != nil {
-		sim = &p.sim
+	n := new(netsim.Network)
+	if p, ok := s.pages.Lookup(id); ok {
+		n = &p.net
 	}
-	httpjson.Write(w, http.StatusOK, s.simState(sim))
+	httpjson.Write(w, http.StatusOK, s.simState(n))
 }
 
 // putSim answers PUT /api/sim?client=ID {"delayMs":150,"jitterMs":50}: from
@@ -144,7 +99,7 @@ func (s *server) putSim(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, status, err)
 		return
 	}
-	limit := maxDelay.Milliseconds()
+	limit := netsim.MaxDelay.Milliseconds()
 	switch {
 	case req.DelayMs == nil:
 		httpjson.Error(w, http.StatusBadRequest, errors.New("delayMs is required"))
@@ -160,11 +115,8 @@ func (s *server) putSim(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	p.sim.mu.Lock()
-	p.sim.delay = time.Duration(*req.DelayMs) * time.Millisecond
-	p.sim.jitter = time.Duration(req.JitterMs) * time.Millisecond
-	p.sim.mu.Unlock()
-	httpjson.Write(w, http.StatusOK, s.simState(&p.sim))
+	p.net.Set(time.Duration(*req.DelayMs)*time.Millisecond, time.Duration(req.JitterMs)*time.Millisecond)
+	httpjson.Write(w, http.StatusOK, s.simState(&p.net))
 }
 
 // stall answers POST /api/sim/stall?client=ID {"ms":5000}: the server
@@ -177,7 +129,7 @@ func (s *server) stall(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, status, err)
 		return
 	}
-	if limit := maxStall.Milliseconds(); req.Ms < 1 || req.Ms > limit {
+	if limit := netsim.MaxStall.Milliseconds(); req.Ms < 1 || req.Ms > limit {
 		httpjson.Error(w, http.StatusBadRequest, fmt.Errorf("ms must be from 1 to %d", limit))
 		return
 	}
@@ -185,11 +137,8 @@ func (s *server) stall(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	d := time.Duration(req.Ms) * time.Millisecond
-	p.sim.mu.Lock()
-	p.sim.stalledUntil = time.Now().Add(d)
-	p.sim.mu.Unlock()
-	s.stats.logSim(p, "", "stall", req.Ms, 0)
+	p.net.Stall(time.Duration(req.Ms) * time.Millisecond)
+	p.log.Network("", "stall", req.Ms, 0)
 	httpjson.Write(w, http.StatusAccepted, map[string]int64{"stalledMs": req.Ms})
 }
 
@@ -213,45 +162,8 @@ func (s *server) drop(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	n := p.drop(req.Transport)
-	s.stats.logSim(p, req.Transport, "drop", 0, n)
-	s.log.Info("connections dropped", "client", r.URL.Query().Get("client"), "transport", req.Transport, "dropped", n)
+	n := p.net.Drop(req.Transport)
+	p.log.Network(req.Transport, "drop", 0, n)
+	s.log.Info("connections dropped", "client", clientOf(r), "transport", req.Transport, "dropped", n)
 	httpjson.Write(w, http.StatusOK, map[string]int{"dropped": n})
-}
-
-// conns are a page's connections, by the transport that last used each.
-type conns struct {
-	mu sync.Mutex
-	m  map[*wireConn]string
-}
-
-func (c *conns) set(wc *wireConn, transport string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = make(map[*wireConn]string)
-	}
-	c.m[wc] = transport
-}
-
-func (c *conns) remove(wc *wireConn) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, wc)
-}
-
-// drop closes the page's connections of transport and says how many.
-func (p *page) drop(transport string) int {
-	p.conns.mu.Lock()
-	var victims []*wireConn
-	for wc, t := range p.conns.m {
-		if t == transport {
-			victims = append(victims, wc)
-		}
-	}
-	p.conns.mu.Unlock()
-	for _, wc := range victims {
-		wc.Close()
-	}
-	return len(victims)
 }

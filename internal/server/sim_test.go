@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,12 +14,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 // send makes a request with a JSON body and returns the status and the
@@ -56,114 +60,138 @@ func age(e feed.Event) time.Duration {
 }
 
 // With 200 ms added for one page, every event reaches that page's streams
-// about 200 ms later, and another page's no later than before.
+// 200 ms later, and another page's at once.
 func TestSimDelayIsPerPage(t *testing.T) {
-	srv, hub := newServer(t, server.Config{})
-	slowSSE, fastSSE := openSSE(t, srv, "/sse?client=slow"), openSSE(t, srv, "/sse?client=fast")
-	slowWS, fastWS := dialWS(t, srv, "/ws?client=slow"), dialWS(t, srv, "/ws?client=fast")
-	setDelay(t, srv, "slow", 200, 0) // on streams already open
+	synctest.Test(t, func(t *testing.T) {
+		srv, hub := newServerInBubble(t, server.Config{})
+		slowSSE, fastSSE := openSSE(t, srv, "/sse?client=slow"), openSSE(t, srv, "/sse?client=fast")
+		slowWS, fastWS := dialWS(t, srv, "/ws?client=slow"), dialWS(t, srv, "/ws?client=fast")
+		setDelay(t, srv, "slow", 200, 0) // on streams already open
 
-	const delay = 200 * time.Millisecond
-	for i := range 3 {
-		publish(t, hub, 1)
-		// The fast page's first: read while the slow page's are still held back.
-		for name, next := range map[string]func(testing.TB) feed.Event{"fast SSE": fastSSE.nextEvent, "fast WebSocket": fastWS.next} {
-			if e := next(t); age(e) > delay/2 {
-				t.Errorf("%s, event %d: %v old, want far less than the other page's %v delay", name, i, age(e), delay)
+		const delay = 200 * time.Millisecond
+		for i := range 3 {
+			publish(t, hub, 1)
+			// The fast page's first: read while the slow page's are still held back.
+			for name, next := range map[string]func(testing.TB) feed.Event{"fast SSE": fastSSE.nextEvent, "fast WebSocket": fastWS.next} {
+				if e := next(t); age(e) != 0 {
+					t.Errorf("%s, event %d: %v old, want no delay: the delay is the other page's", name, i, age(e))
+				}
+			}
+			for name, next := range map[string]func(testing.TB) feed.Event{"slow SSE": slowSSE.nextEvent, "slow WebSocket": slowWS.next} {
+				if e := next(t); age(e) != delay {
+					t.Errorf("%s, event %d: %v old, want the %v delay", name, i, age(e), delay)
+				}
 			}
 		}
-		for name, next := range map[string]func(testing.TB) feed.Event{"slow SSE": slowSSE.nextEvent, "slow WebSocket": slowWS.next} {
-			if e := next(t); age(e) < delay || age(e) > delay+delay/2 {
-				t.Errorf("%s, event %d: %v old, want %v and a little", name, i, age(e), delay)
-			}
-		}
-	}
+	})
 }
 
 // A jitter holds each write back by a different time, yet never reorders
 // them: a stream is bytes in order.
 func TestSimJitterKeepsOrder(t *testing.T) {
-	srv, hub := newServer(t, server.Config{})
-	setDelay(t, srv, "j", 50, 50)
-	s := openSSE(t, srv, "/sse?client=j")
-	ws := dialWS(t, srv, "/ws?client=j")
-	for range 40 {
-		publish(t, hub, 1)
-		time.Sleep(time.Millisecond)
-	}
-	for seq := uint64(1); seq <= 40; seq++ {
-		if e := s.nextEvent(t); e.Seq != seq {
-			t.Fatalf("SSE: seq %d, want %d", e.Seq, seq)
+	synctest.Test(t, func(t *testing.T) {
+		srv, hub := newServerInBubble(t, server.Config{})
+		setDelay(t, srv, "j", 50, 50)
+		s := openSSE(t, srv, "/sse?client=j")
+		ws := dialWS(t, srv, "/ws?client=j")
+		go func() {
+			for range 40 {
+				hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1})
+				time.Sleep(time.Millisecond)
+			}
+		}()
+		for seq := uint64(1); seq <= 40; seq++ {
+			if e := s.nextEvent(t); e.Seq != seq {
+				t.Fatalf("SSE: seq %d, want %d", e.Seq, seq)
+			}
+			if e := ws.next(t); e.Seq != seq {
+				t.Fatalf("WebSocket: seq %d, want %d", e.Seq, seq)
+			}
 		}
-		if e := ws.next(t); e.Seq != seq {
-			t.Fatalf("WebSocket: seq %d, want %d", e.Seq, seq)
-		}
-	}
+	})
 }
 
 // Polling at a fixed interval, an event waits half an interval on average;
 // with a delay on the answers, the delay more. Another page's polls do not
-// move.
+// move. On the bubble's clock the two pages poll at the same instants, so
+// their medians differ by the delay exactly.
 func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
-	srv, hub := newServer(t, server.Config{})
-	setDelay(t, srv, "slow", 200, 0)
-	ctx, stop := context.WithCancel(t.Context())
-	var feeding, polling sync.WaitGroup
-	feeding.Go(func() { // 50 events a second, so each poll has a spread of ages
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
+	synctest.Test(t, func(t *testing.T) {
+		hub := feed.NewHub(feed.Config{Rate: 5})
+		pipes := transporttest.NewPipes()
+		hs := &http.Server{Handler: server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}})}
+		go hs.Serve(server.Install(hs, pipes))
+		client := pipes.Client()
+		defer func() {
+			hub.Close()
+			hs.Close()
+			client.CloseIdleConnections()
+		}()
+		req, _ := http.NewRequest(http.MethodPut, "http://pipe/api/sim?client=slow", strings.NewReader(`{"delayMs":200}`))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("PUT /api/sim: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT /api/sim: status %d, want 200", resp.StatusCode)
+		}
+
+		ctx, stop := context.WithCancel(t.Context())
+		var feeding, polling sync.WaitGroup
+		feeding.Go(func() { // 50 events a second, so each poll has a spread of ages
+			time.Sleep(10 * time.Millisecond) // between the polls' instants, never on one
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
 				hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1})
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+				}
 			}
+		})
+		const interval = 400 * time.Millisecond
+		medians := make(map[string]time.Duration)
+		var mu sync.Mutex
+		for _, page := range []string{"slow", "fast"} {
+			polling.Go(func() {
+				ages, err := pollFor(ctx, client, "http://pipe", page, interval, 10*time.Second)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				slices.Sort(ages)
+				mu.Lock()
+				medians[page] = ages[len(ages)/2]
+				mu.Unlock()
+			})
+		}
+		polling.Wait()
+		stop()
+		feeding.Wait()
+		fast, slow := medians["fast"], medians["slow"]
+		t.Logf("median latency at a %v interval: %v, and %v with 200 ms added", interval, fast, slow)
+		if fast < interval/2-20*time.Millisecond || fast > interval/2+20*time.Millisecond {
+			t.Errorf("fast page's median = %v, want half the %v interval, within the 20 ms between events", fast, interval)
+		}
+		if d := slow - fast; d != 200*time.Millisecond {
+			t.Errorf("slow page's median - fast page's = %v, want the 200 ms added", d)
 		}
 	})
-	const interval = 400 * time.Millisecond
-	medians := make(map[string]time.Duration)
-	errs := make(chan error, 2)
-	var mu sync.Mutex
-	for _, client := range []string{"slow", "fast"} {
-		polling.Go(func() {
-			ages, err := pollFor(ctx, srv, client, interval, 3*time.Second)
-			if err != nil {
-				errs <- err
-				return
-			}
-			slices.Sort(ages)
-			mu.Lock()
-			medians[client] = ages[len(ages)/2]
-			mu.Unlock()
-		})
-	}
-	polling.Wait()
-	stop()
-	feeding.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	fast, slow := medians["fast"], medians["slow"]
-	t.Logf("median latency at a %v interval: %v, and %v with 200 ms added", interval, fast, slow)
-	if fast < interval/4 || fast > interval*3/4 {
-		t.Errorf("fast page's median = %v, want about half the %v interval", fast, interval)
-	}
-	if d := slow - fast; d < 150*time.Millisecond || d > 300*time.Millisecond {
-		t.Errorf("slow page's median - fast page's = %v, want about the 200 ms added", d)
-	}
 }
 
-// pollFor polls as the page does, each request planned interval after the
-// previous one began, for d, and returns the age of every event at arrival.
-func pollFor(ctx context.Context, srv *httptest.Server, client string, interval, d time.Duration) ([]time.Duration, error) {
+// pollFor polls base as the page does, each request planned interval after
+// the previous one began, for d, and returns the age of every event at
+// arrival.
+func pollFor(ctx context.Context, client *http.Client, base, page string, interval, d time.Duration) ([]time.Duration, error) {
 	var ages []time.Duration
 	since := ""
 	end := time.Now().Add(d)
 	for first := true; time.Now().Before(end); first = false {
 		start := time.Now()
-		resp, err := srv.Client().Get(srv.URL + "/poll?client=" + client + since)
+		resp, err := client.Get(base + "/poll?client=" + page + since)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +217,7 @@ func pollFor(ctx context.Context, srv *httptest.Server, client string, interval,
 		}
 	}
 	if len(ages) == 0 {
-		return nil, errors.New(client + ": no events")
+		return nil, errors.New(page + ": no events")
 	}
 	return ages, nil
 }
@@ -208,60 +236,62 @@ func TestSimStall(t *testing.T) {
 		{"longer than the write timeout", 900 * time.Millisecond, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, hub := newServer(t, server.Config{})
-			ctx, stop := context.WithCancel(context.Background())
-			watched := make(chan struct{})
-			go func() { defer close(watched); hub.Watch(ctx, writeTimeout) }()
-			defer func() { stop(); <-watched }()
+			synctest.Test(t, func(t *testing.T) {
+				srv, hub := newServerInBubble(t, server.Config{})
+				ctx, stop := context.WithCancel(context.Background())
+				watched := make(chan struct{})
+				go func() { defer close(watched); hub.Watch(ctx, writeTimeout) }()
+				defer func() { stop(); <-watched }()
 
-			s := openSSE(t, srv, "/sse?client=st")
-			ws := dialWS(t, srv, "/ws?client=st")
-			body := fmt.Sprintf(`{"ms":%d}`, tc.stall.Milliseconds())
-			if status, answer := send(t, srv, http.MethodPost, "/api/sim/stall?client=st", body); status != http.StatusAccepted {
-				t.Fatalf("POST /api/sim/stall: %d %v", status, answer)
-			}
-			start := time.Now()
-			publish(t, hub, 3)
+				s := openSSE(t, srv, "/sse?client=st")
+				ws := dialWS(t, srv, "/ws?client=st")
+				body := fmt.Sprintf(`{"ms":%d}`, tc.stall.Milliseconds())
+				if status, answer := send(t, srv, http.MethodPost, "/api/sim/stall?client=st", body); status != http.StatusAccepted {
+					t.Fatalf("POST /api/sim/stall: %d %v", status, answer)
+				}
+				start := time.Now()
+				publish(t, hub, 3)
 
-			// Events 1 to 3 come through, late; then event 4 comes too, on a
-			// stream that was not cut.
-			sseNext := func() (feed.Event, error) { return s.nextEventErr() }
-			wsNext := func() (feed.Event, error) { return ws.nextErr(t.Context()) }
-			sseSeen, sseCut := readThrough(t, sseNext, 0, 3)
-			wsSeen, wsCut := readThrough(t, wsNext, 0, 3)
-			late := time.Since(start)
-			publish(t, hub, 1)
-			if !sseCut {
-				sseSeen, sseCut = readThrough(t, sseNext, sseSeen, 4)
-			}
-			if !wsCut {
-				wsSeen, wsCut = readThrough(t, wsNext, wsSeen, 4)
-			}
-			if sseCut != tc.cut || wsCut != tc.cut {
-				t.Fatalf("cut off: SSE %v, WebSocket %v; want %v", sseCut, wsCut, tc.cut)
-			}
-			if !tc.cut {
-				if late < tc.stall {
-					t.Errorf("events arrived after %v, want after the %v stall", late, tc.stall)
+				// Events 1 to 3 come through, late; then event 4 comes too, on a
+				// stream that was not cut.
+				sseNext := func() (feed.Event, error) { return s.nextEventErr() }
+				wsNext := func() (feed.Event, error) { return ws.nextErr(t.Context()) }
+				sseSeen, sseCut := readThrough(t, sseNext, 0, 3)
+				wsSeen, wsCut := readThrough(t, wsNext, 0, 3)
+				late := time.Since(start)
+				publish(t, hub, 1)
+				if !sseCut {
+					sseSeen, sseCut = readThrough(t, sseNext, sseSeen, 4)
 				}
-				return
-			}
-			// Back after the cut, from the last event seen: nothing lost.
-			s2 := openSSEWith(t, srv, "/sse?client=st&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {strconv.Itoa(sseSeen)}}, nil)
-			ws2 := dialWS(t, srv, fmt.Sprintf("/ws?client=st&since=%d&epoch=%s", wsSeen, hub.Epoch()))
-			for seq := uint64(sseSeen) + 1; seq <= 4; seq++ {
-				if e := s2.nextEvent(t); e.Seq != seq {
-					t.Errorf("SSE after the cut: seq %d, want %d", e.Seq, seq)
+				if !wsCut {
+					wsSeen, wsCut = readThrough(t, wsNext, wsSeen, 4)
 				}
-			}
-			for seq := uint64(wsSeen) + 1; seq <= 4; seq++ {
-				if e := ws2.next(t); e.Seq != seq {
-					t.Errorf("WebSocket after the cut: seq %d, want %d", e.Seq, seq)
+				if sseCut != tc.cut || wsCut != tc.cut {
+					t.Fatalf("cut off: SSE %v, WebSocket %v; want %v", sseCut, wsCut, tc.cut)
 				}
-			}
-			if s2.hello.Missed != 0 || ws2.hello.Missed != 0 {
-				t.Errorf("missed after the cut: SSE %d, WebSocket %d; want 0", s2.hello.Missed, ws2.hello.Missed)
-			}
+				if !tc.cut {
+					if late != tc.stall {
+						t.Errorf("events arrived after %v, want when the %v stall ended", late, tc.stall)
+					}
+					return
+				}
+				// Back after the cut, from the last event seen: nothing lost.
+				s2 := openSSEWith(t, srv, "/sse?client=st&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {strconv.Itoa(sseSeen)}}, nil)
+				ws2 := dialWS(t, srv, fmt.Sprintf("/ws?client=st&since=%d&epoch=%s", wsSeen, hub.Epoch()))
+				for seq := uint64(sseSeen) + 1; seq <= 4; seq++ {
+					if e := s2.nextEvent(t); e.Seq != seq {
+						t.Errorf("SSE after the cut: seq %d, want %d", e.Seq, seq)
+					}
+				}
+				for seq := uint64(wsSeen) + 1; seq <= 4; seq++ {
+					if e := ws2.next(t); e.Seq != seq {
+						t.Errorf("WebSocket after the cut: seq %d, want %d", e.Seq, seq)
+					}
+				}
+				if s2.hello.Missed != 0 || ws2.hello.Missed != 0 {
+					t.Errorf("missed after the cut: SSE %d, WebSocket %d; want 0", s2.hello.Missed, ws2.hello.Missed)
+				}
+			})
 		})
 	}
 }
@@ -287,48 +317,50 @@ func readThrough(tb testing.TB, next func() (feed.Event, error), seen, last int)
 // A drop closes that transport's connections of the page at once, and no
 // one else's; the page resumes with nothing lost.
 func TestSimDrop(t *testing.T) {
-	srv, hub := newServer(t, server.Config{})
-	s, other := openSSE(t, srv, "/sse?client=d"), openSSE(t, srv, "/sse?client=e")
-	ws := dialWS(t, srv, "/ws?client=d")
-	publish(t, hub, 1)
-	s.nextEvent(t)
-	other.nextEvent(t)
-	ws.next(t)
+	synctest.Test(t, func(t *testing.T) {
+		srv, hub := newServerInBubble(t, server.Config{})
+		s, other := openSSE(t, srv, "/sse?client=d"), openSSE(t, srv, "/sse?client=e")
+		ws := dialWS(t, srv, "/ws?client=d")
+		publish(t, hub, 1)
+		s.nextEvent(t)
+		other.nextEvent(t)
+		ws.next(t)
 
-	for _, tr := range []string{"sse", "ws"} {
-		status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=d", `{"transport":"`+tr+`"}`)
-		if status != http.StatusOK || answer["dropped"] != 1.0 {
-			t.Errorf("drop %s: %d %v, want 200 and 1 dropped", tr, status, answer)
+		for _, tr := range []string{"sse", "ws"} {
+			status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=d", `{"transport":"`+tr+`"}`)
+			if status != http.StatusOK || answer["dropped"] != 1.0 {
+				t.Errorf("drop %s: %d %v, want 200 and 1 dropped", tr, status, answer)
+			}
 		}
-	}
-	if _, err := s.nextEventErr(); err == nil {
-		t.Error("SSE stream still open after its drop")
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), timeout)
-	defer cancel()
-	var ce websocket.CloseError
-	if _, err := ws.nextErr(ctx); err == nil || errors.As(err, &ce) {
-		t.Errorf("WebSocket after its drop: %v, want the connection gone without a close frame", err)
-	}
-	publish(t, hub, 1)
-	if e := other.nextEvent(t); e.Seq != 2 {
-		t.Errorf("the other page's stream: seq %d, want 2", e.Seq)
-	}
-	back := openSSEWith(t, srv, "/sse?client=d&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"1"}}, nil)
-	if e := back.nextEvent(t); e.Seq != 2 || back.hello.Missed != 0 {
-		t.Errorf("back after the drop: seq %d, missed %d; want 2 and 0", e.Seq, back.hello.Missed)
-	}
+		if _, err := s.nextEventErr(); err == nil {
+			t.Error("SSE stream still open after its drop")
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), timeout)
+		defer cancel()
+		var ce websocket.CloseError
+		if _, err := ws.nextErr(ctx); err == nil || errors.As(err, &ce) {
+			t.Errorf("WebSocket after its drop: %v, want the connection gone without a close frame", err)
+		}
+		publish(t, hub, 1)
+		if e := other.nextEvent(t); e.Seq != 2 {
+			t.Errorf("the other page's stream: seq %d, want 2", e.Seq)
+		}
+		back := openSSEWith(t, srv, "/sse?client=d&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"1"}}, nil)
+		if e := back.nextEvent(t); e.Seq != 2 || back.hello.Missed != 0 {
+			t.Errorf("back after the drop: seq %d, missed %d; want 2 and 0", e.Seq, back.hello.Missed)
+		}
 
-	entries, _ := getWire(t, srv, "d", 0)
-	var drops int
-	for _, e := range entries {
-		if e.Kind == "drop" {
-			drops++
+		entries, _ := getWire(t, srv, "d", 0)
+		var drops int
+		for _, e := range entries {
+			if e.Kind == "drop" {
+				drops++
+			}
 		}
-	}
-	if drops != 2 {
-		t.Errorf("wire log has %d drops, want 2: %+v", drops, entries)
-	}
+		if drops != 2 {
+			t.Errorf("wire log has %d drops, want 2: %+v", drops, entries)
+		}
+	})
 }
 
 // Bad input to the simulation changes nothing.
@@ -418,56 +450,58 @@ func TestSimDropOnlyWhatIsOpen(t *testing.T) {
 // What a delay still holds back when a connection drops never arrives:
 // the bytes in flight are lost, and the resume brings them.
 func TestSimDropLosesWhatIsHeldBack(t *testing.T) {
-	srv, hub := newServer(t, server.Config{})
-	s := openSSE(t, srv, "/sse?client=h")
-	setDelay(t, srv, "h", 500, 0)
-	publish(t, hub, 1)
-	if !eventually(func() bool { return getStats(t, srv, "h").Client[server.SSE].Events == 1 }) {
-		t.Fatal("the event was not written") // into the delay line, not yet due
-	}
-	if status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=h", `{"transport":"sse"}`); status != http.StatusOK {
-		t.Fatalf("drop: %d %v", status, answer)
-	}
-	if e, err := s.nextEventErr(); err == nil {
-		t.Errorf("event %d arrived %v after its publication, before the 500 ms delay, from a dropped connection", e.Seq, age(e))
-	}
-	back := openSSEWith(t, srv, "/sse?client=h&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"0"}}, nil)
-	if e := back.nextEvent(t); e.Seq != 1 {
-		t.Errorf("after the drop: seq %d, want 1", e.Seq)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv, hub := newServerInBubble(t, server.Config{})
+		s := openSSE(t, srv, "/sse?client=h")
+		setDelay(t, srv, "h", 500, 0)
+		publish(t, hub, 1)
+		if !eventually(func() bool { return getStats(t, srv, "h").Client[server.SSE].Events == 1 }) {
+			t.Fatal("the event was not written") // into the delay line, not yet due
+		}
+		if status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=h", `{"transport":"sse"}`); status != http.StatusOK {
+			t.Fatalf("drop: %d %v", status, answer)
+		}
+		if e, err := s.nextEventErr(); err == nil {
+			t.Errorf("event %d arrived %v after its publication, before the 500 ms delay, from a dropped connection", e.Seq, age(e))
+		}
+		back := openSSEWith(t, srv, "/sse?client=h&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"0"}}, nil)
+		if e := back.nextEvent(t); e.Seq != 1 {
+			t.Errorf("after the drop: seq %d, want 1", e.Seq)
+		}
+	})
 }
 
 // A delayed page that stops reading still blocks the server's writes once
 // the delay line is full, and the hub cuts it off, as it would without a
 // delay.
 func TestSimDelayedClientThatStopsReadingIsCut(t *testing.T) {
-	srv, hub := newServer(t, server.Config{})
-	ctx, stop := context.WithCancel(context.Background())
-	watched := make(chan struct{})
-	go func() { defer close(watched); hub.Watch(ctx, 200*time.Millisecond) }()
-	defer func() { stop(); <-watched }()
+	synctest.Test(t, func(t *testing.T) {
+		srv, hub := newServerInBubble(t, server.Config{})
+		ctx, stop := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		const writeTimeout = 200 * time.Millisecond
+		go func() { defer close(watched); hub.Watch(ctx, writeTimeout) }()
+		defer func() { stop(); <-watched }()
 
-	setDelay(t, srv, "z", 10, 0)
-	openSSE(t, srv, "/sse?client=z") // and never read again
-	dialWS(t, srv, "/ws?client=z")   // likewise
-	text := strings.Repeat("x", feed.MaxTextLen)
-	// A WebSocket cut for falling behind is closed with a goodbye (1013),
-	// which the library gives 5 s to go out to a client that does not read.
-	deadline := time.Now().Add(2*timeout + time.Second)
-	for {
-		for range 200 {
+		setDelay(t, srv, "z", 10, 0)
+		openSSE(t, srv, "/sse?client=z") // and never read again
+		dialWS(t, srv, "/ws?client=z")   // likewise
+		// Fewer events than a subscriber's queue holds, but more bytes than the
+		// delay line holds back: the write blocks on the full line, as on a
+		// full send buffer, and the hub's watch cuts the stuck writer.
+		text := strings.Repeat("x", feed.MaxTextLen)
+		for range 230 {
 			hub.Publish(feed.Event{Kind: feed.KindMessage, From: "t", Text: text, Via: "http"})
 		}
-		c := getStats(t, srv, "z").Client
-		if c[server.SSE].Open == 0 && c[server.WS].Open == 0 || time.Now().After(deadline) {
-			break
+		// Within 1.25 write timeouts, and on SSE the second of grace its
+		// last write gets.
+		time.Sleep(writeTimeout*5/4 + time.Second)
+		synctest.Wait()
+		if c := getStats(t, srv, "z").Client; c[server.SSE].Open != 0 || c[server.WS].Open != 0 {
+			t.Fatalf("delayed clients that stopped reading: %d SSE and %d WebSocket still open after %v, want both cut off",
+				c[server.SSE].Open, c[server.WS].Open, writeTimeout*5/4+time.Second)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if c := getStats(t, srv, "z").Client; c[server.SSE].Open != 0 || c[server.WS].Open != 0 {
-		t.Fatalf("delayed clients that stopped reading: %d SSE and %d WebSocket still open after %v, want both cut off",
-			c[server.SSE].Open, c[server.WS].Open, 2*timeout+time.Second)
-	}
+	})
 }
 
 // GET /api/sim only reads: a page the server does not know gets the good

@@ -16,8 +16,6 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/server"
-	"transportlab/internal/sse"
-	"transportlab/internal/ws"
 )
 
 // meteredClient is an HTTP client whose connections count every byte they
@@ -147,7 +145,7 @@ func TestWireCountsEachPollAlone(t *testing.T) {
 // An SSE stream's heartbeat, which an EventSource never shows, is in the
 // wire log with its size on the wire, as a raw client reads it.
 func TestWireLogsSSEHeartbeats(t *testing.T) {
-	srv, _ := newServer(t, server.Config{SSE: sse.Options{Heartbeat: 40 * time.Millisecond}})
+	srv, _ := newServer(t, server.Config{Heartbeat: 40 * time.Millisecond})
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +195,7 @@ func TestWireLogsSSEHeartbeats(t *testing.T) {
 // A WebSocket's pings and pongs, which a browser never shows its page, are
 // in the wire log, and the server's count of the wire holds them too.
 func TestWireLogsWebSocketPings(t *testing.T) {
-	srv, _ := newServer(t, server.Config{WS: ws.Options{Ping: 30 * time.Millisecond}})
+	srv, _ := newServer(t, server.Config{Ping: 30 * time.Millisecond})
 	client := newMeteredClient(t)
 	conn := dialWSWith(t, srv, "/ws?client=k1", &websocket.DialOptions{HTTPClient: client.Client})
 	conn.CloseRead(t.Context()) // answers the pings

@@ -82,7 +82,7 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		}
 		sub, err := src.Subscribe(p)
 		if err != nil {
-			httpjson.Error(w, http.StatusServiceUnavailable, errors.New("server shutting down"))
+			httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
 			return
 		}
 		defer sub.Close()
@@ -130,9 +130,7 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 	h.Set("X-Accel-Buffering", "no") // ask proxies such as nginx not to buffer
 	w.WriteHeader(http.StatusOK)
 
-	hello := sub.Hello
-	hello.Retry = opts.Retry.Milliseconds() // for pages: an EventSource hides the retry: line
-	data, err := json.Marshal(hello)
+	data, err := json.Marshal(hello{Hello: sub.Hello, Retry: opts.Retry.Milliseconds()})
 	if err != nil {
 		return err
 	}
@@ -183,6 +181,13 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 			beat()
 		}
 	}
+}
+
+// hello is SSE's hello event: the feed's hello, and the retry: line's
+// delay in milliseconds repeated for pages, whose EventSource hides that line.
+type hello struct {
+	feed.Hello
+	Retry int64 `json:"retry,omitempty"`
 }
 
 // send writes b, which holds events of size JSON bytes, and flushes it to

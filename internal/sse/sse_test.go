@@ -80,13 +80,19 @@ func (s *stream) next(tb testing.TB) event {
 }
 
 // hello reads the retry: block and the hello event that open every stream.
-func (s *stream) hello(tb testing.TB) feed.Hello {
+// sseHello is SSE's hello: the feed's, and the retry: line's delay.
+type sseHello struct {
+	feed.Hello
+	Retry int64
+}
+
+func (s *stream) hello(tb testing.TB) sseHello {
 	tb.Helper()
 	if e := s.next(tb); e.retry != "2000" {
 		tb.Fatalf("first block %+v, want retry: 2000", e)
 	}
 	e := s.next(tb)
-	var h feed.Hello
+	var h sseHello
 	if e.name != "hello" || e.id != "" || json.Unmarshal([]byte(e.data), &h) != nil {
 		tb.Fatalf("second block %+v, want a hello event without id", e)
 	}

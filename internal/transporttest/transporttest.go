@@ -1,6 +1,7 @@
 // Package transporttest holds what the tests of the transports, the page
 // and the soak need: a Meter that counts what a handler reports, a way to
-// fill the feed, and a Listener that can cut every connection.
+// fill the feed, a Listener that can cut every connection, and Pipes, a
+// listener of in-process connections for tests on a testing/synctest clock.
 package transporttest
 
 import (

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
@@ -415,35 +417,77 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 	healthy.CloseNow()
 }
 
+// A peer that reads but answers no ping is closed when the next ping
+// finds the last one unanswered: two periods after it connected, on the
+// bubble's clock. A healthy one, which answers, stays.
 func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
-	const ping = 250 * time.Millisecond
-	f := newFixtureWith(t, feed.Config{}, ws.Options{Ping: ping})
-	healthy := f.dial(t, "")
-	go func() { // reading is what answers pings; it ends when cleanup closes the connection
-		for {
-			if _, _, err := healthy.Read(context.Background()); err != nil {
-				return
+	synctest.Test(t, func(t *testing.T) {
+		const ping = 250 * time.Millisecond
+		hub := feed.NewHub(feed.Config{})
+		meter := new(transporttest.Meter)
+		pipes := transporttest.NewPipes()
+		srv := &http.Server{Handler: ws.Handler(hub, meter, slog.New(slog.DiscardHandler), ws.Options{Ping: ping})}
+		go srv.Serve(pipes)
+		client := pipes.Client()
+		defer func() {
+			hub.Close()
+			srv.Close()
+			client.CloseIdleConnections()
+		}()
+
+		healthy, _, err := websocket.Dial(t.Context(), "ws://pipe/ws", &websocket.DialOptions{HTTPClient: client})
+		if err != nil {
+			t.Fatalf("websocket.Dial: %v", err)
+		}
+		defer healthy.CloseNow()
+		go func() { // reading is what answers pings; it ends when the connection closes
+			for {
+				if _, _, err := healthy.Read(context.Background()); err != nil {
+					return
+				}
 			}
+		}()
+		silent := upgradePipe(t, pipes)
+		defer silent.Close()
+		go io.Copy(io.Discard, silent) // reads everything, answers nothing
+
+		synctest.Wait()
+		if got := meter.Active.Load(); got != 2 {
+			t.Fatalf("%d connections open, want 2", got)
 		}
-	}()
-	f.upgradeRaw(t) // answers nothing
-	start := time.Now()
-	for f.meter.Active.Load() != 1 {
-		if time.Since(start) > 10*ping {
-			t.Fatalf("after %v, %d connections are open, want only the healthy one", time.Since(start), f.meter.Active.Load())
+		time.Sleep(ping + ping/2) // pinged once, not yet due to answer
+		synctest.Wait()
+		if got := meter.Active.Load(); got != 2 {
+			t.Errorf("after %v, %d connections open, want 2: a peer has until the next ping to answer", ping+ping/2, got)
 		}
-		time.Sleep(ping / 10)
+		time.Sleep(ping / 2) // the next ping: the silent peer is gone
+		synctest.Wait()
+		if got := meter.Active.Load(); got != 1 {
+			t.Errorf("after two ping periods, %d connections open, want only the healthy one", got)
+		}
+		time.Sleep(4 * ping)
+		synctest.Wait()
+		if got := meter.Active.Load(); got != 1 {
+			t.Errorf("%d connections open after four more pings, want 1: the healthy client answers them", got)
+		}
+	})
+}
+
+// upgradePipe opens a WebSocket on a bare pipe to the server, and returns
+// the pipe once the server has switched protocols.
+func upgradePipe(tb testing.TB, pipes *transporttest.Pipes) net.Conn {
+	tb.Helper()
+	raw, err := pipes.Dial(tb.Context(), "pipe", "pipe")
+	if err != nil {
+		tb.Fatal(err)
 	}
-	// Two periods at most: a ping, then no pong by the next.
-	took := time.Since(start)
-	t.Logf("a peer that answers no ping was gone from the stats after %v (ping every %v)", took, ping)
-	if took > 2*ping+500*time.Millisecond {
-		t.Errorf("the silent peer was closed after %v, want within two ping periods (%v) and some slack", took, 2*ping)
+	go fmt.Fprintf(raw, "GET /ws HTTP/1.1\r\nHost: pipe\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	res, err := http.ReadResponse(bufio.NewReader(raw), nil)
+	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+		tb.Fatalf("upgrade: %v, %v", res, err)
 	}
-	time.Sleep(4 * ping)
-	if got := f.meter.Active.Load(); got != 1 {
-		t.Errorf("%d connections open after four more pings, want 1: the healthy client answers them", got)
-	}
+	return raw
 }
 
 func TestTooManyMessagesAreRefusedWithAnError(t *testing.T) {

@@ -1,15 +1,20 @@
 // api.js — the page's one way to ask the server: every /api/ request names
 // this page (?client=), is never cached, sends and reads JSON, and a refusal
 // becomes an error that says what the server said:
-//   "rate must be at most 50 (HTTP 400)", or "HTTP 502" when it said nothing.
+//   "rate must be at most 50 (HTTP 400)", or "HTTP 502" when it said nothing;
+// and, when the answer has a code the page has words for, the key of those
+// words (i18n.js), so that the page says it in its own language.
 //
 // Pure apart from fetch, which can be injected for tests.
 
+import { serverErrorKey } from './i18n.js';
 import { withQuery } from './transports/shared.js';
 
 /**
- * HTTPError is an answer that is not 2xx: its status and JSON body (or {}).
- * It is a refusal (refused: true): the server answered, and said no.
+ * HTTPError is an answer that is not 2xx: its status, JSON body (or {}) and
+ * code ("too_many_messages", or null). It is a refusal (refused: true): the
+ * server answered, and said no. key names the page's words for the code
+ * (i18n.js), and is absent for a code it does not know, or none.
  */
 export class HTTPError extends Error {
   constructor(status, data) {
@@ -17,7 +22,10 @@ export class HTTPError extends Error {
     this.name = 'HTTPError';
     this.status = status;
     this.data = data;
+    this.code = typeof data?.code === 'string' ? data.code : null;
     this.refused = true;
+    const key = serverErrorKey(this.code);
+    if (key !== null) this.key = key;
   }
 }
 

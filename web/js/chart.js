@@ -1,22 +1,67 @@
 // chart.js — a latency chart of the last minute on a <canvas>: time on x
-// (-60 s .. now), one dot per event, milliseconds on y with an automatic "nice" scale, gridlines
-// with labels. Sharp on high-DPI screens and projectors: the backing store is
-// sized in device pixels and drawing is scaled back to CSS pixels.
+// (-60 s .. now), one dot per event, milliseconds on y on a log scale that
+// the three panels share (sharedDomain), gridlines with labels. Sharp on
+// high-DPI screens and projectors: the backing store is sized in device
+// pixels and drawing is scaled back to CSS pixels.
 //
 // The only DOM it touches is its own canvas. Colours come from CSS custom
 // properties on the canvas (--chart-line, --chart-grid, --chart-text,
 // --chart-median) so the stylesheet stays in charge of the look.
 
 import { tickMs } from './format.js';
+import { latencyDomain, logScale, logTicks } from './plot.js';
 
-/** niceStep returns a 1-2-5 step so that range/step is about `ticks`. */
-export function niceStep(range, ticks = 4) {
-  if (!(range > 0)) return 1;
-  const raw = range / ticks;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const norm = raw / mag;
-  const step = norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10;
-  return step * mag;
+/**
+ * sharedDomain returns the one log latency axis of the panels' charts, from
+ * points lists ({t, v}, one per transport): plot.js's floor up to what the
+ * slowest transport needs. On one axis a height means the same in every
+ * panel, so SSE's few milliseconds sit low and polling's hundreds high,
+ * instead of each filling its own chart.
+ */
+export function sharedDomain(pointLists) {
+  let top = 0;
+  for (const points of pointLists) for (const p of points) if (p.v > top) top = p.v;
+  return latencyDomain([top]);
+}
+
+/**
+ * axisTicks returns the ticks of a log latency axis as {v, y, label}: y is
+ * pos(v); a label closer than `room` px to the one below it is left out
+ * (its gridline stays), and the floor's says "≤", since everything at or
+ * below it is drawn there.
+ */
+export function axisTicks(domain, pos, room) {
+  let last = Infinity;
+  return logTicks(domain).map((v, i) => {
+    const y = pos(v);
+    const label = (i === 0 ? '≤' : '') + tickMs(v);
+    if (Math.abs(last - y) < room) return { v, y, label: '' };
+    last = y;
+    return { v, y, label };
+  });
+}
+
+/**
+ * dots returns where to draw the points newer than `since`, as a flat
+ * [x0, y0, x1, y1, …] of canvas positions (x(p.t), y(p.v)), one per square
+ * of `cell` px. A minute at 100 events a second is 6000 events, most of them
+ * where another is already drawn: drawing each one made every frame longer
+ * as the minute filled, until the page held back the very events it
+ * measures. A dot is wider than a cell, so the picture is the same.
+ */
+export function dots(points, since, x, y, cell = 1) {
+  const seen = new Set();
+  const out = [];
+  for (const p of points) {
+    if (p.t < since) continue;
+    const px = x(p.t);
+    const py = y(p.v);
+    const key = Math.round(px / cell) * 100_000 + Math.round(py / cell);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(px, py);
+  }
+  return out;
 }
 
 /** LABELS are the chart's words, in English; the page passes its own language's. */
@@ -44,13 +89,14 @@ export function fitCanvas(canvas, ctx) {
 }
 
 /**
- * createChart returns {draw(points, nowMs, {windowMs, median, labels})} for a
- * canvas. points are {t, v}: t in the same clock as nowMs (ms), v in ms.
+ * createChart returns {draw(points, nowMs, {windowMs, median, labels, domain})}
+ * for a canvas. points are {t, v}: t in the same clock as nowMs (ms), v in
+ * ms; domain is the latency axis (sharedDomain), else one for these points.
  */
 export function createChart(canvas) {
   const ctx = canvas.getContext('2d');
 
-  function draw(points, nowMs, { windowMs = 60_000, median = NaN, labels = LABELS } = {}) {
+  function draw(points, nowMs, { windowMs = 60_000, median = NaN, labels = LABELS, domain = sharedDomain([points]) } = {}) {
     const { w, h } = fitCanvas(canvas, ctx);
     const css = getComputedStyle(canvas);
     const color = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
@@ -59,34 +105,32 @@ export function createChart(canvas) {
     const text = color('--chart-text', '#555');
     const medianColor = color('--chart-median', text);
     const fontSize = Math.max(11, Math.min(15, Math.round(h / 14)));
-    ctx.font = `${fontSize}px system-ui, sans-serif`;
+    ctx.font = `${fontSize}px ${css.fontFamily}`; // the page's stack, Hangul included
 
     const pad = { left: 0, right: 10, top: 10, bottom: fontSize + 10 };
-    const vmax = points.reduce((m, p) => Math.max(m, p.v), 0);
-    const step = niceStep(Math.max(vmax, 1));
-    const top = Math.max(step, Math.ceil(vmax / step) * step);
-    pad.left = Math.ceil(ctx.measureText(tickMs(top)).width) + 14;
+    pad.left = Math.ceil(Math.max(...logTicks(domain).map((v) => ctx.measureText(`≤${tickMs(v)}`).width))) + 14;
 
     const plotW = Math.max(1, w - pad.left - pad.right);
     const plotH = Math.max(1, h - pad.top - pad.bottom);
     const x = (t) => pad.left + ((t - (nowMs - windowMs)) / windowMs) * plotW;
-    const y = (v) => pad.top + plotH - (Math.max(0, v) / top) * plotH;
+    const y = logScale(domain, [pad.top + plotH, pad.top]);
+    canvas.dataset.domain = `${domain.min} ${domain.max}`; // the axis in ms, for tests and DevTools
 
     ctx.clearRect(0, 0, w, h);
 
-    // Horizontal gridlines with ms labels.
+    // Horizontal gridlines at each power of ten, with ms labels.
     ctx.lineWidth = 1;
     ctx.strokeStyle = grid;
     ctx.fillStyle = text;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
-    for (let v = 0; v <= top + step / 2; v += step) {
-      const yy = Math.round(y(v)) + 0.5;
+    for (const tick of axisTicks(domain, y, fontSize + 2)) {
+      const yy = Math.round(tick.y) + 0.5;
       ctx.beginPath();
       ctx.moveTo(pad.left, yy);
       ctx.lineTo(w - pad.right, yy);
       ctx.stroke();
-      ctx.fillText(tickMs(v), pad.left - 6, yy);
+      ctx.fillText(tick.label, pad.left - 6, yy);
     }
 
     // Vertical gridlines every 15 s, labelled in seconds ago.
@@ -119,22 +163,22 @@ export function createChart(canvas) {
 
     // The latencies themselves, one dot per event (no joining line: a poll
     // answer delivers several events at the same instant).
-    const visible = points.filter((p) => p.t >= nowMs - windowMs);
+    const r = Math.max(1.8, Math.min(3, plotW / 250));
+    const at = dots(points, nowMs - windowMs, x, y, r); // a dot covers its cell
     ctx.save();
     ctx.beginPath();
     ctx.rect(pad.left, pad.top - 4, plotW + 4, plotH + 8);
     ctx.clip();
     ctx.fillStyle = line;
-    const r = Math.max(1.8, Math.min(3, plotW / 250));
     ctx.beginPath(); // one path, one fill: a frame stays short at any rate
-    for (const p of visible) {
-      ctx.moveTo(x(p.t) + r, y(p.v));
-      ctx.arc(x(p.t), y(p.v), r, 0, Math.PI * 2);
+    for (let i = 0; i < at.length; i += 2) {
+      ctx.moveTo(at[i] + r, at[i + 1]);
+      ctx.arc(at[i], at[i + 1], r, 0, Math.PI * 2);
     }
     ctx.fill();
     ctx.restore();
 
-    if (visible.length === 0) {
+    if (at.length === 0) {
       ctx.fillStyle = text;
       ctx.textAlign = 'center';
       ctx.textBaseline = 'middle';

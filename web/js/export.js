@@ -13,7 +13,7 @@ export const ARRIVAL_FIELDS = Object.freeze(['seq', 'kind', 'ts', 'receivedAt', 
 export const UNITS = Object.freeze({
   ts: 'server publish time, Unix microseconds',
   receivedAt: 'arrival time on this page, Unix milliseconds (page clock)',
-  latencyMs: 'receivedAt + clock offset - ts, milliseconds; null for replayed events or before the clock was measured',
+  latencyMs: 'receivedAt + clock offset - ts, milliseconds (for replayed events too: how late the catch-up came); null before the clock was measured',
   replayed: 'true for catch-up from the server\'s history, whose latency is not live',
 });
 

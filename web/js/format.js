@@ -50,3 +50,8 @@ export function timeOfDay(ms) {
 export function clockTime(ms) {
   return `${timeOfDay(ms)}.${pad(new Date(ms).getMilliseconds(), 3)}`;
 }
+
+/** rateText writes events a second as a class reads them: 1/3 as 0.333. */
+export function rateText(rate) {
+  return String(+rate.toPrecision(3));
+}

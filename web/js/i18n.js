@@ -2,7 +2,10 @@
 // stable ids; which language to use; and t() to look a string up.
 //
 // Pure: no DOM, no globals. The Korean is written the way a Korean instructor
-// says it in class (폴링, 서버 센트 이벤트(SSE), 웹 소켓), not word for word.
+// says it in class (폴링, 서버 전송 이벤트(SSE) as MDN has it, 웹 소켓), not word
+// for word. Units are written one way in each language: a symbol follows
+// the number after a space (250 ms, 120 B, 10 이벤트/초), and a Korean
+// counter joins it (3초, 5개, 2건), as does %.
 
 /** LANGS lists the languages the page speaks, the default first. */
 export const LANGS = Object.freeze(['en', 'ko']);
@@ -41,6 +44,7 @@ const en = {
   'via.sse': 'via SSE',
   'via.ws': 'via WebSocket',
   'controls.send': 'Send',
+  'controls.jump': 'Side by side ↓',
   'interval.ms': '{n} ms',
   'interval.s': '{n} s',
 
@@ -77,7 +81,7 @@ const en = {
 
   'panel.latencyLabel': 'latency over the last minute',
   'panel.latencyLast': 'latency, last',
-  'panel.median': 'median',
+  'panel.latencyMedian': 'latency, median',
   'panel.p95': 'p95',
   'panel.clockError': 'clock ±',
   'panel.withinClock': 'Inside the clock offset\'s uncertainty (±{error} ms): the latency is somewhere from 0 to this, no closer known.',
@@ -92,6 +96,10 @@ const en = {
   'fact.reconnects': 'reconnects',
   'fact.replayed': 'replayed',
   'fact.openServer': 'open (server)',
+  // What the server counts as open: a connection for SSE and WebSocket, a
+  // request it is still answering for polling. English says "open" of both;
+  // Korean needs a word for each.
+  'fact.inFlightServer': 'open (server)',
   'fact.pollEmpty': 'empty responses',
   'fact.wsRtt': 'round trip',
   'fact.wsRttMedian': 'round trip, median',
@@ -241,6 +249,26 @@ const en = {
   'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
   'sim.dropLabel': 'Drop the {name} connection',
   'tutorial.on': 'On: the page replies to every event.',
+
+  // Catch-up shown as such, on every transport (lanes.js, render.js)
+  'fact.catchUp': 'catch-up latency, median',
+
+  // Page and server counts of the same moment and the same run (lanes.js, render.js)
+  'panel.colPageRun': 'page, this server run',
+  'panel.allRuns': '{n} in all, with the server\'s earlier runs',
+
+  // The server's refusals, by the code of its JSON error answer
+  // ({"error": "<English reason>", "code": "<code>"}, serverErrorKey).
+  'serverError.bad_request': 'the server found a malformed value in the request',
+  'serverError.forbidden': 'not allowed from here',
+  'serverError.not_found': 'the server has no such endpoint',
+  'serverError.method_not_allowed': 'the server does not take that method there',
+  'serverError.too_large': 'too large for the server',
+  'serverError.too_many_messages': 'too many messages from this page: wait a moment',
+  'serverError.too_many_streams': 'the server has as many streams open as it allows',
+  'serverError.too_many_pages': 'the server has as many pages open as it allows',
+  'serverError.shutting_down': 'the server is shutting down',
+  'serverError.internal': 'the server failed on its side',
 };
 
 const ko = {
@@ -251,7 +279,7 @@ const ko = {
   'meta.epoch': '서버 에포크',
   'meta.feed': '피드',
   'meta.head': '최신 seq',
-  'meta.clockOffset': '시계 오차',
+  'meta.clockOffset': '시계 차이',
   'meta.rtt': '최소 왕복 시간',
   'meta.page': '이 페이지',
   'unit.eventsPerSec': '이벤트/초',
@@ -268,10 +296,12 @@ const ko = {
   'controls.placeholder': '열려 있는 모든 페이지에 인사해 보세요…',
   'controls.placeholderNone': '메시지를 보내려면 전송 방식을 하나 켜세요',
   'controls.sendOver': '보낼 방식',
-  'via.poll': '폴링으로 보내기',
-  'via.sse': 'SSE로 보내기',
-  'via.ws': '웹 소켓으로 보내기',
+  // Beside the 보내기 button: the way alone, not a second 보내기.
+  'via.poll': '폴링으로',
+  'via.sse': 'SSE로',
+  'via.ws': '웹 소켓으로',
   'controls.send': '보내기',
+  'controls.jump': '나란히 비교 ↓',
   'interval.ms': '{n} ms',
   'interval.s': '{n}초',
 
@@ -279,7 +309,7 @@ const ko = {
   'name.sse': 'SSE',
   'name.ws': '웹 소켓',
   'title.poll': '폴링',
-  'title.sse': '서버 센트 이벤트(SSE)',
+  'title.sse': '서버 전송 이벤트(SSE)',
   'title.ws': '웹 소켓',
   'how.poll': '주기마다 “N번 이후로 새로 온 거 있나요?” 하고 묻습니다. 물을 때마다 요청이 하나씩 나가고, 새 이벤트는 다음 요청 때까지 기다려야 합니다.',
   'how.sse': '서버가 하나의 긴 HTTP 응답에 계속 이어서 씁니다. 연결이 끊기면 브라우저가 Last-Event-ID를 보내며 재연결합니다.',
@@ -307,8 +337,8 @@ const ko = {
   'detail.ws.closedReason': '연결 종료({code} {reason}), {seconds}초 후 재시도',
 
   'panel.latencyLabel': '최근 1분간 지연 시간',
-  'panel.latencyLast': '최근 지연 시간',
-  'panel.median': '중앙값',
+  'panel.latencyLast': '마지막 지연 시간',
+  'panel.latencyMedian': '지연 시간 중앙값',
   'panel.p95': 'p95',
   'panel.clockError': '시계 ±',
   'panel.withinClock': '시계 오차(±{error} ms) 범위 안: 지연 시간은 0부터 이 값 사이 어딘가이며, 더 정확히는 알 수 없습니다.',
@@ -323,6 +353,7 @@ const ko = {
   'fact.reconnects': '재연결',
   'fact.replayed': '지난 기록에서 받음',
   'fact.openServer': '열린 연결(서버)',
+  'fact.inFlightServer': '처리 중인 요청(서버)',
   'fact.pollEmpty': '빈 응답',
   'fact.wsRtt': '왕복 시간',
   'fact.wsRttMedian': '왕복 시간, 중앙값',
@@ -344,7 +375,7 @@ const ko = {
   'error.tooLong': '280자까지만 보낼 수 있습니다.',
   'error.wsNotOpen': '웹 소켓이 열려 있지 않습니다',
 
-  'foot.note': '지연 시간 = 이 페이지에서 받은 시각 + 시계 오차 − 서버가 발행한 시각({ts}). 요청, 이벤트, 바이트는 두 번 셉니다. 한 번은 이 페이지가 그때그때 세고, 한 번은 서버가 이 페이지 몫만 따로 셉니다(서버 열은 1초마다 갱신되고, 서버가 재시작하면 처음부터 다시 셉니다).',
+  'foot.note': '지연 시간 = 이 페이지에서 받은 시각 + 시계 차이 − 서버가 발행한 시각({ts}). 요청, 이벤트, 바이트는 두 번 셉니다. 한 번은 이 페이지가 그때그때 세고, 한 번은 서버가 이 페이지 몫만 따로 셉니다(서버 열은 1초마다 갱신되고, 서버가 재시작하면 처음부터 다시 셉니다).',
 
   // 차트, 바이트 비용, 내보내기 (이슈 4, 2·4·7번): compare.js, index.html.
   'compare.title': '나란히 비교',
@@ -358,7 +389,7 @@ const ko = {
   'compare.barRequests': '최근 1분간 HTTP 요청 수',
   'compare.barWirePerEvent': '이벤트당 실제 전송 바이트',
   'compare.barMedian': '지연 시간 중앙값',
-  'compare.bytes': '{n}바이트',
+  'compare.bytes': '{n} B',
   'compare.ms': '{v} ms',
   'costs.requestsMinute': 'HTTP 요청(최근 1분)',
   'costs.wireMinute': '실제 전송 바이트(최근 1분)',
@@ -382,7 +413,7 @@ const ko = {
   'inspector.sources': '페이지: 이 페이지의 코드가 받은 값(크기는 그 값으로 계산) · 서버: 브라우저가 감추는 부분을 서버가 소켓에서 센 값',
   'inspector.legend.poll': '이 페이지가 보낸 요청과 그 응답입니다. 본문은 페이지가 받은 바이트 수입니다. 헤더는 요청 헤더와 응답 헤더의 크기로, 브라우저가 알려 주지 않아서 서버가 소켓에서 센 값입니다.',
   'inspector.legend.sse': '페이지는 스트림의 줄을 직접 보지 못합니다. id:, event:, data: 줄은 EventSource가 넘겨준 것(이벤트마다 데이터, 타입, id)으로 다시 구성했습니다. retry: 줄은 같은 값을 함께 보내는 hello 이벤트에서 가져왔고, 하트비트와 POST 요청은 서버가 소켓에서 센 값입니다.',
-  'inspector.legend.ws': '이 페이지가 주고받은 양방향 메시지입니다. 프레임 크기는 잰 값이 아니라 페이로드로부터 RFC 6455에 따라 계산한 값입니다(헤더 2~10바이트, 페이지가 보내는 프레임에는 마스크 4바이트 추가). 핑과 퐁은 브라우저가 감추기 때문에 서버가 소켓에서 센 값입니다.',
+  'inspector.legend.ws': '이 페이지가 주고받은 양방향 메시지입니다. 프레임 크기는 잰 값이 아니라 페이로드로부터 RFC 6455에 따라 계산한 값입니다(헤더 2~10 B, 페이지가 보내는 프레임에는 마스크 4 B 추가). 핑과 퐁은 브라우저가 감추기 때문에 서버가 소켓에서 센 값입니다.',
   'inspector.noWire': '서버가 자기 쪽 기록을 알려 주지 않습니다(/api/wire 없음). 헤더 바이트, 하트비트, 핑은 표시할 수 없습니다(—).',
   'inspector.badge.page': '페이지',
   'inspector.badge.server': '서버',
@@ -407,7 +438,7 @@ const ko = {
   'explain.title': '동작 원리',
   'explain.poll': '페이지가 주기마다 짧은 GET /poll 요청을 보내 마지막으로 본 seq 이후의 이벤트를 묻고, 서버는 이벤트가 있든 없든 바로 응답합니다. 응답이 비어 있어도 매번 헤더까지 갖춘 HTTP 요청과 응답이 한 번씩 오갑니다. 두 요청 사이에 발행된 이벤트는 다음 요청까지 평균 주기의 절반을 기다리고, 그 응답이 페이지로 돌아오는 시간만큼 더 늦게 도착합니다.',
   'explain.sse': '페이지가 GET /sse 요청을 한 번 보내면 서버는 응답을 끝내지 않고, 같은 응답에 이벤트마다 id:와 data: 줄을 이어서 쓰며, 한가할 때는 하트비트 주석을 보냅니다. 데이터는 서버에서 페이지 쪽으로만 흐르기 때문에 메시지를 보내려면 따로 POST 요청을 해야 합니다. 스트림이 끊기면 브라우저는 retry: 줄에 적힌 시간만큼 기다렸다가 Last-Event-ID를 보내며 알아서 재연결하고, 서버는 그 이벤트 바로 다음부터 이어서 보냅니다.',
-  'explain.ws': '페이지가 Upgrade: websocket 헤더를 담아 GET /ws 요청을 한 번 보내면 서버가 101 Switching Protocols로 응답하고, 그때부터 그 연결에는 HTTP 대신 웹 소켓 프레임이 오갑니다. 프레임은 언제든 양방향으로 보낼 수 있고, 프레임마다 헤더가 2~10바이트 붙습니다(페이지가 보내는 프레임에는 마스크 4바이트가 더 붙습니다). 서버는 상대가 사라지지 않았는지 가끔 핑을 보내 확인하고, 브라우저는 알아서 퐁으로 답합니다.',
+  'explain.ws': '페이지가 Upgrade: websocket 헤더를 담아 GET /ws 요청을 한 번 보내면 서버가 101 Switching Protocols로 응답하고, 그때부터 그 연결에는 HTTP 대신 웹 소켓 프레임이 오갑니다. 프레임은 언제든 양방향으로 보낼 수 있고, 프레임마다 헤더가 2~10 B 붙습니다(페이지가 보내는 프레임에는 마스크 4 B가 더 붙습니다). 서버는 상대가 사라지지 않았는지 가끔 핑을 보내 확인하고, 브라우저는 알아서 퐁으로 답합니다.',
   'diagram.label': '시퀀스 다이어그램: {name}',
   'diagram.page': '페이지',
   'diagram.server': '서버',
@@ -431,7 +462,7 @@ const ko = {
   'sim.meta': '네트워크 시뮬레이션',
   'sim.label': '네트워크(이 페이지만)',
   'sim.preset.localhost': '로컬호스트',
-  'sim.preset.wifi': '좋은 와이파이',
+  'sim.preset.wifi': '빠른 와이파이',
   'sim.preset.mobile': '모바일 3G',
   'sim.preset.satellite': '위성 인터넷',
   'sim.preset.custom': '직접 입력',
@@ -455,12 +486,12 @@ const ko = {
   'sim.error.server': '서버가 거부했습니다: {error}',
   'tutorial.button': '튜토리얼: 3초마다 이벤트 하나, 페이지가 하나하나 답장',
   'tutorial.normal': '원래대로',
-  'tutorial.normalRate': '원래대로(초당 {rate}개)',
+  'tutorial.normalRate': '원래대로({rate} 이벤트/초)',
   'tutorial.hint': '모든 페이지의 피드 속도가 바뀝니다. 서버가 돌아가는 컴퓨터에서만 바꿀 수 있습니다.',
   'tutorial.forbidden': '여기서는 바꿀 수 없습니다. 피드 속도는 모든 페이지에 똑같이 적용되기 때문에, 서버는 자기 컴퓨터에서 온 요청만 받아들입니다. 서버 컴퓨터에서 localhost로 페이지를 열거나, 서버를 -rate {rate} 옵션으로 실행하세요.',
   'tutorial.refused': '피드 속도를 바꾸지 못했습니다: {error}',
-  'tutorial.tooFast': '답장 안 함: 지금 피드가 초당 {rate}개입니다. 서버는 한 페이지에서 메시지를 초당 {messageRate}개까지만(처음 {burst}개는 한꺼번에) 받기 때문에, 페이지는 초당 {max}개 이하일 때만 답장합니다.',
-  'tutorial.tooFastPace': '답장 안 함: 지금 피드가 초당 {rate}개입니다. 페이지는 튜토리얼 속도인 초당 {max}개 이하일 때만 답장합니다. 열려 있는 모든 페이지가 더 빨리 답장하면 모두의 피드가 답장으로 넘쳐 버립니다.',
+  'tutorial.tooFast': '답장 안 함: 지금 피드가 {rate} 이벤트/초입니다. 서버는 한 페이지에서 메시지를 초당 {messageRate}개까지만(처음 {burst}개는 한꺼번에) 받기 때문에, 페이지는 {max} 이벤트/초 이하일 때만 답장합니다.',
+  'tutorial.tooFastPace': '답장 안 함: 지금 피드가 {rate} 이벤트/초입니다. 페이지는 튜토리얼 속도인 {max} 이벤트/초 이하일 때만 답장합니다. 열려 있는 모든 페이지가 더 빨리 답장하면 모두의 피드가 답장으로 넘쳐 버립니다.',
   'tutorial.replies': '이벤트를 받은 전송 방식으로 그대로 보낸 답장: {list}',
   'tutorial.repliesRefused': '({n}개 보내지 못함: {error})',
   // Stale server counts and a tab that was in the background (issue 4, view).
@@ -471,6 +502,25 @@ const ko = {
   'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
   'sim.dropLabel': '{name} 연결 끊기',
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
+
+  // 모든 전송 방식에서 따라잡기를 따로 표시 (lanes.js, render.js)
+  'fact.catchUp': '지난 기록에서 받은 이벤트의 지연, 중앙값',
+
+  // 같은 순간, 같은 서버 실행의 페이지 집계와 서버 집계 (lanes.js, render.js)
+  'panel.colPageRun': '페이지(이번 서버 실행)',
+  'panel.allRuns': '서버의 이전 실행까지 합치면 {n}',
+
+  // 서버가 거절한 이유, JSON 오류 응답의 code별 (serverErrorKey)
+  'serverError.bad_request': '요청에 잘못된 값이 있어 서버가 받지 않았습니다',
+  'serverError.forbidden': '여기서는 허용되지 않습니다',
+  'serverError.not_found': '서버에 그런 엔드포인트가 없습니다',
+  'serverError.method_not_allowed': '서버가 그 주소에서 이 메서드를 받지 않습니다',
+  'serverError.too_large': '서버가 받기에는 너무 큽니다',
+  'serverError.too_many_messages': '이 페이지에서 보낸 메시지가 너무 많습니다. 잠시 기다려 주세요',
+  'serverError.too_many_streams': '서버가 허용하는 스트림 수가 다 찼습니다',
+  'serverError.too_many_pages': '서버가 허용하는 페이지 수가 다 찼습니다',
+  'serverError.shutting_down': '서버가 종료하는 중입니다',
+  'serverError.internal': '서버 내부에서 오류가 났습니다',
 };
 
 /** MESSAGES holds the tables, by language. */
@@ -498,13 +548,31 @@ export function parseLang(raw) {
 /**
  * t returns the string `key` in `lang` (English when the language or the key
  * is unknown there, the key itself when unknown everywhere), with each {name}
- * replaced by params[name]. Unknown {names} are left as they are.
+ * replaced by params[name]. Unknown {names} are left as they are. A value
+ * that carries a key of its own ({key, params}, or an error the page or
+ * api.js named) is said in `lang` too; another error is its message.
  */
 export function t(lang, key, params) {
   const table = MESSAGES[lang] ?? MESSAGES.en;
   const text = table[key] ?? MESSAGES.en[key] ?? key;
   if (!params) return text;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (Object.hasOwn(params, name) ? String(params[name]) : m));
+  return text.replace(/\{(\w+)\}/g, (m, name) => (Object.hasOwn(params, name) ? paramText(lang, params[name]) : m));
+}
+
+function paramText(lang, v) {
+  if (typeof v?.key === 'string') return t(lang, v.key, v.params);
+  if (v instanceof Error) return v.message;
+  return String(v);
+}
+
+/**
+ * serverErrorKey returns the key of the page's words for a server error's
+ * code ("too_many_messages"), or null for a code it does not know, or none:
+ * then the page shows the server's own (English) reason.
+ */
+export function serverErrorKey(code) {
+  const key = `serverError.${code}`;
+  return typeof code === 'string' && Object.hasOwn(MESSAGES.en, key) ? key : null;
 }
 
 /**

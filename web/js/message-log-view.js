@@ -10,12 +10,7 @@
 import { TRANSPORTS } from './url.js';
 import { MAX_CHARS, errorOf, errorText } from './messages.js';
 import { timeOfDay } from './format.js';
-
-const $ = (sel, root = document) => root.querySelector(sel);
-
-function setText(el, text) {
-  if (el && el.textContent !== text) el.textContent = text;
-}
+import { $, setText } from './dom.js';
 
 /**
  * mountMessageForm wires the form. deps: T(key, params); send(text, via), a

@@ -14,27 +14,23 @@
 // its URL says). A server that fails is asked less and less often, and a
 // hidden page asks nothing (repeat.js).
 //
-// The choices (presets, checks, the URL, which events to answer) are pure
-// and tested in sim.js and replies.js; this module only wires them to the
-// DOM and the server. Read createNetSim first.
+// The choices (presets, checks, the URL, which events to answer, the
+// tutorial's states) are pure and tested in sim.js, replies.js and
+// tutorial.js; this module only wires them to the DOM and the server. Read
+// createNetSim first.
 
 import { TRANSPORTS } from './url.js';
 import { LIMITS, PRESETS, STALLS, badge, checkNet, presetOf, sameNet, stallLeft } from './sim.js';
-import { TUTORIAL_RATE, maxReplyRate, capLimits, replyText, replyTo } from './replies.js';
+import { TUTORIAL_RATE, replyText } from './replies.js';
+import { Tutorial } from './tutorial.js';
 import { repeat } from './repeat.js';
-import { errorOf, errorText } from './messages.js';
+import { $, setText } from './dom.js';
 
 /** READ_EVERY_MS is how often the page asks the server what it simulates, while it answers. */
 const READ_EVERY_MS = 1000;
 
 /** DROP_NOTICE_MS is how long a panel says what its drop did. */
 const DROP_NOTICE_MS = 6000;
-
-const $ = (sel, root = document) => root.querySelector(sel);
-
-function setText(el, text) {
-  if (el && el.textContent !== text) el.textContent = text;
-}
 
 /**
  * createNetSim returns the Network strip's controller. deps:
@@ -62,17 +58,7 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     generation: 0, // bumps with each change, so an older read is not taken for news
     error: null, // {key, params}: why the last change did not happen
   };
-  const tutorial = {
-    on: false,
-    sinceTs: 0, // server time (µs) when it was turned on: older quotes came at the old rate
-    busy: false,
-    tooFast: false,
-    round: 0, // bumps each time it is turned on: a reply of an earlier round is not counted
-    replies: Object.fromEntries(TRANSPORTS.map((t) => [t, 0])), // replies the server took
-    refused: 0, // replies it did not take
-    lastRefusal: null, // why, {key?, message} (messages.js errorOf): translated when shown
-    error: null, // {key, params}
-  };
+  const tutorial = new Tutorial();
 
   // ---- talking to the server ------------------------------------------------
 
@@ -112,8 +98,9 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     try {
       return { data: await api.call(method, path, { body }) };
     } catch (err) {
-      // err.message is the server's reason with its status, or fetch's own.
-      sim.error = { key: 'sim.error.server', params: { error: String(err?.message ?? err) } };
+      // T says err in the page's language when the server gave a known
+      // code, else as its message: the server's reason with its status, or fetch's own.
+      sim.error = { key: 'sim.error.server', params: { error: err } };
       return err?.status === 400 ? { refused: true } : {};
     } finally {
       sim.writing--;
@@ -153,65 +140,38 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
   // ---- the tutorial ----------------------------------------------------------
 
   async function setRate(rate) {
-    tutorial.busy = true;
+    tutorial.asking();
     try {
       const data = await api.call('PUT', '/api/feed', { body: { rate } });
-      tutorial.error = null;
+      tutorial.rateSet();
       if (Number.isFinite(data.rate)) onRate(data.rate);
       return true;
     } catch (err) {
-      tutorial.error = err?.status === 403
-        ? { key: 'tutorial.forbidden', params: { rate: rateText(TUTORIAL_RATE) } }
-        : { key: 'tutorial.refused', params: { error: String(err?.message ?? err) } };
-    } finally {
-      tutorial.busy = false;
+      tutorial.rateRefused(err);
+      return false;
     }
-    return false;
   }
 
   async function startTutorial() {
     const asked = now() + (view.offsetMs() ?? 0); // server time, ms
-    if (!(await setRate(TUTORIAL_RATE))) return;
-    tutorial.on = true;
-    tutorial.round++;
-    tutorial.sinceTs = asked * 1000;
-    tutorial.tooFast = false;
-    for (const t of TRANSPORTS) tutorial.replies[t] = 0;
-    tutorial.refused = 0;
-    tutorial.lastRefusal = null;
+    if (await setRate(TUTORIAL_RATE)) tutorial.begin(asked * 1000);
   }
 
   // backToNormal stops replying, and puts the feed back at the rate the
   // server started with (whoever changed it).
   async function backToNormal() {
-    tutorial.on = false;
-    tutorial.tooFast = false;
     const rate = view.stats()?.defaultRate;
-    if (!Number.isFinite(rate)) {
-      tutorial.error = { key: 'tutorial.refused', params: { error: 'no defaultRate in /api/stats' } };
-      return;
-    }
-    await setRate(rate);
+    if (tutorial.end(rate)) await setRate(rate);
   }
 
   // onEvent replies to a quote, and counts the reply when the server has
   // answered it: taken (published), or not (refused, or the connection went).
   function onEvent(t, ev, replayed) {
-    const max = maxReplyRate(view.stats()?.messageRate);
-    const decision = replyTo(ev, { on: tutorial.on, rate: view.rate(), replayed, sinceTs: tutorial.sinceTs, max });
-    if (decision === 'no') return;
-    tutorial.tooFast = decision === 'tooFast';
-    if (tutorial.tooFast) return;
-    const round = tutorial.round;
+    const round = tutorial.decide(ev, { rate: view.rate(), replayed, messageRate: view.stats()?.messageRate });
+    if (round === null) return;
     sendMessage(replyText(ev, t), t).then(
-      () => {
-        if (round === tutorial.round) tutorial.replies[t]++;
-      },
-      (err) => {
-        if (round !== tutorial.round) return;
-        tutorial.refused++;
-        tutorial.lastRefusal = errorOf(err);
-      },
+      () => tutorial.replied(t, round),
+      (err) => tutorial.notReplied(round, err),
     );
   }
 
@@ -340,46 +300,20 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     renderTutorial();
   }
 
-  // tooFastText says why the page does not reply: the tutorial's pace, or
-  // the server's cap on messages when that is lower (/api/stats tells it).
-  function tooFastText(rate) {
-    const { messageRate, messageBurst } = view.stats() ?? {};
-    const max = +maxReplyRate(messageRate).toFixed(2);
-    rate = rateText(rate);
-    if (!capLimits(messageRate)) return T('tutorial.tooFastPace', { rate, max });
-    const burst = Number.isInteger(messageBurst) && messageBurst > 0 ? messageBurst : '—';
-    return T('tutorial.tooFast', { rate, max, messageRate, burst });
-  }
-
   // renderTutorial writes the tutorial's state in #tutorial-status, which a
   // screen reader announces when it changes, and its counts in
   // #tutorial-counts, which it does not: a reply every 3 s is no news.
   function renderTutorial() {
     els.tutorial.setAttribute('aria-pressed', String(tutorial.on));
     els.tutorial.disabled = tutorial.busy;
-    const rate = view.rate();
-    const defaultRate = view.stats()?.defaultRate;
-    els.normal.hidden = !tutorial.on && !(Number.isFinite(defaultRate) && Number.isFinite(rate) && rate !== defaultRate);
-    setText(els.normal, Number.isFinite(defaultRate) ? T('tutorial.normalRate', { rate: rateText(defaultRate) }) : T('tutorial.normal'));
+    const v = tutorial.view(T, { rate: view.rate(), stats: view.stats() });
+    els.normal.hidden = v.normalHidden;
+    setText(els.normal, v.normal);
     els.normal.disabled = tutorial.busy;
-
-    let status;
-    let counts = '';
-    if (tutorial.error) status = T(tutorial.error.key, tutorial.error.params);
-    else if (!tutorial.on) status = T('tutorial.hint');
-    else if (tutorial.tooFast) status = tooFastText(rate);
-    else {
-      status = T('tutorial.on');
-      const list = TRANSPORTS.map((t) => `${T(`name.${t}`)} ${tutorial.replies[t]}`).join(' · ');
-      counts = T('tutorial.replies', { list });
-      if (tutorial.refused > 0) {
-        counts += ' ' + T('tutorial.repliesRefused', { n: tutorial.refused, error: errorText(T, tutorial.lastRefusal) });
-      }
-    }
-    setText(els.tutorialStatus, status);
-    els.tutorialStatus.classList.toggle('is-error', tutorial.error !== null);
-    setText(els.tutorialCounts, counts);
-    els.tutorialCounts.classList.toggle('is-error', tutorial.refused > 0);
+    setText(els.tutorialStatus, v.status);
+    els.tutorialStatus.classList.toggle('is-error', v.statusError);
+    setText(els.tutorialCounts, v.counts);
+    els.tutorialCounts.classList.toggle('is-error', v.countsError);
   }
 
   // simulated returns the delay the server last said it adds to what it
@@ -389,9 +323,4 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
   }
 
   return { mount, render, onEvent, simulated };
-}
-
-/** rateText writes events a second as a class reads them: 1/3 as 0.333. */
-export function rateText(rate) {
-  return String(+rate.toPrecision(3));
 }

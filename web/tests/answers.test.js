@@ -42,6 +42,19 @@ test('answers: events, replies without an id and answers to nothing waiting sett
   assert.equal(a.answer({ kind: 'ack', id: 1, seq: 3 }), false, 'answered once');
 });
 
+test('answers: a refusal keeps the key of the page\'s words for its code, when there is one', () => {
+  const a = new Answers();
+  const outcomes = [];
+  const one = a.add((o) => outcomes.push(o.error));
+  const two = a.add((o) => outcomes.push(o.error));
+  a.answer({ kind: 'error', id: one, code: 'too_many_messages', error: 'too many messages' }, 'serverError.too_many_messages');
+  a.answer({ kind: 'error', id: two, error: 'no words for this one' });
+  assert.deepEqual(outcomes, [
+    { message: 'too many messages', refused: true, code: 'too_many_messages', key: 'serverError.too_many_messages' },
+    { message: 'no words for this one', refused: true },
+  ]);
+});
+
 test('answers: fail settles every message still waiting', () => {
   const a = new Answers();
   const { got } = sent(a, 2);

@@ -55,3 +55,21 @@ test('api: no answer at all is fetch\'s own error', async () => {
   const api = createApi({ clientId: 'abc', fetch: async () => { throw new TypeError('Failed to fetch'); } });
   await assert.rejects(api.get('/api/time'), { name: 'TypeError', message: 'Failed to fetch' });
 });
+
+test('api: a refusal with a code the page knows names its words; another keeps the server\'s', async () => {
+  const known = createApi({ clientId: 'abc', fetch: fakeFetch(429, { error: 'too many messages', code: 'too_many_messages' }).fetch });
+  const err = await known.post('/api/messages', { text: 'x' }).catch((e) => e);
+  assert.equal(err.code, 'too_many_messages');
+  assert.equal(err.key, 'serverError.too_many_messages');
+  assert.equal(err.message, 'too many messages (HTTP 429)', 'the English reason stays for logs');
+
+  const unknown = createApi({ clientId: 'abc', fetch: fakeFetch(418, { error: 'short and stout', code: 'teapot' }).fetch });
+  const other = await unknown.get('/api/time').catch((e) => e);
+  assert.equal(other.code, 'teapot');
+  assert.equal(other.key, undefined, 'no words of its own: the server\'s reason is shown');
+
+  const none = createApi({ clientId: 'abc', fetch: fakeFetch(400, { error: 'bad since' }).fetch });
+  const bare = await none.get('/poll').catch((e) => e);
+  assert.equal(bare.code, null);
+  assert.equal(bare.key, undefined);
+});

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { NONE, fixedMs, signedMs, count, tickMs, sentenceMs, timeOfDay, clockTime } from '../js/format.js';
+import { NONE, fixedMs, signedMs, count, tickMs, sentenceMs, timeOfDay, clockTime, rateText } from '../js/format.js';
 
 test('cells: one decimal, a sign for offsets, whole counts, "—" when unknown', () => {
   assert.equal(fixedMs(12.345), '12.3');
@@ -33,4 +33,10 @@ test('times of day: 24-hour, padded, from the local clock', () => {
   assert.equal(timeOfDay(at), '09:05:07');
   assert.equal(clockTime(at), '09:05:07.042');
   assert.equal(timeOfDay(new Date(2026, 0, 2, 23, 59, 0).getTime()), '23:59:00');
+});
+
+test('rateText writes a rate as a class reads it', () => {
+  assert.equal(rateText(1 / 3), '0.333');
+  assert.equal(rateText(5), '5');
+  assert.equal(rateText(1000), '1000');
 });

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { MESSAGES, LANGS, pickLang, parseLang, t, detailText } from '../js/i18n.js';
+import { MESSAGES, LANGS, pickLang, parseLang, t, detailText, serverErrorKey } from '../js/i18n.js';
 
 const read = (rel) => readFileSync(new URL(rel, import.meta.url), 'utf8');
 
@@ -26,13 +26,18 @@ test('every language uses the same {placeholders} in each string', () => {
 
 test('the Korean says it the way the class does', () => {
   assert.equal(t('ko', 'title.poll'), '폴링');
-  assert.equal(t('ko', 'title.sse'), '서버 센트 이벤트(SSE)');
+  assert.equal(t('ko', 'title.sse'), '서버 전송 이벤트(SSE)'); // as MDN says it
   assert.equal(t('ko', 'title.ws'), '웹 소켓');
   assert.match(t('ko', 'detail.restarted'), /서버 재시작/);
-  // The particle follows the name's last syllable: 폴링으로, SSE로, 웹 소켓으로.
-  assert.equal(t('ko', 'via.poll'), '폴링으로 보내기');
-  assert.equal(t('ko', 'via.sse'), 'SSE로 보내기');
-  assert.equal(t('ko', 'via.ws'), '웹 소켓으로 보내기');
+  // The particle follows the name's last syllable: 폴링으로, SSE로, 웹 소켓으로;
+  // the 보내기 button beside it says the verb.
+  assert.equal(t('ko', 'via.poll'), '폴링으로');
+  assert.equal(t('ko', 'via.sse'), 'SSE로');
+  assert.equal(t('ko', 'via.ws'), '웹 소켓으로');
+  assert.equal(t('ko', 'meta.clockOffset'), '시계 차이'); // a difference between clocks, not a mistake
+  assert.equal(t('ko', 'panel.latencyLast'), '마지막 지연 시간');
+  assert.equal(t('ko', 'sim.preset.wifi'), '빠른 와이파이');
+  assert.match(t('ko', 'fact.inFlightServer'), /요청/); // polling keeps requests open, not connections
 });
 
 test('no Korean particle is glued to a {placeholder}: its form depends on the word', () => {
@@ -103,4 +108,34 @@ test('detailText renders what the transports report', () => {
   assert.equal(detailText('en', 'plain'), 'plain');
   assert.equal(detailText('ko', { key: 'detail.sse.open' }), '응답 하나로 계속 스트리밍 중');
   assert.equal(detailText('en', { key: 'detail.sse.refused', params: { seconds: '2.0' } }), 'stream refused; new stream in 2.0 s');
+});
+
+test('Korean writes each unit one way: a symbol after a space, a counter joined', () => {
+  for (const [key, text] of Object.entries(MESSAGES.ko)) {
+    assert.doesNotMatch(text, /[\d}](ms|B)\b/, `${key}: a symbol follows the number after a space`);
+    assert.doesNotMatch(text, /\d\s*바이트|\}\s*바이트/, `${key}: bytes are B`);
+    assert.doesNotMatch(text, /초당 \{(rate|max)\}/, `${key}: a feed rate is written {n} 이벤트/초`);
+  }
+});
+
+test('serverErrorKey: the page\'s words for every code the server sends, else null', () => {
+  const codes = ['bad_request', 'forbidden', 'not_found', 'method_not_allowed', 'too_large',
+    'too_many_messages', 'too_many_streams', 'too_many_pages', 'shutting_down', 'internal'];
+  for (const code of codes) {
+    const key = serverErrorKey(code);
+    assert.equal(key, `serverError.${code}`, code);
+    assert.notEqual(t('ko', key), t('en', key), `${code}: said in Korean too`);
+  }
+  for (const code of ['no_such_code', '', undefined, null, 42, 'toString', '__proto__']) {
+    assert.equal(serverErrorKey(code), null, JSON.stringify(code));
+  }
+});
+
+test('t says a named error in the page\'s language, another by its message', () => {
+  const refused = Object.assign(new Error('too many messages (HTTP 429)'), { key: 'serverError.too_many_messages' });
+  assert.equal(t('ko', 'error.notSent', { error: refused }), '보내지 못함: 이 페이지에서 보낸 메시지가 너무 많습니다. 잠시 기다려 주세요');
+  assert.equal(t('en', 'error.notSent', { error: refused }), 'Not sent: too many messages from this page: wait a moment');
+  const unknown = new Error('a reason the page has no words for (HTTP 418)');
+  assert.equal(t('ko', 'error.notSent', { error: unknown }), '보내지 못함: a reason the page has no words for (HTTP 418)');
+  assert.equal(t('en', 'sim.error.server', { error: { key: 'serverError.shutting_down' } }), 'The server refused: the server is shutting down');
 });

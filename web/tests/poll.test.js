@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { createPoll } from '../js/transports/poll.js';
 import { fakeTime } from './fakes.js';
 
-function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWire }) {
+function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWire, onReconnect }) {
   const time = fakeTime();
-  const log = { urls: [], requests: 0, bytes: 0, hellos: [], events: [], states: [] };
+  const log = { urls: [], requests: 0, bytes: 0, hellos: [], events: [], states: [], details: [] };
   const fetch = (url, { signal }) => {
     log.urls.push(url);
     const answer = answers.shift() ?? { status: 200, body: { epoch: 'e', head: 0, events: [], next: 0 } };
@@ -31,8 +31,9 @@ function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWir
     onBytes: (n) => (log.bytes += n),
     onHello: (h) => log.hellos.push(h),
     onEvent: (e) => log.events.push(e.seq),
-    onStatus: (s) => log.states.push(s),
+    onStatus: (s, d) => (log.states.push(s), log.details.push(d)),
     onWire,
+    onReconnect,
   });
   return { poll, time, log };
 }
@@ -126,4 +127,45 @@ test('poll: onWire reports each request with its answer, and a failed one with i
   assert.equal(wire[2].status, 400);
   assert.equal(wire[2].events, null);
   assert.match(wire[2].error, /HTTP 400: bad since/);
+});
+
+test('poll: an answer after failures is a reconnect only once it had answered', async () => {
+  const ok = { status: 200, body: { epoch: 'e1', head: 1, events: [], next: 1 } };
+  const down = { status: 503, body: { error: 'down' } };
+  let reconnects = 0;
+  const { poll, time } = setup({ answers: [down, ok, down, down, ok], onReconnect: () => reconnects++ });
+  poll.start();
+  await time.advance(30_000);
+  assert.equal(reconnects, 1, 'the first failure lost nothing; the later two lost an answering server');
+  poll.stop();
+});
+
+test('poll: the first answer, and the first after failed requests, is catch-up', async () => {
+  const ok = (head) => ({ status: 200, body: { epoch: 'e1', head, events: [], next: head } });
+  const down = { status: 503, body: { error: 'down' } };
+  const { poll, time, log } = setup({ answers: [ok(1), ok(2), down, down, ok(9), ok(10)] });
+  poll.start();
+  await time.advance(30_000);
+  assert.deepEqual(log.hellos.slice(0, 4).map((h) => [h.head, h.catchUp]), [[1, true], [2, false], [9, true], [10, false]]);
+  poll.stop();
+});
+
+test('poll: a refusal carries the key of the page\'s words for its code; without one, the server\'s reason', async () => {
+  const answers = [
+    { status: 503, body: { error: 'server shutting down', code: 'shutting_down' } },
+    { status: 503, body: { error: 'resting', code: 'a_code_the_page_does_not_know' } },
+    { status: 502, body: '<html>bad gateway</html>' },
+  ];
+  const { poll, time, log } = setup({ answers });
+  poll.start();
+  await time.advance(60_000);
+  poll.stop();
+  const errors = log.details.filter((d) => d?.key === 'detail.poll.retry').map((d) => d.params.error);
+  assert.equal(errors.length, 3);
+  assert.equal(errors[0].key, 'serverError.shutting_down');
+  assert.equal(errors[0].message, 'HTTP 503: server shutting down', 'the English reason stays for the wire log');
+  assert.equal(errors[1].key, undefined);
+  assert.equal(errors[1].message, 'HTTP 503: resting');
+  assert.equal(errors[2].key, undefined);
+  assert.equal(errors[2].message, 'HTTP 502');
 });

@@ -168,3 +168,27 @@ test('sse: onWire reports each open with the Last-Event-ID sent, and each event 
   ]);
   sse.stop();
 });
+
+test('sse: off, then on with a failing first attempt, is no reconnect', async () => {
+  FakeEventSource.all = [];
+  const time = fakeTime();
+  let reconnects = 0;
+  const sse = createSSE({
+    clientId: 'abc12345',
+    EventSource: FakeEventSource,
+    epoch: () => 'e1',
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    onReconnect: () => reconnects++,
+  });
+  sse.start();
+  FakeEventSource.all[0].serverOpen();
+  sse.stop();
+  sse.start();
+  FakeEventSource.all[1].drop(true); // refused: the browser gives up at once
+  await time.advance(10_000);
+  FakeEventSource.all[2].serverOpen();
+  assert.equal(reconnects, 0, 'the connection before stop() was never lost');
+  sse.stop();
+});

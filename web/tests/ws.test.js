@@ -154,8 +154,13 @@ test('ws: a message the server refuses rejects its send, and is not taken for an
   s.serverSend({ kind: 'error', id: 2, code: 'too_many_messages', error: 'too many messages: at most 2 a second; this one was not sent' });
   s.serverSend({ kind: 'error', code: 'too_many_messages', error: 'an answer to no message of this page' });
   s.serverSend({ kind: 'ack', id: 1, seq: 9 });
-  await assert.rejects(sent, { refused: true, code: 'too_many_messages', message: 'too many messages: at most 2 a second; this one was not sent' });
+  await assert.rejects(sent, { refused: true, code: 'too_many_messages', key: 'serverError.too_many_messages', message: 'too many messages: at most 2 a second; this one was not sent' });
   assert.deepEqual(await first, { seq: 9 });
+  const uncoded = ws.send('no words for this one');
+  s.serverSend({ kind: 'error', id: 3, error: 'refused' });
+  const err = await uncoded.then(() => null, (e) => e);
+  assert.equal(err?.refused, true);
+  assert.equal(err.key, undefined, 'no code: the page shows the server\'s reason');
   assert.deepEqual(log.events, []);
   const unanswered = ws.send('no answer yet');
   ws.stop();
@@ -213,4 +218,22 @@ test('ws: onWire reports the upgrade, frames both ways and the close', async () 
   FakeSocket.all[1].serverOpen();
   ws.stop();
   assert.deepEqual(wire.at(-1), { kind: 'close', code: 1000, reason: 'turned off', by: 'page' });
+});
+
+test('ws: off, then on with a failing first attempt, is no reconnect', async () => {
+  FakeSocket.all = [];
+  const time = fakeTime();
+  let reconnects = 0;
+  const ws = createFakeWS(time, { onReconnect: () => reconnects++ });
+  ws.start();
+  FakeSocket.all[0].serverOpen();
+  FakeSocket.all[0].serverSend({ kind: 'hello', epoch: 'e', head: 1, rate: 5 });
+  ws.stop();
+  ws.start();
+  FakeSocket.all[1].serverClose(1006); // refused before any hello
+  await time.advance(10_000);
+  FakeSocket.all[2].serverOpen();
+  FakeSocket.all[2].serverSend({ kind: 'hello', epoch: 'e', head: 1, rate: 5 });
+  assert.equal(reconnects, 0, 'the connection before stop() was never lost');
+  ws.stop();
 });

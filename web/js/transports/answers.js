@@ -17,7 +17,7 @@ export class Answers {
 
   /**
    * add numbers a message about to be sent and returns its id. settle is
-   * called once, with {seq} (published) or {error: {message, code?, refused?}}.
+   * called once, with {seq} (published) or {error: {message, code?, key?, refused?}}.
    */
   add(settle) {
     const id = ++this.#next;
@@ -33,9 +33,11 @@ export class Answers {
   /**
    * answer takes a message the socket received; it returns true when it was
    * an ack or an error reply to a message waiting here. An error reply
-   * without an id (or an unknown one) answers nothing that is waiting.
+   * without an id (or an unknown one) answers nothing that is waiting. key
+   * is that of the page's words for an error reply's code (i18n.js
+   * serverErrorKey), or null.
    */
-  answer(msg) {
+  answer(msg, key = null) {
     if (msg?.kind !== 'ack' && msg?.kind !== 'error') return false;
     const settle = this.#waiting.get(msg.id);
     if (settle === undefined) return false;
@@ -45,6 +47,7 @@ export class Answers {
     } else {
       const error = { message: String(msg.error ?? 'refused'), refused: true };
       if (typeof msg.code === 'string') error.code = msg.code;
+      if (key !== null) error.key = key;
       settle({ error });
     }
     return true;

@@ -3,6 +3,10 @@
 //   GET /poll?client=ID                     -> the latest event only
 //   GET /poll?since=N&epoch=E&client=ID     -> events after N (+ missed / reset)
 //
+// The first answer after a start, and the first after failed requests, is
+// catch-up: it brings what was published while the page was not asking, as
+// a stream's first messages after its hello do.
+//
 // Scheduling is fixed-rate without overlap: each request is planned
 // `interval` after the previous request STARTED, but never before its answer
 // arrived. So the page pays one request per interval (as long as answers are
@@ -11,67 +15,53 @@
 // next one waits a growing, jittered backoff instead (never less than the
 // interval), and the state shows "reconnecting".
 //
-// Same interface as sse.js and ws.js: createPoll(opts) -> {start, stop, ...}.
+// It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
-import { backoffDelay, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, utf8Length, withQuery } from './shared.js';
+import { serverErrorKey } from '../i18n.js';
 import { eventBytes } from '../stats.js';
 
 /**
- * createPoll returns a polling transport. opts:
- *   clientId, interval (ms),
- *   resume()                  -> {since, epoch} | null, read on each start()
- *   onHello(info)             each answer's metadata {epoch, head, missed?, reset?, first}
- *                             (first: the first answer since start())
- *   onEvent(event, receivedAtMs)
- *   onStatus(state, detail)   "off" | "connecting" | "open" | "reconnecting";
- *                             detail is '' or {key, params} for i18n.js's t()
- *                             (the same in every transport)
+ * createPoll returns a polling transport that keeps the transport contract
+ * (shared.js). What is polling's own:
+ *   interval (ms)             between the starts of two requests
+ *   onHello(info)             each answer's metadata {epoch, head, missed?, reset?, first, catchUp}
+ *                             (first: the first answer since start(); catchUp: that, or
+ *                             the first answer after failed requests: its events up to
+ *                             head were published while nobody asked)
  *   onRequest()               once per GET /poll
  *   onBytes(n)                the body: the events' JSON bytes in an answer
  *                             (stats.js eventBytes), not the answer around them
- *   onAnswer?(eventCount)     after each successful answer (for "empty polls")
- *   onWire?(entry)            each request as it ended, for the wire inspector:
+ *   onAnswer(eventCount)      after each successful answer (for "empty polls")
+ *   onReconnect()             an answer after failed requests, once it had answered
+ *   onWire(entry)             each request as it ended, for the wire inspector:
  *                             {kind:'poll', at (sent, ms), doneAt (answered, ms),
  *                             target, status, events, body (bytes), error?};
  *                             doneAt, status, events and body are null when
  *                             unknown (no answer, not JSON)
- *   fetch, now, setTimeout, clearTimeout   injectable for tests
+ *   fetch                     injectable for tests
  */
 export function createPoll(opts) {
-  const {
-    clientId,
-    resume = () => null,
-    onHello = () => {},
-    onEvent = () => {},
-    onStatus = () => {},
-    onRequest = () => {},
-    onBytes = () => {},
-    onAnswer = () => {},
-    onReconnect = () => {},
-    onWire = () => {},
-    fetch: fetchFn = (...a) => globalThis.fetch(...a),
-    now = () => performance.timeOrigin + performance.now(),
-    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
-    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
-  } = opts;
+  opts = contract(opts);
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onAnswer, onReconnect, onWire, now } = opts;
+  const fetchFn = opts.fetch ?? ((...a) => globalThis.fetch(...a));
+  // Up at each answer; after any answer the next failure starts the backoff
+  // from its smallest step again.
+  const retry = createRetry({ ...opts, healthyMs: 0 });
 
   let interval = opts.interval ?? 1000;
   let running = false;
-  let timer = null;
   let controller = null;
   let cursor = null; // {since, epoch} for the next request, null: ask for the latest
   let first = true;
-  let failures = 0;
   let lastStart = 0;
   let session = 0; // bumps on stop() so a late answer from an old run is ignored
 
   function schedule(delay) {
-    clearTimer(timer);
-    timer = setTimer(tick, Math.max(0, delay));
+    retry.later(tick, delay);
   }
 
   async function tick() {
-    timer = null;
     const mine = session;
     controller = new AbortController();
     lastStart = now();
@@ -86,28 +76,28 @@ export function createPoll(opts) {
       wire.status = res.status;
       wire.body = utf8Length(text);
       onBytes(eventBytes(text));
-      if (!res.ok) throw new Error(`HTTP ${res.status}${errorReason(text)}`);
-      wire.events = handle(JSON.parse(text));
+      if (!res.ok) throw refusal(res.status, text);
+      wire.events = handle(JSON.parse(text), first || retry.retrying);
       onWire(wire);
-      if (failures > 0) onReconnect(); // back after failed requests
-      failures = 0;
+      if (retry.up()) onReconnect(); // back after failed requests
       onStatus('open', { key: 'detail.poll.open', params: { interval } });
       if (running) schedule(lastStart + interval - now());
     } catch (err) {
       if (mine !== session || err?.name === 'AbortError') return;
       onWire({ ...wire, error: err.message });
-      const delay = Math.max(interval, backoffDelay(failures++));
-      onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err.message, seconds: (delay / 1000).toFixed(1) } });
+      retry.lost();
+      const delay = Math.max(interval, retry.delay());
+      onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err, seconds: (delay / 1000).toFixed(1) } });
       if (running) schedule(delay);
     } finally {
       if (mine === session) controller = null;
     }
   }
 
-  function handle(answer) {
+  function handle(answer, catchUp) {
     const receivedAt = now();
     const { epoch, head, missed, reset } = answer;
-    onHello({ epoch, head, missed, reset, first });
+    onHello({ epoch, head, missed, reset, first, catchUp });
     first = false;
     const events = Array.isArray(answer.events) ? answer.events : [];
     for (const ev of events) onEvent(ev, receivedAt);
@@ -123,7 +113,7 @@ export function createPoll(opts) {
       if (running) return;
       running = true;
       first = true;
-      failures = 0;
+      retry.start();
       cursor = resume();
       onStatus('connecting', '');
       schedule(0);
@@ -133,8 +123,7 @@ export function createPoll(opts) {
       if (!running) return;
       running = false;
       session++;
-      clearTimer(timer);
-      timer = null;
+      retry.stop();
       controller?.abort();
       controller = null;
       onStatus('off', '');
@@ -143,16 +132,23 @@ export function createPoll(opts) {
     /** setInterval changes the interval from the next request on. */
     setInterval(ms) {
       interval = ms;
-      if (running && timer !== null && failures === 0) schedule(lastStart + interval - now());
+      if (running && controller === null && !retry.retrying) schedule(lastStart + interval - now());
     },
   };
 }
 
-function errorReason(text) {
+// refusal is the error of a poll the server answered with a failure:
+// "HTTP 503: <its reason>", and the key of the page's words for its code
+// (i18n.js) when it has some, so that the panel says it in its language.
+function refusal(status, text) {
+  let body = null;
   try {
-    const { error } = JSON.parse(text);
-    return error ? `: ${error}` : '';
+    body = JSON.parse(text);
   } catch {
-    return '';
+    // Not JSON: the status says enough.
   }
+  const err = new Error(`HTTP ${status}${body?.error ? `: ${body.error}` : ''}`);
+  const key = serverErrorKey(body?.code);
+  if (key !== null) err.key = key;
+  return err;
 }

@@ -1,7 +1,83 @@
-// shared.js — the two small helpers every transport needs: how many bytes a
-// body really was, and how long to wait before trying again.
+// shared.js — what the three transports have in common: the contract they
+// all keep, the one retry core they all back off with, and two small helpers.
+//
+// THE TRANSPORT CONTRACT (poll.js, sse.js and ws.js each keep it; main.js
+// relies on nothing else):
+//
+//   createX(opts) -> {name, start(), stop(), ...}
+//     start()   opens the transport (idempotent); it reads opts.resume() to
+//               continue after the last event the page saw
+//     stop()    closes it, cancels every timer, and calls no callback after
+//               onStatus('off'); a later start() is a fresh start, not a
+//               reconnect
+//     send(text)        ws only: a chat message over the open socket; a
+//                       promise of the server's answer (see ws.js)
+//     setInterval(ms)   poll only: the interval, from the next request on
+//
+//   opts (every callback may be left out):
+//     clientId                  the page's id, sent as client= on every request
+//     resume()                  -> {since, epoch} | null: where to continue from
+//     epoch()                   -> the server run the page knows (sse: for the
+//                               URL when resume() has none)
+//     interval                  poll only: ms between requests
+//     onStatus(state, detail)   'off' | 'connecting' | 'open' | 'reconnecting';
+//                               detail is '' or {key, params} for i18n.js's t()
+//     onHello(info)             a stream's hello, or each poll answer's metadata:
+//                               {epoch, head, missed?, reset?, rate?, first?}
+//     onEvent(event, receivedAtMs)   each feed event as it arrived
+//     onRequest()               once per HTTP request the transport makes
+//     onBytes(n)                body bytes the page's code saw (UTF-8): the
+//                               events' JSON, not what carries it
+//     onReconnect()             the transport is back after losing a
+//                               connection it had since start() (the retry
+//                               core below decides, the same for all three)
+//     onWire(entry)             what the page saw, for the wire inspector
+//                               (each module documents its entries)
+//     onAnswer(n)               poll only: after each answer, with its event count
+//     onRtt(ms)                 ws only: each ping's round trip
+//     onProbe(bytes, dir)       ws only: each ping sent ('up') and pong read
+//                               ('down'), the page's measuring: its payload bytes
+//     now, setTimeout, clearTimeout (and ws: setInterval, clearInterval),
+//     random, fetch / EventSource / WebSocket / location: injectable for tests
+//
+// The modules differ only where their protocols do: polling asks, SSE's
+// browser reconnects by itself, a WebSocket carries both directions.
+// Each reads its opts through contract(), which fills in what was left out.
 
 const encoder = new TextEncoder();
+
+const noop = () => {};
+
+// DEFAULTS are the contract's options for a transport given none: no resume,
+// callbacks that do nothing, and the browser's clock and timers.
+const DEFAULTS = {
+  resume: () => null,
+  epoch: () => null,
+  onStatus: noop,
+  onHello: noop,
+  onEvent: noop,
+  onRequest: noop,
+  onBytes: noop,
+  onReconnect: noop,
+  onWire: noop,
+  onAnswer: noop,
+  onRtt: noop,
+  onProbe: noop,
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (...a) => globalThis.setTimeout(...a),
+  clearTimeout: (...a) => globalThis.clearTimeout(...a),
+};
+
+/**
+ * contract returns opts with every option of the transport contract that
+ * was left out (or undefined) filled in, so that a transport calls each
+ * callback without asking whether it was given.
+ */
+export function contract(opts) {
+  const full = { ...opts };
+  for (const [k, v] of Object.entries(DEFAULTS)) full[k] ??= v;
+  return full;
+}
 
 /** utf8Length returns the byte length of s as UTF-8, i.e. as it travelled. */
 export function utf8Length(s) {
@@ -26,6 +102,84 @@ export function backoffDelay(attempt, { minMs = 500, maxMs = 10_000, random = Ma
  * must not be hammered at the fastest pace.
  */
 export const HEALTHY_MS = 60_000;
+
+/**
+ * createRetry returns the reconnect bookkeeping that every transport shares:
+ * when it is up, whether coming up again is a reconnect, how long to wait
+ * before the next attempt, and the one timer that waits. A transport calls
+ *   start(), stop()   from its own start() and stop(): both forget the last
+ *                     connection, so a connection from before stop() is
+ *                     never "lost" and never counts toward being healthy
+ *   up()              when a connection is made (a hello, an open, a poll's
+ *                     answer); true when it is a reconnect: the transport
+ *                     had been up since start() and lost it
+ *   lost()            when a connection ends or an attempt fails
+ *   delay()           the backoff before the next attempt: full jitter
+ *                     (backoffDelay), from the smallest step again once a
+ *                     connection had stayed up for healthyMs
+ *   later(fn, ms), cancel()   the timer for the next attempt
+ *   retrying          true after a failure, until the next up()
+ */
+export function createRetry({
+  now,
+  setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+  clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
+  random = Math.random,
+  healthyMs = HEALTHY_MS,
+} = {}) {
+  let failures = 0; // attempts since the last healthy connection
+  let upSince = null; // when the current connection was made
+  let wasUp = false; // a connection was made since start() and then lost
+  let timer = null;
+
+  function cancel() {
+    if (timer !== null) clearTimer(timer);
+    timer = null;
+  }
+
+  function forget() {
+    cancel();
+    failures = 0;
+    upSince = null;
+    wasUp = false;
+  }
+
+  return {
+    start: forget,
+    stop: forget,
+    cancel,
+
+    up() {
+      const back = wasUp;
+      wasUp = false;
+      upSince = now();
+      return back;
+    },
+
+    lost() {
+      if (upSince === null) return; // an attempt failed; nothing was up
+      wasUp = true;
+      if (now() - upSince >= healthyMs) failures = 0;
+      upSince = null;
+    },
+
+    delay() {
+      return backoffDelay(failures++, { random });
+    },
+
+    later(fn, ms) {
+      cancel();
+      timer = setTimer(() => {
+        timer = null;
+        fn();
+      }, Math.max(0, ms));
+    },
+
+    get retrying() {
+      return failures > 0 && upSince === null;
+    },
+  };
+}
 
 /** withQuery appends query parameters (skipping undefined/null) to a path. */
 export function withQuery(path, params) {

@@ -32,43 +32,25 @@
 //   {kind:'event', type, data, lastEventId}   each event, as the MessageEvent
 //                                     has it; inspector.js rebuilds its lines
 
-import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 
 /**
- * createSSE returns an SSE transport with the same opts as createPoll
- * (clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes), plus
- * epoch() -> the server epoch the page knows (for the URL when resume()
- * has none), and injectable EventSource, now, setTimeout, clearTimeout.
+ * createSSE returns an SSE transport that keeps the transport contract
+ * (shared.js), with epoch() for the URL when resume() has none, and an
+ * injectable EventSource.
  */
 export function createSSE(opts) {
-  const {
-    clientId,
-    resume = () => null,
-    epoch: knownEpoch = () => null,
-    onHello = () => {},
-    onEvent = () => {},
-    onStatus = () => {},
-    onRequest = () => {},
-    onBytes = () => {},
-    onReconnect = () => {},
-    onWire = () => {},
-    EventSource: ES = globalThis.EventSource,
-    now = () => performance.timeOrigin + performance.now(),
-    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
-    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
-  } = opts;
+  opts = contract(opts);
+  const { clientId, resume, epoch: knownEpoch, onHello, onEvent, onStatus, onRequest, onBytes, onReconnect, onWire, now } = opts;
+  const ES = opts.EventSource ?? globalThis.EventSource;
+  const retry = createRetry(opts);
 
   let es = null;
   let running = false;
-  let timer = null;
-  let failures = 0;
-  let dropped = false; // the connection was lost: its next open is a reconnect
-  let openedAt = null; // when the current connection opened
 
   // connect opens an EventSource that resumes from `from` ({since, epoch}),
   // by default what the page last saw.
   function connect(from = resume()) {
-    timer = null;
     const epoch = from?.epoch ?? knownEpoch();
     const url = withQuery('/sse', { client: clientId, since: from?.since, epoch });
     const source = new ES(url);
@@ -84,9 +66,7 @@ export function createSSE(opts) {
     source.onopen = () => {
       onWire({ kind: 'open', url, lastEventId: lastId });
       onRequest();
-      if (dropped) onReconnect();
-      dropped = false;
-      openedAt = now();
+      if (retry.up()) onReconnect();
       onStatus('open', { key: 'detail.sse.open' });
     };
     source.addEventListener('hello', (e) => {
@@ -114,16 +94,14 @@ export function createSSE(opts) {
     };
     source.onerror = () => {
       if (source !== es) return;
-      dropped = dropped || openedAt !== null; // lost, not merely not yet made
+      retry.lost();
       if (source.readyState === ES.CLOSED) {
         // The browser gave up (e.g. an HTTP error): start over ourselves.
         source.close();
         es = null;
-        if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
-        openedAt = null;
-        const delay = backoffDelay(failures++);
+        const delay = retry.delay();
         onStatus('reconnecting', { key: 'detail.sse.refused', params: { seconds: (delay / 1000).toFixed(1) } });
-        timer = setTimer(connect, delay);
+        retry.later(connect, delay);
       } else {
         onStatus('reconnecting', { key: 'detail.sse.reconnecting' });
       }
@@ -136,8 +114,7 @@ export function createSSE(opts) {
     start() {
       if (running) return;
       running = true;
-      failures = 0;
-      dropped = false;
+      retry.start();
       onStatus('connecting', '');
       connect();
     },
@@ -145,8 +122,7 @@ export function createSSE(opts) {
     stop() {
       if (!running) return;
       running = false;
-      clearTimer(timer);
-      timer = null;
+      retry.stop();
       if (es) {
         es.onopen = es.onmessage = es.onerror = null;
         es.close();

@@ -9,9 +9,10 @@
 //   -> {"kind":"ping","id":7}  <- {"kind":"pong","id":7,"ts":...}
 //
 // One request per `new WebSocket` (the upgrade). Bytes are the UTF-8 length
-// of each event received: the body, as every transport counts it. A ping goes out every 2 s while open, for the
-// round-trip time. On an unexpected close the module reconnects after a
-// full-jitter exponential backoff (0.5–10 s), resuming with since/epoch.
+// of each event received: the body, as every transport counts it. A ping
+// goes out every 2 s while open, for the round-trip time. On an unexpected
+// close the module reconnects after a full-jitter exponential backoff
+// (0.5–10 s), resuming with since/epoch.
 //
 // For the wire inspector, onWire(entry) reports what the page sees of the
 // connection: {kind:'open', url} after the upgrade (url: the request target),
@@ -20,8 +21,9 @@
 // protocol's own pings and pongs are control frames that a browser never
 // shows; only the server can report them.
 
-import { HEALTHY_MS, backoffDelay, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 import { Answers } from './answers.js';
+import { serverErrorKey } from '../i18n.js';
 
 /** PING_EVERY_MS is how often an open socket measures its round trip. */
 export const PING_EVERY_MS = 2000;
@@ -36,50 +38,32 @@ export function wsURL(loc, pathWithQuery) {
 }
 
 /**
- * createWS returns a WebSocket transport with the same opts as createPoll,
- * plus onRtt(ms) for each pong, onProbe(payloadBytes, 'up'|'down') for each
- * ping it sends and pong it receives (the page's measuring, not the feed's
- * cost: a frame of that payload each), and injectable WebSocket, location, now
- * (Unix ms), setTimeout/clearTimeout, setInterval/clearInterval.
+ * createWS returns a WebSocket transport that keeps the transport contract
+ * (shared.js), with onRtt(ms) for each pong, onProbe(payloadBytes, 'up'|'down')
+ * for each ping it sends and pong it receives (the page's measuring, not the
+ * feed's cost: a frame of that payload each), and injectable WebSocket,
+ * location, setInterval/clearInterval.
  * send(text) sends a chat message over the open socket and returns a
  * promise of what the server did with it (see answers.js): {seq} once
  * published, or an error — {refused: true, code} when the server refused it.
  */
 export function createWS(opts) {
-  const {
-    clientId,
-    resume = () => null,
-    onHello = () => {},
-    onEvent = () => {},
-    onStatus = () => {},
-    onRequest = () => {},
-    onBytes = () => {},
-    onRtt = () => {},
-    onProbe = () => {},
-    onReconnect = () => {},
-    onWire = () => {},
-    WebSocket: WS = globalThis.WebSocket,
-    location: loc = globalThis.location,
-    now = () => performance.timeOrigin + performance.now(),
-    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
-    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
-    setInterval: setTicker = (...a) => globalThis.setInterval(...a),
-    clearInterval: clearTicker = (...a) => globalThis.clearInterval(...a),
-  } = opts;
+  opts = contract(opts);
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onRtt, onProbe, onReconnect, onWire, now } = opts;
+  const WS = opts.WebSocket ?? globalThis.WebSocket;
+  const loc = opts.location ?? globalThis.location;
+  const setTicker = opts.setInterval ?? ((...a) => globalThis.setInterval(...a));
+  const clearTicker = opts.clearInterval ?? ((...a) => globalThis.clearInterval(...a));
+  const retry = createRetry(opts); // up at each hello
 
   let ws = null;
   let running = false;
-  let retryTimer = null;
   let pingTimer = null;
-  let failures = 0;
-  let dropped = false; // the connection was lost: the next hello is a reconnect
-  let openedAt = null; // when the current connection said hello
   let pingId = 0;
   const pending = new Map(); // ping id -> sent at (ms)
   const answers = new Answers(); // the chat messages sent, until the server answers
 
   function connect() {
-    retryTimer = null;
     const from = resume();
     const target = withQuery('/ws', { client: clientId, since: from?.since, epoch: from?.epoch });
     const url = wsURL(loc, target);
@@ -105,12 +89,11 @@ export function createWS(opts) {
         return;
       }
       if (msg.kind === 'hello') {
-        if (dropped) onReconnect();
-        dropped = false;
-        openedAt = now();
+        if (retry.up()) onReconnect();
         onHello(msg);
       } else if (msg.kind === 'ack' || msg.kind === 'error') {
-        answers.answer(msg); // published as seq, or refused (e.g. over the rate limit)
+        // published as seq, or refused (e.g. over the rate limit)
+        answers.answer(msg, serverErrorKey(msg.code));
       } else if (msg.kind === 'pong') {
         onProbe(utf8Length(e.data), 'down');
         const sentAt = pending.get(msg.id);
@@ -131,15 +114,13 @@ export function createWS(opts) {
       pingTimer = null;
       ws = null;
       answers.fail(lost());
-      dropped = dropped || openedAt !== null; // lost, not merely not yet made
-      if (openedAt !== null && now() - openedAt >= HEALTHY_MS) failures = 0;
-      openedAt = null;
-      const delay = backoffDelay(failures++);
+      retry.lost();
+      const delay = retry.delay();
       const seconds = (delay / 1000).toFixed(1);
       onStatus('reconnecting', e.reason
         ? { key: 'detail.ws.closedReason', params: { code: e.code, reason: e.reason, seconds } }
         : { key: 'detail.ws.closed', params: { code: e.code, seconds } });
-      retryTimer = setTimer(connect, delay);
+      retry.later(connect, delay);
     };
   }
 
@@ -170,8 +151,7 @@ export function createWS(opts) {
     start() {
       if (running) return;
       running = true;
-      failures = 0;
-      dropped = false;
+      retry.start();
       onStatus('connecting', '');
       connect();
     },
@@ -179,9 +159,9 @@ export function createWS(opts) {
     stop() {
       if (!running) return;
       running = false;
-      clearTimer(retryTimer);
+      retry.stop();
       clearTicker(pingTimer);
-      retryTimer = pingTimer = null;
+      pingTimer = null;
       const socket = ws;
       ws = null;
       if (socket) {

@@ -1,4 +1,4 @@
-package server
+package netsim
 
 import (
 	"net"
@@ -10,12 +10,12 @@ import (
 // it is due, in order: a jitter never reorders bytes, as TCP never does.
 // One goroutine per line writes; it ends when its connection closes.
 //
-// Bytes are counted as written (exchange.wrote) when the server writes them
-// into the line; those that never leave it, because the connection closed
-// first, are taken back.
+// Bytes count as written when they enter the line; those that never leave
+// it, because the connection closed first, are reported lost to whoever
+// wrote them.
 type delayLine struct {
-	conn net.Conn // the real one
-	sim  *netSim  // the page's: its stall stops the line too
+	conn    net.Conn // the socket
+	network *Network // the one that asked for the delay: its stall stops the line too
 
 	mu      sync.Mutex
 	queue   []held
@@ -31,26 +31,26 @@ type delayLine struct {
 
 // held is one write, held back until due.
 type held struct {
-	due time.Time
-	b   []byte
-	x   *exchange // whose bytes they are; nil: nobody's
+	due  time.Time
+	b    []byte
+	lost func(n int) // told of b's bytes that never leave; nil: nobody to tell
 }
 
-func newDelayLine(conn net.Conn, sim *netSim) *delayLine {
+func newDelayLine(conn net.Conn, n *Network) *delayLine {
 	l := &delayLine{
-		conn: conn,
-		sim:  sim,
-		wake: make(chan struct{}, 1),
-		room: make(chan struct{}, 1),
-		done: make(chan struct{}),
+		conn:    conn,
+		network: n,
+		wake:    make(chan struct{}, 1),
+		room:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
 	}
 	go l.run()
 	return l
 }
 
-// push queues p, x's bytes, to be written after hold. It reports false,
-// queuing nothing, when the line is full: the caller waits for l.room.
-func (l *delayLine) push(p []byte, hold time.Duration, x *exchange) (bool, error) {
+// push queues p to be written after hold. It reports false, queuing
+// nothing, when the line is full: the caller waits for l.room.
+func (l *delayLine) push(p []byte, hold time.Duration, lost func(int)) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
@@ -66,14 +66,14 @@ func (l *delayLine) push(p []byte, hold time.Duration, x *exchange) (bool, error
 		due = l.last
 	}
 	l.last = due
-	l.queue = append(l.queue, held{due, append([]byte(nil), p...), x})
+	l.queue = append(l.queue, held{due, append([]byte(nil), p...), lost})
 	l.queued += len(p)
 	signal(l.wake)
 	return true, nil
 }
 
-// run writes each queued write when it is due, and none while the page is
-// stalled, until the line is dropped, or closed and empty.
+// run writes each queued write when it is due, and none while the network
+// is stalled, until the line is dropped, or closed and empty.
 func (l *delayLine) run() {
 	defer close(l.done)
 	timer := time.NewTimer(time.Hour)
@@ -89,7 +89,7 @@ func (l *delayLine) run() {
 		if len(l.queue) > 0 {
 			next = l.queue[0]
 			due := next.due
-			if until := l.sim.stall(); until.After(due) && !l.closing {
+			if until := l.network.stall(); until.After(due) && !l.closing {
 				due = until
 			}
 			wait = time.Until(due)
@@ -100,15 +100,13 @@ func (l *delayLine) run() {
 			n, err := l.conn.Write(next.b)
 			l.mu.Lock()
 			switch {
-			case l.dropped: // drop took back all of next; n of it went out after all
-				if next.x != nil {
-					next.x.wrote(int64(n))
-				}
+			case l.dropped: // drop gave all of next up for lost; n of it went out after all
+				next.report(-n)
 			default:
 				l.queue = l.queue[1:]
 				l.queued -= len(next.b)
-				if next.x != nil && n < len(next.b) {
-					next.x.wrote(int64(n - len(next.b)))
+				if n < len(next.b) {
+					next.report(len(next.b) - n)
 				}
 				if err != nil && l.err == nil {
 					l.err = err
@@ -128,12 +126,17 @@ func (l *delayLine) run() {
 	}
 }
 
-// lose takes back what is queued: it will never leave. l.mu is held.
+// report tells whoever wrote h that n of its bytes were lost.
+func (h held) report(n int) {
+	if h.lost != nil && n != 0 {
+		h.lost(n)
+	}
+}
+
+// lose gives up what is queued: it will never leave. l.mu is held.
 func (l *delayLine) lose() {
 	for _, h := range l.queue {
-		if h.x != nil {
-			h.x.wrote(int64(-len(h.b)))
-		}
+		h.report(len(h.b))
 	}
 	l.queue, l.queued = nil, 0
 }
@@ -151,20 +154,12 @@ func (l *delayLine) drop() {
 }
 
 // close ends the line once what is queued has gone out, each write when it
-// is due, within maxDelay and a second.
+// is due, within MaxDelay and a second.
 func (l *delayLine) close() {
 	l.mu.Lock()
 	l.closing = true
 	l.mu.Unlock()
-	l.conn.SetWriteDeadline(time.Now().Add(maxDelay + time.Second))
+	l.conn.SetWriteDeadline(time.Now().Add(MaxDelay + time.Second))
 	signal(l.wake)
 	<-l.done
-}
-
-// signal wakes whoever waits on c, if anyone, without blocking.
-func signal(c chan struct{}) {
-	select {
-	case c <- struct{}{}:
-	default:
-	}
 }

@@ -1,0 +1,115 @@
+// Package netsim simulates a worse network than loopback, at the
+// connection: on localhost every transport looks instant, and a lesson
+// about latency needs some. A Network is what one page asked for: a delay
+// with jitter on everything the server sends it, a stall (nothing sent for
+// a while), and a drop (its connections closed now, without a goodbye).
+// A Conn is a net.Conn whose writes cross the Network it is told to use.
+//
+// Read conn.go first, then delay.go for the delay line. The package knows
+// no HTTP: what a request is, and which Network its connection crosses, is
+// the server's to say (Conn.Cross).
+package netsim
+
+import (
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// What a page may ask for, at most.
+const (
+	MaxDelay = time.Second
+	MaxStall = 30 * time.Second
+	// maxHeld is how many bytes a connection may hold back before a write
+	// waits for room, as a full send buffer makes it wait: a client that
+	// stopped reading still blocks the server's writes, and the hub still
+	// cuts it off.
+	maxHeld = 64 << 10
+)
+
+// Network is one simulated network, and the connections crossing it now.
+// The zero value is a good network with no connections.
+type Network struct {
+	mu            sync.Mutex
+	delay, jitter time.Duration
+	stalledUntil  time.Time
+	conns         map[*Conn]string // crossing it, by label, for a drop
+}
+
+// Set holds back every later write by delay, give or take jitter.
+func (n *Network) Set(delay, jitter time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.delay, n.jitter = delay, jitter
+}
+
+// Stall stops every write for d from now.
+func (n *Network) Stall(d time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.stalledUntil = time.Now().Add(d)
+}
+
+// Conditions returns the delay and jitter, and what is left of a stall.
+func (n *Network) Conditions() (delay, jitter, stalled time.Duration) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.delay, n.jitter, max(time.Until(n.stalledUntil), 0)
+}
+
+// Drop closes the connections crossing n under label now, as a network
+// that fails does, and says how many.
+func (n *Network) Drop(label string) int {
+	n.mu.Lock()
+	var victims []*Conn
+	for c, l := range n.conns {
+		if l == label {
+			victims = append(victims, c)
+		}
+	}
+	n.mu.Unlock()
+	for _, c := range victims {
+		c.Close()
+	}
+	return len(victims)
+}
+
+// hold returns how long to hold back a write now: the delay, give or take
+// the jitter, uniformly.
+func (n *Network) hold() time.Duration {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.jitter == 0 {
+		return n.delay
+	}
+	return n.delay - n.jitter + rand.N(2*n.jitter+1)
+}
+
+// stall returns until when writes are stopped.
+func (n *Network) stall() time.Time {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.stalledUntil
+}
+
+// delayed reports whether writes are held back at all.
+func (n *Network) delayed() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.delay > 0
+}
+
+func (n *Network) join(c *Conn, label string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.conns == nil {
+		n.conns = make(map[*Conn]string)
+	}
+	n.conns[c] = label
+}
+
+func (n *Network) leave(c *Conn) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.conns, c)
+}

@@ -1,0 +1,81 @@
+// Package pages is the registry of the pages the server knows, by the id
+// each sends as ?client=: what the server keeps for a page lives as long
+// as the page is about, within a bound, so that a class of made-up ids
+// cannot grow the server without end.
+//
+// What a page is (its counters, wire log, network) is the server's to say:
+// the registry needs of it only whether it may be forgotten (Page).
+package pages
+
+import (
+	"sync"
+	"time"
+)
+
+// Page is what the registry needs of what it keeps for a page.
+type Page interface {
+	// Idle reports whether the page has nothing open and made no request
+	// after t: then it may be forgotten.
+	Idle(t time.Time) bool
+}
+
+// Registry keeps one P per page id, at most Max of them. When full, a new
+// id makes room by forgetting the pages idle for IdleFor; if none is that
+// old, the new id gets nothing (the server does not count it, rather than
+// wipe a live page's counts).
+type Registry[P Page] struct {
+	max     int
+	idleFor time.Duration
+	now     func() time.Time
+	newPage func() P
+
+	mu    sync.Mutex
+	pages map[string]P
+}
+
+// New returns an empty registry of at most max pages, each made by
+// newPage when first asked for, forgotten when idle for idleFor and room
+// is needed; now is its clock.
+func New[P Page](max int, idleFor time.Duration, now func() time.Time, newPage func() P) *Registry[P] {
+	return &Registry[P]{max: max, idleFor: idleFor, now: now, newPage: newPage, pages: make(map[string]P)}
+}
+
+// Lookup returns what is kept for page id, and whether anything is.
+func (r *Registry[P]) Lookup(id string) (P, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.pages[id]
+	return p, ok
+}
+
+// GetOrCreate returns what is kept for page id, made if need be. It
+// reports false when id is empty or there is no room for it.
+func (r *Registry[P]) GetOrCreate(id string) (P, bool) {
+	var none P
+	if id == "" {
+		return none, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.pages[id]; ok {
+		return p, true
+	}
+	if len(r.pages) >= r.max && !r.makeRoom() {
+		return none, false
+	}
+	p := r.newPage()
+	r.pages[id] = p
+	return p, true
+}
+
+// makeRoom forgets the pages idle for idleFor, and reports whether there
+// is room now. r.mu is held.
+func (r *Registry[P]) makeRoom() bool {
+	before := r.now().Add(-r.idleFor)
+	for id, p := range r.pages {
+		if p.Idle(before) {
+			delete(r.pages, id)
+		}
+	}
+	return len(r.pages) < r.max
+}

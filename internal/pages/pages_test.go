@@ -1,0 +1,69 @@
+package pages_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"transportlab/internal/pages"
+)
+
+// page is a page as a test sees it: when it was last seen, and whether it
+// has something open.
+type page struct {
+	seen time.Time
+	open bool
+}
+
+func (p *page) Idle(t time.Time) bool { return !p.open && !p.seen.After(t) }
+
+func TestRegistryMakesRoomOnlyFromLongIdlePages(t *testing.T) {
+	const max, idle = 100, 10 * time.Minute
+	now := time.Unix(1764150000, 0)
+	r := pages.New(max, idle, func() time.Time { return now }, func() *page { return &page{seen: now} })
+	for i := range max {
+		if _, ok := r.GetOrCreate(fmt.Sprint("page", i)); !ok {
+			t.Fatalf("GetOrCreate(page%d) found no room in a registry of %d", i, max)
+		}
+	}
+	p0, _ := r.Lookup("page0")
+	p0.open = true
+
+	// Full, and every page was just seen: a new one gets nothing, and no
+	// live page is forgotten.
+	if _, ok := r.GetOrCreate("newcomer"); ok {
+		t.Error("newcomer kept while every page was recent")
+	}
+	if _, ok := r.Lookup("page1"); !ok {
+		t.Error("page1 forgotten while recent")
+	}
+
+	// Long after, the idle pages make room; the one with something open stays.
+	now = now.Add(idle + time.Second)
+	if _, ok := r.GetOrCreate("newcomer"); !ok {
+		t.Error("no room for newcomer once the others were idle")
+	}
+	if _, ok := r.Lookup("page0"); !ok {
+		t.Error("page0, with something open, was forgotten")
+	}
+	if _, ok := r.Lookup("page1"); ok {
+		t.Error("page1, idle for longer than the idle time, is still kept")
+	}
+}
+
+func TestRegistryGetOrCreateKeepsOnePerID(t *testing.T) {
+	r := pages.New(10, time.Minute, time.Now, func() *page { return new(page) })
+	if _, ok := r.GetOrCreate(""); ok {
+		t.Error(`GetOrCreate("") made a page: an empty id is no page`)
+	}
+	if _, ok := r.Lookup("a"); ok {
+		t.Error("Lookup made a page")
+	}
+	a, _ := r.GetOrCreate("a")
+	if again, _ := r.GetOrCreate("a"); again != a {
+		t.Error("GetOrCreate twice made two pages of one id")
+	}
+	if got, ok := r.Lookup("a"); !ok || got != a {
+		t.Errorf("Lookup(a) = %p, %v; want %p", got, ok, a)
+	}
+}

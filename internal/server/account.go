@@ -1,0 +1,71 @@
+package server
+
+import (
+	"net/http"
+
+	"transportlab/internal/netsim"
+	"transportlab/internal/wire"
+)
+
+// account is the middleware of a transport's routes: the request's bytes
+// on the wire are that transport's, in all and for its page, and its page's
+// simulated network applies to what the server writes in answer.
+func (s *server) account(transport string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			release := s.claim(r, transport)
+			defer release()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// streamStatus is how a stream answers once it is under way.
+var streamStatus = map[string]int{SSE: http.StatusOK, WS: http.StatusSwitchingProtocols}
+
+// claim puts r's bytes on the wire down to transport and r's page (see
+// wire.Claim), and sends what is written on r's connection across the
+// page's simulated network, where a drop of transport may close it until
+// release. A handler that learns its transport late, from the body, calls
+// it itself.
+func (s *server) claim(r *http.Request, transport string) (release func()) {
+	a := wire.Account{Transport: transport, Tallies: []*wire.Tally{&s.all[transport].wire}}
+	if r.Method == http.MethodGet {
+		a.UnderWay = streamStatus[transport]
+	}
+	p, ok := s.pages.GetOrCreate(clientOf(r))
+	if ok {
+		a.Tallies = append(a.Tallies, &p.perTransport[transport].wire)
+		a.Log = p.log
+	}
+	wire.Claim(r, a)
+	c := simConnOf(r)
+	if !ok || c == nil {
+		return func() {}
+	}
+	c.Cross(&p.net, transport)
+	return c.Leave // between requests the connection is no transport's to drop
+}
+
+// goodNetwork sends what a request's answer writes across a good network
+// until a transport claims it for a page: the page's files and /api calls,
+// such as the /api/time the page's clock offset comes from, are never
+// delayed.
+func goodNetwork(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := simConnOf(r); c != nil {
+			c.Cross(nil, "")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// simConnOf returns the simulated network's connection under r, or nil
+// when the server was not installed with Install.
+func simConnOf(r *http.Request) *netsim.Conn {
+	if c := wire.ConnOf(r); c != nil {
+		nc, _ := c.NetConn().(*netsim.Conn)
+		return nc
+	}
+	return nil
+}

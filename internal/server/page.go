@@ -1,0 +1,35 @@
+package server
+
+import (
+	"sync/atomic"
+	"time"
+
+	"transportlab/internal/netsim"
+	"transportlab/internal/wire"
+)
+
+// page is what the server keeps for one page id, in s.pages.
+type page struct {
+	perTransport                // what each transport spent for it
+	seen         atomic.Int64   // when it last made a transport request, Unix nanoseconds
+	log          *wire.Log      // what crossed its wire that its browser hides
+	net          netsim.Network // the network it asked the server to simulate, and its connections on it
+}
+
+func newPage(now func() time.Time) *page {
+	return &page{perTransport: newPerTransport(), log: wire.NewLog(now)}
+}
+
+// Idle reports whether the page has nothing open and made no request
+// after t: pages.Registry may then forget it.
+func (p *page) Idle(t time.Time) bool {
+	if p.seen.Load() > t.UnixNano() {
+		return false
+	}
+	for _, c := range p.perTransport {
+		if c.open.Load() > 0 {
+			return false
+		}
+	}
+	return true
+}

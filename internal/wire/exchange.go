@@ -1,0 +1,95 @@
+package wire
+
+import (
+	"net/http"
+	"sync/atomic"
+)
+
+// Tally adds up bytes on the wire, in and out: one transport's, in all or
+// for one page. An exchange adds to several.
+type Tally struct {
+	In, Out atomic.Int64
+}
+
+// Account says whose a claimed request's bytes are.
+type Account struct {
+	Transport string   // as named in the wire log
+	Tallies   []*Tally // where its bytes go too: its transport's, in all and for its page
+	Log       *Log     // its page's wire log; nil: none
+	// UnderWay is, for a stream, the status it answers with (200, 101): it
+	// is logged once its first bytes went out rather than when it ends,
+	// minutes later. 0: logged when its handler returns.
+	UnderWay int
+}
+
+// Exchange is one request of a transport and what it has cost on the wire
+// so far, in both directions.
+type Exchange struct {
+	Account
+	request *http.Request
+	lost    func(n int) // takes back bytes counted as written that never left
+
+	in, out      atomic.Int64 // on the wire
+	flushed      atomic.Int64 // out by the last flush
+	events, body atomic.Int64 // as the handler reported them
+	logged       atomic.Bool  // in its page's wire log
+}
+
+// Claim makes the request being handled a's, with what its connection read
+// for it so far, and returns its exchange: from now until the next request
+// on the connection begins, every byte the connection moves is a's. It
+// returns nil when r came on no counting connection (see Install).
+func Claim(r *http.Request, a Account) *Exchange {
+	c := ConnOf(r)
+	if c == nil {
+		return nil
+	}
+	x := &Exchange{Account: a, request: r}
+	x.lost = func(n int) { x.wrote(int64(-n)) }
+	c.claim(x)
+	return x
+}
+
+// ExchangeOf returns the exchange that owns r's connection, or nil.
+func ExchangeOf(r *http.Request) *Exchange {
+	if c := ConnOf(r); c != nil {
+		return c.owner.Load()
+	}
+	return nil
+}
+
+// Sent records what the handler reports it wrote in answer: events and
+// body bytes, for the wire log. A stream is logged at its first.
+func (x *Exchange) Sent(events, bytes int) {
+	if x == nil {
+		return
+	}
+	x.events.Add(int64(events))
+	x.body.Add(int64(bytes))
+	if x.UnderWay != 0 && x.logged.CompareAndSwap(false, true) {
+		x.Log.request(x, x.UnderWay)
+	}
+}
+
+// Flushed returns how many bytes the last flush of x's answer put on the
+// wire: for a heartbeat, the heartbeat's, chunk framing and all.
+func (x *Exchange) Flushed() int {
+	if x == nil {
+		return 0
+	}
+	return int(x.flushed.Load())
+}
+
+func (x *Exchange) read(n int64) {
+	x.in.Add(n)
+	for _, t := range x.Tallies {
+		t.In.Add(n)
+	}
+}
+
+func (x *Exchange) wrote(n int64) {
+	x.out.Add(n)
+	for _, t := range x.Tallies {
+		t.Out.Add(n)
+	}
+}

@@ -1,0 +1,238 @@
+// Package wire counts what a transport really costs: every byte that
+// crosses the socket — request lines and headers, response headers, chunk
+// framing, WebSocket frame headers, pings and pongs, not only the event
+// bytes — and puts each down to the request it belongs to: its transport
+// and its page. It also keeps each page's wire log (log.go): what crossed
+// that page's wire that its browser hides.
+//
+// Read this file first: Install puts the counting connections in place,
+// Mark and Claim say whose bytes they are. exchange.go is one request's
+// account; log.go the wire log.
+//
+// On HTTP/1.1 the requests on one connection take turns (no pipelining in
+// browsers or Go's client), which gives the rule:
+//   - bytes read before a request's handler runs are that request's (its
+//     line and headers); net/http reads them before it knows the route;
+//   - bytes read and written while the handler runs are its request's;
+//   - bytes written after the handler returns (net/http's last flush, the
+//     end of a chunked body) are still its request's, until the next
+//     request on the connection begins.
+//
+// A hijacked WebSocket keeps its connection, so its frames are counted the
+// same way for as long as the handler runs.
+package wire
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// Install makes every connection that hs serves from ln count the bytes
+// read from and written to it, and lets each request find its connection.
+// Serve hs on the listener it returns.
+func Install(hs *http.Server, ln net.Listener) net.Listener {
+	next := hs.ConnContext
+	hs.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
+		if next != nil {
+			ctx = next(ctx, c)
+		}
+		return context.WithValue(ctx, connKey{}, c)
+	}
+	return listener{ln}
+}
+
+// connKey is the context key under which a request finds its connection.
+type connKey struct{}
+
+type listener struct{ net.Listener }
+
+func (l listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	wc := &Conn{Conn: c}
+	wc.holder, _ = c.(holder)
+	return wc, nil
+}
+
+// holder is a connection that may hold written bytes back and lose them
+// later, as a simulated network does (netsim.Conn): it says how many.
+type holder interface {
+	WriteOrLose(p []byte, lost func(n int)) (int, error)
+}
+
+// Conn is a connection that puts each byte it moves down to the exchange
+// it belongs to (see the rule in the package doc).
+type Conn struct {
+	net.Conn
+	holder holder // Conn, when it may hold bytes back; else nil
+
+	// Every read and write looks these up: atomics keep that cheap.
+	owner   atomic.Pointer[Exchange] // who writes: the request being answered, or the last one claimed
+	reading atomic.Pointer[Exchange] // who reads: the owner while its handler runs; nil: nobody yet
+
+	mu        sync.Mutex // changes of owner and reading; pendingIn
+	pendingIn int64      // read while no request claimed the connection
+}
+
+// ConnOf returns the counting connection r came on, or nil when the
+// server was not installed with Install.
+func ConnOf(r *http.Request) *Conn {
+	c, _ := r.Context().Value(connKey{}).(*Conn)
+	return c
+}
+
+// NetConn returns the connection c wraps.
+func (c *Conn) NetConn() net.Conn { return c.Conn }
+
+func (c *Conn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n <= 0 {
+		return n, err
+	}
+	if x := c.reading.Load(); x != nil {
+		x.read(int64(n))
+		return n, err
+	}
+	c.mu.Lock()
+	if x := c.reading.Load(); x != nil { // claimed meanwhile
+		x.read(int64(n))
+	} else {
+		c.pendingIn += int64(n)
+	}
+	c.mu.Unlock()
+	return n, err
+}
+
+// Write counts the bytes before it writes them, and takes back what it
+// could not write: a client may read an answer, and ask for the counts,
+// before a count made after the write would be in.
+func (c *Conn) Write(p []byte) (int, error) {
+	x := c.owner.Load()
+	if x == nil {
+		return c.Conn.Write(p)
+	}
+	x.wrote(int64(len(p)))
+	var n int
+	var err error
+	if c.holder != nil {
+		n, err = c.holder.WriteOrLose(p, x.lost)
+	} else {
+		n, err = c.Conn.Write(p)
+	}
+	if n < len(p) {
+		x.wrote(int64(n - len(p)))
+	}
+	return n, err
+}
+
+// CloseWrite shuts down the writing side of the connection below, as
+// net/http asks before it closes a connection it is done with.
+func (c *Conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// begin marks the start of a request's handler: until a transport claims
+// the request, nothing it writes is a transport's.
+func (c *Conn) begin() {
+	c.mu.Lock()
+	c.owner.Store(nil)
+	c.reading.Store(nil)
+	c.mu.Unlock()
+}
+
+// claim makes x the owner of the request being handled, with the bytes it
+// read so far: its request line, headers and any body already read.
+func (c *Conn) claim(x *Exchange) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.owner.Store(x)
+	c.reading.Store(x)
+	x.read(c.pendingIn)
+	c.pendingIn = 0
+}
+
+// end marks the end of a request's handler and returns the exchange that
+// claimed it, or nil. What a request that nobody claimed read (an /api
+// call, a file of the page) is nobody's and is forgotten.
+func (c *Conn) end() *Exchange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reading.Store(nil)
+	x := c.owner.Load()
+	if x == nil {
+		c.pendingIn = 0
+	}
+	return x
+}
+
+// Mark marks where each request begins and ends on its connection, which
+// is how bytes on the wire find their request, and logs each claimed
+// request in its page's wire log with what it cost. Put it first: the
+// requests it wraps are nobody's until Claim.
+func Mark(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := ConnOf(r)
+		if c == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		c.begin()
+		rec := &recorder{ResponseWriter: w, conn: c}
+		next.ServeHTTP(rec, r)
+		x := c.end()
+		if x == nil || x.logged.Swap(true) {
+			return
+		}
+		// Every answer the transports give has its Content-Length: flushed
+		// now, it is all on the wire, and the log can say what it cost.
+		// (A hijacked connection refuses, and has nothing left to flush.)
+		http.NewResponseController(w).Flush()
+		x.Log.request(x, rec.status)
+	})
+}
+
+// recorder remembers the status a handler answered with, for the wire log,
+// and what each flush put on the wire. Unwrap lets http.ResponseController
+// and the WebSocket upgrade reach the connection's own writer for Hijack.
+type recorder struct {
+	http.ResponseWriter
+	conn   *Conn
+	status int
+}
+
+func (w *recorder) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *recorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// FlushError flushes, and keeps how many bytes the flush put on the wire:
+// a small write, such as an SSE heartbeat, goes out whole in its flush.
+func (w *recorder) FlushError() error {
+	x := w.conn.owner.Load()
+	if x == nil {
+		return http.NewResponseController(w.ResponseWriter).Flush()
+	}
+	before := x.out.Load()
+	err := http.NewResponseController(w.ResponseWriter).Flush()
+	x.flushed.Store(x.out.Load() - before)
+	return err
+}
+
+func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,152 @@
+package wire_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"transportlab/internal/wire"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// countingClient is an HTTP client on one connection that counts every
+// byte it moves: what the server must have counted on its side.
+type countingClient struct {
+	*http.Client
+	read, written atomic.Int64
+}
+
+func newCountingClient(tb testing.TB) *countingClient {
+	cc := new(countingClient)
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := new(net.Dialer).DialContext(ctx, network, addr)
+			return &countingConn{Conn: c, cc: cc}, err
+		},
+		MaxConnsPerHost: 1,
+	}
+	tb.Cleanup(tr.CloseIdleConnections)
+	cc.Client = &http.Client{Transport: tr}
+	return cc
+}
+
+type countingConn struct {
+	net.Conn
+	cc *countingClient
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.cc.read.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.cc.written.Add(int64(len(p))) // before: the answer may come first
+	n, err := c.Conn.Write(p)
+	c.cc.written.Add(int64(n - len(p)))
+	return n, err
+}
+
+// Of requests taking turns on one connection, a claimed one's tally and
+// log entry hold exactly what crossed the client's connection for it; one
+// nobody claimed costs nothing.
+func TestClaimedRequestsAreCountedAlone(t *testing.T) {
+	var tally wire.Tally
+	log := wire.NewLog(time.Now)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/claimed", func(w http.ResponseWriter, r *http.Request) {
+		x := wire.Claim(r, wire.Account{Transport: "poll", Tallies: []*wire.Tally{&tally}, Log: log})
+		w.Header().Set("Content-Length", "5")
+		w.WriteHeader(http.StatusTeapot)
+		io.WriteString(w, "hello")
+		x.Sent(1, 5)
+	})
+	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "nobody's")
+	})
+	srv := httptest.NewUnstartedServer(wire.Mark(mux))
+	srv.Listener = wire.Install(srv.Config, srv.Listener)
+	srv.Start()
+	defer srv.Close()
+
+	client := newCountingClient(t)
+	get := func(path string) (in, out int64) {
+		t.Helper()
+		w0, r0 := client.written.Load(), client.read.Load()
+		resp, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return client.written.Load() - w0, client.read.Load() - r0
+	}
+	get("/other")
+	in, out := get("/claimed")
+	get("/other")
+
+	if got, got2 := tally.In.Load(), tally.Out.Load(); got != in || got2 != out {
+		t.Errorf("tally in %d, out %d; the claimed request moved %d and %d", got, got2, in, out)
+	}
+	entries, missed, last := log.Since(0)
+	if len(entries) != 1 || missed != 0 || last != 1 {
+		t.Fatalf("log: %d entries, missed %d, last %d; want the one request", len(entries), missed, last)
+	}
+	var e struct {
+		Transport, Kind, Target string
+		Status                  int
+		In, Out, Body, Events   int64
+	}
+	json.Unmarshal(entries[0], &e)
+	if e.Transport != "poll" || e.Kind != "request" || e.Target != "/claimed" || e.Status != http.StatusTeapot ||
+		e.In != in || e.Out != out || e.Body != 5 || e.Events != 1 {
+		t.Errorf("entry %s, want poll's request of /claimed, 418, in %d, out %d, 5 bytes of body and 1 event", entries[0], in, out)
+	}
+}
+
+// The log keeps the newest LogSize entries and says how many after n it
+// no longer has: never a silent gap.
+func TestLogSince(t *testing.T) {
+	log := wire.NewLog(time.Now)
+	for range wire.LogSize + 6 {
+		log.Frame("sse", "heartbeat", "out", time.Now(), 17, 0)
+	}
+	tests := []struct {
+		after                   uint64
+		entries, missed, oldest int
+	}{
+		{0, wire.LogSize, 6, 7},
+		{2, wire.LogSize, 4, 7},
+		{6, wire.LogSize, 0, 7},
+		{10, wire.LogSize - 4, 0, 11},
+		{wire.LogSize + 6, 0, 0, 0},
+		{wire.LogSize + 100, 0, 0, 0},
+	}
+	for _, tt := range tests {
+		entries, missed, last := log.Since(tt.after)
+		if len(entries) != tt.entries || int(missed) != tt.missed || last != wire.LogSize+6 {
+			t.Errorf("Since(%d) = %d entries, missed %d, last %d; want %d, %d, %d",
+				tt.after, len(entries), missed, last, tt.entries, tt.missed, wire.LogSize+6)
+			continue
+		}
+		if len(entries) > 0 {
+			var first struct{ N int }
+			json.Unmarshal(entries[0], &first)
+			if first.N != tt.oldest {
+				t.Errorf("Since(%d): first entry n = %d, want %d", tt.after, first.N, tt.oldest)
+			}
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package web_test
+
+// The table of counts under each panel compares the page with the server.
+// A comparison is only fair of one moment and one server run: the page's
+// column is taken as the server's counts are answered, and after a server
+// restart both columns count the new run.
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// countSamples reads each panel's requests and events, page then server
+// ([requests page, requests server, events page, events server]), n times
+// 100 ms apart in the page: at moments that have nothing to do with when
+// the server's counts are read, as a student or a screenshot sees them.
+func countSamples(tb testing.TB, ctx context.Context, n int) []map[string][]string {
+	tb.Helper()
+	samples, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string][]string](fmt.Sprintf(`new Promise((done) => {
+		const cells = () => Object.fromEntries(['poll', 'sse', 'ws'].map((t) => [t,
+			['requests-page', 'requests-server', 'events', 'events-server'].map((m) =>
+				document.querySelector('#panel-' + t + ' [data-metric="' + m + '"]').textContent)]));
+		const out = [];
+		const id = setInterval(() => {
+			out.push(cells());
+			if (out.length === %d) {
+				clearInterval(id);
+				done(out);
+			}
+		}, 100);
+	})`, n), chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.Fatalf("reading the table of counts: %v", err)
+	}
+	return samples
+}
+
+// checkCountsAgree reads the table 30 times in 3 s and wants both columns
+// to agree each time: to within one, since an event or a request on its way
+// when the server is read is counted by one side and not yet by the other.
+// A page column that runs ahead of the server's read (20 events a second,
+// polling every 250 ms, the server read once a second) is off by more.
+func checkCountsAgree(t *testing.T, ctx context.Context) {
+	t.Helper()
+	for i, sample := range countSamples(t, ctx, 30) {
+		for _, tr := range transports {
+			c := sample[tr]
+			for j, what := range []string{"requests", "events"} {
+				page, server := number(t, c[2*j]), number(t, c[2*j+1])
+				if page < server-1 || page > server+1 {
+					t.Errorf("reading %d: #panel-%s %s: page %d, server %d, want them within one of each other", i, tr, what, page, server)
+				}
+			}
+		}
+	}
+}
+
+// number parses a cell that must show a count.
+func number(tb testing.TB, cell string) int {
+	tb.Helper()
+	n, err := strconv.Atoi(cell)
+	if err != nil {
+		tb.Fatalf("a count cell shows %q, want a number", cell)
+	}
+	return n
+}
+
+func TestCountsOfOneMoment(t *testing.T) {
+	lab, ctx, console := openPage(t, "?interval=250")
+	waitFor(t, ctx, "every panel is open with server counts", `['poll', 'sse', 'ws'].every((t) =>
+		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
+		/^\d+$/.test(document.querySelector('#panel-' + t + ' [data-metric="events-server"]').textContent))`)
+
+	t.Run("page and server columns agree while polling every 250 ms", func(t *testing.T) {
+		checkCountsAgree(t, ctx)
+		if got := evaluate[string](t, ctx, `document.querySelector('#panel-poll [data-metric="requests-page"]').title`); got != "" {
+			t.Errorf("requests-page title = %q before any restart, want none", got)
+		}
+	})
+
+	t.Run("after a restart both columns count this run; the page's total is labelled", func(t *testing.T) {
+		// A poll cut by the restart may or may not have reached the new run,
+		// and neither side can know: polling stays off across it.
+		toggle(t, ctx, "poll")
+		waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
+		console.expect("net::ERR_") // the browser reports the requests the restart cut
+		epoch := lab.restart(t)
+		waitFor(t, ctx, "the streams are back on the new run", fmt.Sprintf(`
+			['sse', 'ws'].every((t) => document.querySelector('#panel-' + t + ' .state').dataset.state === 'open') &&
+			document.querySelector('#epoch').textContent === %q &&
+			document.querySelector('#panel-sse [data-metric="requests-page"]').title.includes('in all')`, epoch))
+		toggle(t, ctx, "poll")
+		waitFor(t, ctx, "polling is back", `document.querySelector('#panel-poll .state').dataset.state === 'open'`)
+		checkCountsAgree(t, ctx)
+		for _, tr := range transports {
+			total := evaluate[string](t, ctx, `document.querySelector('#panel-`+tr+` [data-metric="events"]').title`)
+			if !strings.Contains(total, "in all") {
+				t.Errorf("#panel-%s events title = %q, want the total across runs, labelled", tr, total)
+			}
+			if head := evaluate[string](t, ctx, `document.querySelector('#panel-`+tr+` .counts thead th:nth-child(2)').textContent`); head != "page, this server run" {
+				t.Errorf("#panel-%s page column = %q, want it to say it counts this run", tr, head)
+			}
+		}
+	})
+
+	if problems := console.problems(); len(problems) > 0 {
+		t.Errorf("the page wrote %d warnings, errors or exceptions to the console, want none:\n%s",
+			len(problems), strings.Join(problems, "\n"))
+	}
+}

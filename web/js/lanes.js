@@ -1,0 +1,212 @@
+// lanes.js — one lane per transport: its transport (transports/), its
+// ledger (stats.js) and the measurements the panel shows. The lane is where
+// the transport's callbacks land and become counts; it touches no DOM (the
+// panel's elements are hung on it by render.js).
+//
+// Latency is measured for every event alike, whichever transport brought it;
+// catch-up (what a (re)connect or a poll after a gap brought from the
+// server's history) goes to a window of its own, so that it is shown, marked
+// as catch-up, and does not pass for live latency.
+
+import { TRANSPORTS } from './url.js';
+import { Ledger, TimeWindow } from './stats.js';
+import { createPoll } from './transports/poll.js';
+import { createSSE } from './transports/sse.js';
+import { createWS } from './transports/ws.js';
+import { createInspector, frameSize } from './inspector.js';
+import { errorBound, latencyText } from './clock.js';
+import { ArrivalLog } from './export.js';
+import { RunCounts } from './run-counts.js';
+import { WINDOW_MS } from './page-state.js';
+
+const NOTICE_MS = 15_000;
+const RECENT = 4096; // arrivals kept to tell which the server had counted when it was read
+const MAX_ARRIVALS = 20_000; // per transport, for the export: 11 minutes at 30 events/s
+
+const MAKERS = { poll: createPoll, sse: createSSE, ws: createWS };
+
+/**
+ * createLanes returns {poll, sse, ws}, a lane for each transport of the
+ * page (page-state.js). onEvent(lane, ev, receivedAt, replayed) hears each
+ * event a lane accepted, after the lane counted it. onClockWrong() hears of
+ * an event that arrived before it was sent, beyond the clock's bound: the
+ * offset is wrong. makers ({poll, sse, ws}: the transports' create
+ * functions, given the callbacks) are injectable for tests.
+ */
+export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () => {}, makers = MAKERS }) {
+  const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
+
+  function makeLane(t) {
+    const lane = {
+      name: t,
+      on: false,
+      status: 'off',
+      detail: '',
+      ledger: new Ledger(),
+      latency: new TimeWindow(WINDOW_MS), // live events
+      catchUp: new TimeWindow(WINDOW_MS), // catch-up from the server's history
+      rtt: new TimeWindow(WINDOW_MS),
+      requestTimes: new TimeWindow(WINDOW_MS), // for "requests in the last minute"
+      arrivals: new ArrivalLog(MAX_ARRIVALS), // every event accepted, for the export
+      run: new RunCounts(), // where the server's current run began in the counts
+      runSince: null, // when the page learned of that run
+      lastBytes: 0, // the body bytes of the latest request so far: an answer's, before its hello is handled
+      askedAt: null, // when the transport's latest request was sent
+      recent: [], // {seq, askedAt} of the latest arrivals of that run, oldest first
+      emptyAnswers: 0,
+      answers: 0,
+      dropAt: null, // {missed, duplicates} when the connection was lost
+      reconnect: null, // {at, missed, duplicates}: the last reconnect, and the counts at the drop
+      inspector: createInspector(t, { proto: globalThis.location?.protocol === 'http:' ? 'HTTP/1.1' : null }),
+      notice: null, // {key, until}: something the class should read, for a while
+      transport: null,
+      els: null,
+      chart: null,
+    };
+    const callbacks = {
+      clientId: page.clientId,
+      interval: page.state.interval,
+      resume: () => lane.ledger.resume(),
+      epoch: () => lane.ledger.epoch ?? page.server.epoch,
+      onRequest: () => {
+        lane.askedAt = now();
+        lane.lastBytes = 0; // a stream's hello is no body: nothing of this request yet
+        countRequest(lane, lane.askedAt);
+      },
+      onBytes: (n) => {
+        lane.ledger.countBytes(n);
+        lane.lastBytes = n;
+      },
+      onStatus: (s, detail) => {
+        if (s === 'reconnecting' && lane.status !== 'reconnecting') {
+          lane.dropAt = { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates };
+        }
+        lane.status = s;
+        lane.detail = detail ?? ''; // '' or {key, params}: rendered in the page's language
+      },
+      onHello: (info) => onHello(lane, info),
+      onEvent: (ev, receivedAt) => onLaneEvent(lane, ev, receivedAt),
+      onAnswer: (n) => {
+        lane.answers++;
+        if (n === 0) lane.emptyAnswers++;
+      },
+      onRtt: (ms) => lane.rtt.add(now(), ms),
+      onProbe: (payload, dir) => lane.ledger.countProbe(frameSize(payload, dir === 'up')),
+      onReconnect: () => {
+        lane.ledger.countReconnect();
+        lane.reconnect = { at: now(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
+      },
+      onWire: (e) => lane.inspector.fromPage(e, e.at ?? now()),
+    };
+    lane.transport = makers[t](callbacks);
+    return lane;
+  }
+
+  function onHello(lane, info) {
+    // A stream's hello marks everything up to its head as catch-up; for polling
+    // the first answer after a start or after failed requests (poll.js).
+    const replay = lane.name === 'poll' ? info.catchUp === true : true;
+    const before = lane.ledger.epoch;
+    const otherRun = typeof info.epoch === 'string' && page.server.epoch !== null && info.epoch !== page.server.epoch;
+    if (lane.ledger.hello(info, { replay })) {
+      // Say it where the class looks: the numbers alone would show only a reset.
+      const restarted = before !== null && typeof info.epoch === 'string' && info.epoch !== before;
+      lane.notice = {
+        key: restarted ? 'detail.restarted' : 'detail.historyGone',
+        until: now() + NOTICE_MS,
+      };
+    }
+    if (typeof info.epoch === 'string') {
+      // The request that brought this hello, and the hello itself, are the run's.
+      if (lane.run.begin(info.epoch, lane.ledger, { requests: 1, bytes: lane.lastBytes })) newRun(lane, now());
+      page.setEpoch(info.epoch);
+    }
+    if (Number.isFinite(info.rate)) page.server.rate = info.rate;
+    // A new run may count from a lower seq: its head replaces the old one.
+    if (otherRun && Number.isInteger(info.head)) page.server.head = info.head;
+    else page.noteHead(info.head);
+  }
+
+  function onLaneEvent(lane, ev, receivedAt) {
+    const { accepted, replayed } = lane.ledger.event(ev);
+    if (!accepted) return;
+    page.noteHead(ev.seq);
+    let latencyMs = null;
+    const { offsetMs } = page.clock;
+    if (offsetMs !== null && Number.isFinite(ev.ts)) {
+      latencyMs = receivedAt + offsetMs - ev.ts / 1000;
+      (replayed ? lane.catchUp : lane.latency).add(receivedAt, latencyMs);
+      // Arrived before it was sent, beyond the offset's bound: the offset is wrong.
+      if (latencyText(latencyMs, errorBound(page.clock, receivedAt)).impossible) onClockWrong();
+    }
+    const ts = Number.isFinite(ev.ts) ? ev.ts : null;
+    lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });
+    lane.recent.push({ seq: ev.seq, askedAt: lane.askedAt });
+    if (lane.recent.length > 2 * RECENT) lane.recent.splice(0, RECENT);
+    onEvent(lane, ev, receivedAt, replayed);
+  }
+
+  return lanes;
+}
+
+/**
+ * countsAsked notes what pageCounts needs of the moment the page asks the
+ * server for its counts: that moment, and each lane's requests and bytes.
+ */
+export function countsAsked(lanes, at) {
+  const counts = (t) => ({ requests: lanes[t].ledger.requests, bytes: lanes[t].ledger.bytes });
+  return { at, lanes: Object.fromEntries(TRANSPORTS.map((t) => [t, counts(t)])) };
+}
+
+/**
+ * pageCounts returns, for each lane, the page's counts as of the server's
+ * read of its own (an /api/stats answer: its epoch and head), to be shown
+ * beside them. The server reads its counts somewhere between the page's
+ * asking and its answer, and the page may handle many events before the
+ * answer, so the page counts what the server had been able to count:
+ * requests made before it asked, and events up to the server's head that
+ * came in answer to those requests. Each lane gets
+ * {run: {requests, received, bytes} since the server's run began, or null
+ * while the lane has not heard of that run, total: the same in all,
+ * carriedOver: whether the two differ}.
+ */
+export function pageCounts(lanes, { epoch, head }, asked) {
+  return Object.fromEntries(
+    TRANSPORTS.map((t) => {
+      const lane = lanes[t];
+      const { ledger, run } = lane;
+      // A lane that is off has nothing under way: it is in the server's run as it is.
+      if (!lane.on && typeof epoch === 'string' && run.begin(epoch, ledger)) newRun(lane, asked.at);
+      const total = { ...asked.lanes[t], received: ledger.received - notYetCounted(lane.recent, head, asked.at) };
+      const known = run.epoch === epoch && lane.runSince !== null && lane.runSince <= asked.at;
+      return [t, { run: known ? run.thisRun(total) : null, total, carriedOver: run.carriedOver }];
+    }),
+  );
+}
+
+// newRun notes that the lane learned of a new server run at `at`: the
+// arrivals kept are of the old one.
+function newRun(lane, at) {
+  lane.runSince = at;
+  lane.recent = [];
+}
+
+// notYetCounted returns how many of the latest arrivals the server cannot
+// have counted when it read its counts: published after its head, or
+// brought by a request the page made after it asked.
+function notYetCounted(recent, head, askedAt) {
+  let n = 0;
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const a = recent[i];
+    const late = (Number.isInteger(head) && a.seq > head) || a.askedAt > askedAt;
+    if (!late) break;
+    n++;
+  }
+  return n;
+}
+
+/** countRequest records one HTTP request a lane's transport made. */
+export function countRequest(lane, at) {
+  lane.ledger.countRequest();
+  lane.requestTimes.add(at, 1);
+}

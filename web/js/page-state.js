@@ -1,0 +1,70 @@
+// page-state.js — the page's state, in one place: who it is (its client
+// id), what its URL asks for (transports, interval, language, network),
+// what it knows of the server (its run, rate, head and counts) and of the
+// clock offset. Other modules read it; the few that change it say so.
+
+import { parseState, formatState } from './url.js';
+import { pickLang, t as translate } from './i18n.js';
+import { createApi } from './api.js';
+import { StatsHistory } from './costs.js';
+
+/** WINDOW_MS is the page's minute: latencies, requests and charts cover it. */
+export const WINDOW_MS = 60_000;
+
+/** nowMs is the page's clock, in Unix ms, monotonic within the page. */
+export const nowMs = () => performance.timeOrigin + performance.now();
+
+/** makeClientId returns 8 random characters of [a-z0-9], chosen once per page load. */
+function makeClientId() {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
+}
+
+/**
+ * createPage returns the page's state from its URL and the browser's
+ * languages:
+ *   clientId, api            this page's id and its requests (api.js)
+ *   state                    what the URL keeps (url.js), with state.lang
+ *   clock                    {offsetMs, rttMs, at}: server − page, the
+ *                            estimate in use (clock.js; server-reader.js keeps it)
+ *   server                   {epoch, rate, head, stats, statsAt, statsError, pageCounts}
+ *   statsHistory             the server's counts for this page, once a second
+ *   T(key, params)           a word in the page's language (i18n.js)
+ *   saveState()              writes state back into the URL
+ *   setEpoch(epoch)          notes the server run; onNewEpoch(fn) hears of a new one
+ */
+export function createPage({ search = location.search, languages = navigator.languages } = {}) {
+  const clientId = makeClientId();
+  const state = parseState(search);
+  state.lang = pickLang(search, languages);
+  // stats is the last answer of /api/stats, read at statsAt; pageCounts the
+  // page's own counts as of the server's read (lanes.js pageCounts).
+  const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null, pageCounts: null };
+  const newEpoch = [];
+  return {
+    clientId,
+    api: createApi({ clientId }),
+    state,
+    clock: { offsetMs: null, rttMs: null, at: null },
+    server,
+    statsHistory: new StatsHistory(WINDOW_MS),
+    // Every word the page shows comes from i18n.js, in the page's language
+    // (state.lang). A transport's panel title is T('title.' + t).
+    T: (key, params) => translate(state.lang, key, params),
+    saveState() {
+      history.replaceState(history.state, '', formatState(state) + location.hash);
+    },
+    setEpoch(epoch) {
+      if (server.epoch !== null && epoch !== server.epoch) for (const fn of newEpoch) fn(epoch);
+      server.epoch = epoch;
+    },
+    onNewEpoch(fn) {
+      newEpoch.push(fn);
+    },
+    /** noteHead raises the newest seq known to exist. */
+    noteHead(head) {
+      if (Number.isInteger(head)) server.head = Math.max(server.head ?? 0, head);
+    },
+  };
+}

@@ -1,0 +1,242 @@
+// render.js — drawing the page from its state: the panels (built once from
+// #panel-template), the controls, the header, each panel's numbers, hints
+// and chart, and the comparison charts below. It reads the page's state and
+// the lanes and changes neither: what it shows was measured elsewhere.
+// Read render() first.
+
+import { TRANSPORTS } from './url.js';
+import { detailText } from './i18n.js';
+import { createChart, sharedDomain } from './chart.js';
+import { mountInspector } from './inspector-view.js';
+import { pickHints } from './hints.js';
+import { mountExplain, mountHints } from './explain-view.js';
+import { wireBytes, wireCosts } from './costs.js';
+import { errorBound, latencyText } from './clock.js';
+import { count, fixedMs, rateText, signedMs } from './format.js';
+import { $, setCounter, setText } from './dom.js';
+import { WINDOW_MS } from './page-state.js';
+
+/**
+ * buildPanels clones #panel-template once per transport into #panels and
+ * hangs each panel's elements, chart and views on its lane.
+ */
+export function buildPanels({ lanes, T, wireLog }) {
+  const template = $('#panel-template');
+  const host = $('#panels');
+  for (const t of TRANSPORTS) {
+    const node = template.content.firstElementChild.cloneNode(true);
+    node.id = `panel-${t}`;
+    node.dataset.transport = t;
+    for (const el of node.querySelectorAll('[data-only]')) {
+      if (!el.dataset.only.split(' ').includes(t)) el.remove();
+    }
+    host.append(node);
+    const lane = lanes[t];
+    lane.els = {
+      panel: node,
+      state: $('.state', node),
+      detail: $('.state-detail', node),
+      colPage: $('.counts thead [data-i18n="panel.colPage"]', node),
+      metric: Object.fromEntries(
+        Array.from(node.querySelectorAll('[data-metric]'), (el) => [el.dataset.metric, el]),
+      ),
+    };
+    lane.chart = createChart($('canvas', node));
+    lane.explain = mountExplain(t, { T });
+    $('.state-detail', node).after(lane.explain.el);
+    lane.hints = mountHints({ T });
+    $('.chart-wrap', node).after(lane.hints.el);
+    lane.inspectorView = mountInspector(t, lane.inspector, { T, wireState: () => wireLog.state() });
+    node.append(lane.inspectorView.el);
+  }
+}
+
+/**
+ * createRenderer returns {render(), renderControls(), setLabels(chartLabels)}
+ * over the page's state and lanes. deps: page, lanes, now, netsim, compare
+ * (compare.js), messageLog (message-log-view.js), freshStats(now) (the
+ * server's counts, or null when too old to show).
+ */
+export function createRenderer({ page, lanes, now, netsim, compare, messageLog, freshStats }) {
+  const { state, clock, server, T } = page;
+  let chartLabels;
+
+  function renderControls() {
+    for (const t of TRANSPORTS) {
+      const on = lanes[t].on;
+      $(`#toggle-${t}`).setAttribute('aria-pressed', String(on));
+      $(`#toggle-${t}`).title = T(on ? 'controls.turnOff' : 'controls.turnOn', { name: T(`title.${t}`) });
+      lanes[t].els.panel.classList.toggle('is-off', !on);
+    }
+    $('#interval').value = String(state.interval);
+
+    const via = $('#message-via');
+    const previous = via.value;
+    const options = TRANSPORTS.filter((t) => lanes[t].on);
+    via.replaceChildren(
+      ...options.map((t) => {
+        const o = document.createElement('option');
+        o.value = t;
+        o.textContent = T(`via.${t}`);
+        return o;
+      }),
+    );
+    if (options.includes(previous)) via.value = previous;
+    const none = options.length === 0;
+    via.disabled = none;
+    $('#message-send').disabled = none;
+    $('#message-text').placeholder = T(none ? 'controls.placeholderNone' : 'controls.placeholder');
+  }
+
+  function renderHeader() {
+    setText($('#epoch'), server.epoch ?? '—');
+    setText($('#rate'), server.rate === null ? '—' : rateText(server.rate));
+    setText($('#head'), count(server.head));
+    setText($('#clock-offset'), signedMs(clock.offsetMs));
+    setText($('#clock-error'), fixedMs(errorBound(clock, now())));
+    setText($('#clock-rtt'), fixedMs(clock.rttMs));
+    const error = $('#stats-error');
+    setText(error, server.statsError === null ? '' : T('meta.statsError', { error: server.statsError }));
+    error.hidden = server.statsError === null;
+  }
+
+  function renderLane(lane, at, latency, stats, domain) {
+    const { els, ledger } = lane;
+    const m = els.metric;
+    setText(els.state, T(`state.${lane.status}`));
+    els.state.dataset.state = lane.status;
+    const notice = lane.notice !== null && at < lane.notice.until ? T(lane.notice.key, lane.notice.params) : null;
+    setText(els.detail, !lane.on ? T('detail.off') : notice ?? detailText(state.lang, lane.detail));
+    els.detail.classList.toggle('notice', notice !== null);
+
+    const lat = latency[lane.name];
+    const clockError = errorBound(clock, at);
+    for (const k of ['last', 'median', 'p95']) setLatency(m[`latency-${k}`], lat[k], clockError);
+    setText(m['latency-error'], fixedMs(clockError));
+
+    renderCounts(lane, stats);
+    setCounter(m['missed'], ledger.missed);
+    setCounter(m['duplicates'], ledger.duplicates);
+    setCounter(m['resets'], ledger.resets);
+    setCounter(m['reconnects'], ledger.reconnects);
+    setCounter(m['replayed'], ledger.replayed);
+    setLatency(m['catchup-median'], lane.catchUp.summary(at).median, clockError);
+
+    setText(m['open-server'], count(stats?.client?.[lane.name]?.open));
+
+    if (m['poll-empty']) setCounter(m['poll-empty'], lane.emptyAnswers);
+    if (m['ws-rtt']) {
+      const rtt = lane.rtt.summary(at);
+      setText(m['ws-rtt'], fixedMs(rtt.last));
+      setText(m['ws-rtt-median'], fixedMs(rtt.median));
+    }
+    lane.hints.render(pickHints(hintSnapshot(lane, latency, at)));
+    lane.inspectorView.render();
+    if (!document.hidden) {
+      lane.chart.draw(lane.latency.points, at, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels, domain });
+    }
+  }
+
+  // setLatency writes a latency as clock.js judges it against the clock's
+  // bound: a value inside it is marked, and says only what is known ("≤ 1.4").
+  function setLatency(el, ms, clockError) {
+    if (!el) return;
+    const { text, within } = latencyText(ms, clockError);
+    setText(el, text);
+    el.dataset.within = String(within);
+    const title = within ? T('panel.withinClock', { error: fixedMs(clockError) }) : '';
+    if (el.title !== title) el.title = title;
+  }
+
+  // renderCounts fills the table of counts: the page's beside the server's,
+  // both as of the moment /api/stats answered and both of the server's
+  // current run (the page's total across runs in each cell's title). With
+  // no current server counts, the page's own show as they are now.
+  function renderCounts(lane, stats) {
+    const { els, ledger } = lane;
+    const m = els.metric;
+    const s = stats?.client?.[lane.name];
+    const mine = stats === null ? null : server.pageCounts?.[lane.name] ?? null;
+    const shown = stats === null ? ledger : mine?.run ?? null;
+    const carried = mine?.carriedOver === true;
+    setText(els.colPage, T(carried ? 'panel.colPageRun' : 'panel.colPage'));
+    const cells = [
+      ['requests', 'requests-page', 'requests-server', 'requests'],
+      ['received', 'events', 'events-server', 'events'],
+      ['bytes', 'bytes-page', 'bytes-server', 'bytes'],
+    ];
+    for (const [k, pageCell, serverCell, serverKey] of cells) {
+      setText(m[pageCell], count(shown?.[k]));
+      setText(m[serverCell], count(s?.[serverKey]));
+      if (carried) m[pageCell].title = T('panel.allRuns', { n: count(mine.total[k]) });
+      else m[pageCell].removeAttribute('title');
+    }
+  }
+
+  // hintSnapshot gathers what hints.js needs to pick a panel's hints.
+  function hintSnapshot(lane, latency, at) {
+    const { ledger, reconnect } = lane;
+    const lat = latency[lane.name];
+    // A hint quotes only a median the clock can tell from 0.
+    const told = (ms) => (latencyText(ms, errorBound(clock, at)).within ? NaN : ms);
+    return {
+      transport: lane.name,
+      on: lane.on,
+      median: told(lat.median),
+      samples: lat.count,
+      interval: state.interval,
+      simDelay: netsim.simulated(),
+      requests: ledger.requests,
+      received: ledger.received,
+      answers: lane.answers,
+      empty: lane.emptyAnswers,
+      reconnect: reconnect && {
+        agoMs: at - reconnect.at,
+        missed: ledger.missed - reconnect.missed,
+        duplicates: ledger.duplicates - reconnect.duplicates,
+      },
+      pollMedian: lanes.poll.on ? told(latency.poll.median) : NaN,
+    };
+  }
+
+  // renderCompare draws the charts below the panels: what each transport
+  // delivered in the last minute, and what the server counted it cost.
+  function renderCompare(at, latency, stats) {
+    if (document.hidden) return;
+    const rows = TRANSPORTS.map((t) => {
+      const lane = lanes[t];
+      return {
+        name: t,
+        points: lane.latency.points,
+        median: latency[t].median,
+        clockError: errorBound(clock, at),
+        requestsMinute: lane.requestTimes.summary(at).count,
+        wirePerMinute: stats === null ? NaN : page.statsHistory.increase(t, wireBytes).value,
+        ...wireCosts(stats?.client?.[t], lane.ledger.probe),
+      };
+    });
+    compare.draw(rows, at, WINDOW_MS);
+  }
+
+  function render() {
+    const at = now();
+    // Each latency window is sorted once a frame, for the panels, hints and charts.
+    const latency = Object.fromEntries(TRANSPORTS.map((t) => [t, lanes[t].latency.summary(at)]));
+    const stats = freshStats(at);
+    // One latency axis for the three panels' charts (chart.js sharedDomain).
+    const domain = sharedDomain(TRANSPORTS.map((t) => lanes[t].latency.points));
+    renderHeader();
+    for (const t of TRANSPORTS) renderLane(lanes[t], at, latency, stats, domain);
+    renderCompare(at, latency, stats);
+    messageLog.render();
+    netsim.render(at);
+  }
+
+  return {
+    render,
+    renderControls,
+    setLabels(labels) {
+      chartLabels = labels;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { countsAsked, createLanes, pageCounts } from '../js/lanes.js';
+
+// fakePage is the part of page-state.js that lanes read and write.
+function fakePage() {
+  const server = { epoch: null, rate: null, head: null };
+  return {
+    clientId: 'abc12345',
+    state: { interval: 1000 },
+    server,
+    clock: { offsetMs: 0 },
+    setEpoch: (e) => (server.epoch = e),
+    noteHead: () => {},
+  };
+}
+
+// lanesWith makes the lanes over transports that only keep their callbacks,
+// so that a test plays the transport's part.
+function lanesWith(now = () => 10_000) {
+  const cb = {};
+  const makers = Object.fromEntries(['poll', 'sse', 'ws'].map((t) => [t, (callbacks) => {
+    cb[t] = callbacks;
+    return { start() {}, stop() {} };
+  }]));
+  return { lanes: createLanes(fakePage(), { now, makers }), cb };
+}
+
+// ev is an event published at ms (page time; the offset is 0).
+const ev = (seq, ms) => ({ seq, ts: ms * 1000, kind: 'quote' });
+
+test('lanes: catch-up latency is shown apart from live latency, on every transport alike', () => {
+  const { lanes, cb } = lanesWith();
+  for (const t of ['sse', 'ws']) {
+    cb[t].onHello({ kind: 'hello', epoch: 'e', head: 5 });
+    cb[t].onEvent(ev(5, 2_000), 10_000); // published before the hello: catch-up, 8 s late
+    cb[t].onEvent(ev(6, 9_990), 10_000); // live, 10 ms
+  }
+  // Polling: the first answer, then an answer after failed requests.
+  cb.poll.onHello({ epoch: 'e', head: 5, first: true, catchUp: true });
+  cb.poll.onEvent(ev(5, 2_000), 10_000);
+  cb.poll.onHello({ epoch: 'e', head: 6, first: false, catchUp: false });
+  cb.poll.onEvent(ev(6, 9_990), 10_000);
+  cb.poll.onHello({ epoch: 'e', head: 9, first: false, catchUp: true }); // back after failures
+  cb.poll.onEvent(ev(9, 4_000), 10_000);
+  for (const t of ['poll', 'sse', 'ws']) {
+    const live = lanes[t].latency.points.map((p) => p.v);
+    const catchUp = lanes[t].catchUp.points.map((p) => p.v);
+    assert.deepEqual(live, [10], `${t}: live latency`);
+    assert.ok(catchUp.length >= 1 && catchUp.every((v) => v >= 6_000), `${t}: catch-up latency ${catchUp}`);
+    assert.ok(lanes[t].arrivals.list().filter((a) => a.replayed).every((a) => a.latencyMs >= 6_000), `${t}: the export has it, marked`);
+  }
+  assert.deepEqual(lanes.poll.catchUp.points.map((p) => p.v), [8_000, 6_000]);
+});
+
+test('pageCounts: this run beside the server, the total kept', () => {
+  let at = 10_000;
+  const { lanes, cb } = lanesWith(() => at);
+  lanes.sse.on = true;
+  cb.sse.onRequest();
+  cb.sse.onBytes(60);
+  cb.sse.onHello({ kind: 'hello', epoch: 'a', head: 1 });
+  cb.sse.onBytes(40);
+  cb.sse.onEvent(ev(2, 9_999), 10_000);
+  at = 11_000;
+  assert.deepEqual(pageCounts(lanes, { epoch: 'a', head: 2 }, countsAsked(lanes, at)).sse, {
+    run: { requests: 1, received: 1, bytes: 100 },
+    total: { requests: 1, received: 1, bytes: 100 },
+    carriedOver: false,
+  });
+  // The server restarts: the stream is refused twice, then opens on run b.
+  at = 12_000;
+  assert.equal(pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at)).sse.run, null,
+    'not yet heard of run b: nothing to compare');
+  cb.sse.onRequest();
+  cb.sse.onBytes(70);
+  cb.sse.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  at = 13_000;
+  const counts = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at));
+  assert.deepEqual(counts.sse.run, { requests: 1, received: 0, bytes: 70 });
+  assert.deepEqual(counts.sse.total, { requests: 2, received: 1, bytes: 170 });
+  assert.equal(counts.sse.carriedOver, true);
+  assert.deepEqual(counts.poll.run, { requests: 0, received: 0, bytes: 0 }, 'a lane that is off is in the server\'s run');
+});
+
+test('pageCounts: the page counts what the server could have counted when it was read', () => {
+  let at = 10_000;
+  const { lanes, cb } = lanesWith(() => at);
+  lanes.ws.on = lanes.poll.on = true;
+  cb.ws.onRequest();
+  cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
+  cb.poll.onRequest();
+  cb.poll.onHello({ epoch: 'a', head: 3, catchUp: true });
+  for (const seq of [1, 2, 3]) cb.poll.onEvent(ev(seq, 9_000), 10_000);
+  at = 10_250;
+  cb.poll.onRequest(); // answered before the page asks the server
+  cb.poll.onHello({ epoch: 'a', head: 4, catchUp: false });
+  cb.poll.onEvent(ev(4, 10_200), 10_250);
+  for (const seq of [1, 2, 3, 4]) cb.ws.onEvent(ev(seq, 9_000), 10_250);
+  at = 10_300;
+  const asked = countsAsked(lanes, at); // the page asks for the server's counts
+  // Before the answer comes: an event past the head the server read, and a
+  // poll sent after the page asked.
+  at = 10_400;
+  cb.ws.onEvent(ev(5, 10_390), 10_400);
+  at = 10_500;
+  cb.poll.onRequest();
+  cb.poll.onHello({ epoch: 'a', head: 5, catchUp: false });
+  cb.poll.onEvent(ev(5, 10_390), 10_500);
+  const counts = pageCounts(lanes, { epoch: 'a', head: 4 }, asked);
+  assert.deepEqual(counts.ws.run, { requests: 1, received: 4, bytes: 0 });
+  assert.deepEqual(counts.poll.run, { requests: 2, received: 4, bytes: 0 });
+});
+
+test('pageCounts: a stream\'s hello is no body: a new run begins with none of the old run\'s bytes', () => {
+  let at = 10_000;
+  const { lanes, cb } = lanesWith(() => at);
+  lanes.ws.on = true;
+  cb.ws.onRequest();
+  cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
+  cb.ws.onBytes(50); // the event's JSON, as ws.js counts it
+  cb.ws.onEvent(ev(1, 9_990), 10_000);
+  // The server restarts; the socket comes back on run b, its hello counting no bytes.
+  at = 12_000;
+  cb.ws.onRequest();
+  cb.ws.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  at = 13_000;
+  const counts = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at));
+  assert.deepEqual(counts.ws.run, { requests: 1, received: 0, bytes: 0 });
+  assert.deepEqual(counts.ws.total, { requests: 2, received: 1, bytes: 50 });
+});
