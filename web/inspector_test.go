@@ -135,7 +135,12 @@ func TestInspector(t *testing.T) {
 		defer func() { // resume, for the subtests that follow
 			click(t, ctx, "#panel-ws .wire-pause")
 		}()
-		sent, err := json.Marshal(map[string]string{"kind": "message", "text": text})
+		// The page numbers its messages; this is its first over the WebSocket.
+		sent, err := json.Marshal(struct {
+			Kind string `json:"kind"`
+			Text string `json:"text"`
+			ID   int    `json:"id"`
+		}{"message", text, 1})
 		if err != nil {
 			t.Fatal(err)
 		}

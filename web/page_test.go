@@ -90,7 +90,7 @@ func TestPage(t *testing.T) {
 				t.Errorf("ledgers().%s.received = %d, want more than 5", tr, got)
 			}
 			median := metric(t, ctx, tr, "latency-median")
-			if _, err := strconv.ParseFloat(median, 64); err != nil {
+			if _, err := latencyMs(median); err != nil {
 				t.Errorf("#panel-%s latency-median = %q, want a number", tr, median)
 			}
 		}
@@ -194,7 +194,7 @@ func TestPage(t *testing.T) {
 			for _, m := range []string{"requests-page", "events", "latency-median"} {
 				if v := metric(t, ctx, tr, m); v == "" || v != strings.TrimSpace(v) {
 					t.Errorf("#panel-%s %s = %q, want a number", tr, m, v)
-				} else if _, err := strconv.ParseFloat(v, 64); err != nil {
+				} else if _, err := latencyMs(v); err != nil {
 					t.Errorf("#panel-%s %s = %q, want a number", tr, m, v)
 				}
 			}
@@ -626,6 +626,7 @@ type ledger struct {
 	Replayed   int64 `json:"replayed"`
 	Requests   int64 `json:"requests"`
 	Bytes      int64 `json:"bytes"`
+	Probe      int64 `json:"probe"`
 	LastSeq    int64 `json:"lastSeq"`
 }
 

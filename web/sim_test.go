@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -298,7 +297,7 @@ func medians(tb testing.TB, ctx context.Context) map[string]float64 {
 	m := make(map[string]float64)
 	for _, tr := range pushes {
 		text := metric(tb, ctx, tr, "latency-median")
-		v, err := strconv.ParseFloat(text, 64)
+		v, err := latencyMs(text)
 		if err != nil {
 			tb.Fatalf("#panel-%s latency-median = %q, want a number", tr, text)
 		}

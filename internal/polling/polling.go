@@ -28,8 +28,11 @@ type Source interface {
 // Meter counts what this transport spends, for /api/stats.
 type Meter interface {
 	// Open counts one request of r's client. sent reports what was written in
-	// answer; done is called when the answer is finished.
-	Open(r *http.Request) (sent func(events, bytes int), done func())
+	// answer: events, their JSON bytes (the body, as /api/stats counts it:
+	// the same bytes on every transport) and all the body bytes written
+	// (with the answer's envelope or framing); done is called when the
+	// answer is finished.
+	Open(r *http.Request) (sent func(events, eventBytes, written int), done func())
 }
 
 // Handler answers GET /poll?since=N&epoch=E with the events after N, oldest
@@ -51,10 +54,19 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
-		sent(len(frames), len(body))
+		sent(len(frames), size(frames), len(body))
 		log.Debug("poll", "transport", "poll", "remote", r.RemoteAddr,
 			"since", p.Since, "events", len(frames), "head", hello.Head)
 	})
+}
+
+// size is the JSON bytes of frames: the events, without the answer around them.
+func size(frames []*feed.Frame) int {
+	n := 0
+	for _, f := range frames {
+		n += len(f.JSON)
+	}
+	return n
 }
 
 // appendAnswer appends the JSON answer to a poll:

@@ -182,8 +182,11 @@ func eventually(cond func() bool) bool {
 type sseStream struct {
 	body  io.ReadCloser
 	r     *bufio.Reader
-	bytes int // read so far, to compare with what the server counted
-	hello feed.Hello
+	bytes int // read so far, to compare with what the server wrote
+	// eventBytes is the data of the feed events read so far: the body, to
+	// compare with what the server counted
+	eventBytes int
+	hello      feed.Hello
 }
 
 // openSSE opens path and reads up to and including the hello event.
@@ -262,17 +265,20 @@ func (s *sseStream) next(tb testing.TB) sseEvent {
 func (s *sseStream) nextEvent(tb testing.TB) feed.Event {
 	tb.Helper()
 	var e feed.Event
-	if err := json.Unmarshal([]byte(s.next(tb).data), &e); err != nil {
+	data := s.next(tb).data
+	if err := json.Unmarshal([]byte(data), &e); err != nil {
 		tb.Fatalf("decoding an SSE event: %v", err)
 	}
+	s.eventBytes += len(data)
 	return e
 }
 
 // wsStream is an open WebSocket on /ws.
 type wsStream struct {
 	*websocket.Conn
-	bytes int // of the messages read so far, to compare with what the server counted
-	hello feed.Hello
+	bytes      int // of the messages read so far
+	eventBytes int // of the feed events among them: the body, to compare with what the server counted
+	hello      feed.Hello
 }
 
 // dialWS opens a WebSocket on path and reads its hello.
@@ -320,6 +326,9 @@ func (ws *wsStream) next(tb testing.TB) feed.Event {
 	var e feed.Event
 	if err := json.Unmarshal(b, &e); err != nil {
 		tb.Fatalf("decoding a WebSocket message %s: %v", b, err)
+	}
+	if e.Seq > 0 { // hellos, pongs, acks and errors carry none
+		ws.eventBytes += len(b)
 	}
 	return e
 }

@@ -22,7 +22,7 @@ type Counts struct {
 	Requests int64 `json:"requests"` // HTTP requests: polls, stream connections, upgrades, message posts
 	Open     int64 `json:"open"`     // requests still being answered: open streams, polls in flight
 	Events   int64 `json:"events"`   // events written
-	Bytes    int64 `json:"bytes"`    // response body or message bytes written
+	Bytes    int64 `json:"bytes"`    // the events' JSON bytes written: the body, the same on every transport
 	// What crossed the socket, counted at the connection: request and
 	// response lines and headers, bodies, chunk and frame headers, pings,
 	// pongs and closes (TCP and IP headers are below the socket).
@@ -89,8 +89,9 @@ type meter struct {
 }
 
 // Open counts one request of r's page. sent counts what was written in
-// answer; done marks the answer finished.
-func (m meter) Open(r *http.Request) (sent func(events, bytes int), done func()) {
+// answer: the events, their JSON (the body) and all the handler wrote; done
+// marks the answer finished.
+func (m meter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
 	counts := []*counters{m.s.all[m.transport]}
 	if p, ok := m.s.pages.GetOrCreate(clientOf(r)); ok {
 		p.seen.Store(m.s.cfg.Now().UnixNano())
@@ -101,12 +102,12 @@ func (m meter) Open(r *http.Request) (sent func(events, bytes int), done func())
 		c.open.Add(1)
 	}
 	x := wire.ExchangeOf(r) // for the wire log: what the request's answer held
-	sent = func(events, bytes int) {
+	sent = func(events, eventBytes, written int) {
 		for _, c := range counts {
 			c.events.Add(int64(events))
-			c.bytes.Add(int64(bytes))
+			c.bytes.Add(int64(eventBytes))
 		}
-		x.Sent(events, bytes)
+		x.Sent(events, written)
 	}
 	done = func() {
 		for _, c := range counts {

@@ -120,7 +120,9 @@ func TestStatsCountPolls(t *testing.T) {
 		}
 		want.Requests++
 		want.Events += int64(len(answer.Events))
-		want.Bytes += int64(len(body))
+		for _, e := range answer.Events {
+			want.Bytes += int64(len(e)) // the body: the events' JSON
+		}
 		since = fmt.Sprintf("&since=%d", answer.Next)
 		publish(t, hub, 2)
 	}
@@ -145,8 +147,9 @@ func TestStatsCountSSEStream(t *testing.T) {
 	s.nextEvent(t)
 	s.nextEvent(t)
 	// What the client's connection read is all the server wrote: the
-	// response head and the chunks, each with its framing.
-	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(s.bytes),
+	// response head and the chunks, each with its framing. The body is the
+	// events' data only.
+	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(s.eventBytes),
 		WireIn: client.written.Load(), WireOut: client.read.Load()}
 	waitCounters(t, srv, "s1", server.SSE, want)
 }
@@ -175,10 +178,10 @@ func TestStatsCountWebSocket(t *testing.T) {
 	if got := ws.next(t); got.Kind != "pong" {
 		t.Fatalf("answer to a ping: kind %q, want pong", got.Kind)
 	}
-	// One upgrade, and every message: the hello, two events and the pong.
-	// On the wire: the upgrade both ways, and every frame with its header
-	// (and, from the client, its mask).
-	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(ws.bytes),
+	// One upgrade, and the body of the two events only (not the hello or
+	// the pong). On the wire: the upgrade both ways, and every frame with
+	// its header (and, from the client, its mask).
+	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(ws.eventBytes),
 		WireIn: client.written.Load(), WireOut: client.read.Load()}
 	waitCounters(t, srv, "w1", server.WS, want)
 

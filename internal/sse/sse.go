@@ -38,8 +38,11 @@ type Source interface {
 // Meter counts what this transport spends, for /api/stats.
 type Meter interface {
 	// Open counts one request of r's client. sent reports what was written in
-	// answer; done is called when the answer is finished.
-	Open(r *http.Request) (sent func(events, bytes int), done func())
+	// answer: events, their JSON bytes (the body, as /api/stats counts it:
+	// the same bytes on every transport) and all the body bytes written
+	// (with the answer's envelope or framing); done is called when the
+	// answer is finished.
+	Open(r *http.Request) (sent func(events, eventBytes, written int), done func())
 }
 
 // Options tune the stream. Zero fields take their defaults.
@@ -110,7 +113,7 @@ func position(r *http.Request) (feed.Position, error) {
 
 // stream writes the whole response. It returns when the client goes away
 // (ctx is done), a write fails, or the subscription ends (sub.Err says why).
-func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, bytes int), beat func(), opts Options) error {
+func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, eventBytes, written int), beat func(), opts Options) error {
 	rc := http.NewResponseController(w)
 	// A stream must outlive any server-wide WriteTimeout. Once the delivery
 	// ends, the last writes get a short grace; a writer still blocked after it
@@ -133,12 +136,12 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 	}
 	buf := appendRetry(nil, opts.Retry)
 	buf = appendEvent(buf, "hello", data)
-	events := 0
+	events, size := 0, 0 // the events in buf, and their JSON bytes
 	for _, f := range sub.Backlog {
 		buf = appendFrame(buf, f)
-		events++
+		events, size = events+1, size+len(f.JSON)
 	}
-	if err := send(w, rc, sub, buf, events, sent); err != nil {
+	if err := send(w, rc, sub, buf, events, size, sent); err != nil {
 		return err
 	}
 
@@ -148,7 +151,7 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 	defer heartbeat.Stop()
 	idle := true // nothing written since the last tick
 	for {
-		buf, events = buf[:0], 0
+		buf, events, size = buf[:0], 0, 0
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -162,16 +165,16 @@ func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, 
 			buf = appendComment(buf, "heartbeat")
 		case f := <-sub.Frames():
 			buf = appendFrame(buf, f)
-			events++
+			events, size = events+1, size+len(f.JSON)
 			// Events that queued up meanwhile go out in the same flush.
 			for n := len(sub.Frames()); n > 0; n-- {
 				f := <-sub.Frames()
 				buf = appendFrame(buf, f)
-				events++
+				events, size = events+1, size+len(f.JSON)
 			}
 			idle = false
 		}
-		if err := send(w, rc, sub, buf, events, sent); err != nil {
+		if err := send(w, rc, sub, buf, events, size, sent); err != nil {
 			return err
 		}
 		if events == 0 {
@@ -187,15 +190,16 @@ type hello struct {
 	Retry int64 `json:"retry,omitempty"`
 }
 
-// send writes b and flushes it to the client at once. The hub watches how
-// long that takes (feed.Hub.Watch): a client that stopped reading is cut off.
-func send(w http.ResponseWriter, rc *http.ResponseController, sub *feed.Subscription, b []byte, events int, sent func(events, bytes int)) error {
+// send writes b, which holds events of size JSON bytes, and flushes it to
+// the client at once. The hub watches how long that takes
+// (feed.Hub.Watch): a client that stopped reading is cut off.
+func send(w http.ResponseWriter, rc *http.ResponseController, sub *feed.Subscription, b []byte, events, size int, sent func(events, eventBytes, written int)) error {
 	sub.StartWrite()
 	defer sub.EndWrite()
 	if _, err := w.Write(b); err != nil {
 		return err
 	}
-	sent(events, len(b))
+	sent(events, size, len(b))
 	return rc.Flush()
 }
 

@@ -38,6 +38,9 @@ type stream struct {
 	res *http.Response
 	r   *bufio.Reader
 	n   int // bytes read, to compare with what the server counted
+	// data is the bytes of the events' data (what an EventSource hands the
+	// page), to compare with the body the server counted
+	data int
 }
 
 // next reads the next block up to its blank line.
@@ -107,6 +110,7 @@ func (s *stream) seq(tb testing.TB) uint64 {
 	if e.id != strconv.FormatUint(ev.Seq, 10) || e.name != "" {
 		tb.Fatalf("event %+v: id must be the seq and the name empty", e)
 	}
+	s.data += len(e.data)
 	return ev.Seq
 }
 
@@ -236,8 +240,13 @@ func TestStreamCountsWhatItWrote(t *testing.T) {
 		t.Errorf("meter: %d requests, %d open, %d events; want 1, 1, 3",
 			f.meter.Requests.Load(), f.meter.Active.Load(), f.meter.Events.Load())
 	}
-	if got := f.meter.Bytes.Load(); got != int64(s.n) {
-		t.Errorf("server counted %d bytes, client read %d", got, s.n)
+	// The body is the events' JSON, as the page sees it in each data; the
+	// retry:, hello, id: and data: lines are framing, written all the same.
+	if got := f.meter.Bytes.Load(); got != int64(s.data) {
+		t.Errorf("server counted %d body bytes, the events' data are %d", got, s.data)
+	}
+	if got := f.meter.Written.Load(); got != int64(s.n) {
+		t.Errorf("server wrote %d bytes, client read %d", got, s.n)
 	}
 }
 

@@ -17,16 +17,18 @@ import (
 // Meter counts what a transport handler reports, as the server's stats
 // would, for one test. It is the Meter of polling, sse and ws.
 type Meter struct {
-	Requests, Active, Events, Bytes atomic.Int64 // Active: answers not yet done
+	Requests, Active, Events, Bytes atomic.Int64 // Active: answers not yet done; Bytes: the events' JSON
+	Written                         atomic.Int64 // every body byte written
 }
 
 // Open counts one request, active until done is called.
-func (m *Meter) Open(*http.Request) (sent func(events, bytes int), done func()) {
+func (m *Meter) Open(*http.Request) (sent func(events, eventBytes, written int), done func()) {
 	m.Requests.Add(1)
 	m.Active.Add(1)
-	sent = func(events, bytes int) {
+	sent = func(events, eventBytes, written int) {
 		m.Events.Add(int64(events))
-		m.Bytes.Add(int64(bytes))
+		m.Bytes.Add(int64(eventBytes))
+		m.Written.Add(int64(written))
 	}
 	return sent, func() { m.Active.Add(-1) }
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -22,7 +23,7 @@ type conn struct {
 	sub     *feed.Subscription
 	pub     Source
 	from    string // the client's id, named in the messages it publishes
-	sent    func(events, bytes int)
+	sent    func(events, eventBytes, written int)
 	ping    time.Duration
 	control func(Control) // told of each ping and pong
 	pong    atomic.Int64  // payload bytes of the last pong received
@@ -167,12 +168,22 @@ func (cn *conn) send(b []byte, events int) error {
 	if err := cn.c.Write(context.Background(), websocket.MessageText, b); err != nil {
 		return err
 	}
-	cn.sent(events, len(b))
+	size := 0 // an event message is its JSON, byte for byte; other messages are not events
+	if events > 0 {
+		size = len(b)
+	}
+	cn.sent(events, size, len(b))
 	return nil
 }
 
-// clientMessage is what a client may send: {"kind":"message","text":"..."}
-// or {"kind":"ping","id":7}. Unknown fields are ignored.
+// reply writes an answer to one of the client's messages: a pong, an ack or
+// an error. It is no event and not counted as one.
+func (cn *conn) reply(b []byte) error {
+	return cn.send(b, 0)
+}
+
+// clientMessage is what a client may send: {"kind":"message","text":"...","id":3}
+// (the id optional) or {"kind":"ping","id":7}. Unknown fields are ignored.
 type clientMessage struct {
 	Kind string          `json:"kind"`
 	Text string          `json:"text"`
@@ -211,21 +222,62 @@ func (cn *conn) handle(typ websocket.MessageType, b []byte) (websocket.StatusCod
 		if err != nil {
 			return 0, err
 		}
-		return 0, cn.send(pong, 0)
+		return 0, cn.reply(pong)
 	case "message":
-		e, err := feed.Message(cn.from, m.Text, "ws")
-		if err != nil {
-			return websocket.StatusPolicyViolation, err
-		}
-		if ok, _ := cn.limit.Allow(time.Now()); !ok {
-			// Over the cap the connection stays: only this message is refused.
-			return 0, cn.send(errorReply(fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.limit.Rate())), 0)
-		}
-		if _, err := cn.pub.Publish(e); err != nil {
-			return websocket.StatusGoingAway, err
-		}
+		return cn.publish(m)
 	}
 	return 0, nil
+}
+
+// publish publishes a client's message and, when the client numbered it,
+// answers {"kind":"ack","id":N,"seq":S}: the seq its echo will carry, so the
+// client knows which event is its own without comparing texts. A message
+// that is refused is answered {"kind":"error","id":N,"code":…,"error":…},
+// numbered or not, and the connection stays.
+func (cn *conn) publish(m clientMessage) (websocket.StatusCode, error) {
+	e, err := feed.Message(cn.from, m.Text, "ws")
+	if err != nil {
+		return websocket.StatusPolicyViolation, err
+	}
+	id, err := messageID(m.ID)
+	if err != nil {
+		return 0, cn.reply(errorReply(m.ID, codeBadRequest, err.Error()))
+	}
+	if ok, _ := cn.limit.Allow(time.Now()); !ok {
+		why := fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.limit.Rate())
+		return 0, cn.reply(errorReply(m.ID, codeTooManyMessages, why))
+	}
+	f, err := cn.pub.Publish(e)
+	if err != nil {
+		return websocket.StatusGoingAway, err
+	}
+	if id == nil {
+		return 0, nil
+	}
+	b, err := json.Marshal(ack{Kind: "ack", ID: *id, Seq: f.Seq})
+	if err != nil {
+		return 0, err
+	}
+	return 0, cn.reply(b)
+}
+
+// messageID reads a message's id: absent (nil), or a whole number from 0 up.
+func messageID(raw json.RawMessage) (*uint64, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var id uint64
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return nil, fmt.Errorf("id must be a whole number from 0 to %d, not %s", uint64(math.MaxUint64), raw)
+	}
+	return &id, nil
+}
+
+// ack tells a client that its message numbered ID was published as Seq.
+type ack struct {
+	Kind string `json:"kind"`
+	ID   uint64 `json:"id"`
+	Seq  uint64 `json:"seq"`
 }
 
 // parse reads a client message: JSON in a text message, of a known kind. On
@@ -254,11 +306,27 @@ type pong struct {
 	TS   int64           `json:"ts"`
 }
 
-// errorReply is the message that tells a client its message was refused.
+// The codes of an error reply, shared with the HTTP API's error answers.
+const (
+	codeBadRequest      = "bad_request"
+	codeTooManyMessages = "too_many_messages"
+)
+
+// errorReply is the message that tells a client its message was refused:
+// {"kind":"error","id":N,"code":"…","error":"…"}, id as the client sent it
+// (left out when it sent none), code for programs, error for people.
 // Clients that do not know the kind "error" ignore it.
-func errorReply(text string) []byte {
-	b, _ := json.Marshal(map[string]string{"kind": "error", "error": text}) // a map of strings always encodes
+func errorReply(id json.RawMessage, code, text string) []byte {
+	b, _ := json.Marshal(refusal{Kind: "error", ID: id, Code: code, Error: text}) // strings and valid JSON always encode
 	return b
+}
+
+// refusal is an error reply; see errorReply.
+type refusal struct {
+	Kind  string          `json:"kind"`
+	ID    json.RawMessage `json:"id,omitempty"`
+	Code  string          `json:"code"`
+	Error string          `json:"error"`
 }
 
 // closeStatus says why the hub ended a delivery, as a close frame.

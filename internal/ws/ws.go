@@ -13,6 +13,12 @@
 //	{"kind":"pong","id":7,"ts":1764150000223456}
 //	{"kind":"message","text":"hello, class"}
 //	{"seq":48,"ts":1764150000323456,"kind":"message","text":"hello, class","via":"ws"}
+//	{"kind":"message","text":"hello, class","id":3}
+//	{"kind":"ack","id":3,"seq":49}
+//	{"seq":49,"ts":1764150000423456,"kind":"message","text":"hello, class","via":"ws"}
+//
+// A numbered message is answered with the seq it was published as (or an
+// error with its id), so a client knows its own echo without comparing texts.
 package ws
 
 import (
@@ -39,8 +45,11 @@ type Source interface {
 // Meter counts what this transport spends, for /api/stats.
 type Meter interface {
 	// Open counts one request of r's client. sent reports what was written in
-	// answer; done is called when the answer is finished.
-	Open(r *http.Request) (sent func(events, bytes int), done func())
+	// answer: events, their JSON bytes (the body, as /api/stats counts it:
+	// the same bytes on every transport) and all the body bytes written
+	// (with the answer's envelope or framing); done is called when the
+	// answer is finished.
+	Open(r *http.Request) (sent func(events, eventBytes, written int), done func())
 }
 
 // Options tune the WebSocket endpoint.

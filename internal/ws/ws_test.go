@@ -291,7 +291,7 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 func TestCountsWhatItSent(t *testing.T) {
 	f := newFixture(t, feed.Config{})
 	c := f.dial(t, "")
-	var n int
+	var n, written int // the events' bytes, and every message's
 	ctx := context.Background()
 	for i := range 4 { // the hello and three events
 		if i == 1 {
@@ -303,19 +303,30 @@ func TestCountsWhatItSent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n += len(b)
+		written += len(b)
+		if i > 0 {
+			n += len(b)
+		}
 	}
+	// A pong is an answer, not an event: written, but no body.
+	write(t, c, `{"kind":"ping","id":1}`)
+	_, pong, err := c.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written += len(pong)
 	// The server counts a message once its write has returned, which may
 	// be a moment after the client read it.
 	counted := func() bool {
-		return f.meter.Requests.Load() == 1 && f.meter.Events.Load() == 3 && f.meter.Bytes.Load() == int64(n)
+		return f.meter.Requests.Load() == 1 && f.meter.Events.Load() == 3 && f.meter.Bytes.Load() == int64(n) &&
+			f.meter.Written.Load() == int64(written)
 	}
 	for deadline := time.Now().Add(5 * time.Second); !counted() && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 	}
 	if !counted() {
-		t.Errorf("meter: %d requests, %d events, %d bytes; want 1, 3, %d",
-			f.meter.Requests.Load(), f.meter.Events.Load(), f.meter.Bytes.Load(), n)
+		t.Errorf("meter: %d requests, %d events, %d body bytes, %d written; want 1, 3, %d, %d",
+			f.meter.Requests.Load(), f.meter.Events.Load(), f.meter.Bytes.Load(), f.meter.Written.Load(), n, written)
 	}
 	c.Close(websocket.StatusNormalClosure, "")
 	deadline := time.Now().Add(5 * time.Second)
@@ -503,4 +514,129 @@ func TestTooManyMessagesAreRefusedWithAnError(t *testing.T) {
 	if pong.Kind != "pong" {
 		t.Errorf("after a refused message: %+v, want a pong", pong)
 	}
+}
+
+// reply is any message the server sends on a connection: an event, an ack,
+// an error or a pong.
+type reply struct {
+	Kind  string          `json:"kind"`
+	Seq   uint64          `json:"seq"`
+	Text  string          `json:"text"`
+	ID    json.RawMessage `json:"id"`
+	Code  string          `json:"code"`
+	Error string          `json:"error"`
+}
+
+// readReplies reads n messages. An ack and its echo take two roads (the
+// reader answers, the feed delivers), so tests must not expect an order.
+func readReplies(tb testing.TB, c *websocket.Conn, n int) []reply {
+	tb.Helper()
+	out := make([]reply, n)
+	for i := range out {
+		read(tb, c, &out[i])
+	}
+	return out
+}
+
+func TestNumberedMessageIsAcknowledgedWithItsSeq(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	c := f.dial(t, "?client=abc123")
+	readHello(t, c)
+	transporttest.Publish(t, f.hub, 2)
+	readEvent(t, c)
+	readEvent(t, c)
+	// Two messages with the same text: only the ack tells which echo is which.
+	write(t, c, `{"kind":"message","text":"same","id":41}`)
+	write(t, c, `{"kind":"message","text":"same","id":42}`)
+	acks := map[string]uint64{}
+	echoes := []uint64{}
+	for _, r := range readReplies(t, c, 4) {
+		switch r.Kind {
+		case "ack":
+			acks[string(r.ID)] = r.Seq
+		case feed.KindMessage:
+			echoes = append(echoes, r.Seq)
+		default:
+			t.Errorf("unexpected reply %+v", r)
+		}
+	}
+	if acks["41"] != 3 || acks["42"] != 4 {
+		t.Errorf("acks %v, want id 41 as seq 3 and 42 as seq 4", acks)
+	}
+	if len(echoes) != 2 || echoes[0] != 3 || echoes[1] != 4 {
+		t.Errorf("echoes %v, want seqs 3 and 4", echoes)
+	}
+}
+
+func TestUnnumberedMessageGetsNoAck(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	c := f.dial(t, "")
+	readHello(t, c)
+	write(t, c, `{"kind":"message","text":"old client"}`)
+	write(t, c, `{"kind":"ping","id":1}`)
+	// The echo and the pong, in either order, and no ack between them.
+	kinds := map[string]int{}
+	for _, r := range readReplies(t, c, 2) {
+		kinds[r.Kind]++
+	}
+	if kinds[feed.KindMessage] != 1 || kinds["pong"] != 1 {
+		t.Errorf("replies %v, want the echo and the pong only", kinds)
+	}
+}
+
+func TestRefusalsNameTheMessageAndACode(t *testing.T) {
+	tests := []struct {
+		name, msg, id, code string
+		rate                float64
+	}{
+		{"over the rate", `{"kind":"message","text":"b","id":9}`, "9", "too_many_messages", 0.001},
+		{"over the rate, unnumbered", `{"kind":"message","text":"b"}`, "", "too_many_messages", 0.001},
+		{"a negative id", `{"kind":"message","text":"b","id":-1}`, "-1", "bad_request", 0},
+		{"a text id", `{"kind":"message","text":"b","id":"x"}`, `"x"`, "bad_request", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixtureWith(t, feed.Config{}, ws.Options{MessageRate: tt.rate, MessageBurst: 1})
+			c := f.dial(t, "")
+			readHello(t, c)
+			if tt.rate > 0 { // spend the burst
+				write(t, c, `{"kind":"message","text":"a"}`)
+				readEvent(t, c)
+			}
+			head := f.hub.Head()
+			write(t, c, tt.msg)
+			var r reply
+			read(t, c, &r)
+			if r.Kind != "error" || string(r.ID) != tt.id || r.Code != tt.code || r.Error == "" {
+				t.Errorf("reply %+v (id %s), want an error with id %q, code %q and a reason", r, r.ID, tt.id, tt.code)
+			}
+			if got := f.hub.Head(); got != head {
+				t.Errorf("head = %d, want %d: a refused message is not published", got, head)
+			}
+			write(t, c, `{"kind":"ping","id":1}`) // the connection stays
+			if read(t, c, &r); r.Kind != "pong" {
+				t.Errorf("after a refusal: %+v, want a pong", r)
+			}
+		})
+	}
+}
+
+// The page knows the size of its own frames on the wire (RFC 6455: header,
+// mask, payload) only while no compression is negotiated: a client that
+// offers permessage-deflate, as browsers do, must be answered without it.
+func TestNoCompressionIsNegotiated(t *testing.T) {
+	f := newFixture(t, feed.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, res, err := websocket.Dial(ctx, f.srv.URL+"/ws", &websocket.DialOptions{
+		CompressionMode: websocket.CompressionContextTakeover,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if ext := res.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+		t.Errorf("the server answered Sec-WebSocket-Extensions: %q, want none: frame sizes would no longer be known", ext)
+	}
+	readHello(t, c)
 }

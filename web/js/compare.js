@@ -11,7 +11,8 @@
 // student. Read createCompare first.
 
 import { dots, fitCanvas } from './chart.js';
-import { count, fixedMs, tickMs } from './format.js';
+import { latencyText } from './clock.js';
+import { count, tickMs } from './format.js';
 import { cdf, latencyDomain, linearScale, logScale, logTicks } from './plot.js';
 import { TRANSPORTS } from './url.js';
 
@@ -31,9 +32,10 @@ export const MARKS = Object.freeze({
  *   {name,           'poll' | 'sse' | 'ws'
  *    points,         [{t, v}]: latency v (ms) of each event that arrived at t (page ms)
  *    median,         of those points (ms)
+ *    clockError,     the clock offset's bound now (ms): a median inside it reads "≤ X"
  *    requestsMinute, HTTP requests this page made in the last minute
  *    wirePerMinute,  bytes on the wire, both ways, in the last minute (server's count)
- *    wirePerEvent, bodyPerEvent, overheadShare}   since the page opened (costs.wireCosts)
+ *    wirePerEvent, bodyPerEvent, overheadShare, probePerEvent}   since the page opened (costs.wireCosts)
  * A number that is not known is NaN, and shows as "—".
  */
 
@@ -350,7 +352,8 @@ function fillTable(cells, rows, T) {
     'wire-event': (r) => count(r.wirePerEvent),
     'body-event': (r) => count(r.bodyPerEvent),
     'overhead': (r) => (Number.isFinite(r.overheadShare) ? T('compare.percent', { n: Math.round(r.overheadShare * 100) }) : '—'),
-    'median': (r) => fixedMs(r.median), // as the panels show it
+    'probe-event': (r) => (r.probePerEvent > 0 ? count(r.probePerEvent) : '—'), // the page's own pings, apart
+    'median': (r) => latencyText(r.median, r.clockError).text, // as the panels show it: "≤ X" inside the clock's bound
   };
   for (const td of cells) {
     const row = byName[td.closest('[data-transport]').dataset.transport];

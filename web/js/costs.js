@@ -17,17 +17,25 @@ export function wireBytes(counts) {
 
 /**
  * wireCosts derives, from one transport's server counts
- * ({events, bytes, wireIn, wireOut}), since this page opened:
- *  - wirePerEvent:  bytes on the wire, both ways, per event delivered
- *  - bodyPerEvent:  body (or message payload) bytes written per event
- *  - overheadShare: the share (0..1) of the wire bytes that is not body:
- *                   request lines, headers, chunk and frame headers, pings
- * Each is NaN when it cannot be known: no events yet, or no wire counts.
- * Polling's empty answers cost wire bytes and deliver no event: they are
- * in the per-event numbers, which is the point.
+ * ({events, bytes, wireIn, wireOut}) since this page opened, and the bytes
+ * of the page's own probe on that transport (probe, default 0):
+ *  - wirePerEvent:  bytes on the wire, both ways, per event delivered,
+ *                   the probe left out
+ *  - bodyPerEvent:  body bytes (the events' JSON) written per event
+ *  - overheadShare: the share (0..1) of those wire bytes that is not body:
+ *                   request lines, headers, framing, envelopes, heartbeats
+ *  - probePerEvent: the probe's bytes per event, shown apart
+ * The probe is the page's measuring, not the transport's cost: the
+ * WebSocket's {"kind":"ping"} every 2 s and its pong, frames whose size the
+ * page knows exactly (it wrote and read their payloads; no compression is
+ * negotiated), which at 5 events a second add about 7 bytes to every event
+ * and at one event in 3 s about 110. Each is NaN when it cannot be known:
+ * no events yet, or no wire counts. Polling's empty answers cost wire bytes
+ * and deliver no event: they are in the per-event numbers, which is the point.
  */
-export function wireCosts(counts) {
-  const wire = wireBytes(counts);
+export function wireCosts(counts, probe = 0) {
+  const p = Number.isFinite(probe) && probe > 0 ? probe : 0;
+  const wire = wireBytes(counts) - p;
   const events = counts?.events;
   const bytes = counts?.bytes;
   const some = Number.isFinite(events) && events > 0;
@@ -35,6 +43,7 @@ export function wireCosts(counts) {
     wirePerEvent: some ? wire / events : NaN,
     bodyPerEvent: some && Number.isFinite(bytes) ? bytes / events : NaN,
     overheadShare: wire > 0 && Number.isFinite(bytes) ? 1 - bytes / wire : NaN,
+    probePerEvent: some ? p / events : NaN,
   };
 }
 

@@ -5,6 +5,8 @@
 import { TRANSPORTS } from './url.js';
 import { $ } from './dom.js';
 import { buildRun, fileName, runToCSV } from './export.js';
+import { errorBound } from './clock.js';
+import { nowMs } from './page-state.js';
 
 /** ledgers returns each transport's counts, as the panels show them. */
 export function ledgers(lanes) {
@@ -30,7 +32,7 @@ export function downloadRun(format, { page, lanes, netsim }) {
       transports: TRANSPORTS.filter((t) => lanes[t].on),
       intervalMs: state.interval,
       lang: state.lang,
-      clock: { offsetMs: clock.offsetMs, rttMs: clock.rttMs },
+      clock: { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) },
       server: { epoch: server.epoch, rate: server.rate, head: server.head },
       network: netsim.simulated(), // {delayMs, jitterMs} the server added, or null
       tutorial: $('#tutorial').getAttribute('aria-pressed') === 'true',

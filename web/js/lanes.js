@@ -13,7 +13,8 @@ import { Ledger, TimeWindow } from './stats.js';
 import { createPoll } from './transports/poll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
-import { createInspector } from './inspector.js';
+import { createInspector, frameSize } from './inspector.js';
+import { errorBound, latencyText } from './clock.js';
 import { ArrivalLog } from './export.js';
 import { RunCounts } from './run-counts.js';
 import { WINDOW_MS } from './page-state.js';
@@ -27,11 +28,12 @@ const MAKERS = { poll: createPoll, sse: createSSE, ws: createWS };
 /**
  * createLanes returns {poll, sse, ws}, a lane for each transport of the
  * page (page-state.js). onEvent(lane, ev, receivedAt, replayed) hears each
- * event a lane accepted, after the lane counted it. makers ({poll, sse, ws}:
- * the transports' create functions, given the callbacks) are injectable
- * for tests.
+ * event a lane accepted, after the lane counted it. onClockWrong() hears of
+ * an event that arrived before it was sent, beyond the clock's bound: the
+ * offset is wrong. makers ({poll, sse, ws}: the transports' create
+ * functions, given the callbacks) are injectable for tests.
  */
-export function createLanes(page, { now, onEvent = () => {}, makers = MAKERS }) {
+export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () => {}, makers = MAKERS }) {
   const lanes = Object.fromEntries(TRANSPORTS.map((t) => [t, makeLane(t)]));
 
   function makeLane(t) {
@@ -48,7 +50,7 @@ export function createLanes(page, { now, onEvent = () => {}, makers = MAKERS }) 
       arrivals: new ArrivalLog(MAX_ARRIVALS), // every event accepted, for the export
       run: new RunCounts(), // where the server's current run began in the counts
       runSince: null, // when the page learned of that run
-      lastBytes: 0, // the last body's bytes: an answer's, before its hello is handled
+      lastBytes: 0, // the body bytes of the latest request so far: an answer's, before its hello is handled
       askedAt: null, // when the transport's latest request was sent
       recent: [], // {seq, askedAt} of the latest arrivals of that run, oldest first
       emptyAnswers: 0,
@@ -68,6 +70,7 @@ export function createLanes(page, { now, onEvent = () => {}, makers = MAKERS }) 
       epoch: () => lane.ledger.epoch ?? page.server.epoch,
       onRequest: () => {
         lane.askedAt = now();
+        lane.lastBytes = 0; // a stream's hello is no body: nothing of this request yet
         countRequest(lane, lane.askedAt);
       },
       onBytes: (n) => {
@@ -88,6 +91,7 @@ export function createLanes(page, { now, onEvent = () => {}, makers = MAKERS }) 
         if (n === 0) lane.emptyAnswers++;
       },
       onRtt: (ms) => lane.rtt.add(now(), ms),
+      onProbe: (payload, dir) => lane.ledger.countProbe(frameSize(payload, dir === 'up')),
       onReconnect: () => {
         lane.ledger.countReconnect();
         lane.reconnect = { at: now(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
@@ -103,6 +107,7 @@ export function createLanes(page, { now, onEvent = () => {}, makers = MAKERS }) 
     // the first answer after a start or after failed requests (poll.js).
     const replay = lane.name === 'poll' ? info.catchUp === true : true;
     const before = lane.ledger.epoch;
+    const otherRun = typeof info.epoch === 'string' && page.server.epoch !== null && info.epoch !== page.server.epoch;
     if (lane.ledger.hello(info, { replay })) {
       // Say it where the class looks: the numbers alone would show only a reset.
       const restarted = before !== null && typeof info.epoch === 'string' && info.epoch !== before;
@@ -117,7 +122,9 @@ export function createLanes(page, { now, onEvent = () => {}, makers = MAKERS }) 
       page.setEpoch(info.epoch);
     }
     if (Number.isFinite(info.rate)) page.server.rate = info.rate;
-    page.noteHead(info.head);
+    // A new run may count from a lower seq: its head replaces the old one.
+    if (otherRun && Number.isInteger(info.head)) page.server.head = info.head;
+    else page.noteHead(info.head);
   }
 
   function onLaneEvent(lane, ev, receivedAt) {
@@ -129,6 +136,8 @@ export function createLanes(page, { now, onEvent = () => {}, makers = MAKERS }) 
     if (offsetMs !== null && Number.isFinite(ev.ts)) {
       latencyMs = receivedAt + offsetMs - ev.ts / 1000;
       (replayed ? lane.catchUp : lane.latency).add(receivedAt, latencyMs);
+      // Arrived before it was sent, beyond the offset's bound: the offset is wrong.
+      if (latencyText(latencyMs, errorBound(page.clock, receivedAt)).impossible) onClockWrong();
     }
     const ts = Number.isFinite(ev.ts) ? ev.ts : null;
     lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });

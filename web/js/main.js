@@ -31,6 +31,7 @@ import { createCompare } from './compare.js';
 import { MessageLog, createSender } from './messages.js';
 import { mountMessageForm, mountMessageLog } from './message-log-view.js';
 import { $, setText } from './dom.js';
+import { errorBound } from './clock.js';
 
 const RENDER_EVERY_MS = 250;
 
@@ -45,12 +46,14 @@ const lanes = createLanes(page, {
     if (ev.kind === 'message' && ev.from === clientId) messages.arrived(lane.name, ev, receivedAt);
     netsim.onEvent(lane.name, ev, replayed);
   },
+  onClockWrong: () => reader.recheckClock(),
 });
 
 // The messages this page sends (messages.js), and their form and log
 // (message-log-view.js, mounted in main). sendMessage settles when the server
 // has answered; the tutorial replies with it too.
 const messages = new MessageLog();
+page.onNewEpoch(() => messages.newRun()); // its seqs start over: an old message's seq names another event now
 const sendMessage = createSender({
   log: messages,
   now: nowMs,
@@ -206,7 +209,16 @@ window.transportlab = Object.freeze({
   clientId,
   ledgers: () => ledgers(lanes),
   clock() {
-    return { offsetMs: clock.offsetMs, rttMs: clock.rttMs };
+    return { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) };
+  },
+  /** latencies returns, per transport, how many latencies the window holds and when the newest arrived. */
+  latencies() {
+    return Object.fromEntries(
+      TRANSPORTS.map((t) => {
+        const points = lanes[t].latency.points;
+        return [t, { count: points.length, newestAt: points.length ? points[points.length - 1].t : null }];
+      }),
+    );
   },
 });
 

@@ -17,15 +17,29 @@ export const MAX_LOG = 50;
 /** MAX_CHARS is the longest message the server takes, in characters. */
 export const MAX_CHARS = 280;
 
+/** MAX_EARLY is how many of its echoes the page keeps while their message's seq is not yet known. */
+export const MAX_EARLY = 256;
+
 /**
  * MessageLog holds the messages sent, newest first. Each entry:
  *   {text, via, sentAt, seq, error, arrivals: {poll, sse, ws}, onAtSend}
- * seq is the server's once known; error is {key?, message} when it was not
- * sent; arrivals[t] is how many ms after sentAt transport t brought it;
- * onAtSend is the set of transports on when it was sent (those still owe it).
+ * seq is the server's once it answered (POST /api/messages' 202, the
+ * WebSocket's ack); error is {key?, message} when it was not sent;
+ * arrivals[t] is how many ms after sentAt transport t brought it; onAtSend
+ * is the set of transports on when it was sent (those still owe it).
  * version grows with every change, so a view redraws only when it moved.
+ *
+ * An echo is its message's by seq alone, never by text: two messages with
+ * the same text, or an old one replayed after a reconnect, are never taken
+ * for each other. An echo may come before the answer that tells its seq (a
+ * stream is faster than the POST's answer): it waits in `early` until then.
+ * A seq names an event only within one server run: after newRun (a restart)
+ * the messages of the old run take no more echoes.
  */
 export class MessageLog {
+  #early = new Map(); // seq -> {t: receivedAt}: echoes whose message is not yet known
+  #run = 0; // the server run that the seqs told from now on belong to
+
   constructor(max = MAX_LOG) {
     this.max = max;
     this.entries = [];
@@ -34,17 +48,27 @@ export class MessageLog {
 
   /** add records a message as it goes out and returns its entry. */
   add({ text, via, sentAt, onAtSend = [] }) {
-    const entry = { text, via, sentAt, seq: null, error: null, arrivals: {}, onAtSend: new Set(onAtSend) };
+    const entry = { text, via, sentAt, seq: null, run: null, error: null, arrivals: {}, onAtSend: new Set(onAtSend) };
     this.entries.unshift(entry);
     if (this.entries.length > this.max) this.entries.length = this.max;
     this.version++;
     return entry;
   }
 
-  /** sent notes that the server took the message, as seq when it said. */
+  /**
+   * sent notes that the server took the message as seq, and gives it the
+   * echoes of that seq that came before this answer.
+   */
   sent(entry, seq) {
-    if (Number.isInteger(seq)) entry.seq = seq;
     entry.error = null;
+    if (Number.isInteger(seq)) {
+      entry.seq = seq;
+      entry.run = this.#run;
+      for (const [t, receivedAt] of Object.entries(this.#early.get(seq) ?? {})) {
+        entry.arrivals[t] ??= receivedAt - entry.sentAt;
+      }
+      this.#early.delete(seq);
+    }
     this.version++;
   }
 
@@ -55,30 +79,41 @@ export class MessageLog {
   }
 
   /**
-   * arrived takes a message event of this page's that transport t brought at
-   * receivedAt, and gives it to the oldest message it can be: the same text,
-   * not yet brought by t, the same seq once the server told it, and not
-   * failed — unless its fate was unknown (a WebSocket closed before the
-   * answer): then this arrival says it was sent. Returns the entry, or null.
+   * arrived takes a message event of this page's that transport t brought
+   * at receivedAt and gives it to the message with its seq. Returns the
+   * entry, or null: then the echo waits for its message's answer (or is an
+   * echo of a message whose answer never came, and is let go in time).
    */
   arrived(t, ev, receivedAt) {
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const m = this.entries[i];
-      if (m.text !== ev.text || m.arrivals[t] !== undefined) continue;
-      if (m.seq !== null && m.seq !== ev.seq) continue;
-      if (m.error !== null && !m.error.unknown) continue;
-      m.arrivals[t] = receivedAt - m.sentAt;
-      if (m.seq === null && Number.isInteger(ev.seq)) m.seq = ev.seq;
-      m.error = null;
-      this.version++;
-      return m;
+    if (!Number.isInteger(ev?.seq)) return null;
+    const m = this.entries.find((e) => e.seq === ev.seq && e.run === this.#run);
+    if (m === undefined) {
+      this.#keepEarly(t, ev.seq, receivedAt);
+      return null;
     }
-    return null;
+    if (m.arrivals[t] !== undefined) return m; // a repeat (a replay after a reconnect)
+    m.arrivals[t] = receivedAt - m.sentAt;
+    this.version++;
+    return m;
+  }
+
+  /** newRun notes that the server restarted: its seqs start over, and name other events. */
+  newRun() {
+    this.#run++;
+    this.#early.clear();
+  }
+
+  #keepEarly(t, seq, receivedAt) {
+    const arrivals = this.#early.get(seq) ?? {};
+    arrivals[t] ??= receivedAt;
+    this.#early.delete(seq); // re-inserted as the newest
+    this.#early.set(seq, arrivals);
+    if (this.#early.size > MAX_EARLY) this.#early.delete(this.#early.keys().next().value);
   }
 }
 
 /**
- * errorOf keeps an error as {key?, message, refused?, unknown?}: a key when
+ * errorOf keeps an error as {key?, message, code?, refused?, unknown?}: a key when
  * the page itself knows the words (then they follow the page's language),
  * otherwise the server's or the browser's text; refused when the server said
  * no; unknown when no answer came, so it may have been sent after all.
@@ -86,6 +121,7 @@ export class MessageLog {
 export function errorOf(err) {
   const e = { message: String(err?.message ?? err) };
   if (err?.key) e.key = err.key;
+  if (typeof err?.code === 'string') e.code = err.code; // the server's, e.g. too_many_messages
   if (err?.refused) e.refused = true;
   if (err?.unknown) e.unknown = true;
   return e;
@@ -103,7 +139,7 @@ export function errorText(T, e) {
  *   log              a MessageLog
  *   now()            page time, ms
  *   on()             the transports on now (they should bring it back)
- *   sendWS(text)     the WebSocket's send: a promise of the echo (ws.js)
+ *   sendWS(text)     the WebSocket's send: a promise of {seq} (ws.js)
  *   post(text, via)  a promise of the seq: POST /api/messages (api.js)
  *   countRequest(t)  a POST is one more request of t, as the server counts it
  */

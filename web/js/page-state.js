@@ -26,7 +26,8 @@ function makeClientId() {
  * languages:
  *   clientId, api            this page's id and its requests (api.js)
  *   state                    what the URL keeps (url.js), with state.lang
- *   clock                    {offsetMs, rttMs, measuredAt}: server − page
+ *   clock                    {offsetMs, rttMs, at}: server − page, the
+ *                            estimate in use (clock.js; server-reader.js keeps it)
  *   server                   {epoch, rate, head, stats, statsAt, statsError, pageCounts}
  *   statsHistory             the server's counts for this page, once a second
  *   T(key, params)           a word in the page's language (i18n.js)
@@ -45,7 +46,7 @@ export function createPage({ search = location.search, languages = navigator.lan
     clientId,
     api: createApi({ clientId }),
     state,
-    clock: { offsetMs: null, rttMs: null, measuredAt: null },
+    clock: { offsetMs: null, rttMs: null, at: null },
     server,
     statsHistory: new StatsHistory(WINDOW_MS),
     // Every word the page shows comes from i18n.js, in the page's language

@@ -11,6 +11,7 @@ import { mountInspector } from './inspector-view.js';
 import { pickHints } from './hints.js';
 import { mountExplain, mountHints } from './explain-view.js';
 import { wireBytes, wireCosts } from './costs.js';
+import { errorBound, latencyText } from './clock.js';
 import { count, fixedMs, rateText, signedMs } from './format.js';
 import { $, setCounter, setText } from './dom.js';
 import { WINDOW_MS } from './page-state.js';
@@ -92,7 +93,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setText($('#rate'), server.rate === null ? '—' : rateText(server.rate));
     setText($('#head'), count(server.head));
     setText($('#clock-offset'), signedMs(clock.offsetMs));
-    setText($('#clock-error'), fixedMs(clock.rttMs === null ? NaN : clock.rttMs / 2));
+    setText($('#clock-error'), fixedMs(errorBound(clock, now())));
     setText($('#clock-rtt'), fixedMs(clock.rttMs));
     const error = $('#stats-error');
     setText(error, server.statsError === null ? '' : T('meta.statsError', { error: server.statsError }));
@@ -109,9 +110,9 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     els.detail.classList.toggle('notice', notice !== null);
 
     const lat = latency[lane.name];
-    setText(m['latency-last'], fixedMs(lat.last));
-    setText(m['latency-median'], fixedMs(lat.median));
-    setText(m['latency-p95'], fixedMs(lat.p95));
+    const clockError = errorBound(clock, at);
+    for (const k of ['last', 'median', 'p95']) setLatency(m[`latency-${k}`], lat[k], clockError);
+    setText(m['latency-error'], fixedMs(clockError));
 
     renderCounts(lane, stats);
     setCounter(m['missed'], ledger.missed);
@@ -119,7 +120,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setCounter(m['resets'], ledger.resets);
     setCounter(m['reconnects'], ledger.reconnects);
     setCounter(m['replayed'], ledger.replayed);
-    setText(m['catchup-median'], fixedMs(lane.catchUp.summary(at).median));
+    setLatency(m['catchup-median'], lane.catchUp.summary(at).median, clockError);
 
     setText(m['open-server'], count(stats?.client?.[lane.name]?.open));
 
@@ -134,6 +135,17 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     if (!document.hidden) {
       lane.chart.draw(lane.latency.points, at, { windowMs: WINDOW_MS, median: lat.median, labels: chartLabels, domain });
     }
+  }
+
+  // setLatency writes a latency as clock.js judges it against the clock's
+  // bound: a value inside it is marked, and says only what is known ("≤ 1.4").
+  function setLatency(el, ms, clockError) {
+    if (!el) return;
+    const { text, within } = latencyText(ms, clockError);
+    setText(el, text);
+    el.dataset.within = String(within);
+    const title = within ? T('panel.withinClock', { error: fixedMs(clockError) }) : '';
+    if (el.title !== title) el.title = title;
   }
 
   // renderCounts fills the table of counts: the page's beside the server's,
@@ -165,10 +177,12 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
   function hintSnapshot(lane, latency, at) {
     const { ledger, reconnect } = lane;
     const lat = latency[lane.name];
+    // A hint quotes only a median the clock can tell from 0.
+    const told = (ms) => (latencyText(ms, errorBound(clock, at)).within ? NaN : ms);
     return {
       transport: lane.name,
       on: lane.on,
-      median: lat.median,
+      median: told(lat.median),
       samples: lat.count,
       interval: state.interval,
       simDelay: netsim.simulated(),
@@ -181,7 +195,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
         missed: ledger.missed - reconnect.missed,
         duplicates: ledger.duplicates - reconnect.duplicates,
       },
-      pollMedian: lanes.poll.on ? latency.poll.median : NaN,
+      pollMedian: lanes.poll.on ? told(latency.poll.median) : NaN,
     };
   }
 
@@ -195,9 +209,10 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
         name: t,
         points: lane.latency.points,
         median: latency[t].median,
+        clockError: errorBound(clock, at),
         requestsMinute: lane.requestTimes.summary(at).count,
         wirePerMinute: stats === null ? NaN : page.statsHistory.increase(t, wireBytes).value,
-        ...wireCosts(stats?.client?.[t]),
+        ...wireCosts(stats?.client?.[t], lane.ledger.probe),
       };
     });
     compare.draw(rows, at, WINDOW_MS);

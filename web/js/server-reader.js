@@ -2,21 +2,26 @@
 // its clock (GET /api/time, for the offset every latency uses) and its own
 // counts for this page (GET /api/stats, shown beside the page's).
 //
-// The counts are read once a second while the tab is visible; less and less
-// often while the server fails (the header says so), and at once when the
-// tab comes back (repeat.js).
+// The clock is measured every 30 s, when the tab comes back (a laptop may
+// have slept, its clock been stepped), when the server restarts (a new run
+// may be on another machine) and soon after an event says the offset is
+// wrong; clock.js decides which estimate to keep. The counts are read once
+// a second while the tab is visible; less and less often while the server
+// fails (the header says so), and at once when the tab comes back
+// (repeat.js).
 
-import { estimateOffset } from './clock.js';
+import { chooseEstimate, estimateOffset, wireTimes } from './clock.js';
 import { repeat } from './repeat.js';
+import { withQuery } from './transports/shared.js';
 
 const CLOCK_EVERY_MS = 30_000;
-const CLOCK_KEEP_MS = 5 * 60_000;
+const CLOCK_RECHECK_MS = 2_000; // at most this often when an event says the offset is wrong
 const STATS_EVERY_MS = 1_000;
 const STATS_STALE_MS = 3_000; // older server counts show as "—"
 
 /**
- * createServerReader returns {start(), wake(), freshStats(now)} for the page
- * (page-state.js), whose clock and server fields it writes.
+ * createServerReader returns {start(), wake(), recheckClock(), freshStats(now)}
+ * for the page (page-state.js), whose clock and server fields it writes.
  * asking(at) is called as /api/stats is asked, and onStats(stats, asked)
  * hears its answer with what asking returned: together they let the page
  * put its own counts beside the server's as of one moment.
@@ -26,27 +31,47 @@ const STATS_STALE_MS = 3_000; // older server counts show as "—"
 export function createServerReader(page, { now, asking = () => null, onStats = () => {} }) {
   const { api, clock, server } = page;
 
-  async function fetchServerTs() {
-    const { ts } = await api.get('/api/time');
-    if (!Number.isFinite(ts)) throw new Error('/api/time: no ts');
-    return ts;
+  // fetchTime asks for the server's clock with fetch itself, not api.js, so
+  // that clock.js reads the return time before the body is parsed. Each URL
+  // is new (n), so that its Resource Timing entry is its own.
+  let clockRequests = 0;
+  function fetchTime() {
+    return fetch(withQuery('/api/time', { client: page.clientId, n: ++clockRequests }), { cache: 'no-store' });
   }
 
+  // timeOnWire narrows a sample to when the request left and the answer's first
+  // byte came, as the browser's network stack saw them (Resource Timing).
+  function timeOnWire(res) {
+    const entries = performance.getEntriesByName(res.url, 'resource');
+    return wireTimes(entries[entries.length - 1], performance.timeOrigin);
+  }
+
+  let clockBusy = false;
+  let clockCheckedAt = -Infinity;
+
   async function syncClock() {
+    if (clockBusy) return;
+    clockBusy = true;
+    clockCheckedAt = now();
     try {
-      const best = await estimateOffset(fetchServerTs, now, 5);
-      // Keep the tightest estimate seen lately (clocks drift far less than a
-      // noisy round trip errs), but never one older than CLOCK_KEEP_MS.
-      const stale = clock.measuredAt === null || now() - clock.measuredAt > CLOCK_KEEP_MS;
-      if (stale || best.rttMs <= clock.rttMs) {
-        clock.offsetMs = best.offsetMs;
-        clock.rttMs = best.rttMs;
-        clock.measuredAt = now();
-      }
+      performance.clearResourceTimings(); // room for this round's entries: the buffer holds 250
+      const fresh = await estimateOffset(fetchTime, now, 5, timeOnWire);
+      // The estimate with the smaller bound wins, unless they disagree beyond
+      // both bounds (clock.js): a loose round never pushes out a tight one.
+      const { estimate } = chooseEstimate(clock.offsetMs === null ? null : clock, fresh, now());
+      clock.offsetMs = estimate.offsetMs;
+      clock.rttMs = estimate.rttMs;
+      clock.at = estimate.at;
     } catch {
       // Keep the previous estimate; the header shows "—" until there is one.
+    } finally {
+      clockBusy = false;
     }
   }
+
+  // A new run may be on another machine: its clock is measured again at once
+  // (a loose round cannot push out a tight estimate that still holds, clock.js).
+  page.onNewEpoch(() => syncClock());
 
   async function readStats() {
     try {
@@ -79,8 +104,15 @@ export function createServerReader(page, { now, asking = () => null, onStats = (
       await statsPoller.start();
     },
 
+    /** wake measures the clock and reads the counts at once: the tab came back. */
     wake() {
+      syncClock(); // the laptop may have slept, and its clock been stepped
       statsPoller.wake();
+    },
+
+    /** recheckClock measures the clock again soon: an event said the offset is wrong. */
+    recheckClock() {
+      if (!clockBusy && now() - clockCheckedAt >= CLOCK_RECHECK_MS) syncClock();
     },
 
     // freshStats returns the server's last counts, or null once they are older

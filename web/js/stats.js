@@ -1,6 +1,7 @@
 // stats.js — the page's bookkeeping, apart from the DOM so it can be tested:
-// percentiles, a sliding time window of latencies, and a Ledger per transport
-// that turns what arrived (hellos, poll answers, events) into honest counts.
+// percentiles, a sliding time window of latencies, a Ledger per transport
+// that turns what arrived (hellos, poll answers, events) into honest counts,
+// and eventBytes, which finds the body in a poll answer.
 //
 // Read Ledger first: it is where "missed", "duplicate" and "reset" are decided.
 
@@ -76,7 +77,10 @@ export class TimeWindow {
  *  - replayed:   accepted events that were already published before the
  *                hello/first answer that delivered them (catch-up from history);
  *                they count as received but their latency is not "live"
- *  - requests, bytes: HTTP requests made and body bytes received
+ *  - requests, bytes: HTTP requests made and body bytes received (the
+ *                events' JSON: see eventBytes)
+ *  - probe:      wire bytes of the page's own measuring on this transport
+ *                (the WebSocket's pings and pongs), kept apart from its cost
  *  - lastSeq, epoch: where to resume from
  */
 export class Ledger {
@@ -89,6 +93,7 @@ export class Ledger {
     this.replayed = 0;
     this.requests = 0;
     this.bytes = 0;
+    this.probe = 0;
     this.lastSeq = null;
     this.epoch = null;
     this.replayUntil = 0;
@@ -109,10 +114,16 @@ export class Ledger {
     this.bytes += n;
   }
 
+  /** countProbe records n wire bytes of the page's own probe, sent or received. */
+  countProbe(n) {
+    this.probe += n;
+  }
+
   /**
    * hello applies the metadata that starts a stream or comes with each poll
    * answer: {epoch, head, missed?, reset?}. With replay true, events up to
-   * `head` that follow are marked as replayed (catch-up, not live).
+   * `head` that follow are marked as replayed (catch-up, not live); a
+   * reset forgets the old head, so that a new run counts live at once.
    * Returns true when it was a reset.
    */
   hello({ epoch, head, missed, reset }, { replay = false } = {}) {
@@ -121,6 +132,9 @@ export class Ledger {
     if (isReset) {
       this.resets++;
       this.lastSeq = null;
+      // The old run's head means nothing in the new one, which may count
+      // from a lower seq: what follows is live unless this hello replays.
+      this.replayUntil = 0;
     }
     if (epoch !== undefined) this.epoch = epoch;
     if (!isReset && Number.isInteger(missed) && missed > 0) {
@@ -162,7 +176,42 @@ export class Ledger {
 
   /** snapshot returns the counts as a plain object of numbers (lastSeq may be null). */
   snapshot() {
-    const { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq } = this;
-    return { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, lastSeq };
+    const { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, probe, lastSeq } = this;
+    return { received, missed, duplicates, resets, reconnects, replayed, requests, bytes, probe, lastSeq };
   }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * eventBytes returns the body of a poll answer as every transport counts it,
+ * page and server alike: the UTF-8 bytes of the events' JSON, exactly as the
+ * server wrote them (the elements of the answer's top-level "events" array),
+ * without the answer around them. It reads the text itself rather than
+ * re-encoding the parsed events, which could escape differently (the
+ * server writes "<" as \u003c).
+ */
+export function eventBytes(text) {
+  let depth = 0; // objects and arrays open
+  let key = null; // the last string at the answer's own level: the key before a value
+  let inEvents = false; // inside the answer's "events" array
+  let start = -1; // where the event being read began
+  let total = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1; // skip the string, whatever brackets it holds
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1) key = text.slice(i + 1, j);
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 2) inEvents = c === '[' && key === 'events';
+      else if (depth === 3 && inEvents && c === '{') start = i;
+    } else if (c === '}' || c === ']') {
+      if (depth === 3 && inEvents && c === '}') total += encoder.encode(text.slice(start, i + 1)).length;
+      depth--;
+    }
+  }
+  return total;
 }

@@ -27,6 +27,21 @@ test('wireCosts: no events yet, or no wire counts, is unknown, not zero', () => 
   assert.ok(Number.isNaN(wireBytes({ wireIn: 1 })));
 });
 
+test('wireCosts keeps the page\'s own probe apart from what the transport costs', () => {
+  // One minute of WebSocket at 5 events a second: a ping frame of 22 + 6
+  // bytes and a pong of 45 + 2 every 2 s, 30 of each.
+  const probe = 30 * (22 + 6) + 30 * (45 + 2);
+  const counts = { events: 300, bytes: 25_200, wireIn: 1_500 + 30 * 28, wireOut: 300 * 86 + 30 * 47 };
+  const c = wireCosts(counts, probe);
+  assert.equal(c.probePerEvent, 7.5, 'about 7 bytes an event at 5 events a second');
+  assert.equal(c.wirePerEvent, (1_500 + 300 * 86) / 300, 'the transport alone');
+  assert.ok(Math.abs(c.overheadShare - (1 - 25_200 / (1_500 + 300 * 86))) < 1e-12);
+  // Without the probe, the probe is billed to the transport.
+  assert.equal(wireCosts(counts).wirePerEvent, (counts.wireIn + counts.wireOut) / 300);
+  assert.equal(wireCosts(counts).probePerEvent, 0);
+  assert.equal(wireCosts(counts, NaN).wirePerEvent, wireCosts(counts).wirePerEvent);
+});
+
 test('StatsHistory: increase over the last minute, from the sample that starts it', () => {
   const h = new StatsHistory(60_000);
   for (let s = 0; s <= 90; s++) h.add(s * 1000, { poll: { requests: s, wireIn: 10 * s, wireOut: 100 * s } });

@@ -111,3 +111,21 @@ test('pageCounts: the page counts what the server could have counted when it was
   assert.deepEqual(counts.ws.run, { requests: 1, received: 4, bytes: 0 });
   assert.deepEqual(counts.poll.run, { requests: 2, received: 4, bytes: 0 });
 });
+
+test('pageCounts: a stream\'s hello is no body: a new run begins with none of the old run\'s bytes', () => {
+  let at = 10_000;
+  const { lanes, cb } = lanesWith(() => at);
+  lanes.ws.on = true;
+  cb.ws.onRequest();
+  cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
+  cb.ws.onBytes(50); // the event's JSON, as ws.js counts it
+  cb.ws.onEvent(ev(1, 9_990), 10_000);
+  // The server restarts; the socket comes back on run b, its hello counting no bytes.
+  at = 12_000;
+  cb.ws.onRequest();
+  cb.ws.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  at = 13_000;
+  const counts = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at));
+  assert.deepEqual(counts.ws.run, { requests: 1, received: 0, bytes: 0 });
+  assert.deepEqual(counts.ws.total, { requests: 2, received: 1, bytes: 50 });
+});

@@ -15,29 +15,65 @@ test('MessageLog: newest first, at most max, and every change moves version', ()
   assert.ok(log.version > v0);
 });
 
-test('MessageLog: an arrival goes to the oldest message it can be', () => {
+test('MessageLog: an echo is its message\'s by seq, never by text', () => {
   const log = new MessageLog();
   const first = log.add({ text: 'hi', via: 'poll', sentAt: 1000 });
+  log.sent(first, 7);
   const second = log.add({ text: 'hi', via: 'poll', sentAt: 1100 });
-  assert.equal(log.arrived('sse', ev('hi', 7), 1250), first);
-  assert.equal(first.arrivals.sse, 250);
-  assert.equal(first.seq, 7, 'the seq the event carried');
-  assert.equal(log.arrived('sse', ev('hi', 8), 1300), second, 'sse already brought the first');
-  assert.equal(second.arrivals.sse, 200);
-  assert.equal(log.arrived('sse', ev('other', 9), 1300), null);
-  assert.equal(log.arrived('ws', ev('hi', 8), 1400), second, 'the seq decides once known');
+  log.sent(second, 8);
+  assert.equal(log.arrived('sse', ev('hi', 8), 1250), second);
+  assert.equal(second.arrivals.sse, 150);
+  assert.equal(first.arrivals.sse, undefined, 'the same text is not the same message');
+  // A reconnect replays the first echo on ws after the second's: still the first's.
+  assert.equal(log.arrived('ws', ev('hi', 8), 1300), second);
+  assert.equal(log.arrived('ws', ev('hi', 7), 1400), first);
+  assert.equal(first.arrivals.ws, 400);
+  assert.equal(log.arrived('ws', ev('hi', 7), 1500), first, 'a repeat');
+  assert.equal(first.arrivals.ws, 400, 'a repeat changes nothing');
 });
 
-test('MessageLog: a failed message takes no arrival, one of unknown fate does', () => {
+test('MessageLog: a replayed echo does not settle a newer message with the same text', () => {
+  const log = new MessageLog();
+  const old = log.add({ text: 'hi', via: 'ws', sentAt: 0 });
+  log.sent(old, 3);
+  const waiting = log.add({ text: 'hi', via: 'ws', sentAt: 1000 });
+  assert.equal(log.arrived('sse', ev('hi', 3), 1010), old);
+  assert.deepEqual(waiting.arrivals, {});
+  assert.equal(waiting.seq, null);
+});
+
+test('MessageLog: an echo before the answer waits for its seq', () => {
+  const log = new MessageLog();
+  const m = log.add({ text: 'fast', via: 'poll', sentAt: 1000 });
+  assert.equal(log.arrived('sse', ev('fast', 12), 1004), null, 'its seq is not known yet');
+  assert.equal(log.arrived('sse', ev('someone', 11), 1003), null);
+  log.sent(m, 12);
+  assert.deepEqual(m.arrivals, { sse: 4 });
+});
+
+test('MessageLog: after a server restart, an old message takes no echo of the new run\'s seq', () => {
+  const log = new MessageLog();
+  const old = log.add({ text: 'hi', via: 'poll', sentAt: 0 });
+  log.sent(old, 5);
+  log.newRun(); // the new run counts from 1 again
+  const fresh = log.add({ text: 'hi', via: 'poll', sentAt: 1000 });
+  assert.equal(log.arrived('sse', ev('hi', 5), 1003), null, 'not the old run\'s seq 5');
+  log.sent(fresh, 5);
+  assert.deepEqual(fresh.arrivals, { sse: 3 });
+  assert.deepEqual(old.arrivals, {});
+});
+
+test('MessageLog: a failed message takes no arrival, nor one of unknown fate', () => {
   const log = new MessageLog();
   const refused = log.add({ text: 'x', via: 'ws', sentAt: 0 });
-  log.failed(refused, errorOf(Object.assign(new Error('too many'), { refused: true })));
+  log.failed(refused, errorOf(Object.assign(new Error('too many'), { refused: true, code: 'too_many_messages' })));
+  assert.deepEqual(refused.error, { message: 'too many', code: 'too_many_messages', refused: true });
   assert.equal(log.arrived('sse', ev('x', 3), 10), null);
   const lost = log.add({ text: 'y', via: 'ws', sentAt: 0 });
   log.failed(lost, errorOf({ key: 'error.wsLost', message: 'closed', unknown: true }));
-  assert.equal(log.arrived('sse', ev('y', 4), 10), lost);
-  assert.equal(lost.error, null, 'it came back: it was sent');
-  assert.equal(lost.seq, 4);
+  assert.equal(log.arrived('sse', ev('y', 4), 10), null, 'its seq was never told');
+  assert.deepEqual(refused.arrivals, {});
+  assert.deepEqual(lost.arrivals, {});
 });
 
 test('errorOf and errorText: a key follows the language, a server text stays', () => {

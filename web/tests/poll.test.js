@@ -58,7 +58,7 @@ test('poll asks for the latest, then since next, once per interval', async () =>
   assert.equal(log.requests, 3);
   assert.deepEqual(log.events, [7, 8, 9]);
   assert.deepEqual(log.hellos.map((h) => h.first), [true, false, false]);
-  assert.ok(log.bytes > 0);
+  assert.equal(log.bytes, [7, 8, 9].reduce((n, s) => n + JSON.stringify(ev(s)).length, 0), 'the body is the events, not the answer around them');
   assert.equal(log.states.at(-1), 'open');
   poll.stop();
   assert.equal(log.states.at(-1), 'off');

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Ledger, TimeWindow, median, percentile } from '../js/stats.js';
+import { Ledger, TimeWindow, eventBytes, median, percentile } from '../js/stats.js';
 
 test('percentile interpolates between ranks', () => {
   assert.ok(Number.isNaN(percentile([], 50)));
@@ -97,6 +97,23 @@ test('Ledger resets on reset:true or a new epoch, forgetting the old seq', () =>
   assert.equal(l.resets, 2);
 });
 
+test('Ledger counts live at once after a reset to a lower seq', () => {
+  // A run that got far (head 3000), caught up once, then a restart to a
+  // run at seq 100: its events are live, not replays of the old run.
+  const l = new Ledger();
+  l.hello({ epoch: 'a', head: 3000 }, { replay: true });
+  l.event(ev(3000));
+  // Polling's later answers are not catch-up (replay false), and the
+  // reset answer is one of them.
+  assert.equal(l.hello({ epoch: 'b', head: 100, reset: true }), true);
+  assert.deepEqual(l.event(ev(101)), { accepted: true, replayed: false });
+  // A stream's hello after a reset replays nothing older than its head.
+  assert.equal(l.hello({ epoch: 'c', head: 50, reset: true }, { replay: true }), true);
+  assert.deepEqual(l.event(ev(50)), { accepted: true, replayed: true });
+  assert.deepEqual(l.event(ev(51)), { accepted: true, replayed: false });
+  assert.equal(l.replayed, 1 + 1);
+});
+
 test('Ledger marks catch-up events up to the hello head as replayed', () => {
   const l = new Ledger();
   l.hello({ epoch: 'a', head: 10 });
@@ -116,6 +133,21 @@ test('Ledger ignores messages without seq, counts unknown kinds', () => {
   l.countRequest();
   l.countBytes(120);
   assert.deepEqual(l.snapshot(), {
-    received: 1, missed: 0, duplicates: 0, resets: 0, reconnects: 0, replayed: 0, requests: 1, bytes: 120, lastSeq: 1,
+    received: 1, missed: 0, duplicates: 0, resets: 0, reconnects: 0, replayed: 0, requests: 1, bytes: 120, probe: 0, lastSeq: 1,
   });
+});
+
+test('eventBytes counts the events of a poll answer as the server wrote them, and nothing around them', () => {
+  const e1 = '{"seq":5,"ts":1,"kind":"quote","symbol":"ACME","price":101.3}';
+  // A message whose text holds brackets, quotes, escapes and a character of 3 UTF-8 bytes.
+  const e2 = '{"seq":6,"ts":2,"kind":"message","text":"a]},{\\"x\\":[\\u003cb\\u003e 한","via":"ws"}';
+  const answer = `{"epoch":"5f0c9a3e7d21b4c8","head":6,"events":[${e1},${e2}],"next":6,"missed":0}`;
+  const bytes = (s) => Buffer.byteLength(s, 'utf8');
+  assert.equal(eventBytes(answer), bytes(e1) + bytes(e2));
+  assert.ok(eventBytes(answer) < bytes(answer));
+  // Key order and spacing do not matter; an empty answer has no body.
+  assert.equal(eventBytes(`{ "next": 6, "events" : [ ${e1} ], "epoch": "x" }`), bytes(e1));
+  assert.equal(eventBytes('{"epoch":"x","head":6,"events":[],"next":6,"missed":0}'), 0);
+  assert.equal(eventBytes('{"error":"since must be a whole number"}'), 0);
+  assert.equal(eventBytes(''), 0);
 });

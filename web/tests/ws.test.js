@@ -60,12 +60,13 @@ test('wsURL follows the page scheme and host', () => {
 test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000', async () => {
   FakeSocket.all = [];
   const time = fakeTime();
-  const log = { requests: 0, bytes: 0, hellos: [], events: [], states: [], rtts: [] };
+  const log = { requests: 0, bytes: 0, probe: [], hellos: [], events: [], states: [], rtts: [] };
   let resume = null;
   const ws = createFakeWS(time, {
     resume: () => resume,
     onRequest: () => log.requests++,
     onBytes: (n) => (log.bytes += n),
+    onProbe: (n, dir) => log.probe.push(`${dir} ${n}`),
     onHello: (h) => log.hellos.push(h),
     onEvent: (e) => log.events.push(e.seq),
     onStatus: (s) => log.states.push(s),
@@ -87,10 +88,17 @@ test('ws: hello, events, ping/pong, send, reconnect with resume, stop with 1000'
   assert.deepEqual(log.events, [5]);
   assert.equal(log.hellos[0].epoch, 'e1');
   const hi = ws.send('hi');
-  assert.deepEqual(s1.sent.at(-1), { kind: 'message', text: 'hi' });
+  assert.deepEqual(s1.sent.at(-1), { kind: 'message', text: 'hi', id: 1 });
   s1.serverSend({ seq: 6, ts: 2, kind: 'message', from: 'abc12345', via: 'ws', text: 'hi' });
-  assert.equal((await hi).seq, 6, 'send resolves with its echo');
-  assert.deepEqual(log.events, [5, 6], 'the echo is an event too');
+  s1.serverSend({ kind: 'ack', id: 1, seq: 6 });
+  assert.deepEqual(await hi, { seq: 6 }, 'send resolves with the seq the server acknowledged');
+  assert.deepEqual(log.events, [5, 6], 'the echo is an event; the ack is not');
+  const eventBytes = [{ seq: 5, ts: 1, kind: 'quote' }, { seq: 6, ts: 2, kind: 'message', from: 'abc12345', via: 'ws', text: 'hi' }]
+    .reduce((n, e) => n + JSON.stringify(e).length, 0);
+  assert.equal(log.bytes, eventBytes, 'the body is the events: not the hello, the pong or the ack');
+  // The probe: each ping the page sent and each pong it read, by payload size.
+  const pong = JSON.stringify({ kind: 'pong', id: 1, ts: 5 });
+  assert.deepEqual(log.probe, [`up ${'{"kind":"ping","id":1}'.length}`, `down ${pong.length}`]);
   await time.advance(2000);
   assert.deepEqual(s1.sent.at(-1), { kind: 'ping', id: 2 });
 
@@ -140,12 +148,19 @@ test('ws: a message the server refuses rejects its send, and is not taken for an
   ws.start();
   const s = FakeSocket.all[0];
   s.serverOpen();
+  const first = ws.send('fine');
   const sent = ws.send('one too many');
-  s.serverSend({ kind: 'error', error: 'too many messages: at most 2 a second; this one was not sent' });
-  await assert.rejects(sent, { refused: true, message: 'too many messages: at most 2 a second; this one was not sent' });
-  const coded = ws.send('two too many');
-  s.serverSend({ kind: 'error', code: 'too_many_messages', error: 'too many messages' });
-  await assert.rejects(coded, { refused: true, key: 'serverError.too_many_messages', message: 'too many messages' });
+  // The refusal of the second comes before the ack of the first: the ids say whose it is.
+  s.serverSend({ kind: 'error', id: 2, code: 'too_many_messages', error: 'too many messages: at most 2 a second; this one was not sent' });
+  s.serverSend({ kind: 'error', code: 'too_many_messages', error: 'an answer to no message of this page' });
+  s.serverSend({ kind: 'ack', id: 1, seq: 9 });
+  await assert.rejects(sent, { refused: true, code: 'too_many_messages', key: 'serverError.too_many_messages', message: 'too many messages: at most 2 a second; this one was not sent' });
+  assert.deepEqual(await first, { seq: 9 });
+  const uncoded = ws.send('no words for this one');
+  s.serverSend({ kind: 'error', id: 3, error: 'refused' });
+  const err = await uncoded.then(() => null, (e) => e);
+  assert.equal(err?.refused, true);
+  assert.equal(err.key, undefined, 'no code: the page shows the server\'s reason');
   assert.deepEqual(log.events, []);
   const unanswered = ws.send('no answer yet');
   ws.stop();
@@ -195,7 +210,7 @@ test('ws: onWire reports the upgrade, frames both ways and the close', async () 
     { kind: 'open', url: '/ws?client=abc12345' },
     { kind: 'frame', dir: 'up', data: '{"kind":"ping","id":1}' },
     { kind: 'frame', dir: 'down', data: '{"kind":"hello","epoch":"e1","head":4,"rate":5}' },
-    { kind: 'frame', dir: 'up', data: '{"kind":"message","text":"hi"}' },
+    { kind: 'frame', dir: 'up', data: '{"kind":"message","text":"hi","id":1}' },
     { kind: 'close', code: 1001, reason: 'going away', by: 'server' },
   ]);
   wire.length = 0;

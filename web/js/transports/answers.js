@@ -1,90 +1,62 @@
 // answers.js — which of the page's WebSocket messages the server took.
 //
-// `ws.send` returns at once: the socket has no answer to a send. The server
-// answers each chat message in its own way: it publishes it, and the message
-// comes back as an event from this page (its echo), or it refuses it (over
-// the rate limit) with {"kind":"error","error":"..."}. Echoes come back in
-// the order the messages went out, and so do refusals — but by two roads: a
-// refusal is written at once, an echo passes through the feed's queue first.
-// So a refusal can overtake the echo of an older message, and "the oldest
-// message still waiting" is not always the one refused.
+// `ws.send` returns at once: the socket has no answer to a send. So the page
+// numbers each chat message it sends ({"kind":"message","text":…,"id":N}),
+// and the server answers that number on the same connection:
+//   {"kind":"ack","id":N,"seq":S}                  published as event S
+//   {"kind":"error","id":N,"code":…,"error":…}     refused (e.g. too many)
+// The echo of message N is then the event with seq S, whatever its text:
+// two messages with the same text, or a replayed echo of an older one, can
+// never be taken for each other.
 //
-// Answers therefore settles a message only when it is sure:
-//   - an echo settles its message (the oldest waiting with the same text),
-//     and every older message still waiting was refused: the refusals
-//     already received are theirs, oldest first;
-//   - a refusal settles the oldest message waiting once no echo can be older
-//     than it: when there are as many refusals as messages waiting.
-// Each message gets exactly one answer, so every message is settled in the
-// end; a closed connection settles the rest with fail().
-//
-// Pure: no DOM, no timers, no promises. Read echo and refusal first.
+// Pure: no DOM, no timers, no promises. Read add and answer first.
 
 export class Answers {
-  #from;
-  #waiting = []; // {text, settle}, oldest first
-  #refusals = []; // the server's reasons not yet given to a message, oldest first
-
-  /** from is this page's client id: only its own messages are its echoes. */
-  constructor(from) {
-    this.#from = from;
-  }
+  #next = 0;
+  #waiting = new Map(); // id -> settle
 
   /**
-   * add waits for the answer to a message just sent. settle is called once,
-   * with {event} (the echo) or {error: {message, refused?, key?}}.
+   * add numbers a message about to be sent and returns its id. settle is
+   * called once, with {seq} (published) or {error: {message, code?, key?, refused?}}.
    */
-  add(text, settle) {
-    this.#waiting.push({ text, settle });
+  add(settle) {
+    const id = ++this.#next;
+    this.#waiting.set(id, settle);
+    return id;
   }
 
   /** waiting is how many messages have no answer yet. */
   get waiting() {
-    return this.#waiting.length;
+    return this.#waiting.size;
   }
 
   /**
-   * echo takes an event the socket received; it returns true when it was
-   * the echo of a message waiting here.
+   * answer takes a message the socket received; it returns true when it was
+   * an ack or an error reply to a message waiting here. An error reply
+   * without an id (or an unknown one) answers nothing that is waiting. key
+   * is that of the page's words for an error reply's code (i18n.js
+   * serverErrorKey), or null.
    */
-  echo(ev) {
-    if (ev?.kind !== 'message' || ev.via !== 'ws' || ev.from !== this.#from) return false;
-    const i = this.#waiting.findIndex((m) => m.text === ev.text);
-    if (i < 0) return false;
-    // The older ones were refused; their refusals came before this echo.
-    for (let j = 0; j < i && this.#refusals.length > 0; j++) {
-      this.#waiting.shift().settle({ error: this.#refusals.shift() });
+  answer(msg, key = null) {
+    if (msg?.kind !== 'ack' && msg?.kind !== 'error') return false;
+    const settle = this.#waiting.get(msg.id);
+    if (settle === undefined) return false;
+    this.#waiting.delete(msg.id);
+    if (msg.kind === 'ack' && Number.isInteger(msg.seq)) {
+      settle({ seq: msg.seq });
+    } else {
+      const error = { message: String(msg.error ?? 'refused'), refused: true };
+      if (typeof msg.code === 'string') error.code = msg.code;
+      if (key !== null) error.key = key;
+      settle({ error });
     }
-    const k = this.#waiting.findIndex((m) => m.text === ev.text);
-    this.#waiting.splice(k, 1)[0].settle({ event: ev });
-    this.#settleRefused();
     return true;
-  }
-
-  /**
-   * refusal takes the server's {"kind":"error"} message: its reason, and the
-   * key of the page's words for its code (i18n.js serverErrorKey), or null.
-   */
-  refusal(reason, key = null) {
-    const error = { message: String(reason ?? 'refused'), refused: true };
-    if (key !== null) error.key = key;
-    this.#refusals.push(error);
-    this.#settleRefused();
   }
 
   /** fail settles every message still waiting with error: no answer will come. */
   fail(error) {
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    this.#refusals = [];
-    for (const m of waiting) m.settle({ error });
-  }
-
-  #settleRefused() {
-    while (this.#refusals.length > 0 && this.#refusals.length >= this.#waiting.length) {
-      const m = this.#waiting.shift();
-      const error = this.#refusals.shift();
-      m?.settle({ error }); // a refusal with nothing waiting (sent before a reconnect) is dropped
-    }
+    const waiting = [...this.#waiting.values()];
+    this.#waiting.clear();
+    for (const settle of waiting) settle({ error });
   }
 }

@@ -19,6 +19,7 @@
 
 import { contract, createRetry, utf8Length, withQuery } from './shared.js';
 import { serverErrorKey } from '../i18n.js';
+import { eventBytes } from '../stats.js';
 
 /**
  * createPoll returns a polling transport that keeps the transport contract
@@ -29,6 +30,8 @@ import { serverErrorKey } from '../i18n.js';
  *                             the first answer after failed requests: its events up to
  *                             head were published while nobody asked)
  *   onRequest()               once per GET /poll
+ *   onBytes(n)                the body: the events' JSON bytes in an answer
+ *                             (stats.js eventBytes), not the answer around them
  *   onAnswer(eventCount)      after each successful answer (for "empty polls")
  *   onReconnect()             an answer after failed requests, once it had answered
  *   onWire(entry)             each request as it ended, for the wire inspector:
@@ -72,7 +75,7 @@ export function createPoll(opts) {
       wire.doneAt = now();
       wire.status = res.status;
       wire.body = utf8Length(text);
-      onBytes(wire.body);
+      onBytes(eventBytes(text));
       if (!res.ok) throw refusal(res.status, text);
       wire.events = handle(JSON.parse(text), first || retry.retrying);
       onWire(wire);

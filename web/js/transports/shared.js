@@ -26,7 +26,8 @@
 //                               {epoch, head, missed?, reset?, rate?, first?}
 //     onEvent(event, receivedAtMs)   each feed event as it arrived
 //     onRequest()               once per HTTP request the transport makes
-//     onBytes(n)                body bytes the page's code saw (UTF-8)
+//     onBytes(n)                body bytes the page's code saw (UTF-8): the
+//                               events' JSON, not what carries it
 //     onReconnect()             the transport is back after losing a
 //                               connection it had since start() (the retry
 //                               core below decides, the same for all three)
@@ -34,6 +35,8 @@
 //                               (each module documents its entries)
 //     onAnswer(n)               poll only: after each answer, with its event count
 //     onRtt(ms)                 ws only: each ping's round trip
+//     onProbe(bytes, dir)       ws only: each ping sent ('up') and pong read
+//                               ('down'), the page's measuring: its payload bytes
 //     now, setTimeout, clearTimeout (and ws: setInterval, clearInterval),
 //     random, fetch / EventSource / WebSocket / location: injectable for tests
 //
@@ -59,6 +62,7 @@ const DEFAULTS = {
   onWire: noop,
   onAnswer: noop,
   onRtt: noop,
+  onProbe: noop,
   now: () => performance.timeOrigin + performance.now(),
   setTimeout: (...a) => globalThis.setTimeout(...a),
   clearTimeout: (...a) => globalThis.clearTimeout(...a),

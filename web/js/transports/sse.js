@@ -71,7 +71,6 @@ export function createSSE(opts) {
     };
     source.addEventListener('hello', (e) => {
       wire('hello', e);
-      onBytes(utf8Length(e.data));
       const hello = parse(e.data);
       if (!hello) return;
       onHello(hello);

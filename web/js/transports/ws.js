@@ -3,15 +3,16 @@
 //
 //   GET /ws?client=ID  (+ &since=N&epoch=E when resuming)   Upgrade: websocket
 //   <- {"kind":"hello",...}  then one text message per event
-//   -> {"kind":"message","text":"..."}   published with "via":"ws" (its echo comes
-//                                        back as an event), or refused:
-//   <- {"kind":"error","error":"..."}     e.g. over the rate limit
+//   -> {"kind":"message","text":"...","id":3}   published with "via":"ws":
+//   <- {"kind":"ack","id":3,"seq":S}              its echo is the event S;
+//   <- {"kind":"error","id":3,"code":"...","error":"..."}   or refused
 //   -> {"kind":"ping","id":7}  <- {"kind":"pong","id":7,"ts":...}
 //
 // One request per `new WebSocket` (the upgrade). Bytes are the UTF-8 length
-// of each received message. A ping goes out every 2 s while open, for the
-// round-trip time. On an unexpected close the module reconnects after a
-// full-jitter exponential backoff (0.5–10 s), resuming with since/epoch.
+// of each event received: the body, as every transport counts it. A ping
+// goes out every 2 s while open, for the round-trip time. On an unexpected
+// close the module reconnects after a full-jitter exponential backoff
+// (0.5–10 s), resuming with since/epoch.
 //
 // For the wire inspector, onWire(entry) reports what the page sees of the
 // connection: {kind:'open', url} after the upgrade (url: the request target),
@@ -38,15 +39,17 @@ export function wsURL(loc, pathWithQuery) {
 
 /**
  * createWS returns a WebSocket transport that keeps the transport contract
- * (shared.js), with onRtt(ms) for each pong, and injectable WebSocket,
+ * (shared.js), with onRtt(ms) for each pong, onProbe(payloadBytes, 'up'|'down')
+ * for each ping it sends and pong it receives (the page's measuring, not the
+ * feed's cost: a frame of that payload each), and injectable WebSocket,
  * location, setInterval/clearInterval.
  * send(text) sends a chat message over the open socket and returns a
- * promise of what the server did with it (see answers.js): its echo, or an
- * error — {refused: true} when the server refused it.
+ * promise of what the server did with it (see answers.js): {seq} once
+ * published, or an error — {refused: true, code} when the server refused it.
  */
 export function createWS(opts) {
   opts = contract(opts);
-  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onRtt, onReconnect, onWire, now } = opts;
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onRtt, onProbe, onReconnect, onWire, now } = opts;
   const WS = opts.WebSocket ?? globalThis.WebSocket;
   const loc = opts.location ?? globalThis.location;
   const setTicker = opts.setInterval ?? ((...a) => globalThis.setInterval(...a));
@@ -58,7 +61,7 @@ export function createWS(opts) {
   let pingTimer = null;
   let pingId = 0;
   const pending = new Map(); // ping id -> sent at (ms)
-  const answers = new Answers(clientId); // the chat messages sent, until the server answers
+  const answers = new Answers(); // the chat messages sent, until the server answers
 
   function connect() {
     const from = resume();
@@ -79,7 +82,6 @@ export function createWS(opts) {
       const receivedAt = now();
       if (typeof e.data !== 'string') return; // the contract only has text messages
       onWire({ kind: 'frame', dir: 'down', data: e.data });
-      onBytes(utf8Length(e.data));
       let msg;
       try {
         msg = JSON.parse(e.data);
@@ -89,16 +91,19 @@ export function createWS(opts) {
       if (msg.kind === 'hello') {
         if (retry.up()) onReconnect();
         onHello(msg);
-      } else if (msg.kind === 'error') {
-        answers.refusal(msg.error, serverErrorKey(msg.code)); // e.g. a message over the rate limit
+      } else if (msg.kind === 'ack' || msg.kind === 'error') {
+        // published as seq, or refused (e.g. over the rate limit)
+        answers.answer(msg, serverErrorKey(msg.code));
       } else if (msg.kind === 'pong') {
+        onProbe(utf8Length(e.data), 'down');
         const sentAt = pending.get(msg.id);
         if (sentAt !== undefined) {
           pending.delete(msg.id);
           onRtt(receivedAt - sentAt, msg);
         }
       } else {
-        answers.echo(msg);
+        // The body is the events' JSON; hellos, pongs and answers are not events.
+        if (Number.isInteger(msg.seq)) onBytes(utf8Length(e.data));
         onEvent(msg, receivedAt);
       }
     };
@@ -124,7 +129,9 @@ export function createWS(opts) {
     const id = ++pingId;
     pending.set(id, now());
     if (pending.size > 10) pending.delete(pending.keys().next().value); // never answered
-    sendText(JSON.stringify({ kind: 'ping', id }));
+    const data = JSON.stringify({ kind: 'ping', id });
+    sendText(data);
+    onProbe(utf8Length(data), 'up');
   }
 
   // lost is why the messages still waiting get no answer: whether the
@@ -174,18 +181,19 @@ export function createWS(opts) {
     },
 
     /**
-     * send publishes a chat message over the open socket. The promise
-     * resolves with its echo (the event, with its seq) and rejects when the
-     * server refused it ({refused: true, message: the server's reason}) or the
-     * connection closed before the server answered.
+     * send publishes a chat message over the open socket, numbered so that
+     * the server's answer names it. The promise resolves with {seq} (the seq
+     * its echo carries) and rejects when the server refused it ({refused:
+     * true, code, message: the server's reason}) or the connection closed
+     * before the server answered.
      */
     send(text) {
       if (!ws || ws.readyState !== WS.OPEN) {
         return Promise.reject(Object.assign(new Error('the WebSocket is not open'), { key: 'error.wsNotOpen' }));
       }
-      sendText(JSON.stringify({ kind: 'message', text }));
       return new Promise((resolve, reject) => {
-        answers.add(text, ({ event, error }) => (error ? reject(Object.assign(new Error(error.message), error)) : resolve(event)));
+        const id = answers.add(({ seq, error }) => (error ? reject(Object.assign(new Error(error.message), error)) : resolve({ seq })));
+        sendText(JSON.stringify({ kind: 'message', text, id }));
       });
     },
   };
