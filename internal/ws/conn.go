@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/httpjson"
 	"transportlab/internal/ratelimit"
 )
 
@@ -241,11 +242,11 @@ func (cn *conn) publish(m clientMessage) (websocket.StatusCode, error) {
 	}
 	id, err := messageID(m.ID)
 	if err != nil {
-		return 0, cn.reply(errorReply(m.ID, codeBadRequest, err.Error()))
+		return 0, cn.reply(errorReply(m.ID, httpjson.BadRequest, err.Error()))
 	}
 	if ok, _ := cn.limit.Allow(time.Now()); !ok {
 		why := fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.limit.Rate())
-		return 0, cn.reply(errorReply(m.ID, codeTooManyMessages, why))
+		return 0, cn.reply(errorReply(m.ID, httpjson.TooManyMessages, why))
 	}
 	f, err := cn.pub.Publish(e)
 	if err != nil {
@@ -305,12 +306,6 @@ type pong struct {
 	ID   json.RawMessage `json:"id,omitempty"`
 	TS   int64           `json:"ts"`
 }
-
-// The codes of an error reply, shared with the HTTP API's error answers.
-const (
-	codeBadRequest      = "bad_request"
-	codeTooManyMessages = "too_many_messages"
-)
 
 // errorReply is the message that tells a client its message was refused:
 // {"kind":"error","id":N,"code":"…","error":"…"}, id as the client sent it
