@@ -53,24 +53,6 @@ func newFixtureWith(tb testing.TB, cfg feed.Config, opts ws.Options) *fixture {
 	return f
 }
 
-// upgradeRaw opens a WebSocket from a bare TCP connection that reads
-// nothing after the upgrade: it answers no ping and drains no buffer.
-func (f *fixture) upgradeRaw(tb testing.TB) net.Conn {
-	tb.Helper()
-	raw, err := net.Dial("tcp", f.srv.Listener.Addr().String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { raw.Close() })
-	fmt.Fprintf(raw, "GET /ws HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", f.srv.Listener.Addr())
-	res, err := http.ReadResponse(bufio.NewReader(raw), nil)
-	if err != nil || res.StatusCode != http.StatusSwitchingProtocols {
-		tb.Fatalf("upgrade: %v, %v", res, err)
-	}
-	return raw
-}
-
 // dial opens a WebSocket to /ws with query, as a client on another machine would.
 func (f *fixture) dial(tb testing.TB, query string) *websocket.Conn {
 	tb.Helper()
@@ -286,54 +268,50 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 	}
 }
 
+// The meter counts what the server wrote, once each write has returned. In a
+// bubble, synctest.Wait lets every write return and be counted before the
+// test looks, with no polling and no deadline.
 func TestCountsWhatItSent(t *testing.T) {
-	f := newFixture(t, feed.Config{})
-	c := f.dial(t, "")
-	var n, written int // the events' bytes, and every message's
-	ctx := context.Background()
-	for i := range 4 { // the hello and three events
-		if i == 1 {
-			// Only now is the client surely subscribed: the server sends
-			// the hello after subscribing, and the upgrade before.
-			transporttest.Publish(t, f.hub, 3)
+	synctest.Test(t, func(t *testing.T) {
+		meter := new(transporttest.Meter)
+		hub := feed.NewHub(feed.Config{})
+		_, client := servePipes(t, hub, meter, ws.Options{})
+		c := dialPipe(t, client)
+		var n, written int // the events' bytes, and every message's
+		ctx := t.Context()
+		for i := range 4 { // the hello and three events
+			if i == 1 {
+				// Only now is the client surely subscribed: the server sends
+				// the hello after subscribing, and the upgrade before.
+				transporttest.Publish(t, hub, 3)
+			}
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			written += len(b)
+			if i > 0 {
+				n += len(b)
+			}
 		}
-		_, b, err := c.Read(ctx)
+		// A pong is an answer, not an event: written, but no body.
+		write(t, c, `{"kind":"ping","id":1}`)
+		_, pong, err := c.Read(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		written += len(b)
-		if i > 0 {
-			n += len(b)
+		written += len(pong)
+		synctest.Wait() // the server's last write has returned, and is counted
+		if meter.Requests.Load() != 1 || meter.Events.Load() != 3 || meter.Bytes.Load() != int64(n) || meter.Written.Load() != int64(written) {
+			t.Errorf("meter: %d requests, %d events, %d body bytes, %d written; want 1, 3, %d, %d",
+				meter.Requests.Load(), meter.Events.Load(), meter.Bytes.Load(), meter.Written.Load(), n, written)
 		}
-	}
-	// A pong is an answer, not an event: written, but no body.
-	write(t, c, `{"kind":"ping","id":1}`)
-	_, pong, err := c.Read(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	written += len(pong)
-	// The server counts a message once its write has returned, which may
-	// be a moment after the client read it.
-	counted := func() bool {
-		return f.meter.Requests.Load() == 1 && f.meter.Events.Load() == 3 && f.meter.Bytes.Load() == int64(n) &&
-			f.meter.Written.Load() == int64(written)
-	}
-	for deadline := time.Now().Add(5 * time.Second); !counted() && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
-	if !counted() {
-		t.Errorf("meter: %d requests, %d events, %d body bytes, %d written; want 1, 3, %d, %d",
-			f.meter.Requests.Load(), f.meter.Events.Load(), f.meter.Bytes.Load(), f.meter.Written.Load(), n, written)
-	}
-	c.Close(websocket.StatusNormalClosure, "")
-	deadline := time.Now().Add(5 * time.Second)
-	for f.meter.Active.Load() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the connection is still counted as open after the client closed it")
+		c.Close(websocket.StatusNormalClosure, "")
+		synctest.Wait() // the handler has seen the close and returned
+		if got := meter.Active.Load(); got != 0 {
+			t.Errorf("%d connections counted as open after the client closed, want 0", got)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	})
 }
 
 // A client that stops reading blocks the server's writes to it for good:
@@ -517,7 +495,9 @@ func upgradePipe(tb testing.TB, pipes *transporttest.Pipes) net.Conn {
 }
 
 func TestTooManyMessagesAreRefusedWithAnError(t *testing.T) {
-	f := newFixtureWith(t, feed.Config{}, ws.Options{MessageRate: 0.5, MessageBurst: 1})
+	// One message, then one every 1000 s: the second is refused however
+	// slow the machine.
+	f := newFixtureWith(t, feed.Config{}, ws.Options{MessageRate: 0.001, MessageBurst: 1})
 	c := f.dial(t, "")
 	readHello(t, c)
 	write(t, c, `{"kind":"message","text":"first"}`)
