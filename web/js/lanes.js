@@ -185,10 +185,15 @@ export function pageCounts(lanes, { epoch, head }, asked) {
 }
 
 // newRun notes that the lane learned of a new server run at `at`: the
-// arrivals kept are of the old one.
+// arrivals kept are of the old one, and so are the latencies. Kept, they
+// would speak for the new run for up to a minute: a median of the old
+// run's feed, and charts full of its points to draw on every frame.
+// The WebSocket's round trips stay: they measure the network, not the run.
 function newRun(lane, at) {
   lane.runSince = at;
   lane.recent = [];
+  lane.latency.clear();
+  lane.catchUp.clear();
 }
 
 // notYetCounted returns how many of the latest arrivals the server cannot

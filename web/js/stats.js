@@ -49,6 +49,11 @@ export class TimeWindow {
     if (i > 0) this.points.splice(0, i);
   }
 
+  /** clear forgets every point: what was measured no longer describes what is measured now. */
+  clear() {
+    this.points = [];
+  }
+
   /** summary returns {count, last, median, p95} over the window (NaN when empty). */
   summary(now) {
     if (now !== undefined) this.prune(now);

@@ -53,6 +53,32 @@ test('lanes: catch-up latency is shown apart from live latency, on every transpo
   assert.deepEqual(lanes.poll.catchUp.points.map((p) => p.v), [8_000, 6_000]);
 });
 
+test("lanes: after a server restart the latencies are the new run's alone", () => {
+  let at = 0;
+  const { lanes, cb } = lanesWith(() => at);
+  for (const t of ['poll', 'sse', 'ws']) {
+    const hello = (epoch, head, reset) => (t === 'poll'
+      ? cb[t].onHello({ epoch, head, first: head === 0, catchUp: false, reset })
+      : cb[t].onHello({ kind: 'hello', epoch, head, reset }));
+    // The old run: events 30 ms late, 20 a second for 50 s.
+    at = 0;
+    hello('old', 0);
+    for (let seq = 1; seq <= 1000; seq++) {
+      at = seq * 50;
+      cb[t].onEvent(ev(seq, at - 30), at);
+    }
+    // A new run, counting from 1 again: events 1 ms late, for 10 s.
+    hello('new', 0, true);
+    for (let seq = 1; seq <= 200; seq++) {
+      at = 50_000 + seq * 50;
+      cb[t].onEvent(ev(seq, at - 1), at);
+    }
+    const { median, count } = lanes[t].latency.summary(at);
+    assert.equal(count, 200, `${t}: the window holds the new run's events only`);
+    assert.equal(median, 1, `${t}: the median is the new run's, not the old run's 30 ms`);
+  }
+});
+
 test('pageCounts: this run beside the server, the total kept', () => {
   let at = 10_000;
   const { lanes, cb } = lanesWith(() => at);

@@ -151,3 +151,13 @@ test('eventBytes counts the events of a poll answer as the server wrote them, an
   assert.equal(eventBytes('{"error":"since must be a whole number"}'), 0);
   assert.equal(eventBytes(''), 0);
 });
+
+test('TimeWindow.clear forgets every point', () => {
+  const w = new TimeWindow(60_000);
+  w.add(1_000, 30);
+  w.add(2_000, 40);
+  w.clear();
+  assert.equal(w.summary(3_000).count, 0);
+  w.add(4_000, 1);
+  assert.deepEqual(w.summary(4_000), { count: 1, last: 1, median: 1, p95: 1 });
+});
