@@ -11,6 +11,7 @@ import (
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 // post sends body to POST /api/messages with query, as a page does.
@@ -34,7 +35,7 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 			s := openSSE(t, srv, "/sse?client=watcher")
 			ws := dialWS(t, srv, "/ws?client=watcher")
 
-			client := newMeteredClient(t)
+			client := transporttest.NewMeteredClient(t)
 			resp, err := client.Post(srv.URL+"/api/messages?client=poster", "application/json",
 				strings.NewReader(`{"text":"hello, class","via":"`+via+`"}`))
 			if err != nil {
@@ -67,7 +68,7 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 			for _, tr := range []string{server.Poll, server.SSE, server.WS} {
 				want := server.Counts{}
 				if tr == via { // the post, on the wire both ways
-					want = server.Counts{Requests: 1, WireIn: client.written.Load(), WireOut: client.read.Load()}
+					want = server.Counts{Requests: 1, WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
 				}
 				if got := counts[tr]; got != want {
 					t.Errorf("poster's %s counters = %+v, want %+v", tr, got, want)

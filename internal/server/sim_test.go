@@ -428,7 +428,7 @@ func (ws *wsStream) nextErr(ctx context.Context) (feed.Event, error) {
 // the one that carries the drop itself.
 func TestSimDropOnlyWhatIsOpen(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
-	client := newMeteredClient(t) // one connection: the poll's, then the drop's
+	client := transporttest.NewMeteredClient(t) // one connection: the poll's, then the drop's
 	resp, err := client.Get(srv.URL + "/poll?client=k")
 	if err != nil {
 		t.Fatal(err)

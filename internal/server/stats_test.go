@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 // stats is the body of GET /api/stats.
@@ -98,7 +99,7 @@ func TestStatsShape(t *testing.T) {
 func TestStatsCountPolls(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
 	publish(t, hub, 3)
-	client := newMeteredClient(t)
+	client := transporttest.NewMeteredClient(t)
 	var want server.Counts
 	since := ""
 	for range 3 {
@@ -128,7 +129,7 @@ func TestStatsCountPolls(t *testing.T) {
 	}
 	var other any
 	getJSON(t, srv, "/poll?client=p2", &other)
-	want.WireIn, want.WireOut = client.written.Load(), client.read.Load()
+	want.WireIn, want.WireOut = client.Sent.Load(), client.Received.Load()
 
 	s := getStats(t, srv, "p1")
 	if got := s.Client[server.Poll]; got != want {
@@ -141,7 +142,7 @@ func TestStatsCountPolls(t *testing.T) {
 
 func TestStatsCountSSEStream(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
-	client := newMeteredClient(t)
+	client := transporttest.NewMeteredClient(t)
 	s := openSSEWith(t, srv, "/sse?client=s1", nil, client.Client)
 	publish(t, hub, 2)
 	s.nextEvent(t)
@@ -150,7 +151,7 @@ func TestStatsCountSSEStream(t *testing.T) {
 	// response head and the chunks, each with its framing. The body is the
 	// events' data only.
 	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(s.eventBytes),
-		WireIn: client.written.Load(), WireOut: client.read.Load()}
+		WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
 	waitCounters(t, srv, "s1", server.SSE, want)
 }
 
@@ -165,7 +166,7 @@ func TestStatsSSEStreamClosedIsNoticedAtOnce(t *testing.T) {
 
 func TestStatsCountWebSocket(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
-	client := newMeteredClient(t)
+	client := transporttest.NewMeteredClient(t)
 	ws := dialWSWith(t, srv, "/ws?client=w1", &websocket.DialOptions{HTTPClient: client.Client})
 	publish(t, hub, 2)
 	ws.next(t)
@@ -182,13 +183,13 @@ func TestStatsCountWebSocket(t *testing.T) {
 	// the pong). On the wire: the upgrade both ways, and every frame with
 	// its header (and, from the client, its mask).
 	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(ws.eventBytes),
-		WireIn: client.written.Load(), WireOut: client.read.Load()}
+		WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
 	waitCounters(t, srv, "w1", server.WS, want)
 
 	if err := ws.Close(websocket.StatusNormalClosure, ""); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	// The closing handshake is on the wire too: a close frame each way.
-	want.Open, want.WireIn, want.WireOut = 0, client.written.Load(), client.read.Load()
+	want.Open, want.WireIn, want.WireOut = 0, client.Sent.Load(), client.Received.Load()
 	waitCounters(t, srv, "w1", server.WS, want)
 }

@@ -2,65 +2,20 @@ package server_test
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
-
-// meteredClient is an HTTP client whose connections count every byte they
-// read and write: what the server must have counted on its side of them.
-type meteredClient struct {
-	*http.Client
-	read, written atomic.Int64
-}
-
-func newMeteredClient(tb testing.TB) *meteredClient {
-	m := new(meteredClient)
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := new(net.Dialer).DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			return &meteredConn{Conn: c, m: m}, nil
-		},
-		MaxConnsPerHost: 1, // one connection: requests take turns on it
-	}
-	tb.Cleanup(tr.CloseIdleConnections)
-	m.Client = &http.Client{Transport: tr}
-	return m
-}
-
-type meteredConn struct {
-	net.Conn
-	m *meteredClient
-}
-
-func (c *meteredConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.m.read.Add(int64(n))
-	return n, err
-}
-
-// Write counts before it writes: the server may read, answer, and the
-// client see the answer before a count made after the write.
-func (c *meteredConn) Write(p []byte) (int, error) {
-	c.m.written.Add(int64(len(p)))
-	n, err := c.Conn.Write(p)
-	c.m.written.Add(int64(n - len(p)))
-	return n, err
-}
 
 // wireEntry is one entry of GET /api/wire.
 type wireEntry struct {
@@ -92,17 +47,17 @@ func getWire(tb testing.TB, srv *httptest.Server, client string, after uint64) (
 func TestWireCountsEachPollAlone(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
 	publish(t, hub, 3)
-	client := newMeteredClient(t)
+	client := transporttest.NewMeteredClient(t)
 	get := func(path string) (in, out int64) {
 		t.Helper()
-		w0, r0 := client.written.Load(), client.read.Load()
+		w0, r0 := client.Sent.Load(), client.Received.Load()
 		resp, err := client.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		return client.written.Load() - w0, client.read.Load() - r0
+		return client.Sent.Load() - w0, client.Received.Load() - r0
 	}
 	var polls [2][2]int64
 	polls[0][0], polls[0][1] = get("/poll?client=p1")
@@ -196,7 +151,7 @@ func TestWireLogsSSEHeartbeats(t *testing.T) {
 // in the wire log, and the server's count of the wire holds them too.
 func TestWireLogsWebSocketPings(t *testing.T) {
 	srv, _ := newServer(t, server.Config{Ping: 30 * time.Millisecond})
-	client := newMeteredClient(t)
+	client := transporttest.NewMeteredClient(t)
 	conn := dialWSWith(t, srv, "/ws?client=k1", &websocket.DialOptions{HTTPClient: client.Client})
 	conn.CloseRead(t.Context()) // answers the pings
 
@@ -224,12 +179,12 @@ func TestWireLogsWebSocketPings(t *testing.T) {
 		t.Errorf("pong entry = %+v, want in, 7 bytes and a round trip", *pong)
 	}
 	conn.Close(websocket.StatusNormalClosure, "")
-	want := server.Counts{Requests: 1, WireIn: client.written.Load(), WireOut: client.read.Load()}
+	want := server.Counts{Requests: 1, WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
 	var got server.Counts
 	if !eventually(func() bool {
 		got = getStats(t, srv, "k1").Client[server.WS]
 		got.Events, got.Bytes = 0, 0
-		want.WireIn, want.WireOut = client.written.Load(), client.read.Load()
+		want.WireIn, want.WireOut = client.Sent.Load(), client.Received.Load()
 		return got == want
 	}) {
 		t.Errorf("ws counters = %+v, want %+v: every ping and pong counted on the wire", got, want)

@@ -1,7 +1,9 @@
-// Package transporttest holds what the tests of the transports, the page
-// and the soak need: a Meter that counts what a handler reports, a way to
-// fill the feed, a Listener that can cut every connection, and Pipes, a
-// listener of in-process connections for tests on a testing/synctest clock.
+// Package transporttest holds what the tests of the transports, the rooms,
+// the page and the soak need: a Meter that counts what a handler reports, a
+// way to fill the feed, a Listener that can cut every connection, Pipes, a
+// listener of in-process connections for tests on a testing/synctest clock,
+// and a MeteredClient (client.go) that counts every byte its connection
+// moves, to hold the server's own byte counts against.
 package transporttest
 
 import (

@@ -1,62 +1,21 @@
 package wire_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
+	"transportlab/internal/transporttest"
 	"transportlab/internal/wire"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// countingClient is an HTTP client on one connection that counts every
-// byte it moves: what the server must have counted on its side.
-type countingClient struct {
-	*http.Client
-	read, written atomic.Int64
-}
-
-func newCountingClient(tb testing.TB) *countingClient {
-	cc := new(countingClient)
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			c, err := new(net.Dialer).DialContext(ctx, network, addr)
-			return &countingConn{Conn: c, cc: cc}, err
-		},
-		MaxConnsPerHost: 1,
-	}
-	tb.Cleanup(tr.CloseIdleConnections)
-	cc.Client = &http.Client{Transport: tr}
-	return cc
-}
-
-type countingConn struct {
-	net.Conn
-	cc *countingClient
-}
-
-func (c *countingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.cc.read.Add(int64(n))
-	return n, err
-}
-
-func (c *countingConn) Write(p []byte) (int, error) {
-	c.cc.written.Add(int64(len(p))) // before: the answer may come first
-	n, err := c.Conn.Write(p)
-	c.cc.written.Add(int64(n - len(p)))
-	return n, err
 }
 
 // Of requests taking turns on one connection, a claimed one's tally and
@@ -81,17 +40,17 @@ func TestClaimedRequestsAreCountedAlone(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 
-	client := newCountingClient(t)
+	client := transporttest.NewMeteredClient(t)
 	get := func(path string) (in, out int64) {
 		t.Helper()
-		w0, r0 := client.written.Load(), client.read.Load()
+		w0, r0 := client.Sent.Load(), client.Received.Load()
 		resp, err := client.Get(srv.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		return client.written.Load() - w0, client.read.Load() - r0
+		return client.Sent.Load() - w0, client.Received.Load() - r0
 	}
 	get("/other")
 	in, out := get("/claimed")
