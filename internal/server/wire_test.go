@@ -48,17 +48,7 @@ func TestWireCountsEachPollAlone(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
 	publish(t, hub, 3)
 	client := transporttest.NewMeteredClient(t)
-	get := func(path string) (in, out int64) {
-		t.Helper()
-		w0, r0 := client.Sent.Load(), client.Received.Load()
-		resp, err := client.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return client.Sent.Load() - w0, client.Received.Load() - r0
-	}
+	get := func(path string) (in, out int64) { return client.Fetch(t, srv.URL+path) }
 	var polls [2][2]int64
 	polls[0][0], polls[0][1] = get("/poll?client=p1")
 	get("/api/time?client=p1")

@@ -2,6 +2,7 @@ package transporttest
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -55,4 +56,18 @@ func (c *meteredConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	c.m.Sent.Add(int64(n - len(p)))
 	return n, err
+}
+
+// Fetch GETs url, reads its answer to the end, and returns the bytes that
+// one request and its answer moved on the connection, each way.
+func (m *MeteredClient) Fetch(tb testing.TB, url string) (sent, received int64) {
+	tb.Helper()
+	s0, r0 := m.Sent.Load(), m.Received.Load()
+	resp, err := m.Get(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return m.Sent.Load() - s0, m.Received.Load() - r0
 }

@@ -41,17 +41,7 @@ func TestClaimedRequestsAreCountedAlone(t *testing.T) {
 	defer srv.Close()
 
 	client := transporttest.NewMeteredClient(t)
-	get := func(path string) (in, out int64) {
-		t.Helper()
-		w0, r0 := client.Sent.Load(), client.Received.Load()
-		resp, err := client.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return client.Sent.Load() - w0, client.Received.Load() - r0
-	}
+	get := func(path string) (in, out int64) { return client.Fetch(t, srv.URL+path) }
 	get("/other")
 	in, out := get("/claimed")
 	get("/other")
