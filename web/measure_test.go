@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http/httptest"
 	"sync"
@@ -64,7 +65,7 @@ func TestMeasure(t *testing.T) {
 	t.Logf("%s at %d events/s, polling every %d ms, %d ms added:", *measureFor, defaultRate, defaultInterval, *measureDelay)
 	clock := evaluate[map[string]float64](t, browser, `window.transportlab.clock()`)
 	t.Logf("clock offset %+.1f ± %.1f ms (shortest round trip %.1f ms): a latency below the bound reads \"≤ X\"",
-		clock["offsetMs"], clock["errorMs"], clock["rttMs"])
+		math.Round(clock["offsetMs"]*10)/10+0, clock["errorMs"], clock["rttMs"]) // +0 turns -0 into 0: no "-0.0"
 	ledgers := pageLedgers(t, browser)
 	t.Logf("%-5s %8s %8s %7s %9s %9s %9s %9s %8s %9s %8s", "", "median", "p95", "requests", "events", "wire", "wire/ev", "body/ev", "not body", "wire/min", "probe/ev")
 	for _, tr := range transports {

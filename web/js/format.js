@@ -13,12 +13,22 @@ const known = (v) => typeof v === 'number' && Number.isFinite(v);
 
 /** fixedMs writes milliseconds with one decimal, as the panels show them. */
 export function fixedMs(v) {
-  return known(v) ? v.toFixed(1) : NONE;
+  return known(v) ? tenths(v).toFixed(1) : NONE;
 }
 
-/** signedMs writes milliseconds with one decimal and a sign: the clock offset. */
+/**
+ * signedMs writes milliseconds with one decimal and a sign: the clock
+ * offset. What rounds to zero is "+0.0": "-0.0" would claim a side.
+ */
 export function signedMs(v) {
-  return known(v) ? (v >= 0 ? '+' : '') + v.toFixed(1) : NONE;
+  if (!known(v)) return NONE;
+  const r = tenths(v);
+  return (r >= 0 ? '+' : '') + r.toFixed(1);
+}
+
+// tenths rounds v to one decimal, and a negative that rounds to zero to 0.
+function tenths(v) {
+  return Math.round(v * 10) / 10 + 0; // + 0 turns -0 into 0
 }
 
 /** count writes a whole number: requests, events, bytes. */

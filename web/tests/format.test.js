@@ -8,6 +8,9 @@ test('cells: one decimal, a sign for offsets, whole counts, "—" when unknown',
   assert.equal(signedMs(3.25), '+3.3');
   assert.equal(signedMs(-0.5), '-0.5');
   assert.equal(signedMs(0), '+0.0');
+  assert.equal(signedMs(-0.02), '+0.0', 'a negative that rounds to zero takes no side');
+  assert.equal(fixedMs(-0.04), '0.0');
+  assert.equal(signedMs(-0.06), '-0.1');
   assert.equal(count(41.6), '42');
   for (const f of [fixedMs, signedMs, count]) {
     for (const v of [NaN, null, undefined, Infinity]) assert.equal(f(v), NONE, `${f.name}(${v})`);
