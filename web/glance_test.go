@@ -110,6 +110,12 @@ func TestGlance(t *testing.T) {
 				t.Errorf("#panel-%s open-server is folded away, want it shown: it is no counter", tr)
 			}
 		}
+		// A stream's first connection starts at the head: no catch-up to show yet.
+		for _, tr := range []string{"sse", "ws"} {
+			if shown(tr, "catchup-median") {
+				t.Errorf("#panel-%s catch-up median = %s is shown, want it folded away while there was none", tr, metric(t, ctx, tr, "catchup-median"))
+			}
+		}
 		// A cut by the server: SSE and the WebSocket reconnect, and say so.
 		console.expect("net::ERR_")
 		lab.conns.Cut()

@@ -35,5 +35,10 @@ export function setWithCode(el, text, spec) {
  */
 export function setCounter(el, n) {
   setText(el, String(n));
-  el.closest('.facts > div').classList.toggle('is-zero', n === 0);
+  foldWhenNone(el, n === 0);
+}
+
+/** foldWhenNone folds el's row of facts away while none is true. */
+export function foldWhenNone(el, none) {
+  el.closest('.facts > div').classList.toggle('is-zero', none);
 }

@@ -13,7 +13,7 @@ import { mountExplain, mountHints } from './explain-view.js';
 import { wireBytes, wireCosts } from './costs.js';
 import { errorBound, latencyText } from './clock.js';
 import { count, fixedMs, rateText, signedMs } from './format.js';
-import { $, setCounter, setText } from './dom.js';
+import { $, foldWhenNone, setCounter, setText } from './dom.js';
 import { WINDOW_MS } from './page-state.js';
 
 /**
@@ -120,7 +120,9 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setCounter(m['resets'], ledger.resets);
     setCounter(m['reconnects'], ledger.reconnects);
     setCounter(m['replayed'], ledger.replayed);
-    setLatency(m['catchup-median'], lane.catchUp.summary(at).median, clockError);
+    const catchUp = lane.catchUp.summary(at);
+    setLatency(m['catchup-median'], catchUp.median, clockError);
+    foldWhenNone(m['catchup-median'], catchUp.count === 0); // no catch-up in the last minute
 
     setText(m['open-server'], count(stats?.client?.[lane.name]?.open));
 
