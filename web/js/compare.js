@@ -12,6 +12,7 @@
 
 import { dots, fitCanvas } from './chart.js';
 import { latencyText } from './clock.js';
+import { setText } from './dom.js';
 import { count, tickMs } from './format.js';
 import { cdf, latencyDomain, linearScale, logScale, logTicks } from './plot.js';
 import { TRANSPORTS } from './url.js';
@@ -358,6 +359,6 @@ function fillTable(cells, rows, T) {
   for (const td of cells) {
     const row = byName[td.closest('[data-transport]').dataset.transport];
     const text = row ? shown[td.dataset.cost](row) : '—';
-    if (td.textContent !== text) td.textContent = text;
+    setText(td, text);
   }
 }
