@@ -113,29 +113,40 @@ test('pageCounts: the page counts what the server could have counted when it was
   let at = 10_000;
   const { lanes, cb } = lanesWith(() => at);
   lanes.ws.on = lanes.poll.on = true;
+  // wsEvent plays ws.js: an event's JSON bytes are counted as it arrives.
+  const wsEvent = (seq, ms, receivedAt) => {
+    cb.ws.onBytes(50);
+    cb.ws.onEvent(ev(seq, ms), receivedAt);
+  };
   cb.ws.onRequest();
   cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
   cb.poll.onRequest();
+  cb.poll.onBytes(150); // an answer's body comes before its metadata (poll.js)
   cb.poll.onHello({ epoch: 'a', head: 3, catchUp: true });
   for (const seq of [1, 2, 3]) cb.poll.onEvent(ev(seq, 9_000), 10_000);
   at = 10_250;
   cb.poll.onRequest(); // answered before the page asks the server
+  cb.poll.onBytes(50);
   cb.poll.onHello({ epoch: 'a', head: 4, catchUp: false });
   cb.poll.onEvent(ev(4, 10_200), 10_250);
-  for (const seq of [1, 2, 3, 4]) cb.ws.onEvent(ev(seq, 9_000), 10_250);
+  for (const seq of [1, 2, 3]) wsEvent(seq, 9_000, 10_250);
   at = 10_300;
   const asked = countsAsked(lanes, at); // the page asks for the server's counts
-  // Before the answer comes: an event past the head the server read, and a
-  // poll sent after the page asked.
+  // Before the answer comes: an event the server had counted (seq 4, its
+  // head), then one past that head, and a poll sent after the page asked.
+  at = 10_350;
+  wsEvent(4, 10_200, 10_350);
   at = 10_400;
-  cb.ws.onEvent(ev(5, 10_390), 10_400);
+  wsEvent(5, 10_390, 10_400);
   at = 10_500;
   cb.poll.onRequest();
+  cb.poll.onBytes(50);
   cb.poll.onHello({ epoch: 'a', head: 5, catchUp: false });
   cb.poll.onEvent(ev(5, 10_390), 10_500);
   const counts = pageCounts(lanes, { epoch: 'a', head: 4 }, asked);
-  assert.deepEqual(counts.ws.run, { requests: 1, received: 4, bytes: 0 });
-  assert.deepEqual(counts.poll.run, { requests: 2, received: 4, bytes: 0 });
+  // The bytes are of the same moment as the events: four events, 50 bytes each.
+  assert.deepEqual(counts.ws.run, { requests: 1, received: 4, bytes: 200 });
+  assert.deepEqual(counts.poll.run, { requests: 2, received: 4, bytes: 200 });
 });
 
 test('pageCounts: a stream\'s hello is no body: a new run begins with none of the old run\'s bytes', () => {
