@@ -52,6 +52,8 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       runSince: null, // when the page learned of that run
       lastBytes: 0, // the body bytes of the latest request so far: an answer's, before its hello is handled
       askedAt: null, // when the transport's latest request was sent
+      probeAtRequest: 0, // the probe's bytes when the latest request was sent
+      probeBefore: 0, // the probe's bytes before the server's current run
       recent: [], // {seq, askedAt, bytesAfter} of the latest arrivals of that run, oldest first
       recentFrom: 0, // the body bytes before the first of recent
       emptyAnswers: 0,
@@ -71,6 +73,7 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       epoch: () => lane.ledger.epoch ?? page.server.epoch,
       onRequest: () => {
         lane.askedAt = now();
+        lane.probeAtRequest = lane.ledger.probe; // a socket's first ping leaves before its hello
         lane.lastBytes = 0; // a stream's hello is no body: nothing of this request yet
         countRequest(lane, lane.askedAt);
       },
@@ -120,7 +123,7 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
     if (typeof info.epoch === 'string') {
       // The request that brought this hello, and the hello itself, are the run's.
       if (lane.run.begin(info.epoch, lane.ledger, { requests: 1, bytes: lane.lastBytes })) {
-        newRun(lane, now(), lane.ledger.bytes - lane.lastBytes);
+        newRun(lane, now(), { bytes: lane.ledger.bytes - lane.lastBytes, probe: lane.probeAtRequest });
       }
       page.setEpoch(info.epoch);
     }
@@ -159,10 +162,10 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
 
 /**
  * countsAsked notes what pageCounts needs of the moment the page asks the
- * server for its counts: that moment, and each lane's requests.
+ * server for its counts: that moment, and each lane's requests and probe bytes.
  */
 export function countsAsked(lanes, at) {
-  const counts = (t) => ({ requests: lanes[t].ledger.requests });
+  const counts = (t) => ({ requests: lanes[t].ledger.requests, probe: lanes[t].ledger.probe });
   return { at, lanes: Object.fromEntries(TRANSPORTS.map((t) => [t, counts(t)])) };
 }
 
@@ -177,7 +180,9 @@ export function countsAsked(lanes, at) {
  * the last of them (a poll answer's bytes come with its events). Each lane gets
  * {run: {requests, received, bytes} since the server's run began, or null
  * while the lane has not heard of that run, total: the same in all,
- * carriedOver: whether the two differ}.
+ * carriedOver: whether the two differ, probe: the bytes of the page's own
+ * measuring in the server's run (costs.js wireCosts leaves them out of the
+ * server's wire bytes), 0 while the lane has not heard of that run}.
  */
 export function pageCounts(lanes, { epoch, head }, asked) {
   return Object.fromEntries(
@@ -185,25 +190,32 @@ export function pageCounts(lanes, { epoch, head }, asked) {
       const lane = lanes[t];
       const { ledger, run } = lane;
       // A lane that is off has nothing under way: it is in the server's run as it is.
-      if (!lane.on && typeof epoch === 'string' && run.begin(epoch, ledger)) newRun(lane, asked.at, ledger.bytes);
+      if (!lane.on && typeof epoch === 'string' && run.begin(epoch, ledger)) newRun(lane, asked.at, ledger);
       const late = notYetCounted(lane.recent, head, asked.at);
-      const total = { ...asked.lanes[t], received: ledger.received - late, bytes: bytesCounted(lane, late) };
+      const { requests, probe } = asked.lanes[t];
+      const total = { requests, received: ledger.received - late, bytes: bytesCounted(lane, late) };
       const known = run.epoch === epoch && lane.runSince !== null && lane.runSince <= asked.at;
-      return [t, { run: known ? run.thisRun(total) : null, total, carriedOver: run.carriedOver }];
+      return [t, {
+        run: known ? run.thisRun(total) : null,
+        total,
+        carriedOver: run.carriedOver,
+        probe: known ? probe - lane.probeBefore : 0,
+      }];
     }),
   );
 }
 
 // newRun notes that the lane learned of a new server run at `at`, when it
-// had counted `bytesBefore` body bytes of the runs before: the
-// arrivals kept are of the old one, and so are the latencies. Kept, they
+// had counted `before` ({bytes, probe}) of the runs before: the arrivals
+// kept are of the old one, and so are the latencies. Kept, they
 // would speak for the new run for up to a minute: a median of the old
 // run's feed, and charts full of its points to draw on every frame.
 // The WebSocket's round trips stay: they measure the network, not the run.
-function newRun(lane, at, bytesBefore) {
+function newRun(lane, at, before) {
   lane.runSince = at;
   lane.recent = [];
-  lane.recentFrom = bytesBefore;
+  lane.recentFrom = before.bytes;
+  lane.probeBefore = before.probe;
   lane.latency.clear();
   lane.catchUp.clear();
 }

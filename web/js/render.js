@@ -214,7 +214,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
         clockError: errorBound(clock, at),
         requestsMinute: lane.requestTimes.summary(at).count,
         wirePerMinute: stats === null ? NaN : page.statsHistory.increase(t, wireBytes).value,
-        ...wireCosts(stats?.client?.[t], lane.ledger.probe),
+        // The server counts each run from zero: so is the probe left out of it.
+        ...wireCosts(stats?.client?.[t], server.pageCounts?.[t]?.probe),
       };
     });
     compare.draw(rows, at, WINDOW_MS);

@@ -93,6 +93,7 @@ test('pageCounts: this run beside the server, the total kept', () => {
     run: { requests: 1, received: 1, bytes: 100 },
     total: { requests: 1, received: 1, bytes: 100 },
     carriedOver: false,
+    probe: 0,
   });
   // The server restarts: the stream is refused twice, then opens on run b.
   at = 12_000;
@@ -165,4 +166,30 @@ test('pageCounts: a stream\'s hello is no body: a new run begins with none of th
   const counts = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at));
   assert.deepEqual(counts.ws.run, { requests: 1, received: 0, bytes: 0 });
   assert.deepEqual(counts.ws.total, { requests: 2, received: 1, bytes: 50 });
+});
+
+test("pageCounts: the page's probe is counted per server run, as the server counts its wire bytes", () => {
+  let at = 10_000;
+  const { lanes, cb } = lanesWith(() => at);
+  lanes.ws.on = true;
+  // The socket opens: its first ping (22 bytes of payload) leaves in onopen, before the hello (ws.js).
+  cb.ws.onRequest();
+  cb.ws.onProbe(22, 'up');
+  cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
+  for (let i = 0; i < 10; i++) {
+    cb.ws.onProbe(22, 'down');
+    cb.ws.onProbe(22, 'up');
+  }
+  const oldRun = lanes.ws.ledger.probe;
+  assert.equal(pageCounts(lanes, { epoch: 'a', head: 0 }, countsAsked(lanes, at)).ws.probe, oldRun);
+  // The server restarts: the socket comes back on run b, whose wire bytes start at zero.
+  at = 12_000;
+  cb.ws.onRequest();
+  cb.ws.onProbe(22, 'up');
+  cb.ws.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  cb.ws.onProbe(22, 'down');
+  at = 13_000;
+  const probe = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at)).ws.probe;
+  assert.equal(probe, lanes.ws.ledger.probe - oldRun, "the new run's ping and pong, none of the old run's");
+  assert.ok(probe > 0);
 });
