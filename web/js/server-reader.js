@@ -58,10 +58,14 @@ export function createServerReader(page, opts) {
   }
 
   let clockBusy = false;
+  let clockAgain = false; // asked for while a round was under way: one more when it ends
   let clockCheckedAt = -Infinity;
 
   async function syncClock() {
-    if (clockBusy) return;
+    if (clockBusy) {
+      clockAgain = true;
+      return;
+    }
     clockBusy = true;
     clockCheckedAt = now();
     try {
@@ -77,6 +81,11 @@ export function createServerReader(page, opts) {
       // Keep the previous estimate; the header shows "—" until there is one.
     } finally {
       clockBusy = false;
+    }
+    if (clockAgain) {
+      // e.g. a new run began during the round: what it measured may be the old machine's.
+      clockAgain = false;
+      syncClock();
     }
   }
 

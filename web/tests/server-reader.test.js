@@ -45,3 +45,27 @@ test("server-reader: the server's head never steps back within a run, and starts
   assert.equal(page.server.epoch, 'b');
   assert.equal(page.server.head, 2, 'a new run counts from its own head');
 });
+
+test('server-reader: a new run found during a clock round measures the clock again when the round ends', async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  let first = true;
+  const { page, reader, time, timeAsked } = readerWith({
+    answers: [{ epoch: 'b', head: 2, rate: 5 }],
+    // The round's first sample waits: the round is under way as the new run is found.
+    timeFetch: (url) => {
+      if (!first) return answerTime(time.now());
+      first = false;
+      return gate.then(() => answerTime(time.now()));
+    },
+  });
+  page.setEpoch('a');
+  reader.wake(); // a clock round, and a stats read that finds run b
+  await flush();
+  assert.equal(page.server.epoch, 'b');
+  assert.equal(timeAsked.length, 1, 'the round is still on its first sample');
+  release();
+  await flush();
+  assert.equal(timeAsked.length, 10, 'the round, then one more for the new run: 5 samples each');
+  assert.ok(Number.isFinite(page.clock.offsetMs));
+});
