@@ -247,6 +247,10 @@ const en = {
   // Messages answered by the server, and the review's accessibility fixes
   // (messages.js, message-log-view.js, netsim.js)
   'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
+  // Errors without the server's words: no answer at all, or a bare status.
+  'error.network': 'no answer from the server (network error)',
+  'error.http': 'the server answered HTTP {status}',
+  'error.noDefaultRate': 'the server did not say its usual rate',
   'sim.dropLabel': 'Drop the {name} connection',
   'tutorial.on': 'On: the page replies to every event.',
 
@@ -500,6 +504,10 @@ const ko = {
 
   // 서버가 답한 메시지, 리뷰에서 나온 접근성 수정 (messages.js, message-log-view.js, netsim.js)
   'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
+  // 서버의 설명이 없는 오류: 아예 답이 없거나 상태 코드만 온 경우
+  'error.network': '서버에서 답이 오지 않았습니다(네트워크 오류)',
+  'error.http': '서버 응답: HTTP {status}',
+  'error.noDefaultRate': '서버가 기본 피드 속도를 알려 주지 않았습니다',
   'sim.dropLabel': '{name} 연결 끊기',
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
 

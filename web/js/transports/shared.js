@@ -79,6 +79,26 @@ export function contract(opts) {
   return full;
 }
 
+/**
+ * noAnswer marks the error of a request that got no answer (fetch rejects
+ * with a TypeError each browser words its own way, in English) with the
+ * page's words for it, error.network (i18n.js), so that the page says it in
+ * its language, and returns it. An abort is the page's own doing: left as it is.
+ */
+export function noAnswer(err) {
+  if (err instanceof Error && err.name !== 'AbortError' && err.key === undefined) err.key = 'error.network';
+  return err;
+}
+
+/**
+ * statusKey returns the page's words for an answer that failed with no
+ * reason of the server's (a bare "HTTP 503", e.g. from a proxy), as
+ * {key, params}, or null when the server gave a reason: its words stand.
+ */
+export function statusKey(status, reason) {
+  return reason ? null : { key: 'error.http', params: { status } };
+}
+
 /** utf8Length returns the byte length of s as UTF-8, i.e. as it travelled. */
 export function utf8Length(s) {
   return encoder.encode(s).length;
