@@ -83,15 +83,20 @@ test('pageCounts: this run beside the server, the total kept', () => {
   let at = 10_000;
   const { lanes, cb } = lanesWith(() => at);
   lanes.sse.on = true;
+  // As sse.js does: the request on open, a hello with no body, then each
+  // event's data bytes as it arrives.
+  const event = (seq, bytes) => {
+    cb.sse.onBytes(bytes);
+    cb.sse.onEvent(ev(seq, at - 1), at);
+  };
   cb.sse.onRequest();
-  cb.sse.onBytes(60);
   cb.sse.onHello({ kind: 'hello', epoch: 'a', head: 1 });
-  cb.sse.onBytes(40);
-  cb.sse.onEvent(ev(2, 9_999), 10_000);
+  event(2, 40);
+  event(3, 60);
   at = 11_000;
-  assert.deepEqual(pageCounts(lanes, { epoch: 'a', head: 2 }, countsAsked(lanes, at)).sse, {
-    run: { requests: 1, received: 1, bytes: 100 },
-    total: { requests: 1, received: 1, bytes: 100 },
+  assert.deepEqual(pageCounts(lanes, { epoch: 'a', head: 3 }, countsAsked(lanes, at)).sse, {
+    run: { requests: 1, received: 2, bytes: 100 },
+    total: { requests: 1, received: 2, bytes: 100 },
     carriedOver: false,
     probe: 0,
   });
@@ -100,12 +105,12 @@ test('pageCounts: this run beside the server, the total kept', () => {
   assert.equal(pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at)).sse.run, null,
     'not yet heard of run b: nothing to compare');
   cb.sse.onRequest();
-  cb.sse.onBytes(70);
   cb.sse.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  event(1, 70);
   at = 13_000;
-  const counts = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at));
-  assert.deepEqual(counts.sse.run, { requests: 1, received: 0, bytes: 70 });
-  assert.deepEqual(counts.sse.total, { requests: 2, received: 1, bytes: 170 });
+  const counts = pageCounts(lanes, { epoch: 'b', head: 1 }, countsAsked(lanes, at));
+  assert.deepEqual(counts.sse.run, { requests: 1, received: 1, bytes: 70 });
+  assert.deepEqual(counts.sse.total, { requests: 2, received: 3, bytes: 170 });
   assert.equal(counts.sse.carriedOver, true);
   assert.deepEqual(counts.poll.run, { requests: 0, received: 0, bytes: 0 }, 'a lane that is off is in the server\'s run');
 });
