@@ -170,6 +170,21 @@ export function countsAsked(lanes, at) {
 }
 
 /**
+ * noteServerRun tells the lanes that are off of the server's run `epoch`,
+ * read at `at` (an /api/stats answer): a lane that is off has nothing under
+ * way, so it is in that run as it is, and its counts start there. A lane
+ * that is on learns of a run from its own transport's hello. Call it before
+ * pageCounts with the same answer.
+ */
+export function noteServerRun(lanes, epoch, at) {
+  if (typeof epoch !== 'string') return;
+  for (const t of TRANSPORTS) {
+    const lane = lanes[t];
+    if (!lane.on && lane.run.begin(epoch, lane.ledger)) newRun(lane, at, lane.ledger);
+  }
+}
+
+/**
  * pageCounts returns, for each lane, the page's counts as of the server's
  * read of its own (an /api/stats answer: its epoch and head), to be shown
  * beside them. The server reads its counts somewhere between the page's
@@ -183,14 +198,14 @@ export function countsAsked(lanes, at) {
  * carriedOver: whether the two differ, probe: the bytes of the page's own
  * measuring in the server's run (costs.js wireCosts leaves them out of the
  * server's wire bytes), 0 while the lane has not heard of that run}.
+ * It changes nothing: a lane that is off learns of the run from
+ * noteServerRun first.
  */
 export function pageCounts(lanes, { epoch, head }, asked) {
   return Object.fromEntries(
     TRANSPORTS.map((t) => {
       const lane = lanes[t];
       const { ledger, run } = lane;
-      // A lane that is off has nothing under way: it is in the server's run as it is.
-      if (!lane.on && typeof epoch === 'string' && run.begin(epoch, ledger)) newRun(lane, asked.at, ledger);
       const late = notYetCounted(lane.recent, head, asked.at);
       const { requests, probe } = asked.lanes[t];
       const total = { requests, received: ledger.received - late, bytes: bytesCounted(lane, late) };

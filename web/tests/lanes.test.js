@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { countsAsked, createLanes, pageCounts } from '../js/lanes.js';
+import { countsAsked, createLanes, noteServerRun, pageCounts } from '../js/lanes.js';
 
 // fakePage is the part of page-state.js that lanes read and write.
 function fakePage() {
@@ -108,7 +108,10 @@ test('pageCounts: this run beside the server, the total kept', () => {
   cb.sse.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
   event(1, 70);
   at = 13_000;
-  const counts = pageCounts(lanes, { epoch: 'b', head: 1 }, countsAsked(lanes, at));
+  const asked = countsAsked(lanes, at);
+  assert.equal(pageCounts(lanes, { epoch: 'b', head: 1 }, asked).poll.run, null, 'pageCounts changes nothing');
+  noteServerRun(lanes, 'b', at); // as main.js does with each answer, first
+  const counts = pageCounts(lanes, { epoch: 'b', head: 1 }, asked);
   assert.deepEqual(counts.sse.run, { requests: 1, received: 1, bytes: 70 });
   assert.deepEqual(counts.sse.total, { requests: 2, received: 3, bytes: 170 });
   assert.equal(counts.sse.carriedOver, true);
