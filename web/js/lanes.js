@@ -63,8 +63,12 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       inspector: createInspector(t, { proto: globalThis.location?.protocol === 'http:' ? 'HTTP/1.1' : null }),
       notice: null, // {key, until}: something the class should read, for a while
       transport: null,
+      // The panel's parts, hung on the lane by render.js buildPanels.
       els: null,
       chart: null,
+      explain: null,
+      hints: null,
+      inspectorView: null,
     };
     const callbacks = {
       clientId: page.clientId,
