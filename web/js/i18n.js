@@ -512,7 +512,7 @@ const ko = {
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
 
   // 모든 전송 방식에서 따라잡기를 따로 표시 (lanes.js, render.js)
-  'fact.catchUp': '지난 기록에서 받은 이벤트의 지연, 중앙값',
+  'fact.catchUp': '따라잡기 지연 시간 중앙값',
 
   // 같은 순간, 같은 서버 실행의 페이지 집계와 서버 집계 (lanes.js, render.js)
   'panel.colPageRun': '페이지(이번 서버 실행)',
