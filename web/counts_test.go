@@ -15,15 +15,16 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// countSamples reads each panel's requests and events, page then server
-// ([requests page, requests server, events page, events server]), n times
+// countSamples reads each panel's requests, events and body bytes, page
+// then server ([requests page, requests server, events page, events server,
+// bytes page, bytes server]), n times
 // 100 ms apart in the page: at moments that have nothing to do with when
 // the server's counts are read, as a student or a screenshot sees them.
 func countSamples(tb testing.TB, ctx context.Context, n int) []map[string][]string {
 	tb.Helper()
 	samples, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string][]string](fmt.Sprintf(`new Promise((done) => {
 		const cells = () => Object.fromEntries(['poll', 'sse', 'ws'].map((t) => [t,
-			['requests-page', 'requests-server', 'events', 'events-server'].map((m) =>
+			['requests-page', 'requests-server', 'events', 'events-server', 'bytes-page', 'bytes-server'].map((m) =>
 				document.querySelector('#panel-' + t + ' [data-metric="' + m + '"]').textContent)]));
 		const out = [];
 		const id = setInterval(() => {
@@ -42,7 +43,9 @@ func countSamples(tb testing.TB, ctx context.Context, n int) []map[string][]stri
 
 // checkCountsAgree reads the table 30 times in 3 s and wants both columns
 // to agree each time: to within one, since an event or a request on its way
-// when the server is read is counted by one side and not yet by the other.
+// when the server is read is counted by one side and not yet by the other;
+// and the body bytes to within one event's, for the same reason (an event
+// taken as up to 1.5 times the average: a quote's digits vary its size).
 // A page column that runs ahead of the server's read (20 events a second,
 // polling every 250 ms, the server read once a second) is off by more.
 func checkCountsAgree(t *testing.T, ctx context.Context) {
@@ -55,6 +58,15 @@ func checkCountsAgree(t *testing.T, ctx context.Context) {
 				if page < server-1 || page > server+1 {
 					t.Errorf("reading %d: #panel-%s %s: page %d, server %d, want them within one of each other", i, tr, what, page, server)
 				}
+			}
+			events := number(t, c[3])
+			page, server := number(t, c[4]), number(t, c[5])
+			oneEvent := 0
+			if events > 0 {
+				oneEvent = server * 3 / (2 * events)
+			}
+			if page < server-oneEvent || page > server+oneEvent {
+				t.Errorf("reading %d: #panel-%s bytes: page %d, server %d, want them within one event's bytes (%d) of each other", i, tr, page, server, oneEvent)
 			}
 		}
 	}

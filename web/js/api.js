@@ -2,19 +2,21 @@
 // this page (?client=), is never cached, sends and reads JSON, and a refusal
 // becomes an error that says what the server said:
 //   "rate must be at most 50 (HTTP 400)", or "HTTP 502" when it said nothing;
-// and, when the answer has a code the page has words for, the key of those
-// words (i18n.js), so that the page says it in its own language.
+// and, when the answer has a code the page has words for, or none at all,
+// or no answer came, the key of the page's words (i18n.js), so that the
+// page says it in its own language.
 //
 // Pure apart from fetch, which can be injected for tests.
 
 import { serverErrorKey } from './i18n.js';
-import { withQuery } from './transports/shared.js';
+import { noAnswer, statusKey, withQuery } from './transports/shared.js';
 
 /**
  * HTTPError is an answer that is not 2xx: its status, JSON body (or {}) and
  * code ("too_many_messages", or null). It is a refusal (refused: true): the
- * server answered, and said no. key names the page's words for the code
- * (i18n.js), and is absent for a code it does not know, or none.
+ * server answered, and said no. key (and params) name the page's words for
+ * the code (i18n.js), or for the bare status when the server gave no reason;
+ * they are absent for a code the page does not know: the server's reason stands.
  */
 export class HTTPError extends Error {
   constructor(status, data) {
@@ -25,14 +27,17 @@ export class HTTPError extends Error {
     this.code = typeof data?.code === 'string' ? data.code : null;
     this.refused = true;
     const key = serverErrorKey(this.code);
+    const bare = statusKey(status, data?.error);
     if (key !== null) this.key = key;
+    else if (bare !== null) Object.assign(this, bare);
   }
 }
 
 /**
  * createApi returns {get(path, query), post(path, body), call(method, path, {query, body})};
  * each resolves to the answer's JSON ({} when it has none) or rejects with an
- * HTTPError, or with fetch's own error when there was no answer at all.
+ * HTTPError, or with fetch's own error when there was no answer at all
+ * (with key error.network: shared.js noAnswer).
  */
 export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
   async function call(method, path, { query = {}, body } = {}) {
@@ -41,6 +46,8 @@ export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetc
       cache: 'no-store',
       headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+    }).catch((err) => {
+      throw noAnswer(err);
     });
     let data = {};
     try {

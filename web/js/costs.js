@@ -17,8 +17,9 @@ export function wireBytes(counts) {
 
 /**
  * wireCosts derives, from one transport's server counts
- * ({events, bytes, wireIn, wireOut}) since this page opened, and the bytes
- * of the page's own probe on that transport (probe, default 0):
+ * ({events, bytes, wireIn, wireOut}) in the server's current run, and the
+ * bytes of the page's own probe on that transport in the same run (probe,
+ * default 0; lanes.js pageCounts):
  *  - wirePerEvent:  bytes on the wire, both ways, per event delivered,
  *                   the probe left out
  *  - bodyPerEvent:  body bytes (the events' JSON) written per event

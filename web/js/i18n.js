@@ -123,7 +123,7 @@ const en = {
 
   'foot.note': 'Latency = time received here + clock offset − the server\'s publish time ({ts}). Requests, events and bytes are counted twice: by this page as they happen, and by the server for this page only (its column refreshes once a second, and starts over when the server restarts).',
 
-  // Charts, byte costs and export (issue 4, items 2, 4 and 7): compare.js, index.html.
+  // Charts, byte costs and export: compare.js, index.html.
   'compare.title': 'Side by side',
   'compare.timeline': 'Latency of every event in the last minute, all on one clock',
   'compare.cdf': 'How latencies are spread: the share of events that arrived within a given time',
@@ -149,7 +149,7 @@ const en = {
   'export.json': 'JSON (everything)',
   'export.csv': 'CSV (one row per event)',
 
-  // Wire inspector, explanations, sequence diagrams and live hints (issue 4, items 1 and 5).
+  // Wire inspector, explanations, sequence diagrams and live hints.
   'inspector.title': 'Wire inspector: the last {n} exchanges',
   'inspector.pause': 'Pause',
   'inspector.resume': 'Resume',
@@ -240,13 +240,17 @@ const en = {
   'tutorial.tooFastPace': 'Not replying: the feed runs at {rate} events/s, and the page replies only up to {max} events/s, the tutorial\'s pace: faster replies from every open page would flood everyone\'s feed.',
   'tutorial.replies': 'Replies sent, each over the transport that brought the event: {list}',
   'tutorial.repliesRefused': '({n} not sent: {error})',
-  // Stale server counts and a tab that was in the background (issue 4, view).
+  // Stale server counts and a tab that was in the background.
   'meta.statsError': 'The server\'s counts could not be read ({error}); its columns show — until they can.',
   'detail.backgrounded': 'This tab was in the background: the browser slowed polling to about once a second; the numbers settle within a minute.',
 
-  // Messages answered by the server, and the review's accessibility fixes
+  // Messages answered by the server, the Network strip's drop button and the tutorial's state
   // (messages.js, message-log-view.js, netsim.js)
   'error.wsLost': 'the WebSocket closed before the server answered: it may have been sent',
+  // Errors without the server's words: no answer at all, or a bare status.
+  'error.network': 'no answer from the server (network error)',
+  'error.http': 'the server answered HTTP {status}',
+  'error.noDefaultRate': 'the server did not say its usual rate',
   'sim.dropLabel': 'Drop the {name} connection',
   'tutorial.on': 'On: the page replies to every event.',
 
@@ -377,7 +381,7 @@ const ko = {
 
   'foot.note': '지연 시간 = 이 페이지에서 받은 시각 + 시계 차이 − 서버가 발행한 시각({ts}). 요청, 이벤트, 바이트는 두 번 셉니다. 한 번은 이 페이지가 그때그때 세고, 한 번은 서버가 이 페이지 몫만 따로 셉니다(서버 열은 1초마다 갱신되고, 서버가 재시작하면 처음부터 다시 셉니다).',
 
-  // 차트, 바이트 비용, 내보내기 (이슈 4, 2·4·7번): compare.js, index.html.
+  // 차트, 바이트 비용, 내보내기: compare.js, index.html.
   'compare.title': '나란히 비교',
   'compare.timeline': '최근 1분간 모든 이벤트의 지연 시간 — 세 방식을 같은 시계로',
   'compare.cdf': '지연 시간 분포: 주어진 시간 안에 도착한 이벤트의 비율',
@@ -403,7 +407,7 @@ const ko = {
   'export.json': 'JSON(전체)',
   'export.csv': 'CSV(이벤트마다 한 줄)',
 
-  // Wire inspector, explanations, sequence diagrams and live hints (issue 4, items 1 and 5).
+  // Wire inspector, explanations, sequence diagrams and live hints.
   'inspector.title': '통신 내용 보기: 최근 {n}건',
   'inspector.pause': '일시 정지',
   'inspector.resume': '계속',
@@ -494,17 +498,21 @@ const ko = {
   'tutorial.tooFastPace': '답장 안 함: 지금 피드가 {rate} 이벤트/초입니다. 페이지는 튜토리얼 속도인 {max} 이벤트/초 이하일 때만 답장합니다. 열려 있는 모든 페이지가 더 빨리 답장하면 모두의 피드가 답장으로 넘쳐 버립니다.',
   'tutorial.replies': '이벤트를 받은 전송 방식으로 그대로 보낸 답장: {list}',
   'tutorial.repliesRefused': '({n}개 보내지 못함: {error})',
-  // Stale server counts and a tab that was in the background (issue 4, view).
+  // Stale server counts and a tab that was in the background.
   'meta.statsError': '서버 집계를 읽지 못했습니다({error}). 다시 읽을 때까지 서버 칸은 —로 표시합니다.',
   'detail.backgrounded': '이 탭이 백그라운드에 있었습니다. 그동안 브라우저가 폴링을 1초에 한 번 정도로 늦췄기 때문에, 1분쯤 지나야 숫자가 정상으로 돌아옵니다.',
 
-  // 서버가 답한 메시지, 리뷰에서 나온 접근성 수정 (messages.js, message-log-view.js, netsim.js)
+  // 서버가 답한 메시지, 네트워크 줄의 끊기 버튼, 튜토리얼의 상태 (messages.js, message-log-view.js, netsim.js)
   'error.wsLost': '서버가 답하기 전에 웹 소켓이 닫혔습니다. 전송됐을 수도 있습니다',
+  // 서버의 설명이 없는 오류: 아예 답이 없거나 상태 코드만 온 경우
+  'error.network': '서버에서 답이 오지 않았습니다(네트워크 오류)',
+  'error.http': '서버 응답: HTTP {status}',
+  'error.noDefaultRate': '서버가 기본 피드 속도를 알려 주지 않았습니다',
   'sim.dropLabel': '{name} 연결 끊기',
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
 
   // 모든 전송 방식에서 따라잡기를 따로 표시 (lanes.js, render.js)
-  'fact.catchUp': '지난 기록에서 받은 이벤트의 지연, 중앙값',
+  'fact.catchUp': '따라잡기 지연 시간 중앙값',
 
   // 같은 순간, 같은 서버 실행의 페이지 집계와 서버 집계 (lanes.js, render.js)
   'panel.colPageRun': '페이지(이번 서버 실행)',

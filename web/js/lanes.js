@@ -52,7 +52,10 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       runSince: null, // when the page learned of that run
       lastBytes: 0, // the body bytes of the latest request so far: an answer's, before its hello is handled
       askedAt: null, // when the transport's latest request was sent
-      recent: [], // {seq, askedAt} of the latest arrivals of that run, oldest first
+      probeAtRequest: 0, // the probe's bytes when the latest request was sent
+      probeBefore: 0, // the probe's bytes before the server's current run
+      recent: [], // {seq, askedAt, bytesAfter} of the latest arrivals of that run, oldest first
+      recentFrom: 0, // the body bytes before the first of recent
       emptyAnswers: 0,
       answers: 0,
       dropAt: null, // {missed, duplicates} when the connection was lost
@@ -60,8 +63,12 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       inspector: createInspector(t, { proto: globalThis.location?.protocol === 'http:' ? 'HTTP/1.1' : null }),
       notice: null, // {key, until}: something the class should read, for a while
       transport: null,
+      // The panel's parts, hung on the lane by render.js buildPanels.
       els: null,
       chart: null,
+      explain: null,
+      hints: null,
+      inspectorView: null,
     };
     const callbacks = {
       clientId: page.clientId,
@@ -70,6 +77,7 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       epoch: () => lane.ledger.epoch ?? page.server.epoch,
       onRequest: () => {
         lane.askedAt = now();
+        lane.probeAtRequest = lane.ledger.probe; // a socket's first ping leaves before its hello
         lane.lastBytes = 0; // a stream's hello is no body: nothing of this request yet
         countRequest(lane, lane.askedAt);
       },
@@ -118,7 +126,9 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
     }
     if (typeof info.epoch === 'string') {
       // The request that brought this hello, and the hello itself, are the run's.
-      if (lane.run.begin(info.epoch, lane.ledger, { requests: 1, bytes: lane.lastBytes })) newRun(lane, now());
+      if (lane.run.begin(info.epoch, lane.ledger, { requests: 1, bytes: lane.lastBytes })) {
+        newRun(lane, now(), { bytes: lane.ledger.bytes - lane.lastBytes, probe: lane.probeAtRequest });
+      }
       page.setEpoch(info.epoch);
     }
     if (Number.isFinite(info.rate)) page.server.rate = info.rate;
@@ -141,8 +151,13 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
     }
     const ts = Number.isFinite(ev.ts) ? ev.ts : null;
     lane.arrivals.add({ seq: ev.seq, kind: ev.kind ?? null, ts, receivedAt, latencyMs, replayed });
-    lane.recent.push({ seq: ev.seq, askedAt: lane.askedAt });
-    if (lane.recent.length > 2 * RECENT) lane.recent.splice(0, RECENT);
+    // bytesAfter: the body bytes counted up to this event, its own (and, for
+    // a poll answer, its answer's) included.
+    lane.recent.push({ seq: ev.seq, askedAt: lane.askedAt, bytesAfter: lane.ledger.bytes });
+    if (lane.recent.length > 2 * RECENT) {
+      lane.recentFrom = lane.recent[RECENT - 1].bytesAfter;
+      lane.recent.splice(0, RECENT);
+    }
     onEvent(lane, ev, receivedAt, replayed);
   }
 
@@ -151,11 +166,26 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
 
 /**
  * countsAsked notes what pageCounts needs of the moment the page asks the
- * server for its counts: that moment, and each lane's requests and bytes.
+ * server for its counts: that moment, and each lane's requests and probe bytes.
  */
 export function countsAsked(lanes, at) {
-  const counts = (t) => ({ requests: lanes[t].ledger.requests, bytes: lanes[t].ledger.bytes });
+  const counts = (t) => ({ requests: lanes[t].ledger.requests, probe: lanes[t].ledger.probe });
   return { at, lanes: Object.fromEntries(TRANSPORTS.map((t) => [t, counts(t)])) };
+}
+
+/**
+ * noteServerRun tells the lanes that are off of the server's run `epoch`,
+ * read at `at` (an /api/stats answer): a lane that is off has nothing under
+ * way, so it is in that run as it is, and its counts start there. A lane
+ * that is on learns of a run from its own transport's hello. Call it before
+ * pageCounts with the same answer.
+ */
+export function noteServerRun(lanes, epoch, at) {
+  if (typeof epoch !== 'string') return;
+  for (const t of TRANSPORTS) {
+    const lane = lanes[t];
+    if (!lane.on && lane.run.begin(epoch, lane.ledger)) newRun(lane, at, lane.ledger);
+  }
 }
 
 /**
@@ -165,33 +195,46 @@ export function countsAsked(lanes, at) {
  * asking and its answer, and the page may handle many events before the
  * answer, so the page counts what the server had been able to count:
  * requests made before it asked, and events up to the server's head that
- * came in answer to those requests. Each lane gets
+ * came in answer to those requests, with the body bytes that came up to
+ * the last of them (a poll answer's bytes come with its events). Each lane gets
  * {run: {requests, received, bytes} since the server's run began, or null
  * while the lane has not heard of that run, total: the same in all,
- * carriedOver: whether the two differ}.
+ * carriedOver: whether the two differ, probe: the bytes of the page's own
+ * measuring in the server's run (costs.js wireCosts leaves them out of the
+ * server's wire bytes), 0 while the lane has not heard of that run}.
+ * It changes nothing: a lane that is off learns of the run from
+ * noteServerRun first.
  */
 export function pageCounts(lanes, { epoch, head }, asked) {
   return Object.fromEntries(
     TRANSPORTS.map((t) => {
       const lane = lanes[t];
       const { ledger, run } = lane;
-      // A lane that is off has nothing under way: it is in the server's run as it is.
-      if (!lane.on && typeof epoch === 'string' && run.begin(epoch, ledger)) newRun(lane, asked.at);
-      const total = { ...asked.lanes[t], received: ledger.received - notYetCounted(lane.recent, head, asked.at) };
+      const late = notYetCounted(lane.recent, head, asked.at);
+      const { requests, probe } = asked.lanes[t];
+      const total = { requests, received: ledger.received - late, bytes: bytesCounted(lane, late) };
       const known = run.epoch === epoch && lane.runSince !== null && lane.runSince <= asked.at;
-      return [t, { run: known ? run.thisRun(total) : null, total, carriedOver: run.carriedOver }];
+      return [t, {
+        run: known ? run.thisRun(total) : null,
+        total,
+        carriedOver: run.carriedOver,
+        probe: known ? probe - lane.probeBefore : 0,
+      }];
     }),
   );
 }
 
-// newRun notes that the lane learned of a new server run at `at`: the
-// arrivals kept are of the old one, and so are the latencies. Kept, they
+// newRun notes that the lane learned of a new server run at `at`, when it
+// had counted `before` ({bytes, probe}) of the runs before: the arrivals
+// kept are of the old one, and so are the latencies. Kept, they
 // would speak for the new run for up to a minute: a median of the old
 // run's feed, and charts full of its points to draw on every frame.
 // The WebSocket's round trips stay: they measure the network, not the run.
-function newRun(lane, at) {
+function newRun(lane, at, before) {
   lane.runSince = at;
   lane.recent = [];
+  lane.recentFrom = before.bytes;
+  lane.probeBefore = before.probe;
   lane.latency.clear();
   lane.catchUp.clear();
 }
@@ -208,6 +251,16 @@ function notYetCounted(recent, head, askedAt) {
     n++;
   }
   return n;
+}
+
+// bytesCounted returns the body bytes that came with the arrivals the server
+// could have counted: all of them when none is late, else those up to the
+// first late arrival, which brought its own bytes (and its answer's).
+function bytesCounted(lane, late) {
+  const { recent, ledger } = lane;
+  if (late === 0) return ledger.bytes;
+  const first = recent.length - late;
+  return first > 0 ? recent[first - 1].bytesAfter : lane.recentFrom;
 }
 
 /** countRequest records one HTTP request a lane's transport made. */

@@ -20,7 +20,7 @@
 import { TRANSPORTS } from './url.js';
 import { LANGS } from './i18n.js';
 import { createPage, nowMs, WINDOW_MS } from './page-state.js';
-import { createLanes, countRequest, countsAsked, pageCounts } from './lanes.js';
+import { createLanes, countRequest, countsAsked, noteServerRun, pageCounts } from './lanes.js';
 import { createServerReader } from './server-reader.js';
 import { buildPanels, createRenderer } from './render.js';
 import { applyLang } from './lang-view.js';
@@ -107,7 +107,10 @@ page.onNewEpoch(() => wireLog.reset());
 const reader = createServerReader(page, {
   now: nowMs,
   asking: (at) => countsAsked(lanes, at),
-  onStats: (stats, asked) => (page.server.pageCounts = pageCounts(lanes, stats, asked)),
+  onStats: (stats, asked) => {
+    noteServerRun(lanes, stats.epoch, asked.at); // a lane that is off is in the server's run as it is
+    page.server.pageCounts = pageCounts(lanes, stats, asked);
+  },
 });
 
 let renderer = null; // render.js, made in main() once the panels exist

@@ -113,7 +113,7 @@ export class MessageLog {
 }
 
 /**
- * errorOf keeps an error as {key?, message, code?, refused?, unknown?}: a key when
+ * errorOf keeps an error as {key?, params?, message, code?, refused?, unknown?}: a key when
  * the page itself knows the words (then they follow the page's language),
  * otherwise the server's or the browser's text; refused when the server said
  * no; unknown when no answer came, so it may have been sent after all.
@@ -121,6 +121,7 @@ export class MessageLog {
 export function errorOf(err) {
   const e = { message: String(err?.message ?? err) };
   if (err?.key) e.key = err.key;
+  if (err?.params) e.params = err.params; // the words' {placeholders}, e.g. a bare status
   if (typeof err?.code === 'string') e.code = err.code; // the server's, e.g. too_many_messages
   if (err?.refused) e.refused = true;
   if (err?.unknown) e.unknown = true;
@@ -129,7 +130,7 @@ export function errorOf(err) {
 
 /** errorText writes an error kept by errorOf, in the language of T. */
 export function errorText(T, e) {
-  return e.key ? T(e.key) : e.message;
+  return e.key ? T(e.key, e.params) : e.message;
 }
 
 /**

@@ -1,8 +1,11 @@
 // render.js — drawing the page from its state: the panels (built once from
 // #panel-template), the controls, the header, each panel's numbers, hints
-// and chart, and the comparison charts below. It reads the page's state and
-// the lanes and changes neither: what it shows was measured elsewhere.
-// Read render() first.
+// and chart, and the comparison charts below. What it shows was measured
+// elsewhere; it changes the lanes in two ways only: buildPanels hangs each
+// panel's elements, chart and views on its lane (els, chart, explain, hints,
+// inspectorView), and reading a window's summary at a time drops the points
+// that fell out of its minute (stats.js TimeWindow). The page's state it
+// only reads. Read render() first.
 
 import { TRANSPORTS } from './url.js';
 import { detailText } from './i18n.js';
@@ -214,7 +217,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
         clockError: errorBound(clock, at),
         requestsMinute: lane.requestTimes.summary(at).count,
         wirePerMinute: stats === null ? NaN : page.statsHistory.increase(t, wireBytes).value,
-        ...wireCosts(stats?.client?.[t], lane.ledger.probe),
+        // The server counts each run from zero: so is the probe left out of it.
+        ...wireCosts(stats?.client?.[t], server.pageCounts?.[t]?.probe),
       };
     });
     compare.draw(rows, at, WINDOW_MS);

@@ -26,9 +26,20 @@ const STATS_STALE_MS = 3_000; // older server counts show as "—"
  * hears its answer with what asking returned: together they let the page
  * put its own counts beside the server's as of one moment.
  * start() measures the clock, then reads the counts once, and resolves: the
- * first stream opens knowing the server's run.
+ * first stream opens knowing the server's run. fetch (for /api/time), the
+ * timers and hidden() (the tab is hidden) are injectable for tests.
  */
-export function createServerReader(page, { now, asking = () => null, onStats = () => {} }) {
+export function createServerReader(page, opts) {
+  const {
+    now,
+    asking = () => null,
+    onStats = () => {},
+    fetch: fetchFn = (...a) => globalThis.fetch(...a),
+    setTimeout: setTimer = (...a) => globalThis.setTimeout(...a),
+    clearTimeout: clearTimer = (...a) => globalThis.clearTimeout(...a),
+    setInterval: setEvery = (...a) => globalThis.setInterval(...a),
+    hidden = () => document.hidden,
+  } = opts;
   const { api, clock, server } = page;
 
   // fetchTime asks for the server's clock with fetch itself, not api.js, so
@@ -36,7 +47,7 @@ export function createServerReader(page, { now, asking = () => null, onStats = (
   // is new (n), so that its Resource Timing entry is its own.
   let clockRequests = 0;
   function fetchTime() {
-    return fetch(withQuery('/api/time', { client: page.clientId, n: ++clockRequests }), { cache: 'no-store' });
+    return fetchFn(withQuery('/api/time', { client: page.clientId, n: ++clockRequests }), { cache: 'no-store' });
   }
 
   // timeOnWire narrows a sample to when the request left and the answer's first
@@ -47,10 +58,14 @@ export function createServerReader(page, { now, asking = () => null, onStats = (
   }
 
   let clockBusy = false;
+  let clockAgain = false; // asked for while a round was under way: one more when it ends
   let clockCheckedAt = -Infinity;
 
   async function syncClock() {
-    if (clockBusy) return;
+    if (clockBusy) {
+      clockAgain = true;
+      return;
+    }
     clockBusy = true;
     clockCheckedAt = now();
     try {
@@ -67,6 +82,11 @@ export function createServerReader(page, { now, asking = () => null, onStats = (
     } finally {
       clockBusy = false;
     }
+    if (clockAgain) {
+      // e.g. a new run began during the round: what it measured may be the old machine's.
+      clockAgain = false;
+      syncClock();
+    }
   }
 
   // A new run may be on another machine: its clock is measured again at once
@@ -77,13 +97,17 @@ export function createServerReader(page, { now, asking = () => null, onStats = (
     try {
       const asked = asking(now());
       const stats = await api.get('/api/stats');
+      const otherRun = typeof stats.epoch === 'string' && server.epoch !== null && stats.epoch !== server.epoch;
       server.stats = stats;
       server.statsAt = now();
       server.statsError = null;
       page.statsHistory.add(server.statsAt, stats.client);
       if (typeof stats.epoch === 'string') page.setEpoch(stats.epoch);
       if (Number.isFinite(stats.rate)) server.rate = stats.rate;
-      if (Number.isInteger(stats.head)) server.head = stats.head;
+      // The lanes may have seen a newer event than the server's read: the
+      // head only goes down when a new run counts from a lower seq.
+      if (otherRun && Number.isInteger(stats.head)) server.head = stats.head;
+      else page.noteHead(stats.head);
       onStats(stats, asked);
     } catch (err) {
       server.statsError = err; // said in the page's language when the server gave a code (i18n.js t)
@@ -91,14 +115,19 @@ export function createServerReader(page, { now, asking = () => null, onStats = (
     }
   }
 
-  const statsPoller = repeat(readStats, { everyMs: STATS_EVERY_MS, paused: () => document.hidden });
+  const statsPoller = repeat(readStats, {
+    everyMs: STATS_EVERY_MS,
+    paused: hidden,
+    setTimeout: setTimer,
+    clearTimeout: clearTimer,
+  });
 
   return {
     async start() {
       // Measure the clock before the first event arrives, so every latency
       // shown uses a measured offset; then keep it fresh.
       await syncClock();
-      setInterval(syncClock, CLOCK_EVERY_MS);
+      setEvery(syncClock, CLOCK_EVERY_MS);
       // Learn the server's epoch before the first stream opens, so that an
       // EventSource's URL names the run its Last-Event-ID belongs to.
       await statsPoller.start();

@@ -66,7 +66,7 @@ export class Tutorial {
     this.on = false;
     this.tooFast = false;
     if (Number.isFinite(defaultRate)) return true;
-    this.error = { key: 'tutorial.refused', params: { error: 'no defaultRate in /api/stats' } };
+    this.error = { key: 'tutorial.refused', params: { error: { key: 'error.noDefaultRate' } } };
     return false;
   }
 

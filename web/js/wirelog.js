@@ -23,7 +23,7 @@ export const EVERY_MS = 1000;
 /** MISSING_EVERY_MS is how often a server that has no wire log is asked again. */
 export const MISSING_EVERY_MS = 30_000;
 
-/** SERVER_KEEPS is how many entries the server keeps per page (issue 4's contract). */
+/** SERVER_KEEPS is how many entries the server keeps per page (GET /api/wire in README). */
 export const SERVER_KEEPS = 64;
 
 /**

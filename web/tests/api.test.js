@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createApi, HTTPError } from '../js/api.js';
+import { t } from '../js/i18n.js';
 
 function fakeFetch(status, body) {
   const calls = [];
@@ -46,14 +47,18 @@ test('api: a refusal says what the server said, with the status', async () => {
 
 test('api: a refusal without JSON is the status alone; a 2xx without JSON is {}', async () => {
   const refused = createApi({ clientId: 'abc', fetch: fakeFetch(502).fetch });
-  await assert.rejects(refused.get('/api/stats'), { name: 'HTTPError', message: 'HTTP 502', status: 502 });
+  await assert.rejects(refused.get('/api/stats'), { name: 'HTTPError', message: 'HTTP 502', status: 502, key: 'error.http' });
   const empty = createApi({ clientId: 'abc', fetch: fakeFetch(204).fetch });
   assert.deepEqual(await empty.call('DELETE', '/api/sim'), {});
 });
 
-test('api: no answer at all is fetch\'s own error', async () => {
+test('api: no answer at all is fetch\'s own error, said in the page\'s language', async () => {
   const api = createApi({ clientId: 'abc', fetch: async () => { throw new TypeError('Failed to fetch'); } });
-  await assert.rejects(api.get('/api/time'), { name: 'TypeError', message: 'Failed to fetch' });
+  const err = await api.get('/api/time').catch((e) => e);
+  assert.equal(err.name, 'TypeError');
+  assert.equal(err.message, 'Failed to fetch');
+  assert.equal(err.key, 'error.network');
+  assert.equal(t('ko', 'meta.statsError', { error: err }).includes('Failed'), false, 'no English on the Korean page');
 });
 
 test('api: a refusal with a code the page knows names its words; another keeps the server\'s', async () => {
@@ -71,5 +76,9 @@ test('api: a refusal with a code the page knows names its words; another keeps t
   const none = createApi({ clientId: 'abc', fetch: fakeFetch(400, { error: 'bad since' }).fetch });
   const bare = await none.get('/poll').catch((e) => e);
   assert.equal(bare.code, null);
-  assert.equal(bare.key, undefined);
+  assert.equal(bare.key, undefined, 'the server\'s reason stands');
+
+  const silent = createApi({ clientId: 'abc', fetch: fakeFetch(503, {}).fetch });
+  const status = await silent.get('/api/stats').catch((e) => e);
+  assert.equal(t('ko', status.key, status.params), '서버 응답: HTTP 503', 'a bare status, in the page\'s language');
 });

@@ -36,6 +36,7 @@ test('the Korean says it the way the class does', () => {
   assert.equal(t('ko', 'via.ws'), '웹 소켓으로');
   assert.equal(t('ko', 'meta.clockOffset'), '시계 차이'); // a difference between clocks, not a mistake
   assert.equal(t('ko', 'panel.latencyLast'), '마지막 지연 시간');
+  assert.equal(t('ko', 'fact.catchUp'), '따라잡기 지연 시간 중앙값'); // a latency is 지연 시간, as in every label
   assert.equal(t('ko', 'sim.preset.wifi'), '빠른 와이파이');
   assert.match(t('ko', 'fact.inFlightServer'), /요청/); // polling keeps requests open, not connections
 });

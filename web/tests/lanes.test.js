@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { countsAsked, createLanes, pageCounts } from '../js/lanes.js';
+import { countsAsked, createLanes, noteServerRun, pageCounts } from '../js/lanes.js';
 
 // fakePage is the part of page-state.js that lanes read and write.
 function fakePage() {
@@ -83,28 +83,37 @@ test('pageCounts: this run beside the server, the total kept', () => {
   let at = 10_000;
   const { lanes, cb } = lanesWith(() => at);
   lanes.sse.on = true;
+  // As sse.js does: the request on open, a hello with no body, then each
+  // event's data bytes as it arrives.
+  const event = (seq, bytes) => {
+    cb.sse.onBytes(bytes);
+    cb.sse.onEvent(ev(seq, at - 1), at);
+  };
   cb.sse.onRequest();
-  cb.sse.onBytes(60);
   cb.sse.onHello({ kind: 'hello', epoch: 'a', head: 1 });
-  cb.sse.onBytes(40);
-  cb.sse.onEvent(ev(2, 9_999), 10_000);
+  event(2, 40);
+  event(3, 60);
   at = 11_000;
-  assert.deepEqual(pageCounts(lanes, { epoch: 'a', head: 2 }, countsAsked(lanes, at)).sse, {
-    run: { requests: 1, received: 1, bytes: 100 },
-    total: { requests: 1, received: 1, bytes: 100 },
+  assert.deepEqual(pageCounts(lanes, { epoch: 'a', head: 3 }, countsAsked(lanes, at)).sse, {
+    run: { requests: 1, received: 2, bytes: 100 },
+    total: { requests: 1, received: 2, bytes: 100 },
     carriedOver: false,
+    probe: 0,
   });
   // The server restarts: the stream is refused twice, then opens on run b.
   at = 12_000;
   assert.equal(pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at)).sse.run, null,
     'not yet heard of run b: nothing to compare');
   cb.sse.onRequest();
-  cb.sse.onBytes(70);
   cb.sse.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  event(1, 70);
   at = 13_000;
-  const counts = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at));
-  assert.deepEqual(counts.sse.run, { requests: 1, received: 0, bytes: 70 });
-  assert.deepEqual(counts.sse.total, { requests: 2, received: 1, bytes: 170 });
+  const asked = countsAsked(lanes, at);
+  assert.equal(pageCounts(lanes, { epoch: 'b', head: 1 }, asked).poll.run, null, 'pageCounts changes nothing');
+  noteServerRun(lanes, 'b', at); // as main.js does with each answer, first
+  const counts = pageCounts(lanes, { epoch: 'b', head: 1 }, asked);
+  assert.deepEqual(counts.sse.run, { requests: 1, received: 1, bytes: 70 });
+  assert.deepEqual(counts.sse.total, { requests: 2, received: 3, bytes: 170 });
   assert.equal(counts.sse.carriedOver, true);
   assert.deepEqual(counts.poll.run, { requests: 0, received: 0, bytes: 0 }, 'a lane that is off is in the server\'s run');
 });
@@ -113,29 +122,40 @@ test('pageCounts: the page counts what the server could have counted when it was
   let at = 10_000;
   const { lanes, cb } = lanesWith(() => at);
   lanes.ws.on = lanes.poll.on = true;
+  // wsEvent plays ws.js: an event's JSON bytes are counted as it arrives.
+  const wsEvent = (seq, ms, receivedAt) => {
+    cb.ws.onBytes(50);
+    cb.ws.onEvent(ev(seq, ms), receivedAt);
+  };
   cb.ws.onRequest();
   cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
   cb.poll.onRequest();
+  cb.poll.onBytes(150); // an answer's body comes before its metadata (poll.js)
   cb.poll.onHello({ epoch: 'a', head: 3, catchUp: true });
   for (const seq of [1, 2, 3]) cb.poll.onEvent(ev(seq, 9_000), 10_000);
   at = 10_250;
   cb.poll.onRequest(); // answered before the page asks the server
+  cb.poll.onBytes(50);
   cb.poll.onHello({ epoch: 'a', head: 4, catchUp: false });
   cb.poll.onEvent(ev(4, 10_200), 10_250);
-  for (const seq of [1, 2, 3, 4]) cb.ws.onEvent(ev(seq, 9_000), 10_250);
+  for (const seq of [1, 2, 3]) wsEvent(seq, 9_000, 10_250);
   at = 10_300;
   const asked = countsAsked(lanes, at); // the page asks for the server's counts
-  // Before the answer comes: an event past the head the server read, and a
-  // poll sent after the page asked.
+  // Before the answer comes: an event the server had counted (seq 4, its
+  // head), then one past that head, and a poll sent after the page asked.
+  at = 10_350;
+  wsEvent(4, 10_200, 10_350);
   at = 10_400;
-  cb.ws.onEvent(ev(5, 10_390), 10_400);
+  wsEvent(5, 10_390, 10_400);
   at = 10_500;
   cb.poll.onRequest();
+  cb.poll.onBytes(50);
   cb.poll.onHello({ epoch: 'a', head: 5, catchUp: false });
   cb.poll.onEvent(ev(5, 10_390), 10_500);
   const counts = pageCounts(lanes, { epoch: 'a', head: 4 }, asked);
-  assert.deepEqual(counts.ws.run, { requests: 1, received: 4, bytes: 0 });
-  assert.deepEqual(counts.poll.run, { requests: 2, received: 4, bytes: 0 });
+  // The bytes are of the same moment as the events: four events, 50 bytes each.
+  assert.deepEqual(counts.ws.run, { requests: 1, received: 4, bytes: 200 });
+  assert.deepEqual(counts.poll.run, { requests: 2, received: 4, bytes: 200 });
 });
 
 test('pageCounts: a stream\'s hello is no body: a new run begins with none of the old run\'s bytes', () => {
@@ -154,4 +174,30 @@ test('pageCounts: a stream\'s hello is no body: a new run begins with none of th
   const counts = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at));
   assert.deepEqual(counts.ws.run, { requests: 1, received: 0, bytes: 0 });
   assert.deepEqual(counts.ws.total, { requests: 2, received: 1, bytes: 50 });
+});
+
+test("pageCounts: the page's probe is counted per server run, as the server counts its wire bytes", () => {
+  let at = 10_000;
+  const { lanes, cb } = lanesWith(() => at);
+  lanes.ws.on = true;
+  // The socket opens: its first ping (22 bytes of payload) leaves in onopen, before the hello (ws.js).
+  cb.ws.onRequest();
+  cb.ws.onProbe(22, 'up');
+  cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
+  for (let i = 0; i < 10; i++) {
+    cb.ws.onProbe(22, 'down');
+    cb.ws.onProbe(22, 'up');
+  }
+  const oldRun = lanes.ws.ledger.probe;
+  assert.equal(pageCounts(lanes, { epoch: 'a', head: 0 }, countsAsked(lanes, at)).ws.probe, oldRun);
+  // The server restarts: the socket comes back on run b, whose wire bytes start at zero.
+  at = 12_000;
+  cb.ws.onRequest();
+  cb.ws.onProbe(22, 'up');
+  cb.ws.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  cb.ws.onProbe(22, 'down');
+  at = 13_000;
+  const probe = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at)).ws.probe;
+  assert.equal(probe, lanes.ws.ledger.probe - oldRun, "the new run's ping and pong, none of the old run's");
+  assert.ok(probe > 0);
 });

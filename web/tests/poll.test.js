@@ -2,6 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createPoll } from '../js/transports/poll.js';
 import { fakeTime } from './fakes.js';
+import { t } from '../js/i18n.js';
 
 function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWire, onReconnect }) {
   const time = fakeTime();
@@ -9,6 +10,7 @@ function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWir
   const fetch = (url, { signal }) => {
     log.urls.push(url);
     const answer = answers.shift() ?? { status: 200, body: { epoch: 'e', head: 0, events: [], next: 0 } };
+    if (answer.network) return Promise.reject(new TypeError('Failed to fetch')); // no answer at all
     return new Promise((resolve, reject) => {
       const done = () => {
         const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
@@ -150,22 +152,25 @@ test('poll: the first answer, and the first after failed requests, is catch-up',
   poll.stop();
 });
 
-test('poll: a refusal carries the key of the page\'s words for its code; without one, the server\'s reason', async () => {
+test('poll: a refusal carries the key of the page\'s words for its code, or for a bare status; else the server\'s reason', async () => {
   const answers = [
     { status: 503, body: { error: 'server shutting down', code: 'shutting_down' } },
     { status: 503, body: { error: 'resting', code: 'a_code_the_page_does_not_know' } },
     { status: 502, body: '<html>bad gateway</html>' },
+    { network: true },
   ];
   const { poll, time, log } = setup({ answers });
   poll.start();
   await time.advance(60_000);
   poll.stop();
   const errors = log.details.filter((d) => d?.key === 'detail.poll.retry').map((d) => d.params.error);
-  assert.equal(errors.length, 3);
+  assert.equal(errors.length, 4);
   assert.equal(errors[0].key, 'serverError.shutting_down');
   assert.equal(errors[0].message, 'HTTP 503: server shutting down', 'the English reason stays for the wire log');
   assert.equal(errors[1].key, undefined);
   assert.equal(errors[1].message, 'HTTP 503: resting');
-  assert.equal(errors[2].key, undefined);
   assert.equal(errors[2].message, 'HTTP 502');
+  assert.equal(t('ko', errors[2].key, errors[2].params), '서버 응답: HTTP 502', 'a bare status, in the page\'s language');
+  assert.equal(errors[3].message, 'Failed to fetch', 'the browser\'s words stay for the wire log');
+  assert.equal(t('ko', 'detail.poll.retry', { error: errors[3], seconds: '1.0' }), '서버에서 답이 오지 않았습니다(네트워크 오류), 1.0초 후 재시도');
 });

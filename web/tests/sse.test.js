@@ -125,6 +125,33 @@ test('sse: a hello from another epoch than the URL names opens a new stream', ()
   sse.stop();
 });
 
+test('sse: a page that knows no server run yet keeps its one stream: the hello names the run', () => {
+  // A page opened in a background tab may start its stream before it has
+  // read the server's epoch: the URL names none, and the hello's is the run.
+  FakeEventSource.all = [];
+  const time = fakeTime();
+  const log = { requests: 0, reconnects: 0 };
+  const sse = createSSE({
+    clientId: 'abc12345',
+    EventSource: FakeEventSource,
+    epoch: () => null,
+    now: time.now,
+    setTimeout: time.setTimeout,
+    clearTimeout: time.clearTimeout,
+    onRequest: () => log.requests++,
+    onReconnect: () => log.reconnects++,
+  });
+  sse.start();
+  const es = FakeEventSource.all[0];
+  assert.equal(es.url, '/sse?client=abc12345');
+  es.serverOpen();
+  es.serverEvent('hello', { kind: 'hello', epoch: 'e1', head: 3, rate: 5 });
+  assert.equal(FakeEventSource.all.length, 1, 'one EventSource');
+  assert.equal(es.closed, false);
+  assert.deepEqual(log, { requests: 1, reconnects: 0 });
+  sse.stop();
+});
+
 test('sse: the browser\'s own reconnect counts one reconnect', () => {
   FakeEventSource.all = [];
   let reconnects = 0;

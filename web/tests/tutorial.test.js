@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Tutorial } from '../js/tutorial.js';
+import { t } from '../js/i18n.js';
 
 // T writes a key with its params, so a test reads which words were chosen.
 const T = (key, params) => (params ? `${key} ${JSON.stringify(params)}` : key);
@@ -77,5 +78,6 @@ test('tutorial: back to normal needs the server\'s own rate', () => {
   tut.begin(0);
   assert.equal(tut.end(undefined), false);
   assert.equal(tut.on, false);
-  assert.deepEqual(tut.error, { key: 'tutorial.refused', params: { error: 'no defaultRate in /api/stats' } });
+  assert.deepEqual(tut.error, { key: 'tutorial.refused', params: { error: { key: 'error.noDefaultRate' } } });
+  assert.equal(t('ko', tut.error.key, tut.error.params), '피드 속도를 바꾸지 못했습니다: 서버가 기본 피드 속도를 알려 주지 않았습니다');
 });

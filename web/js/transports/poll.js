@@ -17,7 +17,7 @@
 //
 // It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
-import { contract, createRetry, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, noAnswer, statusKey, utf8Length, withQuery } from './shared.js';
 import { serverErrorKey } from '../i18n.js';
 import { eventBytes } from '../stats.js';
 
@@ -69,8 +69,13 @@ export function createPoll(opts) {
     onRequest();
     const wire = { kind: 'poll', at: lastStart, doneAt: null, target: url, status: null, events: null, body: null };
     try {
-      const res = await fetchFn(url, { cache: 'no-store', signal: controller.signal });
-      const text = await res.text();
+      let res, text;
+      try {
+        res = await fetchFn(url, { cache: 'no-store', signal: controller.signal });
+        text = await res.text();
+      } catch (err) {
+        throw noAnswer(err); // said in the page's language (i18n.js error.network)
+      }
       if (mine !== session) return;
       wire.doneAt = now();
       wire.status = res.status;
@@ -139,7 +144,8 @@ export function createPoll(opts) {
 
 // refusal is the error of a poll the server answered with a failure:
 // "HTTP 503: <its reason>", and the key of the page's words for its code
-// (i18n.js) when it has some, so that the panel says it in its language.
+// (i18n.js) when it has some, or for the bare status when it gave no
+// reason, so that the panel says it in its language.
 function refusal(status, text) {
   let body = null;
   try {
@@ -149,6 +155,8 @@ function refusal(status, text) {
   }
   const err = new Error(`HTTP ${status}${body?.error ? `: ${body.error}` : ''}`);
   const key = serverErrorKey(body?.code);
+  const bare = statusKey(status, body?.error);
   if (key !== null) err.key = key;
+  else if (bare !== null) Object.assign(err, bare);
   return err;
 }

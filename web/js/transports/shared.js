@@ -1,8 +1,8 @@
 // shared.js — what the three transports have in common: the contract they
 // all keep, the one retry core they all back off with, and two small helpers.
 //
-// THE TRANSPORT CONTRACT (poll.js, sse.js and ws.js each keep it; main.js
-// relies on nothing else):
+// THE TRANSPORT CONTRACT (poll.js, sse.js and ws.js each keep it; lanes.js,
+// which makes each transport and takes its callbacks, relies on nothing else):
 //
 //   createX(opts) -> {name, start(), stop(), ...}
 //     start()   opens the transport (idempotent); it reads opts.resume() to
@@ -23,7 +23,11 @@
 //     onStatus(state, detail)   'off' | 'connecting' | 'open' | 'reconnecting';
 //                               detail is '' or {key, params} for i18n.js's t()
 //     onHello(info)             a stream's hello, or each poll answer's metadata:
-//                               {epoch, head, missed?, reset?, rate?, first?}
+//                               {epoch, head, missed?, reset?, rate?, first?,
+//                               catchUp?} (poll only, first and catchUp: the
+//                               first answer since start(), and whether the
+//                               answer brings history: that one, or the first
+//                               after failed requests)
 //     onEvent(event, receivedAtMs)   each feed event as it arrived
 //     onRequest()               once per HTTP request the transport makes
 //     onBytes(n)                body bytes the page's code saw (UTF-8): the
@@ -34,7 +38,7 @@
 //     onWire(entry)             what the page saw, for the wire inspector
 //                               (each module documents its entries)
 //     onAnswer(n)               poll only: after each answer, with its event count
-//     onRtt(ms)                 ws only: each ping's round trip
+//     onRtt(ms)                 ws only: each ping's round trip, in ms
 //     onProbe(bytes, dir)       ws only: each ping sent ('up') and pong read
 //                               ('down'), the page's measuring: its payload bytes
 //     now, setTimeout, clearTimeout (and ws: setInterval, clearInterval),
@@ -77,6 +81,26 @@ export function contract(opts) {
   const full = { ...opts };
   for (const [k, v] of Object.entries(DEFAULTS)) full[k] ??= v;
   return full;
+}
+
+/**
+ * noAnswer marks the error of a request that got no answer (fetch rejects
+ * with a TypeError each browser words its own way, in English) with the
+ * page's words for it, error.network (i18n.js), so that the page says it in
+ * its language, and returns it. An abort is the page's own doing: left as it is.
+ */
+export function noAnswer(err) {
+  if (err instanceof Error && err.name !== 'AbortError' && err.key === undefined) err.key = 'error.network';
+  return err;
+}
+
+/**
+ * statusKey returns the page's words for an answer that failed with no
+ * reason of the server's (a bare "HTTP 503", e.g. from a proxy), as
+ * {key, params}, or null when the server gave a reason: its words stand.
+ */
+export function statusKey(status, reason) {
+  return reason ? null : { key: 'error.http', params: { status } };
 }
 
 /** utf8Length returns the byte length of s as UTF-8, i.e. as it travelled. */

@@ -77,10 +77,11 @@ export function createSSE(opts) {
       if (Number.isFinite(hello.retry)) {
         onStatus('open', { key: 'detail.sse.openRetry', params: { retry: hello.retry } });
       }
-      if (hello.epoch !== epoch && source === es) {
+      if (epoch != null && hello.epoch !== epoch && source === es) {
         // The URL names a server run that is gone: start over with this
         // one, right after the head this hello announced, so that nothing
-        // published in between is skipped.
+        // published in between is skipped. A URL that names no run asked
+        // for the current one, and this hello is it.
         source.close();
         connect({ since: hello.head, epoch: hello.epoch });
       }

@@ -99,7 +99,7 @@ export function createWS(opts) {
         const sentAt = pending.get(msg.id);
         if (sentAt !== undefined) {
           pending.delete(msg.id);
-          onRtt(receivedAt - sentAt, msg);
+          onRtt(receivedAt - sentAt);
         }
       } else {
         // The body is the events' JSON; hellos, pongs and answers are not events.
