@@ -92,7 +92,7 @@ func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 		if line == nil && n.delayed() {
 			c.mu.Lock()
 			if c.line.Load() == nil {
-				c.line.Store(newDelayLine(c.Conn, n))
+				c.line.Store(newDelayLine(c.Conn))
 			}
 			line = c.line.Load()
 			c.mu.Unlock()
@@ -108,7 +108,7 @@ func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 		hold = n.hold()
 	}
 	for {
-		queued, err := line.push(p, hold, lost)
+		queued, err := line.push(p, n, hold, lost)
 		if err == nil && !queued {
 			err = c.wait(time.Time{}, line.room) // full: as a send buffer, it blocks
 			if err == nil {

@@ -195,3 +195,26 @@ func TestDropClosesOnlyItsLabel(t *testing.T) {
 		}
 	})
 }
+
+// A stall holds back only what crosses the stalled network: once the
+// connection crosses a good network again, a write goes out at once, even
+// on a connection that a delay once held writes back on.
+func TestStallSparesAGoodNetwork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n netsim.Network
+		n.Set(50*time.Millisecond, 0)
+		c, client := pipe(t)
+		c.Cross(&n, "poll")
+		got := arrivals(client)
+		c.Write([]byte("poll"))
+		<-got
+		c.Cross(nil, "")
+		n.Stall(3 * time.Second)
+		start := time.Now()
+		c.Write([]byte("time"))
+		<-got
+		if took := time.Since(start); took != 0 {
+			t.Errorf("on a good network during another's stall, arrived after %v, want at once", took)
+		}
+	})
+}
