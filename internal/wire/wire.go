@@ -219,11 +219,16 @@ func (w *recorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if x := w.conn.owner.Load(); x != nil {
+		x.buffered.Store(true)
+	}
 	return w.ResponseWriter.Write(b)
 }
 
 // FlushError flushes, and keeps how many bytes the flush put on the wire:
-// a small write, such as an SSE heartbeat, goes out whole in its flush.
+// a small write, such as an SSE heartbeat, goes out whole in its flush. A
+// stream whose first answer this flush put on the wire is logged now, with
+// what that cost.
 func (w *recorder) FlushError() error {
 	x := w.conn.owner.Load()
 	if x == nil {
@@ -232,6 +237,10 @@ func (w *recorder) FlushError() error {
 	before := x.out.Load()
 	err := http.NewResponseController(w.ResponseWriter).Flush()
 	x.flushed.Store(x.out.Load() - before)
+	if err == nil {
+		x.buffered.Store(false)
+		x.underWay()
+	}
 	return err
 }
 
