@@ -84,10 +84,8 @@ func (c *Conn) Write(p []byte) (int, error) { return c.WriteOrLose(p, nil) }
 func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 	n, line := c.network.Load(), c.line.Load()
 	if n != nil {
-		if until := n.stall(); time.Now().Before(until) {
-			if err := c.wait(until, nil); err != nil {
-				return 0, err
-			}
+		if err := c.waitStall(n); err != nil {
+			return 0, err
 		}
 		if line == nil && n.delayed() {
 			c.mu.Lock()
@@ -119,6 +117,20 @@ func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 			return 0, err
 		}
 		return len(p), nil
+	}
+}
+
+// waitStall waits until n's stall has ended, the one that holds at the
+// time: a stall extended or shortened meanwhile moves the end.
+func (c *Conn) waitStall(n *Network) error {
+	for {
+		until, changed := n.stall()
+		if !time.Now().Before(until) {
+			return nil
+		}
+		if err := c.wait(until, changed); err != nil {
+			return err
+		}
 	}
 }
 

@@ -87,11 +87,14 @@ func (l *delayLine) run() {
 		}
 		wait := time.Hour
 		var next held
+		var stallChanged <-chan struct{} // nil: no stall to watch
 		if len(l.queue) > 0 {
 			next = l.queue[0]
 			due := next.due
 			if next.network != nil && !l.closing {
-				if until := next.network.stall(); until.After(due) {
+				var until time.Time
+				until, stallChanged = next.network.stall()
+				if until.After(due) {
 					due = until
 				}
 			}
@@ -124,6 +127,8 @@ func (l *delayLine) run() {
 		select {
 		case <-timer.C:
 		case <-l.wake:
+			timer.Stop()
+		case <-stallChanged: // extended or shortened: look again
 			timer.Stop()
 		}
 	}

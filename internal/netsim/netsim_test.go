@@ -218,3 +218,44 @@ func TestStallSparesAGoodNetwork(t *testing.T) {
 		}
 	})
 }
+
+// A stall changed while a write waits holds that write until the stall
+// that holds now ends: extended, later; shortened, sooner. So does it for
+// a write a delay already held back when the stall began.
+func TestStallChangedWhileAWriteWaits(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		delay   time.Duration // 0: the write waits in Write; else in the delay line
+		changed time.Duration // the stall, as changed at 500ms
+		want    time.Duration
+	}{
+		{"extended, in Write", 0, 4500 * time.Millisecond, 5 * time.Second},
+		{"shortened, in Write", 0, 0, 500 * time.Millisecond},
+		{"extended, in the delay line", 100 * time.Millisecond, 4500 * time.Millisecond, 5 * time.Second},
+		{"shortened, in the delay line", 100 * time.Millisecond, 0, 500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var n netsim.Network
+				n.Set(tc.delay, 0)
+				c, client := pipe(t)
+				c.Cross(&n, "sse")
+				got := arrivals(client)
+				start := time.Now()
+				if tc.delay == 0 {
+					n.Stall(time.Second)
+					go c.Write([]byte("x"))
+				} else {
+					c.Write([]byte("x")) // held back by the delay, then by the stall
+					n.Stall(time.Second)
+				}
+				time.Sleep(500 * time.Millisecond)
+				n.Stall(tc.changed)
+				<-got
+				if took := time.Since(start); took != tc.want {
+					t.Errorf("arrived after %v, want %v", took, tc.want)
+				}
+			})
+		})
+	}
+}
