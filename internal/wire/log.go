@@ -85,8 +85,9 @@ func (l *Log) Frame(transport, kind, dir string, at time.Time, bytes int, rtt ti
 	l.add(&e.entryHead, &e)
 }
 
-// Network logs what the simulated network did: kind "stall" (for ms) or
-// "drop" (of dropped connections of transport).
+// Network logs what the simulated network did: kind "stall" (for ms), with
+// transport "" since a stall holds every transport of the page, or "drop"
+// (of dropped connections of transport).
 func (l *Log) Network(transport, kind string, ms int64, dropped int) {
 	e := networkEntry{entryHead: l.head(transport, kind), Ms: ms, Dropped: dropped}
 	l.add(&e.entryHead, &e)
