@@ -43,8 +43,10 @@ type Conn struct {
 	closeOnce sync.Once
 }
 
-// Cross sends every later write across n (nil: a good network), and lets n
-// drop c under label until Leave.
+// Cross sends every later write across n, and lets n drop c under label
+// until Leave. A good network (nil) means no delay and no stall for what is
+// written after it; it still leaves after what a delay holds back already,
+// since bytes never overtake each other.
 func (c *Conn) Cross(n *Network, label string) {
 	c.network.Store(n)
 	c.mu.Lock()

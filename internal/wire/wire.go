@@ -69,7 +69,7 @@ type holder interface {
 // it belongs to (see the rule in the package doc).
 type Conn struct {
 	net.Conn
-	holder holder // Conn, when it may hold bytes back; else nil
+	holder holder // the connection below (a netsim.Conn), when it may hold bytes back; else nil
 
 	// Every read and write looks these up: atomics keep that cheap.
 	owner   atomic.Pointer[Exchange] // who writes: the request being answered, or the last one claimed
@@ -89,6 +89,10 @@ func ConnOf(r *http.Request) *Conn {
 // NetConn returns the connection c wraps.
 func (c *Conn) NetConn() net.Conn { return c.Conn }
 
+// Read reads from the connection below and puts the bytes down to the
+// request being handled, or, between requests, keeps them for the next
+// one to claim: its request line and headers are read before its handler
+// runs.
 func (c *Conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n <= 0 {
