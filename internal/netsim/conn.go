@@ -43,8 +43,10 @@ type Conn struct {
 	closeOnce sync.Once
 }
 
-// Cross sends every later write across n (nil: a good network), and lets n
-// drop c under label until Leave.
+// Cross sends every later write across n, and lets n drop c under label
+// until Leave. A good network (nil) means no delay and no stall for what is
+// written after it; it still leaves after what a delay holds back already,
+// since bytes never overtake each other.
 func (c *Conn) Cross(n *Network, label string) {
 	c.network.Store(n)
 	c.mu.Lock()
@@ -84,15 +86,13 @@ func (c *Conn) Write(p []byte) (int, error) { return c.WriteOrLose(p, nil) }
 func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 	n, line := c.network.Load(), c.line.Load()
 	if n != nil {
-		if until := n.stall(); time.Now().Before(until) {
-			if err := c.wait(until, nil); err != nil {
-				return 0, err
-			}
+		if err := c.waitStall(n); err != nil {
+			return 0, err
 		}
 		if line == nil && n.delayed() {
 			c.mu.Lock()
 			if c.line.Load() == nil {
-				c.line.Store(newDelayLine(c.Conn, n))
+				c.line.Store(newDelayLine(c.Conn))
 			}
 			line = c.line.Load()
 			c.mu.Unlock()
@@ -108,7 +108,7 @@ func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 		hold = n.hold()
 	}
 	for {
-		queued, err := line.push(p, hold, lost)
+		queued, err := line.push(p, n, hold, lost)
 		if err == nil && !queued {
 			err = c.wait(time.Time{}, line.room) // full: as a send buffer, it blocks
 			if err == nil {
@@ -119,6 +119,20 @@ func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 			return 0, err
 		}
 		return len(p), nil
+	}
+}
+
+// waitStall waits until n's stall has ended, the one that holds at the
+// time: a stall extended or shortened meanwhile moves the end.
+func (c *Conn) waitStall(n *Network) error {
+	for {
+		until, changed := n.stall()
+		if !time.Now().Before(until) {
+			return nil
+		}
+		if err := c.wait(until, changed); err != nil {
+			return err
+		}
 	}
 }
 

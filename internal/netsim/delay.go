@@ -14,8 +14,7 @@ import (
 // it, because the connection closed first, are reported lost to whoever
 // wrote them.
 type delayLine struct {
-	conn    net.Conn // the socket
-	network *Network // the one that asked for the delay: its stall stops the line too
+	conn net.Conn // the socket
 
 	mu      sync.Mutex
 	queue   []held
@@ -31,26 +30,27 @@ type delayLine struct {
 
 // held is one write, held back until due.
 type held struct {
-	due  time.Time
-	b    []byte
-	lost func(n int) // told of b's bytes that never leave; nil: nobody to tell
+	due     time.Time
+	b       []byte
+	network *Network    // the one b crossed: its stall holds b too; nil: a good network
+	lost    func(n int) // told of b's bytes that never leave; nil: nobody to tell
 }
 
-func newDelayLine(conn net.Conn, n *Network) *delayLine {
+func newDelayLine(conn net.Conn) *delayLine {
 	l := &delayLine{
-		conn:    conn,
-		network: n,
-		wake:    make(chan struct{}, 1),
-		room:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
+		conn: conn,
+		wake: make(chan struct{}, 1),
+		room: make(chan struct{}, 1),
+		done: make(chan struct{}),
 	}
 	go l.run()
 	return l
 }
 
-// push queues p to be written after hold. It reports false, queuing
-// nothing, when the line is full: the caller waits for l.room.
-func (l *delayLine) push(p []byte, hold time.Duration, lost func(int)) (bool, error) {
+// push queues p, which crossed n (nil: a good network), to be written
+// after hold. It reports false, queuing nothing, when the line is full:
+// the caller waits for l.room.
+func (l *delayLine) push(p []byte, n *Network, hold time.Duration, lost func(int)) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
@@ -66,14 +66,15 @@ func (l *delayLine) push(p []byte, hold time.Duration, lost func(int)) (bool, er
 		due = l.last
 	}
 	l.last = due
-	l.queue = append(l.queue, held{due, append([]byte(nil), p...), lost})
+	l.queue = append(l.queue, held{due, append([]byte(nil), p...), n, lost})
 	l.queued += len(p)
 	signal(l.wake)
 	return true, nil
 }
 
 // run writes each queued write when it is due, and none while the network
-// is stalled, until the line is dropped, or closed and empty.
+// it crossed is stalled, until the line is dropped, or closed and empty.
+// A write that crossed a good network waits only for those before it.
 func (l *delayLine) run() {
 	defer close(l.done)
 	timer := time.NewTimer(time.Hour)
@@ -86,11 +87,16 @@ func (l *delayLine) run() {
 		}
 		wait := time.Hour
 		var next held
+		var stallChanged <-chan struct{} // nil: no stall to watch
 		if len(l.queue) > 0 {
 			next = l.queue[0]
 			due := next.due
-			if until := l.network.stall(); until.After(due) && !l.closing {
-				due = until
+			if next.network != nil && !l.closing {
+				var until time.Time
+				until, stallChanged = next.network.stall()
+				if until.After(due) {
+					due = until
+				}
 			}
 			wait = time.Until(due)
 		}
@@ -121,6 +127,8 @@ func (l *delayLine) run() {
 		select {
 		case <-timer.C:
 		case <-l.wake:
+			timer.Stop()
+		case <-stallChanged: // extended or shortened: look again
 			timer.Stop()
 		}
 	}

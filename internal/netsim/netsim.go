@@ -33,6 +33,7 @@ type Network struct {
 	mu            sync.Mutex
 	delay, jitter time.Duration
 	stalledUntil  time.Time
+	stallChanged  chan struct{}    // closed when the stall changes; nil until asked for
 	conns         map[*Conn]string // crossing it, by label, for a drop
 }
 
@@ -43,11 +44,17 @@ func (n *Network) Set(delay, jitter time.Duration) {
 	n.delay, n.jitter = delay, jitter
 }
 
-// Stall stops every write for d from now.
+// Stall stops every write for d from now, in place of the stall before:
+// a write that waits for that one now waits for this one, longer or
+// shorter (0: none).
 func (n *Network) Stall(d time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.stalledUntil = time.Now().Add(d)
+	if n.stallChanged != nil {
+		close(n.stallChanged) // whoever waits looks again
+		n.stallChanged = nil
+	}
 }
 
 // Conditions returns the delay and jitter, and what is left of a stall.
@@ -85,11 +92,15 @@ func (n *Network) hold() time.Duration {
 	return n.delay - n.jitter + rand.N(2*n.jitter+1)
 }
 
-// stall returns until when writes are stopped.
-func (n *Network) stall() time.Time {
+// stall returns until when writes are stopped, and a channel closed when
+// that changes: a write that waits for the stall waits for both.
+func (n *Network) stall() (until time.Time, changed <-chan struct{}) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.stalledUntil
+	if n.stallChanged == nil {
+		n.stallChanged = make(chan struct{})
+	}
+	return n.stalledUntil, n.stallChanged
 }
 
 // delayed reports whether writes are held back at all.

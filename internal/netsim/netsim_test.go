@@ -195,3 +195,67 @@ func TestDropClosesOnlyItsLabel(t *testing.T) {
 		}
 	})
 }
+
+// A stall holds back only what crosses the stalled network: once the
+// connection crosses a good network again, a write goes out at once, even
+// on a connection that a delay once held writes back on.
+func TestStallSparesAGoodNetwork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var n netsim.Network
+		n.Set(50*time.Millisecond, 0)
+		c, client := pipe(t)
+		c.Cross(&n, "poll")
+		got := arrivals(client)
+		c.Write([]byte("poll"))
+		<-got
+		c.Cross(nil, "")
+		n.Stall(3 * time.Second)
+		start := time.Now()
+		c.Write([]byte("time"))
+		<-got
+		if took := time.Since(start); took != 0 {
+			t.Errorf("on a good network during another's stall, arrived after %v, want at once", took)
+		}
+	})
+}
+
+// A stall changed while a write waits holds that write until the stall
+// that holds now ends: extended, later; shortened, sooner. So does it for
+// a write a delay already held back when the stall began.
+func TestStallChangedWhileAWriteWaits(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		delay   time.Duration // 0: the write waits in Write; else in the delay line
+		changed time.Duration // the stall, as changed at 500ms
+		want    time.Duration
+	}{
+		{"extended, in Write", 0, 4500 * time.Millisecond, 5 * time.Second},
+		{"shortened, in Write", 0, 0, 500 * time.Millisecond},
+		{"extended, in the delay line", 100 * time.Millisecond, 4500 * time.Millisecond, 5 * time.Second},
+		{"shortened, in the delay line", 100 * time.Millisecond, 0, 500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var n netsim.Network
+				n.Set(tc.delay, 0)
+				c, client := pipe(t)
+				c.Cross(&n, "sse")
+				got := arrivals(client)
+				start := time.Now()
+				if tc.delay == 0 {
+					n.Stall(time.Second)
+					go c.Write([]byte("x"))
+				} else {
+					c.Write([]byte("x")) // held back by the delay, then by the stall
+					n.Stall(time.Second)
+				}
+				time.Sleep(500 * time.Millisecond)
+				n.Stall(tc.changed)
+				<-got
+				if took := time.Since(start); took != tc.want {
+					t.Errorf("arrived after %v, want %v", took, tc.want)
+				}
+			})
+		})
+	}
+}

@@ -23,14 +23,20 @@ type Page interface {
 // id makes room by forgetting the pages idle for IdleFor; if none is that
 // old, the new id gets nothing (the server does not count it, rather than
 // wipe a live page's counts).
+//
+// Looking for idle pages means looking at all of them, so a full registry
+// looks at most once per IdleFor/10: a stream of new ids then costs a map
+// look-up each, not a scan, and a page is forgotten at most a tenth of
+// IdleFor later than it could be.
 type Registry[P Page] struct {
 	max     int
 	idleFor time.Duration
 	now     func() time.Time
 	newPage func() P
 
-	mu    sync.Mutex
-	pages map[string]P
+	mu        sync.Mutex
+	pages     map[string]P
+	lastSweep time.Time // when makeRoom last looked for idle pages
 }
 
 // New returns an empty registry of at most max pages, each made by
@@ -68,10 +74,15 @@ func (r *Registry[P]) GetOrCreate(id string) (P, bool) {
 	return p, true
 }
 
-// makeRoom forgets the pages idle for idleFor, and reports whether there
-// is room now. r.mu is held.
+// makeRoom forgets the pages idle for idleFor, unless it looked less than
+// idleFor/10 ago, and reports whether there is room now. r.mu is held.
 func (r *Registry[P]) makeRoom() bool {
-	before := r.now().Add(-r.idleFor)
+	now := r.now()
+	if !r.lastSweep.IsZero() && now.Sub(r.lastSweep) < r.idleFor/10 {
+		return false // full at the last look, and too soon to look again
+	}
+	r.lastSweep = now
+	before := now.Add(-r.idleFor)
 	for id, p := range r.pages {
 		if p.Idle(before) {
 			delete(r.pages, id)

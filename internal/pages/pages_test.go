@@ -67,3 +67,38 @@ func TestRegistryGetOrCreateKeepsOnePerID(t *testing.T) {
 		t.Errorf("Lookup(a) = %p, %v; want %p", got, ok, a)
 	}
 }
+
+// counted is a page that counts how often the registry asks whether it is
+// idle: each ask is part of a scan of every page.
+type counted struct {
+	page
+	asked *int
+}
+
+func (p *counted) Idle(t time.Time) bool { *p.asked++; return p.page.Idle(t) }
+
+// A full registry looks for idle pages at most once per tenth of the idle
+// time: a stream of new ids costs a scan now and then, not one each.
+func TestRegistryFullScansAtMostOncePerTenthOfIdle(t *testing.T) {
+	const max, idle = 100, 10 * time.Minute
+	now := time.Unix(1764150000, 0)
+	asked := 0
+	r := pages.New(max, idle, func() time.Time { return now }, func() *counted { return &counted{page{seen: now}, &asked} })
+	for i := range max {
+		r.GetOrCreate(fmt.Sprint("page", i))
+	}
+	for i := range 50 {
+		if _, ok := r.GetOrCreate(fmt.Sprint("newcomer", i)); ok {
+			t.Fatalf("newcomer%d kept while every page was recent", i)
+		}
+		now = now.Add(time.Second)
+	}
+	if asked != max {
+		t.Errorf("50 new ids within %v asked %d times whether a page is idle, want %d: one scan", idle/10, asked, max)
+	}
+	now = now.Add(idle / 10)
+	r.GetOrCreate("late")
+	if asked != 2*max {
+		t.Errorf("a tenth of the idle time later: asked %d times, want %d: a second scan", asked, 2*max)
+	}
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"transportlab/internal/netsim"
@@ -13,7 +14,7 @@ import (
 func (s *server) account(transport string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			release := s.claim(r, transport)
+			r, release := s.claim(r, transport)
 			defer release()
 			next.ServeHTTP(w, r)
 		})
@@ -26,9 +27,10 @@ var streamStatus = map[string]int{SSE: http.StatusOK, WS: http.StatusSwitchingPr
 // claim puts r's bytes on the wire down to transport and r's page (see
 // wire.Claim), and sends what is written on r's connection across the
 // page's simulated network, where a drop of transport may close it until
-// release. A handler that learns its transport late, from the body, calls
-// it itself.
-func (s *server) claim(r *http.Request, transport string) (release func()) {
+// release. It returns r carrying its page, for the meter (pageOf): one
+// look-up a request. A handler that learns its transport late, from the
+// body, calls it itself.
+func (s *server) claim(r *http.Request, transport string) (_ *http.Request, release func()) {
 	a := wire.Account{Transport: transport, Tallies: []*wire.Tally{&s.all[transport].wire}}
 	if r.Method == http.MethodGet {
 		a.UnderWay = streamStatus[transport]
@@ -39,12 +41,25 @@ func (s *server) claim(r *http.Request, transport string) (release func()) {
 		a.Log = p.log
 	}
 	wire.Claim(r, a)
+	r = r.WithContext(context.WithValue(r.Context(), pageKey{}, p)) // nil: no page
 	c := simConnOf(r)
 	if !ok || c == nil {
-		return func() {}
+		return r, func() {}
 	}
 	c.Cross(&p.net, transport)
-	return c.Leave // between requests the connection is no transport's to drop
+	return r, c.Leave // between requests the connection is no transport's to drop
+}
+
+// pageKey is the context key under which claim hands a request's page on.
+type pageKey struct{}
+
+// pageOf returns r's page, and whether it has one: the one claim found,
+// or, for a request no transport claimed, one found now.
+func (s *server) pageOf(r *http.Request) (*page, bool) {
+	if p, claimed := r.Context().Value(pageKey{}).(*page); claimed {
+		return p, p != nil
+	}
+	return s.pages.GetOrCreate(clientOf(r))
 }
 
 // goodNetwork sends what a request's answer writes across a good network

@@ -34,7 +34,8 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch req.Via {
 	case Poll, SSE:
-		release := s.claim(r, req.Via) // the post's bytes are that transport's
+		var release func()
+		r, release = s.claim(r, req.Via) // the post's bytes are that transport's
 		defer release()
 		_, done := s.meter(req.Via).Open(r)
 		defer done()

@@ -16,8 +16,12 @@ type page struct {
 	net          netsim.Network // the network it asked the server to simulate, and its connections on it
 }
 
+// newPage returns a page seen now: not idle, so not forgotten before its
+// first request is counted.
 func newPage(now func() time.Time) *page {
-	return &page{perTransport: newPerTransport(), log: wire.NewLog(now)}
+	p := &page{perTransport: newPerTransport(), log: wire.NewLog(now)}
+	p.seen.Store(now().UnixNano())
+	return p
 }
 
 // Idle reports whether the page has nothing open and made no request

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"slices"
 	"strconv"
 	"strings"
@@ -515,4 +516,49 @@ func TestSimGetChangesNothing(t *testing.T) {
 	if s := getStats(t, srv, "new"); s.Client != nil {
 		t.Errorf("stats after GET /api/sim = %v, want the page still unknown", s.Client)
 	}
+}
+
+// A page's stall holds back its transports' answers only: /api/time on a
+// connection that once carried a delayed poll is answered at once, as on
+// any other, since the page's clock offset comes from it.
+func TestSimStallSparesAPIOnAReusedConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, _ := newServerInBubble(t, server.Config{})
+		setDelay(t, srv, "st", 50, 0)
+		get := func(path string) (reused bool) {
+			t.Helper()
+			trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused }}
+			req, err := http.NewRequestWithContext(httptrace.WithClientTrace(t.Context(), trace), http.MethodGet, srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatalf("GET %s: %v", path, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return reused
+		}
+		get("/poll?client=st")
+		// The stall is asked for on another connection, as the page's
+		// requests may well be: this one's answer is not to wait it out.
+		other := &http.Client{Transport: srv.Client().Transport.(*http.Transport).Clone()}
+		defer other.CloseIdleConnections()
+		resp, err := other.Post(srv.URL+"/api/sim/stall?client=st", "application/json", strings.NewReader(`{"ms":3000}`))
+		if err != nil {
+			t.Fatalf("POST /api/sim/stall: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("POST /api/sim/stall: status %d, want 202", resp.StatusCode)
+		}
+		start := time.Now()
+		if !get("/api/time") {
+			t.Fatal("GET /api/time came on a new connection, want the poll's")
+		}
+		if took := time.Since(start); took != 0 {
+			t.Errorf("GET /api/time during the page's stall took %v, want at once", took)
+		}
+	})
 }

@@ -93,7 +93,7 @@ type meter struct {
 // marks the answer finished.
 func (m meter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
 	counts := []*counters{m.s.all[m.transport]}
-	if p, ok := m.s.pages.GetOrCreate(clientOf(r)); ok {
+	if p, ok := m.s.pageOf(r); ok {
 		p.seen.Store(m.s.cfg.Now().UnixNano())
 		counts = append(counts, p.perTransport[m.transport])
 	}

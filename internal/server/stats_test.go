@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -192,4 +193,23 @@ func TestStatsCountWebSocket(t *testing.T) {
 	// The closing handshake is on the wire too: a close frame each way.
 	want.Open, want.WireIn, want.WireOut = 0, client.Sent.Load(), client.Received.Load()
 	waitCounters(t, srv, "w1", server.WS, want)
+}
+
+// A refused request of a transport is still one request of it, with its
+// bytes on the wire, as the page that made it counts it; it has no events.
+func TestStatsCountARefusedPoll(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	publish(t, hub, 1)
+	client := transporttest.NewMeteredClient(t)
+	resp, err := client.Get(srv.URL + "/poll?client=r1&since=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("GET /poll?since=x: status %d, want 400", resp.StatusCode)
+	}
+	want := server.Counts{Requests: 1, WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
+	waitCounters(t, srv, "r1", server.Poll, want)
 }

@@ -87,6 +87,36 @@ func TestWireCountsEachPollAlone(t *testing.T) {
 	}
 }
 
+// An SSE stream is in the wire log once its hello is on the wire, with
+// what it cost so far: the response head, the retry: line and the hello,
+// every byte the client's connection read up to the hello.
+func TestWireLogsSSEStreamWithItsHead(t *testing.T) {
+	srv, _ := newServer(t, server.Config{Heartbeat: time.Hour})
+	client := transporttest.NewMeteredClient(t)
+	openSSEWith(t, srv, "/sse?client=s1", nil, client.Client)
+	var stream *wireEntry
+	eventually(func() bool {
+		entries, _ := getWire(t, srv, "s1", 0)
+		for _, e := range entries {
+			if e.Kind == "request" {
+				stream = &e
+				return true
+			}
+		}
+		return false
+	})
+	if stream == nil {
+		t.Fatal("no SSE stream in the wire log")
+	}
+	if stream.Transport != "sse" || stream.Status != 200 {
+		t.Errorf("stream entry = %+v, want sse and 200", *stream)
+	}
+	if in, out := client.Sent.Load(), client.Received.Load(); stream.In != in || stream.Out != out {
+		t.Errorf("stream entry: in %d, out %d; the client's connection moved %d and %d up to the hello",
+			stream.In, stream.Out, in, out)
+	}
+}
+
 // An SSE stream's heartbeat, which an EventSource never shows, is in the
 // wire log with its size on the wire, as a raw client reads it.
 func TestWireLogsSSEHeartbeats(t *testing.T) {

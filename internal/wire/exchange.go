@@ -17,8 +17,8 @@ type Account struct {
 	Tallies   []*Tally // where its bytes go too: its transport's, in all and for its page
 	Log       *Log     // its page's wire log; nil: none
 	// UnderWay is, for a stream, the status it answers with (200, 101): it
-	// is logged once its first bytes went out rather than when it ends,
-	// minutes later. 0: logged when its handler returns.
+	// is logged once its first answer is on the wire rather than when it
+	// ends, minutes later. 0: logged when its handler returns.
 	UnderWay int
 }
 
@@ -29,10 +29,13 @@ type Exchange struct {
 	request *http.Request
 	lost    func(n int) // takes back bytes counted as written that never left
 
-	in, out      atomic.Int64 // on the wire
-	flushed      atomic.Int64 // out by the last flush
-	events, body atomic.Int64 // as the handler reported them
-	logged       atomic.Bool  // in its page's wire log
+	in, out  atomic.Int64 // on the wire
+	flushed  atomic.Int64 // out by the last flush
+	events   atomic.Int64 // as the handler reported them
+	written  atomic.Int64 // body bytes, as the handler reported them: framing and hellos included
+	reported atomic.Bool  // the handler reported something sent
+	buffered atomic.Bool  // written through net/http since the last flush: not on the wire yet
+	logged   atomic.Bool  // in its page's wire log
 }
 
 // Claim makes the request being handled a's, with what its connection read
@@ -58,15 +61,27 @@ func ExchangeOf(r *http.Request) *Exchange {
 	return nil
 }
 
-// Sent records what the handler reports it wrote in answer: events and
-// body bytes, for the wire log. A stream is logged at its first.
-func (x *Exchange) Sent(events, bytes int) {
+// Sent records what the handler reports it wrote in answer, for the wire
+// log: events, and every byte of body written (framing, hellos, pongs and
+// acks included), not only the events' JSON. A stream is logged at its first, once it
+// is on the wire: at once on a hijacked connection, which writes through
+// (WebSocket); else at the flush that follows (SSE), since until then the
+// status line, headers and the first answer wait in net/http's buffer.
+func (x *Exchange) Sent(events, written int) {
 	if x == nil {
 		return
 	}
 	x.events.Add(int64(events))
-	x.body.Add(int64(bytes))
-	if x.UnderWay != 0 && x.logged.CompareAndSwap(false, true) {
+	x.written.Add(int64(written))
+	x.reported.Store(true)
+	if !x.buffered.Load() {
+		x.underWay()
+	}
+}
+
+// underWay logs a stream that has sent its first answer, once.
+func (x *Exchange) underWay() {
+	if x.UnderWay != 0 && x.reported.Load() && x.logged.CompareAndSwap(false, true) {
 		x.Log.request(x, x.UnderWay)
 	}
 }

@@ -44,10 +44,16 @@ type requestEntry struct {
 	Method string `json:"method"`
 	Target string `json:"target"`
 	Status int    `json:"status"`
-	In     int64  `json:"in"`     // bytes read: request line, headers, body
-	Out    int64  `json:"out"`    // bytes written: status line, headers, body (so far, for a stream)
-	Body   int64  `json:"body"`   // body or message bytes of the answer
-	Events int64  `json:"events"` // events in it
+	In     int64  `json:"in"`  // bytes read: request line, headers, body
+	Out    int64  `json:"out"` // bytes written: status line, headers, body (so far, for a stream)
+	// Written is every byte of body written (framing and hellos included),
+	// not only the events' JSON that /api/stats counts as bytes: a poll
+	// answer's envelope; SSE's retry: line, id: and data: framing and
+	// heartbeats; every WebSocket message's payload, hello, pongs and acks
+	// too. Chunk framing and WebSocket frame headers are Out's alone. So
+	// far, for a stream.
+	Written int64 `json:"body"`
+	Events  int64 `json:"events"` // events in it
 }
 
 // frameEntry is something the browser hides: an SSE heartbeat, a
@@ -79,8 +85,9 @@ func (l *Log) Frame(transport, kind, dir string, at time.Time, bytes int, rtt ti
 	l.add(&e.entryHead, &e)
 }
 
-// Network logs what the simulated network did: kind "stall" (for ms) or
-// "drop" (of dropped connections of transport).
+// Network logs what the simulated network did: kind "stall" (for ms), with
+// transport "" since a stall holds every transport of the page, or "drop"
+// (of dropped connections of transport).
 func (l *Log) Network(transport, kind string, ms int64, dropped int) {
 	e := networkEntry{entryHead: l.head(transport, kind), Ms: ms, Dropped: dropped}
 	l.add(&e.entryHead, &e)
@@ -98,7 +105,7 @@ func (l *Log) request(x *Exchange, status int) {
 		Status:    status,
 		In:        x.in.Load(),
 		Out:       x.out.Load(),
-		Body:      x.body.Load(),
+		Written:   x.written.Load(),
 		Events:    x.events.Load(),
 	}
 	l.add(&e.entryHead, &e)

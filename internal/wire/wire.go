@@ -69,7 +69,7 @@ type holder interface {
 // it belongs to (see the rule in the package doc).
 type Conn struct {
 	net.Conn
-	holder holder // Conn, when it may hold bytes back; else nil
+	holder holder // the connection below (a netsim.Conn), when it may hold bytes back; else nil
 
 	// Every read and write looks these up: atomics keep that cheap.
 	owner   atomic.Pointer[Exchange] // who writes: the request being answered, or the last one claimed
@@ -89,6 +89,10 @@ func ConnOf(r *http.Request) *Conn {
 // NetConn returns the connection c wraps.
 func (c *Conn) NetConn() net.Conn { return c.Conn }
 
+// Read reads from the connection below and puts the bytes down to the
+// request being handled, or, between requests, keeps them for the next
+// one to claim: its request line and headers are read before its handler
+// runs.
 func (c *Conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n <= 0 {
@@ -219,11 +223,16 @@ func (w *recorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if x := w.conn.owner.Load(); x != nil {
+		x.buffered.Store(true)
+	}
 	return w.ResponseWriter.Write(b)
 }
 
 // FlushError flushes, and keeps how many bytes the flush put on the wire:
-// a small write, such as an SSE heartbeat, goes out whole in its flush.
+// a small write, such as an SSE heartbeat, goes out whole in its flush. A
+// stream whose first answer this flush put on the wire is logged now, with
+// what that cost.
 func (w *recorder) FlushError() error {
 	x := w.conn.owner.Load()
 	if x == nil {
@@ -232,6 +241,10 @@ func (w *recorder) FlushError() error {
 	before := x.out.Load()
 	err := http.NewResponseController(w.ResponseWriter).Flush()
 	x.flushed.Store(x.out.Load() - before)
+	if err == nil {
+		x.buffered.Store(false)
+		x.underWay()
+	}
 	return err
 }
 

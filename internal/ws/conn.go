@@ -309,9 +309,13 @@ type pong struct {
 
 // errorReply is the message that tells a client its message was refused:
 // {"kind":"error","id":N,"code":"…","error":"…"}, id as the client sent it
-// (left out when it sent none), code for programs, error for people.
-// Clients that do not know the kind "error" ignore it.
+// (left out when it sent none, or null, which is none: see messageID), code
+// for programs, error for people. Clients that do not know the kind "error"
+// ignore it.
 func errorReply(id json.RawMessage, code, text string) []byte {
+	if string(id) == "null" {
+		id = nil
+	}
 	b, _ := json.Marshal(refusal{Kind: "error", ID: id, Code: code, Error: text}) // strings and valid JSON always encode
 	return b
 }

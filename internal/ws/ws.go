@@ -19,6 +19,9 @@
 //
 // A numbered message is answered with the seq it was published as (or an
 // error with its id), so a client knows its own echo without comparing texts.
+// The ack and the echo are written by different goroutines (the reader
+// answers, the delivery pushes events), so they may come in either order:
+// the ack before the echo, as above, or after it.
 package ws
 
 import (

@@ -597,6 +597,7 @@ func TestRefusalsNameTheMessageAndACode(t *testing.T) {
 	}{
 		{"over the rate", `{"kind":"message","text":"b","id":9}`, "9", "too_many_messages", 0.001},
 		{"over the rate, unnumbered", `{"kind":"message","text":"b"}`, "", "too_many_messages", 0.001},
+		{"over the rate, id null", `{"kind":"message","text":"b","id":null}`, "", "too_many_messages", 0.001},
 		{"a negative id", `{"kind":"message","text":"b","id":-1}`, "-1", "bad_request", 0},
 		{"a text id", `{"kind":"message","text":"b","id":"x"}`, `"x"`, "bad_request", 0},
 	}
