@@ -264,11 +264,13 @@ const en = {
   // The server's refusals, by the code of its JSON error answer
   // ({"error": "<English reason>", "code": "<code>"}, serverErrorKey).
   'serverError.bad_request': 'the server found a malformed value in the request',
+  'serverError.unauthorized': 'only the instructor may do this: open the instructor link that transportlab printed',
   'serverError.forbidden': 'not allowed from here',
   'serverError.not_found': 'the server has no such endpoint',
   'serverError.method_not_allowed': 'the server does not take that method there',
   'serverError.too_large': 'too large for the server',
   'serverError.too_many_messages': 'too many messages from this page: wait a moment',
+  'serverError.too_many_guesses': 'too many wrong instructor tokens from this address: wait a moment',
   'serverError.too_many_streams': 'the server has as many streams open as it allows',
   'serverError.too_many_pages': 'the server has as many pages open as it allows',
   'serverError.shutting_down': 'the server is shutting down',
@@ -520,11 +522,13 @@ const ko = {
 
   // 서버가 거절한 이유, JSON 오류 응답의 code별 (serverErrorKey)
   'serverError.bad_request': '요청에 잘못된 값이 있어 서버가 받지 않았습니다',
+  'serverError.unauthorized': '강사만 할 수 있습니다. transportlab이 출력한 강사용 링크를 여세요',
   'serverError.forbidden': '여기서는 허용되지 않습니다',
   'serverError.not_found': '서버에 그런 엔드포인트가 없습니다',
   'serverError.method_not_allowed': '서버가 그 주소에서 이 메서드를 받지 않습니다',
   'serverError.too_large': '서버가 받기에는 너무 큽니다',
   'serverError.too_many_messages': '이 페이지에서 보낸 메시지가 너무 많습니다. 잠시 기다려 주세요',
+  'serverError.too_many_guesses': '이 주소에서 틀린 강사 토큰이 너무 많았습니다. 잠시 기다려 주세요',
   'serverError.too_many_streams': '서버가 허용하는 스트림 수가 다 찼습니다',
   'serverError.too_many_pages': '서버가 허용하는 페이지 수가 다 찼습니다',
   'serverError.shutting_down': '서버가 종료하는 중입니다',
