@@ -275,6 +275,15 @@ const en = {
   'serverError.too_many_pages': 'the server has as many pages open as it allows',
   'serverError.shutting_down': 'the server is shutting down',
   'serverError.internal': 'the server failed on its side',
+
+  // The instructor page (instructor.html), in classroom mode.
+  'instructor.title': 'transportlab — instructor',
+  'instructor.heading': 'for the class',
+  'instructor.open': 'Students, open:',
+  'instructor.scan': 'or scan the code with a phone\'s camera.',
+  'instructor.qrLabel': 'QR code of the first address',
+  'instructor.noAddress': 'This machine has no network address that another laptop could reach: connect it to the room\'s network and start transportlab again.',
+  'instructor.next': 'The class controls and the class dashboard will come here next.',
 };
 
 const ko = {
@@ -533,6 +542,15 @@ const ko = {
   'serverError.too_many_pages': '서버가 허용하는 페이지 수가 다 찼습니다',
   'serverError.shutting_down': '서버가 종료하는 중입니다',
   'serverError.internal': '서버 내부에서 오류가 났습니다',
+
+  // 강사 페이지 (instructor.html), 수업 모드
+  'instructor.title': 'transportlab — 강사',
+  'instructor.heading': '수업용',
+  'instructor.open': '학생 여러분, 이 주소를 여세요:',
+  'instructor.scan': '또는 휴대폰 카메라로 코드를 찍으세요.',
+  'instructor.qrLabel': '첫 번째 주소의 QR 코드',
+  'instructor.noAddress': '이 컴퓨터에는 다른 노트북이 접속할 수 있는 네트워크 주소가 없습니다. 교실 네트워크에 연결한 뒤 transportlab을 다시 시작하세요.',
+  'instructor.next': '수업 제어와 수업 대시보드는 다음에 이곳에 들어옵니다.',
 };
 
 /** MESSAGES holds the tables, by language. */
