@@ -73,6 +73,10 @@ type config struct {
 	classToken      string // the instructor's token; empty: a random one
 }
 
+// tokenChars are the characters a chosen -class-token may hold: those a URL
+// and a cookie carry unescaped.
+const tokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+
 // classAddr is where classroom mode listens unless told: every interface,
 // so that the students' laptops reach it.
 const classAddr = ":8005"
@@ -156,6 +160,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, fmt.Errorf("-write-timeout must be at least %v", minPeriod)
 	case !(cfg.messageRate >= 0) || math.IsInf(cfg.messageRate, 1):
 		return cfg, errors.New("-message-rate must be a number, 0 (no limit) or more")
+	case strings.Trim(cfg.classToken, tokenChars) != "" || len(cfg.classToken) > 256:
+		// It travels in a link and a cookie as it is: nothing to escape.
+		return cfg, errors.New("-class-token must be at most 256 letters, digits, '-', '_', '.' or '~'")
 	}
 	return cfg, nil
 }

@@ -248,6 +248,9 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"heartbeat too short to tick", []string{"-heartbeat", "1ns"}, nil, "-heartbeat"},
 		{"message rate negative", []string{"-message-rate", "-1"}, nil, "-message-rate"},
 		{"message rate infinite", []string{"-message-rate", "+Inf"}, nil, "-message-rate"},
+		{"class token with a space", []string{"-class-token", "two words"}, nil, "-class-token"},
+		{"class token with a semicolon", nil, map[string]string{"CLASS_TOKEN": "a;b"}, "-class-token"},
+		{"class token too long", []string{"-class-token", strings.Repeat("x", 257)}, nil, "-class-token"},
 		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
 		{"extra arguments", []string{"serve"}, nil, "serve"},
 	}
