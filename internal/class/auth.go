@@ -129,21 +129,33 @@ func tokenOf(r *http.Request) (string, bool) {
 // address must still wait after wrong ones (429, with Retry-After, and
 // the token is not looked at); it returns whether the token is right.
 func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string) bool {
-	addr := addressOf(r)
-	now := a.now()
+	ok, wait := a.verdict(addressOf(r), token)
+	switch {
+	case ok:
+		return true
+	case wait > 0:
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		httpjson.ErrorCode(w, http.StatusTooManyRequests, httpjson.TooManyGuesses, errors.New("too many wrong tokens from this address: wait and try again"))
+	default:
+		httpjson.Error(w, http.StatusUnauthorized, errors.New("wrong instructor token"))
+	}
+	return false
+}
 
+// verdict says whether token from addr is right; when addr must still
+// wait after wrong ones, how long, without comparing. A right token clears
+// addr's count; a wrong one adds to it.
+func (a *Auth) verdict(addr, token string) (ok bool, wait time.Duration) {
+	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	g := a.guesses[addr]
 	if g != nil && now.Before(g.until) {
-		wait := g.until.Sub(now)
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		httpjson.ErrorCode(w, http.StatusTooManyRequests, httpjson.TooManyGuesses, errors.New("too many wrong tokens from this address: wait and try again"))
-		return false
+		return false, g.until.Sub(now)
 	}
 	if subtle.ConstantTimeCompare([]byte(token), a.token) == 1 {
 		delete(a.guesses, addr)
-		return true
+		return true, 0
 	}
 	if g == nil {
 		g = a.remember(addr, now)
@@ -152,8 +164,7 @@ func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string) bool 
 	if over := g.wrong - freeGuesses; over > 0 {
 		g.until = now.Add(min(firstWait<<min(over-1, 10), maxWait))
 	}
-	httpjson.Error(w, http.StatusUnauthorized, errors.New("wrong instructor token"))
-	return false
+	return false, 0
 }
 
 // remember starts counting addr's wrong tokens. When the table is full it
