@@ -2,11 +2,16 @@
 # Both need only Go (and, for the page's tests, Node.js and Chromium, which
 # .ci/run installs on a fresh Debian machine).
 
-.PHONY: run test bench fuzz soak screenshot measure build
+.PHONY: run class test bench fuzz soak screenshot measure build
 
 # Serve the demo at http://localhost:8005 (flags: make run ARGS='-rate 20').
 run:
 	go run ./cmd/transportlab $(ARGS)
+
+# Serve a classroom: every interface, port 8005; prints the students' links
+# with a QR code and the instructor's link (make class ARGS='-class-token …').
+class:
+	go run ./cmd/transportlab -class $(ARGS)
 
 # What CI runs: vet, every Go test under the race detector (the browser test
 # and the npm clients' test included), and the page's pure modules under

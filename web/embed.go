@@ -4,11 +4,13 @@
 // has one module in js/transports/ keeping one contract (js/transports/shared.js),
 // and js/stats.js, js/clock.js, js/url.js and their kin hold the pure logic,
 // tested with node --test (the tests are in tests/, which is not served).
+// instructor.html is classroom mode's page, a template that internal/class
+// fills in with the students' addresses; js/instructor.js says its words.
 package web
 
 import "embed"
 
 // Files are the page's files, served at /.
 //
-//go:embed index.html style.css js
+//go:embed index.html instructor.html style.css js
 var Files embed.FS

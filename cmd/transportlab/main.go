@@ -3,6 +3,7 @@
 // how late each event arrives and how many requests each transport spends.
 //
 //	$ transportlab                # then open http://localhost:8005
+//	$ transportlab -class         # for a room: prints the students' and the instructor's links
 //	$ transportlab -h             # every flag, with its environment variable
 package main
 
@@ -17,6 +18,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -24,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"transportlab/internal/class"
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
 	"transportlab/web"
@@ -66,7 +69,22 @@ type config struct {
 	messageRate     float64
 	origins         string
 	logLevel        slog.Level
+	class           bool   // classroom mode
+	classToken      string // the instructor's token; empty: a random one
 }
+
+// tokenChars are the characters a chosen -class-token may hold: those a URL
+// and a cookie carry unescaped.
+const tokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+
+// classAddr is where classroom mode listens unless told: every interface,
+// so that the students' laptops reach it.
+const classAddr = ":8005"
+
+// interfaceAddrs lists the machine's addresses, for the students' links;
+// tests replace it, so that they never depend on, nor dial, the machine's
+// own network.
+var interfaceAddrs = net.InterfaceAddrs
 
 // parseFlags reads the flags of args, each defaulting to an environment
 // variable read through getenv, so that containers and make run can set them.
@@ -78,7 +96,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		fmt.Fprintf(stderr, "Usage: %s [flags]\n\n", fs.Name())
 		fmt.Fprintln(stderr, "Serves one live feed by short polling (/poll), Server-Sent Events (/sse) and a")
 		fmt.Fprintln(stderr, "WebSocket (/ws), and a page at / that compares them. Each flag defaults to the")
-		fmt.Fprintln(stderr, "environment variable named in brackets.")
+		fmt.Fprintln(stderr, "environment variable named in brackets. With -class it serves a classroom:")
+		fmt.Fprintln(stderr, "students open the printed address or scan its QR code; the instructor opens")
+		fmt.Fprintln(stderr, "the printed link.")
 		fmt.Fprintln(stderr)
 		fs.PrintDefaults()
 	}
@@ -92,6 +112,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", feed.DefaultWriteTimeout, "how long one write to a stream may take before its client, which stopped reading, is cut off [WRITE_TIMEOUT]")
 	fs.Float64Var(&cfg.messageRate, "message-rate", 2, fmt.Sprintf("messages a second a client may send upstream, after a burst of %d; 0 means no limit [MESSAGE_RATE]", messageBurst))
 	fs.StringVar(&cfg.origins, "origins", "", "comma-separated `hosts` whose pages may open a WebSocket besides this server's own [ORIGINS]")
+	fs.BoolVar(&cfg.class, "class", false, "classroom mode: listen on every interface ("+classAddr+" unless -addr), print the students' links with a QR code, and the instructor's [CLASS]")
+	fs.StringVar(&cfg.classToken, "class-token", "", "the instructor's `token` in classroom mode; empty: a new random one each run [CLASS_TOKEN]")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn or error [LOG_LEVEL]")
 
 	// The environment overrides the built-in defaults and the command line
@@ -101,6 +123,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
 		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING",
 		"write-timeout": "WRITE_TIMEOUT", "message-rate": "MESSAGE_RATE", "origins": "ORIGINS", "log-level": "LOG_LEVEL",
+		"class": "CLASS", "class-token": "CLASS_TOKEN",
 	}
 	if port := getenv("PORT"); port != "" && getenv("ADDR") == "" {
 		fs.Set("addr", ":"+port)
@@ -114,6 +137,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return cfg, err
+	}
+	addrSet := false // by -addr, ADDR or PORT: fs.Set counts as set too
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	if cfg.class && !addrSet {
+		cfg.addr = classAddr
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -132,6 +160,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, fmt.Errorf("-write-timeout must be at least %v", minPeriod)
 	case !(cfg.messageRate >= 0) || math.IsInf(cfg.messageRate, 1):
 		return cfg, errors.New("-message-rate must be a number, 0 (no limit) or more")
+	case strings.Trim(cfg.classToken, tokenChars) != "" || len(cfg.classToken) > 256:
+		// It travels in a link and a cookie as it is: nothing to escape.
+		return cfg, errors.New("-class-token must be at most 256 letters, digits, '-', '_', '.' or '~'")
 	}
 	return cfg, nil
 }
@@ -143,6 +174,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // when run fails before serving; a second Close is harmless
+	var room *classroom
+	if cfg.class {
+		if room, err = newClassroom(cfg.classToken, ln.Addr()); err != nil {
+			return err
+		}
+	}
 
 	hub := feed.NewHub(feed.Config{History: cfg.history, Rate: cfg.rate})
 	var origins []string
@@ -166,12 +209,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// packet could cut a healthy client.
 		DeadPeer:     max(min(cfg.heartbeat, cfg.ping)/2, time.Second),
 		WriteTimeout: cfg.writeTimeout,
+		Class:        room.server(),
 	})
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -181,6 +221,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ln = server.Install(srv, ln) // bytes counted on each connection, and each page's simulated network
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "epoch", hub.Epoch(), "rate", cfg.rate, "history", cfg.history)
 	fmt.Fprintf(stdout, "transportlab: open http://%s\n", ln.Addr())
+	if room != nil {
+		log.Info("classroom mode", "students", room.students)
+		if err := room.print(stdout); err != nil {
+			return err
+		}
+	}
 
 	// The feed and its watch on stuck writers run until run returns,
 	// whatever the reason.
@@ -227,4 +273,69 @@ func shutdown(srv *http.Server, hub *feed.Hub, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// classroom is what classroom mode prints and serves: the students' links,
+// the instructor's, and the guard and page behind the latter.
+type classroom struct {
+	students   []string // where students open the page, one per LAN address
+	instructor string   // the instructor's link, with the token
+	auth       *class.Auth
+	page       http.Handler
+}
+
+// newClassroom prepares classroom mode for a server listening at addr,
+// with token, or a new random one when token is empty.
+func newClassroom(token string, addr net.Addr) (*classroom, error) {
+	if token == "" {
+		token = class.NewToken()
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return nil, fmt.Errorf("classroom mode needs a TCP address, not %v", addr)
+	}
+	ifaces, err := interfaceAddrs()
+	if err != nil {
+		return nil, fmt.Errorf("listing the network's addresses for the students: %w", err)
+	}
+	c := &classroom{students: class.StudentURLs(ifaces, tcp.Port), auth: class.NewAuth(token, nil)}
+	// The instructor is at the server's own machine: localhost, unless the
+	// server listens on one address only, which is then the way in.
+	host := "localhost"
+	if !tcp.IP.IsUnspecified() && !tcp.IP.IsLoopback() {
+		host = tcp.IP.String()
+	}
+	c.instructor = (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, fmt.Sprint(tcp.Port)),
+		Path: "/instructor", RawQuery: url.Values{"token": {token}}.Encode()}).String()
+	if c.page, err = class.NewPage(web.Files, c.students); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// server is classroom mode for server.Config: nil without it.
+func (c *classroom) server() *server.Class {
+	if c == nil {
+		return nil
+	}
+	return &server.Class{Auth: c.auth, Page: c.page}
+}
+
+// print writes what the room needs: one line per address students can
+// open, the QR code of the first, and the instructor's link, last, the
+// line to copy.
+func (c *classroom) print(w io.Writer) error {
+	if len(c.students) == 0 {
+		fmt.Fprintln(w, "students: none — this machine has no network address another laptop can reach")
+	}
+	for _, u := range c.students {
+		fmt.Fprintf(w, "students: %s\n", u)
+	}
+	if len(c.students) > 0 {
+		if err := class.WriteTerminalQR(w, c.students[0]); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "instructor: %s\n", c.instructor)
+	return err
 }

@@ -142,11 +142,12 @@ func TestRunHelpExplainsEveryFlag(t *testing.T) {
 	flags := map[string]string{
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
 		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING", "write-timeout": "WRITE_TIMEOUT", "message-rate": "MESSAGE_RATE",
-		"origins": "ORIGINS", "log-level": "LOG_LEVEL",
+		"origins": "ORIGINS", "log-level": "LOG_LEVEL", "class": "CLASS", "class-token": "CLASS_TOKEN",
 	}
 	for name, variable := range flags {
-		// "-max-streams " with its space, or it would match -max-streams-per-ip.
-		if !strings.Contains(usage, "  -"+name+" ") {
+		// "-max-streams " with its space, or it would match -max-streams-per-ip;
+		// a bool flag's name ends its line.
+		if !strings.Contains(usage, "  -"+name+" ") && !strings.Contains(usage, "  -"+name+"\n") {
 			t.Errorf("usage does not explain -%s:\n%s", name, usage)
 		}
 		if !strings.Contains(usage, "["+variable+"]") && !strings.Contains(usage, "["+variable+",") {
@@ -190,6 +191,14 @@ func TestParseFlags(t *testing.T) {
 			with(func(c *config) { c.addr = "127.0.0.1:7000" })},
 		{"-addr wins over PORT", []string{"-addr", "localhost:0"}, map[string]string{"PORT": "9000"},
 			with(func(c *config) { c.addr = "localhost:0" })},
+		{"-class listens on every interface", []string{"-class"}, nil,
+			with(func(c *config) { c.class, c.addr = true, ":8005" })},
+		{"CLASS and CLASS_TOKEN", nil, map[string]string{"CLASS": "true", "CLASS_TOKEN": "tok"},
+			with(func(c *config) { c.class, c.classToken, c.addr = true, "tok", ":8005" })},
+		{"-class keeps -addr", []string{"-class", "-addr", "127.0.0.1:9000"}, nil,
+			with(func(c *config) { c.class, c.addr = true, "127.0.0.1:9000" })},
+		{"-class keeps PORT", []string{"-class"}, map[string]string{"PORT": "9000"},
+			with(func(c *config) { c.class, c.addr = true, ":9000" })},
 		{"0 means no stream limit", []string{"-max-streams", "0", "-max-streams-per-ip", "0"}, nil,
 			with(func(c *config) { c.maxStreams, c.maxStreamsPerIP = 0, 0 })},
 		{"every variable", nil, map[string]string{
@@ -239,6 +248,9 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"heartbeat too short to tick", []string{"-heartbeat", "1ns"}, nil, "-heartbeat"},
 		{"message rate negative", []string{"-message-rate", "-1"}, nil, "-message-rate"},
 		{"message rate infinite", []string{"-message-rate", "+Inf"}, nil, "-message-rate"},
+		{"class token with a space", []string{"-class-token", "two words"}, nil, "-class-token"},
+		{"class token with a semicolon", nil, map[string]string{"CLASS_TOKEN": "a;b"}, "-class-token"},
+		{"class token too long", []string{"-class-token", strings.Repeat("x", 257)}, nil, "-class-token"},
 		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
 		{"extra arguments", []string{"serve"}, nil, "serve"},
 	}

@@ -20,11 +20,13 @@ import (
 // others tell apart what one status means in several places.
 const (
 	BadRequest       = "bad_request"        // 400: a malformed query value or body
+	Unauthorized     = "unauthorized"       // 401: a class route without the instructor's token, or a wrong one
 	Forbidden        = "forbidden"          // 403
 	NotFound         = "not_found"          // 404: no such endpoint
 	MethodNotAllowed = "method_not_allowed" // 405
 	TooLarge         = "too_large"          // 413: a body over the limit
 	TooManyMessages  = "too_many_messages"  // 429: a client's message rate exceeded
+	TooManyGuesses   = "too_many_guesses"   // 429: wrong instructor tokens from one address, for a while
 	Internal         = "internal"           // 500: a recovered panic, an answer that would not encode
 
 	// Three reasons for a 503, each with its own code.
@@ -36,6 +38,7 @@ const (
 // codes are the codes that follow from a status alone.
 var codes = map[int]string{
 	http.StatusBadRequest:            BadRequest,
+	http.StatusUnauthorized:          Unauthorized,
 	http.StatusForbidden:             Forbidden,
 	http.StatusNotFound:              NotFound,
 	http.StatusMethodNotAllowed:      MethodNotAllowed,

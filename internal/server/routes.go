@@ -46,6 +46,12 @@ func (s *server) routes(r chi.Router) {
 	r.Method(http.MethodGet, "/style.css", page) // its style
 	r.Method(http.MethodGet, "/js/*", page)      // its ES modules
 
+	// Classroom mode only; without it, 404. The printed link's token
+	// becomes a cookie (SignIn); then only its holder passes (Require).
+	if c := s.cfg.Class; c != nil {
+		r.With(c.Auth.SignIn, c.Auth.Require).Method(http.MethodGet, "/instructor", c.Page) // the instructor page
+	}
+
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed)
 }

@@ -11,7 +11,8 @@
 // handlers of the API. The rooms beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
-// connection, internal/pages is the registry of pages.
+// connection, internal/pages is the registry of pages, internal/class is
+// classroom mode: who may steer, and where students find the server.
 package server
 
 import (
@@ -23,6 +24,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"transportlab/internal/class"
 	"transportlab/internal/feed"
 	"transportlab/internal/netsim"
 	"transportlab/internal/pages"
@@ -59,6 +61,16 @@ type Config struct {
 	// is blocked (feed.Hub.Watch), for the page to show beside a stall.
 	WriteTimeout time.Duration
 	Now          func() time.Time
+
+	// Class is classroom mode; nil without -class, when its routes are 404.
+	Class *Class
+}
+
+// Class is what classroom mode adds: the guard of its routes, and the
+// instructor page behind it.
+type Class struct {
+	Auth *class.Auth  // the instructor's token: cookie or Bearer, see internal/class
+	Page http.Handler // the instructor page (class.NewPage)
 }
 
 // Bounds on the pages the server keeps (see pages.Registry): a class is

@@ -264,15 +264,26 @@ const en = {
   // The server's refusals, by the code of its JSON error answer
   // ({"error": "<English reason>", "code": "<code>"}, serverErrorKey).
   'serverError.bad_request': 'the server found a malformed value in the request',
+  'serverError.unauthorized': 'only the instructor may do this: open the instructor link that transportlab printed',
   'serverError.forbidden': 'not allowed from here',
   'serverError.not_found': 'the server has no such endpoint',
   'serverError.method_not_allowed': 'the server does not take that method there',
   'serverError.too_large': 'too large for the server',
   'serverError.too_many_messages': 'too many messages from this page: wait a moment',
+  'serverError.too_many_guesses': 'too many wrong instructor tokens from this address: wait a moment',
   'serverError.too_many_streams': 'the server has as many streams open as it allows',
   'serverError.too_many_pages': 'the server has as many pages open as it allows',
   'serverError.shutting_down': 'the server is shutting down',
   'serverError.internal': 'the server failed on its side',
+
+  // The instructor page (instructor.html), in classroom mode.
+  'instructor.title': 'transportlab — instructor',
+  'instructor.heading': 'for the class',
+  'instructor.open': 'Students, open:',
+  'instructor.scan': 'or scan the code with a phone\'s camera.',
+  'instructor.qrLabel': 'QR code of the first address',
+  'instructor.noAddress': 'This machine has no network address that another laptop could reach: connect it to the room\'s network and start transportlab again.',
+  'instructor.next': 'The class controls and the class dashboard will come here next.',
 };
 
 const ko = {
@@ -520,15 +531,26 @@ const ko = {
 
   // 서버가 거절한 이유, JSON 오류 응답의 code별 (serverErrorKey)
   'serverError.bad_request': '요청에 잘못된 값이 있어 서버가 받지 않았습니다',
+  'serverError.unauthorized': '강사만 할 수 있습니다. transportlab이 출력한 강사용 링크를 여세요',
   'serverError.forbidden': '여기서는 허용되지 않습니다',
   'serverError.not_found': '서버에 그런 엔드포인트가 없습니다',
   'serverError.method_not_allowed': '서버가 그 주소에서 이 메서드를 받지 않습니다',
   'serverError.too_large': '서버가 받기에는 너무 큽니다',
   'serverError.too_many_messages': '이 페이지에서 보낸 메시지가 너무 많습니다. 잠시 기다려 주세요',
+  'serverError.too_many_guesses': '이 주소에서 틀린 강사 토큰이 너무 많았습니다. 잠시 기다려 주세요',
   'serverError.too_many_streams': '서버가 허용하는 스트림 수가 다 찼습니다',
   'serverError.too_many_pages': '서버가 허용하는 페이지 수가 다 찼습니다',
   'serverError.shutting_down': '서버가 종료하는 중입니다',
   'serverError.internal': '서버 내부에서 오류가 났습니다',
+
+  // 강사 페이지 (instructor.html), 수업 모드
+  'instructor.title': 'transportlab — 강사',
+  'instructor.heading': '수업용',
+  'instructor.open': '학생 여러분, 이 주소를 여세요:',
+  'instructor.scan': '또는 휴대폰 카메라로 코드를 찍으세요.',
+  'instructor.qrLabel': '첫 번째 주소의 QR 코드',
+  'instructor.noAddress': '이 컴퓨터에는 다른 노트북이 접속할 수 있는 네트워크 주소가 없습니다. 교실 네트워크에 연결한 뒤 transportlab을 다시 시작하세요.',
+  'instructor.next': '수업 제어와 수업 대시보드는 다음에 이곳에 들어옵니다.',
 };
 
 /** MESSAGES holds the tables, by language. */

@@ -120,8 +120,10 @@ test('Korean writes each unit one way: a symbol after a space, a counter joined'
 });
 
 test('serverErrorKey: the page\'s words for every code the server sends, else null', () => {
-  const codes = ['bad_request', 'forbidden', 'not_found', 'method_not_allowed', 'too_large',
-    'too_many_messages', 'too_many_streams', 'too_many_pages', 'shutting_down', 'internal'];
+  // Every code the server sends: the string constants of internal/httpjson.
+  const source = read('../../internal/httpjson/httpjson.go');
+  const codes = [...source.matchAll(/^\t\w+\s*=\s*"([a-z_]+)"/gm)].map((m) => m[1]);
+  assert.ok(codes.includes('unauthorized') && codes.length >= 12, `codes read from httpjson.go: ${codes}`);
   for (const code of codes) {
     const key = serverErrorKey(code);
     assert.equal(key, `serverError.${code}`, code);

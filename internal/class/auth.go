@@ -1,0 +1,201 @@
+package class
+
+import (
+	"crypto/subtle"
+	"errors"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"transportlab/internal/httpjson"
+)
+
+// CookieName is the cookie that carries the instructor's token once the
+// printed link has been opened.
+const CookieName = "transportlab_instructor"
+
+// Guessing bounds: an address may get the token wrong freeGuesses times in
+// a row (a typo, an old link); after that each wrong token makes it wait
+// twice as long as the one before, from firstWait up to maxWait, during
+// which nothing it sends is even compared. maxAddrs bounds the table.
+const (
+	freeGuesses = 3
+	firstWait   = time.Second
+	maxWait     = time.Minute
+	maxAddrs    = 10000
+)
+
+// Auth decides who may steer the class: whoever holds the token. Make it
+// with NewAuth; it is safe for concurrent use.
+type Auth struct {
+	token  []byte
+	now    func() time.Time
+	origin *http.CrossOriginProtection
+
+	mu      sync.Mutex
+	guesses map[string]*guesser // by client address
+}
+
+// guesser is one address's run of wrong tokens.
+type guesser struct {
+	wrong int       // wrong tokens in a row
+	until time.Time // refused until then
+}
+
+// NewAuth returns the guard of the class routes for token; now is the
+// clock that times the waits after wrong tokens (time.Now when nil).
+func NewAuth(token string, now func() time.Time) *Auth {
+	if now == nil {
+		now = time.Now
+	}
+	a := &Auth{
+		token:   []byte(token),
+		now:     now,
+		origin:  http.NewCrossOriginProtection(),
+		guesses: make(map[string]*guesser),
+	}
+	a.origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Error(w, http.StatusForbidden, errors.New("a class change must come from the instructor page's own origin"))
+	}))
+	return a
+}
+
+// SignIn turns the printed link's ?token= into the cookie: with the right
+// token it answers 303 to the same path without the token, so that the
+// address bar, which the projector shows, no longer holds it. A request
+// without ?token= goes on to next.
+func (a *Auth) SignIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if !q.Has("token") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !a.check(w, r, q.Get("token")) {
+			return
+		}
+		http.SetCookie(w, &http.Cookie{
+			Name:     CookieName,
+			Value:    q.Get("token"),
+			Path:     "/",
+			HttpOnly: true,                    // no script on any page can read it
+			SameSite: http.SameSiteStrictMode, // no other site's link or form carries it
+		})
+		q.Del("token")
+		u := *r.URL
+		u.RawQuery = q.Encode()
+		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+	})
+}
+
+// Require lets through only requests that carry the token, in the cookie
+// or as Authorization: Bearer, and that, if they change anything, come
+// from the class's own origin (http.CrossOriginProtection: 403 otherwise).
+// Without a token: 401; a wrong one: 401, and 429 once an address keeps
+// guessing.
+func (a *Auth) Require(next http.Handler) http.Handler {
+	return a.origin.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := tokenOf(r)
+		if !ok {
+			httpjson.Error(w, http.StatusUnauthorized, errors.New("open the instructor link that transportlab printed, or send Authorization: Bearer <token>"))
+			return
+		}
+		if a.check(w, r, token) {
+			next.ServeHTTP(w, r)
+		}
+	}))
+}
+
+// tokenOf returns the token a request carries: Authorization: Bearer
+// first, for scripts, else the cookie.
+func tokenOf(r *http.Request) (string, bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, token, _ := strings.Cut(h, " ")
+		return strings.TrimSpace(token), strings.EqualFold(scheme, "Bearer")
+	}
+	if c, err := r.Cookie(CookieName); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+// check compares token with the class's in constant time, so that the
+// time of an answer says nothing of how much of a guess was right. It
+// answers the request itself when the token is wrong (401) or when the
+// address must still wait after wrong ones (429, with Retry-After, and
+// the token is not looked at); it returns whether the token is right.
+func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string) bool {
+	ok, wait := a.verdict(addressOf(r), token)
+	switch {
+	case ok:
+		return true
+	case wait > 0:
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		httpjson.ErrorCode(w, http.StatusTooManyRequests, httpjson.TooManyGuesses, errors.New("too many wrong tokens from this address: wait and try again"))
+	default:
+		httpjson.Error(w, http.StatusUnauthorized, errors.New("wrong instructor token"))
+	}
+	return false
+}
+
+// verdict says whether token from addr is right; when addr must still
+// wait after wrong ones, how long, without comparing. A right token clears
+// addr's count; a wrong one adds to it.
+func (a *Auth) verdict(addr, token string) (ok bool, wait time.Duration) {
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	g := a.guesses[addr]
+	if g != nil && now.Before(g.until) {
+		return false, g.until.Sub(now)
+	}
+	if subtle.ConstantTimeCompare([]byte(token), a.token) == 1 {
+		delete(a.guesses, addr)
+		return true, 0
+	}
+	if g == nil {
+		g = a.remember(addr, now)
+	}
+	g.wrong++
+	if over := g.wrong - freeGuesses; over > 0 {
+		g.until = now.Add(min(firstWait<<min(over-1, 10), maxWait))
+	}
+	return false, 0
+}
+
+// remember starts counting addr's wrong tokens. When the table is full it
+// forgets the addresses that are not waiting; if all are, the newcomer
+// shares one entry with every other newcomer, so a flood of addresses
+// cannot grow the table nor escape the waits.
+func (a *Auth) remember(addr string, now time.Time) *guesser {
+	if len(a.guesses) >= maxAddrs {
+		for k, g := range a.guesses {
+			if !now.Before(g.until) {
+				delete(a.guesses, k)
+			}
+		}
+		if len(a.guesses) >= maxAddrs {
+			addr = "overflow"
+			if g := a.guesses[addr]; g != nil {
+				return g
+			}
+		}
+	}
+	g := &guesser{}
+	a.guesses[addr] = g
+	return g
+}
+
+// addressOf is the client's address, without its port: one laptop's
+// guesses count together whatever connection they come on.
+func addressOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
