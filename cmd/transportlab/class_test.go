@@ -26,7 +26,8 @@ func classLines(t *testing.T, addrs []net.Addr, args ...string) []string {
 	stdout, printed := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, append([]string{"transportlab", "-class", "-addr", "127.0.0.1:0"}, args...), env(nil), printed, io.Discard)
+		// Every interface, as a class needs; the test connects to 127.0.0.1 only.
+		err := run(ctx, append([]string{"transportlab", "-class", "-addr", ":0"}, args...), env(nil), printed, io.Discard)
 		printed.CloseWithError(fmt.Errorf("run returned %v", err))
 		done <- err
 	}()
@@ -126,6 +127,16 @@ func TestClassPrintsTheLinks(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(again, "\n"), "students: none") {
 		t.Errorf("without a LAN address, want a students line that says so: %q", again)
+	}
+}
+
+// A server that listens on loopback only is out of the students' reach:
+// it says so instead of printing addresses they cannot open.
+func TestClassOnLoopbackOnlySaysStudentsCannotReachIt(t *testing.T) {
+	lines := classLines(t, []net.Addr{ipNet(t, "192.168.1.23/24")}, "-addr", "127.0.0.1:0")
+	printed := strings.Join(lines, "\n")
+	if strings.Contains(printed, "192.168.1.23") || !strings.Contains(printed, "students: none — the server listens on 127.0.0.1 only") {
+		t.Errorf("printed %q, want no students' address and a line that says the server listens on 127.0.0.1 only", printed)
 	}
 }
 

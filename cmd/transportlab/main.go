@@ -278,8 +278,9 @@ func shutdown(srv *http.Server, hub *feed.Hub, log *slog.Logger) error {
 // classroom is what classroom mode prints and serves: the students' links,
 // the instructor's, and the guard and page behind the latter.
 type classroom struct {
-	students   []string // where students open the page, one per LAN address
-	instructor string   // the instructor's link, with the token
+	students   []string     // where students open the page, one per LAN address
+	listen     *net.TCPAddr // where the server listens: every interface, or one address
+	instructor string       // the instructor's link, with the token
 	auth       *class.Auth
 	page       http.Handler
 }
@@ -294,11 +295,17 @@ func newClassroom(token string, addr net.Addr) (*classroom, error) {
 	if !ok {
 		return nil, fmt.Errorf("classroom mode needs a TCP address, not %v", addr)
 	}
-	ifaces, err := interfaceAddrs()
-	if err != nil {
-		return nil, fmt.Errorf("listing the network's addresses for the students: %w", err)
+	// Listening on every interface, students may come in on any of the
+	// machine's addresses; on one address, on that one only (none, when it
+	// is loopback: no other laptop reaches it).
+	ifaces := []net.Addr{&net.IPAddr{IP: tcp.IP}}
+	if tcp.IP.IsUnspecified() {
+		var err error
+		if ifaces, err = interfaceAddrs(); err != nil {
+			return nil, fmt.Errorf("listing the network's addresses for the students: %w", err)
+		}
 	}
-	c := &classroom{students: class.StudentURLs(ifaces, tcp.Port), auth: class.NewAuth(token, nil)}
+	c := &classroom{students: class.StudentURLs(ifaces, tcp.Port), auth: class.NewAuth(token, nil), listen: tcp}
 	// The instructor is at the server's own machine: localhost, unless the
 	// server listens on one address only, which is then the way in.
 	host := "localhost"
@@ -307,6 +314,7 @@ func newClassroom(token string, addr net.Addr) (*classroom, error) {
 	}
 	c.instructor = (&url.URL{Scheme: "http", Host: net.JoinHostPort(host, fmt.Sprint(tcp.Port)),
 		Path: "/instructor", RawQuery: url.Values{"token": {token}}.Encode()}).String()
+	var err error
 	if c.page, err = class.NewPage(web.Files, c.students); err != nil {
 		return nil, err
 	}
@@ -325,7 +333,11 @@ func (c *classroom) server() *server.Class {
 // open, the QR code of the first, and the instructor's link, last, the
 // line to copy.
 func (c *classroom) print(w io.Writer) error {
-	if len(c.students) == 0 {
+	switch {
+	case len(c.students) > 0:
+	case c.listen.IP.IsLoopback():
+		fmt.Fprintf(w, "students: none — the server listens on %s only, which no other laptop reaches: use -addr :%d\n", c.listen.IP, c.listen.Port)
+	default:
 		fmt.Fprintln(w, "students: none — this machine has no network address another laptop can reach")
 	}
 	for _, u := range c.students {
