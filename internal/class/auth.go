@@ -68,6 +68,12 @@ func NewAuth(token string, now func() time.Time) *Auth {
 // token it answers 303 to the same path without the token, so that the
 // address bar, which the projector shows, no longer holds it. A request
 // without ?token= goes on to next.
+//
+// A ?token= that another site's page made the browser send (an <img>, a
+// link: Sec-Fetch-Site cross-site or same-site) is refused with 403
+// before the token is looked at, and not counted as a guess: otherwise
+// any site the instructor visits could put the instructor's own address
+// into the wait after wrong tokens.
 func (a *Auth) SignIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -75,7 +81,12 @@ func (a *Auth) SignIn(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !a.check(w, r, q.Get("token")) {
+		switch r.Header.Get("Sec-Fetch-Site") {
+		case "cross-site", "same-site":
+			httpjson.Error(w, http.StatusForbidden, errors.New("open the instructor link from the terminal or the address bar, not from another site's page"))
+			return
+		}
+		if !a.check(w, r, q.Get("token"), false) {
 			return
 		}
 		http.SetCookie(w, &http.Cookie{
@@ -99,28 +110,28 @@ func (a *Auth) SignIn(next http.Handler) http.Handler {
 // guessing.
 func (a *Auth) Require(next http.Handler) http.Handler {
 	return a.origin.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := tokenOf(r)
+		token, fromCookie, ok := tokenOf(r)
 		if !ok {
 			httpjson.Error(w, http.StatusUnauthorized, errors.New("open the instructor link that transportlab printed, or send Authorization: Bearer <token>"))
 			return
 		}
-		if a.check(w, r, token) {
+		if a.check(w, r, token, fromCookie) {
 			next.ServeHTTP(w, r)
 		}
 	}))
 }
 
 // tokenOf returns the token a request carries: Authorization: Bearer
-// first, for scripts, else the cookie.
-func tokenOf(r *http.Request) (string, bool) {
+// first, for scripts, else the cookie; and whether it came in the cookie.
+func tokenOf(r *http.Request) (token string, fromCookie, ok bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, _ := strings.Cut(h, " ")
-		return strings.TrimSpace(token), strings.EqualFold(scheme, "Bearer")
+		return strings.TrimSpace(token), false, strings.EqualFold(scheme, "Bearer")
 	}
 	if c, err := r.Cookie(CookieName); err == nil {
-		return c.Value, true
+		return c.Value, true, true
 	}
-	return "", false
+	return "", false, false
 }
 
 // check compares token with the class's in constant time, so that the
@@ -128,8 +139,10 @@ func tokenOf(r *http.Request) (string, bool) {
 // answers the request itself when the token is wrong (401) or when the
 // address must still wait after wrong ones (429, with Retry-After, and
 // the token is not looked at); it returns whether the token is right.
-func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string) bool {
-	ok, wait := a.verdict(addressOf(r), token)
+// The wait holds back guesses only: the cookie of a signed-in browser on
+// that address (fromCookie) is still compared.
+func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string, fromCookie bool) bool {
+	ok, wait := a.verdict(addressOf(r), token, fromCookie)
 	switch {
 	case ok:
 		return true
@@ -143,12 +156,16 @@ func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string) bool 
 }
 
 // verdict says whether token from addr is right; when addr must still
-// wait after wrong ones, how long, without comparing. A right token clears
-// addr's count; a wrong one adds to it.
-func (a *Auth) verdict(addr, token string) (ok bool, wait time.Duration) {
+// wait after wrong ones, how long, without comparing. A right cookie gets
+// in even then (fromCookie). A right token clears addr's count; a wrong
+// one, or a wrong cookie, adds to it.
+func (a *Auth) verdict(addr, token string, fromCookie bool) (ok bool, wait time.Duration) {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if fromCookie && subtle.ConstantTimeCompare([]byte(token), a.token) == 1 {
+		return true, 0 // a signed-in browser: no guess, and it leaves addr's count as it is
+	}
 	g := a.guesses[addr]
 	if g != nil && now.Before(g.until) {
 		return false, g.until.Sub(now)

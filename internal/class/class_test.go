@@ -297,3 +297,48 @@ func TestStudentURLs(t *testing.T) {
 		})
 	}
 }
+
+// Another site's page can make the instructor's browser open
+// /instructor?token=… (an <img>, a link); that is refused before the
+// token is looked at, and does not count as a wrong guess, so no site can
+// lock the instructor out.
+func TestSignInFromAnotherSiteIsRefusedAndNotCounted(t *testing.T) {
+	srv, _ := newClass(t)
+	c := noRedirects(srv)
+	for _, site := range []string{"cross-site", "same-site", "cross-site", "same-site", "cross-site"} {
+		resp := do(t, c, http.MethodGet, srv.URL+"/instructor?token=x", http.Header{"Sec-Fetch-Site": {site}})
+		wantError(t, resp, http.StatusForbidden, "forbidden")
+		if len(resp.Cookies()) != 0 {
+			t.Errorf("a sign-in from %s set cookies %v", site, resp.Cookies())
+		}
+	}
+	if resp := do(t, c, http.MethodGet, srv.URL+"/instructor", http.Header{"Authorization": {"Bearer " + token}}); resp.StatusCode != http.StatusOK {
+		t.Errorf("the right token after other sites' tries: status %d, want 200", resp.StatusCode)
+	}
+	// The printed link, typed or clicked in the terminal, still signs in.
+	resp := do(t, c, http.MethodGet, srv.URL+"/instructor?token="+token, http.Header{"Sec-Fetch-Site": {"none"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the printed link: status %d, want 303", resp.StatusCode)
+	}
+}
+
+// An address that must wait after wrong tokens is refused only token
+// guesses: the instructor's signed-in browser on it still gets in.
+func TestTheSessionGetsInDuringTheWait(t *testing.T) {
+	srv, _ := newClass(t)
+	c := noRedirects(srv)
+	resp := do(t, c, http.MethodGet, srv.URL+"/instructor?token="+token, nil)
+	cookies := resp.Cookies()
+	if len(cookies) == 0 {
+		t.Fatal("signing in set no cookie")
+	}
+	session := http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}}
+	for range 4 {
+		wantError(t, do(t, c, http.MethodGet, srv.URL+"/instructor?token=x", nil), http.StatusUnauthorized, "unauthorized")
+	}
+	wantError(t, do(t, c, http.MethodGet, srv.URL+"/instructor", http.Header{"Authorization": {"Bearer " + token}}), http.StatusTooManyRequests, "too_many_guesses")
+	if resp := do(t, c, http.MethodGet, srv.URL+"/instructor", session); resp.StatusCode != http.StatusOK {
+		t.Errorf("the session during the wait: status %d, want 200", resp.StatusCode)
+	}
+	wantError(t, do(t, c, http.MethodGet, srv.URL+"/instructor?token="+token, nil), http.StatusTooManyRequests, "too_many_guesses")
+}
