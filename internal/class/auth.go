@@ -1,6 +1,7 @@
 package class
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"math"
@@ -14,8 +15,9 @@ import (
 	"transportlab/internal/httpjson"
 )
 
-// CookieName is the cookie that carries the instructor's token once the
-// printed link has been opened.
+// CookieName is the cookie that marks the instructor's browser once the
+// printed link has been opened. It holds the run's session secret, not
+// the token: the token is only for the link and Authorization: Bearer.
 const CookieName = "transportlab_instructor"
 
 // Guessing bounds: an address may get the token wrong freeGuesses times in
@@ -32,9 +34,10 @@ const (
 // Auth decides who may steer the class: whoever holds the token. Make it
 // with NewAuth; it is safe for concurrent use.
 type Auth struct {
-	token  []byte
-	now    func() time.Time
-	origin *http.CrossOriginProtection
+	token   []byte
+	session []byte // the cookie's value: random, new each run
+	now     func() time.Time
+	origin  *http.CrossOriginProtection
 
 	mu      sync.Mutex
 	guesses map[string]*guesser // by client address
@@ -54,6 +57,7 @@ func NewAuth(token string, now func() time.Time) *Auth {
 	}
 	a := &Auth{
 		token:   []byte(token),
+		session: []byte(rand.Text()),
 		now:     now,
 		origin:  http.NewCrossOriginProtection(),
 		guesses: make(map[string]*guesser),
@@ -64,7 +68,7 @@ func NewAuth(token string, now func() time.Time) *Auth {
 	return a
 }
 
-// SignIn turns the printed link's ?token= into the cookie: with the right
+// SignIn turns the printed link's ?token= into the session cookie: with the right
 // token it answers 303 to the same path without the token, so that the
 // address bar, which the projector shows, no longer holds it. A request
 // without ?token= goes on to next.
@@ -91,7 +95,7 @@ func (a *Auth) SignIn(next http.Handler) http.Handler {
 		}
 		http.SetCookie(w, &http.Cookie{
 			Name:     CookieName,
-			Value:    q.Get("token"),
+			Value:    string(a.session),
 			Path:     "/",
 			HttpOnly: true,                    // no script on any page can read it
 			SameSite: http.SameSiteStrictMode, // no other site's link or form carries it
@@ -103,8 +107,8 @@ func (a *Auth) SignIn(next http.Handler) http.Handler {
 	})
 }
 
-// Require lets through only requests that carry the token, in the cookie
-// or as Authorization: Bearer, and that, if they change anything, come
+// Require lets through only requests that carry the session cookie or the
+// token as Authorization: Bearer, and that, if they change anything, come
 // from the class's own origin (http.CrossOriginProtection: 403 otherwise).
 // Without a token: 401; a wrong one: 401, and 429 once an address keeps
 // guessing.
@@ -121,8 +125,9 @@ func (a *Auth) Require(next http.Handler) http.Handler {
 	}))
 }
 
-// tokenOf returns the token a request carries: Authorization: Bearer
-// first, for scripts, else the cookie; and whether it came in the cookie.
+// tokenOf returns the secret a request carries: the token as
+// Authorization: Bearer first, for scripts, else the session cookie; and
+// whether it came in the cookie.
 func tokenOf(r *http.Request) (token string, fromCookie, ok bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, _ := strings.Cut(h, " ")
@@ -134,8 +139,9 @@ func tokenOf(r *http.Request) (token string, fromCookie, ok bool) {
 	return "", false, false
 }
 
-// check compares token with the class's in constant time, so that the
-// time of an answer says nothing of how much of a guess was right. It
+// check compares token with the class's (the session, fromCookie) in
+// constant time, so that the time of an answer says nothing of how much
+// of a guess was right. It
 // answers the request itself when the token is wrong (401) or when the
 // address must still wait after wrong ones (429, with Retry-After, and
 // the token is not looked at); it returns whether the token is right.
@@ -156,15 +162,17 @@ func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string, fromC
 }
 
 // verdict says whether token from addr is right; when addr must still
-// wait after wrong ones, how long, without comparing. A right cookie gets
-// in even then (fromCookie). A right token clears addr's count; a wrong
-// one, or a wrong cookie, adds to it.
+// wait after wrong ones, how long, without comparing. The session cookie
+// (fromCookie) is compared even then, and never counted. A right token
+// clears addr's count; a wrong one adds to it.
 func (a *Auth) verdict(addr, token string, fromCookie bool) (ok bool, wait time.Duration) {
 	now := a.now()
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if fromCookie && subtle.ConstantTimeCompare([]byte(token), a.token) == 1 {
-		return true, 0 // a signed-in browser: no guess, and it leaves addr's count as it is
+	if fromCookie {
+		// A signed-in browser, or one with a cookie of an earlier run:
+		// no guess (130 random bits), so addr's count stays as it is.
+		return subtle.ConstantTimeCompare([]byte(token), a.session) == 1, 0
 	}
 	g := a.guesses[addr]
 	if g != nil && now.Before(g.until) {

@@ -103,6 +103,19 @@ func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	}
 }
 
+// signIn opens the instructor link and returns the Cookie header it earns.
+func signIn(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	resp := do(t, noRedirects(srv), http.MethodGet, srv.URL+"/instructor?token="+token, nil)
+	for _, c := range resp.Cookies() {
+		if c.Name == class.CookieName {
+			return c.Name + "=" + c.Value
+		}
+	}
+	t.Fatalf("signing in: status %d and no %s cookie", resp.StatusCode, class.CookieName)
+	return ""
+}
+
 func TestSignInSetsCookieAndDropsToken(t *testing.T) {
 	srv, _ := newClass(t)
 	resp := do(t, noRedirects(srv), http.MethodGet, srv.URL+"/instructor?token="+token+"&lang=ko", nil)
@@ -117,8 +130,11 @@ func TestSignInSetsCookieAndDropsToken(t *testing.T) {
 		t.Fatalf("cookies %v, want one", cookies)
 	}
 	c := cookies[0]
-	if c.Name != class.CookieName || c.Value != token || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
-		t.Errorf("cookie %+v: want %s=<token>, HttpOnly, SameSite=Strict, Path=/", c, class.CookieName)
+	if c.Name != class.CookieName || c.Value == "" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
+		t.Errorf("cookie %+v: want %s=<session>, HttpOnly, SameSite=Strict, Path=/", c, class.CookieName)
+	}
+	if strings.Contains(c.Value, token) {
+		t.Errorf("the cookie %q holds the token: it must hold the session only", c.Value)
 	}
 
 	// A browser follows with the cookie and lands on the page, whose
@@ -147,6 +163,7 @@ func TestSignInSetsCookieAndDropsToken(t *testing.T) {
 func TestRequireTakesCookieOrBearer(t *testing.T) {
 	srv, _ := newClass(t)
 	c := noRedirects(srv)
+	session := signIn(t, srv)
 	for _, tc := range []struct {
 		name   string
 		header http.Header
@@ -154,7 +171,8 @@ func TestRequireTakesCookieOrBearer(t *testing.T) {
 	}{
 		{"bearer", http.Header{"Authorization": {"Bearer " + token}}, http.StatusOK},
 		{"bearer, any case", http.Header{"Authorization": {"bearer " + token}}, http.StatusOK},
-		{"cookie", http.Header{"Cookie": {class.CookieName + "=" + token}}, http.StatusOK},
+		{"cookie", http.Header{"Cookie": {session}}, http.StatusOK},
+		{"the token as the cookie", http.Header{"Cookie": {class.CookieName + "=" + token}}, http.StatusUnauthorized},
 		{"nothing", nil, http.StatusUnauthorized},
 		{"wrong bearer", http.Header{"Authorization": {"Bearer nope"}}, http.StatusUnauthorized},
 		{"basic", http.Header{"Authorization": {"Basic " + token}}, http.StatusUnauthorized},
@@ -218,7 +236,7 @@ func TestWrongTokensAreSlowedDown(t *testing.T) {
 func TestStateChangesOnlyFromTheSameOrigin(t *testing.T) {
 	srv, _ := newClass(t)
 	c := noRedirects(srv)
-	cookie := class.CookieName + "=" + token
+	cookie := signIn(t, srv)
 	for _, tc := range []struct {
 		name   string
 		header http.Header
@@ -327,12 +345,7 @@ func TestSignInFromAnotherSiteIsRefusedAndNotCounted(t *testing.T) {
 func TestTheSessionGetsInDuringTheWait(t *testing.T) {
 	srv, _ := newClass(t)
 	c := noRedirects(srv)
-	resp := do(t, c, http.MethodGet, srv.URL+"/instructor?token="+token, nil)
-	cookies := resp.Cookies()
-	if len(cookies) == 0 {
-		t.Fatal("signing in set no cookie")
-	}
-	session := http.Header{"Cookie": {cookies[0].Name + "=" + cookies[0].Value}}
+	session := http.Header{"Cookie": {signIn(t, srv)}}
 	for range 4 {
 		wantError(t, do(t, c, http.MethodGet, srv.URL+"/instructor?token=x", nil), http.StatusUnauthorized, "unauthorized")
 	}
@@ -341,4 +354,17 @@ func TestTheSessionGetsInDuringTheWait(t *testing.T) {
 		t.Errorf("the session during the wait: status %d, want 200", resp.StatusCode)
 	}
 	wantError(t, do(t, c, http.MethodGet, srv.URL+"/instructor?token="+token, nil), http.StatusTooManyRequests, "too_many_guesses")
+}
+
+// A cookie from an earlier run is no guess: the browser sends it by
+// itself, and it must not put the instructor into the wait.
+func TestAnOldCookieIsNotAGuess(t *testing.T) {
+	srv, _ := newClass(t)
+	c := noRedirects(srv)
+	for range 6 {
+		wantError(t, do(t, c, http.MethodGet, srv.URL+"/instructor", http.Header{"Cookie": {class.CookieName + "=OLDRUN"}}), http.StatusUnauthorized, "unauthorized")
+	}
+	if resp := do(t, c, http.MethodGet, srv.URL+"/instructor?token="+token, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the printed link after an old cookie: status %d, want 303", resp.StatusCode)
+	}
 }
