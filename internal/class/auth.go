@@ -20,6 +20,12 @@ import (
 // the token: the token is only for the link and Authorization: Bearer.
 const CookieName = "transportlab_instructor"
 
+// cookiePaths are where the browser sends the session cookie: the
+// instructor page and the class API, and nowhere else. With Path=/ it
+// would ride on every /poll, /sse, /ws and /api request of the demo page
+// open on the same machine, and add its bytes to what the page measures.
+var cookiePaths = []string{"/instructor", "/api/class"}
+
 // Guessing bounds: an address may get the token wrong freeGuesses times in
 // a row (a typo, an old link); after that each wrong token makes it wait
 // twice as long as the one before, from firstWait up to maxWait, during
@@ -93,13 +99,15 @@ func (a *Auth) SignIn(next http.Handler) http.Handler {
 		if !a.check(w, r, q.Get("token"), false) {
 			return
 		}
-		http.SetCookie(w, &http.Cookie{
-			Name:     CookieName,
-			Value:    string(a.session),
-			Path:     "/",
-			HttpOnly: true,                    // no script on any page can read it
-			SameSite: http.SameSiteStrictMode, // no other site's link or form carries it
-		})
+		for _, path := range cookiePaths {
+			http.SetCookie(w, &http.Cookie{
+				Name:     CookieName,
+				Value:    string(a.session),
+				Path:     path,
+				HttpOnly: true,                    // no script on any page can read it
+				SameSite: http.SameSiteStrictMode, // no other site's link or form carries it
+			})
+		}
 		q.Del("token")
 		u := *r.URL
 		u.RawQuery = q.Encode()

@@ -44,7 +44,8 @@ func (c *clock) Advance(d time.Duration) {
 
 // newClass serves the class routes as the server does: GET /instructor
 // behind SignIn and Require, and one state-changing route, POST /change,
-// behind Require, which answers 204.
+// behind Require, which answers 204; GET /poll and GET /api/class/ answer
+// with the Cookie header they got.
 func newClass(t *testing.T) (*httptest.Server, *clock) {
 	t.Helper()
 	clk := &clock{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
@@ -53,6 +54,11 @@ func newClass(t *testing.T) (*httptest.Server, *clock) {
 	mux.Handle("GET /instructor", auth.SignIn(auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "instructor page")
 	}))))
+	echoCookie := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Header.Get("Cookie"))
+	})
+	mux.Handle("GET /poll", echoCookie)
+	mux.Handle("GET /api/class/", echoCookie)
 	mux.Handle("POST /change", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})))
@@ -126,15 +132,17 @@ func TestSignInSetsCookieAndDropsToken(t *testing.T) {
 		t.Errorf("Location %q, want %q: the token gone, the rest kept", got, want)
 	}
 	cookies := resp.Cookies()
-	if len(cookies) != 1 {
-		t.Fatalf("cookies %v, want one", cookies)
+	if len(cookies) != 2 {
+		t.Fatalf("cookies %v, want two: the page's and the class API's", cookies)
 	}
-	c := cookies[0]
-	if c.Name != class.CookieName || c.Value == "" || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
-		t.Errorf("cookie %+v: want %s=<session>, HttpOnly, SameSite=Strict, Path=/", c, class.CookieName)
-	}
-	if strings.Contains(c.Value, token) {
-		t.Errorf("the cookie %q holds the token: it must hold the session only", c.Value)
+	for i, path := range []string{"/instructor", "/api/class"} {
+		c := cookies[i]
+		if c.Name != class.CookieName || c.Value == "" || c.Value != cookies[0].Value || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != path {
+			t.Errorf("cookie %+v: want %s=<session>, HttpOnly, SameSite=Strict, Path=%s", c, class.CookieName, path)
+		}
+		if strings.Contains(c.Value, token) {
+			t.Errorf("the cookie %q holds the token: it must hold the session only", c.Value)
+		}
 	}
 
 	// A browser follows with the cookie and lands on the page, whose
@@ -157,6 +165,16 @@ func TestSignInSetsCookieAndDropsToken(t *testing.T) {
 	resp = do(t, &browser, http.MethodGet, srv.URL+"/instructor", nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("with the cookie: status %d, want 200", resp.StatusCode)
+	}
+	// The demo's own requests carry no cookie: their bytes are what the
+	// page measures.
+	resp = do(t, &browser, http.MethodGet, srv.URL+"/poll", nil)
+	if got, _ := io.ReadAll(resp.Body); len(got) != 0 {
+		t.Errorf("GET /poll carried Cookie: %s, want none", got)
+	}
+	resp = do(t, &browser, http.MethodGet, srv.URL+"/api/class/x", nil)
+	if got, _ := io.ReadAll(resp.Body); !strings.Contains(string(got), class.CookieName+"=") {
+		t.Errorf("GET /api/class/x carried Cookie: %q, want the session", got)
 	}
 }
 
