@@ -195,6 +195,7 @@ func TestRequireTakesCookieOrBearer(t *testing.T) {
 		{"wrong bearer", http.Header{"Authorization": {"Bearer nope"}}, http.StatusUnauthorized},
 		{"basic", http.Header{"Authorization": {"Basic " + token}}, http.StatusUnauthorized},
 		{"token's prefix", http.Header{"Authorization": {"Bearer " + token[:5]}}, http.StatusUnauthorized},
+		{"token and more", http.Header{"Authorization": {"Bearer " + token + "x"}}, http.StatusUnauthorized},
 		{"wrong cookie", http.Header{"Cookie": {class.CookieName + "=x"}}, http.StatusUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
