@@ -142,8 +142,8 @@ func TestClassOnLoopbackOnlySaysStudentsCannotReachIt(t *testing.T) {
 
 // -class-token sets the token; CLASS_TOKEN too.
 func TestClassToken(t *testing.T) {
-	lines := classLines(t, nil, "-class-token", "chosen-token")
-	if got := lines[len(lines)-1]; !strings.HasSuffix(got, "/instructor?token=chosen-token") {
+	lines := classLines(t, nil, "-class-token", "chosen-token-of-ours")
+	if got := lines[len(lines)-1]; !strings.HasSuffix(got, "/instructor?token=chosen-token-of-ours") {
 		t.Errorf("instructor line %q, want the chosen token", got)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"crypto/subtle"
 	"errors"
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,7 +30,7 @@ var cookiePaths = []string{"/instructor", "/api/class"}
 // Guessing bounds: an address may get the token wrong freeGuesses times in
 // a row (a typo, an old link); after that each wrong token makes it wait
 // twice as long as the one before, from firstWait up to maxWait, during
-// which nothing it sends is even compared. maxAddrs bounds the table.
+// which no token it sends is even compared. maxAddrs bounds the table.
 const (
 	freeGuesses = 3
 	firstWait   = time.Second
@@ -41,13 +41,14 @@ const (
 // Auth decides who may steer the class: whoever holds the token. Make it
 // with NewAuth; it is safe for concurrent use.
 type Auth struct {
-	token   []byte
-	session []byte // the cookie's value: random, new each run
-	now     func() time.Time
-	origin  *http.CrossOriginProtection
+	token    []byte
+	session  []byte // the cookie's value: random, new each run
+	maxAddrs int    // bound of guesses: maxAddrs but in tests
+	now      func() time.Time
+	origin   *http.CrossOriginProtection
 
 	mu      sync.Mutex
-	guesses map[string]*guesser // by client address
+	guesses map[string]*guesser // by client: see clientOf
 }
 
 // guesser is one address's run of wrong tokens.
@@ -63,11 +64,12 @@ func NewAuth(token string, now func() time.Time) *Auth {
 		now = time.Now
 	}
 	a := &Auth{
-		token:   []byte(token),
-		session: []byte(rand.Text()),
-		now:     now,
-		origin:  http.NewCrossOriginProtection(),
-		guesses: make(map[string]*guesser),
+		token:    []byte(token),
+		session:  []byte(rand.Text()),
+		maxAddrs: maxAddrs,
+		now:      now,
+		origin:   http.NewCrossOriginProtection(),
+		guesses:  make(map[string]*guesser),
 	}
 	a.origin.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusForbidden, errors.New("a class change must come from the instructor page's own origin"))
@@ -157,7 +159,7 @@ func tokenOf(r *http.Request) (token string, fromCookie, ok bool) {
 // The wait holds back guesses only: the cookie of a signed-in browser on
 // that address (fromCookie) is still compared.
 func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string, fromCookie bool) bool {
-	ok, wait := a.verdict(addressOf(r), token, fromCookie)
+	ok, wait := a.verdict(clientOf(r), token, fromCookie)
 	switch {
 	case ok:
 		return true
@@ -184,15 +186,18 @@ func (a *Auth) verdict(addr, token string, fromCookie bool) (ok bool, wait time.
 		return same(token, a.session), 0
 	}
 	g := a.guesses[addr]
+	if g == nil && len(a.guesses) >= a.maxAddrs {
+		g = a.guesses[overflow] // a newcomer to a full table
+	}
 	if g != nil && now.Before(g.until) {
 		return false, g.until.Sub(now)
 	}
 	if same(token, a.token) {
-		delete(a.guesses, addr)
+		delete(a.guesses, addr) // not the newcomers' shared entry
 		return true, 0
 	}
 	if g == nil {
-		g = a.remember(addr, now)
+		g = a.remember(addr)
 	}
 	g.wrong++
 	if over := g.wrong - freeGuesses; over > 0 {
@@ -210,35 +215,36 @@ func same(got string, want []byte) bool {
 	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }
 
+// overflow is the entry that newcomers to a full table of guesses share;
+// no client is named so (see clientOf).
+const overflow = "overflow"
+
 // remember starts counting addr's wrong tokens. When the table is full it
-// forgets the addresses that are not waiting; if all are, the newcomer
+// forgets no one, for each entry counts wrong tokens still: the newcomer
 // shares one entry with every other newcomer, so a flood of addresses
-// cannot grow the table nor escape the waits.
-func (a *Auth) remember(addr string, now time.Time) *guesser {
-	if len(a.guesses) >= maxAddrs {
-		for k, g := range a.guesses {
-			if !now.Before(g.until) {
-				delete(a.guesses, k)
-			}
-		}
-		if len(a.guesses) >= maxAddrs {
-			addr = "overflow"
-			if g := a.guesses[addr]; g != nil {
-				return g
-			}
-		}
+// can neither grow the table nor free anyone from the wait.
+func (a *Auth) remember(addr string) *guesser {
+	if len(a.guesses) >= a.maxAddrs {
+		addr = overflow
 	}
 	g := &guesser{}
 	a.guesses[addr] = g
 	return g
 }
 
-// addressOf is the client's address, without its port: one laptop's
-// guesses count together whatever connection they come on.
-func addressOf(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientOf names the client whose guesses count together: an IPv4
+// address, or an IPv6 /64, which one machine may hold whole and pick
+// addresses from at will. The port is left out: one laptop's guesses
+// count together whatever connection they come on.
+func clientOf(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	addr := ap.Addr().Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, _ := addr.Prefix(64) // cannot fail: 64 bits of an IPv6 address
+	return p.String()
 }

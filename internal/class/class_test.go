@@ -387,3 +387,83 @@ func TestAnOldCookieIsNotAGuess(t *testing.T) {
 		t.Errorf("the printed link after an old cookie: status %d, want 303", resp.StatusCode)
 	}
 }
+
+// guessFrom sends token as Bearer from addr (host:port) to h and returns
+// the status. The handler is called directly: only its RemoteAddr can
+// stand for many machines while the traffic stays on this one.
+func guessFrom(h http.Handler, addr, tok string) int {
+	r := httptest.NewRequest(http.MethodGet, "/instructor", nil)
+	r.RemoteAddr = addr
+	r.Header.Set("Authorization", "Bearer "+tok)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w.Code
+}
+
+// lockOut sends wrong tokens from addr until it must wait.
+func lockOut(t *testing.T, h http.Handler, addr string) {
+	t.Helper()
+	for range 4 {
+		if got := guessFrom(h, addr, "wrong"); got != http.StatusUnauthorized {
+			t.Fatalf("a wrong token from %s: status %d, want 401", addr, got)
+		}
+	}
+	if got := guessFrom(h, addr, token); got != http.StatusTooManyRequests {
+		t.Fatalf("after four wrong tokens from %s: status %d, want 429", addr, got)
+	}
+}
+
+func guardedPage(auth *class.Auth) http.Handler {
+	return auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+}
+
+// One machine has one IPv4 address but a whole IPv6 /64: its guesses
+// count together whichever of them they come from.
+func TestGuessesCountByIPv4AddressAndIPv6Slash64(t *testing.T) {
+	h := guardedPage(class.NewAuth(token, (&clock{}).Now))
+	lockOut(t, h, "[2001:db8:1:2::1]:4000")
+	if got := guessFrom(h, "[2001:db8:1:2:ffff::9]:4001", token); got != http.StatusTooManyRequests {
+		t.Errorf("another address of the same /64: status %d, want 429", got)
+	}
+	if got := guessFrom(h, "[2001:db8:1:3::1]:4000", token); got != http.StatusOK {
+		t.Errorf("another /64: status %d, want 200", got)
+	}
+	lockOut(t, h, "192.0.2.7:4000")
+	if got := guessFrom(h, "192.0.2.8:4000", token); got != http.StatusOK {
+		t.Errorf("the next IPv4 address: status %d, want 200", got)
+	}
+	if got := guessFrom(h, "[::ffff:192.0.2.7]:4000", token); got != http.StatusTooManyRequests {
+		t.Errorf("the same IPv4 address, IPv4-mapped: status %d, want 429", got)
+	}
+}
+
+// A full table forgets no address that is counting wrong tokens: the
+// newcomers share one entry instead, so a flood of addresses neither
+// grows the table nor frees anyone from the wait.
+func TestAFullTableSendsNewcomersToOneEntry(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}
+	auth := class.NewAuth(token, clk.Now)
+	class.SetMaxAddrs(auth, 2)
+	h := guardedPage(auth)
+	lockOut(t, h, "192.0.2.1:1")
+	if got := guessFrom(h, "192.0.2.2:1", "wrong"); got != http.StatusUnauthorized { // counting, not waiting
+		t.Fatalf("status %d, want 401", got)
+	}
+	clk.Advance(time.Hour)       // the first's wait is over, but its count goes on
+	lockOut(t, h, "192.0.2.3:1") // a newcomer: the table is full
+	if got := guessFrom(h, "192.0.2.4:1", token); got != http.StatusTooManyRequests {
+		t.Errorf("another newcomer: status %d, want 429, sharing the newcomers' wait", got)
+	}
+	// The first two are remembered: the first waits after one more wrong
+	// token, the second after three more (four in a row).
+	guessFrom(h, "192.0.2.1:1", "wrong")
+	if got := guessFrom(h, "192.0.2.1:1", token); got != http.StatusTooManyRequests {
+		t.Errorf("the first address after one more wrong token: status %d, want 429", got)
+	}
+	for range 3 {
+		guessFrom(h, "192.0.2.2:1", "wrong")
+	}
+	if got := guessFrom(h, "192.0.2.2:1", token); got != http.StatusTooManyRequests {
+		t.Errorf("the second address after three more wrong tokens: status %d, want 429", got)
+	}
+}
