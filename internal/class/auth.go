@@ -25,7 +25,10 @@ const CookieName = "transportlab_instructor"
 // instructor page and the class API, and nowhere else. With Path=/ it
 // would ride on every /poll, /sse, /ws and /api request of the demo page
 // open on the same machine, and add its bytes to what the page measures.
-var cookiePaths = []string{"/instructor", "/api/class"}
+var cookiePaths = []string{PagePath, "/api/class"}
+
+// PagePath is the instructor page's path, where SignIn sends the browser.
+const PagePath = "/instructor"
 
 // Guessing bounds: an address may get the token wrong freeGuesses times in
 // a row (a typo, an old link); after that each wrong token makes it wait
@@ -77,10 +80,10 @@ func NewAuth(token string, now func() time.Time) *Auth {
 	return a
 }
 
-// SignIn turns the printed link's ?token= into the session cookie: with the right
-// token it answers 303 to the same path without the token, so that the
-// address bar, which the projector shows, no longer holds it. A request
-// without ?token= goes on to next.
+// SignIn turns the printed link's ?token= into the session cookie: with
+// the right token it answers 303 to PagePath, the rest of the query kept,
+// so that the address bar, which the projector shows, no longer holds the
+// token. A request without ?token= goes on to next.
 //
 // A ?token= that another site's page made the browser send (an <img>, a
 // link: Sec-Fetch-Site cross-site or same-site) is refused with 403
@@ -112,9 +115,13 @@ func (a *Auth) SignIn(next http.Handler) http.Handler {
 			})
 		}
 		q.Del("token")
-		u := *r.URL
-		u.RawQuery = q.Encode()
-		http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+		// A fixed path, not the request's: one such as //elsewhere.example
+		// would send the browser to another site.
+		target := PagePath
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
 	})
 }
 
@@ -127,6 +134,7 @@ func (a *Auth) Require(next http.Handler) http.Handler {
 	return a.origin.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, fromCookie, ok := tokenOf(r)
 		if !ok {
+			w.Header().Set("WWW-Authenticate", "Bearer")
 			httpjson.Error(w, http.StatusUnauthorized, errors.New("open the instructor link that transportlab printed, or send Authorization: Bearer <token>"))
 			return
 		}
@@ -167,6 +175,7 @@ func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string, fromC
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		httpjson.ErrorCode(w, http.StatusTooManyRequests, httpjson.TooManyGuesses, errors.New("too many wrong tokens from this address: wait and try again"))
 	default:
+		w.Header().Set("WWW-Authenticate", "Bearer")
 		httpjson.Error(w, http.StatusUnauthorized, errors.New("wrong instructor token"))
 	}
 	return false

@@ -97,6 +97,9 @@ func wantError(t *testing.T, resp *http.Response, status int, code string) {
 	if resp.StatusCode != status {
 		t.Errorf("%s %s: status %d, want %d", resp.Request.Method, resp.Request.URL, resp.StatusCode, status)
 	}
+	if got := resp.Header.Get("WWW-Authenticate"); status == http.StatusUnauthorized && got != "Bearer" {
+		t.Errorf("a 401 with WWW-Authenticate %q, want Bearer", got)
+	}
 	var answer struct{ Error, Code string }
 	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
 		t.Fatalf("decoding the error answer: %v", err)
@@ -465,5 +468,18 @@ func TestAFullTableSendsNewcomersToOneEntry(t *testing.T) {
 	}
 	if got := guessFrom(h, "192.0.2.2:1", token); got != http.StatusTooManyRequests {
 		t.Errorf("the second address after three more wrong tokens: status %d, want 429", got)
+	}
+}
+
+// The redirect after signing in goes to the instructor page whatever path
+// the request named: a path such as //elsewhere.example would otherwise
+// send the browser to another site.
+func TestSignInRedirectsToTheInstructorPageOnly(t *testing.T) {
+	auth := class.NewAuth(token, nil)
+	srv := httptest.NewServer(auth.SignIn(http.NotFoundHandler()))
+	t.Cleanup(srv.Close)
+	resp := do(t, noRedirects(srv), http.MethodGet, srv.URL+"//elsewhere.example/x?token="+token+"&lang=ko", nil)
+	if got, want := resp.Header.Get("Location"), "/instructor?lang=ko"; resp.StatusCode != http.StatusSeeOther || got != want {
+		t.Errorf("%d to %q, want 303 to %q", resp.StatusCode, got, want)
 	}
 }
