@@ -160,12 +160,11 @@ func tokenOf(r *http.Request) (token string, fromCookie, ok bool) {
 
 // check compares token with the class's (the session, fromCookie) in
 // constant time, so that the time of an answer says nothing of how much
-// of a guess was right. It
-// answers the request itself when the token is wrong (401) or when the
-// address must still wait after wrong ones (429, with Retry-After, and
-// the token is not looked at); it returns whether the token is right.
-// The wait holds back guesses only: the cookie of a signed-in browser on
-// that address (fromCookie) is still compared.
+// of a guess was right. It answers the request itself when the token is
+// wrong (401) or when the address must still wait after wrong ones (429,
+// with Retry-After, and the token is not looked at); it returns whether
+// the token is right. The wait holds back guesses only: the cookie of a
+// signed-in browser on that address (fromCookie) is still compared.
 func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string, fromCookie bool) bool {
 	ok, wait := a.verdict(clientOf(r), token, fromCookie)
 	switch {
@@ -174,6 +173,9 @@ func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string, fromC
 	case wait > 0:
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 		httpjson.ErrorCode(w, http.StatusTooManyRequests, httpjson.TooManyGuesses, errors.New("too many wrong tokens from this address: wait and try again"))
+	case fromCookie:
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		httpjson.Error(w, http.StatusUnauthorized, errors.New("this sign-in is from another run of transportlab: open the instructor link it printed this time"))
 	default:
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		httpjson.Error(w, http.StatusUnauthorized, errors.New("wrong instructor token"))
@@ -186,14 +188,14 @@ func (a *Auth) check(w http.ResponseWriter, r *http.Request, token string, fromC
 // (fromCookie) is compared even then, and never counted. A right token
 // clears addr's count; a wrong one adds to it.
 func (a *Auth) verdict(addr, token string, fromCookie bool) (ok bool, wait time.Duration) {
-	now := a.now()
-	a.mu.Lock()
-	defer a.mu.Unlock()
 	if fromCookie {
 		// A signed-in browser, or one with a cookie of an earlier run:
 		// no guess (130 random bits), so addr's count stays as it is.
 		return same(token, a.session), 0
 	}
+	now := a.now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	g := a.guesses[addr]
 	if g == nil && len(a.guesses) >= a.maxAddrs {
 		g = a.guesses[overflow] // a newcomer to a full table
