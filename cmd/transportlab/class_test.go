@@ -18,6 +18,12 @@ import (
 // the instructor's line; the program stops when the test ends.
 func classLines(t *testing.T, addrs []net.Addr, args ...string) []string {
 	t.Helper()
+	return classLinesWith(t, addrs, nil, args...)
+}
+
+// classLinesWith is classLines with the environment variables vars.
+func classLinesWith(t *testing.T, addrs []net.Addr, vars map[string]string, args ...string) []string {
+	t.Helper()
 	saved := interfaceAddrs
 	interfaceAddrs = func() ([]net.Addr, error) { return addrs, nil }
 	t.Cleanup(func() { interfaceAddrs = saved })
@@ -27,7 +33,7 @@ func classLines(t *testing.T, addrs []net.Addr, args ...string) []string {
 	done := make(chan error, 1)
 	go func() {
 		// Every interface, as a class needs; the test connects to 127.0.0.1 only.
-		err := run(ctx, append([]string{"transportlab", "-class", "-addr", ":0"}, args...), env(nil), printed, io.Discard)
+		err := run(ctx, append([]string{"transportlab", "-class", "-addr", ":0"}, args...), env(vars), printed, io.Discard)
 		printed.CloseWithError(fmt.Errorf("run returned %v", err))
 		done <- err
 	}()
@@ -142,23 +148,25 @@ func TestClassOnLoopbackOnlySaysStudentsCannotReachIt(t *testing.T) {
 
 // -class-token sets the token; CLASS_TOKEN too.
 func TestClassToken(t *testing.T) {
-	lines := classLines(t, nil, "-class-token", "chosen-token")
-	if got := lines[len(lines)-1]; !strings.HasSuffix(got, "/instructor?token=chosen-token") {
+	lines := classLines(t, nil, "-class-token", "chosen-token-of-ours")
+	if got := lines[len(lines)-1]; !strings.HasSuffix(got, "/instructor?token=chosen-token-of-ours") {
 		t.Errorf("instructor line %q, want the chosen token", got)
+	}
+	lines = classLinesWith(t, nil, map[string]string{"CLASS_TOKEN": "from-the-environment"})
+	if got := lines[len(lines)-1]; !strings.HasSuffix(got, "/instructor?token=from-the-environment") {
+		t.Errorf("instructor line %q, want the token of CLASS_TOKEN", got)
 	}
 }
 
-// Without -class, the class routes do not exist.
+// Without -class, the instructor page does not exist.
 func TestNoClassWithoutTheFlag(t *testing.T) {
 	addr, _ := start(t, "-addr", "localhost:0")
-	for _, path := range []string{"/instructor", "/api/class"} {
-		resp, err := (&http.Client{Timeout: timeout}).Get("http://" + addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("GET %s: status %d, want 404", path, resp.StatusCode)
-		}
+	resp, err := (&http.Client{Timeout: timeout}).Get("http://" + addr + "/instructor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /instructor: status %d, want 404", resp.StatusCode)
 	}
 }

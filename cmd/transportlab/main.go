@@ -74,8 +74,12 @@ type config struct {
 }
 
 // tokenChars are the characters a chosen -class-token may hold: those a URL
-// and a cookie carry unescaped.
+// carries unescaped.
 const tokenChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
+
+// minTokenLen is the shortest -class-token: 16 characters, some 96 bits
+// when chosen at random.
+const minTokenLen = 16
 
 // classAddr is where classroom mode listens unless told: every interface,
 // so that the students' laptops reach it.
@@ -160,9 +164,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, fmt.Errorf("-write-timeout must be at least %v", minPeriod)
 	case !(cfg.messageRate >= 0) || math.IsInf(cfg.messageRate, 1):
 		return cfg, errors.New("-message-rate must be a number, 0 (no limit) or more")
-	case strings.Trim(cfg.classToken, tokenChars) != "" || len(cfg.classToken) > 256:
-		// It travels in a link and a cookie as it is: nothing to escape.
-		return cfg, errors.New("-class-token must be at most 256 letters, digits, '-', '_', '.' or '~'")
+	case cfg.classToken != "" && (strings.Trim(cfg.classToken, tokenChars) != "" || len(cfg.classToken) < minTokenLen || len(cfg.classToken) > 256):
+		// It travels in a link as it is: nothing to escape. Shorter ones
+		// can be guessed, backoff or not.
+		return cfg, fmt.Errorf("-class-token must be from %d to 256 letters, digits, '-', '_', '.' or '~'", minTokenLen)
 	}
 	return cfg, nil
 }

@@ -50,7 +50,9 @@ test('no Korean particle is glued to a {placeholder}: its form depends on the wo
 
 test('every key the page, its HTML and its modules name is in the tables', () => {
   const used = new Set();
-  for (const m of read('../index.html').matchAll(/data-i18n(?:-aria-label)?="([^"]+)"/g)) used.add(m[1]);
+  for (const page of ['../index.html', '../instructor.html']) {
+    for (const m of read(page).matchAll(/data-i18n(?:-aria-label)?="([^"]+)"/g)) used.add(m[1]);
+  }
   const modules = (dir) => readdirSync(new URL(dir, import.meta.url)).filter((f) => f.endsWith('.js')).map((f) => read(dir + f));
   const sources = [...modules('../js/'), ...modules('../js/transports/')];
   for (const src of sources) {
