@@ -113,8 +113,8 @@ func (s *Student) Follow(now time.Time) (done func(time.Time)) {
 // its open answers, and its Student.
 type Seen struct {
 	Name    string          // its public name
-	Seen    time.Time       // its last request of any kind
-	Polled  time.Time       // its last poll
+	Last    time.Time       // its last request of any kind
+	Polled  time.Time       // its last poll (on the lane named "poll")
 	Open    map[string]bool // the transports with an answer open now: a stream, a poll in flight
 	Student *Student
 }
@@ -176,7 +176,7 @@ func (st *State) Roster(pages []Seen, now time.Time) Roster {
 			s.report, s.reported, s.follows, s.followed = p.Student.report, p.Student.reported, p.Student.follows, p.Student.followed
 			p.Student.mu.Unlock()
 		}
-		seen := latest(p.Seen, s.reported, s.followed)
+		seen := latest(p.Last, s.reported, s.followed)
 		open := s.follows > 0 || len(p.Open) > 0
 		if !open && !recent(seen, SeenWithin) {
 			continue

@@ -59,16 +59,16 @@ func TestRoster(t *testing.T) {
 	left.Follow(ago(40 * time.Second))(ago(20 * time.Second))
 
 	pages := []class.Seen{
-		{Name: "a polling", Seen: ago(time.Second), Polled: ago(time.Second),
+		{Name: "a polling", Last: ago(time.Second), Polled: ago(time.Second),
 			Student: reporting(class.Report{Name: "Minji", Following: true, Transports: []string{"poll", "sse"},
 				Latency: map[string]class.Latency{"poll": {P50Ms: 300, P95Ms: 900, N: 10}, "sse": {P50Ms: 10, P95Ms: 20, N: 0}}}, ago(time.Second))},
-		{Name: "b streaming", Seen: ago(time.Minute), Open: map[string]bool{"sse": true, "ws": true},
+		{Name: "b streaming", Last: ago(time.Minute), Open: map[string]bool{"sse": true, "ws": true},
 			Student: reporting(class.Report{Following: false, Transports: []string{"sse", "ws"},
 				Latency: map[string]class.Latency{"poll": {P50Ms: 100, P95Ms: 500, N: 3}}}, ago(2*time.Second))},
-		{Name: "c holding", Seen: ago(20 * time.Second), Student: holding},
-		{Name: "d gone", Seen: ago(16 * time.Second), Polled: ago(16 * time.Second), Student: left},
-		{Name: "e polled a while ago", Seen: ago(11 * time.Second), Polled: ago(11 * time.Second)},
-		{Name: "f old report", Seen: ago(3 * time.Second), Open: map[string]bool{"ws": true},
+		{Name: "c holding", Last: ago(20 * time.Second), Student: holding},
+		{Name: "d gone", Last: ago(16 * time.Second), Polled: ago(16 * time.Second), Student: left},
+		{Name: "e polled a while ago", Last: ago(11 * time.Second), Polled: ago(11 * time.Second)},
+		{Name: "f old report", Last: ago(3 * time.Second), Open: map[string]bool{"ws": true},
 			Student: reporting(class.Report{Following: true, Latency: map[string]class.Latency{"poll": {P50Ms: 1, P95Ms: 1, N: 1}}}, ago(time.Minute))},
 	}
 	ro := st.Roster(pages, now)
@@ -107,7 +107,7 @@ func TestRosterListsAtMost200(t *testing.T) {
 	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	pages := make([]class.Seen, 250)
 	for i := range pages {
-		pages[i] = class.Seen{Name: "p", Seen: now.Add(-time.Duration(i) * time.Millisecond)}
+		pages[i] = class.Seen{Name: "p", Last: now.Add(-time.Duration(i) * time.Millisecond)}
 	}
 	ro := st.Roster(pages, now)
 	if ro.Students["pages"] != 250 || len(ro.Pages) != class.MaxListed {

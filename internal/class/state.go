@@ -118,9 +118,6 @@ func (st *State) Get() (Settings, <-chan struct{}) {
 	return st.s, st.changed
 }
 
-// Limits returns what a setting may be.
-func (st *State) Limits() Limits { return st.limits }
-
 // Apply checks every field of p, then changes them all, or, when any is
 // wrong, none: a half-applied change would leave the class in a state no
 // one asked for. It returns the settings after the change. A patch that

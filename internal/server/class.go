@@ -123,7 +123,7 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 	for id, p := range s.pages.All() {
 		v := class.Seen{
 			Name:    publicName(id),
-			Seen:    time.Unix(0, p.seen.Load()),
+			Last:    time.Unix(0, p.seen.Load()),
 			Open:    map[string]bool{},
 			Student: &p.student,
 		}
