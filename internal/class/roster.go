@@ -3,6 +3,7 @@ package class
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -81,7 +82,12 @@ func (st *State) CheckReport(r *Report) error {
 // last report and its follow requests. The zero Student is a page that
 // has done neither; it is safe for concurrent use.
 type Student struct {
-	mu       sync.Mutex
+	mu sync.Mutex
+	student
+}
+
+// student is a Student's fields, read together under its lock.
+type student struct {
 	report   Report
 	reported time.Time // when report came; zero: never
 	follows  int       // follow requests open now
@@ -107,6 +113,16 @@ func (s *Student) Follow(now time.Time) (done func(time.Time)) {
 		s.follows--
 		s.followed = end
 	}
+}
+
+// read returns s's fields as they are now; a nil Student has none.
+func (s *Student) read() student {
+	if s == nil {
+		return student{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.student
 }
 
 // Seen is what the server saw of one page, for Roster: its requests and
@@ -162,66 +178,70 @@ func (st *State) Roster(pages []Seen, now time.Time) Roster {
 	for _, t := range st.limits.Transports {
 		ro.Students[t] = 0
 	}
-	recent := func(t time.Time, within time.Duration) bool { return !t.IsZero() && now.Sub(t) < within }
-	type listed struct {
-		view  PageView
-		seen  time.Time
-		fresh bool // its last report is within SeenWithin: its latency counts
-	}
-	var present []listed
+	var present []sighting
 	for _, p := range pages {
-		var s Student
-		if p.Student != nil {
-			p.Student.mu.Lock()
-			s.report, s.reported, s.follows, s.followed = p.Student.report, p.Student.reported, p.Student.follows, p.Student.followed
-			p.Student.mu.Unlock()
+		if s, ok := st.sight(p, now); ok {
+			present = append(present, s)
 		}
-		seen := latest(p.Last, s.reported, s.followed)
-		open := s.follows > 0 || len(p.Open) > 0
-		if !open && !recent(seen, SeenWithin) {
-			continue
-		}
-		v := PageView{Name: p.Name, SeenAgoMs: max(now.Sub(seen), 0).Milliseconds(), Latency: map[string]Latency{}, Transports: []string{}}
+	}
+	slices.SortStableFunc(present, func(a, b sighting) int { return b.last.Compare(a.last) })
+	var fresh []map[string]Latency
+	for i, p := range present {
 		ro.Students["pages"]++
-		for _, t := range st.limits.Transports {
-			if p.Open[t] || (t == "poll" && recent(p.Polled, PolledWithin)) {
-				ro.Students[t]++
-				v.Transports = append(v.Transports, t)
-			}
-		}
-		fresh := recent(s.reported, SeenWithin)
-		if fresh {
-			v.Following = s.report.Following
-		} else {
-			v.Following = s.follows > 0 || recent(s.followed, SeenWithin)
-		}
-		if v.Following {
+		if p.view.Following {
 			ro.Students["following"]++
 		}
-		if !s.reported.IsZero() {
-			v.Student = s.report.Name
-			v.Transports = slices.Clone(s.report.Transports)
-			if v.Transports == nil {
-				v.Transports = []string{}
-			}
-			for t, l := range s.report.Latency {
-				v.Latency[t] = l
-			}
+		for _, t := range p.using {
+			ro.Students[t]++
 		}
-		present = append(present, listed{v, seen, fresh})
-	}
-	slices.SortStableFunc(present, func(a, b listed) int { return b.seen.Compare(a.seen) })
-	for _, p := range present[:min(len(present), MaxListed)] {
-		ro.Pages = append(ro.Pages, p.view)
-	}
-	var fresh []map[string]Latency
-	for _, p := range present {
+		if i < MaxListed {
+			ro.Pages = append(ro.Pages, p.view)
+		}
 		if p.fresh {
 			fresh = append(fresh, p.view.Latency)
 		}
 	}
 	ro.Reported = reported(fresh)
 	return ro
+}
+
+// sighting is one page present, as Roster counts and lists it.
+type sighting struct {
+	view  PageView
+	last  time.Time // its last request, report or follow
+	using []string  // the transports it uses now, as the server sees
+	fresh bool      // its last report is within SeenWithin: its latency counts
+}
+
+// sight returns page p as the dashboard sees it at now, and whether it is
+// present at all.
+func (st *State) sight(p Seen, now time.Time) (sighting, bool) {
+	recent := func(t time.Time, within time.Duration) bool { return !t.IsZero() && now.Sub(t) < within }
+	s := p.Student.read()
+	last := latest(p.Last, s.reported, s.followed)
+	if s.follows == 0 && len(p.Open) == 0 && !recent(last, SeenWithin) {
+		return sighting{}, false
+	}
+	var using []string
+	for _, t := range st.limits.Transports {
+		if p.Open[t] || (t == "poll" && recent(p.Polled, PolledWithin)) {
+			using = append(using, t)
+		}
+	}
+	v := PageView{Name: p.Name, SeenAgoMs: max(now.Sub(last), 0).Milliseconds(),
+		Transports: append([]string{}, using...), Latency: map[string]Latency{}}
+	fresh := recent(s.reported, SeenWithin)
+	if fresh {
+		v.Following = s.report.Following
+	} else {
+		v.Following = s.follows > 0 || recent(s.followed, SeenWithin)
+	}
+	if !s.reported.IsZero() {
+		v.Student = s.report.Name
+		v.Transports = append([]string{}, s.report.Transports...)
+		maps.Copy(v.Latency, s.report.Latency)
+	}
+	return sighting{view: v, last: last, using: using, fresh: fresh}, true
 }
 
 // reported takes, lane by lane, the median of the pages' p50 and of their
