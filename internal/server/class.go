@@ -219,11 +219,12 @@ func (s *server) dropAll(w http.ResponseWriter, r *http.Request) {
 // else when they change, after followHold, or when the server shuts
 // down, whichever comes first. A long poll, so a change reaches every
 // page within a round trip; not a measured transport, so it is never
-// accounted nor slowed by the page's simulated network.
+// accounted nor slowed by the page's simulated network. Without client=
+// it answers all the same, and no page counts as following.
 func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 	var (
 		version uint64
-		held    bool
+		has     bool // the page has a state: it waits for another
 	)
 	if v := r.URL.Query().Get("version"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
@@ -231,7 +232,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 			httpjson.Error(w, http.StatusBadRequest, errors.New("version must be a whole number: the last one the page has"))
 			return
 		}
-		version, held = n, true
+		version, has = n, true
 	}
 	if p, ok := s.pages.GetOrCreate(clientOf(r)); ok {
 		p.seen.Store(s.cfg.Now().UnixNano())
@@ -239,7 +240,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		defer func() { done(s.cfg.Now()) }()
 	}
 	st, changed := s.class.Get()
-	if held && version == st.Version {
+	if has && version == st.Version {
 		hold := time.NewTimer(followHold)
 		defer hold.Stop()
 		select {
