@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -168,5 +169,81 @@ func TestNoClassWithoutTheFlag(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /instructor: status %d, want 404", resp.StatusCode)
+	}
+}
+
+// A follow request held when the server stops is answered at once, with
+// the class state: the shutdown does not wait 25 s for it.
+func TestShutdownAnswersHeldFollows(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, printed := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"transportlab", "-class", "-addr", "127.0.0.1:0", "-class-token", "a-token-long-enough"}, env(nil), printed, io.Discard)
+		printed.CloseWithError(fmt.Errorf("run returned %v", err))
+		done <- err
+	}()
+	addr := make(chan string, 1)
+	go func() { // read all it prints, and the address from the first line
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "transportlab: open http://"); ok {
+				addr <- a
+			}
+		}
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("run = %v before printing its address", err)
+	}
+	url := base + "/api/class/follow?version=1&client=page"
+
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := (&http.Client{Timeout: time.Minute}).Get(url)
+		if err != nil {
+			t.Errorf("GET /api/class/follow: %v", err)
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	// The dashboard shows the page following once its request is held.
+	held := func() bool {
+		req, _ := http.NewRequest(http.MethodGet, base+"/api/class", nil)
+		req.Header.Set("Authorization", "Bearer a-token-long-enough")
+		resp, err := (&http.Client{Timeout: timeout}).Do(req)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var dash struct{ Students map[string]int }
+		return json.NewDecoder(resp.Body).Decode(&dash) == nil && dash.Students["following"] == 1
+	}
+	for deadline := time.Now().Add(timeout); !held(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the follow request never showed as held")
+		}
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run = %v, want nil", err)
+		}
+	case <-time.After(timeout):
+		t.Fatal("run did not return after its context was canceled")
+	}
+	if status := <-answered; status != http.StatusOK {
+		t.Errorf("the held follow request: status %d, want 200", status)
+	}
+	if d := time.Since(start); d >= shutdownGrace {
+		t.Errorf("the shutdown took %v: it waited for the held follow request", d)
 	}
 }

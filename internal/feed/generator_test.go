@@ -86,3 +86,68 @@ func TestQuotesFollowsSetRate(t *testing.T) {
 		}
 	})
 }
+
+// A paused feed publishes no quotes, however long, but still takes
+// messages; resumed, it goes on one period later.
+func TestQuotesPauses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHub(Config{Rate: 5})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go Quotes(ctx, h, rand.New(rand.NewPCG(1, 2)))
+
+		time.Sleep(time.Second + time.Millisecond) // 5 quotes at 5/s
+		h.SetPaused(true)
+		synctest.Wait()
+		if !h.Paused() {
+			t.Fatal("Paused() = false after SetPaused(true)")
+		}
+		time.Sleep(time.Minute)
+		if got := h.Head(); got != 5 {
+			t.Errorf("after a paused minute: head = %d, want 5", got)
+		}
+		e, err := Message("page", "still here", "ws")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Publish(e); err != nil {
+			t.Errorf("Publish(message) while paused = %v, want nil", err)
+		}
+		if err := h.SetRate(10); err != nil { // a new rate while paused leaves it paused
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		time.Sleep(time.Second)
+		if got := h.Head(); got != 6 {
+			t.Errorf("a new rate while paused: head = %d, want 6 (5 quotes and the message)", got)
+		}
+
+		h.SetPaused(false)
+		synctest.Wait() // the next quotes at +100 ms, +200 ms, ...
+		time.Sleep(time.Second + time.Millisecond)
+		if got := h.Head(); got != 16 {
+			t.Errorf("1 s after resuming at 10/s: head = %d, want 16", got)
+		}
+	})
+}
+
+// A generator started on a paused hub waits for the pause to end.
+func TestQuotesStartsPaused(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := NewHub(Config{Rate: 5})
+		h.SetPaused(true)
+		<-h.Changed() // as if told before the generator started
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		go Quotes(ctx, h, rand.New(rand.NewPCG(1, 2)))
+		time.Sleep(10 * time.Second)
+		if got := h.Head(); got != 0 {
+			t.Errorf("started paused: head = %d after 10 s, want 0", got)
+		}
+		h.SetPaused(false)
+		time.Sleep(time.Second + time.Millisecond)
+		if got := h.Head(); got != 5 {
+			t.Errorf("1 s after resuming at 5/s: head = %d, want 5", got)
+		}
+	})
+}

@@ -46,12 +46,14 @@ type Config struct {
 // queue; one whose queue is full is cut off with ErrTooSlow, so a client that
 // cannot keep up never slows the feed for everyone else.
 type Hub struct {
-	epoch       string
-	rate        atomic.Uint64 // events per second of the generator, as float64 bits
-	rateChanged chan struct{}
-	queue       int
-	now         func() time.Time
-	start       time.Time // on the monotonic clock, for the watch on writes
+	epoch   string
+	rate    atomic.Uint64 // events per second of the generator, as float64 bits
+	paused  atomic.Bool   // the generator publishes no quotes while set
+	changed chan struct{} // told when rate or paused changes
+	done    chan struct{} // closed by Close
+	queue   int
+	now     func() time.Time
+	start   time.Time // on the monotonic clock, for the watch on writes
 
 	mu      sync.Mutex
 	head    uint64   // seq of the newest event; 0 before the first
@@ -75,14 +77,15 @@ func NewHub(cfg Config) *Hub {
 		cfg.Now = time.Now
 	}
 	h := &Hub{
-		epoch:       newEpoch(),
-		rateChanged: make(chan struct{}, 1),
-		queue:       cfg.Queue,
-		now:         cfg.Now,
-		start:       time.Now().Add(-time.Nanosecond), // a write's start is never 0, which means none
-		ring:        make([]*Frame, cfg.History),
-		subs:        make(map[*Subscription]struct{}),
-		drained:     make(chan struct{}),
+		epoch:   newEpoch(),
+		changed: make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		queue:   cfg.Queue,
+		now:     cfg.Now,
+		start:   time.Now().Add(-time.Nanosecond), // a write's start is never 0, which means none
+		ring:    make([]*Frame, cfg.History),
+		subs:    make(map[*Subscription]struct{}),
+		drained: make(chan struct{}),
 	}
 	h.rate.Store(math.Float64bits(cfg.Rate))
 	return h
@@ -110,15 +113,37 @@ func (h *Hub) SetRate(rate float64) error {
 		return fmt.Errorf("rate must be from %g to %g events a second", MinRate, MaxRate)
 	}
 	h.rate.Store(math.Float64bits(rate))
-	select {
-	case h.rateChanged <- struct{}{}:
-	default: // the generator has yet to see the last change; it reads the newest
-	}
+	h.tellChanged()
 	return nil
 }
 
-// RateChanged is told when SetRate changes the rate.
-func (h *Hub) RateChanged() <-chan struct{} { return h.rateChanged }
+// Paused reports whether the generator is paused (see SetPaused).
+func (h *Hub) Paused() bool { return h.paused.Load() }
+
+// SetPaused pauses the generator, for every client, or lets it go on: a
+// class can then look at what each transport does while nothing happens
+// (heartbeats, pings, empty polls). Only quotes stop: Publish still takes
+// the messages clients send.
+func (h *Hub) SetPaused(paused bool) {
+	h.paused.Store(paused)
+	h.tellChanged()
+}
+
+// tellChanged tells the generator that the rate or the pause changed.
+func (h *Hub) tellChanged() {
+	select {
+	case h.changed <- struct{}{}:
+	default: // the generator has yet to see the last change; it reads the newest
+	}
+}
+
+// Changed is told when SetRate or SetPaused changes the generator's pace.
+func (h *Hub) Changed() <-chan struct{} { return h.changed }
+
+// Done is closed when the hub is closed: an answer that waits for
+// something other than an event (a long poll of another kind) ends then,
+// as subscriptions do, so that a shutdown never waits for it.
+func (h *Hub) Done() <-chan struct{} { return h.done }
 
 // History returns how many events the hub keeps for resume.
 func (h *Hub) History() int { return len(h.ring) }
@@ -279,6 +304,7 @@ func (h *Hub) Close() {
 		return
 	}
 	h.closed = true
+	close(h.done)
 	for s := range h.subs {
 		h.cut(s, ErrClosed)
 	}

@@ -267,7 +267,14 @@ func TestCloseEndsSubscriptionsAndWaitsForOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	select {
+	case <-h.Done():
+		t.Fatal("Done() is closed before Close")
+	default:
+	}
 	h.Close()
+	h.Close() // a second Close is harmless
+	<-h.Done()
 	<-s.Done()
 	if !errors.Is(s.Err(), ErrClosed) {
 		t.Errorf("Err() = %v, want ErrClosed", s.Err())

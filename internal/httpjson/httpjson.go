@@ -22,11 +22,13 @@ const (
 	BadRequest       = "bad_request"        // 400: a malformed query value or body
 	Unauthorized     = "unauthorized"       // 401: a class route without the instructor's token, or a wrong one
 	Forbidden        = "forbidden"          // 403
+	MessagesOff      = "messages_off"       // 403: the instructor turned students' messages off
 	NotFound         = "not_found"          // 404: no such endpoint
 	MethodNotAllowed = "method_not_allowed" // 405
 	TooLarge         = "too_large"          // 413: a body over the limit
 	TooManyMessages  = "too_many_messages"  // 429: a client's message rate exceeded
 	TooManyGuesses   = "too_many_guesses"   // 429: wrong instructor tokens from one address, for a while
+	TooManyRequests  = "too_many_requests"  // 429: class changes, or a page's reports, too often
 	Internal         = "internal"           // 500: a recovered panic, an answer that would not encode
 
 	// Three reasons for a 503, each with its own code.

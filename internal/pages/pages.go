@@ -8,6 +8,7 @@
 package pages
 
 import (
+	"iter"
 	"sync"
 	"time"
 )
@@ -52,6 +53,26 @@ func (r *Registry[P]) Lookup(id string) (P, bool) {
 	defer r.mu.Unlock()
 	p, ok := r.pages[id]
 	return p, ok
+}
+
+// All yields every page kept, with its id. It looks at a copy of the
+// table, made at once: the caller may take its time over each page (the
+// class dashboard reads them all every second) without holding up the
+// requests that look pages up meanwhile.
+func (r *Registry[P]) All() iter.Seq2[string, P] {
+	r.mu.Lock()
+	ids, ps := make([]string, 0, len(r.pages)), make([]P, 0, len(r.pages))
+	for id, p := range r.pages {
+		ids, ps = append(ids, id), append(ps, p)
+	}
+	r.mu.Unlock()
+	return func(yield func(string, P) bool) {
+		for i, id := range ids {
+			if !yield(id, ps[i]) {
+				return
+			}
+		}
+	}
 }
 
 // GetOrCreate returns what is kept for page id, made if need be. It

@@ -102,3 +102,23 @@ func TestRegistryFullScansAtMostOncePerTenthOfIdle(t *testing.T) {
 		t.Errorf("a tenth of the idle time later: asked %d times, want %d: a second scan", asked, 2*max)
 	}
 }
+
+func TestRegistryAllYieldsEveryPage(t *testing.T) {
+	now := time.Unix(1764150000, 0)
+	r := pages.New(10, time.Minute, func() time.Time { return now }, func() *page { return &page{seen: now} })
+	want := map[string]*page{}
+	for _, id := range []string{"a", "b", "c"} {
+		want[id], _ = r.GetOrCreate(id)
+	}
+	got := map[string]*page{}
+	for id, p := range r.All() {
+		got[id] = p
+		r.GetOrCreate("during " + id) // the table is not locked meanwhile, nor looked at again
+	}
+	if len(got) != 3 || got["a"] != want["a"] || got["b"] != want["b"] || got["c"] != want["c"] {
+		t.Errorf("All yielded %v, want %v", got, want)
+	}
+	for range r.All() {
+		break // stopping early is fine
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"transportlab/internal/class"
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
 )
@@ -30,6 +31,10 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	var req messageRequest
 	if status, err := httpjson.Decode(w, r, maxMessageBody, &req); err != nil {
 		httpjson.Error(w, status, err)
+		return
+	}
+	if ok, code, why := s.mayPublish(r); !ok {
+		httpjson.ErrorCode(w, http.StatusForbidden, code, errors.New(why))
 		return
 	}
 	switch req.Via {
@@ -86,13 +91,10 @@ func (s *server) time(w http.ResponseWriter, r *http.Request) {
 }
 
 // setFeed answers PUT /api/feed {"rate":0.333}: the generator's rate, which
-// every client sees. That is the instructor's to change, not any page's:
-// only a request from the server's own machine may.
+// every client sees. That is the instructor's to change, not any page's
+// (see steer). In classroom mode the rate is the class state's, and
+// changes through it: following pages see it, and the tutorial keeps it.
 func (s *server) setFeed(w http.ResponseWriter, r *http.Request) {
-	if !fromThisMachine(r) {
-		httpjson.Error(w, http.StatusForbidden, errors.New("the feed rate is everyone's: it can be changed only on the server's own machine"))
-		return
-	}
 	var req struct {
 		Rate *float64 `json:"rate"`
 	}
@@ -104,7 +106,12 @@ func (s *server) setFeed(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, errors.New("rate is required: events a second"))
 		return
 	}
-	if err := s.hub.SetRate(*req.Rate); err != nil {
+	if s.class != nil {
+		if _, err := s.class.Apply(class.Patch{Rate: req.Rate}); err != nil {
+			httpjson.Error(w, http.StatusBadRequest, err)
+			return
+		}
+	} else if err := s.hub.SetRate(*req.Rate); err != nil {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return
 	}
@@ -130,6 +137,7 @@ type statsAnswer struct {
 	MessageBurst int               `json:"messageBurst"`
 	Transports   map[string]Counts `json:"transports"`
 	Client       map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
+	Class        bool              `json:"class,omitempty"`  // classroom mode: the page follows the class state
 }
 
 // statsAnswer reports what each transport spent, in all and for ?client=.
@@ -145,6 +153,7 @@ func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
 		History:      s.hub.History(),
 		Transports:   all,
 		Client:       client,
+		Class:        s.class != nil,
 	})
 }
 

@@ -15,12 +15,28 @@ import (
 // Without classroom mode the class routes do not exist, whoever asks.
 func TestClassRoutesAreNotFoundWithoutClass(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
-	for _, path := range []string{"/instructor", "/instructor?token=anything", "/api/class"} {
+	for _, path := range []string{"/instructor", "/instructor?token=anything", "/api/class", "/api/class/follow", "/api/class/follow?version=1&client=page"} {
 		resp := refused(t, srv, path, http.Header{"Authorization": {"Bearer anything"}})
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: status %d, want 404", path, resp.StatusCode)
 		}
 		errorOf(t, resp, "not_found")
+	}
+	for _, r := range []struct{ method, path, body string }{
+		{http.MethodPut, "/api/class", `{"paused":true}`},
+		{http.MethodPost, "/api/class/drop", `{"transport":"sse"}`},
+		{http.MethodPost, "/api/class/run", ``},
+		{http.MethodPost, "/api/class/report?client=page", `{}`},
+	} {
+		resp, _ := call(t, srv, r.method, r.path, r.body, bearer)
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s %s: status %d, want 404", r.method, r.path, resp.StatusCode)
+		}
+	}
+	var answer map[string]any
+	getJSON(t, srv, "/api/stats", &answer)
+	if _, ok := answer["class"]; ok {
+		t.Errorf("/api/stats without classroom mode has class: %v, want no such field", answer["class"])
 	}
 }
 
@@ -63,9 +79,5 @@ func TestInstructorPageInClassMode(t *testing.T) {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("instructor page %q lacks %q", body, want)
 		}
-	}
-	// /api/class comes with the class state; until then, 404 in class mode too.
-	if resp := refused(t, srv, "/api/class", http.Header{"Authorization": {"Bearer " + token}}); resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET /api/class: status %d, want 404", resp.StatusCode)
 	}
 }

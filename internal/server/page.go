@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"transportlab/internal/class"
 	"transportlab/internal/netsim"
 	"transportlab/internal/wire"
 )
@@ -11,9 +12,11 @@ import (
 // page is what the server keeps for one page id, in s.pages.
 type page struct {
 	perTransport                // what each transport spent for it
-	seen         atomic.Int64   // when it last made a transport request, Unix nanoseconds
+	seen         atomic.Int64   // when it last made a transport request (or, in class mode, a follow or report), Unix nanoseconds
+	polled       atomic.Int64   // when it last polled, Unix nanoseconds: polling is "open" for a while after
 	log          *wire.Log      // what crossed its wire that its browser hides
 	net          netsim.Network // the network it asked the server to simulate, and its connections on it
+	student      class.Student  // in class mode: its reports and follow requests
 }
 
 // newPage returns a page seen now: not idle, so not forgotten before its

@@ -36,7 +36,7 @@ func (s *server) routes(r chi.Router) {
 	r.Get("/api/time", s.time)                   // the server's clock, for the page's offset
 	r.Get("/api/stats", s.statsAnswer)           // what each transport spent, in all and for ?client=
 	r.Get("/api/wire", s.wire)                   // what crossed a page's wire that its browser hides
-	r.Put("/api/feed", s.setFeed)                // the feed's rate, for everyone; from the server's machine only
+	r.With(s.steer).Put("/api/feed", s.setFeed)  // the feed's rate, for everyone: the instructor's alone (steer)
 	r.Get("/api/sim", s.getSim)                  // the page's simulated network
 	r.Put("/api/sim", s.putSim)                  // set its delay and jitter
 	r.Post("/api/sim/stall", s.stall)            // stop writing to the page for a while
@@ -47,9 +47,18 @@ func (s *server) routes(r chi.Router) {
 	r.Method(http.MethodGet, "/js/*", page)      // its ES modules
 
 	// Classroom mode only; without it, 404. The printed link's token
-	// becomes a cookie (SignIn); then only its holder passes (Require).
+	// becomes a cookie (SignIn); then only its holder passes (Require),
+	// and changes come only from the class's own origin, at a bounded
+	// pace (limitChanges). The follow channel and the reports are the
+	// pages', public, and no transport's: not accounted, not slowed.
 	if c := s.cfg.Class; c != nil {
 		r.With(c.Auth.SignIn, c.Auth.Require).Method(http.MethodGet, "/instructor", c.Page) // the instructor page
+		r.With(c.Auth.Require).Get("/api/class", s.getClass)                                // the class state, the pages, the server: the dashboard
+		r.With(c.Auth.Require, s.limitChanges).Put("/api/class", s.putClass)                // change any of the settings, all or nothing
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/drop", s.dropAll)           // close one transport's connections of every page
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/run", s.newRun)             // following pages start their numbers from zero
+		r.Get("/api/class/follow", s.follow)                                                // the settings, held until they change: pages follow
+		r.Post("/api/class/report", s.report)                                               // what a page measured, for the dashboard
 	}
 
 	r.NotFound(notFound)

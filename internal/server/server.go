@@ -8,7 +8,8 @@
 // server keeps for each page, by the id in ?client= (client.go).
 // limits.go caps streams, deadpeer.go lets a vanished peer go, and
 // middleware.go holds the rest. api.go, sim.go and wirelog.go are the
-// handlers of the API. The rooms beside the router each do one thing and
+// handlers of the API; class.go those of classroom mode, process.go what
+// the server process costs, for its dashboard. The rooms beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
 // connection, internal/pages is the registry of pages, internal/class is
@@ -90,7 +91,13 @@ type server struct {
 	streams  *streamLimit
 	messages *ratelimit.Buckets // per page id, or address
 
-	defaultRate float64 // the feed's rate when the server started
+	defaultRate float64   // the feed's rate when the server started
+	started     time.Time // for the uptime the class dashboard shows
+
+	// Classroom mode's state, and the bounds on changing it; nil without it.
+	class   *class.State
+	changes *ratelimit.Bucket  // the instructor's changes, all together
+	reports *ratelimit.Buckets // each page's reports
 }
 
 // New returns the whole HTTP surface of transportlab. Serve it on a
@@ -109,6 +116,12 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
 
 		defaultRate: hub.Rate(),
+		started:     cfg.Now(),
+	}
+	if cfg.Class != nil {
+		s.class = newClassState(hub)
+		s.changes = ratelimit.New(changeRate, changeBurst)
+		s.reports = ratelimit.NewBuckets(reportRate, reportBurst, maxPages)
 	}
 	s.pages = pages.New(maxPages, pageIdle, cfg.Now, func() *page { return newPage(cfg.Now) })
 	r := chi.NewRouter()
@@ -136,6 +149,7 @@ func (s *server) wsOptions() ws.Options {
 		Ping:           s.cfg.Ping,
 		MessageRate:    s.cfg.MessageRate,
 		MessageBurst:   s.cfg.MessageBurst,
+		MayPublish:     s.mayPublish,
 		OnControl: func(r *http.Request, c ws.Control) {
 			if p, ok := s.pages.Lookup(clientOf(r)); ok {
 				p.log.Frame(WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)

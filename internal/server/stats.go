@@ -94,7 +94,11 @@ type meter struct {
 func (m meter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
 	counts := []*counters{m.s.all[m.transport]}
 	if p, ok := m.s.pageOf(r); ok {
-		p.seen.Store(m.s.cfg.Now().UnixNano())
+		now := m.s.cfg.Now().UnixNano()
+		p.seen.Store(now)
+		if m.transport == Poll && r.Method == http.MethodGet { // a poll, not a message posted for polling
+			p.polled.Store(now)
+		}
 		counts = append(counts, p.perTransport[m.transport])
 	}
 	for _, c := range counts {

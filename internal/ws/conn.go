@@ -29,7 +29,8 @@ type conn struct {
 	control func(Control) // told of each ping and pong
 	pong    atomic.Int64  // payload bytes of the last pong received
 
-	limit *ratelimit.Bucket // the messages it may publish
+	limit      *ratelimit.Bucket                  // the messages it may publish
+	mayPublish func() (ok bool, code, why string) // whether it may publish at all now
 
 	readErr error // why the reader stopped; read after readDone is closed
 	pingErr error // why the heartbeat closed the connection; read after beatDone is closed
@@ -243,6 +244,9 @@ func (cn *conn) publish(m clientMessage) (websocket.StatusCode, error) {
 	id, err := messageID(m.ID)
 	if err != nil {
 		return 0, cn.reply(errorReply(m.ID, httpjson.BadRequest, err.Error()))
+	}
+	if ok, code, why := cn.mayPublish(); !ok {
+		return 0, cn.reply(errorReply(m.ID, code, why))
 	}
 	if ok, _ := cn.limit.Allow(time.Now()); !ok {
 		why := fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.limit.Rate())

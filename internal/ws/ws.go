@@ -70,6 +70,13 @@ type Options struct {
 	// answered with {"kind":"error",...} and not published.
 	MessageRate  float64
 	MessageBurst int
+	// MayPublish, when set, is asked before each message of r's client is
+	// published. When it says no, with a code and a reason, the message
+	// is answered {"kind":"error","code":code,"error":reason} and not
+	// published, and the connection stays: the server may close the feed
+	// to messages for a while (a class that should listen) without this
+	// package knowing why.
+	MayPublish func(r *http.Request) (ok bool, code, reason string)
 	// OnControl, when set, is told of each control frame the server's
 	// heartbeat sends or receives: a browser shows its page neither.
 	OnControl func(r *http.Request, c Control)
@@ -129,6 +136,12 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
 		cn.c, cn.sub = c, sub
 		cn.limit = ratelimit.New(opts.MessageRate, opts.MessageBurst)
+		cn.mayPublish = func() (bool, string, string) {
+			if opts.MayPublish == nil {
+				return true, "", ""
+			}
+			return opts.MayPublish(r)
+		}
 		cn.control = func(c Control) {
 			if opts.OnControl != nil {
 				opts.OnControl(r, c)

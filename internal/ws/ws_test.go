@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -519,6 +520,35 @@ func TestTooManyMessagesAreRefusedWithAnError(t *testing.T) {
 	read(t, c, &pong)
 	if pong.Kind != "pong" {
 		t.Errorf("after a refused message: %+v, want a pong", pong)
+	}
+}
+
+// A message MayPublish refuses is answered with its code, not published,
+// and takes nothing from the rate: the connection goes on.
+func TestMayPublishRefusesWithItsCode(t *testing.T) {
+	var open atomic.Bool
+	f := newFixtureWith(t, feed.Config{}, ws.Options{MessageRate: 0.001, MessageBurst: 1,
+		MayPublish: func(r *http.Request) (bool, string, string) {
+			if r.URL.Query().Get("client") != "page" {
+				t.Errorf("MayPublish asked of client %q, want page", r.URL.Query().Get("client"))
+			}
+			return open.Load(), "messages_off", "messages are off"
+		}})
+	c := f.dial(t, "?client=page")
+	readHello(t, c)
+	write(t, c, `{"kind":"message","text":"first","id":1}`)
+	var got reply
+	read(t, c, &got)
+	if got.Kind != "error" || got.Code != "messages_off" || got.Error != "messages are off" || string(got.ID) != "1" {
+		t.Errorf("reply %+v, want the error messages_off for id 1", got)
+	}
+	if head := f.hub.Head(); head != 0 {
+		t.Errorf("head = %d, want 0: the refused message must not be published", head)
+	}
+	open.Store(true)
+	write(t, c, `{"kind":"message","text":"now"}`)
+	if e := readEvent(t, c); e.Text != "now" {
+		t.Errorf("got %+v, want the message published once allowed: the refusal took no token", e)
 	}
 }
 
