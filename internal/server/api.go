@@ -48,7 +48,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, errors.New(`via must be "poll" or "sse"`))
 		return
 	}
-	e, err := feed.Message(clientOf(r), req.Text, req.Via)
+	e, err := feed.Message(s.nameOf(r), req.Text, req.Via)
 	if err != nil {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return
@@ -77,6 +77,20 @@ func messageKey(r *http.Request) string {
 		ip = r.RemoteAddr
 	}
 	return "address " + ip
+}
+
+// pageAnswer is the body of POST /api/pages.
+type pageAnswer struct {
+	Key  string `json:"key"`  // the page's ?client= from now on; for that page alone
+	Name string `json:"name"` // how every other page sees it, in the feed's from
+}
+
+// mintPage answers POST /api/pages with a new page's key and public name.
+// The key is the page's to keep: whoever holds it steers the page. The
+// page learns its name here, to know its own messages in the feed.
+func (s *server) mintPage(w http.ResponseWriter, r *http.Request) {
+	key, name := s.keys.Mint()
+	httpjson.Write(w, http.StatusCreated, pageAnswer{Key: key, Name: name})
 }
 
 // time answers with the server's clock in Unix microseconds, the unit of an

@@ -27,6 +27,7 @@ import (
 	"transportlab/internal/class"
 	"transportlab/internal/feed"
 	"transportlab/internal/netsim"
+	"transportlab/internal/pagekey"
 	"transportlab/internal/pages"
 	"transportlab/internal/ratelimit"
 	"transportlab/internal/sse"
@@ -61,6 +62,9 @@ type Config struct {
 	// is blocked (feed.Hub.Watch), for the page to show beside a stall.
 	WriteTimeout time.Duration
 	Now          func() time.Time
+	// Keys mint the pages' keys (POST /api/pages) and name pages in the
+	// feed; nil: new ones, with a secret of this run.
+	Keys *pagekey.Keys
 
 	// Class is classroom mode; nil without -class, when its routes are 404.
 	Class *Class
@@ -89,6 +93,7 @@ type server struct {
 	pages    *pages.Registry[*page]
 	streams  *streamLimit
 	messages *ratelimit.Buckets // per page id, or address
+	keys     *pagekey.Keys      // the pages' keys, and their public names
 
 	defaultRate float64 // the feed's rate when the server started
 }
@@ -100,6 +105,9 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Keys == nil {
+		cfg.Keys = pagekey.New()
+	}
 	s := &server{
 		hub:      hub,
 		log:      log,
@@ -107,6 +115,7 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		all:      newPerTransport(),
 		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		keys:     cfg.Keys,
 
 		defaultRate: hub.Rate(),
 	}
@@ -141,6 +150,7 @@ func (s *server) wsOptions() ws.Options {
 				p.log.Frame(WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)
 			}
 		},
+		From: s.nameOf, // every page sees the sender: its public name, never its key
 	}
 }
 
