@@ -122,7 +122,7 @@ func TestLatencyInsideClockBound(t *testing.T) {
 // them, nor SSE's framing and hello, nor WebSocket pongs.
 func TestBodyBytesAgree(t *testing.T) {
 	lab, ctx, _ := openPage(t, "?interval=250")
-	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	id := pageKey(t, ctx)
 	waitFor(t, ctx, "every transport has events and a pong", `['poll', 'sse', 'ws'].every((t) =>
 		window.transportlab.ledgers()[t].received > 10) && window.transportlab.latencies().ws.count > 0 &&
 		document.querySelector('#panel-ws [data-metric="ws-rtt"]').textContent !== '—'`)
