@@ -144,6 +144,10 @@ type statsAnswer struct {
 	MessageBurst int               `json:"messageBurst"`
 	Transports   map[string]Counts `json:"transports"`
 	Client       map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
+	// Name is the public name of ?client=, the page asking: each run names
+	// a page anew, and a page that outlived a restart learns its new name
+	// here, to know its own messages in the feed.
+	Name string `json:"name,omitempty"`
 }
 
 // statsAnswer reports what each transport spent, in all and for ?client=.
@@ -159,6 +163,7 @@ func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
 		History:      s.hub.History(),
 		Transports:   all,
 		Client:       client,
+		Name:         s.nameOf(r),
 	})
 }
 

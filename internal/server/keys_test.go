@@ -162,3 +162,27 @@ func TestStallByPublicNameStallsNothing(t *testing.T) {
 		}
 	})
 }
+
+// A page asks its own name with its stats: a page that outlived a restart
+// of the server, which names every page anew, learns its name there.
+func TestStatsTellThePageItsName(t *testing.T) {
+	keys := pagekey.New()
+	srv, _ := newServer(t, server.Config{Keys: keys})
+	key, name := mint(t, srv)
+	var answer struct{ Name *string }
+	getJSON(t, srv, "/api/stats?client="+key, &answer)
+	if answer.Name == nil || *answer.Name != name {
+		t.Errorf("GET /api/stats?client=<key>: name %v, want %q", answer.Name, name)
+	}
+	answer.Name = nil
+	getJSON(t, srv, "/api/stats", &answer)
+	if answer.Name != nil {
+		t.Errorf("GET /api/stats without client: name %q, want none", *answer.Name)
+	}
+
+	restarted, _ := newServer(t, server.Config{}) // another run: another secret
+	getJSON(t, restarted, "/api/stats?client="+key, &answer)
+	if answer.Name == nil || !nameShape.MatchString(*answer.Name) {
+		t.Errorf("GET /api/stats?client=<key> after a restart: name %v, want a name", answer.Name)
+	}
+}

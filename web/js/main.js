@@ -112,6 +112,7 @@ const reader = createServerReader(page, {
   asking: (at) => countsAsked(lanes, at),
   onStats: (stats, asked) => {
     noteServerRun(lanes, stats.epoch, asked.at); // a lane that is off is in the server's run as it is
+    if (page.noteName(stats.name)) setText($('#client-id'), page.name); // a new run names the page anew
     page.server.pageCounts = pageCounts(lanes, stats, asked);
   },
 });
@@ -213,7 +214,9 @@ async function main() {
 // Read-only hooks for tests (chromedp) and curious students in the console.
 window.transportlab = Object.freeze({
   clientId, // this page's own key: the console is the student's, not the class's
-  name: page.name,
+  get name() {
+    return page.name; // a restarted server names the page anew
+  },
   ledgers: () => ledgers(lanes),
   clock() {
     return { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) };

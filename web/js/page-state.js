@@ -6,7 +6,7 @@
 import { parseState, formatState } from './url.js';
 import { pickLang, t as translate } from './i18n.js';
 import { createApi } from './api.js';
-import { askIdentity } from './page-key.js';
+import { askIdentity, identityOf } from './page-key.js';
 import { StatsHistory } from './costs.js';
 
 /** WINDOW_MS is the page's minute: latencies, requests and charts cover it. */
@@ -21,6 +21,7 @@ export const nowMs = () => performance.timeOrigin + performance.now();
  *   clientId                 this page's key, its ?client= (null until identify())
  *   name                     its public name, what other pages see (null until identify())
  *   identify(opts)           asks the server for both, until it gives them (page-key.js)
+ *   noteName(name)           takes the name /api/stats gives: true when it is new
  *   api                      the page's requests, each naming it by its key (api.js)
  *   state                    what the URL keeps (url.js), with state.lang
  *   clock                    {offsetMs, rttMs, at}: server − page, the
@@ -48,6 +49,13 @@ export function createPage({ search = location.search, languages = navigator.lan
       const { key, name } = await askIdentity({ post: () => page.api.post('/api/pages'), ...opts });
       page.clientId = key;
       page.name = name;
+    },
+    // A restarted server names every page anew (its secret is new): the
+    // page learns its name of this run from /api/stats, which answers it.
+    noteName(name) {
+      if (page.clientId === null || identityOf({ key: page.clientId, name }) === null || name === page.name) return false;
+      page.name = name;
+      return true;
     },
     // The api asks for the key at each request: it exists before the key does.
     api: createApi({ clientId: () => page.clientId }),

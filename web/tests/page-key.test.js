@@ -79,3 +79,16 @@ test('a page names itself by its key in requests only once identify() got one', 
   assert.equal(page.name, 'quiet otter 17');
   assert.deepEqual(urls, ['POST /api/pages', `GET /api/sim?client=${KEY}`]);
 });
+
+test('noteName takes the name of a new run, and nothing that is not a name', async () => {
+  const page = createPage({ search: '', languages: ['en'] });
+  assert.equal(page.noteName('quiet otter 17'), false, 'no key yet: nothing to name');
+  page.clientId = KEY;
+  page.name = 'quiet otter 17';
+  assert.equal(page.noteName('quiet otter 17'), false);
+  assert.equal(page.noteName(undefined), false);
+  assert.equal(page.noteName(KEY), false, 'a key is no name');
+  assert.equal(page.name, 'quiet otter 17');
+  assert.equal(page.noteName('brave lynx 3'), true);
+  assert.equal(page.name, 'brave lynx 3');
+});
