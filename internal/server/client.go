@@ -32,7 +32,8 @@ func clientOf(r *http.Request) string {
 // nameOf is how other pages see r's page: its public name, derived from
 // its id, or "" when r has none. A page's id lets whoever holds it steer
 // that page (its network, stall, drops), so the server shows the name
-// wherever another page could read it.
+// wherever another could read it: the feed, and the log, which a
+// classroom's projector may show.
 func (s *server) nameOf(r *http.Request) string {
 	return s.keys.Name(clientOf(r))
 }

@@ -2,11 +2,14 @@ package server_test
 
 import (
 	"bytes"
+	"log/slog"
+	"sync"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -184,5 +187,51 @@ func TestStatsTellThePageItsName(t *testing.T) {
 	getJSON(t, restarted, "/api/stats?client="+key, &answer)
 	if answer.Name == nil || !nameShape.MatchString(*answer.Name) {
 		t.Errorf("GET /api/stats?client=<key> after a restart: name %v, want a name", answer.Name)
+	}
+}
+
+// lockedBuffer is a log's output, written by the server's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// The log names a page as the feed does: a terminal on a projector shows
+// it to the room, and a key read there would steer the page.
+func TestLogNamesPagesNotKeys(t *testing.T) {
+	keys := pagekey.New()
+	var out lockedBuffer
+	hub := feed.NewHub(feed.Config{Rate: 5})
+	srv := httptest.NewServer(server.New(hub, slog.New(slog.NewTextHandler(&out, nil)), server.Config{Keys: keys}))
+	t.Cleanup(func() {
+		hub.Close()
+		srv.Close()
+	})
+	key, name := mint(t, srv)
+	openSSE(t, srv, "/sse?client="+key)
+	dialWS(t, srv, "/ws?client="+key)
+	if status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client="+key, `{"transport":"sse"}`); status != http.StatusOK {
+		t.Fatalf("POST /api/sim/drop: %d %v", status, answer)
+	}
+	log := out.String()
+	if strings.Contains(log, key) {
+		t.Errorf("the log holds the page's key %q:\n%s", key, log)
+	}
+	for _, want := range []string{"transport=sse", "transport=ws", "connections dropped"} {
+		if !strings.Contains(log, want) || strings.Count(log, `client="`+name+`"`) < 3 {
+			t.Errorf("the log does not name the page %q beside %q:\n%s", name, want, log)
+		}
 	}
 }

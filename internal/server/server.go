@@ -11,7 +11,8 @@
 // handlers of the API. The rooms beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
-// connection, internal/pages is the registry of pages, internal/class is
+// connection, internal/pages is the registry of pages, internal/pagekey
+// mints the pages' keys and names them, internal/class is
 // classroom mode: who may steer, and where students find the server.
 package server
 
@@ -136,6 +137,7 @@ func (s *server) sseOptions() sse.Options {
 				p.log.Frame(SSE, "heartbeat", "out", s.cfg.Now(), wire.ExchangeOf(r).Flushed(), 0)
 			}
 		},
+		Name: s.nameOf, // the log names a page as the feed does, never by its key
 	}
 }
 
