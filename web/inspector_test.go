@@ -70,6 +70,7 @@ func TestInspector(t *testing.T) {
 	); err != nil {
 		t.Fatalf("opening the page: %v", err)
 	}
+	pageKey(t, ctx) // the page draws itself once the server gave it its key
 	waitFor(t, ctx, "every panel is open and has events", `['poll', 'sse', 'ws'].every((t) =>
 		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
 		window.transportlab.ledgers()[t].received > 5)`)

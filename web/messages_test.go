@@ -92,6 +92,7 @@ func TestNetworkStripNames(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(lab.srv.URL+"/?transports=sse&lang=en")); err != nil {
 		t.Fatalf("opening the page: %v", err)
 	}
+	pageKey(t, ctx) // the page draws itself once the server gave it its key
 	waitFor(t, ctx, "the presets are drawn", `document.querySelector('[data-preset="custom"] .preset-name').textContent !== ''`)
 
 	labels := func() []string {
