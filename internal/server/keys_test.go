@@ -2,14 +2,14 @@ package server_test
 
 import (
 	"bytes"
-	"log/slog"
-	"sync"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
