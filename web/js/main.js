@@ -42,11 +42,12 @@ await page.identify();
 const { clientId, api, state, clock, T } = page;
 
 // One lane per transport; each event a lane accepted is also news for the
-// message log (this page's own messages coming back) and the tutorial.
+// message log (this page's own messages coming back, which the feed names
+// by the page's public name) and the tutorial.
 const lanes = createLanes(page, {
   now: nowMs,
   onEvent: (lane, ev, receivedAt, replayed) => {
-    if (ev.kind === 'message' && ev.from === page.name) messages.arrived(lane.name, ev, receivedAt); // the feed names senders by name
+    if (ev.kind === 'message' && ev.from === page.name) messages.arrived(lane.name, ev, receivedAt);
     netsim.onEvent(lane.name, ev, replayed);
   },
   onClockWrong: () => reader.recheckClock(),

@@ -1,7 +1,7 @@
 // page-state.js — the page's state, in one place: who it is (its key and
-// public name, page-key.js), what its URL asks for (transports, interval, language, network),
-// what it knows of the server (its run, rate, head and counts) and of the
-// clock offset. Other modules read it; the few that change it say so.
+// public name, page-key.js), what its URL asks for (transports, interval,
+// language, network), what it knows of the server (its run, rate, head and
+// counts) and of the clock offset. Other modules read it; the few that change it say so.
 
 import { parseState, formatState } from './url.js';
 import { pickLang, t as translate } from './i18n.js';
