@@ -29,7 +29,7 @@ var chartsScreenshot = flag.String("charts-screenshot", "", "write a 1280-px-wid
 func TestChartsAndExport(t *testing.T) {
 	lab, ctx, console := openPage(t, "?interval=250")
 	srv := lab.srv
-	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	id := pageKey(t, ctx)
 	// Five polls at least, so the table has five requests to show.
 	waitFor(t, ctx, "every transport delivered 20 events with a latency, and polling asked 5 times", `
 		window.transportlab.ledgers().poll.requests >= 5 &&
@@ -108,19 +108,24 @@ func TestChartsAndExport(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("allowing downloads: %v", err)
 		}
+		pageName := pageName(t, ctx)
 		name, data := download(t, ctx, dir, "#export-json")
-		if filepath.Ext(name) != ".json" {
-			t.Errorf("JSON download is named %q, want a .json file", name)
+		slug := strings.ReplaceAll(pageName, " ", "-")
+		if filepath.Ext(name) != ".json" || !strings.HasPrefix(name, "transportlab-"+slug+"-") {
+			t.Errorf("JSON download is named %q, want transportlab-%s-….json", name, slug)
+		}
+		if strings.Contains(name, id) || bytes.Contains(data, []byte(id)) {
+			t.Errorf("the JSON download %q holds the page's key %q: a file is handed around", name, id)
 		}
 		var run exportedRun
 		if err := json.Unmarshal(data, &run); err != nil {
 			t.Fatalf("%s is not JSON: %v\n%.300s", name, err, data)
 		}
-		checkRun(t, run, id)
+		checkRun(t, run, pageName)
 
 		name, data = download(t, ctx, dir, "#export-csv")
-		if filepath.Ext(name) != ".csv" {
-			t.Errorf("CSV download is named %q, want a .csv file", name)
+		if filepath.Ext(name) != ".csv" || strings.Contains(name, id) {
+			t.Errorf("CSV download is named %q, want a .csv file without the page's key", name)
 		}
 		rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
 		if err != nil {
@@ -259,7 +264,7 @@ func download(tb testing.TB, ctx context.Context, dir, button string) (name stri
 type exportedRun struct {
 	Format   string `json:"format"`
 	Settings struct {
-		ClientID   string   `json:"clientId"`
+		Name       string   `json:"name"`
 		Transports []string `json:"transports"`
 		IntervalMs int      `json:"intervalMs"`
 		Lang       string   `json:"lang"`
@@ -294,11 +299,11 @@ type exportedEvent struct {
 // checkRun checks that an export holds what the page measured: the settings
 // it ran with, and for every transport that is on, each event it accepted,
 // in order, none missing, as many as its ledger counts.
-func checkRun(tb testing.TB, run exportedRun, id string) {
+func checkRun(tb testing.TB, run exportedRun, name string) {
 	tb.Helper()
 	s := run.Settings
-	if s.ClientID != id || !slices.Equal(s.Transports, transports) || s.IntervalMs != 250 || s.Lang != "en" {
-		tb.Errorf("settings = %+v, want client %s, transports %v, interval 250, lang en", s, id, transports)
+	if s.Name != name || !slices.Equal(s.Transports, transports) || s.IntervalMs != 250 || s.Lang != "en" {
+		tb.Errorf("settings = %+v, want name %q, transports %v, interval 250, lang en", s, name, transports)
 	}
 	if s.Clock.OffsetMs == nil || s.Clock.RttMs == nil || s.Server.Epoch == "" || s.Server.Rate != rate {
 		tb.Errorf("settings: clock %+v, server %+v, want a measured clock and the server's epoch and rate %d", s.Clock, s.Server, rate)

@@ -70,6 +70,7 @@ func TestInspector(t *testing.T) {
 	); err != nil {
 		t.Fatalf("opening the page: %v", err)
 	}
+	pageKey(t, ctx) // the page draws itself once the server gave it its key
 	waitFor(t, ctx, "every panel is open and has events", `['poll', 'sse', 'ws'].every((t) =>
 		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open' &&
 		window.transportlab.ledgers()[t].received > 5)`)
@@ -186,11 +187,12 @@ func TestInspector(t *testing.T) {
 		if len(rows) > 30 {
 			t.Errorf("polling inspector shows %d rows, want the last 30 at most", len(rows))
 		}
-		line := regexp.MustCompile(`^GET /poll\?(since=\d+&epoch=[0-9a-f]+&)?client=[a-z0-9]+ HTTP/1\.1$`)
+		// The page's key is its secret: the inspector shows where it goes, not what it is.
+		line := regexp.MustCompile(`^GET /poll\?(since=\d+&epoch=[0-9a-f]+&)?client=<key> HTTP/1\.1$`)
 		facts := regexp.MustCompile(`^→ 200 · \d+ events · body \d+ B · headers (\d+|—) B$`)
 		for _, r := range rows[:5] {
 			if len(r.Lines) != 1 || !line.MatchString(r.Lines[0]) {
-				t.Errorf("poll row = %q, want a request line like GET /poll?since=N&epoch=E&client=ID HTTP/1.1", r.Lines)
+				t.Errorf("poll row = %q, want a request line like GET /poll?since=N&epoch=E&client=<key> HTTP/1.1", r.Lines)
 			}
 			if !facts.MatchString(r.Facts) {
 				t.Errorf("poll row facts = %q, want status, events, body and header bytes", r.Facts)
@@ -203,7 +205,7 @@ func TestInspector(t *testing.T) {
 			waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
 			waitFor(t, ctx, "header bytes from the server's wire log", `
 				/headers \d+ B/.test(document.querySelector('#panel-poll .wire-row:first-child .wire-facts').textContent)`)
-			checkHeaderBytes(t, srv, evaluate[string](t, ctx, `window.transportlab.clientId`), wireRows(t, ctx, "poll")[:3])
+			checkHeaderBytes(t, srv, pageKey(t, ctx), wireRows(t, ctx, "poll")[:3])
 			toggle(t, ctx, "poll")
 		} else if got := evaluate[bool](t, ctx, `!document.querySelector('#panel-poll .wire-missing').hidden`); !got {
 			t.Errorf("no /api/wire on the server, and the inspector does not say so")
@@ -362,7 +364,9 @@ func checkHeaderBytes(tb testing.TB, srv *httptest.Server, id string, rows []wir
 			tb.Errorf("poll row facts = %q, want body and header bytes", r.Facts)
 			continue
 		}
+		// The line shows client=<key>; the server logged the key itself.
 		target := strings.TrimSuffix(strings.TrimPrefix(r.Lines[0], "GET "), " HTTP/1.1")
+		target = strings.Replace(target, "client=<key>", "client="+id, 1)
 		found := false
 		for _, e := range log.Entries {
 			if e.Kind == "request" && e.Target == target &&

@@ -52,7 +52,7 @@ func TestMeasure(t *testing.T) {
 	if err := chromedp.Do(browser, chromedp.Navigate(fmt.Sprintf("%s/?interval=%d", srv.URL, defaultInterval))); err != nil {
 		t.Fatalf("opening the page: %v", err)
 	}
-	id := evaluate[string](t, browser, `window.transportlab.clientId`)
+	id := pageKey(t, browser)
 	if *measureDelay > 0 {
 		body := fmt.Sprintf(`{"delayMs":%d,"jitterMs":0}`, *measureDelay)
 		if err := evaluateErr(browser, fmt.Sprintf(`fetch('/api/sim?client=%s', {method: 'PUT', body: %q}).then((r) => r.status)`, id, body)); err != nil {

@@ -18,7 +18,7 @@ import (
 func TestMessagesAnsweredByServer(t *testing.T) {
 	lab, ctx, console := openPage(t, "?transports=sse,ws")
 	srv := lab.srv
-	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	name := pageName(t, ctx) // the feed names a sender by its public name
 	waitFor(t, ctx, "both panels are open", `['sse', 'ws'].every((t) =>
 		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
 
@@ -53,7 +53,7 @@ func TestMessagesAnsweredByServer(t *testing.T) {
 	getJSON(t, srv, "/poll?since=0", &answer)
 	published := map[string]uint64{}
 	for _, e := range answer.Events {
-		if e.Kind == feed.KindMessage && e.From == id {
+		if e.Kind == feed.KindMessage && e.From == name {
 			published[e.Text] = e.Seq
 		}
 	}
@@ -92,6 +92,7 @@ func TestNetworkStripNames(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(lab.srv.URL+"/?transports=sse&lang=en")); err != nil {
 		t.Fatalf("opening the page: %v", err)
 	}
+	pageKey(t, ctx) // the page draws itself once the server gave it its key
 	waitFor(t, ctx, "the presets are drawn", `document.querySelector('[data-preset="custom"] .preset-name').textContent !== ''`)
 
 	labels := func() []string {

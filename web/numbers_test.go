@@ -33,12 +33,23 @@ func TestPollingLiveAfterRestart(t *testing.T) {
 	waitFor(t, ctx, "polling is back", `document.querySelector('#panel-poll .state').dataset.state === 'open'`)
 
 	before := pageLedgers(t, ctx)["poll"]
+	oldName := pageName(t, ctx)
 	console.expect("net::ERR_") // the browser reports the requests the restart cut
 	lab.restart(t)
 	restartedAt := evaluate[float64](t, ctx, `performance.timeOrigin + performance.now()`)
 	waitFor(t, ctx, "polling saw the reset and measures latencies again", fmt.Sprintf(`
 		window.transportlab.ledgers().poll.resets > %d &&
 		window.transportlab.latencies().poll.newestAt > %f`, before.Resets, restartedAt))
+
+	// The new run names every page anew: the page learns its name from
+	// /api/stats, to know its own messages, and shows it.
+	var stats struct{ Name string }
+	getJSON(t, lab.srv, "/api/stats?client="+pageKey(t, ctx), &stats)
+	if stats.Name == oldName { // one run in 409,600 gives the same name
+		t.Errorf("the page is %q in both runs, want a name of each run's own", oldName)
+	}
+	waitFor(t, ctx, "the page shows its name of the new run", fmt.Sprintf(`
+		window.transportlab.name === %q && document.querySelector('#client-id').textContent === %[1]q`, stats.Name))
 
 	after := pageLedgers(t, ctx)["poll"]
 	if after.LastSeq >= ahead {
@@ -122,7 +133,7 @@ func TestLatencyInsideClockBound(t *testing.T) {
 // them, nor SSE's framing and hello, nor WebSocket pongs.
 func TestBodyBytesAgree(t *testing.T) {
 	lab, ctx, _ := openPage(t, "?interval=250")
-	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	id := pageKey(t, ctx)
 	waitFor(t, ctx, "every transport has events and a pong", `['poll', 'sse', 'ws'].every((t) =>
 		window.transportlab.ledgers()[t].received > 10) && window.transportlab.latencies().ws.count > 0 &&
 		document.querySelector('#panel-ws [data-metric="ws-rtt"]').textContent !== '—'`)

@@ -73,7 +73,7 @@ func TestPage(t *testing.T) {
 	lab, ctx, console := openPage(t, fmt.Sprintf("?interval=%d", *interval))
 	srv := lab.srv
 	opened := time.Now()
-	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	id := pageKey(t, ctx)
 
 	ok := t.Run("all three open and deliver", func(t *testing.T) {
 		waitFor(t, ctx, "every panel is open, has more than 5 events and a median latency", `
@@ -131,8 +131,8 @@ func TestPage(t *testing.T) {
 		if len(found) != 1 {
 			t.Fatalf("GET /poll?since=0 has %d message events with text %q, want 1: %+v", len(found), text, found)
 		}
-		if got := found[0]; got.Via != "ws" || got.From != id {
-			t.Errorf("message event: via %q from %q, want via %q from %q", got.Via, got.From, "ws", id)
+		if got, name := found[0], pageName(t, ctx); got.Via != "ws" || got.From != name {
+			t.Errorf("message event: via %q from %q, want via %q from %q, the page's public name", got.Via, got.From, "ws", name)
 		}
 		checkNothingLost(t, pageLedgers(t, ctx))
 	})
@@ -804,7 +804,27 @@ func openPage(tb testing.TB, query string) (*lab, context.Context, *consoleLog) 
 	if err := chromedp.Do(ctx, chromedp.Navigate(l.srv.URL+"/"+query)); err != nil {
 		tb.Fatalf("opening the page: %v", err)
 	}
+	// The load event does not wait for the page's first request, its key:
+	// until the key comes, the page has drawn nothing.
+	pageKey(tb, ctx)
 	return l, ctx, console
+}
+
+// pageKey waits until the page has the key that the server gave it (the
+// page asks for it before anything else), and returns it: the page's
+// ?client=, for the test to read what the server holds for that page.
+func pageKey(tb testing.TB, ctx context.Context) string {
+	tb.Helper()
+	waitFor(tb, ctx, "the page has its key", `typeof window.transportlab?.clientId === 'string'`)
+	return evaluate[string](tb, ctx, `window.transportlab.clientId`)
+}
+
+// pageName returns the page's public name, once it has one: how the feed
+// names it to every page.
+func pageName(tb testing.TB, ctx context.Context) string {
+	tb.Helper()
+	pageKey(tb, ctx)
+	return evaluate[string](tb, ctx, `window.transportlab.name`)
 }
 
 // sendMessage sends text from the page's message form over transport via.

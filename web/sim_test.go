@@ -39,8 +39,8 @@ func TestNetworkSimulation(t *testing.T) {
 		}
 	}
 	otherConsole := watchConsole(t, other)
-	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
-	otherID := evaluate[string](t, other, `window.transportlab.clientId`)
+	id := pageKey(t, ctx)
+	otherID := pageKey(t, other)
 	if id == otherID {
 		t.Fatalf("both tabs have client id %q, want one each", id)
 	}
@@ -110,7 +110,7 @@ func TestNetworkSimulation(t *testing.T) {
 		if err := chromedp.Do(other, chromedp.Navigate(srv.URL+"/?transports=sse,ws&net=150,50")); err != nil {
 			t.Fatalf("opening the link: %v", err)
 		}
-		fresh := evaluate[string](t, other, `window.transportlab.clientId`)
+		fresh := pageKey(t, other)
 		waitFor(t, other, "the header says 150 ± 50 ms and mobile 3G is chosen", `
 			document.querySelector('#sim-badge').textContent === '+150 ± 50 ms' &&
 			document.querySelector('[data-preset="mobile"]').getAttribute('aria-pressed') === 'true'`)
@@ -201,7 +201,7 @@ func TestNetworkSimulation(t *testing.T) {
 func TestTutorialPreset(t *testing.T) {
 	lab, ctx, console := openPage(t, "?transports=poll,sse,ws&interval=250")
 	srv := lab.srv
-	id := evaluate[string](t, ctx, `window.transportlab.clientId`)
+	id := pageKey(t, ctx)
 	waitFor(t, ctx, "every panel is open", `['poll', 'sse', 'ws'].every((t) =>
 		document.querySelector('#panel-' + t + ' .state').dataset.state === 'open')`)
 	defaultRate := feedRate(t, srv)

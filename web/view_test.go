@@ -63,6 +63,7 @@ func TestStaleStatsAndHiddenTab(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(lab.srv.URL+"/?interval=250")); err != nil {
 		t.Fatalf("opening the page: %v", err)
 	}
+	pageKey(t, ctx) // the page draws itself once the server gave it its key
 	waitFor(t, ctx, "every server cell shows a number", serverCells+`.every((td) => /^\d+/.test(td.textContent))`)
 	if got := evaluate[bool](t, ctx, `document.querySelector('#stats-error').hidden`); !got {
 		t.Errorf("#stats-error is shown while /api/stats answers")

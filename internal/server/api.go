@@ -53,7 +53,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, errors.New(`via must be "poll" or "sse"`))
 		return
 	}
-	e, err := feed.Message(clientOf(r), req.Text, req.Via)
+	e, err := feed.Message(s.nameOf(r), req.Text, req.Via)
 	if err != nil {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return
@@ -82,6 +82,20 @@ func messageKey(r *http.Request) string {
 		ip = r.RemoteAddr
 	}
 	return "address " + ip
+}
+
+// pageAnswer is the body of POST /api/pages.
+type pageAnswer struct {
+	Key  string `json:"key"`  // the page's ?client= from now on; for that page alone
+	Name string `json:"name"` // how every other page sees it, in the feed's from
+}
+
+// mintPage answers POST /api/pages with a new page's key and public name.
+// The key is the page's to keep: whoever holds it steers the page. The
+// page learns its name here, to know its own messages in the feed.
+func (s *server) mintPage(w http.ResponseWriter, r *http.Request) {
+	key, name := s.keys.Mint()
+	httpjson.Write(w, http.StatusCreated, pageAnswer{Key: key, Name: name})
 }
 
 // time answers with the server's clock in Unix microseconds, the unit of an
@@ -138,6 +152,10 @@ type statsAnswer struct {
 	Transports   map[string]Counts `json:"transports"`
 	Client       map[string]Counts `json:"client,omitempty"` // for ?client=, once it made a request
 	Class        bool              `json:"class,omitempty"`  // classroom mode: the page follows the class state
+	// Name is the public name of ?client=, the page asking: each run names
+	// a page anew, and a page that outlived a restart learns its new name
+	// here, to know its own messages in the feed.
+	Name string `json:"name,omitempty"`
 }
 
 // statsAnswer reports what each transport spent, in all and for ?client=.
@@ -154,6 +172,7 @@ func (s *server) statsAnswer(w http.ResponseWriter, r *http.Request) {
 		Transports:   all,
 		Client:       client,
 		Class:        s.class != nil,
+		Name:         s.nameOf(r),
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/pagekey"
 	"transportlab/internal/server"
 	"transportlab/internal/transporttest"
 )
@@ -30,7 +31,8 @@ func post(tb testing.TB, srv *httptest.Server, query, body string) *http.Respons
 func TestPostMessageReachesEveryStream(t *testing.T) {
 	for _, via := range []string{server.SSE, server.Poll} {
 		t.Run(via, func(t *testing.T) {
-			srv, hub := newServer(t, server.Config{})
+			keys := pagekey.New()
+			srv, hub := newServer(t, server.Config{Keys: keys})
 			publish(t, hub, 2)
 			s := openSSE(t, srv, "/sse?client=watcher")
 			ws := dialWS(t, srv, "/ws?client=watcher")
@@ -53,7 +55,7 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 				t.Errorf("answer seq = %d, want 3, the next seq of the feed", answer.Seq)
 			}
 
-			want := feed.Event{Seq: answer.Seq, Kind: feed.KindMessage, From: "poster", Text: "hello, class", Via: via}
+			want := feed.Event{Seq: answer.Seq, Kind: feed.KindMessage, From: keys.Name("poster"), Text: "hello, class", Via: via}
 			for name, got := range map[string]feed.Event{"SSE": s.nextEvent(t), "WebSocket": ws.next(t)} {
 				if got.TS <= 0 {
 					t.Errorf("%s: ts = %d, want the publish time", name, got.TS)

@@ -47,10 +47,6 @@ func newClassState(hub *feed.Hub) *class.State {
 	})
 }
 
-// publicName is what the dashboard calls page id. It is the one place
-// that names a page for others to see; for now, the id itself.
-func publicName(id string) string { return id }
-
 // mayPublish says whether r's client may send a message now: not while
 // the instructor has turned messages off. It is asked by POST
 // /api/messages and, through ws.Options, for each WebSocket message.
@@ -122,7 +118,7 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 	var seen []class.Seen
 	for id, p := range s.pages.All() {
 		v := class.Seen{
-			Name:    publicName(id),
+			Name:    s.keys.Name(id), // never the key: the dashboard is on the projector
 			Last:    time.Unix(0, p.seen.Load()),
 			Open:    map[string]bool{},
 			Student: &p.student,

@@ -18,6 +18,7 @@ import (
 
 	"transportlab/internal/class"
 	"transportlab/internal/feed"
+	"transportlab/internal/pagekey"
 	"transportlab/internal/server"
 )
 
@@ -30,8 +31,13 @@ var bearer = http.Header{"Authorization": {"Bearer " + classToken}}
 // other fields.
 func classConfig(cfg server.Config) server.Config {
 	cfg.Class = &server.Class{Auth: class.NewAuth(classToken, nil), Page: http.NotFoundHandler()}
+	cfg.Keys = classKeys
 	return cfg
 }
+
+// classKeys name the pages of the class tests, so that a test knows what
+// the dashboard calls them.
+var classKeys = pagekey.New()
 
 // call makes a request with body (none when empty) and header, and
 // returns the answer with its body read.
@@ -430,7 +436,7 @@ func TestFollow(t *testing.T) {
 	// The held request counts the page as following: then it is held.
 	held := func() bool {
 		for _, p := range classDo(t, srv, http.MethodGet, "/api/class", "").Pages {
-			if p.Name == "held" && p.Following {
+			if p.Name == classKeys.Name("held") && p.Following {
 				return true
 			}
 		}
@@ -498,7 +504,7 @@ func TestReport(t *testing.T) {
 		t.Fatalf("pages %+v, want the reporting one", st.Pages)
 	}
 	p := st.Pages[0]
-	if p.Name != "minji" || p.Student != name || !p.Following || !reflect.DeepEqual(p.Transports, []string{"poll", "sse"}) ||
+	if p.Name != classKeys.Name("minji") || p.Student != name || !p.Following || !reflect.DeepEqual(p.Transports, []string{"poll", "sse"}) ||
 		p.Latency["poll"] != (class.Latency{P50Ms: 312.5, P95Ms: 880, N: 40}) {
 		t.Errorf("the page: %+v", p)
 	}

@@ -32,6 +32,7 @@ func (s *server) routes(r chi.Router) {
 		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream) // Server-Sent Events
 		r.With(s.account(WS)).Method(http.MethodGet, "/ws", socket)   // WebSocket
 	})
+	r.Post("/api/pages", s.mintPage)             // a new page's secret key and public name
 	r.Post("/api/messages", s.postMessage)       // a message from a transport that cannot send; accounted to it
 	r.Get("/api/time", s.time)                   // the server's clock, for the page's offset
 	r.Get("/api/stats", s.statsAnswer)           // what each transport spent, in all and for ?client=

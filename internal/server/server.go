@@ -12,7 +12,8 @@
 // the server process costs, for its dashboard. The rooms beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
-// connection, internal/pages is the registry of pages, internal/class is
+// connection, internal/pages is the registry of pages, internal/pagekey
+// mints the pages' keys and names them, internal/class is
 // classroom mode: who may steer, and where students find the server.
 package server
 
@@ -28,6 +29,7 @@ import (
 	"transportlab/internal/class"
 	"transportlab/internal/feed"
 	"transportlab/internal/netsim"
+	"transportlab/internal/pagekey"
 	"transportlab/internal/pages"
 	"transportlab/internal/ratelimit"
 	"transportlab/internal/sse"
@@ -62,6 +64,9 @@ type Config struct {
 	// is blocked (feed.Hub.Watch), for the page to show beside a stall.
 	WriteTimeout time.Duration
 	Now          func() time.Time
+	// Keys mint the pages' keys (POST /api/pages) and name pages in the
+	// feed; nil: new ones, with a secret of this run.
+	Keys *pagekey.Keys
 
 	// Class is classroom mode; nil without -class, when its routes are 404.
 	Class *Class
@@ -90,6 +95,7 @@ type server struct {
 	pages    *pages.Registry[*page]
 	streams  *streamLimit
 	messages *ratelimit.Buckets // per page id, or address
+	keys     *pagekey.Keys      // the pages' keys, and their public names
 
 	defaultRate float64   // the feed's rate when the server started
 	started     time.Time // for the uptime the class dashboard shows
@@ -107,6 +113,9 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Keys == nil {
+		cfg.Keys = pagekey.New()
+	}
 	s := &server{
 		hub:      hub,
 		log:      log,
@@ -114,6 +123,7 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		all:      newPerTransport(),
 		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		keys:     cfg.Keys,
 
 		defaultRate: hub.Rate(),
 		started:     cfg.Now(),
@@ -140,6 +150,7 @@ func (s *server) sseOptions() sse.Options {
 				p.log.Frame(SSE, "heartbeat", "out", s.cfg.Now(), wire.ExchangeOf(r).Flushed(), 0)
 			}
 		},
+		Name: s.nameOf, // the log names a page as the feed does, never by its key
 	}
 }
 
@@ -155,6 +166,7 @@ func (s *server) wsOptions() ws.Options {
 				p.log.Frame(WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)
 			}
 		},
+		From: s.nameOf, // every page sees the sender: its public name, never its key
 	}
 }
 

@@ -164,6 +164,6 @@ func (s *server) drop(w http.ResponseWriter, r *http.Request) {
 	}
 	n := p.net.Drop(req.Transport)
 	p.log.Network(req.Transport, "drop", 0, n)
-	s.log.Info("connections dropped", "client", clientOf(r), "transport", req.Transport, "dropped", n)
+	s.log.Info("connections dropped", "client", s.nameOf(r), "transport", req.Transport, "dropped", n)
 	httpjson.Write(w, http.StatusOK, map[string]int{"dropped": n})
 }

@@ -55,6 +55,10 @@ type Options struct {
 	// OnHeartbeat, when set, is told of each heartbeat once it is flushed:
 	// an EventSource shows its page no comment line.
 	OnHeartbeat func(r *http.Request)
+	// Name, when set, is how the log names the client of r: the ?client=
+	// a page sends may be its secret, and a log is read on a screen that
+	// others may see. Nil: the ?client= as sent.
+	Name func(r *http.Request) string
 }
 
 // goodbyeGrace is how long a stream may take to write its last bytes once its
@@ -87,7 +91,11 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		}
 		defer sub.Close()
 
-		log := log.With("transport", "sse", "remote", r.RemoteAddr, "client", r.URL.Query().Get("client"))
+		client := r.URL.Query().Get("client")
+		if opts.Name != nil {
+			client = opts.Name(r)
+		}
+		log := log.With("transport", "sse", "remote", r.RemoteAddr, "client", client)
 		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
 		beat := func() {
 			if opts.OnHeartbeat != nil {

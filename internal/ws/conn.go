@@ -23,7 +23,7 @@ type conn struct {
 	c       *websocket.Conn
 	sub     *feed.Subscription
 	pub     Source
-	from    string // the client's id, named in the messages it publishes
+	from    string // the client's name in the messages it publishes (Options.From)
 	sent    func(events, eventBytes, written int)
 	ping    time.Duration
 	control func(Control) // told of each ping and pong

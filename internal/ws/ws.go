@@ -80,6 +80,11 @@ type Options struct {
 	// OnControl, when set, is told of each control frame the server's
 	// heartbeat sends or receives: a browser shows its page neither.
 	OnControl func(r *http.Request, c Control)
+	// From, when set, names the client of r in the messages it publishes,
+	// which every client sees, and in the log, which a screen may show:
+	// the ?client= a page sends may be its secret, and the server that
+	// knows how to name it in public says so here. Nil: the ?client= as sent.
+	From func(r *http.Request) string
 }
 
 // Control is a ping the server sent or the pong that answered it.
@@ -110,12 +115,16 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 			httpjson.Error(w, http.StatusBadRequest, err)
 			return
 		}
-		log := log.With("transport", "ws", "remote", r.RemoteAddr, "client", q.Get("client"))
+		from := q.Get("client")
+		if opts.From != nil {
+			from = opts.From(r)
+		}
+		log := log.With("transport", "ws", "remote", r.RemoteAddr, "client", from)
 		// Accept checks that the page comes from this server's origin (or an
 		// allowed one) and answers 403 otherwise.
 		// The connection's state starts before the upgrade: the pongs that
 		// the upgraded connection receives are reported to it.
-		cn := &conn{pub: src, from: q.Get("client"), sent: sent, ping: opts.Ping}
+		cn := &conn{pub: src, from: from, sent: sent, ping: opts.Ping}
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 			OriginPatterns: opts.OriginPatterns,
 			OnPongReceived: func(_ context.Context, payload []byte) { cn.pong.Store(int64(len(payload))) },

@@ -199,6 +199,20 @@ func TestMessageIsPublishedToEveryone(t *testing.T) {
 	}
 }
 
+// With From, a message names its sender as From says, not by the
+// ?client= it sent: that may be the client's secret.
+func TestMessageIsNamedByFrom(t *testing.T) {
+	f := newFixtureWith(t, feed.Config{}, ws.Options{
+		From: func(r *http.Request) string { return "name of " + r.URL.Query().Get("client") },
+	})
+	sender := f.dial(t, "?client=abc123")
+	readHello(t, sender)
+	write(t, sender, `{"kind":"message","text":"hello, class"}`)
+	if e := readEvent(t, sender); e.From != "name of abc123" {
+		t.Errorf("from = %q, want %q", e.From, "name of abc123")
+	}
+}
+
 func TestBadMessagesCloseWithAReason(t *testing.T) {
 	tests := []struct {
 		name string

@@ -35,13 +35,16 @@ export class HTTPError extends Error {
 
 /**
  * createApi returns {get(path, query), post(path, body), call(method, path, {query, body})};
+ * clientId is the page's key, or a function that returns it at each request
+ * (the page makes its api before the server gave it a key: page-state.js);
  * each resolves to the answer's JSON ({} when it has none) or rejects with an
  * HTTPError, or with fetch's own error when there was no answer at all
  * (with key error.network: shared.js noAnswer).
  */
 export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
+  const keyOf = typeof clientId === 'function' ? clientId : () => clientId;
   async function call(method, path, { query = {}, body } = {}) {
-    const res = await fetchFn(withQuery(path, { client: clientId, ...query }), {
+    const res = await fetchFn(withQuery(path, { client: keyOf(), ...query }), {
       method,
       cache: 'no-store',
       headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },

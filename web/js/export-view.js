@@ -23,12 +23,12 @@ export function ledgers(lanes) {
  * row per arrival), through a Blob and a temporary <a download>.
  */
 export function downloadRun(format, { page, lanes, netsim }) {
-  const { clientId, state, clock, server } = page;
+  const { name, state, clock, server } = page;
   const exportedAt = Date.now();
   const run = buildRun({
     exportedAt,
     settings: {
-      clientId,
+      name, // the page's public name; its key stays out of files, which are handed around
       transports: TRANSPORTS.filter((t) => lanes[t].on),
       intervalMs: state.interval,
       lang: state.lang,
@@ -44,7 +44,7 @@ export function downloadRun(format, { page, lanes, netsim }) {
   const [text, type] = format === 'csv' ? [runToCSV(run), 'text/csv'] : [JSON.stringify(run), 'application/json'];
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([text], { type }));
-  a.download = fileName(clientId, exportedAt, format);
+  a.download = fileName(name, exportedAt, format);
   a.click();
   // The download has its own reference by now; let the Blob go a little later.
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);

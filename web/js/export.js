@@ -86,10 +86,24 @@ export function csvField(v) {
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
-/** fileName names a download after the page and the moment: transportlab-<id>-20261126-142715.json */
-export function fileName(clientId, date, ext) {
+/**
+ * fileName names a download after the page's public name and the moment:
+ * transportlab-quiet-otter-17-20261126-142715.json, or without a name
+ * transportlab-20261126-142715.json. Never give it the page's key: a file
+ * is handed around, and the key steers the page.
+ */
+export function fileName(name, date, ext) {
   const p = (n) => String(n).padStart(2, '0');
   const d = new Date(date);
   const stamp = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-  return `transportlab-${clientId}-${stamp}.${ext}`;
+  const slug = slugOf(name);
+  return `transportlab-${slug ? slug + '-' : ''}${stamp}.${ext}`;
+}
+
+/** slugOf makes a name safe in a file name: "Quiet otter 17" → "quiet-otter-17". */
+export function slugOf(name) {
+  return String(name ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }

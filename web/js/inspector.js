@@ -58,9 +58,24 @@ export function abbreviate(text, max = ABBREVIATE_AT) {
   return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '…';
 }
 
-/** requestLine is an HTTP/1.1 request line, or the method and target alone when the version is not known. */
+/**
+ * requestLine is an HTTP/1.1 request line, or the method and target alone
+ * when the version is not known, with the page's key shown as
+ * client=<key> (hideKey).
+ */
 export function requestLine(method, target, proto) {
-  return proto ? `${method} ${target} ${proto}` : `${method} ${target}`;
+  const shown = hideKey(target);
+  return proto ? `${method} ${shown} ${proto}` : `${method} ${shown}`;
+}
+
+/**
+ * hideKey replaces the value of client= in a request target with <key>.
+ * The key steers the page (its network, stalls, drops), and a screen in a
+ * classroom is seen by more than its owner: the inspector says where the
+ * key goes, not what it is. The bytes it counts are the real request's.
+ */
+export function hideKey(target) {
+  return target.replace(/([?&]client=)[^&#]*/g, '$1<key>');
 }
 
 /**

@@ -3,8 +3,8 @@
 // server, and connects them to each other and to the DOM's buttons. It
 // holds no logic of its own; each part lives in a module of its own:
 //
-//   page-state.js     the page's state: its id, URL state, clock offset, what
-//                     it knows of the server
+//   page-state.js     the page's state: its key and public name, URL state,
+//                     clock offset, what it knows of the server
 //   lanes.js          a lane per transport: its transport, ledger and measurements
 //   server-reader.js  the server's clock (/api/time) and counts (/api/stats)
 //   render.js         the panels, header and charts, drawn from that state
@@ -36,14 +36,18 @@ import { errorBound } from './clock.js';
 const RENDER_EVERY_MS = 250;
 
 const page = createPage();
+// Every request names the page by the key the server gives it: nothing
+// starts before. The key stays in requests; the page shows its name.
+await page.identify();
 const { clientId, api, state, clock, T } = page;
 
 // One lane per transport; each event a lane accepted is also news for the
-// message log (this page's own messages coming back) and the tutorial.
+// message log (this page's own messages coming back, which the feed names
+// by the page's public name) and the tutorial.
 const lanes = createLanes(page, {
   now: nowMs,
   onEvent: (lane, ev, receivedAt, replayed) => {
-    if (ev.kind === 'message' && ev.from === clientId) messages.arrived(lane.name, ev, receivedAt);
+    if (ev.kind === 'message' && ev.from === page.name) messages.arrived(lane.name, ev, receivedAt);
     netsim.onEvent(lane.name, ev, replayed);
   },
   onClockWrong: () => reader.recheckClock(),
@@ -109,6 +113,7 @@ const reader = createServerReader(page, {
   asking: (at) => countsAsked(lanes, at),
   onStats: (stats, asked) => {
     noteServerRun(lanes, stats.epoch, asked.at); // a lane that is off is in the server's run as it is
+    if (page.noteName(stats.name)) setText($('#client-id'), page.name); // a new run names the page anew
     page.server.pageCounts = pageCounts(lanes, stats, asked);
   },
 });
@@ -187,7 +192,7 @@ function wire() {
 }
 
 async function main() {
-  setText($('#client-id'), clientId);
+  setText($('#client-id'), page.name); // never the key: a classmate could steer the page with it
   buildPanels({ lanes, T, wireLog });
   netsim.mount();
   const isOn = (t) => lanes[t]?.on === true;
@@ -209,7 +214,10 @@ async function main() {
 
 // Read-only hooks for tests (chromedp) and curious students in the console.
 window.transportlab = Object.freeze({
-  clientId,
+  clientId, // this page's own key: the console is the student's, not the class's
+  get name() {
+    return page.name; // a restarted server names the page anew
+  },
   ledgers: () => ledgers(lanes),
   clock() {
     return { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) };

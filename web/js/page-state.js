@@ -1,11 +1,12 @@
-// page-state.js — the page's state, in one place: who it is (its client
-// id), what its URL asks for (transports, interval, language, network),
-// what it knows of the server (its run, rate, head and counts) and of the
-// clock offset. Other modules read it; the few that change it say so.
+// page-state.js — the page's state, in one place: who it is (its key and
+// public name, page-key.js), what its URL asks for (transports, interval,
+// language, network), what it knows of the server (its run, rate, head and
+// counts) and of the clock offset. Other modules read it; the few that change it say so.
 
 import { parseState, formatState } from './url.js';
 import { pickLang, t as translate } from './i18n.js';
 import { createApi } from './api.js';
+import { askIdentity, identityOf } from './page-key.js';
 import { StatsHistory } from './costs.js';
 
 /** WINDOW_MS is the page's minute: latencies, requests and charts cover it. */
@@ -14,17 +15,14 @@ export const WINDOW_MS = 60_000;
 /** nowMs is the page's clock, in Unix ms, monotonic within the page. */
 export const nowMs = () => performance.timeOrigin + performance.now();
 
-/** makeClientId returns 8 random characters of [a-z0-9], chosen once per page load. */
-function makeClientId() {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join('');
-}
-
 /**
  * createPage returns the page's state from its URL and the browser's
  * languages:
- *   clientId, api            this page's id and its requests (api.js)
+ *   clientId                 this page's key, its ?client= (null until identify())
+ *   name                     its public name, what other pages see (null until identify())
+ *   identify(opts)           asks the server for both, until it gives them (page-key.js)
+ *   noteName(name)           takes the name /api/stats gives: true when it is new
+ *   api                      the page's requests, each naming it by its key (api.js)
  *   state                    what the URL keeps (url.js), with state.lang
  *   clock                    {offsetMs, rttMs, at}: server − page, the
  *                            estimate in use (clock.js; server-reader.js keeps it)
@@ -35,16 +33,32 @@ function makeClientId() {
  *   setEpoch(epoch)          notes the server run; onNewEpoch(fn) hears of a new one
  */
 export function createPage({ search = location.search, languages = navigator.languages } = {}) {
-  const clientId = makeClientId();
   const state = parseState(search);
   state.lang = pickLang(search, languages);
   // stats is the last answer of /api/stats, read at statsAt; pageCounts the
   // page's own counts as of the server's read (lanes.js pageCounts).
   const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null, pageCounts: null };
   const newEpoch = [];
-  return {
-    clientId,
-    api: createApi({ clientId }),
+  const page = {
+    // The key is secret to this page: it goes into its own requests only,
+    // never on screen, in a file name or to another page. The name is
+    // what the feed calls the page, for everyone.
+    clientId: null,
+    name: null,
+    async identify(opts = {}) {
+      const { key, name } = await askIdentity({ post: () => page.api.post('/api/pages'), ...opts });
+      page.clientId = key;
+      page.name = name;
+    },
+    // A restarted server names every page anew (its secret is new): the
+    // page learns its name of this run from /api/stats, which answers it.
+    noteName(name) {
+      if (page.clientId === null || identityOf({ key: page.clientId, name }) === null || name === page.name) return false;
+      page.name = name;
+      return true;
+    },
+    // The api asks for the key at each request: it exists before the key does.
+    api: createApi({ clientId: () => page.clientId }),
     state,
     clock: { offsetMs: null, rttMs: null, at: null },
     server,
@@ -67,4 +81,5 @@ export function createPage({ search = location.search, languages = navigator.lan
       if (Number.isInteger(head)) server.head = Math.max(server.head ?? 0, head);
     },
   };
+  return page;
 }

@@ -26,6 +26,16 @@ test('api: GET names the page, is never cached, and returns the JSON', async () 
   assert.equal(calls[0].init.body, undefined);
 });
 
+test('api: a clientId function is asked at each request; none leaves client= out', async () => {
+  const { fetch, calls } = fakeFetch(200, {});
+  let key = null;
+  const api = createApi({ clientId: () => key, fetch });
+  await api.post('/api/pages');
+  key = 'k3y';
+  await api.get('/api/sim');
+  assert.deepEqual(calls.map((c) => c.url), ['/api/pages', '/api/sim?client=k3y']);
+});
+
 test('api: POST sends JSON', async () => {
   const { fetch, calls } = fakeFetch(201, { seq: 7 });
   const api = createApi({ clientId: 'abc', fetch });

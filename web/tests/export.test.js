@@ -21,7 +21,7 @@ test('buildRun has the shape a write-up reads, and survives JSON', () => {
   poll.add(arrival(1, { replayed: true, latencyMs: null }));
   poll.add(arrival(2));
   const ws = new ArrivalLog();
-  const settings = { clientId: 'k3v9x2qa', transports: ['poll'], intervalMs: 1000, lang: 'ko' };
+  const settings = { name: 'quiet otter 17', transports: ['poll'], intervalMs: 1000, lang: 'ko' };
   const run = buildRun({
     exportedAt: Date.UTC(2026, 10, 26, 14, 27, 15),
     settings,
@@ -80,6 +80,9 @@ test('runToCSV writes a header and one row per arrival, per transport', () => {
   ]);
 });
 
-test('fileName names the page and the local time', () => {
-  assert.equal(fileName('k3v9x2qa', new Date(2026, 10, 26, 9, 5, 7), 'csv'), 'transportlab-k3v9x2qa-20261126-090507.csv');
+test('fileName names the page by its public name, slugged, and the local time', () => {
+  const at = new Date(2026, 10, 26, 9, 5, 7);
+  assert.equal(fileName('quiet otter 17', at, 'csv'), 'transportlab-quiet-otter-17-20261126-090507.csv');
+  assert.equal(fileName(null, at, 'json'), 'transportlab-20261126-090507.json');
+  assert.equal(fileName(' ../Quiet  Otter/ 7 ', at, 'json'), 'transportlab-quiet-otter-7-20261126-090507.json');
 });

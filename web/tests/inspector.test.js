@@ -37,6 +37,9 @@ test('abbreviate and requestLine', () => {
   assert.equal(abbreviate('가나다라마', 3), '가나…', 'counts characters, not UTF-16 units or bytes');
   assert.equal(requestLine('GET', '/poll?since=4', 'HTTP/1.1'), 'GET /poll?since=4 HTTP/1.1');
   assert.equal(requestLine('GET', '/poll', null), 'GET /poll');
+  assert.equal(requestLine('GET', '/poll?since=4&client=px-DHs_IBa&n=1', 'HTTP/1.1'), 'GET /poll?since=4&client=<key>&n=1 HTTP/1.1');
+  assert.equal(requestLine('POST', '/api/messages?client=k3y', null), 'POST /api/messages?client=<key>');
+  assert.equal(requestLine('GET', '/sse?clientele=1', null), 'GET /sse?clientele=1');
 });
 
 test('Ring keeps the newest rows first, at most size', () => {
@@ -88,7 +91,7 @@ test('poll inspector: request line, answer, and header bytes once the server rep
   ins.fromPage({ kind: 'poll', target, status: 200, events: 2, body: 260 }, 20);
   ins.fromPage({ kind: 'poll', target: '/poll?since=6&epoch=e1&client=abc', status: null, events: null, body: null, error: 'Failed to fetch' }, 30);
   let [failed, second, first] = ins.ring.view().rows;
-  assert.equal(first.line, `GET ${target} HTTP/1.1`);
+  assert.equal(first.line, `GET ${target.replace('client=abc', 'client=<key>')} HTTP/1.1`); // the key is not shown
   assert.equal(first.headers, null, '— until the server reports it');
   assert.equal(failed.error, 'Failed to fetch');
 
@@ -111,7 +114,7 @@ test('poll inspector: a server entry that comes before the page\'s answer waits 
   assert.equal(ins.ring.view().rows.length, 0);
   ins.fromPage({ kind: 'poll', target: '/poll?client=a', status: 200, events: 1, body: 100 }, 4);
   assert.equal(ins.ring.view().rows[0].headers, 250);
-  assert.equal(ins.ring.view().rows[0].line, 'GET /poll?client=a', 'no version when it is not known');
+  assert.equal(ins.ring.view().rows[0].line, 'GET /poll?client=<key>', 'no version when it is not known');
 });
 
 test('poll inspector: a POST counted to polling shows as the server reported it', () => {
@@ -119,7 +122,7 @@ test('poll inspector: a POST counted to polling shows as the server reported it'
   ins.fromServer({ transport: 'poll', kind: 'request', method: 'POST', target: '/api/messages?client=a', status: 202, in: 400, out: 150, body: 10, events: 0 }, 5);
   const [row] = ins.ring.view().rows;
   assert.equal(row.source, 'server');
-  assert.equal(row.line, 'POST /api/messages?client=a HTTP/1.1');
+  assert.equal(row.line, 'POST /api/messages?client=<key> HTTP/1.1');
   assert.equal(row.status, 202);
   assert.equal(row.wire, 550);
 });
@@ -143,12 +146,12 @@ test('sse inspector: retry from the hello, rebuilt lines, heartbeats from the se
     ['page', 'event', 'id: 43', 'data: {"seq":43}'],
     ['page', 'event', 'event: hello', 'data: {"kind":"hello","retry":2000}'],
     ['server', 'retry', 'retry: 2000'],
-    ['page', 'open', 'GET /sse?client=a&epoch=e1 HTTP/1.1'],
+    ['page', 'open', 'GET /sse?client=<key>&epoch=e1 HTTP/1.1'],
     ['server', 'heartbeat', ': heartbeat'],
     ['page', 'event', 'id: 42', 'data: {"seq":42}'],
     ['page', 'event', 'event: hello', 'data: {"kind":"hello","retry":2000}'],
     ['server', 'retry', 'retry: 2000'],
-    ['page', 'open', 'GET /sse?client=a&epoch=e1 HTTP/1.1'],
+    ['page', 'open', 'GET /sse?client=<key>&epoch=e1 HTTP/1.1'],
   ]);
   assert.equal(rows[3].lastEventId, '42');
   assert.equal(rows[8].lastEventId, null);
@@ -167,7 +170,7 @@ test('ws inspector: frames both ways with their size on the wire, pings and pong
   ins.fromPage({ kind: 'close', code: 1006, reason: '', by: 'server' }, 6);
 
   const [close, pong, ping, down, up, open] = ins.ring.view().rows;
-  assert.equal(open.line, 'GET /ws?client=a HTTP/1.1');
+  assert.equal(open.line, 'GET /ws?client=<key> HTTP/1.1');
   assert.equal(open.status, 101);
   assert.deepEqual([up.dir, up.payload, up.frame, up.source], ['up', 22, 28, 'page']);
   assert.equal(down.dir, 'down');

@@ -1,0 +1,94 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { askIdentity, identityOf } from '../js/page-key.js';
+import { createPage } from '../js/page-state.js';
+import { fakeTime, flush } from './fakes.js';
+
+const KEY = 'px-DHsPIBaVNU-A-RgRmS45gUp0TfVef';
+
+test('identityOf takes a key of the client alphabet and a name with a space', () => {
+  assert.deepEqual(identityOf({ key: KEY, name: 'quiet otter 17' }), { key: KEY, name: 'quiet otter 17' });
+  for (const bad of [
+    null,
+    {},
+    { key: KEY },
+    { name: 'quiet otter 17' },
+    { key: 'a b', name: 'quiet otter 17' }, // a name where the key goes
+    { key: '', name: 'quiet otter 17' },
+    { key: 'x'.repeat(65), name: 'quiet otter 17' },
+    { key: KEY, name: KEY }, // a key where the name goes: it would be shown
+    { key: KEY, name: ' quiet otter 17' },
+    { key: 7, name: 'quiet otter 17' },
+  ]) {
+    assert.equal(identityOf(bad), null, JSON.stringify(bad));
+  }
+});
+
+test('askIdentity asks again, backing off, until the server gives a key and a name', async () => {
+  const time = fakeTime(0);
+  const answers = [
+    () => Promise.reject(new TypeError('Failed to fetch')),
+    () => Promise.resolve({ key: 'no key here' }),
+    () => Promise.resolve({ key: KEY, name: 'quiet otter 17' }),
+  ];
+  const asked = [];
+  const retries = [];
+  let result = null;
+  askIdentity({
+    post: () => {
+      asked.push(time.now());
+      return answers.shift()();
+    },
+    random: () => 0, // the shortest wait of each step: minMs
+    backoff: { minMs: 500, maxMs: 10_000 },
+    setTimeout: time.setTimeout,
+    onRetry: (attempt, err) => retries.push([attempt, err.message]),
+  }).then((id) => (result = id));
+  await flush();
+  assert.deepEqual(asked, [0]);
+  assert.equal(result, null);
+  await time.advance(500);
+  assert.deepEqual(asked, [0, 500]);
+  await time.advance(500);
+  assert.deepEqual(asked, [0, 500, 1000]);
+  assert.deepEqual(result, { key: KEY, name: 'quiet otter 17' });
+  assert.deepEqual(retries.map(([a]) => a), [0, 1]);
+  assert.match(retries[0][1], /Failed to fetch/);
+  assert.equal(time.pending(), 0);
+});
+
+test('a page names itself by its key in requests only once identify() got one', async () => {
+  const page = createPage({ search: '', languages: ['en'] });
+  assert.equal(page.clientId, null);
+  assert.equal(page.name, null);
+  const urls = [];
+  const fetch = async (url, init) => {
+    urls.push(`${init.method} ${url}`);
+    const body = url.startsWith('/api/pages') ? { key: KEY, name: 'quiet otter 17' } : {};
+    return { ok: true, status: url.startsWith('/api/pages') ? 201 : 200, json: async () => body };
+  };
+  const real = globalThis.fetch;
+  globalThis.fetch = fetch;
+  try {
+    await page.identify();
+    await page.api.get('/api/sim');
+  } finally {
+    globalThis.fetch = real;
+  }
+  assert.equal(page.clientId, KEY);
+  assert.equal(page.name, 'quiet otter 17');
+  assert.deepEqual(urls, ['POST /api/pages', `GET /api/sim?client=${KEY}`]);
+});
+
+test('noteName takes the name of a new run, and nothing that is not a name', async () => {
+  const page = createPage({ search: '', languages: ['en'] });
+  assert.equal(page.noteName('quiet otter 17'), false, 'no key yet: nothing to name');
+  page.clientId = KEY;
+  page.name = 'quiet otter 17';
+  assert.equal(page.noteName('quiet otter 17'), false);
+  assert.equal(page.noteName(undefined), false);
+  assert.equal(page.noteName(KEY), false, 'a key is no name');
+  assert.equal(page.name, 'quiet otter 17');
+  assert.equal(page.noteName('brave lynx 3'), true);
+  assert.equal(page.name, 'brave lynx 3');
+});
