@@ -160,8 +160,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
   function renderCounts(lane, stats) {
     const { els, ledger } = lane;
     const m = els.metric;
-    const s = stats?.client?.[lane.name];
     const mine = stats === null ? null : server.pageCounts?.[lane.name] ?? null;
+    const s = mine?.server ?? stats?.client?.[lane.name]; // since the class run's zero, if any (lanes.js)
     const shown = stats === null ? ledger : mine?.run ?? null;
     const carried = mine?.carriedOver === true;
     setText(els.colPage, T(carried ? 'panel.colPageRun' : 'panel.colPage'));
@@ -218,7 +218,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
         requestsMinute: lane.requestTimes.summary(at).count,
         wirePerMinute: stats === null ? NaN : page.statsHistory.increase(t, wireBytes).value,
         // The server counts each run from zero: so is the probe left out of it.
-        ...wireCosts(stats?.client?.[t], server.pageCounts?.[t]?.probe),
+        // Since the class run's zero, when the class began one (lanes.js takeZero).
+        ...wireCosts(stats === null ? undefined : server.pageCounts?.[t]?.server ?? stats.client?.[t], server.pageCounts?.[t]?.probe),
       };
     });
     compare.draw(rows, at, WINDOW_MS);
