@@ -273,6 +273,8 @@ const en = {
   // Page and server counts of the same moment and the same run (lanes.js, render.js)
   'panel.colPageRun': 'page, this server run',
   'panel.allRuns': '{n} in all, with the server\'s earlier runs',
+  'panel.colPageClassRun': 'page, this class run',
+  'panel.allClassRuns': '{n} in all, with what came before the class\'s new run',
 
   // The server's refusals, by the code of its JSON error answer
   // ({"error": "<English reason>", "code": "<code>"}, serverErrorKey).
@@ -553,6 +555,8 @@ const ko = {
   // 같은 순간, 같은 서버 실행의 페이지 집계와 서버 집계 (lanes.js, render.js)
   'panel.colPageRun': '페이지(이번 서버 실행)',
   'panel.allRuns': '서버의 이전 실행까지 합치면 {n}',
+  'panel.colPageClassRun': '페이지(이번 수업 실행)',
+  'panel.allClassRuns': '수업의 새 실행 이전까지 합치면 {n}',
 
   // 서버가 거절한 이유, JSON 오류 응답의 code별 (serverErrorKey)
   'serverError.bad_request': '요청에 잘못된 값이 있어 서버가 받지 않았습니다',

@@ -205,8 +205,8 @@ export function noteServerRun(lanes, epoch, at) {
  * measuring in the server's run (costs.js wireCosts leaves them out of the
  * server's wire bytes), 0 while the lane has not heard of that run,
  * server: the answer's counts for the lane (its `client`), less those at
- * the class run's zero once takeZero took one}. Both run and server count
- * from that zero then.
+ * the class run's zero once takeZero took one, classRun: whether it took
+ * one in this server run}. Both run and server count from that zero then.
  * It changes nothing: a lane that is off learns of the run from
  * noteServerRun first.
  */
@@ -223,6 +223,7 @@ export function pageCounts(lanes, { epoch, head, client }, asked) {
         carriedOver: run.carriedOver,
         probe: known ? asked.lanes[t].probe - lane.probeBefore : 0,
         server: serverSinceZero(lane, epoch, client?.[t]),
+        classRun: lane.serverZero !== null && lane.serverZero.epoch === epoch,
       }];
     }),
   );

@@ -100,6 +100,7 @@ test('pageCounts: this run beside the server, the total kept', () => {
     carriedOver: false,
     probe: 0,
     server: undefined,
+    classRun: false,
   });
   // The server restarts: the stream is refused twice, then opens on run b.
   at = 12_000;
@@ -242,6 +243,7 @@ test('startOver: a class run starts the numbers from zero, page and server from 
   assert.deepEqual(c.sse.run, { requests: 0, received: 1, bytes: 50 });
   assert.deepEqual(c.sse.server, { requests: 0, open: 1, events: 1, bytes: 50, wireIn: 0, wireOut: 100 });
   assert.equal(c.sse.carriedOver, true, 'the panel says the page column is this run\'s');
+  assert.equal(c.sse.classRun, true, '… the class\'s');
 
   // A later server restart starts both over by the server's run: the zero is dropped.
   cb.sse.onRequest();
@@ -251,6 +253,7 @@ test('startOver: a class run starts the numbers from zero, page and server from 
   takeZero(lanes, restarted, countsAsked(lanes, at));
   c = pageCounts(lanes, restarted, countsAsked(lanes, at));
   assert.deepEqual(c.sse.server, restarted.client.sse);
+  assert.equal(c.sse.classRun, false);
   assert.deepEqual(c.sse.run, { requests: 1, received: 0, bytes: 0 });
 });
 
