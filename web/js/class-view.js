@@ -49,6 +49,8 @@ const NAME_KEY = 'transportlab-name';
  *                           startOver()       the numbers from zero (lanes.js startOver)
  *   report()              {transports: the lanes on, summaries: per lane its
  *                         latency window's summary (stats.js TimeWindow)}
+ *   onRate(rate)          the feed's rate, as the class state says it (the
+ *                         tutorial's replies depend on it)
  *   renderControls()      redraws the controls (main.js), which ends with render()
  *   relabel()             writes every fixed word again (main.js): the titles
  *                         the strip took from the controls come back
@@ -58,7 +60,7 @@ const NAME_KEY = 'transportlab-name';
  */
 export function createClassView(deps) {
   const {
-    api, T, now, apply, report, renderControls, relabel,
+    api, T, now, apply, report, renderControls, relabel, onRate = () => {},
     session = globalThis.sessionStorage, local = globalThis.localStorage,
     setTimeout: setTimer, clearTimeout: clearTimer,
   } = deps;
@@ -94,6 +96,8 @@ export function createClassView(deps) {
   }
 
   function take(next) {
+    // The feed's rate is the server's, for every page: known now, not at the next /api/stats.
+    if (next.rate !== null) onRate(next.rate);
     run(follow.take(next));
     renderControls();
   }

@@ -139,6 +139,7 @@ const classView = createClassView({
     transports: TRANSPORTS.filter((t) => lanes[t].on),
     summaries: Object.fromEntries(TRANSPORTS.map((t) => [t, lanes[t].latency.summary(nowMs())])),
   }),
+  onRate: (rate) => (page.server.rate = rate),
   renderControls: () => renderControls(),
   relabel: () => relabel(),
 });

@@ -46,6 +46,7 @@ function setup({ session = fakeStorage(), local = fakeStorage() } = {}) {
     now: time.now,
     apply,
     report: () => ({ transports: ['sse'], summaries: { sse: { count: 4, median: 2, p95: 9 } } }),
+    onRate: (rate) => done.push(['rate', rate]),
     renderControls: () => {},
     relabel: () => {},
     session,
@@ -71,16 +72,17 @@ test('class view: nothing asked until the server says class; then the state appl
   assert.deepEqual(follows.map((f) => f.query), [{ version: undefined }], 'the first asks for the state at once');
   await answer({ version: 4, run: 2, transports: ['ws'], interval: 500, network: { delayMs: 100, jitterMs: 0 } }, 300);
   assert.deepEqual(done, [
+    ['rate', 1],
     ['network', { delayMs: 100, jitterMs: 0 }], ['interval', 500], ['transports', ['ws']], ['tutorial', false],
   ], 'the network first, so that the lanes opened next cross it; no new run: run 2 is the baseline');
   assert.deepEqual(follows[1].query, { version: 4 }, 'asked again at once, naming the version it has');
 
   done.length = 0;
   await answer({ version: 5, run: 2, transports: ['ws', 'sse'], interval: 500, network: { delayMs: 100, jitterMs: 0 } }, 20_000);
-  assert.deepEqual(done, [['transports', ['sse', 'ws']]], 'only what changed, in the page\'s order');
+  assert.deepEqual(done, [['rate', 1], ['transports', ['sse', 'ws']]], 'only what changed, in the page\'s order');
   done.length = 0;
   await answer({ version: 6, run: 3, transports: ['ws', 'sse'], interval: 500, network: { delayMs: 100, jitterMs: 0 } }, 1000);
-  assert.deepEqual(done, [['startOver']], 'a later bump of run: the numbers from zero');
+  assert.deepEqual(done, [['rate', 1], ['startOver']], 'a later bump of run: the numbers from zero');
 });
 
 test('class view: never spins: a quick answer of the same version waits, a failure backs off', async () => {
@@ -108,12 +110,12 @@ test('class view: detached (this tab chose so), nothing applied; following again
   await time.advance(0);
   await answer({ version: 3, interval: 2000 });
   await answer({ version: 4, interval: 2000, tutorial: true }, 100);
-  assert.deepEqual(done, [], 'exploring alone');
+  assert.deepEqual(done.filter((d) => d[0] !== 'rate'), [], 'exploring alone: the rate is still the server\'s');
   assert.equal(reports.at(-1).body.following, false);
   view.toggle();
   await time.advance(0);
   assert.equal(session.items.has('transportlab-alone'), false);
-  assert.deepEqual(done.map((d) => d[0]), ['network', 'interval', 'transports', 'tutorial']);
+  assert.deepEqual(done.filter((d) => d[0] !== 'rate').map((d) => d[0]), ['network', 'interval', 'transports', 'tutorial']);
   assert.equal(reports.at(-1).body.following, true, 'reported at once');
   done.length = 0;
   view.toggle();
