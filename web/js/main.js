@@ -167,8 +167,9 @@ function applySelection(selected) {
 function setPollInterval(ms) {
   const select = $('#interval');
   if (![...select.options].some((o) => Number(o.value) === ms)) {
-    // A class may choose any whole ms in range: the select gets it as an option, labelled by relabel.
-    select.append(new Option(`${ms} ms`, String(ms)));
+    // A class may choose any whole ms in range: the select gets it as an option.
+    select.append(new Option('', String(ms)));
+    relabel(); // which names every option in the page's language
   }
   state.interval = ms;
   lanes.poll.transport.setInterval(ms);
