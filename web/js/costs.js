@@ -90,6 +90,11 @@ export class StatsHistory {
     return { value, spanMs: this.samples[n - 1].t - this.samples[0].t };
   }
 
+  /** clear forgets every sample: the class started a new run, and "the last minute" starts now. */
+  clear() {
+    this.samples = [];
+  }
+
   /** latest returns the newest sample's counts for transport (undefined if none). */
   latest(transport) {
     return this.samples.at(-1)?.client?.[transport];

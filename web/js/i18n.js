@@ -230,6 +230,19 @@ const en = {
   'sim.error.delay': 'Delay: a whole number of ms from 0 to {max}.',
   'sim.error.jitter': 'Jitter: a whole number of ms from 0 up to the delay ({delay} ms).',
   'sim.error.server': 'The server refused: {error}',
+
+  // Classroom mode, the student's page (class-view.js).
+  'follow.label': 'Class',
+  'follow.following': 'Following the instructor',
+  'follow.alone': 'Exploring alone',
+  'follow.explore': 'Explore alone',
+  'follow.follow': 'Follow the instructor',
+  'follow.name': 'Your name (optional)',
+  'follow.hint': 'The instructor chooses the transports, the interval and the network. The requests that follow the class and report this page to the instructor are no transport: no transport\'s numbers count them.',
+  'follow.owned': 'The instructor sets this while the page follows the class: choose “Explore alone” to change it.',
+  'follow.paused': 'The instructor paused the feed: no new events until they resume it.',
+  'follow.messagesOff': 'The instructor turned messages off.',
+  'follow.lost': 'The class\'s settings could not be read ({error}); trying again.',
   'tutorial.button': 'Tutorial: one event every 3 s, the page replies to each',
   'tutorial.normal': 'back to normal',
   'tutorial.normalRate': 'back to normal ({rate} events/s)',
@@ -260,6 +273,8 @@ const en = {
   // Page and server counts of the same moment and the same run (lanes.js, render.js)
   'panel.colPageRun': 'page, this server run',
   'panel.allRuns': '{n} in all, with the server\'s earlier runs',
+  'panel.colPageClassRun': 'page, this class run',
+  'panel.allClassRuns': '{n} in all, with what came before the class\'s new run',
 
   // The server's refusals, by the code of its JSON error answer
   // ({"error": "<English reason>", "code": "<code>"}, serverErrorKey).
@@ -275,6 +290,8 @@ const en = {
   'serverError.too_many_pages': 'the server has as many pages open as it allows',
   'serverError.shutting_down': 'the server is shutting down',
   'serverError.internal': 'the server failed on its side',
+  'serverError.messages_off': 'the instructor has turned messages off for now',
+  'serverError.too_many_requests': 'too many requests in a short time: wait a moment',
 
   // The instructor page (instructor.html), in classroom mode.
   'instructor.title': 'transportlab — instructor',
@@ -499,6 +516,18 @@ const ko = {
   'sim.error.delay': '지연은 0부터 {max}까지의 정수(ms)로 입력해 주세요.',
   'sim.error.jitter': '지터는 0부터 지연 값({delay} ms)까지의 정수(ms)로 입력해 주세요.',
   'sim.error.server': '서버가 거부했습니다: {error}',
+
+  'follow.label': '수업',
+  'follow.following': '강사 설정을 따르는 중',
+  'follow.alone': '혼자 살펴보는 중',
+  'follow.explore': '혼자 살펴보기',
+  'follow.follow': '강사 설정 따르기',
+  'follow.name': '이름(선택)',
+  'follow.hint': '전송 방식, 폴링 간격, 네트워크는 강사가 정합니다. 강사 설정을 받아 오는 요청과 이 페이지의 상태를 알리는 요청은 따로 오가며, 어느 전송 방식의 수치에도 들어가지 않습니다.',
+  'follow.owned': '수업을 따르는 동안에는 강사가 정합니다. 바꾸려면 “혼자 살펴보기”를 누르세요.',
+  'follow.paused': '강사가 피드를 멈췄습니다. 다시 시작할 때까지 새 이벤트가 오지 않습니다.',
+  'follow.messagesOff': '강사가 메시지 보내기를 껐습니다.',
+  'follow.lost': '수업 설정을 읽지 못했습니다({error}). 다시 시도합니다.',
   'tutorial.button': '튜토리얼: 3초마다 이벤트 하나, 페이지가 하나하나 답장',
   'tutorial.normal': '원래대로',
   'tutorial.normalRate': '원래대로({rate} 이벤트/초)',
@@ -528,6 +557,8 @@ const ko = {
   // 같은 순간, 같은 서버 실행의 페이지 집계와 서버 집계 (lanes.js, render.js)
   'panel.colPageRun': '페이지(이번 서버 실행)',
   'panel.allRuns': '서버의 이전 실행까지 합치면 {n}',
+  'panel.colPageClassRun': '페이지(이번 수업 실행)',
+  'panel.allClassRuns': '수업의 새 실행 이전까지 합치면 {n}',
 
   // 서버가 거절한 이유, JSON 오류 응답의 code별 (serverErrorKey)
   'serverError.bad_request': '요청에 잘못된 값이 있어 서버가 받지 않았습니다',
@@ -542,6 +573,8 @@ const ko = {
   'serverError.too_many_pages': '서버가 허용하는 페이지 수가 다 찼습니다',
   'serverError.shutting_down': '서버가 종료하는 중입니다',
   'serverError.internal': '서버 내부에서 오류가 났습니다',
+  'serverError.messages_off': '강사가 지금은 메시지를 꺼 두었습니다',
+  'serverError.too_many_requests': '짧은 시간에 요청이 너무 많았습니다. 잠시 기다려 주세요',
 
   // 강사 페이지 (instructor.html), 수업 모드
   'instructor.title': 'transportlab — 강사',

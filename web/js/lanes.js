@@ -56,6 +56,8 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       probeBefore: 0, // the probe's bytes before the server's current run
       recent: [], // {seq, askedAt, bytesAfter} of the latest arrivals of that run, oldest first
       recentFrom: 0, // the body bytes before the first of recent
+      zeroPending: false, // the class started a new run: the next read of the server's counts is its zero
+      serverZero: null, // {epoch, counts}: the server's counts for this lane at that zero
       emptyAnswers: 0,
       answers: 0,
       dropAt: null, // {missed, duplicates} when the connection was lost
@@ -190,7 +192,7 @@ export function noteServerRun(lanes, epoch, at) {
 
 /**
  * pageCounts returns, for each lane, the page's counts as of the server's
- * read of its own (an /api/stats answer: its epoch and head), to be shown
+ * read of its own (an /api/stats answer: its epoch, head and client), to be shown
  * beside them. The server reads its counts somewhere between the page's
  * asking and its answer, and the page may handle many events before the
  * answer, so the page counts what the server had been able to count:
@@ -201,27 +203,94 @@ export function noteServerRun(lanes, epoch, at) {
  * while the lane has not heard of that run, total: the same in all,
  * carriedOver: whether the two differ, probe: the bytes of the page's own
  * measuring in the server's run (costs.js wireCosts leaves them out of the
- * server's wire bytes), 0 while the lane has not heard of that run}.
+ * server's wire bytes), 0 while the lane has not heard of that run,
+ * server: the answer's counts for the lane (its `client`), less those at
+ * the class run's zero once takeZero took one, classRun: whether it took
+ * one in this server run}. Both run and server count from that zero then.
  * It changes nothing: a lane that is off learns of the run from
  * noteServerRun first.
  */
-export function pageCounts(lanes, { epoch, head }, asked) {
+export function pageCounts(lanes, { epoch, head, client }, asked) {
   return Object.fromEntries(
     TRANSPORTS.map((t) => {
       const lane = lanes[t];
-      const { ledger, run } = lane;
-      const late = notYetCounted(lane.recent, head, asked.at);
-      const { requests, probe } = asked.lanes[t];
-      const total = { requests, received: ledger.received - late, bytes: bytesCounted(lane, late) };
+      const { run } = lane;
+      const total = countedAt(lane, head, asked);
       const known = run.epoch === epoch && lane.runSince !== null && lane.runSince <= asked.at;
       return [t, {
         run: known ? run.thisRun(total) : null,
         total,
         carriedOver: run.carriedOver,
-        probe: known ? probe - lane.probeBefore : 0,
+        probe: known ? asked.lanes[t].probe - lane.probeBefore : 0,
+        server: serverSinceZero(lane, epoch, client?.[t]),
+        classRun: lane.serverZero !== null && lane.serverZero.epoch === epoch,
       }];
     }),
   );
+}
+
+// countedAt returns a lane's counts as of the server's read (pageCounts).
+function countedAt(lane, head, asked) {
+  const late = notYetCounted(lane.recent, head, asked.at);
+  const { requests } = asked.lanes[lane.name];
+  return { requests, received: lane.ledger.received - late, bytes: bytesCounted(lane, late) };
+}
+
+/** SERVER_COUNTS are the server's counts for a lane that add up; open is a state, not a count. */
+const SERVER_COUNTS = ['requests', 'events', 'bytes', 'wireIn', 'wireOut'];
+
+// serverSinceZero returns the server's counts for a lane less those at the
+// class run's zero, when that zero was taken in this server run.
+function serverSinceZero(lane, epoch, counts) {
+  const zero = lane.serverZero;
+  if (counts === undefined || zero === null || zero.epoch !== epoch) return counts;
+  const since = { ...counts };
+  for (const k of SERVER_COUNTS) if (Number.isFinite(counts[k])) since[k] = counts[k] - (zero.counts[k] ?? 0);
+  return since;
+}
+
+/**
+ * startOver starts every lane's numbers from zero: the class began a new
+ * run (follow.js). What only the page keeps starts over now: the counts of
+ * the ledger that have no server column, the latency windows and the
+ * requests of the last minute. The counts put beside the server's start
+ * over at the next read of the server's counts (takeZero): a zero taken
+ * then by both sides keeps the two columns comparable, without the server
+ * forgetting anything. The WebSocket's round trips stay: they measure the
+ * network, not the run.
+ */
+export function startOver(lanes) {
+  for (const t of TRANSPORTS) {
+    const lane = lanes[t];
+    lane.ledger.startOver();
+    lane.latency.clear();
+    lane.catchUp.clear();
+    lane.requestTimes.clear();
+    lane.answers = 0;
+    lane.emptyAnswers = 0;
+    lane.dropAt = null;
+    lane.reconnect = null;
+    lane.zeroPending = true;
+  }
+}
+
+/**
+ * takeZero takes the zero that startOver asked for from an /api/stats
+ * answer and what countsAsked noted as it was asked (the same as
+ * pageCounts'): the page's counts as of the server's read, and the server's
+ * counts in it, are where both columns start from. A lane not yet in that
+ * server run waits for a later answer. Call it before pageCounts.
+ */
+export function takeZero(lanes, { epoch, head, client }, asked) {
+  for (const t of TRANSPORTS) {
+    const lane = lanes[t];
+    if (!lane.zeroPending || lane.run.epoch !== epoch || typeof epoch !== 'string') continue;
+    lane.zeroPending = false;
+    lane.run.restart(countedAt(lane, head, asked));
+    lane.probeBefore = asked.lanes[t].probe;
+    const counts = client?.[t] ?? {};
+    lane.serverZero = { epoch, counts: Object.fromEntries(SERVER_COUNTS.map((k) => [k, Number.isFinite(counts[k]) ? counts[k] : 0])) };
+  }
 }
 
 // newRun notes that the lane learned of a new server run at `at`, when it
@@ -235,6 +304,7 @@ function newRun(lane, at, before) {
   lane.recent = [];
   lane.recentFrom = before.bytes;
   lane.probeBefore = before.probe;
+  lane.serverZero = null; // the server's counts start from zero by themselves
   lane.latency.clear();
   lane.catchUp.clear();
 }

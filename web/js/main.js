@@ -12,6 +12,7 @@
 //   export-view.js    the run as a file to download
 //   netsim.js         the Network strip and the tutorial preset
 //   messages.js       the messages this page sends (message-log-view.js: their form and log)
+//   class-view.js     classroom mode: following the instructor (follow.js), the strip
 //   transports/       polling, SSE and WebSocket, one contract (transports/shared.js)
 //
 // Everything the page shows is measured by the page or read from the
@@ -32,6 +33,8 @@ import { MessageLog, createSender } from './messages.js';
 import { mountMessageForm, mountMessageLog } from './message-log-view.js';
 import { $, setText } from './dom.js';
 import { errorBound } from './clock.js';
+import { createClassView } from './class-view.js';
+import { startOver, takeZero } from './lanes.js';
 
 const RENDER_EVERY_MS = 250;
 
@@ -82,6 +85,7 @@ const netsim = createNetSim({
     rate: () => page.server.rate,
     stats: () => page.server.stats,
     offsetMs: () => clock.offsetMs,
+    classMode: () => classView.classMode(),
   },
   notify: (t, key, params, ms) => (lanes[t].notice = { key, params, until: nowMs() + ms }),
   onRate: (rate) => (page.server.rate = rate),
@@ -114,8 +118,35 @@ const reader = createServerReader(page, {
   onStats: (stats, asked) => {
     noteServerRun(lanes, stats.epoch, asked.at); // a lane that is off is in the server's run as it is
     if (page.noteName(stats.name)) setText($('#client-id'), page.name); // a new run names the page anew
+    takeZero(lanes, stats, asked); // after a class run began: both columns count from this read
     page.server.pageCounts = pageCounts(lanes, stats, asked);
+    classView.setClass(stats.class === true);
   },
+});
+
+// Classroom mode: a page of a class follows the instructor through the
+// page's own code paths below, and reports to them (class-view.js).
+const classView = createClassView({
+  api,
+  T,
+  now: nowMs,
+  apply: {
+    transports: (list) => applySelection(list),
+    interval: (ms) => setPollInterval(ms),
+    network: (net) => netsim.setNet(net),
+    tutorial: (on) => netsim.followTutorial(on),
+    startOver() {
+      startOver(lanes);
+      page.statsHistory.clear(); // "the last minute" of wire bytes starts with the run too
+    },
+  },
+  report: () => ({
+    transports: TRANSPORTS.filter((t) => lanes[t].on),
+    summaries: Object.fromEntries(TRANSPORTS.map((t) => [t, lanes[t].latency.summary(nowMs())])),
+  }),
+  onRate: (rate) => (page.server.rate = rate),
+  renderControls: () => renderControls(),
+  relabel: () => relabel(),
 });
 
 let renderer = null; // render.js, made in main() once the panels exist
@@ -135,7 +166,26 @@ function applySelection(selected) {
   for (const t of TRANSPORTS) setOn(t, selected.includes(t));
   state.transports = TRANSPORTS.filter((t) => lanes[t].on);
   page.saveState();
+  renderControls();
+}
+
+function setPollInterval(ms) {
+  const select = $('#interval');
+  if (![...select.options].some((o) => Number(o.value) === ms)) {
+    // A class may choose any whole ms in range: the select gets it as an option.
+    select.append(new Option('', String(ms)));
+    relabel(); // which names every option in the page's language
+  }
+  state.interval = ms;
+  lanes.poll.transport.setInterval(ms);
+  page.saveState();
+  renderControls();
+}
+
+// renderControls draws the controls, then what classroom mode takes of them.
+function renderControls() {
   renderer.renderControls();
+  classView.render();
 }
 
 function relabel() {
@@ -147,7 +197,7 @@ function setLang(lang) {
   state.lang = lang;
   page.saveState();
   relabel();
-  renderer.renderControls();
+  renderControls();
   renderer.render();
 }
 
@@ -161,11 +211,7 @@ function wire() {
     });
     $(`#solo-${t}`).addEventListener('click', () => applySelection([t]));
   }
-  $('#interval').addEventListener('change', (e) => {
-    state.interval = Number(e.target.value);
-    lanes.poll.transport.setInterval(state.interval);
-    page.saveState();
-  });
+  $('#interval').addEventListener('change', (e) => setPollInterval(Number(e.target.value)));
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => setLang(b.dataset.lang));
   }
@@ -195,6 +241,7 @@ async function main() {
   setText($('#client-id'), page.name); // never the key: a classmate could steer the page with it
   buildPanels({ lanes, T, wireLog });
   netsim.mount();
+  classView.mount();
   const isOn = (t) => lanes[t]?.on === true;
   const messageForm = mountMessageForm({ T, send: sendMessage, isOn });
   const messageLog = mountMessageLog({ log: messages, T, isOn });
@@ -204,7 +251,7 @@ async function main() {
   relabel();
   wire();
   page.saveState(); // the URL names the language from the start
-  renderer.renderControls();
+  renderControls();
   renderer.render();
   setInterval(renderer.render, RENDER_EVERY_MS);
   await reader.start(); // the clock's offset, then the server's run

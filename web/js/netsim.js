@@ -39,7 +39,9 @@ const DROP_NOTICE_MS = 6000;
  *   T(key, params)           a string in the page's language
  *   now()                    page time, ms
  *   view                     what it reads of main.js's state, read-only:
- *                              on(t), rate(), stats() (/api/stats), offsetMs() (server − page)
+ *                              on(t), rate(), stats() (/api/stats), offsetMs() (server − page),
+ *                              classMode() (the server is in class mode: the
+ *                              tutorial is the instructor's; class-view.js)
  *   notify(t, key, params, ms)  has transport t's panel say T(key, params) for ms
  *   onRate(rate)             the feed's rate changed (PUT /api/feed answered it)
  *   sendMessage(text, via)   sends a message as the message form does, and
@@ -47,6 +49,9 @@ const DROP_NOTICE_MS = 6000;
  * Call mount() once the panels exist, render(now) with the page's render,
  * and onEvent(transport, event, replayed) for every event a lane accepted;
  * simulated() tells what delay the server says it adds for this page.
+ * A page following a class applies the instructor's choices with
+ * setNet(net) (the strip's own PUT /api/sim) and followTutorial(on) (the
+ * replies only: the server already set the feed's rate).
  */
 export function createNetSim({ api, state, saveState, T, now, view, notify, onRate, sendMessage }) {
   const sim = {
@@ -162,6 +167,14 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
   async function backToNormal() {
     const rate = view.stats()?.defaultRate;
     if (tutorial.end(rate)) await setRate(rate);
+  }
+
+  // followTutorial turns the replies on or off as the class says, without
+  // PUT /api/feed: in a class the rate is the instructor's, and set.
+  function followTutorial(on) {
+    if (on === tutorial.on) return;
+    if (on) tutorial.begin((now() + (view.offsetMs() ?? 0)) * 1000);
+    else tutorial.leave();
   }
 
   // onEvent replies to a quote, and counts the reply when the server has
@@ -303,11 +316,16 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
   // renderTutorial writes the tutorial's state in #tutorial-status, which a
   // screen reader announces when it changes, and its counts in
   // #tutorial-counts, which it does not: a reply every 3 s is no news.
+  // In a class the preset's buttons are the instructor's: hidden, and the
+  // hint about them with them; the state and the counts stay.
   function renderTutorial() {
+    const inClass = view.classMode?.() === true;
     els.tutorial.setAttribute('aria-pressed', String(tutorial.on));
     els.tutorial.disabled = tutorial.busy;
+    els.tutorial.hidden = inClass;
     const v = tutorial.view(T, { rate: view.rate(), stats: view.stats() });
-    els.normal.hidden = v.normalHidden;
+    if (inClass && !tutorial.on && tutorial.error === null) v.status = '';
+    els.normal.hidden = v.normalHidden || inClass;
     setText(els.normal, v.normal);
     els.normal.disabled = tutorial.busy;
     setText(els.tutorialStatus, v.status);
@@ -322,5 +340,5 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     return sim.answer && { delayMs: sim.answer.delayMs, jitterMs: sim.answer.jitterMs };
   }
 
-  return { mount, render, onEvent, simulated };
+  return { mount, render, onEvent, simulated, setNet, followTutorial };
 }

@@ -160,11 +160,12 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
   function renderCounts(lane, stats) {
     const { els, ledger } = lane;
     const m = els.metric;
-    const s = stats?.client?.[lane.name];
     const mine = stats === null ? null : server.pageCounts?.[lane.name] ?? null;
+    const s = mine?.server ?? stats?.client?.[lane.name]; // since the class run's zero, if any (lanes.js)
     const shown = stats === null ? ledger : mine?.run ?? null;
     const carried = mine?.carriedOver === true;
-    setText(els.colPage, T(carried ? 'panel.colPageRun' : 'panel.colPage'));
+    const classRun = mine?.classRun === true; // counted from a class's new run (lanes.js takeZero)
+    setText(els.colPage, T(classRun ? 'panel.colPageClassRun' : carried ? 'panel.colPageRun' : 'panel.colPage'));
     const cells = [
       ['requests', 'requests-page', 'requests-server', 'requests'],
       ['received', 'events', 'events-server', 'events'],
@@ -173,7 +174,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     for (const [k, pageCell, serverCell, serverKey] of cells) {
       setText(m[pageCell], count(shown?.[k]));
       setText(m[serverCell], count(s?.[serverKey]));
-      if (carried) m[pageCell].title = T('panel.allRuns', { n: count(mine.total[k]) });
+      if (carried) m[pageCell].title = T(classRun ? 'panel.allClassRuns' : 'panel.allRuns', { n: count(mine.total[k]) });
       else m[pageCell].removeAttribute('title');
     }
   }
@@ -218,7 +219,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
         requestsMinute: lane.requestTimes.summary(at).count,
         wirePerMinute: stats === null ? NaN : page.statsHistory.increase(t, wireBytes).value,
         // The server counts each run from zero: so is the probe left out of it.
-        ...wireCosts(stats?.client?.[t], server.pageCounts?.[t]?.probe),
+        // Since the class run's zero, when the class began one (lanes.js takeZero).
+        ...wireCosts(stats === null ? undefined : server.pageCounts?.[t]?.server ?? stats.client?.[t], server.pageCounts?.[t]?.probe),
       };
     });
     compare.draw(rows, at, WINDOW_MS);

@@ -30,6 +30,16 @@ export class RunCounts {
     return true;
   }
 
+  /**
+   * restart starts the counts of the run kept over from `counts`: the class
+   * began a new run within the server's (its numbers start from zero), and
+   * counts are the page's as of the server's read that the server's own
+   * start over from (lanes.js takeZero).
+   */
+  restart(counts) {
+    this.#base = Object.fromEntries(COUNTS.map((k) => [k, counts[k]]));
+  }
+
   /** thisRun returns counts less what came before the run began. */
   thisRun(counts) {
     return Object.fromEntries(COUNTS.map((k) => [k, counts[k] - this.#base[k]]));

@@ -173,6 +173,21 @@ export class Ledger {
     return { accepted: true, replayed };
   }
 
+  /**
+   * startOver sets the counts that only the page keeps (missed, duplicates,
+   * resets, reconnects, replayed) to zero: the class starts a new run. Where
+   * to resume is kept, and so are the counts the page puts beside the
+   * server's (requests, received, bytes, probe): those start over from a
+   * baseline taken with the server's (lanes.js takeZero).
+   */
+  startOver() {
+    this.missed = 0;
+    this.duplicates = 0;
+    this.resets = 0;
+    this.reconnects = 0;
+    this.replayed = 0;
+  }
+
   /** resume returns {since, epoch} to continue from, or null before any event. */
   resume() {
     if (this.lastSeq === null || this.epoch === null) return null;

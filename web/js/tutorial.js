@@ -3,7 +3,7 @@
 // pace) or off, a request in flight, a reply per quote counted when the
 // server has answered it, and what the strip says about it.
 //
-//   off ──begin()──▶ on ──end()──▶ off
+//   off ──begin()──▶ on ──end()──▶ off      (in a class: leave() instead of end())
 //   setting the rate: asking() … rateSet() | rateRefused(err)   (busy between)
 //   on: decide(ev) → the round to reply in, or null; then
 //       replied(t, round) | notReplied(round, err)
@@ -68,6 +68,15 @@ export class Tutorial {
     if (Number.isFinite(defaultRate)) return true;
     this.error = { key: 'tutorial.refused', params: { error: { key: 'error.noDefaultRate' } } };
     return false;
+  }
+
+  /**
+   * leave turns the replies off without a rate to go back to: in a class
+   * the instructor turned the tutorial off, and the server set the rate.
+   */
+  leave() {
+    this.on = false;
+    this.tooFast = false;
   }
 
   /**

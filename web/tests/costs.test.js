@@ -78,3 +78,14 @@ test('StatsHistory: without wire counts on the server the increase is unknown', 
   assert.ok(Number.isNaN(h.increase('poll', wire).value));
   assert.ok(Number.isNaN(new StatsHistory().increase('poll', wire).value), 'no samples');
 });
+
+test('StatsHistory.clear: the last minute starts again', () => {
+  const h = new StatsHistory(60_000);
+  h.add(0, { poll: { wireIn: 0, wireOut: 0 } });
+  h.add(1000, { poll: { wireIn: 100, wireOut: 100 } });
+  h.clear();
+  assert.equal(h.increase('poll', wireBytes).value, NaN);
+  h.add(2000, { poll: { wireIn: 150, wireOut: 150 } });
+  h.add(3000, { poll: { wireIn: 200, wireOut: 200 } });
+  assert.equal(h.increase('poll', wireBytes).value, 100);
+});

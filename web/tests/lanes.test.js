@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { countsAsked, createLanes, noteServerRun, pageCounts } from '../js/lanes.js';
+import { countsAsked, createLanes, noteServerRun, pageCounts, startOver, takeZero } from '../js/lanes.js';
 
 // fakePage is the part of page-state.js that lanes read and write.
 function fakePage() {
@@ -99,6 +99,8 @@ test('pageCounts: this run beside the server, the total kept', () => {
     total: { requests: 1, received: 2, bytes: 100 },
     carriedOver: false,
     probe: 0,
+    server: undefined,
+    classRun: false,
   });
   // The server restarts: the stream is refused twice, then opens on run b.
   at = 12_000;
@@ -200,4 +202,72 @@ test("pageCounts: the page's probe is counted per server run, as the server coun
   const probe = pageCounts(lanes, { epoch: 'b', head: 0 }, countsAsked(lanes, at)).ws.probe;
   assert.equal(probe, lanes.ws.ledger.probe - oldRun, "the new run's ping and pong, none of the old run's");
   assert.ok(probe > 0);
+});
+
+test('startOver: a class run starts the numbers from zero, page and server from one read', () => {
+  let at = 10_000;
+  const { lanes, cb } = lanesWith(() => at);
+  lanes.sse.on = true;
+  const event = (seq, bytes) => {
+    cb.sse.onBytes(bytes);
+    cb.sse.onEvent(ev(seq, at - 5), at);
+  };
+  cb.sse.onRequest();
+  cb.sse.onHello({ kind: 'hello', epoch: 'a', head: 1 });
+  event(2, 40);
+  event(4, 60); // 3 is missed
+  cb.sse.onReconnect();
+  const server = (events, bytes, wire) => ({ sse: { requests: 1, open: 1, events, bytes, wireIn: 300, wireOut: wire } });
+
+  startOver(lanes);
+  const sse = lanes.sse;
+  assert.deepEqual([sse.ledger.missed, sse.ledger.reconnects, sse.latency.points.length, sse.requestTimes.points.length], [0, 0, 0, 0],
+    'what only the page keeps starts over at once');
+  assert.equal(sse.ledger.received, 2, 'the counts beside the server\'s wait for its next read');
+
+  // The read that is the zero: the server had counted up to seq 4, and the
+  // page got seq 5 before the answer came: it is the new run's.
+  at = 11_000;
+  const asked = countsAsked(lanes, at);
+  event(5, 50);
+  const stats = { epoch: 'a', head: 4, client: server(2, 100, 900) };
+  takeZero(lanes, stats, asked);
+  let c = pageCounts(lanes, stats, asked);
+  assert.deepEqual(c.sse.run, { requests: 0, received: 0, bytes: 0 });
+  assert.deepEqual(c.sse.server, { requests: 0, open: 1, events: 0, bytes: 0, wireIn: 0, wireOut: 0 }, 'open is a state, not a count');
+  assert.deepEqual(c.sse.total, { requests: 1, received: 2, bytes: 100 }, 'the total across runs is kept');
+
+  at = 12_000;
+  const later = { epoch: 'a', head: 5, client: server(3, 150, 1000) };
+  c = pageCounts(lanes, later, countsAsked(lanes, at));
+  assert.deepEqual(c.sse.run, { requests: 0, received: 1, bytes: 50 });
+  assert.deepEqual(c.sse.server, { requests: 0, open: 1, events: 1, bytes: 50, wireIn: 0, wireOut: 100 });
+  assert.equal(c.sse.carriedOver, true, 'the panel says the page column is this run\'s');
+  assert.equal(c.sse.classRun, true, '… the class\'s');
+
+  // A later server restart starts both over by the server's run: the zero is dropped.
+  cb.sse.onRequest();
+  cb.sse.onHello({ kind: 'hello', epoch: 'b', head: 0, reset: true });
+  at = 13_000;
+  const restarted = { epoch: 'b', head: 0, client: { sse: { requests: 1, open: 1, events: 0, bytes: 0, wireIn: 200, wireOut: 80 } } };
+  takeZero(lanes, restarted, countsAsked(lanes, at));
+  c = pageCounts(lanes, restarted, countsAsked(lanes, at));
+  assert.deepEqual(c.sse.server, restarted.client.sse);
+  assert.equal(c.sse.classRun, false);
+  assert.deepEqual(c.sse.run, { requests: 1, received: 0, bytes: 0 });
+});
+
+test('takeZero: a lane not yet in the server\'s run waits for a later answer', () => {
+  const { lanes, cb } = lanesWith();
+  lanes.ws.on = true;
+  cb.ws.onRequest();
+  cb.ws.onHello({ kind: 'hello', epoch: 'a', head: 0 });
+  startOver(lanes);
+  const asked = countsAsked(lanes, 10_000);
+  takeZero(lanes, { epoch: 'b', head: 0, client: {} }, asked);
+  assert.equal(lanes.ws.zeroPending, true);
+  assert.equal(lanes.ws.serverZero, null);
+  takeZero(lanes, { epoch: 'a', head: 0, client: {} }, asked);
+  assert.equal(lanes.ws.zeroPending, false);
+  assert.deepEqual(lanes.ws.serverZero, { epoch: 'a', counts: { requests: 0, events: 0, bytes: 0, wireIn: 0, wireOut: 0 } });
 });

@@ -20,3 +20,13 @@ test('RunCounts: after a restart, the new run counts from the request that learn
   assert.deepEqual(run.thisRun({ requests: 13, received: 310, bytes: 31_080 }), { requests: 2, received: 10, bytes: 1080 });
   assert.equal(run.carriedOver, true);
 });
+
+test('RunCounts.restart: a class run within the server\'s counts from the counts given', () => {
+  const r = new RunCounts();
+  r.begin('a', { requests: 0, received: 0, bytes: 0 });
+  r.restart({ requests: 3, received: 10, bytes: 500 });
+  assert.equal(r.epoch, 'a');
+  assert.deepEqual(r.thisRun({ requests: 4, received: 12, bytes: 600 }), { requests: 1, received: 2, bytes: 100 });
+  assert.equal(r.carriedOver, true);
+  assert.equal(r.begin('a', { requests: 9, received: 9, bytes: 9 }), false, 'the same server run: the class zero stays');
+});

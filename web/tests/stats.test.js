@@ -161,3 +161,18 @@ test('TimeWindow.clear forgets every point', () => {
   w.add(4_000, 1);
   assert.deepEqual(w.summary(4_000), { count: 1, last: 1, median: 1, p95: 1 });
 });
+
+test('Ledger.startOver zeroes what only the page counts, and keeps where to resume', () => {
+  const l = new Ledger();
+  l.hello({ epoch: 'e', head: 0 });
+  l.countRequest();
+  l.countBytes(10);
+  for (const seq of [1, 3, 3]) l.event({ seq });
+  l.countReconnect();
+  l.startOver();
+  assert.deepEqual([l.missed, l.duplicates, l.resets, l.reconnects, l.replayed], [0, 0, 0, 0, 0]);
+  assert.deepEqual([l.requests, l.received, l.bytes], [1, 2, 10], 'beside the server\'s: a baseline instead');
+  assert.deepEqual(l.resume(), { since: 3, epoch: 'e' });
+  l.event({ seq: 5 });
+  assert.equal(l.missed, 1, 'gaps still counted from where it was');
+});

@@ -81,3 +81,12 @@ test('tutorial: back to normal needs the server\'s own rate', () => {
   assert.deepEqual(tut.error, { key: 'tutorial.refused', params: { error: { key: 'error.noDefaultRate' } } });
   assert.equal(t('ko', tut.error.key, tut.error.params), '피드 속도를 바꾸지 못했습니다: 서버가 기본 피드 속도를 알려 주지 않았습니다');
 });
+
+test('tutorial: in a class, leave turns the replies off with no rate to ask for', () => {
+  const tut = new Tutorial();
+  tut.begin(1_000_000);
+  tut.leave();
+  assert.equal(tut.on, false);
+  assert.equal(tut.error, null, 'no "default rate unknown": the instructor set the rate');
+  assert.equal(tut.decide(quote(1), { rate: 1 / 3, replayed: false }), null);
+});
