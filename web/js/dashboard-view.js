@@ -7,7 +7,7 @@
 // typed) goes in as text, never as HTML: a name is data from a stranger.
 
 import { $, setText } from './dom.js';
-import { HISTORY_MS, bytesText, latencyMs, pageRows, percent, perSecond, reportedLatency } from './dashboard.js';
+import { HISTORY_MS, bytesText, latencyMs, pageRows, percent, perSecond, reportedLatency, reportedText } from './dashboard.js';
 import { createRateChart } from './dashboard-chart.js';
 import { transportNames } from './instructor-state.js';
 
@@ -84,9 +84,9 @@ export function mountDashboard({ T }) {
       setText(cells.wire, r ? bytesText(r.wireBytes) : '—');
       setText(cells.open, counts ? String(counts.open ?? 0) : '—');
       setText(cells.events, perSecond(r?.events));
-      const lat = reportedLatency(state.reported, t);
-      setText(cells.latencyText, lat ? `${latencyMs(lat.p50Ms)} · ${latencyMs(lat.p95Ms)}` : '—');
-      setText(cells.by, lat ? (lat.pages === 1 ? T('instructor.reportedByOne') : T('instructor.reportedBy', { n: lat.pages })) : T('instructor.noReports'));
+      const said = reportedText(reportedLatency(state.reported, t));
+      setText(cells.latencyText, said.value);
+      setText(cells.by, T(said.by.key, said.by.params));
       const l = legend.get(t);
       setText(l.name, nameOf(T, t));
       setText(l.value, `${perSecond(r?.requests)} ${T('instructor.col.requests')}`);

@@ -141,6 +141,17 @@ export function reportedLatency(reported, name) {
 }
 
 /**
+ * reportedText returns what a transport's latency cell says, from
+ * reportedLatency: {value: "300 · 850" (p50 · p95, ms), by: {key, params}}
+ * where by says how many pages reported it, or that none did yet.
+ */
+export function reportedText(lat) {
+  if (!lat) return { value: '—', by: { key: 'instructor.noReports' } };
+  const by = lat.pages === 1 ? { key: 'instructor.reportedByOne' } : { key: 'instructor.reportedBy', params: { n: lat.pages } };
+  return { value: `${latencyMs(lat.p50Ms)} · ${latencyMs(lat.p95Ms)}`, by };
+}
+
+/**
  * latencyMs writes a latency for the dashboard: one decimal below 10 ms
  * (a push on a LAN), whole above (a poll), "—" when unknown.
  */

@@ -1,8 +1,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bytesText, createHistory, createRates, latencyMs, pageRows, percent, perSecond, rateBetween, reportedLatency, restarted,
+  bytesText, createHistory, createRates, latencyMs, pageRows, percent, perSecond, rateBetween, reportedLatency, reportedText, restarted,
 } from '../js/dashboard.js';
+import { t } from '../js/i18n.js';
 
 // read is one GET /api/class "server": at in µs, totals per transport.
 const read = (seconds, poll, sse = {}, extra = {}) => ({
@@ -78,6 +79,14 @@ test('reportedLatency: the median of what the pages reported, with how many', ()
   assert.equal(reportedLatency(reported, 'sse'), null, 'no page reported');
   assert.equal(reportedLatency(reported, 'ws'), null);
   assert.equal(reportedLatency(undefined, 'poll'), null);
+  const said = (lang, lat) => {
+    const { value, by } = reportedText(lat);
+    return `${value} ${t(lang, by.key, by.params)}`;
+  };
+  assert.equal(said('en', reportedLatency(reported, 'poll')), '300 · 850 reported by 2 pages');
+  assert.equal(said('ko', reportedLatency(reported, 'poll')), '300 · 850 페이지 2개가 보고');
+  assert.equal(said('en', { p50Ms: 2.14, p95Ms: 7, pages: 1 }), '2.1 · 7.0 reported by 1 page');
+  assert.equal(said('en', null), '— no page reported yet');
   assert.equal(latencyMs(4.26), '4.3');
   assert.equal(latencyMs(312.5), '313');
   assert.equal(latencyMs(NaN), '—');
