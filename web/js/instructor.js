@@ -39,7 +39,7 @@ const controls = mountControls({ api, T, onState: (s) => accept(s, false), curre
 // the whole state; only the reads on the timer feed the rates, spaced as
 // they are.
 function accept(state, read) {
-  if (!state || typeof state !== 'object' || isStale(shown, state)) return;
+  if (!Number.isFinite(state?.version) || isStale(shown, state)) return; // not a class state, or an old one
   shown = state;
   if (read && state.server) {
     rate = rates.add(state.server);
@@ -64,6 +64,8 @@ function foldJoin(pages) {
   join.open = false;
 }
 
+// showStatus says whether the numbers are live. It is no live region: it
+// changes every second, and a screen reader would read it every second.
 function showStatus() {
   const el = $('#dash-status');
   setText(el, T(status.key, status.params));
