@@ -244,7 +244,7 @@ func TestInstructorDashboard(t *testing.T) {
 	}
 	evaluate[bool](t, ctx, `(document.querySelector('#c-drop-sse').click(), true)`)
 	waitFor(t, ctx, "how many the drop closed", `document.querySelector('#note-drop').textContent.includes('연결 3개를 끊었습니다')`)
-	if got := evaluate[string](t, ctx, `document.querySelector('#page-rows tr:nth-child(2) td:nth-child(4)').textContent`); got != "혼자 탐색 중" {
+	if got := evaluate[string](t, ctx, `document.querySelector('#page-rows tr:nth-child(2) td:nth-child(4)').textContent`); got != "혼자 살펴보는 중" {
 		t.Errorf("a page exploring alone, in Korean: %q", got)
 	}
 	if problems := console.problems(); len(problems) > 0 {

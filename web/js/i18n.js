@@ -618,12 +618,12 @@ const ko = {
   'instructor.status.error': '서버가 답하지 않았습니다: {error}. 다시 묻는 중…',
   'instructor.dashboard': '지금 우리 반',
   'instructor.pages': '열린 페이지',
-  'instructor.following': '강사를 따르는 페이지',
+  'instructor.following': '강사 설정을 따르는 페이지',
   'instructor.chart.title': '전송 방식별 초당 요청 수: 최근 5분',
   'instructor.chart.label': '서버가 처리한 초당 요청 수를 전송 방식마다 선 하나로 그린 최근 5분 차트',
   'instructor.chart.now': '지금',
   'instructor.chart.minutesAgo': '−{m}분',
-  'instructor.chart.why': '폴링은 아무 일이 없어도 초마다 페이지 수 × 1/간격만큼 요청합니다. 스트림은 요청 한 번 뒤에는 이벤트만큼만 듭니다.',
+  'instructor.chart.why': '폴링은 아무 일이 없어도 초마다 페이지 수 × 1/간격만큼 요청합니다. 스트림은 처음 요청 한 번 뒤로는 이벤트가 있을 때만 비용이 듭니다.',
   'instructor.col.transport': '전송 방식',
   'instructor.col.pagesOn': '사용 중인 페이지',
   'instructor.col.requests': '요청/초',
@@ -640,7 +640,7 @@ const ko = {
   'instructor.heap': '힙',
   'instructor.rss': '메모리(RSS)',
   'instructor.controls': '수업 제어',
-  'instructor.controlsHelp': '강사를 따르는 페이지는 2초 안에 모두 이대로 바뀝니다.',
+  'instructor.controlsHelp': '강사 설정을 따르는 페이지는 모두 2초 안에 이대로 바뀝니다.',
   'instructor.transports': '모든 페이지의 전송 방식',
   'instructor.interval': '폴링 간격',
   'instructor.rate': '피드 속도 (이벤트/초)',
@@ -674,7 +674,7 @@ const ko = {
   'instructor.col.following': '따르는 중',
   'instructor.col.pageLatency': '지연 시간 p50 (ms)',
   'instructor.yes': '예',
-  'instructor.alone': '혼자 탐색 중',
+  'instructor.alone': '혼자 살펴보는 중',
 };
 
 /** MESSAGES holds the tables, by language. */
