@@ -97,12 +97,11 @@ export function isStale(shown, next) {
 /**
  * failure returns what to say when an action failed, as a value for t()'s
  * {error}: the error itself when it carries the page's words (api.js names
- * every code it knows), the page's own words for a flood of changes (429),
- * or the server's reason as it stands.
+ * every code it knows, a flood of changes included), or the server's reason
+ * as it stands.
  */
 export function failure(err) {
   if (err?.key) return err;
-  if (err?.code === 'too_many_requests') return { key: 'instructor.error.tooMany' };
   return err instanceof Error ? err : String(err);
 }
 

@@ -63,7 +63,7 @@ test('failure: the server\'s refusal in the page\'s language', () => {
   const bad = new HTTPError(400, { error: 'interval must be from 250 to 5000 ms', code: 'bad_request' });
   assert.equal(t('ko', 'instructor.failed', { error: failure(bad) }), '바뀌지 않았습니다: 요청에 잘못된 값이 있어 서버가 받지 않았습니다');
   const flood = new HTTPError(429, { error: 'too many changes', code: 'too_many_requests' });
-  assert.equal(t('en', 'instructor.failed', { error: failure(flood) }), 'Not changed: too many changes at once: wait a moment');
+  assert.equal(t('en', 'instructor.failed', { error: failure(flood) }), 'Not changed: too many requests in a short time: wait a moment');
   const odd = new HTTPError(418, { error: 'a teapot', code: 'teapot' });
   assert.equal(t('en', 'instructor.failed', { error: failure(odd) }), 'Not changed: a teapot (HTTP 418)');
   const net = Object.assign(new TypeError('Failed to fetch'), { key: 'error.network' });
