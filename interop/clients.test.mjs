@@ -164,11 +164,16 @@ test('a message sent over ws arrives over sse with via ws', async () => {
     });
     es.addEventListener('error', (e) => { es.close(); reject(new Error(e.message)); });
   });
-  const ws = new WebSocket(`${wsBase}/ws?client=interop`);
+  // A page's key is its secret; the feed names the sender by its public name.
+  const page = await fetch(`${base}/api/pages`, { method: 'POST' });
+  assert.equal(page.status, 201);
+  const { key, name } = await page.json();
+  const ws = new WebSocket(`${wsBase}/ws?client=${key}`);
   await new Promise((resolve) => ws.on('open', resolve));
   ws.send(JSON.stringify({ kind: 'message', text }));
   const ev = await arrived;
   ws.close(1000);
   assert.equal(ev.via, 'ws');
-  assert.equal(ev.from, 'interop');
+  assert.equal(ev.from, name);
+  assert.ok(!JSON.stringify(ev).includes(key), 'the key stays with its page');
 });
