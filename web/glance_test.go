@@ -77,6 +77,9 @@ func TestGlance(t *testing.T) {
 			click(t, ctx, "#lang-"+lang)
 			waitFor(t, ctx, "the page speaks "+lang, fmt.Sprintf(`document.documentElement.lang === %q`, lang))
 			evaluate[bool](t, ctx, `window.scrollTo(0, 0), true`)
+			// The page's name is drawn from word lists: the header keeps one
+			// line with the longest, not only with this run's.
+			evaluate[bool](t, ctx, fmt.Sprintf(`(document.querySelector('#client-id').textContent = %q, true)`, longestName))
 			controls := evaluate[float64](t, ctx, `document.querySelector('#panels').getBoundingClientRect().top`)
 			if controls > projectorH/2 {
 				t.Errorf("%s: the panels start %.0f px down, want the header and controls in the top half of %d px", lang, controls, projectorH)
@@ -136,6 +139,10 @@ func TestGlance(t *testing.T) {
 
 // shoot writes the first screen and the whole page to -glance-screenshots,
 // named after lang, when the flag is set.
+// longestName is as long as a page's public name can be (pagekey.MaxNameLen),
+// with the widest of the words.
+var longestName = "cheerful elephant 88"
+
 func shoot(tb testing.TB, ctx context.Context, lang string) {
 	tb.Helper()
 	if *glanceShots == "" {

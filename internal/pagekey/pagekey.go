@@ -32,6 +32,10 @@ const (
 	tagSize    = 8  // 64 bits: a made-up key passes once in 2^64 tries
 	// KeyLen is the length of every key Mint returns.
 	KeyLen = (randomSize + tagSize) * 4 / 3
+	// MaxNameLen is the length of the longest name: two words of at most
+	// eight letters and a number below 100. The page's header keeps its
+	// one line with the longest.
+	MaxNameLen = 8 + 1 + 8 + 1 + 2
 )
 
 // Labels keep the two uses of the secret apart: a tag is never a name's

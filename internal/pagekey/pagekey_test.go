@@ -132,13 +132,22 @@ func TestWordLists(t *testing.T) {
 	seen := make(map[string]bool)
 	for _, list := range [][64]string{adjectives, animals} {
 		for _, w := range list {
-			if !regexp.MustCompile(`^[a-z]{2,10}$`).MatchString(w) {
-				t.Errorf("word %q: want 2 to 10 lowercase letters", w)
+			if !regexp.MustCompile(`^[a-z]{2,8}$`).MatchString(w) {
+				t.Errorf("word %q: want 2 to 8 lowercase letters, for names of at most MaxNameLen", w)
 			}
 			if seen[w] {
 				t.Errorf("word %q twice", w)
 			}
 			seen[w] = true
+		}
+	}
+}
+
+func TestNamesFitMaxNameLen(t *testing.T) {
+	k := WithSecret([]byte("lengths"))
+	for i := range 10000 {
+		if n := k.Name(strconv.Itoa(i)); len(n) > MaxNameLen {
+			t.Fatalf("name %q has %d characters, want at most MaxNameLen = %d", n, len(n), MaxNameLen)
 		}
 	}
 }
