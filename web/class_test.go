@@ -200,6 +200,29 @@ func TestClassFollows(t *testing.T) {
 		}
 	})
 
+	t.Run("network: following pages take the class's, the page alone keeps its own", func(t *testing.T) {
+		clicked := time.Now()
+		choose(t, teacher, "#c-network", "mobile")
+		took := firstSign(t, srv, following, clicked, func(p *classPage, _ map[string]counters) bool {
+			sim := simOf(t, srv, p.key)
+			return sim.DelayMs == 150 && sim.JitterMs == 50
+		})
+		for _, p := range following {
+			t.Logf("follow latency, %s, network: the server had the page's new network %v after the click", p.label, took[p.key].Round(time.Millisecond))
+			if took[p.key] > followBound {
+				t.Errorf("%s: the server had the page's new network %v after the click, want within %v", p.label, took[p.key].Round(time.Millisecond), followBound)
+			}
+		}
+		if sim := simOf(t, srv, alone.key); sim.DelayMs != 0 || sim.JitterMs != 0 {
+			t.Errorf("%s (alone): its network is %d ± %d ms, want its own, 0 ± 0", alone.label, sim.DelayMs, sim.JitterMs)
+		}
+		choose(t, teacher, "#c-network", "localhost")
+		firstSign(t, srv, following, time.Now(), func(p *classPage, _ map[string]counters) bool {
+			sim := simOf(t, srv, p.key)
+			return sim.DelayMs == 0 && sim.JitterMs == 0
+		})
+	})
+
 	t.Run("the dashboard's numbers are the server's, with polling back", func(t *testing.T) {
 		dashboardAgrees(t, teacher, srv, token)
 	})
@@ -221,6 +244,19 @@ func TestClassFollows(t *testing.T) {
 		if err != nil || status != http.StatusForbidden || answer.Code != "messages_off" {
 			t.Errorf("POST /api/messages from %s with messages off: %d %s %v, want 403 messages_off", students[0].label, status, body, err)
 		}
+
+		click(t, teacher, "#c-messages")
+		waitFor(t, teacher, "messages on in the instructor's controls", `document.querySelector('#c-messages').checked && !document.querySelector('#c-messages').disabled`)
+		for _, p := range students {
+			waitFor(t, p.ctx, p.label+"'s message form is back", `
+				!document.querySelector('#message-text').disabled && !document.querySelector('#message-send').disabled &&
+				document.querySelector('#message-text').placeholder === 'Say hello to every open page…' &&
+				!document.querySelector('#class-notes').textContent.includes('messages off')`)
+		}
+		sendMessage(t, students[0].ctx, "sse", "messages are back")
+		waitFor(t, students[0].ctx, "the message went out and came back over SSE", `
+			document.querySelector('#message-rows').textContent.includes('messages are back') &&
+			document.querySelector('#message-rows tr:first-child td[data-arrival="sse"] .num') !== null`)
 	})
 
 	t.Run("a new run starts the following pages' numbers from zero", func(t *testing.T) {
@@ -241,11 +277,34 @@ func TestClassFollows(t *testing.T) {
 		}
 	})
 
+	t.Run("pause: every page says the instructor paused the feed", func(t *testing.T) {
+		click(t, teacher, "#c-pause")
+		for _, p := range students {
+			waitFor(t, p.ctx, p.label+" says the feed is paused", `document.querySelector('#class-notes').textContent.includes('The instructor paused the feed')`)
+		}
+		var stats struct{ Head int64 }
+		getJSON(t, srv, "/api/stats", &stats)
+		pageWait(t, students[0].ctx, 500) // ten of the feed's intervals
+		head := stats.Head
+		getJSON(t, srv, "/api/stats", &stats)
+		if stats.Head != head {
+			t.Errorf("the feed went from seq %d to %d while paused", head, stats.Head)
+		}
+		click(t, teacher, "#c-pause")
+		for _, p := range students {
+			waitFor(t, p.ctx, p.label+" no longer says the feed is paused", `!document.querySelector('#class-notes').textContent.includes('paused')`)
+		}
+	})
+
 	t.Run("following again: WebSocket off reaches every page", func(t *testing.T) {
+		// A page that comes back takes the class whole, the run it missed too.
+		events := evaluate[int](t, alone.ctx, `Number(document.querySelector('#panel-sse [data-metric="events"]').textContent.replace(/[^0-9]/g, ''))`)
 		click(t, alone.ctx, "#class-toggle")
 		waitFor(t, alone.ctx, alone.label+" follows again, with the class's interval", `
 			document.querySelector('#class-status').textContent === 'Following the instructor' &&
 			document.querySelector('#interval').value === '250' && document.querySelector('#interval').disabled`)
+		waitFor(t, alone.ctx, alone.label+" counts from zero: it missed the class's new run", fmt.Sprintf(
+			`Number(document.querySelector('#panel-sse [data-metric="events"]').textContent.replace(/[^0-9]/g, '')) < %d`, events/2))
 		for _, p := range students {
 			waitServer(t, srv, p.key, p.label+" has its WebSocket open", func(c map[string]counters) bool { return c["ws"].Open == 1 })
 		}
