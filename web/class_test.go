@@ -18,12 +18,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"transportlab/internal/feed"
 )
 
 // followBound is how soon a following page applies a change of the class:
@@ -293,6 +296,49 @@ func TestClassFollows(t *testing.T) {
 		click(t, teacher, "#c-pause")
 		for _, p := range students {
 			waitFor(t, p.ctx, p.label+" no longer says the feed is paused", `!document.querySelector('#class-notes').textContent.includes('paused')`)
+		}
+	})
+
+	t.Run("tutorial: the feed slows, the following pages reply, the page alone does not", func(t *testing.T) {
+		names := map[string]string{}
+		for _, p := range students {
+			names[pageName(t, p.ctx)] = p.label
+		}
+		click(t, teacher, "#c-tutorial")
+		waitFor(t, teacher, "the tutorial on in the instructor's controls", `document.querySelector('#c-tutorial').getAttribute('aria-pressed') === 'true' && !document.querySelector('#c-tutorial').disabled`)
+		if got := feedRate(t, srv); math.Abs(got-1.0/3) > 1e-9 {
+			t.Errorf("the feed's rate with the tutorial on = %v, want 1/3", got)
+		}
+		var head struct{ Head int64 }
+		getJSON(t, srv, "/api/stats", &head)
+		// Every following page replies to the next quotes, over each lane it has on.
+		replied := func() map[string]int {
+			var answer struct {
+				Events []feed.Event `json:"events"`
+			}
+			getJSON(t, srv, "/poll?since="+strconv.FormatInt(head.Head, 10), &answer)
+			n := map[string]int{}
+			for _, e := range answer.Events {
+				if e.Kind == feed.KindMessage {
+					n[names[e.From]]++
+				}
+			}
+			return n
+		}
+		deadline := time.Now().Add(timeout)
+		for n := replied(); n[following[0].label] == 0 || n[following[1].label] == 0; n = replied() {
+			if time.Now().After(deadline) {
+				t.Fatalf("replies in the feed after %v of the tutorial: %v, want some from every following page", timeout, n)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n := replied(); n[alone.label] != 0 || n[""] != 0 {
+			t.Errorf("replies in the feed: %v, want none from %s (alone) nor from anyone else", n, alone.label)
+		}
+		click(t, teacher, "#c-tutorial")
+		waitFor(t, teacher, "the tutorial off in the instructor's controls", `document.querySelector('#c-tutorial').getAttribute('aria-pressed') === 'false' && !document.querySelector('#c-tutorial').disabled`)
+		if got := feedRate(t, srv); got != rate {
+			t.Errorf("the feed's rate after the tutorial = %v, want the rate before it, %v", got, rate)
 		}
 	})
 
