@@ -108,7 +108,7 @@ func TestClassFollows(t *testing.T) {
 	}
 	// applied returns how long after since the page's toggle of transport
 	// first showed on, or -1 if it never did.
-	applied := func(p *classPage, since time.Time, transport string, on bool) time.Duration {
+	applied := func(t *testing.T, p *classPage, since time.Time, transport string, on bool) time.Duration {
 		t.Helper()
 		var seen []struct {
 			At int64
@@ -143,7 +143,7 @@ func TestClassFollows(t *testing.T) {
 			if !w.last.IsZero() {
 				last = fmt.Sprintf("its last poll reached the server %v after it", w.last.Sub(clicked).Round(time.Millisecond))
 			}
-			t.Logf("follow latency, %s, polling off: the page applied it %v after the click; %s", p.label, applied(p, clicked, "poll", false).Round(time.Millisecond), last)
+			t.Logf("follow latency, %s, polling off: the page applied it %v after the click; %s", p.label, applied(t, p, clicked, "poll", false).Round(time.Millisecond), last)
 			if got := attribute(t, p.ctx, "#toggle-poll", "aria-pressed"); got != "false" {
 				t.Errorf("%s: #toggle-poll aria-pressed = %q, want false", p.label, got)
 			}
@@ -172,7 +172,7 @@ func TestClassFollows(t *testing.T) {
 		})
 		for _, p := range following {
 			t.Logf("follow latency, %s, polling on: the page applied it %v after the click; its first poll reached the server %v after it",
-				p.label, applied(p, clicked, "poll", true).Round(time.Millisecond), first[p.key].Round(time.Millisecond))
+				p.label, applied(t, p, clicked, "poll", true).Round(time.Millisecond), first[p.key].Round(time.Millisecond))
 			if first[p.key] > followBound {
 				t.Errorf("%s: its first poll reached the server %v after the click, want within %v", p.label, first[p.key].Round(time.Millisecond), followBound)
 			}
@@ -368,7 +368,7 @@ func TestClassFollows(t *testing.T) {
 		closed := firstSign(t, srv, students, clicked, func(_ *classPage, c map[string]counters) bool { return c["ws"].Open == 0 })
 		for _, p := range students {
 			t.Logf("follow latency, %s, WebSocket off: the page applied it %v after the click; the server saw its WebSocket closed %v after it",
-				p.label, applied(p, clicked, "ws", false).Round(time.Millisecond), closed[p.key].Round(time.Millisecond))
+				p.label, applied(t, p, clicked, "ws", false).Round(time.Millisecond), closed[p.key].Round(time.Millisecond))
 			if closed[p.key] > followBound {
 				t.Errorf("%s: the server saw its WebSocket closed %v after the click, want within %v", p.label, closed[p.key].Round(time.Millisecond), followBound)
 			}
