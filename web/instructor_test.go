@@ -7,129 +7,29 @@ package web_test
 // dashboard and the controls, drawn from the class state.
 
 import (
-	"encoding/json"
-	"log/slog"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"transportlab/internal/class"
-	"transportlab/internal/feed"
-	"transportlab/internal/server"
-	"transportlab/web"
 )
 
 // A documentation address (TEST-NET-1): shown and encoded, never dialed.
 const studentURL = "http://192.0.2.10:8005/"
 
-// startInstructor serves transportlab in classroom mode with its instructor
-// page, the class API answered by c, and returns the server and the token.
-func startInstructor(tb testing.TB, c *classStandIn) (*httptest.Server, string) {
-	tb.Helper()
-	token := class.NewToken()
-	page, err := class.NewPage(web.Files, []string{studentURL})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hub := feed.NewHub(feed.Config{Rate: rate})
-	lab := server.New(hub, slog.New(slog.DiscardHandler), server.Config{
-		Page:  web.Files,
-		Class: &server.Class{Auth: class.NewAuth(token, nil), Page: page},
-	})
-	mux := http.NewServeMux()
-	mux.Handle("/", lab)
-	mux.Handle("/api/class", c)
-	mux.Handle("/api/class/", c)
-	srv := httptest.NewServer(mux)
-	tb.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-	})
-	return srv, token
-}
-
-// classStandIn answers the class API (GET and PUT /api/class, POST
-// /api/class/drop and /run) from a state the test sets, as the server's
-// does: these tests are about what the page makes of the answers, and a
-// student page's name or latency is set here in one line. Its server
-// totals grow by perRead on each read, so the dashboard has rates to show.
-type classStandIn struct {
-	mu      sync.Mutex
-	state   map[string]any // the GET body, less "server"
-	reads   int64
-	perRead int64
-	puts    []string // each PUT's body, as sent
-	refuse  string   // a PUT field answered 400, as a bad value is
-}
-
-func (c *classStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	answer := func(status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(v)
-	}
-	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/api/class":
-		c.reads++
-	case r.Method == http.MethodPut && r.URL.Path == "/api/class":
-		var change map[string]any
-		var raw json.RawMessage
-		if err := json.NewDecoder(r.Body).Decode(&raw); err != nil || json.Unmarshal(raw, &change) != nil {
-			answer(http.StatusBadRequest, map[string]string{"error": "not JSON", "code": "bad_request"})
-			return
-		}
-		c.puts = append(c.puts, string(raw))
-		if _, bad := change[c.refuse]; bad {
-			answer(http.StatusBadRequest, map[string]string{"error": c.refuse + " is not valid", "code": "bad_request"})
-			return
-		}
-		for k, v := range change {
-			c.state[k] = v
-		}
-		c.state["version"] = c.state["version"].(float64) + 1
-	case r.Method == http.MethodPost && r.URL.Path == "/api/class/drop":
-		answer(http.StatusOK, map[string]any{"transport": "sse", "dropped": 3})
-		return
-	default:
-		answer(http.StatusNotFound, map[string]string{"error": "no such endpoint", "code": "not_found"})
-		return
-	}
-	body := map[string]any{"server": map[string]any{
-		"at": time.Now().UnixMicro(), "uptimeSeconds": 10 + c.reads, "goroutines": 42,
-		"cpuSeconds": 0.01 * float64(c.reads), "heapBytes": 1234567, "rssBytes": 23456789,
-		"transports": map[string]any{
-			"poll": map[string]int64{"requests": c.perRead * c.reads, "open": 0, "events": 20 * c.reads, "wireIn": 300 * c.reads, "wireOut": 900 * c.reads},
-			"sse":  map[string]int64{"requests": 2, "open": 2, "events": 20 * c.reads, "wireOut": 400 * c.reads},
-			"ws":   map[string]int64{"requests": 1, "open": 1, "events": 10 * c.reads, "wireOut": 200 * c.reads},
-		},
-	}}
-	for k, v := range c.state {
-		body[k] = v
-	}
-	answer(http.StatusOK, body)
-}
-
-// newClassStandIn returns a class with no page yet, as it starts.
-func newClassStandIn() *classStandIn {
-	var state map[string]any
-	json.Unmarshal([]byte(`{
-		"version": 1, "run": 1, "transports": ["poll","sse","ws"], "interval": 1000, "rate": 1,
-		"paused": false, "messages": true, "network": {"delayMs":0,"jitterMs":0}, "tutorial": false,
-		"students": {"pages": 0, "following": 0, "poll": 0, "sse": 0, "ws": 0}, "pages": [], "reported": {}
-	}`), &state)
-	return &classStandIn{state: state, perRead: 30, refuse: "-"}
-}
-
 func TestInstructorPage(t *testing.T) {
 	requireChromium(t)
-	srv, token := startInstructor(t, newClassStandIn())
+	lab, token := startClassLab(t, nil)
+	srv := lab.srv
 
 	ctx := startBrowser(t)
 	console := watchConsole(t, ctx)
@@ -171,27 +71,43 @@ func TestInstructorPage(t *testing.T) {
 // away (its address stays in sight), counts the pages, turns the server's
 // totals into requests a second and draws them, lists the pages with every
 // name as text, and each control sends one field and shows the answer, or
-// the refusal in the page's language.
+// the refusal in the page's language. The server is the real one; the two
+// students are pages driven over HTTP, so that what they report (a name
+// that is markup, a latency) is the test's to say.
 func TestInstructorDashboard(t *testing.T) {
 	requireChromium(t)
 	const evil = `<img src=x onerror=alert(1)>`
-	c := newClassStandIn()
-	c.state["students"] = map[string]any{"pages": 2, "following": 1, "poll": 2, "sse": 1, "ws": 0}
-	c.state["pages"] = []any{
-		map[string]any{"name": "quiet otter 17", "student": evil, "following": true, "transports": []string{"sse", "poll"},
-			"seenAgoMs": 800, "latency": map[string]any{"poll": map[string]any{"p50Ms": 312.5, "p95Ms": 880, "n": 40}}},
-		map[string]any{"name": "brave heron 3", "student": "민지", "following": false, "transports": []string{"poll"}, "seenAgoMs": 300},
+	var (
+		mu      sync.Mutex
+		changes []string // the bodies of the page's PUT /api/class, as sent
+	)
+	lab, token := startClassLab(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPut && r.URL.Path == "/api/class" && r.Header.Get("Authorization") == "" {
+				body, _ := io.ReadAll(r.Body) // the page signs in by its cookie; the test's own calls carry the token
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				mu.Lock()
+				changes = append(changes, string(body))
+				mu.Unlock()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	srv := lab.srv
+	if status, body := instructor(t, srv, token, http.MethodPut, "/api/class", map[string]any{"interval": 500}); status != http.StatusOK {
+		t.Fatalf("PUT /api/class {interval: 500}: %d %s", status, body)
 	}
-	c.state["reported"] = map[string]any{"poll": map[string]any{"pages": 2, "p50Ms": 300, "p95Ms": 850}}
-	c.state["interval"] = 500
-	c.refuse = "network"
-	srv, token := startInstructor(t, c)
+	// Two pages: one follows, has a stream open and a name that is markup;
+	// one explores alone. Each polls 20 times a second, so the dashboard
+	// has requests to count; the class's latency is the median of theirs.
+	named := startHTTPPage(t, srv, map[string]any{"name": evil, "following": true, "transports": []string{"sse", "poll"},
+		"latency": map[string]any{"poll": map[string]any{"p50Ms": 312.5, "p95Ms": 880, "n": 40}}}, true)
+	alone := startHTTPPage(t, srv, map[string]any{"name": "민지", "following": false, "transports": []string{"poll"},
+		"latency": map[string]any{"poll": map[string]any{"p50Ms": 287.5, "p95Ms": 820, "n": 10}}}, false)
 
 	ctx := startBrowser(t)
 	console := watchConsole(t, ctx)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/instructor?token="+token)); err != nil {
-		t.Fatalf("opening the instructor link: %v", err)
-	}
+	navigate(t, ctx, srv.URL+"/instructor?token="+token)
 	waitFor(t, ctx, "the page counts the pages", `document.querySelector('#n-pages').textContent === '2' && document.querySelector('#n-following').textContent === '1'`)
 	if open := evaluate[bool](t, ctx, `document.querySelector('#join').open`); open {
 		t.Errorf("students joined and the join code is still open: want it folded, the numbers first")
@@ -200,54 +116,125 @@ func TestInstructorDashboard(t *testing.T) {
 		t.Errorf("the folded join section says %q, want the students' address in sight", got)
 	}
 
-	// Polling's totals grow by 30 requests a read, a read a second.
+	// Two pages poll 20 times a second each.
 	waitFor(t, ctx, "polling's requests a second", `Number(document.querySelector('[data-transport="poll"] [data-col="requests"]').textContent) > 10`)
 	waitFor(t, ctx, "the chart's axis", `Number(document.querySelector('#rate-chart').dataset.top) >= 20`)
-	if got := evaluate[string](t, ctx, `document.querySelector('[data-transport="poll"] [data-col="latency"]').innerText`); !strings.Contains(got, "300 · 850") || !strings.Contains(got, "reported by 2 pages") {
-		t.Errorf("polling's reported latency reads %q, want 300 · 850 reported by 2 pages", got)
+	waitFor(t, ctx, "the reported latency", `document.querySelector('[data-transport="poll"] [data-col="latency"]').innerText.includes('reported by 2 pages')`)
+	if got := evaluate[string](t, ctx, `document.querySelector('[data-transport="poll"] [data-col="latency"]').innerText`); !strings.Contains(got, "300 · 850") {
+		t.Errorf("polling's reported latency reads %q, want 300 · 850 (the medians of 312.5, 287.5 and of 880, 820)", got)
 	}
-	if got := evaluate[string](t, ctx, `document.querySelector('#s-goroutines').textContent`); got != "42" {
-		t.Errorf("goroutines = %q, want 42", got)
+	if got := evaluate[string](t, ctx, `document.querySelector('#s-goroutines').textContent`); !regexp.MustCompile(`^[1-9][0-9]*$`).MatchString(got) {
+		t.Errorf("goroutines = %q, want the server's count", got)
 	}
 
 	// A name is a stranger's text: shown as it was typed, never parsed.
-	cells := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#page-rows tr:first-child td')].map((td) => td.textContent)`)
-	if want := []string{"quiet otter 17", evil, "Polling, SSE", "yes", "Polling 313"}; strings.Join(cells, "|") != strings.Join(want, "|") {
-		t.Errorf("the first page's row = %q, want %q", cells, want)
+	row := func(name string) string {
+		return fmt.Sprintf(`[...document.querySelectorAll('#page-rows tr')].find((tr) => tr.cells[0].textContent === %q)`, name)
 	}
-	if n := evaluate[int](t, ctx, `document.querySelectorAll('#page-rows img').length`); n != 0 {
-		t.Errorf("the page list holds %d <img> made from a name", n)
+	waitFor(t, ctx, "both pages listed", row(named.name)+` !== undefined && `+row(alone.name)+` !== undefined`)
+	cells := evaluate[[]string](t, ctx, `[...`+row(named.name)+`.cells].map((td) => td.textContent)`)
+	if want := []string{named.name, evil, "Polling, SSE", "yes", "Polling 313"}; strings.Join(cells, "|") != strings.Join(want, "|") {
+		t.Errorf("the named page's row = %q, want %q", cells, want)
+	}
+	if n := evaluate[int](t, ctx, `document.querySelectorAll('img').length`); n != 0 {
+		t.Errorf("the page holds %d <img>, made from a name", n)
 	}
 
-	// The controls show the state; each sends one field.
+	// The controls show the state; each sends one field, and the server has it.
 	if got := evaluate[string](t, ctx, `document.querySelector('#c-interval').value`); got != "500" {
 		t.Errorf("the interval control shows %q, want the state's 500", got)
 	}
-	evaluate[bool](t, ctx, `(() => { const s = document.querySelector('#c-interval'); s.value = '2000'; s.dispatchEvent(new Event('change')); return true; })()`)
+	choose(t, ctx, "#c-interval", "2000")
 	waitFor(t, ctx, "the interval's answer", `document.querySelector('#c-interval').value === '2000' && !document.querySelector('#c-interval').disabled`)
-	evaluate[bool](t, ctx, `(document.querySelector('#c-on-ws').click(), true)`)
+	click(t, ctx, "#c-on-ws")
 	waitFor(t, ctx, "WebSocket turned off", `!document.querySelector('#c-on-ws').checked && !document.querySelector('#c-on-ws').disabled`)
-	c.mu.Lock()
-	puts := strings.Join(c.puts, " ")
-	c.mu.Unlock()
-	if want := `{"interval":2000} {"transports":["poll","sse"]}`; puts != want {
-		t.Errorf("the controls sent %s, want %s", puts, want)
+	mu.Lock()
+	sent := strings.Join(changes, " ")
+	mu.Unlock()
+	if want := `{"interval":2000} {"transports":["poll","sse"]}`; sent != want {
+		t.Errorf("the controls sent %s, want %s", sent, want)
+	}
+	if st := readClass(t, srv, token); st.Interval != 2000 || strings.Join(st.Transports, ",") != "poll,sse" {
+		t.Errorf("the server's class: interval %d, transports %v; want 2000 and poll,sse", st.Interval, st.Transports)
 	}
 
-	// A refusal is said in the page's language, and the control springs back.
-	evaluate[bool](t, ctx, `(document.querySelector('[data-lang="ko"]').click(), true)`)
-	console.expect("status of 400") // the browser's own report of the refused PUT
-	evaluate[bool](t, ctx, `(() => { const s = document.querySelector('#c-network'); s.value = 'satellite'; s.dispatchEvent(new Event('change')); return true; })()`)
-	waitFor(t, ctx, "the refusal, in Korean", `document.querySelector('#note-network').textContent.startsWith('바뀌지 않았습니다')`)
-	if got := evaluate[string](t, ctx, `document.querySelector('#c-network').value`); got != "localhost" {
-		t.Errorf("after the refusal the network control shows %q, want the state's localhost", got)
+	// A refusal is said in the page's language, and the control springs
+	// back to the server's state. The server refuses a flood of changes:
+	// a script floods it here (changes that change nothing), and the
+	// instructor's choice of network comes in the flood.
+	click(t, ctx, `[data-lang="ko"]`)
+	console.expect("status of 429") // the browser's own report of the refused PUT
+	retry := flood(t, srv, token, func() {
+		for _, preset := range []string{"satellite", "mobile", "wifi", "satellite", "mobile"} {
+			choose(t, ctx, "#c-network", preset)
+			waitFor(t, ctx, "the network's answer", `!document.querySelector('#c-network').disabled`)
+			if evaluate[bool](t, ctx, `document.querySelector('#note-network').classList.contains('is-error')`) {
+				return
+			}
+		}
+		t.Fatalf("the server took every change of the network in a flood of changes: want 429")
+	})
+	note := evaluate[string](t, ctx, `document.querySelector('#note-network').textContent`)
+	if !strings.HasPrefix(note, "바뀌지 않았습니다") || !strings.Contains(note, "너무 많았습니다") {
+		t.Errorf("the refusal reads %q, want it in Korean: not changed, too many requests", note)
 	}
-	evaluate[bool](t, ctx, `(document.querySelector('#c-drop-sse').click(), true)`)
-	waitFor(t, ctx, "how many the drop closed", `document.querySelector('#note-drop').textContent.includes('연결 3개를 끊었습니다')`)
-	if got := evaluate[string](t, ctx, `document.querySelector('#page-rows tr:nth-child(2) td:nth-child(4)').textContent`); got != "혼자 살펴보는 중" {
+	st := readClass(t, srv, token)
+	want := map[[2]int]string{{0, 0}: "localhost", {20, 5}: "wifi", {150, 50}: "mobile", {600, 0}: "satellite"}[[2]int{st.Network["delayMs"], st.Network["jitterMs"]}]
+	if got := evaluate[string](t, ctx, `document.querySelector('#c-network').value`); got != want {
+		t.Errorf("after the refusal the network control shows %q, want the server's %q (%v)", got, want, st.Network)
+	}
+
+	time.Sleep(retry) // as the server asked: the next change is taken
+	click(t, ctx, "#c-drop-sse")
+	waitFor(t, ctx, "how many the drop closed", `document.querySelector('#note-drop').textContent.includes('연결 1개를 끊었습니다')`)
+	if got := evaluate[string](t, ctx, row(alone.name)+`.cells[3].textContent`); got != "혼자 살펴보는 중" {
 		t.Errorf("a page exploring alone, in Korean: %q", got)
 	}
 	if problems := console.problems(); len(problems) > 0 {
 		t.Errorf("the console:\n%s", strings.Join(problems, "\n"))
 	}
+}
+
+// flood keeps the server's bound on class changes spent while during runs:
+// a script sends changes that change nothing (PUT the interval the class
+// has) as fast as the server answers, so that another change in the
+// meantime is all but certainly refused. It returns how long the server
+// said to wait after the last refusal.
+func flood(t *testing.T, srv *httptest.Server, token string, during func()) (retry time.Duration) {
+	t.Helper()
+	body := jsonOf(t, map[string]int{"interval": readClass(t, srv, token).Interval})
+	ctx, stop := context.WithCancel(context.Background())
+	refused := make(chan struct{})
+	done := make(chan time.Duration)
+	go func() {
+		var wait time.Duration
+		defer func() { done <- wait }()
+		once := sync.OnceFunc(func() { close(refused) })
+		for ctx.Err() == nil {
+			req := must(http.NewRequestWithContext(ctx, http.MethodPut, srv.URL+"/api/class", strings.NewReader(body)))
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				continue // the end of the flood
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusTooManyRequests {
+				s, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+				wait = time.Duration(s) * time.Second
+				once()
+			}
+		}
+	}()
+	defer func() { // also when during stops the test
+		stop()
+		retry = <-done
+	}()
+	select {
+	case <-refused: // the bound is spent
+	case <-time.After(timeout):
+		t.Fatalf("a flood of class changes was never refused within %v", timeout)
+	}
+	during()
+	return
 }

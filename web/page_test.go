@@ -379,6 +379,7 @@ type lab struct {
 	srv   *httptest.Server
 	conns *transporttest.Listener
 	log   *slog.Logger
+	cfg   labConfig
 
 	mu      sync.Mutex
 	runs    []*run
@@ -393,16 +394,35 @@ type run struct {
 	end    sync.Once
 }
 
+// labConfig is what a lab serves besides transportlab's defaults.
+type labConfig struct {
+	// server changes the server's Config of each run: classroom mode.
+	server func(*server.Config)
+	// front, when set, stands before the server: a test that sees the
+	// requests as they arrive.
+	front func(http.Handler) http.Handler
+}
+
 // startLab starts the server. Cleanup stops it the way a shutdown does.
 func startLab(tb testing.TB) *lab {
 	tb.Helper()
-	l := &lab{log: slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	l.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return startLabWith(tb, labConfig{})
+}
+
+// startLabWith starts the server as cfg says.
+func startLabWith(tb testing.TB, cfg labConfig) *lab {
+	tb.Helper()
+	l := &lab{log: slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})), cfg: cfg}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l.mu.Lock()
 		h := l.handler
 		l.mu.Unlock()
 		h.ServeHTTP(w, r)
-	}))
+	})
+	if cfg.front != nil {
+		h = cfg.front(h)
+	}
+	l.srv = httptest.NewUnstartedServer(h)
 	l.conns = &transporttest.Listener{Listener: l.srv.Listener}
 	l.srv.Listener = server.Install(l.srv.Config, l.conns) // bytes on the wire, as transportlab counts them
 	l.start()
@@ -437,12 +457,16 @@ func (l *lab) start() {
 	defer l.mu.Unlock()
 	l.runs = append(l.runs, r)
 	// The limits of transportlab's defaults, which the page shows and obeys.
-	l.handler = server.New(hub, l.log, server.Config{
+	cfg := server.Config{
 		Page:         web.Files,
 		MessageRate:  2,
 		MessageBurst: 5,
 		WriteTimeout: feed.DefaultWriteTimeout,
-	})
+	}
+	if l.cfg.server != nil {
+		l.cfg.server(&cfg)
+	}
+	l.handler = server.New(hub, l.log, cfg)
 }
 
 // stop ends a run as a shutdown does: the feed stops, and every stream is
