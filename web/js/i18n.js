@@ -24,6 +24,7 @@ const en = {
   'meta.clockOffset': 'clock offset',
   'meta.rtt': 'shortest round trip',
   'meta.page': 'this page',
+  'meta.renamed': 'the server restarted and did not know this page any more: it gave the page a new key and name',
   'unit.eventsPerSec': 'events/s',
   'unit.ms': 'ms',
 
@@ -376,6 +377,7 @@ const ko = {
   'meta.clockOffset': '시계 차이',
   'meta.rtt': '최소 왕복 시간',
   'meta.page': '이 페이지',
+  'meta.renamed': '서버가 다시 시작되어 이 페이지를 알지 못했습니다. 새 키와 이름을 받았습니다',
   'unit.eventsPerSec': '이벤트/초',
   'unit.ms': 'ms',
 
