@@ -5,7 +5,8 @@
 // the middleware of each. Then account.go, where a request's bytes on the
 // wire find their transport and page, and where its page's simulated
 // network applies; stats.go, what each transport spent; page.go, what the
-// server keeps for each page, by the id in ?client= (client.go).
+// server keeps for each page, by the key in ?client= (client.go: only
+// keys this run minted pass).
 // limits.go caps streams, deadpeer.go lets a vanished peer go, and
 // middleware.go holds the rest. api.go, sim.go and wirelog.go are the
 // handlers of the API; class.go those of classroom mode, process.go what
