@@ -202,3 +202,29 @@ func TestRegistryFloodStaysBounded(t *testing.T) {
 		t.Error("no room for another address's page after the flood")
 	}
 }
+
+// A new page in a full registry costs a look at every page it may
+// replace: all of them when full in all, one address's when that address
+// is at its bound.
+func BenchmarkGetOrCreateWhenFull(b *testing.B) {
+	for _, tc := range []struct {
+		name         string
+		max, perAddr int
+	}{
+		{"in all, 10000 pages", 10000, 0},
+		{"per address, 300 pages", 10000, 300},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := newClock()
+			r := c.registry(tc.max, tc.perAddr)
+			fill(b, c, r, "p", "192.0.2.1", max(tc.perAddr, tc.max))
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				if _, ok := r.GetOrCreate(fmt.Sprint("new", i), "192.0.2.1"); !ok {
+					b.Fatal("no room in a registry of idle pages")
+				}
+				c.tick()
+			}
+		})
+	}
+}
