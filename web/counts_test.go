@@ -105,7 +105,10 @@ func TestCountsOfOneMoment(t *testing.T) {
 		// and neither side can know: polling stays off across it.
 		toggle(t, ctx, "poll")
 		waitFor(t, ctx, "polling is off", `document.querySelector('#panel-poll .state').dataset.state === 'off'`)
-		console.expect("net::ERR_") // the browser reports the requests the restart cut
+		// The browser reports the requests the restart cut, and those the new
+		// run refuses with the old run's key (bad_key) until the page has another.
+		console.expect("net::ERR_")
+		console.expect("client=" + pageKey(t, ctx))
 		epoch := lab.restart(t)
 		waitFor(t, ctx, "the streams are back on the new run", fmt.Sprintf(`
 			['sse', 'ws'].every((t) => document.querySelector('#panel-' + t + ' .state').dataset.state === 'open') &&

@@ -404,7 +404,7 @@ func sameMs(hint, panel string) bool {
 // wireLogServed reports whether the server keeps a wire log (GET /api/wire).
 func wireLogServed(tb testing.TB, srv *httptest.Server) bool {
 	tb.Helper()
-	resp, err := srv.Client().Get(srv.URL + "/api/wire?client=probe&after=0")
+	resp, err := srv.Client().Get(srv.URL + "/api/wire?after=0&client=" + mint(tb, srv))
 	if err != nil {
 		tb.Fatalf("GET /api/wire: %v", err)
 	}

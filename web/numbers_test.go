@@ -34,7 +34,10 @@ func TestPollingLiveAfterRestart(t *testing.T) {
 
 	before := pageLedgers(t, ctx)["poll"]
 	oldName := pageName(t, ctx)
-	console.expect("net::ERR_") // the browser reports the requests the restart cut
+	// The browser reports the requests the restart cut, and those the new
+	// run refuses with the old run's key (bad_key) until the page has another.
+	console.expect("net::ERR_")
+	console.expect("client=" + pageKey(t, ctx))
 	lab.restart(t)
 	restartedAt := evaluate[float64](t, ctx, `performance.timeOrigin + performance.now()`)
 	waitFor(t, ctx, "polling saw the reset and measures latencies again", fmt.Sprintf(`

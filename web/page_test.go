@@ -332,7 +332,10 @@ func TestPage(t *testing.T) {
 	t.Run("a server restart is a reset on every transport, never a silent gap", func(t *testing.T) {
 		use(t, ctx, "poll", "sse", "ws")
 		before := pageLedgers(t, ctx)
-		console.expect("net::ERR_") // the browser reports the requests the restart cut
+		// The browser reports the requests the restart cut, and those the new
+		// run refuses with the old run's key (bad_key) until the page has another.
+		console.expect("net::ERR_")
+		console.expect("client=" + pageKey(t, ctx))
 		epoch := lab.restart(t)
 		waitFor(t, ctx, "every transport saw the new run and resumed", fmt.Sprintf(`
 			['poll', 'sse', 'ws'].every((t) =>
@@ -805,6 +808,22 @@ func getJSON(tb testing.TB, srv *httptest.Server, path string, v any) {
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		tb.Fatalf("GET %s: decoding the answer: %v", path, err)
 	}
+}
+
+// mint asks the server for a new page's key, as the page does first: for a
+// request of the test's own that names a page.
+func mint(tb testing.TB, srv *httptest.Server) string {
+	tb.Helper()
+	resp, err := srv.Client().Post(srv.URL+"/api/pages", "", nil)
+	if err != nil {
+		tb.Fatalf("POST /api/pages: %v", err)
+	}
+	defer resp.Body.Close()
+	var answer struct{ Key string }
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusCreated {
+		tb.Fatalf("POST /api/pages: %s %v, want 201 and a key", resp.Status, err)
+	}
+	return answer.Key
 }
 
 // jsonOf encodes v for a JavaScript expression.

@@ -200,7 +200,7 @@ func TestShutdownAnswersHeldFollows(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("run = %v before printing its address", err)
 	}
-	url := base + "/api/class/follow?version=1&client=page"
+	url := base + "/api/class/follow?version=1&client=" + mint(t, base)
 
 	answered := make(chan int, 1)
 	go func() {

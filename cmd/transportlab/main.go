@@ -206,6 +206,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Origins:         origins,
 		MaxStreams:      cfg.maxStreams,
 		MaxStreamsPerIP: cfg.maxStreamsPerIP,
+		MaxPagesPerIP:   server.DefaultMaxPagesPerIP,
 		MessageRate:     cfg.messageRate,
 		MessageBurst:    messageBurst,
 		// A stream writes at least once a heartbeat or ping period: a peer

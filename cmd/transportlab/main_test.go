@@ -91,6 +91,21 @@ func getJSON(tb testing.TB, url string, v any) {
 	}
 }
 
+// mint asks the server at base for a new page's key, as the page does first.
+func mint(tb testing.TB, base string) string {
+	tb.Helper()
+	resp, err := (&http.Client{Timeout: timeout}).Post(base+"/api/pages", "", nil)
+	if err != nil {
+		tb.Fatalf("POST /api/pages: %v", err)
+	}
+	defer resp.Body.Close()
+	var answer struct{ Key string }
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil || resp.StatusCode != http.StatusCreated {
+		tb.Fatalf("POST /api/pages: %d %v, want 201 and a key", resp.StatusCode, err)
+	}
+	return answer.Key
+}
+
 func TestRunServesUntilCanceled(t *testing.T) {
 	addr, stop := start(t, "-addr", "localhost:0")
 

@@ -20,6 +20,7 @@ import (
 // others tell apart what one status means in several places.
 const (
 	BadRequest       = "bad_request"        // 400: a malformed query value or body
+	BadKey           = "bad_key"            // 400: a ?client= this run of the server did not mint
 	Unauthorized     = "unauthorized"       // 401: a class route without the instructor's token, or a wrong one
 	Forbidden        = "forbidden"          // 403
 	MessagesOff      = "messages_off"       // 403: the instructor turned students' messages off

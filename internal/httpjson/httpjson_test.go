@@ -26,6 +26,7 @@ func TestErrorCodes(t *testing.T) {
 		{http.StatusTooManyRequests, "", "too_many_messages"},
 		{http.StatusInternalServerError, "", "internal"},
 		{http.StatusUnauthorized, "", "unauthorized"},
+		{http.StatusBadRequest, httpjson.BadKey, "bad_key"},
 		{http.StatusServiceUnavailable, httpjson.TooManyStreams, "too_many_streams"},
 		{http.StatusServiceUnavailable, httpjson.TooManyPages, "too_many_pages"},
 		{http.StatusServiceUnavailable, httpjson.ShuttingDown, "shutting_down"},

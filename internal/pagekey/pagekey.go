@@ -96,9 +96,9 @@ func (k *Keys) Valid(key string) bool {
 // Name is the public name of the page whose ?client= is id: an adjective,
 // an animal and a number from 0 to 99, such as "quiet otter 17". The same
 // id always has the same name in a run; a name tells nothing of its id.
-// Any id has one, minted or made up, so that a page that calls itself
-// something is still named without showing what it calls itself. No id,
-// no name: "" for "".
+// Any id has one, minted or not: a name never depends on whether the
+// server takes the id (Valid), and never shows it. No id, no name: "" for
+// "".
 //
 // There are 64 × 64 × 100 names: two pages of a class of 30 share one
 // about once in 900 classes.

@@ -35,7 +35,7 @@ func (s *server) claim(r *http.Request, transport string) (_ *http.Request, rele
 	if r.Method == http.MethodGet {
 		a.UnderWay = streamStatus[transport]
 	}
-	p, ok := s.pages.GetOrCreate(clientOf(r))
+	p, ok := s.pages.GetOrCreate(clientOf(r), addressOf(r))
 	if ok {
 		a.Tallies = append(a.Tallies, &p.perTransport[transport].wire)
 		a.Log = p.log
@@ -59,7 +59,7 @@ func (s *server) pageOf(r *http.Request) (*page, bool) {
 	if p, claimed := r.Context().Value(pageKey{}).(*page); claimed {
 		return p, p != nil
 	}
-	return s.pages.GetOrCreate(clientOf(r))
+	return s.pages.GetOrCreate(clientOf(r), addressOf(r))
 }
 
 // goodNetwork sends what a request's answer writes across a good network

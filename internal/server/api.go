@@ -90,12 +90,25 @@ type pageAnswer struct {
 	Name string `json:"name"` // how every other page sees it, in the feed's from
 }
 
-// mintPage answers POST /api/pages with a new page's key and public name.
-// The key is the page's to keep: whoever holds it steers the page. The
-// page learns its name here, to know its own messages in the feed.
+// mintPage answers POST /api/pages with a new page's key and public name,
+// and keeps the page from now on, as one of its address's (see
+// pages.Registry). The key is the page's to keep: whoever holds it steers
+// the page. The page learns its name here, to know its own messages in
+// the feed.
 func (s *server) mintPage(w http.ResponseWriter, r *http.Request) {
 	key, name := s.keys.Mint()
+	if _, ok := s.pages.GetOrCreate(key, addressOf(r)); !ok {
+		tooManyPages(w)
+		return
+	}
 	httpjson.Write(w, http.StatusCreated, pageAnswer{Key: key, Name: name})
+}
+
+// tooManyPages answers 503 too_many_pages: every page the registry could
+// forget for a new one has a connection open.
+func tooManyPages(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyPages, errors.New("too many pages open: try again later"))
 }
 
 // time answers with the server's clock in Unix microseconds, the unit of an

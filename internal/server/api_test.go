@@ -34,11 +34,13 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 			keys := pagekey.New()
 			srv, hub := newServer(t, server.Config{Keys: keys})
 			publish(t, hub, 2)
-			s := openSSE(t, srv, "/sse?client=watcher")
-			ws := dialWS(t, srv, "/ws?client=watcher")
+			watcher, _ := mint(t, srv)
+			poster, _ := mint(t, srv)
+			s := openSSE(t, srv, "/sse?client="+watcher)
+			ws := dialWS(t, srv, "/ws?client="+watcher)
 
 			client := transporttest.NewMeteredClient(t)
-			resp, err := client.Post(srv.URL+"/api/messages?client=poster", "application/json",
+			resp, err := client.Post(srv.URL+"/api/messages?client="+poster, "application/json",
 				strings.NewReader(`{"text":"hello, class","via":"`+via+`"}`))
 			if err != nil {
 				t.Fatal(err)
@@ -55,7 +57,7 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 				t.Errorf("answer seq = %d, want 3, the next seq of the feed", answer.Seq)
 			}
 
-			want := feed.Event{Seq: answer.Seq, Kind: feed.KindMessage, From: keys.Name("poster"), Text: "hello, class", Via: via}
+			want := feed.Event{Seq: answer.Seq, Kind: feed.KindMessage, From: keys.Name(poster), Text: "hello, class", Via: via}
 			for name, got := range map[string]feed.Event{"SSE": s.nextEvent(t), "WebSocket": ws.next(t)} {
 				if got.TS <= 0 {
 					t.Errorf("%s: ts = %d, want the publish time", name, got.TS)
@@ -66,7 +68,7 @@ func TestPostMessageReachesEveryStream(t *testing.T) {
 				}
 			}
 
-			counts := getStats(t, srv, "poster").Client
+			counts := getStats(t, srv, poster).Client
 			for _, tr := range []string{server.Poll, server.SSE, server.WS} {
 				want := server.Counts{}
 				if tr == via { // the post, on the wire both ways
@@ -110,7 +112,7 @@ func TestPostMessageRejectsBadInput(t *testing.T) {
 		{"text too long", "", `{"text":"` + strings.Repeat("a", feed.MaxTextLen+1) + `","via":"sse"}`, http.StatusBadRequest},
 		{"via ws, which sends over its own connection", "", `{"text":"hi","via":"ws"}`, http.StatusBadRequest},
 		{"via unknown", "", `{"text":"hi","via":"pigeon"}`, http.StatusBadRequest},
-		{"invalid client", "?client=a%20b", `{"text":"hi","via":"sse"}`, http.StatusBadRequest},
+		{"client not minted", "?client=a%20b", `{"text":"hi","via":"sse"}`, http.StatusBadRequest},
 		{"body over 4096 bytes", "", `{"text":"` + strings.Repeat("a", 5000) + `","via":"sse"}`, http.StatusRequestEntityTooLarge},
 	}
 	srv, hub := newServer(t, server.Config{})
@@ -121,7 +123,11 @@ func TestPostMessageRejectsBadInput(t *testing.T) {
 			if resp.StatusCode != tt.status {
 				t.Errorf("POST %q: status = %d, want %d", tt.body, resp.StatusCode, tt.status)
 			}
-			errorOf(t, resp, httpjson.CodeOf(tt.status))
+			code := httpjson.CodeOf(tt.status)
+			if strings.Contains(tt.query, "client=") {
+				code = httpjson.BadKey
+			}
+			errorOf(t, resp, code)
 			if got := hub.Head(); got != 2 {
 				t.Errorf("Head() after a refused POST = %d, want 2 (unchanged)", got)
 			}
@@ -140,13 +146,15 @@ func TestGetMessagesIsMethodNotAllowed(t *testing.T) {
 
 func TestPostMessageRateLimit(t *testing.T) {
 	srv, hub := newServer(t, server.Config{MessageRate: 1, MessageBurst: 2})
+	chatty, _ := mint(t, srv)
+	quiet, _ := mint(t, srv)
 	for i := range 2 {
-		if resp := post(t, srv, "?client=chatty", `{"text":"hi","via":"sse"}`); resp.StatusCode != http.StatusAccepted {
+		if resp := post(t, srv, "?client="+chatty, `{"text":"hi","via":"sse"}`); resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("message %d of the burst: status %d, want 202", i+1, resp.StatusCode)
 		}
 	}
 	head := hub.Head()
-	resp := post(t, srv, "?client=chatty", `{"text":"hi","via":"sse"}`)
+	resp := post(t, srv, "?client="+chatty, `{"text":"hi","via":"sse"}`)
 	if resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("third message at once: status %d, want 429", resp.StatusCode)
 	}
@@ -158,7 +166,7 @@ func TestPostMessageRateLimit(t *testing.T) {
 		t.Errorf("head moved from %d to %d: a refused message was published", head, got)
 	}
 	// Another page has its own allowance.
-	if resp := post(t, srv, "?client=quiet", `{"text":"hi","via":"poll"}`); resp.StatusCode != http.StatusAccepted {
+	if resp := post(t, srv, "?client="+quiet, `{"text":"hi","via":"poll"}`); resp.StatusCode != http.StatusAccepted {
 		t.Errorf("another client's message: status %d, want 202", resp.StatusCode)
 	}
 }

@@ -230,7 +230,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		}
 		version, has = n, true
 	}
-	if p, ok := s.pages.GetOrCreate(clientOf(r)); ok {
+	if p, ok := s.pages.GetOrCreate(clientOf(r), addressOf(r)); ok {
 		p.seen.Store(s.cfg.Now().UnixNano())
 		done := p.student.Follow(s.cfg.Now())
 		defer func() { done(s.cfg.Now()) }()
@@ -275,9 +275,9 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) {
 		tooMany(w, wait, fmt.Errorf("too many reports: at most %d a second", reportRate))
 		return
 	}
-	p, ok := s.pages.GetOrCreate(id)
+	p, ok := s.pages.GetOrCreate(id, addressOf(r))
 	if !ok {
-		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyPages, errors.New("too many pages: try again later"))
+		tooManyPages(w)
 		return
 	}
 	p.seen.Store(now.UnixNano())

@@ -345,7 +345,8 @@ func TestPauseStopsQuotes(t *testing.T) {
 		if got := hub.Head(); got != head {
 			t.Errorf("a paused minute at 1000/s: head went from %d to %d", head, got)
 		}
-		if resp := post(t, srv, "?client=page", `{"text":"still here"}`); resp.StatusCode != http.StatusAccepted {
+		key, _ := mint(t, srv)
+		if resp := post(t, srv, "?client="+key, `{"text":"still here"}`); resp.StatusCode != http.StatusAccepted {
 			t.Errorf("a message while paused: status %d, want 202", resp.StatusCode)
 		}
 		classDo(t, srv, http.MethodPut, "/api/class", `{"paused":false}`)
@@ -360,11 +361,12 @@ func TestPauseStopsQuotes(t *testing.T) {
 // over a WebSocket, whose connection stays.
 func TestMessagesOff(t *testing.T) {
 	srv, hub := newServer(t, classConfig(server.Config{}))
-	ws := dialWS(t, srv, "/ws?client=page")
+	key, _ := mint(t, srv)
+	ws := dialWS(t, srv, "/ws?client="+key)
 	classDo(t, srv, http.MethodPut, "/api/class", `{"messages":false}`)
 	head := hub.Head()
 
-	resp := post(t, srv, "?client=page", `{"text":"hello"}`)
+	resp := post(t, srv, "?client="+key, `{"text":"hello"}`)
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("POST /api/messages with messages off: status %d, want 403", resp.StatusCode)
 	}
@@ -385,7 +387,7 @@ func TestMessagesOff(t *testing.T) {
 	}
 
 	classDo(t, srv, http.MethodPut, "/api/class", `{"messages":true}`)
-	if resp := post(t, srv, "?client=page", `{"text":"hello again"}`); resp.StatusCode != http.StatusAccepted {
+	if resp := post(t, srv, "?client="+key, `{"text":"hello again"}`); resp.StatusCode != http.StatusAccepted {
 		t.Errorf("messages on again: status %d, want 202", resp.StatusCode)
 	}
 	if e := ws.next(t); e.Text != "hello again" {
@@ -397,8 +399,10 @@ func TestMessagesOff(t *testing.T) {
 // no other.
 func TestClassDropClosesEveryPagesStreams(t *testing.T) {
 	srv, hub := newServer(t, classConfig(server.Config{}))
-	a, b := openSSE(t, srv, "/sse?client=a"), openSSE(t, srv, "/sse?client=b")
-	ws := dialWS(t, srv, "/ws?client=a")
+	keyA, _ := mint(t, srv)
+	keyB, _ := mint(t, srv)
+	a, b := openSSE(t, srv, "/sse?client="+keyA), openSSE(t, srv, "/sse?client="+keyB)
+	ws := dialWS(t, srv, "/ws?client="+keyA)
 
 	resp, body := call(t, srv, http.MethodPost, "/api/class/drop", `{"transport":"sse"}`, bearer)
 	var answer struct {
@@ -423,7 +427,8 @@ func TestClassDropClosesEveryPagesStreams(t *testing.T) {
 // page's own it waits for a change, which releases it at once.
 func TestFollow(t *testing.T) {
 	srv, _ := newServer(t, classConfig(server.Config{}))
-	for _, q := range []string{"", "?client=page", "?version=", "?version=7&client=page", "?version=0"} {
+	key, _ := mint(t, srv)
+	for _, q := range []string{"", "?client=" + key, "?version=", "?version=7&client=" + key, "?version=0"} {
 		if status, st := follow(t, srv, q); status != http.StatusOK || st.Version != 1 || st.Interval != 1000 {
 			t.Errorf("follow%s: %d %+v, want 200 and version 1 at once", q, status, st)
 		}
@@ -432,17 +437,18 @@ func TestFollow(t *testing.T) {
 		callError(t, srv, http.MethodGet, "/api/class/follow"+q, "", nil, http.StatusBadRequest, "bad_request")
 	}
 
-	got := followAsync(t, srv, "?version=1&client=held")
+	held, heldName := mint(t, srv)
+	got := followAsync(t, srv, "?version=1&client="+held)
 	// The held request counts the page as following: then it is held.
-	held := func() bool {
+	following := func() bool {
 		for _, p := range classDo(t, srv, http.MethodGet, "/api/class", "").Pages {
-			if p.Name == classKeys.Name("held") && p.Following {
+			if p.Name == heldName && p.Following {
 				return true
 			}
 		}
 		return false
 	}
-	if !eventually(held) {
+	if !eventually(following) {
 		t.Fatal("the held follow request never showed on the dashboard")
 	}
 	select {
@@ -495,8 +501,9 @@ func TestFollowHoldsThenAnswers(t *testing.T) {
 func TestReport(t *testing.T) {
 	srv, _ := newServer(t, classConfig(server.Config{}))
 	const name = "<img src=x onerror=alert(1)>"
+	minji, minjiName := mint(t, srv)
 	body := `{"name":"  ` + name + ` ","following":true,"transports":["poll","sse"],"latency":{"poll":{"p50Ms":312.5,"p95Ms":880,"n":40}}}`
-	if resp, b := call(t, srv, http.MethodPost, "/api/class/report?client=minji", body, nil); resp.StatusCode != http.StatusNoContent {
+	if resp, b := call(t, srv, http.MethodPost, "/api/class/report?client="+minji, body, nil); resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("POST /api/class/report: %d %s, want 204", resp.StatusCode, b)
 	}
 	st := classDo(t, srv, http.MethodGet, "/api/class", "")
@@ -504,7 +511,7 @@ func TestReport(t *testing.T) {
 		t.Fatalf("pages %+v, want the reporting one", st.Pages)
 	}
 	p := st.Pages[0]
-	if p.Name != classKeys.Name("minji") || p.Student != name || !p.Following || !reflect.DeepEqual(p.Transports, []string{"poll", "sse"}) ||
+	if p.Name != minjiName || p.Student != name || !p.Following || !reflect.DeepEqual(p.Transports, []string{"poll", "sse"}) ||
 		p.Latency["poll"] != (class.Latency{P50Ms: 312.5, P95Ms: 880, N: 40}) {
 		t.Errorf("the page: %+v", p)
 	}
@@ -514,22 +521,22 @@ func TestReport(t *testing.T) {
 
 	for _, bad := range []struct{ query, body string }{
 		{"", `{"name":"x"}`},
-		{"?client=minji", `{"name":"a\u0007b"}`},
-		{"?client=minji", `{"name":"line\nbreak"}`},
-		{"?client=minji", `{"name":"` + strings.Repeat("x", 33) + `"}`},
-		{"?client=minji", `{"transports":["fax"]}`},
-		{"?client=minji", `{"latency":{"ws":{"p50Ms":-1,"p95Ms":1,"n":1}}}`},
-		{"?client=minji", `{"latency":{"ws":{"p50Ms":1,"p95Ms":600001,"n":1}}}`},
-		{"?client=minji", `{"latency":{"ws":{"p50Ms":1,"p95Ms":1,"n":1.5}}}`},
-		{"?client=minji", `{"latency":{"ws":{"p50Ms":1,"p95Ms":1,"n":-1}}}`},
-		{"?client=minji", `{"following":true,"version":2}`},
+		{"?client=" + minji, `{"name":"a\u0007b"}`},
+		{"?client=" + minji, `{"name":"line\nbreak"}`},
+		{"?client=" + minji, `{"name":"` + strings.Repeat("x", 33) + `"}`},
+		{"?client=" + minji, `{"transports":["fax"]}`},
+		{"?client=" + minji, `{"latency":{"ws":{"p50Ms":-1,"p95Ms":1,"n":1}}}`},
+		{"?client=" + minji, `{"latency":{"ws":{"p50Ms":1,"p95Ms":600001,"n":1}}}`},
+		{"?client=" + minji, `{"latency":{"ws":{"p50Ms":1,"p95Ms":1,"n":1.5}}}`},
+		{"?client=" + minji, `{"latency":{"ws":{"p50Ms":1,"p95Ms":1,"n":-1}}}`},
+		{"?client=" + minji, `{"following":true,"version":2}`},
 	} {
 		callError(t, srv, http.MethodPost, "/api/class/report"+bad.query, bad.body, nil, http.StatusBadRequest, "bad_request")
 	}
 	if st := classDo(t, srv, http.MethodGet, "/api/class", ""); st.Pages[0].Student != name {
 		t.Errorf("after refused reports the name is %q, want the last good one", st.Pages[0].Student)
 	}
-	if s := getStats(t, srv, "minji"); s.Transports["poll"].Requests != 0 || len(s.Client) != 0 && s.Client["poll"].Requests != 0 {
+	if s := getStats(t, srv, minji); s.Transports["poll"].Requests != 0 || len(s.Client) != 0 && s.Client["poll"].Requests != 0 {
 		t.Errorf("reports were counted as a transport's: %+v", s)
 	}
 }
@@ -540,16 +547,18 @@ func TestReport(t *testing.T) {
 func TestClassRateLimits(t *testing.T) {
 	now := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	srv, _ := newServer(t, classConfig(server.Config{Now: func() time.Time { return now }}))
+	a, _ := mint(t, srv)
+	b, _ := mint(t, srv)
 	for range 5 {
-		if resp, b := call(t, srv, http.MethodPost, "/api/class/report?client=a", `{}`, nil); resp.StatusCode != http.StatusNoContent {
+		if resp, b := call(t, srv, http.MethodPost, "/api/class/report?client="+a, `{}`, nil); resp.StatusCode != http.StatusNoContent {
 			t.Fatalf("a report within the burst: %d %s", resp.StatusCode, b)
 		}
 	}
-	resp := callError(t, srv, http.MethodPost, "/api/class/report?client=a", `{}`, nil, http.StatusTooManyRequests, "too_many_requests")
+	resp := callError(t, srv, http.MethodPost, "/api/class/report?client="+a, `{}`, nil, http.StatusTooManyRequests, "too_many_requests")
 	if resp.Header.Get("Retry-After") != "1" {
 		t.Errorf("Retry-After %q, want 1", resp.Header.Get("Retry-After"))
 	}
-	if resp, _ := call(t, srv, http.MethodPost, "/api/class/report?client=b", `{}`, nil); resp.StatusCode != http.StatusNoContent {
+	if resp, _ := call(t, srv, http.MethodPost, "/api/class/report?client="+b, `{}`, nil); resp.StatusCode != http.StatusNoContent {
 		t.Errorf("another page's report: %d, want 204: the bound is per page", resp.StatusCode)
 	}
 

@@ -32,11 +32,15 @@ func BenchmarkClassFollow(b *testing.B) {
 		before := classDo(b, srv, http.MethodGet, "/api/class", "")
 		version := before.Version
 		answered := make(chan time.Time, pages)
+		// New pages each round: a page counts as present once its
+		// request has reached the server, which the wait below sees.
+		keys := make([]string, pages)
+		for p := range keys {
+			keys[p], _ = mint(b, srv)
+		}
 		for p := range pages {
 			go func() {
-				// New ids each round: a page counts as present once its
-				// request has reached the server, which the wait below sees.
-				url := fmt.Sprintf("%s/api/class/follow?version=%d&client=r%d-p%d", srv.URL, version, i, p)
+				url := fmt.Sprintf("%s/api/class/follow?version=%d&client=%s", srv.URL, version, keys[p])
 				resp, err := client.Get(url)
 				if err != nil {
 					b.Errorf("follow: %v", err)

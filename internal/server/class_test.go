@@ -15,7 +15,8 @@ import (
 // Without classroom mode the class routes do not exist, whoever asks.
 func TestClassRoutesAreNotFoundWithoutClass(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
-	for _, path := range []string{"/instructor", "/instructor?token=anything", "/api/class", "/api/class/follow", "/api/class/follow?version=1&client=page"} {
+	key, _ := mint(t, srv)
+	for _, path := range []string{"/instructor", "/instructor?token=anything", "/api/class", "/api/class/follow", "/api/class/follow?version=1&client=" + key} {
 		resp := refused(t, srv, path, http.Header{"Authorization": {"Bearer anything"}})
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s: status %d, want 404", path, resp.StatusCode)
@@ -26,7 +27,7 @@ func TestClassRoutesAreNotFoundWithoutClass(t *testing.T) {
 		{http.MethodPut, "/api/class", `{"paused":true}`},
 		{http.MethodPost, "/api/class/drop", `{"transport":"sse"}`},
 		{http.MethodPost, "/api/class/run", ``},
-		{http.MethodPost, "/api/class/report?client=page", `{}`},
+		{http.MethodPost, "/api/class/report?client=" + key, `{}`},
 	} {
 		resp, _ := call(t, srv, r.method, r.path, r.body, bearer)
 		if resp.StatusCode != http.StatusNotFound {

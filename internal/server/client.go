@@ -3,34 +3,52 @@ package server
 import (
 	"errors"
 	"net/http"
-	"regexp"
+	"net/netip"
 
 	"transportlab/internal/httpjson"
 )
 
-// clientID is what a page calls itself in ?client=, so the server can count
-// what it spends for that page: the key POST /api/pages minted, or an id an
-// older page made up. A public name has spaces, so it never passes.
-var clientID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
-// checkClient rejects a request whose ?client= is not a valid page id.
-func checkClient(next http.Handler) http.Handler {
+// checkKey refuses a request whose ?client= is not a key this run of the
+// server minted (pagekey.Keys.Valid): a made-up id, a public name, or the
+// key of an earlier run. It is refused before anything is kept for it, so
+// ids made up in a loop cost the server nothing; the page that gets this
+// answer asks POST /api/pages for a key and goes on with it. A request
+// without client= passes: curl needs no key.
+func (s *server) checkKey(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := clientOf(r); id != "" && !clientID.MatchString(id) {
-			httpjson.Error(w, http.StatusBadRequest, errors.New("client must be 1 to 64 letters, digits, '-' or '_'"))
+		if id := clientOf(r); id != "" && !s.keys.Valid(id) {
+			httpjson.ErrorCode(w, http.StatusBadRequest, httpjson.BadKey,
+				errors.New("client is not a key of this server: ask POST /api/pages for a key"))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// clientOf returns the page id r carries in ?client=, or "".
+// clientOf returns the page key r carries in ?client=, or "".
 func clientOf(r *http.Request) string {
 	return r.URL.Query().Get("client")
 }
 
+// addressOf names the client address whose pages count together (see
+// Config.MaxPagesPerIP): an IPv4 address, or an IPv6 /64, which one
+// machine may hold whole and pick addresses from at will. The port is left
+// out: a laptop is one address whatever connection it comes on.
+func addressOf(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	addr := ap.Addr().Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, _ := addr.Prefix(64) // cannot fail: 64 bits of an IPv6 address
+	return p.String()
+}
+
 // nameOf is how other pages see r's page: its public name, derived from
-// its id, or "" when r has none. A page's id lets whoever holds it steer
+// its key, or "" when r has none. A page's key lets whoever holds it steer
 // that page (its network, stall, drops), so the server shows the name
 // wherever another could read it: the feed, and the log, which a
 // classroom's projector may show.

@@ -104,8 +104,9 @@ func FuzzClassReport(f *testing.F) {
 	f.Add(`{"latency":{"ws":{"p50Ms":1e400}}}`)
 	hub := feed.NewHub(feed.Config{Rate: 1})
 	handler := server.New(hub, slog.New(slog.DiscardHandler), classConfig(server.Config{Page: fstest.MapFS{}, Now: racingClock()}))
+	key, _ := classKeys.Mint() // the server's keys: a key it would have minted
 	f.Fuzz(func(t *testing.T, body string) {
-		req := httptest.NewRequest(http.MethodPost, "/api/class/report?client=page", strings.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, "/api/class/report?client="+key, strings.NewReader(body))
 		rec := httptest.NewRecorder()
 		handler.ServeHTTP(rec, req)
 		switch rec.Code {

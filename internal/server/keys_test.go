@@ -60,39 +60,38 @@ func TestMintPage(t *testing.T) {
 }
 
 // Every page sees who sent a message by its public name: over POST and over
-// the WebSocket, for a minted key and for an id a page made up. No page
-// reads another's key in the feed.
+// the WebSocket. No page reads another's key in the feed.
 func TestFeedNamesSenderByPublicName(t *testing.T) {
-	keys := pagekey.New()
-	srv, _ := newServer(t, server.Config{Keys: keys})
+	srv, _ := newServer(t, server.Config{})
 	key, name := mint(t, srv)
-	const madeUp = "k3x9a2bq"
-	watcher := dialWS(t, srv, "/ws?client=watcher")
+	other, otherName := mint(t, srv)
+	watching, _ := mint(t, srv)
+	watcher := dialWS(t, srv, "/ws?client="+watching)
 	sender := dialWS(t, srv, "/ws?client="+key)
-	oldSender := dialWS(t, srv, "/ws?client="+madeUp)
+	otherSender := dialWS(t, srv, "/ws?client="+other)
 
-	for _, id := range []string{key, madeUp} {
+	for _, id := range []string{key, other} {
 		if resp := post(t, srv, "?client="+id, `{"text":"by post","via":"sse"}`); resp.StatusCode != http.StatusAccepted {
 			t.Fatalf("POST /api/messages?client=%s: status %d, want 202", id, resp.StatusCode)
 		}
 	}
-	for _, c := range []*wsStream{sender, oldSender} {
+	for _, c := range []*wsStream{sender, otherSender} {
 		if err := c.Write(t.Context(), websocket.MessageText, []byte(`{"kind":"message","text":"by ws"}`)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	want := []feed.Event{
 		{Seq: 1, Kind: feed.KindMessage, From: name, Text: "by post", Via: "sse"},
-		{Seq: 2, Kind: feed.KindMessage, From: keys.Name(madeUp), Text: "by post", Via: "sse"},
+		{Seq: 2, Kind: feed.KindMessage, From: otherName, Text: "by post", Via: "sse"},
 	}
 	for range 4 {
 		_, b, err := watcher.Read(t.Context())
 		if err != nil {
 			t.Fatalf("reading the watcher's WebSocket: %v", err)
 		}
-		for _, secret := range []string{key, madeUp} {
+		for _, secret := range []string{key, other} {
 			if bytes.Contains(b, []byte(secret)) {
-				t.Errorf("the watcher read %s, with the id %q of another page", b, secret)
+				t.Errorf("the watcher read %s, with the key %q of another page", b, secret)
 			}
 		}
 		var e feed.Event
@@ -101,8 +100,8 @@ func TestFeedNamesSenderByPublicName(t *testing.T) {
 		}
 		e.TS = 0
 		if e.Via == "ws" { // the two WebSockets race: which comes first is theirs
-			if e.From != name && e.From != keys.Name(madeUp) {
-				t.Errorf("WebSocket message from %q, want %q or %q", e.From, name, keys.Name(madeUp))
+			if e.From != name && e.From != otherName {
+				t.Errorf("WebSocket message from %q, want %q or %q", e.From, name, otherName)
 			}
 			continue
 		}
@@ -114,8 +113,8 @@ func TestFeedNamesSenderByPublicName(t *testing.T) {
 	}
 }
 
-// A public name is never a page's id: wherever ?client= is taken, a name
-// is refused (it has spaces), and nothing changes.
+// A public name is never a page's key: wherever ?client= is taken, a name
+// is refused as bad_key, and nothing changes.
 func TestPublicNameIsNotAClient(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
 	_, name := mint(t, srv)
@@ -125,7 +124,7 @@ func TestPublicNameIsNotAClient(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("GET %s%s: status %d, want 400", path, q, resp.StatusCode)
 		}
-		errorOf(t, resp, "bad_request")
+		errorOf(t, resp, "bad_key")
 	}
 	for _, r := range []struct{ method, path, body string }{
 		{http.MethodPost, "/api/messages", `{"text":"hi","via":"sse"}`},
@@ -184,10 +183,11 @@ func TestStatsTellThePageItsName(t *testing.T) {
 	}
 
 	restarted, _ := newServer(t, server.Config{}) // another run: another secret
-	getJSON(t, restarted, "/api/stats?client="+key, &answer)
-	if answer.Name == nil || !nameShape.MatchString(*answer.Name) {
-		t.Errorf("GET /api/stats?client=<key> after a restart: name %v, want a name", answer.Name)
+	resp := refused(t, restarted, "/api/stats?client="+key, nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("GET /api/stats?client=<key> after a restart: status %d, want 400", resp.StatusCode)
 	}
+	errorOf(t, resp, "bad_key") // the page's cue to mint a key of this run
 }
 
 // lockedBuffer is a log's output, written by the server's goroutines.

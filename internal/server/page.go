@@ -27,16 +27,17 @@ func newPage(now func() time.Time) *page {
 	return p
 }
 
-// Idle reports whether the page has nothing open and made no request
-// after t: pages.Registry may then forget it.
-func (p *page) Idle(t time.Time) bool {
-	if p.seen.Load() > t.UnixNano() {
-		return false
-	}
+// Seen is when the page last made a request that counts (see seen):
+// pages.Registry forgets, when it needs room, the page seen least recently.
+func (p *page) Seen() time.Time { return time.Unix(0, p.seen.Load()) }
+
+// Busy reports whether the page has a stream open or a request being
+// answered: pages.Registry never forgets it then.
+func (p *page) Busy() bool {
 	for _, c := range p.perTransport {
 		if c.open.Load() > 0 {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }

@@ -5,20 +5,19 @@ import (
 	"time"
 )
 
-// A page is idle once it has nothing open and made no request since: then
-// the registry may forget it, never while a stream of it is open.
-func TestPageIdle(t *testing.T) {
+// A page is busy while a request of it is open: the registry never
+// forgets it then, however long ago it was seen.
+func TestPageSeenAndBusy(t *testing.T) {
 	now := time.Unix(1764150000, 0)
 	p := newPage(func() time.Time { return now })
-	p.seen.Store(now.UnixNano())
-	if p.Idle(now.Add(-time.Second)) {
-		t.Error("a page seen after t is idle since t")
+	if !p.Seen().Equal(now) {
+		t.Errorf("a new page's Seen = %v, want %v: when it was made", p.Seen(), now)
 	}
-	if !p.Idle(now.Add(time.Second)) {
-		t.Error("a page with nothing open, not seen after t, is not idle since t")
+	if p.Busy() {
+		t.Error("a new page with nothing open is busy")
 	}
 	p.perTransport[SSE].open.Add(1)
-	if p.Idle(now.Add(time.Second)) {
-		t.Error("a page with a stream open is idle")
+	if !p.Busy() {
+		t.Error("a page with a stream open is not busy")
 	}
 }

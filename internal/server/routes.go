@@ -23,7 +23,7 @@ func (s *server) routes(r chi.Router) {
 	r.Use(wire.Mark)        // where each request begins and ends on its connection: whose bytes are whose
 	r.Use(goodNetwork)      // no page's simulated network, until a transport's route claims the request
 	r.Use(recoverer(s.log)) // a panic answers 500 and is logged; the server goes on
-	r.Use(checkClient)      // ?client= must be a valid page id, when given
+	r.Use(s.checkKey)       // ?client= must be a key this server minted, when given
 
 	r.With(s.account(Poll)).Method(http.MethodGet, "/poll", poll) // short polling
 	r.Group(func(r chi.Router) {

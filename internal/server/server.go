@@ -5,7 +5,8 @@
 // the middleware of each. Then account.go, where a request's bytes on the
 // wire find their transport and page, and where its page's simulated
 // network applies; stats.go, what each transport spent; page.go, what the
-// server keeps for each page, by the id in ?client= (client.go).
+// server keeps for each page, by the key in ?client= (client.go: only
+// keys this run minted pass).
 // limits.go caps streams, deadpeer.go lets a vanished peer go, and
 // middleware.go holds the rest. api.go, sim.go and wirelog.go are the
 // handlers of the API; class.go those of classroom mode, process.go what
@@ -48,6 +49,11 @@ type Config struct {
 
 	MaxStreams      int // open SSE and WebSocket streams in all; 0: no limit
 	MaxStreamsPerIP int // open streams from one client address; 0: no limit
+	// MaxPagesPerIP bounds the pages the server keeps for one client
+	// address (an IPv6 /64): over it, a new page of that address takes the
+	// place of its page seen least recently with nothing open. 0: no bound
+	// but the registry's own, maxPages. DefaultMaxPagesPerIP suits a class.
+	MaxPagesPerIP int
 	// MessageRate caps the messages a page (by POST) and a WebSocket (over
 	// its connection) may send upstream, a second, after a burst of
 	// MessageBurst; 0: no limit.
@@ -79,15 +85,19 @@ type Class struct {
 	Page http.Handler // the instructor page (class.NewPage)
 }
 
-// Bounds on the pages the server keeps (see pages.Registry): a class is
-// far smaller, a loop of made-up ids is not.
-const (
-	maxPages = 10000
-	pageIdle = 10 * time.Minute
-)
+// maxPages bounds the pages the server keeps in all (see pages.Registry):
+// a class is far smaller, pages minted in a loop are not.
+const maxPages = 10000
+
+// DefaultMaxPagesPerIP is the bound on one address's pages a server
+// should start with: a class of 30 behind one NAT address, each student
+// reloading the page a few times, stays far under it; one student minting
+// pages in a loop replaces their own, never the class's.
+const DefaultMaxPagesPerIP = 300
 
 // server holds what the handlers share.
 type server struct {
+	router   http.Handler // routes.go
 	hub      *feed.Hub
 	log      *slog.Logger
 	cfg      Config
@@ -133,10 +143,16 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		s.changes = ratelimit.New(changeRate, changeBurst)
 		s.reports = ratelimit.NewBuckets(reportRate, reportBurst, maxPages)
 	}
-	s.pages = pages.New(maxPages, pageIdle, cfg.Now, func() *page { return newPage(cfg.Now) })
+	s.pages = pages.New(maxPages, cfg.MaxPagesPerIP, func() *page { return newPage(cfg.Now) })
 	r := chi.NewRouter()
 	s.routes(r)
-	return r
+	s.router = r
+	return s
+}
+
+// ServeHTTP serves r through the route table.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.router.ServeHTTP(w, r)
 }
 
 // sseOptions and wsOptions are the transports' options, with what the

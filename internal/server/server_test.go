@@ -382,9 +382,11 @@ func TestPageIsServedAtRoot(t *testing.T) {
 	}
 }
 
-// Bad query values are refused before anything starts: no upgrade, no stream.
+// Bad query values are refused before anything starts: no upgrade, no
+// stream. A client= the server did not mint is refused as bad_key.
 func TestBadQueryIsRefused(t *testing.T) {
 	long := strings.Repeat("a", 65)
+	const madeUp = "k3x9a2bq"
 	tests := []struct {
 		name   string
 		path   string
@@ -392,17 +394,20 @@ func TestBadQueryIsRefused(t *testing.T) {
 	}{
 		{"poll client with a space", "/poll?client=a%20b", nil},
 		{"poll client too long", "/poll?client=" + long, nil},
+		{"poll client made up", "/poll?client=" + madeUp, nil},
 		{"poll since not a number", "/poll?since=abc", nil},
 		{"poll since negative", "/poll?since=-1", nil},
 		{"poll epoch not hex", "/poll?since=1&epoch=XYZ", nil},
 		{"poll epoch too long", "/poll?epoch=" + long, nil},
 		{"sse client with a space", "/sse?client=a%20b", nil},
 		{"sse client too long", "/sse?client=" + long, nil},
+		{"sse client made up", "/sse?client=" + madeUp, nil},
 		{"sse since not a number", "/sse?since=abc", nil},
 		{"sse epoch not hex", "/sse?epoch=XYZ", nil},
 		{"sse Last-Event-ID not a number", "/sse", http.Header{"Last-Event-Id": {"abc"}}},
 		{"ws client with a space", "/ws?client=a%20b", nil},
 		{"ws client too long", "/ws?client=" + long, nil},
+		{"ws client made up", "/ws?client=" + madeUp, nil},
 		{"ws since not a number", "/ws?since=abc", nil},
 		{"ws epoch not hex", "/ws?epoch=XYZ", nil},
 	}
@@ -413,7 +418,11 @@ func TestBadQueryIsRefused(t *testing.T) {
 			if resp.StatusCode != http.StatusBadRequest {
 				t.Errorf("GET %s status = %d, want 400", tt.path, resp.StatusCode)
 			}
-			errorOf(t, resp, "bad_request")
+			if strings.Contains(tt.path, "client=") {
+				errorOf(t, resp, "bad_key")
+			} else {
+				errorOf(t, resp, "bad_request")
+			}
 		})
 	}
 }

@@ -66,9 +66,9 @@ func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
 	if id == "" {
 		return nil
 	}
-	p, ok := s.pages.GetOrCreate(id)
+	p, ok := s.pages.GetOrCreate(id, addressOf(r))
 	if !ok {
-		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyPages, errors.New("too many pages: try again later"))
+		tooManyPages(w)
 	}
 	return p
 }

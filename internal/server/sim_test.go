@@ -22,6 +22,7 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/pagekey"
 	"transportlab/internal/server"
 	"transportlab/internal/transporttest"
 )
@@ -65,9 +66,11 @@ func age(e feed.Event) time.Duration {
 func TestSimDelayIsPerPage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv, hub := newServerInBubble(t, server.Config{})
-		slowSSE, fastSSE := openSSE(t, srv, "/sse?client=slow"), openSSE(t, srv, "/sse?client=fast")
-		slowWS, fastWS := dialWS(t, srv, "/ws?client=slow"), dialWS(t, srv, "/ws?client=fast")
-		setDelay(t, srv, "slow", 200, 0) // on streams already open
+		slowKey, _ := mint(t, srv)
+		fastKey, _ := mint(t, srv)
+		slowSSE, fastSSE := openSSE(t, srv, "/sse?client="+slowKey), openSSE(t, srv, "/sse?client="+fastKey)
+		slowWS, fastWS := dialWS(t, srv, "/ws?client="+slowKey), dialWS(t, srv, "/ws?client="+fastKey)
+		setDelay(t, srv, slowKey, 200, 0) // on streams already open
 
 		const delay = 200 * time.Millisecond
 		for i := range 3 {
@@ -92,9 +95,10 @@ func TestSimDelayIsPerPage(t *testing.T) {
 func TestSimJitterKeepsOrder(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv, hub := newServerInBubble(t, server.Config{})
-		setDelay(t, srv, "j", 50, 50)
-		s := openSSE(t, srv, "/sse?client=j")
-		ws := dialWS(t, srv, "/ws?client=j")
+		jKey, _ := mint(t, srv)
+		setDelay(t, srv, jKey, 50, 50)
+		s := openSSE(t, srv, "/sse?client="+jKey)
+		ws := dialWS(t, srv, "/ws?client="+jKey)
 		go func() {
 			for range 40 {
 				hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1})
@@ -120,7 +124,8 @@ func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hub := feed.NewHub(feed.Config{Rate: 5})
 		pipes := transporttest.NewPipes()
-		hs := &http.Server{Handler: server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}})}
+		keys := pagekey.New()
+		hs := &http.Server{Handler: server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}, Keys: keys})}
 		go hs.Serve(server.Install(hs, pipes))
 		client := pipes.Client()
 		defer func() {
@@ -128,7 +133,11 @@ func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
 			hs.Close()
 			client.CloseIdleConnections()
 		}()
-		req, _ := http.NewRequest(http.MethodPut, "http://pipe/api/sim?client=slow", strings.NewReader(`{"delayMs":200}`))
+		pageKeys := map[string]string{} // the server's keys, minted here: the pages are made on their first request
+		for _, page := range []string{"slow", "fast"} {
+			pageKeys[page], _ = keys.Mint()
+		}
+		req, _ := http.NewRequest(http.MethodPut, "http://pipe/api/sim?client="+pageKeys["slow"], strings.NewReader(`{"delayMs":200}`))
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatalf("PUT /api/sim: %v", err)
@@ -158,7 +167,7 @@ func TestSimDelayMovesPollingMedianByTheDelay(t *testing.T) {
 		var mu sync.Mutex
 		for _, page := range []string{"slow", "fast"} {
 			polling.Go(func() {
-				ages, err := pollFor(ctx, client, "http://pipe", page, interval, 10*time.Second)
+				ages, err := pollFor(ctx, client, "http://pipe", pageKeys[page], interval, 10*time.Second)
 				if err != nil {
 					t.Error(err)
 					return
@@ -239,15 +248,16 @@ func TestSimStall(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				srv, hub := newServerInBubble(t, server.Config{})
+				stKey, _ := mint(t, srv)
 				ctx, stop := context.WithCancel(context.Background())
 				watched := make(chan struct{})
 				go func() { defer close(watched); hub.Watch(ctx, writeTimeout) }()
 				defer func() { stop(); <-watched }()
 
-				s := openSSE(t, srv, "/sse?client=st")
-				ws := dialWS(t, srv, "/ws?client=st")
+				s := openSSE(t, srv, "/sse?client="+stKey)
+				ws := dialWS(t, srv, "/ws?client="+stKey)
 				body := fmt.Sprintf(`{"ms":%d}`, tc.stall.Milliseconds())
-				if status, answer := send(t, srv, http.MethodPost, "/api/sim/stall?client=st", body); status != http.StatusAccepted {
+				if status, answer := send(t, srv, http.MethodPost, "/api/sim/stall?client="+stKey, body); status != http.StatusAccepted {
 					t.Fatalf("POST /api/sim/stall: %d %v", status, answer)
 				}
 				start := time.Now()
@@ -277,8 +287,8 @@ func TestSimStall(t *testing.T) {
 					return
 				}
 				// Back after the cut, from the last event seen: nothing lost.
-				s2 := openSSEWith(t, srv, "/sse?client=st&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {strconv.Itoa(sseSeen)}}, nil)
-				ws2 := dialWS(t, srv, fmt.Sprintf("/ws?client=st&since=%d&epoch=%s", wsSeen, hub.Epoch()))
+				s2 := openSSEWith(t, srv, "/sse?client="+stKey+"&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {strconv.Itoa(sseSeen)}}, nil)
+				ws2 := dialWS(t, srv, fmt.Sprintf("/ws?client=%s&since=%d&epoch=%s", stKey, wsSeen, hub.Epoch()))
 				for seq := uint64(sseSeen) + 1; seq <= 4; seq++ {
 					if e := s2.nextEvent(t); e.Seq != seq {
 						t.Errorf("SSE after the cut: seq %d, want %d", e.Seq, seq)
@@ -320,15 +330,17 @@ func readThrough(tb testing.TB, next func() (feed.Event, error), seen, last int)
 func TestSimDrop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv, hub := newServerInBubble(t, server.Config{})
-		s, other := openSSE(t, srv, "/sse?client=d"), openSSE(t, srv, "/sse?client=e")
-		ws := dialWS(t, srv, "/ws?client=d")
+		dKey, _ := mint(t, srv)
+		eKey, _ := mint(t, srv)
+		s, other := openSSE(t, srv, "/sse?client="+dKey), openSSE(t, srv, "/sse?client="+eKey)
+		ws := dialWS(t, srv, "/ws?client="+dKey)
 		publish(t, hub, 1)
 		s.nextEvent(t)
 		other.nextEvent(t)
 		ws.next(t)
 
 		for _, tr := range []string{"sse", "ws"} {
-			status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=d", `{"transport":"`+tr+`"}`)
+			status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client="+dKey, `{"transport":"`+tr+`"}`)
 			if status != http.StatusOK || answer["dropped"] != 1.0 {
 				t.Errorf("drop %s: %d %v, want 200 and 1 dropped", tr, status, answer)
 			}
@@ -346,12 +358,12 @@ func TestSimDrop(t *testing.T) {
 		if e := other.nextEvent(t); e.Seq != 2 {
 			t.Errorf("the other page's stream: seq %d, want 2", e.Seq)
 		}
-		back := openSSEWith(t, srv, "/sse?client=d&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"1"}}, nil)
+		back := openSSEWith(t, srv, "/sse?client="+dKey+"&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"1"}}, nil)
 		if e := back.nextEvent(t); e.Seq != 2 || back.hello.Missed != 0 {
 			t.Errorf("back after the drop: seq %d, missed %d; want 2 and 0", e.Seq, back.hello.Missed)
 		}
 
-		entries, _ := getWire(t, srv, "d", 0)
+		entries, _ := getWire(t, srv, dKey, 0)
 		var drops int
 		for _, e := range entries {
 			if e.Kind == "drop" {
@@ -367,21 +379,22 @@ func TestSimDrop(t *testing.T) {
 // Bad input to the simulation changes nothing.
 func TestSimRejectsBadInput(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
-	setDelay(t, srv, "b", 100, 10)
+	bKey, _ := mint(t, srv)
+	setDelay(t, srv, bKey, 100, 10)
 	for _, tc := range []struct{ method, path, body string }{
 		{http.MethodPut, "/api/sim", `{"delayMs":100}`},
-		{http.MethodPut, "/api/sim?client=b", `{"delayMs":1001}`},
-		{http.MethodPut, "/api/sim?client=b", `{"delayMs":-1}`},
-		{http.MethodPut, "/api/sim?client=b", `{"delayMs":100,"jitterMs":101}`},
-		{http.MethodPut, "/api/sim?client=b", `{"jitterMs":0}`},
-		{http.MethodPut, "/api/sim?client=b", `{"delayMs":1.5}`},
-		{http.MethodPut, "/api/sim?client=b", `{"delayMs":100,"loss":3}`},
-		{http.MethodPut, "/api/sim?client=b", `not json`},
-		{http.MethodPost, "/api/sim/stall?client=b", `{"ms":0}`},
-		{http.MethodPost, "/api/sim/stall?client=b", `{"ms":30001}`},
+		{http.MethodPut, "/api/sim?client=" + bKey, `{"delayMs":1001}`},
+		{http.MethodPut, "/api/sim?client=" + bKey, `{"delayMs":-1}`},
+		{http.MethodPut, "/api/sim?client=" + bKey, `{"delayMs":100,"jitterMs":101}`},
+		{http.MethodPut, "/api/sim?client=" + bKey, `{"jitterMs":0}`},
+		{http.MethodPut, "/api/sim?client=" + bKey, `{"delayMs":1.5}`},
+		{http.MethodPut, "/api/sim?client=" + bKey, `{"delayMs":100,"loss":3}`},
+		{http.MethodPut, "/api/sim?client=" + bKey, `not json`},
+		{http.MethodPost, "/api/sim/stall?client=" + bKey, `{"ms":0}`},
+		{http.MethodPost, "/api/sim/stall?client=" + bKey, `{"ms":30001}`},
 		{http.MethodPost, "/api/sim/stall", `{"ms":100}`},
-		{http.MethodPost, "/api/sim/drop?client=b", `{"transport":"smoke"}`},
-		{http.MethodPost, "/api/sim/drop?client=b", `{}`},
+		{http.MethodPost, "/api/sim/drop?client=" + bKey, `{"transport":"smoke"}`},
+		{http.MethodPost, "/api/sim/drop?client=" + bKey, `{}`},
 	} {
 		status, answer := send(t, srv, tc.method, tc.path, tc.body)
 		if status != http.StatusBadRequest || answer["error"] == nil {
@@ -389,7 +402,7 @@ func TestSimRejectsBadInput(t *testing.T) {
 		}
 	}
 	var state struct{ DelayMs, JitterMs, StalledMs int64 }
-	getJSON(t, srv, "/api/sim?client=b", &state)
+	getJSON(t, srv, "/api/sim?client="+bKey, &state)
 	if state.DelayMs != 100 || state.JitterMs != 10 || state.StalledMs != 0 {
 		t.Errorf("state after bad input = %+v, want 100 ± 10 and no stall", state)
 	}
@@ -429,14 +442,15 @@ func (ws *wsStream) nextErr(ctx context.Context) (feed.Event, error) {
 // the one that carries the drop itself.
 func TestSimDropOnlyWhatIsOpen(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
+	kKey, _ := mint(t, srv)
 	client := transporttest.NewMeteredClient(t) // one connection: the poll's, then the drop's
-	resp, err := client.Get(srv.URL + "/poll?client=k")
+	resp, err := client.Get(srv.URL + "/poll?client=" + kKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/sim/drop?client=k", strings.NewReader(`{"transport":"poll"}`))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/sim/drop?client="+kKey, strings.NewReader(`{"transport":"poll"}`))
 	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatalf("POST /api/sim/drop after a poll on the same connection: %v", err)
@@ -453,19 +467,20 @@ func TestSimDropOnlyWhatIsOpen(t *testing.T) {
 func TestSimDropLosesWhatIsHeldBack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv, hub := newServerInBubble(t, server.Config{})
-		s := openSSE(t, srv, "/sse?client=h")
-		setDelay(t, srv, "h", 500, 0)
+		hKey, _ := mint(t, srv)
+		s := openSSE(t, srv, "/sse?client="+hKey)
+		setDelay(t, srv, hKey, 500, 0)
 		publish(t, hub, 1)
-		if !eventually(func() bool { return getStats(t, srv, "h").Client[server.SSE].Events == 1 }) {
+		if !eventually(func() bool { return getStats(t, srv, hKey).Client[server.SSE].Events == 1 }) {
 			t.Fatal("the event was not written") // into the delay line, not yet due
 		}
-		if status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client=h", `{"transport":"sse"}`); status != http.StatusOK {
+		if status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client="+hKey, `{"transport":"sse"}`); status != http.StatusOK {
 			t.Fatalf("drop: %d %v", status, answer)
 		}
 		if e, err := s.nextEventErr(); err == nil {
 			t.Errorf("event %d arrived %v after its publication, before the 500 ms delay, from a dropped connection", e.Seq, age(e))
 		}
-		back := openSSEWith(t, srv, "/sse?client=h&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"0"}}, nil)
+		back := openSSEWith(t, srv, "/sse?client="+hKey+"&epoch="+hub.Epoch(), http.Header{"Last-Event-ID": {"0"}}, nil)
 		if e := back.nextEvent(t); e.Seq != 1 {
 			t.Errorf("after the drop: seq %d, want 1", e.Seq)
 		}
@@ -478,15 +493,16 @@ func TestSimDropLosesWhatIsHeldBack(t *testing.T) {
 func TestSimDelayedClientThatStopsReadingIsCut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv, hub := newServerInBubble(t, server.Config{})
+		zKey, _ := mint(t, srv)
 		ctx, stop := context.WithCancel(context.Background())
 		watched := make(chan struct{})
 		const writeTimeout = 200 * time.Millisecond
 		go func() { defer close(watched); hub.Watch(ctx, writeTimeout) }()
 		defer func() { stop(); <-watched }()
 
-		setDelay(t, srv, "z", 10, 0)
-		openSSE(t, srv, "/sse?client=z") // and never read again
-		dialWS(t, srv, "/ws?client=z")   // likewise
+		setDelay(t, srv, zKey, 10, 0)
+		openSSE(t, srv, "/sse?client="+zKey) // and never read again
+		dialWS(t, srv, "/ws?client="+zKey)   // likewise
 		// Fewer events than a subscriber's queue holds, but more bytes than the
 		// delay line holds back: the write blocks on the full line, as on a
 		// full send buffer, and the hub's watch cuts the stuck writer.
@@ -498,22 +514,25 @@ func TestSimDelayedClientThatStopsReadingIsCut(t *testing.T) {
 		// last write gets.
 		time.Sleep(writeTimeout*5/4 + time.Second)
 		synctest.Wait()
-		if c := getStats(t, srv, "z").Client; c[server.SSE].Open != 0 || c[server.WS].Open != 0 {
+		if c := getStats(t, srv, zKey).Client; c[server.SSE].Open != 0 || c[server.WS].Open != 0 {
 			t.Fatalf("delayed clients that stopped reading: %d SSE and %d WebSocket still open after %v, want both cut off",
 				c[server.SSE].Open, c[server.WS].Open, writeTimeout*5/4+time.Second)
 		}
 	})
 }
 
-// GET /api/sim only reads: a page the server does not know gets the good
-// network, and stays unknown.
+// GET /api/sim only reads: a page the server does not keep (its key is
+// good, but the page was forgotten) gets the good network, and stays
+// unknown.
 func TestSimGetChangesNothing(t *testing.T) {
-	srv, _ := newServer(t, server.Config{})
+	keys := pagekey.New()
+	srv, _ := newServer(t, server.Config{Keys: keys})
+	forgotten, _ := keys.Mint() // never asked of the server, as if forgotten
 	var state struct{ DelayMs, JitterMs int64 }
-	if status := getJSON(t, srv, "/api/sim?client=new", &state); status != http.StatusOK || state.DelayMs != 0 {
-		t.Errorf("GET /api/sim for a new page: %d %+v, want 200 and no delay", status, state)
+	if status := getJSON(t, srv, "/api/sim?client="+forgotten, &state); status != http.StatusOK || state.DelayMs != 0 {
+		t.Errorf("GET /api/sim for a page not kept: %d %+v, want 200 and no delay", status, state)
 	}
-	if s := getStats(t, srv, "new"); s.Client != nil {
+	if s := getStats(t, srv, forgotten); s.Client != nil {
 		t.Errorf("stats after GET /api/sim = %v, want the page still unknown", s.Client)
 	}
 }
@@ -524,7 +543,8 @@ func TestSimGetChangesNothing(t *testing.T) {
 func TestSimStallSparesAPIOnAReusedConnection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv, _ := newServerInBubble(t, server.Config{})
-		setDelay(t, srv, "st", 50, 0)
+		stKey, _ := mint(t, srv)
+		setDelay(t, srv, stKey, 50, 0)
 		get := func(path string) (reused bool) {
 			t.Helper()
 			trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = info.Reused }}
@@ -540,12 +560,12 @@ func TestSimStallSparesAPIOnAReusedConnection(t *testing.T) {
 			resp.Body.Close()
 			return reused
 		}
-		get("/poll?client=st")
+		get("/poll?client=" + stKey)
 		// The stall is asked for on another connection, as the page's
 		// requests may well be: this one's answer is not to wait it out.
 		other := &http.Client{Transport: srv.Client().Transport.(*http.Transport).Clone()}
 		defer other.CloseIdleConnections()
-		resp, err := other.Post(srv.URL+"/api/sim/stall?client=st", "application/json", strings.NewReader(`{"ms":3000}`))
+		resp, err := other.Post(srv.URL+"/api/sim/stall?client="+stKey, "application/json", strings.NewReader(`{"ms":3000}`))
 		if err != nil {
 			t.Fatalf("POST /api/sim/stall: %v", err)
 		}

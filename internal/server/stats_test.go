@@ -99,12 +99,14 @@ func TestStatsShape(t *testing.T) {
 // poll, every byte of every answer, and every byte on the wire both ways.
 func TestStatsCountPolls(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
+	p1Key, _ := mint(t, srv)
+	p2Key, _ := mint(t, srv)
 	publish(t, hub, 3)
 	client := transporttest.NewMeteredClient(t)
 	var want server.Counts
 	since := ""
 	for range 3 {
-		resp, err := client.Get(srv.URL + "/poll?client=p1" + since)
+		resp, err := client.Get(srv.URL + "/poll?client=" + p1Key + since)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,10 +131,10 @@ func TestStatsCountPolls(t *testing.T) {
 		publish(t, hub, 2)
 	}
 	var other any
-	getJSON(t, srv, "/poll?client=p2", &other)
+	getJSON(t, srv, "/poll?client="+p2Key, &other)
 	want.WireIn, want.WireOut = client.Sent.Load(), client.Received.Load()
 
-	s := getStats(t, srv, "p1")
+	s := getStats(t, srv, p1Key)
 	if got := s.Client[server.Poll]; got != want {
 		t.Errorf("p1's poll counters = %+v, want %+v", got, want)
 	}
@@ -143,8 +145,9 @@ func TestStatsCountPolls(t *testing.T) {
 
 func TestStatsCountSSEStream(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
+	s1Key, _ := mint(t, srv)
 	client := transporttest.NewMeteredClient(t)
-	s := openSSEWith(t, srv, "/sse?client=s1", nil, client.Client)
+	s := openSSEWith(t, srv, "/sse?client="+s1Key, nil, client.Client)
 	publish(t, hub, 2)
 	s.nextEvent(t)
 	s.nextEvent(t)
@@ -153,22 +156,24 @@ func TestStatsCountSSEStream(t *testing.T) {
 	// events' data only.
 	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(s.eventBytes),
 		WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
-	waitCounters(t, srv, "s1", server.SSE, want)
+	waitCounters(t, srv, s1Key, server.SSE, want)
 }
 
 func TestStatsSSEStreamClosedIsNoticedAtOnce(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
-	s := openSSE(t, srv, "/sse?client=s1")
+	s1Key, _ := mint(t, srv)
+	s := openSSE(t, srv, "/sse?client="+s1Key)
 	s.body.Close()
-	if !eventually(func() bool { return getStats(t, srv, "s1").Client[server.SSE].Open == 0 }) {
+	if !eventually(func() bool { return getStats(t, srv, s1Key).Client[server.SSE].Open == 0 }) {
 		t.Errorf("open SSE streams did not return to 0 within %v after the client left", timeout)
 	}
 }
 
 func TestStatsCountWebSocket(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
+	w1Key, _ := mint(t, srv)
 	client := transporttest.NewMeteredClient(t)
-	ws := dialWSWith(t, srv, "/ws?client=w1", &websocket.DialOptions{HTTPClient: client.Client})
+	ws := dialWSWith(t, srv, "/ws?client="+w1Key, &websocket.DialOptions{HTTPClient: client.Client})
 	publish(t, hub, 2)
 	ws.next(t)
 	ws.next(t)
@@ -185,23 +190,24 @@ func TestStatsCountWebSocket(t *testing.T) {
 	// its header (and, from the client, its mask).
 	want := server.Counts{Requests: 1, Open: 1, Events: 2, Bytes: int64(ws.eventBytes),
 		WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
-	waitCounters(t, srv, "w1", server.WS, want)
+	waitCounters(t, srv, w1Key, server.WS, want)
 
 	if err := ws.Close(websocket.StatusNormalClosure, ""); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
 	// The closing handshake is on the wire too: a close frame each way.
 	want.Open, want.WireIn, want.WireOut = 0, client.Sent.Load(), client.Received.Load()
-	waitCounters(t, srv, "w1", server.WS, want)
+	waitCounters(t, srv, w1Key, server.WS, want)
 }
 
 // A refused request of a transport is still one request of it, with its
 // bytes on the wire, as the page that made it counts it; it has no events.
 func TestStatsCountARefusedPoll(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
+	r1Key, _ := mint(t, srv)
 	publish(t, hub, 1)
 	client := transporttest.NewMeteredClient(t)
-	resp, err := client.Get(srv.URL + "/poll?client=r1&since=x")
+	resp, err := client.Get(srv.URL + "/poll?client=" + r1Key + "&since=x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,5 +217,5 @@ func TestStatsCountARefusedPoll(t *testing.T) {
 		t.Fatalf("GET /poll?since=x: status %d, want 400", resp.StatusCode)
 	}
 	want := server.Counts{Requests: 1, WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
-	waitCounters(t, srv, "r1", server.Poll, want)
+	waitCounters(t, srv, r1Key, server.Poll, want)
 }

@@ -46,17 +46,18 @@ func getWire(tb testing.TB, srv *httptest.Server, client string, after uint64) (
 // in the wire log is exactly what crossed the client's connection for it.
 func TestWireCountsEachPollAlone(t *testing.T) {
 	srv, hub := newServer(t, server.Config{})
+	p1Key, _ := mint(t, srv)
 	publish(t, hub, 3)
 	client := transporttest.NewMeteredClient(t)
 	get := func(path string) (in, out int64) { return client.Fetch(t, srv.URL+path) }
 	var polls [2][2]int64
-	polls[0][0], polls[0][1] = get("/poll?client=p1")
-	get("/api/time?client=p1")
+	polls[0][0], polls[0][1] = get("/poll?client=" + p1Key)
+	get("/api/time?client=" + p1Key)
 	get("/")
-	polls[1][0], polls[1][1] = get("/poll?client=p1&since=1")
-	get("/api/stats?client=p1")
+	polls[1][0], polls[1][1] = get("/poll?client=" + p1Key + "&since=1")
+	get("/api/stats?client=" + p1Key)
 
-	got := getStats(t, srv, "p1").Client[server.Poll]
+	got := getStats(t, srv, p1Key).Client[server.Poll]
 	if want := polls[0][0] + polls[1][0]; got.WireIn != want {
 		t.Errorf("poll wireIn = %d, want %d: the two polls' requests alone", got.WireIn, want)
 	}
@@ -64,7 +65,7 @@ func TestWireCountsEachPollAlone(t *testing.T) {
 		t.Errorf("poll wireOut = %d, want %d: the two polls' answers alone", got.WireOut, want)
 	}
 
-	entries, next := getWire(t, srv, "p1", 0)
+	entries, next := getWire(t, srv, p1Key, 0)
 	if len(entries) != 2 || next != 2 {
 		t.Fatalf("wire log = %+v (next %d), want the two polls", entries, next)
 	}
@@ -79,10 +80,10 @@ func TestWireCountsEachPollAlone(t *testing.T) {
 			t.Errorf("entry %d: in %d, out %d; the client's connection moved %d and %d", i, e.In, e.Out, polls[i][0], polls[i][1])
 		}
 	}
-	if entries[0].Target != "/poll?client=p1" || entries[1].Events != 2 {
+	if entries[0].Target != "/poll?client="+p1Key || entries[1].Events != 2 {
 		t.Errorf("entries = %+v, want the first poll's target and 2 events in the second", entries)
 	}
-	if more, _ := getWire(t, srv, "p1", next); len(more) != 0 {
+	if more, _ := getWire(t, srv, p1Key, next); len(more) != 0 {
 		t.Errorf("entries after %d = %+v, want none", next, more)
 	}
 }
@@ -92,11 +93,12 @@ func TestWireCountsEachPollAlone(t *testing.T) {
 // every byte the client's connection read up to the hello.
 func TestWireLogsSSEStreamWithItsHead(t *testing.T) {
 	srv, _ := newServer(t, server.Config{Heartbeat: time.Hour})
+	s1Key, _ := mint(t, srv)
 	client := transporttest.NewMeteredClient(t)
-	openSSEWith(t, srv, "/sse?client=s1", nil, client.Client)
+	openSSEWith(t, srv, "/sse?client="+s1Key, nil, client.Client)
 	var stream *wireEntry
 	eventually(func() bool {
-		entries, _ := getWire(t, srv, "s1", 0)
+		entries, _ := getWire(t, srv, s1Key, 0)
 		for _, e := range entries {
 			if e.Kind == "request" {
 				stream = &e
@@ -121,12 +123,13 @@ func TestWireLogsSSEStreamWithItsHead(t *testing.T) {
 // wire log with its size on the wire, as a raw client reads it.
 func TestWireLogsSSEHeartbeats(t *testing.T) {
 	srv, _ := newServer(t, server.Config{Heartbeat: 40 * time.Millisecond})
+	h1Key, _ := mint(t, srv)
 	c, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	fmt.Fprintf(c, "GET /sse?client=h1 HTTP/1.1\r\nHost: %s\r\n\r\n", srv.Listener.Addr())
+	fmt.Fprintf(c, "GET /sse?client=%s HTTP/1.1\r\nHost: %s\r\n\r\n", h1Key, srv.Listener.Addr())
 	r := bufio.NewReader(c)
 	resp, err := http.ReadResponse(r, nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
@@ -150,7 +153,7 @@ func TestWireLogsSSEHeartbeats(t *testing.T) {
 	}
 	var beat *wireEntry
 	eventually(func() bool {
-		entries, _ := getWire(t, srv, "h1", 0)
+		entries, _ := getWire(t, srv, h1Key, 0)
 		for _, e := range entries {
 			if e.Kind == "heartbeat" {
 				beat = &e
@@ -171,13 +174,14 @@ func TestWireLogsSSEHeartbeats(t *testing.T) {
 // in the wire log, and the server's count of the wire holds them too.
 func TestWireLogsWebSocketPings(t *testing.T) {
 	srv, _ := newServer(t, server.Config{Ping: 30 * time.Millisecond})
+	k1Key, _ := mint(t, srv)
 	client := transporttest.NewMeteredClient(t)
-	conn := dialWSWith(t, srv, "/ws?client=k1", &websocket.DialOptions{HTTPClient: client.Client})
+	conn := dialWSWith(t, srv, "/ws?client="+k1Key, &websocket.DialOptions{HTTPClient: client.Client})
 	conn.CloseRead(t.Context()) // answers the pings
 
 	var ping, pong *wireEntry
 	if !eventually(func() bool {
-		entries, _ := getWire(t, srv, "k1", 0)
+		entries, _ := getWire(t, srv, k1Key, 0)
 		for _, e := range entries {
 			switch e.Kind {
 			case "ping":
@@ -202,7 +206,7 @@ func TestWireLogsWebSocketPings(t *testing.T) {
 	want := server.Counts{Requests: 1, WireIn: client.Sent.Load(), WireOut: client.Received.Load()}
 	var got server.Counts
 	if !eventually(func() bool {
-		got = getStats(t, srv, "k1").Client[server.WS]
+		got = getStats(t, srv, k1Key).Client[server.WS]
 		got.Events, got.Bytes = 0, 0
 		want.WireIn, want.WireOut = client.Sent.Load(), client.Received.Load()
 		return got == want
@@ -213,7 +217,8 @@ func TestWireLogsWebSocketPings(t *testing.T) {
 
 func TestWireLogNeedsAClient(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
-	for _, path := range []string{"/api/wire", "/api/wire?client=a&after=x", "/api/wire?client=a&after=-1", "/api/wire?client=a%20b"} {
+	aKey, _ := mint(t, srv)
+	for _, path := range []string{"/api/wire", "/api/wire?client=" + aKey + "&after=x", "/api/wire?client=" + aKey + "&after=-1", "/api/wire?client=a%20b"} {
 		resp := refused(t, srv, path, nil)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("GET %s: status %d, want 400", path, resp.StatusCode)
@@ -225,20 +230,21 @@ func TestWireLogNeedsAClient(t *testing.T) {
 // behind is told how many it missed, never left with a silent gap.
 func TestWireLogSaysWhatItDropped(t *testing.T) {
 	srv, _ := newServer(t, server.Config{})
+	mKey, _ := mint(t, srv)
 	var answer struct{}
 	for range 70 {
-		getJSON(t, srv, "/poll?client=m", &answer)
+		getJSON(t, srv, "/poll?client="+mKey, &answer)
 	}
 	var a struct {
 		Next, Missed uint64
 		Entries      []wireEntry
 	}
-	getJSON(t, srv, "/api/wire?client=m&after=2", &a)
+	getJSON(t, srv, "/api/wire?client="+mKey+"&after=2", &a)
 	if a.Next != 70 || a.Missed != 4 || len(a.Entries) != 64 || a.Entries[0].N != 7 {
 		t.Errorf("after 2 of 70: next %d, missed %d, %d entries from %d; want 70, 4, 64 from 7",
 			a.Next, a.Missed, len(a.Entries), a.Entries[0].N)
 	}
-	getJSON(t, srv, "/api/wire?client=m&after=10", &a)
+	getJSON(t, srv, "/api/wire?client="+mKey+"&after=10", &a)
 	if a.Missed != 0 || len(a.Entries) != 60 {
 		t.Errorf("after 10: missed %d, %d entries; want 0 and 60", a.Missed, len(a.Entries))
 	}

@@ -37,14 +37,21 @@ export class HTTPError extends Error {
  * createApi returns {get(path, query), post(path, body), call(method, path, {query, body})};
  * clientId is the page's key, or a function that returns it at each request
  * (the page makes its api before the server gave it a key: page-state.js);
- * each resolves to the answer's JSON ({} when it has none) or rejects with an
- * HTTPError, or with fetch's own error when there was no answer at all
- * (with key error.network: shared.js noAnswer).
+ * a query's own client (null: none) takes its place. Each resolves to the
+ * answer's JSON ({} when it has none) or rejects with an HTTPError, or with
+ * fetch's own error when there was no answer at all (with key
+ * error.network: shared.js noAnswer).
+ *
+ * onBadKey(key), when given, hears of a key the server refused as bad_key
+ * (one of an earlier run: the server restarted). The request is made once
+ * more when the promise it returns settles, with the key clientId gives
+ * then: the page has a new one (page-state.js renewKey).
  */
-export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
+export function createApi({ clientId, onBadKey, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
   const keyOf = typeof clientId === 'function' ? clientId : () => clientId;
-  async function call(method, path, { query = {}, body } = {}) {
-    const res = await fetchFn(withQuery(path, { client: keyOf(), ...query }), {
+  async function call(method, path, { query = {}, body } = {}, again = true) {
+    const key = keyOf();
+    const res = await fetchFn(withQuery(path, { client: key, ...query }), {
       method,
       cache: 'no-store',
       headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
@@ -58,12 +65,17 @@ export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetc
     } catch {
       // Not JSON: the status says enough.
     }
-    if (!res.ok) throw new HTTPError(res.status, data);
+    if (!res.ok) {
+      const err = new HTTPError(res.status, data);
+      if (err.code !== 'bad_key' || !onBadKey || !again) throw err;
+      await onBadKey(key);
+      return call(method, path, { query, body }, false);
+    }
     return data ?? {};
   }
   return {
     get: (path, query) => call('GET', path, { query }),
     post: (path, body) => call('POST', path, { body }),
-    call,
+    call: (method, path, opts) => call(method, path, opts),
   };
 }

@@ -24,6 +24,7 @@ const en = {
   'meta.clockOffset': 'clock offset',
   'meta.rtt': 'shortest round trip',
   'meta.page': 'this page',
+  'meta.renamed': 'the server restarted and did not know this page any more: it gave the page a new key and name',
   'unit.eventsPerSec': 'events/s',
   'unit.ms': 'ms',
 
@@ -279,6 +280,7 @@ const en = {
   // The server's refusals, by the code of its JSON error answer
   // ({"error": "<English reason>", "code": "<code>"}, serverErrorKey).
   'serverError.bad_request': 'the server found a malformed value in the request',
+  'serverError.bad_key': 'the server did not give this page its key (it restarted?): the page asks for a new one',
   'serverError.unauthorized': 'only the instructor may do this: open the instructor link that transportlab printed',
   'serverError.forbidden': 'not allowed from here',
   'serverError.not_found': 'the server has no such endpoint',
@@ -375,6 +377,7 @@ const ko = {
   'meta.clockOffset': '시계 차이',
   'meta.rtt': '최소 왕복 시간',
   'meta.page': '이 페이지',
+  'meta.renamed': '서버가 다시 시작되어 이 페이지를 알지 못했습니다. 새 키와 이름을 받았습니다',
   'unit.eventsPerSec': '이벤트/초',
   'unit.ms': 'ms',
 
@@ -623,6 +626,7 @@ const ko = {
 
   // 서버가 거절한 이유, JSON 오류 응답의 code별 (serverErrorKey)
   'serverError.bad_request': '요청에 잘못된 값이 있어 서버가 받지 않았습니다',
+  'serverError.bad_key': '서버가 이 페이지에 준 키가 아닙니다(서버가 다시 시작되었나요?). 페이지가 새 키를 받습니다',
   'serverError.unauthorized': '강사만 할 수 있습니다. transportlab이 출력한 강사용 링크를 여세요',
   'serverError.forbidden': '여기서는 허용되지 않습니다',
   'serverError.not_found': '서버에 그런 엔드포인트가 없습니다',

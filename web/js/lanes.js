@@ -73,7 +73,7 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       inspectorView: null,
     };
     const callbacks = {
-      clientId: page.clientId,
+      clientId: () => page.clientId, // as of each connection: the key changes when the server restarts
       interval: page.state.interval,
       resume: () => lane.ledger.resume(),
       epoch: () => lane.ledger.epoch ?? page.server.epoch,

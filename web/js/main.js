@@ -40,9 +40,10 @@ const RENDER_EVERY_MS = 250;
 
 const page = createPage();
 // Every request names the page by the key the server gives it: nothing
-// starts before. The key stays in requests; the page shows its name.
+// starts before. The key stays in requests; the page shows its name. A
+// restarted server refuses the key, and the page gets another (renewKey).
 await page.identify();
-const { clientId, api, state, clock, T } = page;
+const { api, state, clock, T } = page;
 
 // One lane per transport; each event a lane accepted is also news for the
 // message log (this page's own messages coming back, which the feed names
@@ -94,7 +95,7 @@ const netsim = createNetSim({
 
 // The server's wire log, for the inspectors; a new server run keeps one of its own.
 const wireLog = createWireLog({
-  clientId,
+  clientId: () => page.clientId, // as of each request: a restarted server gives the page another
   needed: () => TRANSPORTS.some((t) => lanes[t].inspectorView?.open),
   paused: () => document.hidden,
   onEntries: (entries, missed) => {
@@ -117,7 +118,7 @@ const reader = createServerReader(page, {
   asking: (at) => countsAsked(lanes, at),
   onStats: (stats, asked) => {
     noteServerRun(lanes, stats.epoch, asked.at); // a lane that is off is in the server's run as it is
-    if (page.noteName(stats.name)) setText($('#client-id'), page.name); // a new run names the page anew
+    if (page.noteName(stats.name)) showName(); // a new run names the page anew
     takeZero(lanes, stats, asked); // after a class run began: both columns count from this read
     page.server.pageCounts = pageCounts(lanes, stats, asked);
     classView.setClass(stats.class === true);
@@ -237,8 +238,22 @@ function wire() {
   }).observe($('#panels'));
 }
 
+// showName puts the page's name in the header: never the key, with which a
+// classmate could steer the page.
+function showName() {
+  setText($('#client-id'), page.name);
+}
+
+// A restarted server refused the page's key, and gave it another: its name
+// changes in the header, which says why when hovered. The lanes say the
+// server restarted; nothing more to shout about.
+page.onRenewed(() => {
+  showName();
+  $('#client-id').title = T('meta.renamed');
+});
+
 async function main() {
-  setText($('#client-id'), page.name); // never the key: a classmate could steer the page with it
+  showName();
   buildPanels({ lanes, T, wireLog });
   netsim.mount();
   classView.mount();
@@ -261,7 +276,9 @@ async function main() {
 
 // Read-only hooks for tests (chromedp) and curious students in the console.
 window.transportlab = Object.freeze({
-  clientId, // this page's own key: the console is the student's, not the class's
+  get clientId() {
+    return page.clientId; // this page's own key: the console is the student's, not the class's
+  },
   get name() {
     return page.name; // a restarted server names the page anew
   },

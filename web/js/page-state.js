@@ -21,6 +21,8 @@ export const nowMs = () => performance.timeOrigin + performance.now();
  *   clientId                 this page's key, its ?client= (null until identify())
  *   name                     its public name, what other pages see (null until identify())
  *   identify(opts)           asks the server for both, until it gives them (page-key.js)
+ *   renewKey(refused)        a new key and name, when the server refused the key
+ *                            refused as bad_key (it restarted); onRenewed(fn) hears of it
  *   noteName(name)           takes the name /api/stats gives: true when it is new
  *   api                      the page's requests, each naming it by its key (api.js)
  *   state                    what the URL keeps (url.js), with state.lang
@@ -39,6 +41,8 @@ export function createPage({ search = location.search, languages = navigator.lan
   // page's own counts as of the server's read (lanes.js pageCounts).
   const server = { epoch: null, rate: null, head: null, stats: null, statsAt: null, statsError: null, pageCounts: null };
   const newEpoch = [];
+  const renewed = [];
+  let renewing = null; // the one request for a new key under way, if any
   const page = {
     // The key is secret to this page: it goes into its own requests only,
     // never on screen, in a file name or to another page. The name is
@@ -46,9 +50,29 @@ export function createPage({ search = location.search, languages = navigator.lan
     clientId: null,
     name: null,
     async identify(opts = {}) {
-      const { key, name } = await askIdentity({ post: () => page.api.post('/api/pages'), ...opts });
+      // Asking for a key names no page: the old key, if any, is no longer one.
+      const post = () => page.api.call('POST', '/api/pages', { query: { client: null } });
+      const { key, name } = await askIdentity({ post, ...opts });
       page.clientId = key;
       page.name = name;
+    },
+    // A server that restarted has a new secret: the page's key is of the
+    // run before, refused as bad_key wherever it goes. The page asks for a
+    // key of this run, once however many requests were refused, and goes
+    // on with it: every request from then on carries the new key (the
+    // lanes' next connection too), and the page has a new name.
+    renewKey(refused) {
+      if (refused !== page.clientId) return renewing ?? Promise.resolve(); // renewed since that request left
+      renewing ??= page
+        .identify()
+        .then(() => {
+          for (const fn of renewed) fn();
+        })
+        .finally(() => (renewing = null));
+      return renewing;
+    },
+    onRenewed(fn) {
+      renewed.push(fn);
     },
     // A restarted server names every page anew (its secret is new): the
     // page learns its name of this run from /api/stats, which answers it.
@@ -57,8 +81,9 @@ export function createPage({ search = location.search, languages = navigator.lan
       page.name = name;
       return true;
     },
-    // The api asks for the key at each request: it exists before the key does.
-    api: createApi({ clientId: () => page.clientId }),
+    // The api asks for the key at each request: it exists before the key
+    // does, and outlives it when the server restarts.
+    api: createApi({ clientId: () => page.clientId, onBadKey: (key) => page.renewKey(key) }),
     state,
     clock: { offsetMs: null, rttMs: null, at: null },
     server,

@@ -36,6 +36,48 @@ test('api: a clientId function is asked at each request; none leaves client= out
   assert.deepEqual(calls.map((c) => c.url), ['/api/pages', '/api/sim?client=k3y']);
 });
 
+test('api: a key refused as bad_key is renewed, and the request made once more with the new one', async () => {
+  const calls = [];
+  const answers = [
+    [400, { error: 'client is not a key of this server', code: 'bad_key' }],
+    [200, { ok: 1 }],
+  ];
+  const fetch = async (url) => {
+    calls.push(url);
+    const [status, body] = answers.shift() ?? [400, { error: 'again', code: 'bad_key' }];
+    return { ok: status < 300, status, json: async () => body };
+  };
+  let key = 'old';
+  const refused = [];
+  const api = createApi({
+    clientId: () => key,
+    fetch,
+    onBadKey: async (k) => {
+      refused.push(k);
+      key = 'new';
+    },
+  });
+  assert.deepEqual(await api.get('/api/stats'), { ok: 1 });
+  assert.deepEqual(calls, ['/api/stats?client=old', '/api/stats?client=new']);
+  assert.deepEqual(refused, ['old']);
+
+  // Refused again with the new key: said, not asked over and over.
+  await assert.rejects(api.get('/api/stats'), (err) => err.code === 'bad_key');
+  assert.equal(calls.length, 4);
+  assert.deepEqual(refused, ['old', 'new']);
+
+  // Without onBadKey, bad_key is an error like any other.
+  const plain = createApi({ clientId: 'old', fetch: fakeFetch(400, { error: 'no', code: 'bad_key' }).fetch });
+  await assert.rejects(plain.get('/api/stats'), (err) => err.code === 'bad_key' && err.key === 'serverError.bad_key');
+});
+
+test('api: a query\'s own client, null, leaves the page\'s key out', async () => {
+  const { fetch, calls } = fakeFetch(201, {});
+  const api = createApi({ clientId: 'abc', fetch });
+  await api.call('POST', '/api/pages', { query: { client: null } });
+  assert.equal(calls[0].url, '/api/pages');
+});
+
 test('api: POST sends JSON', async () => {
   const { fetch, calls } = fakeFetch(201, { seq: 7 });
   const api = createApi({ clientId: 'abc', fetch });

@@ -92,3 +92,39 @@ test('noteName takes the name of a new run, and nothing that is not a name', asy
   assert.equal(page.noteName('brave lynx 3'), true);
   assert.equal(page.name, 'brave lynx 3');
 });
+
+test('renewKey: a key refused as bad_key is renewed once, and the page goes on with the new one', async () => {
+  const page = createPage({ search: '', languages: ['en'] });
+  const NEW = 'nw-DHsPIBaVNU-A-RgRmS45gUp0TfVef';
+  const urls = [];
+  let run = 1; // the server's run: keys of run 1 are refused once it restarts
+  const fetch = async (url, init) => {
+    urls.push(`${init.method} ${url}`);
+    if (url.startsWith('/api/pages')) {
+      const body = run === 1 ? { key: KEY, name: 'quiet otter 17' } : { key: NEW, name: 'brave lynx 3' };
+      return { ok: true, status: 201, json: async () => body };
+    }
+    const key = new URL(url, 'http://x').searchParams.get('client');
+    const good = key === (run === 1 ? KEY : NEW);
+    const body = good ? { name: page.name } : { error: 'client is not a key of this server', code: 'bad_key' };
+    return { ok: good, status: good ? 200 : 400, json: async () => body };
+  };
+  const real = globalThis.fetch;
+  globalThis.fetch = fetch;
+  let renewed = 0;
+  page.onRenewed(() => renewed++);
+  try {
+    await page.identify();
+    run = 2; // the server restarts
+    const answers = await Promise.all([page.api.get('/api/stats'), page.api.get('/api/sim')]);
+    assert.equal(answers.length, 2);
+  } finally {
+    globalThis.fetch = real;
+  }
+  assert.equal(page.clientId, NEW);
+  assert.equal(page.name, 'brave lynx 3');
+  assert.equal(renewed, 1, 'two refusals, one new key');
+  assert.equal(urls.filter((u) => u.startsWith('POST /api/pages')).length, 2);
+  assert.ok(urls.includes('POST /api/pages'), 'the page asks for its key without the old one');
+  assert.deepEqual(urls.slice(-2).sort(), [`GET /api/sim?client=${NEW}`, `GET /api/stats?client=${NEW}`]);
+});

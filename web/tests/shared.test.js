@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { HEALTHY_MS, backoffDelay, contract, createRetry, utf8Length, withQuery } from '../js/transports/shared.js';
+import { HEALTHY_MS, backoffDelay, contract, createRetry, keyOf, utf8Length, withQuery } from '../js/transports/shared.js';
 import { fakeTime } from './fakes.js';
 
 test('utf8Length counts bytes, not characters', () => {
@@ -109,4 +109,14 @@ test('contract fills in what was left out, and keeps what was given', () => {
     assert.equal(opts[k](), undefined, k);
   }
   assert.equal(typeof opts.now(), 'number');
+});
+
+test('keyOf: the key, or what a function gives as of now', () => {
+  assert.equal(keyOf('abc'), 'abc');
+  let key = 'old';
+  const clientId = () => key;
+  assert.equal(keyOf(clientId), 'old');
+  key = 'new';
+  assert.equal(keyOf(clientId), 'new');
+  assert.equal(keyOf(null), null);
 });

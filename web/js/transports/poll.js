@@ -17,7 +17,7 @@
 //
 // It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
-import { contract, createRetry, noAnswer, statusKey, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, keyOf, noAnswer, statusKey, utf8Length, withQuery } from './shared.js';
 import { serverErrorKey } from '../i18n.js';
 import { eventBytes } from '../stats.js';
 
@@ -65,7 +65,7 @@ export function createPoll(opts) {
     const mine = session;
     controller = new AbortController();
     lastStart = now();
-    const url = withQuery('/poll', { since: cursor?.since, epoch: cursor?.epoch, client: clientId });
+    const url = withQuery('/poll', { since: cursor?.since, epoch: cursor?.epoch, client: keyOf(clientId) });
     onRequest();
     const wire = { kind: 'poll', at: lastStart, doneAt: null, target: url, status: null, events: null, body: null };
     try {

@@ -15,7 +15,9 @@
 //     setInterval(ms)   poll only: the interval, from the next request on
 //
 //   opts (every callback may be left out):
-//     clientId                  the page's id, sent as client= on every request
+//     clientId                  the page's key, sent as client= on every request,
+//                               or a function that returns it as of now (keyOf):
+//                               a restarted server gives the page another
 //     resume()                  -> {since, epoch} | null: where to continue from
 //     epoch()                   -> the server run the page knows (sse: for the
 //                               URL when resume() has none)
@@ -203,6 +205,15 @@ export function createRetry({
       return failures > 0 && upSince === null;
     },
   };
+}
+
+/**
+ * keyOf returns the page's key as of now: clientId is the key, or a function
+ * that returns it. Each connection asks anew, so a lane reconnects with the
+ * key the page has then.
+ */
+export function keyOf(clientId) {
+  return typeof clientId === 'function' ? clientId() : clientId;
 }
 
 /** withQuery appends query parameters (skipping undefined/null) to a path. */

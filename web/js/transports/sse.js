@@ -32,7 +32,7 @@
 //   {kind:'event', type, data, lastEventId}   each event, as the MessageEvent
 //                                     has it; inspector.js rebuilds its lines
 
-import { contract, createRetry, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, keyOf, utf8Length, withQuery } from './shared.js';
 
 /**
  * createSSE returns an SSE transport that keeps the transport contract
@@ -52,7 +52,7 @@ export function createSSE(opts) {
   // by default what the page last saw.
   function connect(from = resume()) {
     const epoch = from?.epoch ?? knownEpoch();
-    const url = withQuery('/sse', { client: clientId, since: from?.since, epoch });
+    const url = withQuery('/sse', { client: keyOf(clientId), since: from?.since, epoch });
     const source = new ES(url);
     es = source;
     // The EventSource's last event id: it sends it as Last-Event-ID when it

@@ -21,7 +21,7 @@
 // protocol's own pings and pongs are control frames that a browser never
 // shows; only the server can report them.
 
-import { contract, createRetry, utf8Length, withQuery } from './shared.js';
+import { contract, createRetry, keyOf, utf8Length, withQuery } from './shared.js';
 import { Answers } from './answers.js';
 import { serverErrorKey } from '../i18n.js';
 
@@ -65,7 +65,7 @@ export function createWS(opts) {
 
   function connect() {
     const from = resume();
-    const target = withQuery('/ws', { client: clientId, since: from?.since, epoch: from?.epoch });
+    const target = withQuery('/ws', { client: keyOf(clientId), since: from?.since, epoch: from?.epoch });
     const url = wsURL(loc, target);
     const socket = new WS(url);
     ws = socket;

@@ -1,0 +1,9 @@
+package server
+
+import "net/http"
+
+// PagesKept returns how many pages the server New returned keeps: a test
+// of what a made-up key costs reads it.
+func PagesKept(h http.Handler) int {
+	return h.(*server).pages.Len()
+}
