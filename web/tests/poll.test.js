@@ -69,6 +69,49 @@ test('poll asks for the latest, then since next, once per interval', async () =>
   assert.equal(time.pending(), 0);
 });
 
+test('poll asks again at once while the answer says more events wait, each a request', async () => {
+  const answers = [
+    { status: 200, body: { epoch: 'e1', head: 9, events: [ev(4), ev(5)], next: 5, missed: 0, more: 4 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [ev(6), ev(7)], next: 7, missed: 0, more: 2 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [ev(8), ev(9)], next: 9, missed: 0 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [], next: 9, missed: 0 } },
+  ];
+  const { poll, time, log } = setup({ answers, resume: () => ({ since: 3, epoch: 'e1' }) });
+  poll.start();
+  await time.advance(0);
+  assert.deepEqual(log.urls, [
+    '/poll?since=3&epoch=e1&client=abc12345',
+    '/poll?since=5&epoch=e1&client=abc12345',
+    '/poll?since=7&epoch=e1&client=abc12345',
+  ], 'each continues from next, without waiting an interval');
+  assert.equal(log.requests, 3);
+  assert.deepEqual(log.events, [4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(log.hellos.map((h) => h.catchUp), [true, false, false]);
+  poll.setInterval(2000); // caught up: the interval applies again
+  await time.advance(1999);
+  assert.equal(log.requests, 3);
+  await time.advance(1);
+  assert.equal(log.requests, 4);
+  assert.equal(log.urls[3], '/poll?since=9&epoch=e1&client=abc12345');
+  poll.stop();
+});
+
+test('poll: more of 0, or not a number, waits the interval as usual', async () => {
+  const answers = [
+    { status: 200, body: { epoch: 'e1', head: 1, events: [ev(1)], next: 1, more: 0 } },
+    { status: 200, body: { epoch: 'e1', head: 1, events: [], next: 1, more: '5' } },
+  ];
+  const { poll, time, log } = setup({ answers });
+  poll.start();
+  await time.advance(0);
+  assert.equal(log.requests, 1);
+  await time.advance(1000);
+  assert.equal(log.requests, 2);
+  await time.advance(999);
+  assert.equal(log.requests, 2);
+  poll.stop();
+});
+
 test('poll never overlaps: a slow answer delays the next request', async () => {
   const { poll, time, log } = setup({ answers: [], interval: 250, rttMs: 400 });
   poll.start();

@@ -15,6 +15,11 @@
 // next one waits a growing, jittered backoff instead (never less than the
 // interval), and the state shows "reconnecting".
 //
+// An answer holds at most a few hundred events (the server's cost ceiling);
+// when more wait after it, it says `more: N`, and the next request leaves
+// at once instead of an interval later, until the page has caught up. Each
+// of them is one more request, counted as every poll is.
+//
 // It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
 import { contract, createRetry, noAnswer, statusKey, utf8Length, withQuery } from './shared.js';
@@ -55,6 +60,7 @@ export function createPoll(opts) {
   let cursor = null; // {since, epoch} for the next request, null: ask for the latest
   let first = true;
   let lastStart = 0;
+  let behind = false; // the last answer said more events wait: the next request is now
   let session = 0; // bumps on stop() so a late answer from an old run is ignored
 
   function schedule(delay) {
@@ -82,11 +88,14 @@ export function createPoll(opts) {
       wire.body = utf8Length(text);
       onBytes(eventBytes(text));
       if (!res.ok) throw refusal(res.status, text);
-      wire.events = handle(JSON.parse(text), first || retry.retrying);
+      const answer = JSON.parse(text);
+      wire.events = handle(answer, first || retry.retrying);
       onWire(wire);
       if (retry.up()) onReconnect(); // back after failed requests
       onStatus('open', { key: 'detail.poll.open', params: { interval } });
-      if (running) schedule(lastStart + interval - now());
+      // More events wait beyond this answer's ceiling: ask for them now.
+      behind = Number.isInteger(answer.more) && answer.more > 0;
+      if (running) schedule(behind ? 0 : lastStart + interval - now());
     } catch (err) {
       if (mine !== session || err?.name === 'AbortError') return;
       onWire({ ...wire, error: err.message });
@@ -118,6 +127,7 @@ export function createPoll(opts) {
       if (running) return;
       running = true;
       first = true;
+      behind = false;
       retry.start();
       cursor = resume();
       onStatus('connecting', '');
@@ -137,7 +147,7 @@ export function createPoll(opts) {
     /** setInterval changes the interval from the next request on. */
     setInterval(ms) {
       interval = ms;
-      if (running && controller === null && !retry.retrying) schedule(lastStart + interval - now());
+      if (running && controller === null && !retry.retrying && !behind) schedule(lastStart + interval - now());
     },
   };
 }
