@@ -292,6 +292,8 @@ const en = {
   'serverError.internal': 'the server failed on its side',
   'serverError.messages_off': 'the instructor has turned messages off for now',
   'serverError.too_many_requests': 'too many requests in a short time: wait a moment',
+  'serverError.muted': 'the instructor muted your messages',
+  'serverError.disconnected': 'the instructor disconnected this page',
 
   // The instructor page (instructor.html), in classroom mode.
   'instructor.title': 'transportlab — instructor',
@@ -636,6 +638,8 @@ const ko = {
   'serverError.internal': '서버 내부에서 오류가 났습니다',
   'serverError.messages_off': '강사가 지금은 메시지를 꺼 두었습니다',
   'serverError.too_many_requests': '짧은 시간에 요청이 너무 많았습니다. 잠시 기다려 주세요',
+  'serverError.muted': '강사가 이 페이지의 메시지를 막았습니다',
+  'serverError.disconnected': '강사가 이 페이지의 연결을 끊었습니다',
 
   // 강사 페이지 (instructor.html), 수업 모드
   'instructor.title': 'transportlab — 강사',
