@@ -8,6 +8,8 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -54,7 +56,7 @@ func startInstructor(tb testing.TB, c *classStandIn) (*httptest.Server, string) 
 }
 
 // classStandIn answers the class API (GET and PUT /api/class, POST
-// /api/class/drop and /run) from a state the test sets, as the server's
+// /api/class/drop, /mute and /disconnect) from a state the test sets, as the server's
 // does: these tests are about what the page makes of the answers, and a
 // student page's name or latency is set here in one line. Its server
 // totals grow by perRead on each read, so the dashboard has rates to show.
@@ -65,6 +67,7 @@ type classStandIn struct {
 	perRead int64
 	puts    []string // each PUT's body, as sent
 	refuse  string   // a PUT field answered 400, as a bad value is
+	acts    []string // each mute and disconnect: its path and body, as sent
 }
 
 func (c *classStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -96,6 +99,26 @@ func (c *classStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.state["version"] = c.state["version"].(float64) + 1
 	case r.Method == http.MethodPost && r.URL.Path == "/api/class/drop":
 		answer(http.StatusOK, map[string]any{"transport": "sse", "dropped": 3})
+		return
+	case r.Method == http.MethodPost && (r.URL.Path == "/api/class/mute" || r.URL.Path == "/api/class/disconnect"):
+		var act struct {
+			Name  string `json:"name"`
+			Muted *bool  `json:"muted"`
+		}
+		raw, _ := io.ReadAll(r.Body)
+		json.Unmarshal(raw, &act)
+		c.acts = append(c.acts, r.URL.Path+" "+string(raw))
+		pages, _ := c.state["pages"].([]any)
+		for _, p := range pages {
+			if p := p.(map[string]any); p["name"] == act.Name && act.Muted != nil {
+				p["muted"] = *act.Muted
+			}
+		}
+		if act.Muted != nil {
+			answer(http.StatusOK, map[string]any{"name": act.Name, "muted": *act.Muted, "pages": 1})
+		} else {
+			answer(http.StatusOK, map[string]any{"name": act.Name, "dropped": 2, "pages": 1})
+		}
 		return
 	default:
 		answer(http.StatusNotFound, map[string]string{"error": "no such endpoint", "code": "not_found"})
@@ -211,7 +234,7 @@ func TestInstructorDashboard(t *testing.T) {
 	}
 
 	// A name is a stranger's text: shown as it was typed, never parsed.
-	cells := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#page-rows tr:first-child td')].map((td) => td.textContent)`)
+	cells := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#page-rows tr:first-child td')].slice(0, 5).map((td) => td.textContent)`)
 	if want := []string{"quiet otter 17", evil, "Polling, SSE", "yes", "Polling 313"}; strings.Join(cells, "|") != strings.Join(want, "|") {
 		t.Errorf("the first page's row = %q, want %q", cells, want)
 	}
@@ -246,6 +269,70 @@ func TestInstructorDashboard(t *testing.T) {
 	waitFor(t, ctx, "how many the drop closed", `document.querySelector('#note-drop').textContent.includes('연결 3개를 끊었습니다')`)
 	if got := evaluate[string](t, ctx, `document.querySelector('#page-rows tr:nth-child(2) td:nth-child(4)').textContent`); got != "혼자 살펴보는 중" {
 		t.Errorf("a page exploring alone, in Korean: %q", got)
+	}
+	if problems := console.problems(); len(problems) > 0 {
+		t.Errorf("the console:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// TestInstructorActs: each page's row mutes or unmutes it at one click,
+// and disconnects it only at a second; the note says what the server did;
+// the "Limited" list shows who a limit refused, as text, when the server
+// keeps one.
+func TestInstructorActs(t *testing.T) {
+	requireChromium(t)
+	const evil = `<img src=x onerror=alert(1)>`
+	c := newClassStandIn()
+	c.state["students"] = map[string]any{"pages": 2, "following": 2, "poll": 2, "sse": 0, "ws": 0}
+	c.state["pages"] = []any{
+		map[string]any{"name": "quiet otter 17", "following": true, "transports": []string{"poll"}, "seenAgoMs": 800, "muted": false},
+		map[string]any{"name": "brave heron 3", "following": true, "transports": []string{"poll"}, "seenAgoMs": 300, "muted": true},
+	}
+	c.state["limited"] = []any{
+		map[string]any{"address": "192.0.2.7", "name": evil, "limit": "polls", "refused": 1200, "lastAgoMs": 4000},
+		map[string]any{"address": "198.51.100.2", "name": "", "limit": "pages", "refused": 3, "lastAgoMs": 125000},
+	}
+	srv, token := startInstructor(t, c)
+
+	ctx := startBrowser(t)
+	console := watchConsole(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/instructor?token="+token)); err != nil {
+		t.Fatalf("opening the instructor link: %v", err)
+	}
+	row := func(n int, sel string) string {
+		return fmt.Sprintf(`document.querySelector('#page-rows tr:nth-child(%d) %s')`, n, sel)
+	}
+	waitFor(t, ctx, "the acts on each page", row(1, `[data-act="mute"]`)+`?.textContent === 'Mute' && `+row(2, `[data-act="mute"]`)+`?.textContent === 'Unmute'`)
+
+	evaluate[bool](t, ctx, `(`+row(1, `[data-act="mute"]`)+`.click(), true)`)
+	waitFor(t, ctx, "the mute's answer", `document.querySelector('#note-acts').textContent === 'quiet otter 17: messages muted.'`)
+	waitFor(t, ctx, "the row muted, as the next read says", row(1, `[data-act="mute"]`)+`.textContent === 'Unmute'`)
+
+	disconnect := row(2, `[data-act="disconnect"]`)
+	evaluate[bool](t, ctx, `(`+disconnect+`.click(), true)`)
+	waitFor(t, ctx, "the disconnect asks for a second click", disconnect+`.textContent === 'Disconnect? Click again'`)
+	c.mu.Lock()
+	sent := len(c.acts)
+	c.mu.Unlock()
+	if sent != 1 {
+		t.Errorf("after one click on Disconnect %d acts were sent, want only the mute", sent)
+	}
+	evaluate[bool](t, ctx, `(`+disconnect+`.click(), true)`)
+	waitFor(t, ctx, "the disconnect's answer", `document.querySelector('#note-acts').textContent.startsWith('brave heron 3: disconnected, 2 connections closed')`)
+	c.mu.Lock()
+	acts := strings.Join(c.acts, " | ")
+	c.mu.Unlock()
+	if want := `/api/class/mute {"name":"quiet otter 17","muted":true} | /api/class/disconnect {"name":"brave heron 3"}`; acts != want {
+		t.Errorf("the acts sent %s, want %s", acts, want)
+	}
+
+	waitFor(t, ctx, "the limited list", `!document.querySelector('#limited').hidden && document.querySelectorAll('#limited-rows tr').length === 2`)
+	cells := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#limited-rows td')].map((td) => td.textContent)`)
+	if want := []string{"192.0.2.7", evil, "polls", "1200", "4 s ago", "198.51.100.2", "—", "new pages", "3", "2 min ago"}; strings.Join(cells, "|") != strings.Join(want, "|") {
+		t.Errorf("the limited list = %q, want %q", cells, want)
+	}
+	if n := evaluate[int](t, ctx, `document.querySelectorAll('#limited img').length`); n != 0 {
+		t.Errorf("the limited list holds %d <img> made from a name", n)
 	}
 	if problems := console.problems(); len(problems) > 0 {
 		t.Errorf("the console:\n%s", strings.Join(problems, "\n"))
