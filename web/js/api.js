@@ -39,9 +39,11 @@ export class HTTPError extends Error {
  * (the page makes its api before the server gave it a key: page-state.js);
  * each resolves to the answer's JSON ({} when it has none) or rejects with an
  * HTTPError, or with fetch's own error when there was no answer at all
- * (with key error.network: shared.js noAnswer).
+ * (with key error.network: shared.js noAnswer). onRefused(err) hears every
+ * HTTPError first, wherever it was asked: a refusal that concerns the whole
+ * page (403 disconnected) is the page's to act on, not one request's.
  */
-export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
+export function createApi({ clientId, onRefused = () => {}, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
   const keyOf = typeof clientId === 'function' ? clientId : () => clientId;
   async function call(method, path, { query = {}, body } = {}) {
     const res = await fetchFn(withQuery(path, { client: keyOf(), ...query }), {
@@ -58,7 +60,11 @@ export function createApi({ clientId, fetch: fetchFn = (...a) => globalThis.fetc
     } catch {
       // Not JSON: the status says enough.
     }
-    if (!res.ok) throw new HTTPError(res.status, data);
+    if (!res.ok) {
+      const err = new HTTPError(res.status, data);
+      onRefused(err);
+      throw err;
+    }
     return data ?? {};
   }
   return {

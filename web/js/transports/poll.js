@@ -48,7 +48,7 @@ import { eventBytes } from '../stats.js';
  */
 export function createPoll(opts) {
   opts = contract(opts);
-  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onAnswer, onReconnect, onWire, now } = opts;
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onAnswer, onReconnect, onWire, onGone, now } = opts;
   const fetchFn = opts.fetch ?? ((...a) => globalThis.fetch(...a));
   // Up at each answer; after any answer the next failure starts the backoff
   // from its smallest step again.
@@ -99,6 +99,16 @@ export function createPoll(opts) {
     } catch (err) {
       if (mine !== session || err?.name === 'AbortError') return;
       onWire({ ...wire, error: err.message });
+      if (err.code === 'disconnected') {
+        // The instructor disconnected the page: its key is refused for the
+        // rest of the server's run, so asking again would only be refused.
+        running = false;
+        session++;
+        retry.stop();
+        onStatus('off', { key: 'serverError.disconnected' });
+        onGone(err);
+        return;
+      }
       retry.lost();
       const delay = Math.max(interval, retry.delay());
       onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err, seconds: (delay / 1000).toFixed(1) } });
@@ -164,6 +174,7 @@ function refusal(status, text) {
     // Not JSON: the status says enough.
   }
   const err = new Error(`HTTP ${status}${body?.error ? `: ${body.error}` : ''}`);
+  if (typeof body?.code === 'string') err.code = body.code;
   const key = serverErrorKey(body?.code);
   const bare = statusKey(status, body?.error);
   if (key !== null) err.key = key;
