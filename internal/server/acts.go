@@ -100,7 +100,9 @@ func (s *server) mute(w http.ResponseWriter, r *http.Request) {
 // that page's key is refused from now on, for the rest of the run (403
 // disconnected, see refuseDisconnected), and its connections are closed
 // now, as POST /api/sim/drop closes one transport's. The key is refused
-// first, so that no lane reconnects in between.
+// first, so that no lane reconnects in between; a request let by just
+// before, whose connection the drop did not yet hold, looks again once it
+// does (account), so no stream of the page outlives the act.
 func (s *server) disconnect(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name string `json:"name"`
@@ -133,9 +135,14 @@ func (s *server) disconnect(w http.ResponseWriter, r *http.Request) {
 func (s *server) refuseDisconnected(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.disconnected.Has(clientOf(r)) {
-			httpjson.ErrorCode(w, http.StatusForbidden, httpjson.Disconnected, errors.New("the instructor disconnected this page"))
+			answerDisconnected(w)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// answerDisconnected answers 403 disconnected.
+func answerDisconnected(w http.ResponseWriter) {
+	httpjson.ErrorCode(w, http.StatusForbidden, httpjson.Disconnected, errors.New("the instructor disconnected this page"))
 }
