@@ -132,6 +132,7 @@ type Seen struct {
 	Last    time.Time       // its last request of any kind
 	Polled  time.Time       // its last poll (on the lane named "poll")
 	Open    map[string]bool // the transports with an answer open now: a stream, a poll in flight
+	Muted   bool            // the instructor muted its messages
 	Student *Student
 }
 
@@ -145,6 +146,7 @@ type PageView struct {
 	Transports []string           `json:"transports"`
 	SeenAgoMs  int64              `json:"seenAgoMs"`
 	Latency    map[string]Latency `json:"latency"`
+	Muted      bool               `json:"muted"` // the instructor muted its messages
 }
 
 // Reported is what the reporting pages measured on one lane: the median
@@ -229,7 +231,7 @@ func (st *State) sight(p Seen, now time.Time) (sighting, bool) {
 		}
 	}
 	v := PageView{Name: p.Name, SeenAgoMs: max(now.Sub(last), 0).Milliseconds(),
-		Transports: append([]string{}, using...), Latency: map[string]Latency{}}
+		Transports: append([]string{}, using...), Latency: map[string]Latency{}, Muted: p.Muted}
 	fresh := recent(s.reported, SeenWithin)
 	if fresh {
 		v.Following = s.report.Following

@@ -62,7 +62,7 @@ func TestRoster(t *testing.T) {
 		{Name: "a polling", Last: ago(time.Second), Polled: ago(time.Second),
 			Student: reporting(class.Report{Name: "Minji", Following: true, Transports: []string{"poll", "sse"},
 				Latency: map[string]class.Latency{"poll": {P50Ms: 300, P95Ms: 900, N: 10}, "sse": {P50Ms: 10, P95Ms: 20, N: 0}}}, ago(time.Second))},
-		{Name: "b streaming", Last: ago(time.Minute), Open: map[string]bool{"sse": true, "ws": true},
+		{Name: "b streaming", Last: ago(time.Minute), Open: map[string]bool{"sse": true, "ws": true}, Muted: true,
 			Student: reporting(class.Report{Following: false, Transports: []string{"sse", "ws"},
 				Latency: map[string]class.Latency{"poll": {P50Ms: 100, P95Ms: 500, N: 3}}}, ago(2*time.Second))},
 		{Name: "c holding", Last: ago(20 * time.Second), Student: holding},
@@ -88,8 +88,8 @@ func TestRoster(t *testing.T) {
 	if a.Student != "Minji" || !a.Following || a.SeenAgoMs != 1000 || !reflect.DeepEqual(a.Transports, []string{"poll", "sse"}) {
 		t.Errorf("page a: %+v", a)
 	}
-	if b.Following || b.SeenAgoMs != 2000 {
-		t.Errorf("page b, exploring alone, reported 2 s ago: %+v", b)
+	if b.Following || b.SeenAgoMs != 2000 || !b.Muted || a.Muted {
+		t.Errorf("page b, exploring alone, reported 2 s ago, muted: %+v (page a not muted: %v)", b, a.Muted)
 	}
 	if !c.Following || c.Student != "" || len(c.Transports) != 0 {
 		t.Errorf("page c, a follow request open: %+v", c)

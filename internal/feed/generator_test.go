@@ -26,7 +26,7 @@ func TestQuotesPublishesAtTheRate(t *testing.T) {
 			t.Errorf("Quotes = %v, want nil after cancel", err)
 		}
 
-		frames, _ := h.Since(Position{Resume: true})
+		frames, _ := h.Since(Position{Resume: true}, 0)
 		symbols := map[string]bool{}
 		for _, f := range frames {
 			var e Event

@@ -229,29 +229,35 @@ func (h *Hub) oldest() uint64 {
 	return 1
 }
 
-// framesFrom copies the history from seq from to the head. The caller holds h.mu.
-func (h *Hub) framesFrom(from uint64) []*Frame {
-	if from > h.head {
+// framesFrom copies the history from seq from to to. The caller holds h.mu.
+func (h *Hub) framesFrom(from, to uint64) []*Frame {
+	if from > to {
 		return nil
 	}
-	frames := make([]*Frame, 0, h.head-from+1)
-	for seq := from; seq <= h.head; seq++ {
+	frames := make([]*Frame, 0, to-from+1)
+	for seq := from; seq <= to; seq++ {
 		frames = append(frames, h.ring[seq%uint64(len(h.ring))])
 	}
 	return frames
 }
 
-// Since answers a poll: the events after p, oldest first, and the hello that
-// explains them. A client that is new, or whose history is gone, gets only
-// the latest event: a starting point for its next poll.
-func (h *Hub) Since(p Position) ([]*Frame, Hello) {
+// Since answers a poll: the events after p, oldest first, at most limit of
+// them (the oldest; limit < 1: all), and the hello that explains them. A
+// client that is new, or whose history is gone, gets only the latest
+// event: a starting point for its next poll. The limit bounds what one
+// answer copies under the hub's lock, whatever the history holds.
+func (h *Hub) Since(p Position, limit int) ([]*Frame, Hello) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	from, hello := h.locate(p)
 	if (!p.Resume || hello.Reset) && h.head > 0 {
 		from = h.head
 	}
-	return h.framesFrom(from), hello
+	to := h.head
+	if limit > 0 && from <= to && to-from >= uint64(limit) {
+		to = from + uint64(limit) - 1
+	}
+	return h.framesFrom(from, to), hello
 }
 
 // Subscribe starts a delivery at p. The subscription's Backlog holds the
@@ -267,7 +273,7 @@ func (h *Hub) Subscribe(p Position) (*Subscription, error) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	s := &Subscription{
 		Hello:   hello,
-		Backlog: h.framesFrom(from),
+		Backlog: h.framesFrom(from, h.head),
 		frames:  make(chan *Frame, h.queue),
 		ctx:     ctx,
 		cancel:  cancel,

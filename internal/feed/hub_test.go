@@ -112,7 +112,7 @@ func TestSince(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			frames, hello := h.Since(tt.p)
+			frames, hello := h.Since(tt.p, 0)
 			if got := seqs(frames); !equal(got, tt.want) {
 				t.Errorf("Since(%+v) = %v, want %v", tt.p, got, tt.want)
 			}
@@ -126,10 +126,39 @@ func TestSince(t *testing.T) {
 	}
 }
 
+// A limit gives the oldest events after p and no more: the next answer
+// starts after the last one given, and the hello is the same as without.
+func TestSinceAtMostLimit(t *testing.T) {
+	h := NewHub(Config{History: 10})
+	publish(t, h, 25) // history keeps 16..25
+	tests := []struct {
+		p     Position
+		limit int
+		want  []uint64
+	}{
+		{Position{Resume: true, Since: 0}, 4, span(16, 19)},
+		{Position{Resume: true, Since: 19}, 4, span(20, 23)},
+		{Position{Resume: true, Since: 23}, 4, span(24, 25)},
+		{Position{Resume: true, Since: 21}, 4, span(22, 25)}, // exactly the limit
+		{Position{Resume: true, Since: 25}, 4, nil},
+		{Position{}, 4, []uint64{25}},
+		{Position{Resume: true, Since: 20}, 0, span(21, 25)}, // no limit
+	}
+	for _, tt := range tests {
+		frames, hello := h.Since(tt.p, tt.limit)
+		if got := seqs(frames); !equal(got, tt.want) {
+			t.Errorf("Since(%+v, %d) = %v, want %v", tt.p, tt.limit, got, tt.want)
+		}
+		if _, whole := h.Since(tt.p, 0); hello != whole {
+			t.Errorf("Since(%+v, %d) hello %+v, want %+v as without a limit", tt.p, tt.limit, hello, whole)
+		}
+	}
+}
+
 func TestSinceOnAnEmptyFeed(t *testing.T) {
 	h := NewHub(Config{})
 	for _, p := range []Position{{}, {Resume: true, Since: 0}} {
-		if frames, hello := h.Since(p); len(frames) != 0 || hello.Missed != 0 || hello.Reset {
+		if frames, hello := h.Since(p, 0); len(frames) != 0 || hello.Missed != 0 || hello.Reset {
 			t.Errorf("Since(%+v) = %v, %+v, want nothing", p, seqs(frames), hello)
 		}
 	}
@@ -209,7 +238,7 @@ func TestHubEncodesEachEventOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer late.Close()
-	polled, _ := h.Since(Position{})
+	polled, _ := h.Since(Position{}, 0)
 	for name, g := range map[string]*Frame{"live": receive(t, live, 1)[0], "backlog": late.Backlog[0], "poll": polled[0]} {
 		if &g.JSON[0] != &f.JSON[0] {
 			t.Errorf("%s frame has its own copy of the JSON: encoded more than once, or copied", name)
@@ -330,7 +359,7 @@ func TestAfterEnd(t *testing.T) {
 func TestHelloJSON(t *testing.T) {
 	h := NewHub(Config{Rate: 5})
 	publish(t, h, 3)
-	_, hello := h.Since(Position{Resume: true, Since: 7})
+	_, hello := h.Since(Position{Resume: true, Since: 7}, 0)
 	b, err := json.Marshal(hello)
 	if err != nil {
 		t.Fatal(err)

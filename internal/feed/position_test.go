@@ -51,7 +51,7 @@ func FuzzParsePosition(f *testing.F) {
 		// either events, or a hello that says why there are none.
 		h := NewHub(Config{History: 4})
 		publish(t, h, 6)
-		frames, hello := h.Since(p)
+		frames, hello := h.Since(p, 0)
 		if len(frames) == 0 && p.Since != h.Head() {
 			t.Errorf("Since(%+v) gave nothing and hello %+v", p, hello)
 		}

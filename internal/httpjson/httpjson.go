@@ -24,6 +24,8 @@ const (
 	Unauthorized     = "unauthorized"       // 401: a class route without the instructor's token, or a wrong one
 	Forbidden        = "forbidden"          // 403
 	MessagesOff      = "messages_off"       // 403: the instructor turned students' messages off
+	Muted            = "muted"              // 403: the instructor muted this page's messages
+	Disconnected     = "disconnected"       // 403: the instructor disconnected this page: its key is refused for this run
 	NotFound         = "not_found"          // 404: no such endpoint
 	MethodNotAllowed = "method_not_allowed" // 405
 	TooLarge         = "too_large"          // 413: a body over the limit

@@ -9,6 +9,12 @@
 //	{"epoch":"5f0c9a3e7d21b4c8","head":41,"events":[{"seq":41,...}],"next":41,"missed":0}
 //	$ curl -s 'localhost:8005/poll?since=41&epoch=5f0c9a3e7d21b4c8'
 //	{"epoch":"5f0c9a3e7d21b4c8","head":46,"events":[{"seq":42,...},...],"next":46,"missed":0}
+//
+// An answer holds at most MaxPollEvents events. A client far behind the
+// head is told how many more wait, and asks again from next:
+//
+//	$ curl -s 'localhost:8005/poll?since=0'
+//	{"epoch":"5f0c9a3e7d21b4c8","head":4096,"events":[{"seq":1,...},...],"next":500,"missed":0,"more":3596}
 package polling
 
 import (
@@ -20,9 +26,22 @@ import (
 	"transportlab/internal/httpjson"
 )
 
+// MaxPollEvents bounds the events of one answer, so that one request
+// cannot ask for megabytes: /poll?since=0 against the default history of
+// 4096 events would otherwise answer about 330 KB, again and again, for
+// the price of a GET. 500 quotes are about 40 KB. A page that keeps up
+// never meets the bound: at its slowest interval (5 s) it would take a
+// feed of 100 events a second, twenty times the default rate, to put 500
+// events between two polls. A page far behind (new with since=0, or back
+// from a sleep) catches up in a few requests instead of one, each of them
+// counted as polling's requests always are.
+const MaxPollEvents = 500
+
 // Source is the part of the feed that polling needs.
 type Source interface {
-	Since(feed.Position) ([]*feed.Frame, feed.Hello)
+	// Since returns the events after a position, oldest first, at most
+	// limit of them, and the hello that explains them.
+	Since(p feed.Position, limit int) ([]*feed.Frame, feed.Hello)
 }
 
 // Meter counts what this transport spends, for /api/stats.
@@ -36,8 +55,8 @@ type Meter interface {
 }
 
 // Handler answers GET /poll?since=N&epoch=E with the events after N, oldest
-// first, and the seq to ask from next time. Without since it answers only the
-// latest event, a starting point.
+// first, at most MaxPollEvents of them, and the seq to ask from next time.
+// Without since it answers only the latest event, a starting point.
 func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sent, done := m.Open(r)
@@ -48,7 +67,7 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 			httpjson.Error(w, http.StatusBadRequest, err)
 			return
 		}
-		frames, hello := src.Since(p)
+		frames, hello := src.Since(p, MaxPollEvents)
 		body := appendAnswer(nil, frames, hello)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -71,11 +90,18 @@ func size(frames []*feed.Frame) int {
 
 // appendAnswer appends the JSON answer to a poll:
 //
-//	{"epoch":"...","head":H,"events":[...],"next":H,"missed":K[,"reset":true]}
+//	{"epoch":"...","head":H,"events":[...],"next":N,"missed":K[,"reset":true][,"more":M]}
 //
-// The events are the feed's own encoded bytes, copied as they are. After this
-// answer the client has everything up to the head, so next is always the head.
+// The events are the feed's own encoded bytes, copied as they are. Next is
+// the seq of the last event sent, or the head when none is: after this
+// answer the client has everything up to next. The events after next, up
+// to the head, are still in history (they are newer than those sent), so
+// more, the count of them, is exact; it is left out when nothing waits.
 func appendAnswer(b []byte, frames []*feed.Frame, hello feed.Hello) []byte {
+	next := hello.Head
+	if n := len(frames); n > 0 {
+		next = frames[n-1].Seq
+	}
 	b = append(b, `{"epoch":`...)
 	b = strconv.AppendQuote(b, hello.Epoch) // hex digits: the same in Go and JSON
 	b = append(b, `,"head":`...)
@@ -88,11 +114,15 @@ func appendAnswer(b []byte, frames []*feed.Frame, hello feed.Hello) []byte {
 		b = append(b, f.JSON...)
 	}
 	b = append(b, `],"next":`...)
-	b = strconv.AppendUint(b, hello.Head, 10)
+	b = strconv.AppendUint(b, next, 10)
 	b = append(b, `,"missed":`...)
 	b = strconv.AppendUint(b, hello.Missed, 10)
 	if hello.Reset {
 		b = append(b, `,"reset":true`...)
+	}
+	if next < hello.Head {
+		b = append(b, `,"more":`...)
+		b = strconv.AppendUint(b, hello.Head-next, 10)
 	}
 	return append(b, "}\n"...)
 }

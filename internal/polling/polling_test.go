@@ -2,6 +2,7 @@ package polling_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,6 +29,7 @@ type answer struct {
 	Next   uint64            `json:"next"`
 	Missed uint64            `json:"missed"`
 	Reset  bool              `json:"reset"`
+	More   *uint64           `json:"more"`
 }
 
 // newServer serves /poll from a hub holding n events.
@@ -120,6 +122,47 @@ func TestPollBeyondHistorySaysWhatWasMissed(t *testing.T) {
 	a := decode(t, pollBody(t, srv, "?since=3"))
 	if got := seqsOf(t, a); len(got) != 5 || got[0] != 16 || a.Missed != 12 {
 		t.Errorf("since=3: events %v missed %d, want 16..20 and 12 (4..15)", got, a.Missed)
+	}
+}
+
+// A client far behind gets at most MaxPollEvents an answer, is told how
+// many more wait, and following next gets every event once, in order.
+func TestPollAnswersAtMostMaxPollEvents(t *testing.T) {
+	srv, hub, m := newServer(t, feed.DefaultHistory, feed.DefaultHistory) // 4096 in history
+	a := decode(t, pollBody(t, srv, "?since=0"))
+	if len(a.Events) != polling.MaxPollEvents || a.Next != polling.MaxPollEvents || a.More == nil || *a.More != 3596 || a.Head != 4096 {
+		t.Fatalf("since=0: %d events, next %d, more %v, head %d; want %d, %d, 3596, 4096",
+			len(a.Events), a.Next, a.More, a.Head, polling.MaxPollEvents, polling.MaxPollEvents)
+	}
+	got := seqsOf(t, a)
+	polls := 1
+	for a.More != nil {
+		a = decode(t, pollBody(t, srv, fmt.Sprintf("?since=%d&epoch=%s", a.Next, hub.Epoch())))
+		got = append(got, seqsOf(t, a)...)
+		if polls++; polls > 20 {
+			t.Fatal("more never ends")
+		}
+	}
+	if polls != 9 || a.Next != 4096 { // ceil(4096 / 500)
+		t.Errorf("%d polls ending at next %d, want 9 ending at 4096", polls, a.Next)
+	}
+	for i, seq := range got {
+		if seq != uint64(i+1) {
+			t.Fatalf("event %d has seq %d: a gap or a duplicate (%d events in all)", i, seq, len(got))
+		}
+	}
+	if len(got) != 4096 || m.Events.Load() != 4096 || m.Requests.Load() != int64(polls) {
+		t.Errorf("%d events, meter %d events in %d requests; want 4096 in %d", len(got), m.Events.Load(), m.Requests.Load(), polls)
+	}
+}
+
+// An answer that leaves nothing behind says no more: the field is absent.
+func TestPollThatKeepsUpHasNoMore(t *testing.T) {
+	srv, _, _ := newServer(t, 100, 7)
+	for _, q := range []string{"", "?since=2", "?since=7", "?since=99"} {
+		if body := pollBody(t, srv, q); strings.Contains(string(body), `"more"`) {
+			t.Errorf("%s: %s, want no more", q, body)
+		}
 	}
 }
 

@@ -16,6 +16,12 @@ func (s *server) account(transport string) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r, release := s.claim(r, transport)
 			defer release()
+			if s.disconnected.Has(clientOf(r)) {
+				// Disconnected since refuseDisconnected let it by, before its
+				// connection was the page's to drop: refused all the same.
+				answerDisconnected(w)
+				return
+			}
 			next.ServeHTTP(w, r)
 		})
 	}

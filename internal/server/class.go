@@ -48,11 +48,16 @@ func newClassState(hub *feed.Hub) *class.State {
 }
 
 // mayPublish says whether r's client may send a message now: not while
-// the instructor has turned messages off. It is asked by POST
-// /api/messages and, through ws.Options, for each WebSocket message.
+// the instructor has muted its page, nor while messages are off for the
+// whole class. It is asked by POST /api/messages and, through
+// ws.Options, for each WebSocket message, so a mute reaches an open
+// WebSocket at its next message.
 func (s *server) mayPublish(r *http.Request) (ok bool, code, reason string) {
 	if s.class == nil {
 		return true, "", ""
+	}
+	if s.muted.Has(clientOf(r)) {
+		return false, httpjson.Muted, "the instructor muted this page's messages"
 	}
 	if st, _ := s.class.Get(); st.Messages {
 		return true, "", ""
@@ -121,6 +126,7 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 			Name:    s.keys.Name(id), // never the key: the dashboard is on the projector
 			Last:    time.Unix(0, p.seen.Load()),
 			Open:    map[string]bool{},
+			Muted:   s.muted.Has(id),
 			Student: &p.student,
 		}
 		if ns := p.polled.Load(); ns != 0 {

@@ -88,6 +88,7 @@ type classState struct {
 		Transports    []string
 		SeenAgoMs     int64
 		Latency       map[string]class.Latency
+		Muted         bool
 	}
 	Reported map[string]class.Reported
 	Server   struct {

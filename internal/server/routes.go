@@ -20,10 +20,11 @@ func (s *server) routes(r chi.Router) {
 	socket := ws.Handler(s.hub, s.meter(WS), s.log, s.wsOptions())
 	page := noListings(http.FileServerFS(s.cfg.Page))
 
-	r.Use(wire.Mark)        // where each request begins and ends on its connection: whose bytes are whose
-	r.Use(goodNetwork)      // no page's simulated network, until a transport's route claims the request
-	r.Use(recoverer(s.log)) // a panic answers 500 and is logged; the server goes on
-	r.Use(s.checkKey)       // ?client= must be a key this server minted, when given
+	r.Use(wire.Mark)            // where each request begins and ends on its connection: whose bytes are whose
+	r.Use(goodNetwork)          // no page's simulated network, until a transport's route claims the request
+	r.Use(recoverer(s.log))     // a panic answers 500 and is logged; the server goes on
+	r.Use(s.checkKey)           // ?client= must be a key this server minted, when given
+	r.Use(s.refuseDisconnected) // and not of a page the instructor disconnected
 
 	r.With(s.account(Poll)).Method(http.MethodGet, "/poll", poll) // short polling
 	r.Group(func(r chi.Router) {
@@ -58,6 +59,8 @@ func (s *server) routes(r chi.Router) {
 		r.With(c.Auth.Require, s.limitChanges).Put("/api/class", s.putClass)                // change any of the settings, all or nothing
 		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/drop", s.dropAll)           // close one transport's connections of every page
 		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/run", s.newRun)             // following pages start their numbers from zero
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/mute", s.mute)              // refuse one page's messages, or take them again
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/disconnect", s.disconnect)  // close one page's connections, and refuse its key from now on
 		r.Get("/api/class/follow", s.follow)                                                // the settings, held until they change: pages follow
 		r.Post("/api/class/report", s.report)                                               // what a page measured, for the dashboard
 	}

@@ -9,7 +9,8 @@
 // keys this run minted pass).
 // limits.go caps streams, deadpeer.go lets a vanished peer go, and
 // middleware.go holds the rest. api.go, sim.go and wirelog.go are the
-// handlers of the API; class.go those of classroom mode, process.go what
+// handlers of the API; class.go those of classroom mode, acts.go the
+// instructor's acts on one page, process.go what
 // the server process costs, for its dashboard. The rooms beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
@@ -114,6 +115,10 @@ type server struct {
 	class   *class.State
 	changes *ratelimit.Bucket  // the instructor's changes, all together
 	reports *ratelimit.Buckets // each page's reports
+
+	// The pages the instructor muted, and disconnected (acts.go), by key;
+	// empty without classroom mode.
+	muted, disconnected keySet
 }
 
 // New returns the whole HTTP surface of transportlab. Serve it on a

@@ -46,8 +46,12 @@ export class HTTPError extends Error {
  * (one of an earlier run: the server restarted). The request is made once
  * more when the promise it returns settles, with the key clientId gives
  * then: the page has a new one (page-state.js renewKey).
+ *
+ * onRefused(err) hears every other HTTPError first, wherever it was asked:
+ * a refusal that concerns the whole page (403 disconnected) is the page's
+ * to act on, not one request's.
  */
-export function createApi({ clientId, onBadKey, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
+export function createApi({ clientId, onBadKey, onRefused = () => {}, fetch: fetchFn = (...a) => globalThis.fetch(...a) }) {
   const keyOf = typeof clientId === 'function' ? clientId : () => clientId;
   async function call(method, path, { query = {}, body } = {}, again = true) {
     const key = keyOf();
@@ -67,9 +71,12 @@ export function createApi({ clientId, onBadKey, fetch: fetchFn = (...a) => globa
     }
     if (!res.ok) {
       const err = new HTTPError(res.status, data);
-      if (err.code !== 'bad_key' || !onBadKey || !again) throw err;
-      await onBadKey(key);
-      return call(method, path, { query, body }, false);
+      if (err.code === 'bad_key' && onBadKey && again) {
+        await onBadKey(key);
+        return call(method, path, { query, body }, false);
+      }
+      onRefused(err);
+      throw err;
     }
     return data ?? {};
   }

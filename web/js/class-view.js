@@ -54,13 +54,15 @@ const NAME_KEY = 'transportlab-name';
  *   renderControls()      redraws the controls (main.js), which ends with render()
  *   relabel()             writes every fixed word again (main.js): the titles
  *                         the strip took from the controls come back
+ *   disconnected()        the instructor disconnected this page (page-state.js):
+ *                         it follows and reports no more, and the strip says so
  *   session, local        Storage (sessionStorage, localStorage); timers for tests
  * Call mount() once the netsim strip exists, setClass(stats.class === true)
  * with every /api/stats answer, and render() after the controls were drawn.
  */
 export function createClassView(deps) {
   const {
-    api, T, now, apply, report, renderControls, relabel, onRate = () => {},
+    api, T, now, apply, report, renderControls, relabel, onRate = () => {}, disconnected = () => false,
     session = globalThis.sessionStorage, local = globalThis.localStorage,
     setTimeout: setTimer, clearTimeout: clearTimer,
   } = deps;
@@ -72,8 +74,9 @@ export function createClassView(deps) {
   let ownedShown = false; // the class's controls are shown disabled
 
   const timers = setTimer ? { setTimeout: setTimer, clearTimeout: clearTimer } : {};
-  const follower = repeat(askState, { everyMs: 0, backoff: { minMs: 1000, maxMs: 30_000 }, paused: () => !active, ...timers });
-  const reporter = repeat(sendReport, { everyMs: REPORT_EVERY_MS, backoff: { minMs: REPORT_EVERY_MS, maxMs: 30_000 }, paused: () => !active, ...timers });
+  const idle = () => !active || disconnected();
+  const follower = repeat(askState, { everyMs: 0, backoff: { minMs: 1000, maxMs: 30_000 }, paused: idle, ...timers });
+  const reporter = repeat(sendReport, { everyMs: REPORT_EVERY_MS, backoff: { minMs: REPORT_EVERY_MS, maxMs: 30_000 }, paused: idle, ...timers });
 
   // askState asks for the class state, held until it changes; it resolves
   // to how long to wait before asking again (repeat.js), or throws.
@@ -175,6 +178,10 @@ export function createClassView(deps) {
 
   function render() {
     if (!els) return;
+    if (disconnected()) {
+      renderGone();
+      return;
+    }
     els.strip.hidden = !active;
     const owned = active && follow.following;
     if (owned) {
@@ -204,6 +211,23 @@ export function createClassView(deps) {
     if (follow.state?.messages === false) notes.push(T('follow.messagesOff'));
     setText(els.notes, notes.join(' '));
     els.notes.hidden = notes.length === 0;
+  }
+
+  // renderGone says, where the class strip is, that the instructor
+  // disconnected the page, and leaves every control of the page's lanes
+  // and messages disabled: the server refuses its key now.
+  function renderGone() {
+    const why = T('follow.disconnected');
+    els.strip.hidden = false;
+    els.strip.classList.add('is-gone');
+    setText(els.status, why);
+    els.toggle.hidden = true;
+    els.notes.hidden = true;
+    for (const el of [...ownedControls(), $('#message-text'), $('#message-via'), $('#message-send')]) {
+      el.disabled = true;
+      el.title = why;
+    }
+    $('#message-text').placeholder = why;
   }
 
   // renderMessages disables the message form while the instructor has

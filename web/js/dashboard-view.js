@@ -1,13 +1,14 @@
 // dashboard-view.js — the class dashboard on the instructor page: how many
 // pages are open and following, the requests-a-second chart, a row of
-// numbers per transport, the server's own costs, and the page list.
+// numbers per transport, the server's own costs, the page list with the
+// instructor's acts on each page, and who a limit refused lately.
 //
 // It draws what GET /api/class answered and what dashboard.js computed from
 // it; it decides nothing. Every name (a page's public name, what a student
 // typed) goes in as text, never as HTML: a name is data from a stranger.
 
 import { $, setText } from './dom.js';
-import { HISTORY_MS, bytesText, latencyMs, pageRows, percent, perSecond, reportedLatency, reportedText } from './dashboard.js';
+import { HISTORY_MS, agoText, bytesText, latencyMs, limitedRows, pageRows, percent, perSecond, reportedLatency, reportedText } from './dashboard.js';
 import { createRateChart } from './dashboard-chart.js';
 import { transportNames } from './instructor-state.js';
 
@@ -19,13 +20,24 @@ function nameOf(T, t) {
   return text === key ? t : text;
 }
 
+// limitOf is a limit's name in the page's language, or the server's.
+function limitOf(T, limit) {
+  const key = `instructor.limit.${limit}`;
+  const text = T(key);
+  return text === key ? limit : text;
+}
+
 /**
- * mountDashboard returns {show(state, rate, history), relabel()} for the
- * page's dashboard section. T(key, params) is the page's words in its
- * language now; show is given each answer of GET /api/class, the rate
- * dashboard.js computed (or null) and the chart's history.
+ * mountDashboard returns {show(state, rate, history), relabel(),
+ * redrawPages()} for the page's dashboard section. T(key, params) is the
+ * page's words in its language now; show is given each answer of GET
+ * /api/class, the rate dashboard.js computed (or null) and the chart's
+ * history. acts are the acts on one page (instructor-controls.js
+ * mountPageActs): state(name) -> {busy, armed} for its buttons, and
+ * click(kind, name, muted) when one is clicked; redrawPages draws the
+ * list again when their state changed.
  */
-export function mountDashboard({ T }) {
+export function mountDashboard({ T, acts }) {
   const chart = createRateChart($('#rate-chart'));
   const tbody = $('#per-transport tbody');
   const rows = new Map(); // transport -> {tr, cells}
@@ -94,6 +106,42 @@ export function mountDashboard({ T }) {
     setText($('#s-rss'), bytesText(s.rssBytes));
   }
 
+  // newRow returns a row of the page list: five cells of text, and one of
+  // the instructor's acts on that page, whose name the row carries.
+  function newRow() {
+    const tr = document.createElement('tr');
+    for (let k = 0; k < 6; k++) tr.append(document.createElement('td'));
+    for (const kind of ['mute', 'disconnect']) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.act = kind;
+      tr.cells[5].append(b, ' ');
+    }
+    return tr;
+  }
+
+  // A click on an act finds its page by the row's name as it is now: rows
+  // are reused as the list moves.
+  $('#page-rows').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-act]');
+    const name = b?.closest('tr')?.dataset.name;
+    if (name !== undefined) acts?.click(b.dataset.act, name, b.getAttribute('aria-pressed') === 'true');
+  });
+
+  // showActs sets a row's buttons for page p: Mute or Unmute as the server
+  // last said, Disconnect or its second step, disabled while on their way.
+  function showActs(tr, p) {
+    tr.dataset.name = p.name;
+    tr.classList.toggle('is-muted', p.muted);
+    const { busy = false, armed = false } = acts?.state(p.name) ?? {};
+    const [mute, disconnect] = tr.cells[5].querySelectorAll('button');
+    mute.setAttribute('aria-pressed', String(p.muted));
+    setText(mute, T(p.muted ? 'instructor.unmute' : 'instructor.mute'));
+    setText(disconnect, T(armed ? 'instructor.disconnectArmed' : 'instructor.disconnect'));
+    disconnect.classList.toggle('is-armed', armed);
+    mute.disabled = disconnect.disabled = busy || !acts;
+  }
+
   function showPages(state) {
     const order = transportNames(state);
     const list = pageRows(state.pages, order);
@@ -109,8 +157,7 @@ export function mountDashboard({ T }) {
     list.forEach((p, i) => {
       let tr = body.rows[i];
       if (!tr) {
-        tr = document.createElement('tr');
-        for (let k = 0; k < 5; k++) tr.append(document.createElement('td'));
+        tr = newRow();
         body.append(tr);
       }
       const latency = p.latency.map((l) => `${nameOf(T, l.transport)} ${latencyMs(l.p50Ms)}`).join(' · ');
@@ -122,12 +169,36 @@ export function mountDashboard({ T }) {
         latency || '—',
       ];
       texts.forEach((text, k) => setText(tr.cells[k], text)); // as text: a name is never markup
+      showActs(tr, p);
     });
     while (body.rows.length > list.length) body.deleteRow(-1);
     const note = $('#list-note');
     if (list.length === 0) setText(note, T('instructor.noPages'));
     else if (n > list.length) setText(note, T('instructor.listMore', { shown: list.length, n }));
     else setText(note, '');
+  }
+
+  // showLimited lists who a limit refused lately, when the server keeps
+  // such a list; every field as text. Rows are few (at most 50): drawn anew.
+  function showLimited(state) {
+    const rows = limitedRows(state.limited);
+    const section = $('#limited');
+    section.hidden = rows === null;
+    if (rows === null) return;
+    const body = $('#limited-rows');
+    body.replaceChildren(
+      ...rows.map((l) => {
+        const tr = document.createElement('tr');
+        const ago = agoText(l.agoMs);
+        for (const text of [l.address, l.name || '—', limitOf(T, l.limit), String(l.refused), T(ago.key, ago.params)]) {
+          const td = document.createElement('td');
+          td.textContent = text;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+    setText($('#limited-note'), rows.length === 0 ? T('instructor.limitedNone') : '');
   }
 
   function drawChart() {
@@ -149,6 +220,7 @@ export function mountDashboard({ T }) {
     showTransports(state, rate);
     showServer(state, rate);
     showPages(state);
+    showLimited(state);
     drawChart();
   }
 
@@ -160,5 +232,10 @@ export function mountDashboard({ T }) {
       render();
     },
     relabel: render,
+    redrawPages() {
+      if (!last) return;
+      listKey = '';
+      showPages(last.state);
+    },
   };
 }

@@ -1,7 +1,7 @@
 // dashboard.js — the class dashboard's arithmetic, apart from the DOM: what
 // the server's running totals (GET /api/class "server") cost per second,
-// the history the chart draws, the latency the pages reported, and the rows
-// of the page list.
+// the history the chart draws, the latency the pages reported, the rows
+// of the page list, and of the list of those a limit refused.
 //
 // The server keeps totals, never rates: requests, wire bytes and events
 // only grow, and the dashboard turns two reads into a rate (how much more,
@@ -162,7 +162,7 @@ export function latencyMs(v) {
 
 /**
  * pageRows returns the page list's rows from GET /api/class "pages", in the
- * server's order (newest seen first): {name, student, following,
+ * server's order (newest seen first): {name, student, following, muted,
  * transports: [name…], latency: [{transport, p50Ms, p95Ms}]} — the
  * transports in `order`, the latency of each transport the page reported.
  * Names are the page's public name and what its student typed: data, to be
@@ -185,10 +185,45 @@ export function pageRows(pages, order) {
       name: typeof p?.name === 'string' ? p.name : '',
       student: typeof p?.student === 'string' ? p.student : '',
       following: p?.following === true,
+      muted: p?.muted === true,
       transports,
       latency,
     };
   });
+}
+
+/**
+ * limitedRows returns the rows of the "Limited" list from GET /api/class
+ * "limited", in the server's order (newest first): {address, name, limit,
+ * refused, agoMs} — who a limit refused lately (an address, and the public
+ * name of its page when the limit is per page: "" otherwise), which limit
+ * ("polls", "messages", "pages", "streams", or one the server adds), how
+ * many requests it refused, and how long ago the last (null: unknown).
+ * Null when the answer has no such field: a server that keeps no such list.
+ * Every string is data from the network, to be shown as text only.
+ */
+export function limitedRows(limited) {
+  if (!Array.isArray(limited)) return null;
+  const text = (v) => (typeof v === 'string' ? v : '');
+  return limited
+    .filter((l) => typeof l?.address === 'string' && l.address !== '')
+    .map((l) => ({
+      address: l.address,
+      name: text(l.name),
+      limit: text(l.limit),
+      refused: Number.isInteger(l.refused) && l.refused >= 0 ? l.refused : 0,
+      agoMs: known(l.lastAgoMs) && l.lastAgoMs >= 0 ? l.lastAgoMs : null,
+    }));
+}
+
+/**
+ * agoText says how long ago something was, for the page's words:
+ * {key, params} — seconds under a minute, then whole minutes; "—" unknown.
+ */
+export function agoText(ms) {
+  if (!known(ms) || ms < 0) return { key: 'instructor.agoUnknown' };
+  if (ms < 60_000) return { key: 'instructor.agoS', params: { n: Math.floor(ms / 1000) } };
+  return { key: 'instructor.agoMin', params: { n: Math.floor(ms / 60_000) } };
 }
 
 /**

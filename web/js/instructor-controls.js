@@ -5,11 +5,15 @@
 // the page's language beside the control. Between changes every control
 // shows the state of the last answer (instructor-state.js controlValues),
 // so two instructor tabs agree and a refused change springs back.
+//
+// mountPageActs are the acts on one page of the list (POST /api/class/mute
+// and /disconnect, by the page's public name): Mute and Unmute at once,
+// Disconnect only at a second click, as it cannot be undone in this run.
 
 import { $, setText } from './dom.js';
 import { INTERVALS } from './url.js';
 import { PRESETS } from './sim.js';
-import { checkRate, controlValues, droppedNote, failure, transportNames, withTransport } from './instructor-state.js';
+import { ARM_MS, actNote, checkRate, controlValues, createArm, droppedNote, failure, transportNames, withTransport } from './instructor-state.js';
 
 /**
  * mountControls returns {show(state), relabel()}. deps:
@@ -230,4 +234,70 @@ export function mountControls({ api, T, onState, current }) {
   relabel();
   show(null);
   return { show, relabel };
+}
+
+/**
+ * mountPageActs returns {state(name), click(kind, name, muted), relabel()}
+ * for the buttons of the page list (dashboard-view.js draws them): kind is
+ * "mute" (muted: what the row shows now, so the click asks for the other)
+ * or "disconnect". A page's buttons are disabled while its act is on its
+ * way; what the server answered, or its refusal, is said in #note-acts.
+ * deps: api, T as mountControls's; redraw() draws the list's buttons
+ * again; done() asks for the class state now, which shows the act.
+ */
+export function mountPageActs({ api, T, redraw, done, setTimeout: later = globalThis.setTimeout, now = Date.now }) {
+  const arm = createArm({ now });
+  const busy = new Set(); // names whose act is on its way
+  let said = null; // () => the note's words now, or null
+  let error = false;
+
+  function say(text, isError = false) {
+    said = text;
+    error = isError;
+    relabel();
+  }
+
+  async function send(name, request) {
+    busy.add(name);
+    say(() => `${name}: ${T('instructor.sending')}`);
+    redraw();
+    try {
+      const answer = await request();
+      say(() => actNote({ name, ...answer }).map((n) => T(n.key, n.params)).join(' '));
+      done();
+    } catch (err) {
+      const why = failure(err);
+      say(() => T('instructor.actFailed', { name, error: why }), true);
+    } finally {
+      busy.delete(name);
+      redraw();
+    }
+  }
+
+  function click(kind, name, muted) {
+    if (busy.has(name)) return;
+    if (kind === 'mute') {
+      send(name, () => api.post('/api/class/mute', { name, muted: !muted }));
+      return;
+    }
+    if (kind !== 'disconnect') return;
+    if (arm.click(name)) {
+      send(name, () => api.post('/api/class/disconnect', { name }));
+      return;
+    }
+    redraw(); // armed: the button asks for the second click, until ARM_MS passes
+    later(redraw, ARM_MS);
+  }
+
+  function relabel() {
+    const out = $('#note-acts');
+    setText(out, said === null ? '' : said());
+    out.classList.toggle('is-error', error);
+  }
+
+  return {
+    state: (name) => ({ busy: busy.has(name), armed: arm.armed(name) }),
+    click,
+    relabel,
+  };
 }

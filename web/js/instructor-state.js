@@ -113,3 +113,51 @@ export function droppedNote(answer) {
   const n = Number.isInteger(answer?.dropped) ? answer.dropped : 0;
   return { key: n === 1 ? 'instructor.droppedOne' : 'instructor.dropped', params: { n } };
 }
+
+/**
+ * actNote says what POST /api/class/mute or /disconnect did to the pages of
+ * a name: [{key, params}, …], the words to join — what happened, and, when
+ * pages share the name, that it happened to every one of them.
+ */
+export function actNote(answer) {
+  const name = typeof answer?.name === 'string' ? answer.name : '';
+  const pages = Number.isInteger(answer?.pages) ? answer.pages : 1;
+  let said;
+  if (Number.isInteger(answer?.dropped)) said = { key: 'instructor.disconnected', params: { name, n: answer.dropped } };
+  else if (answer?.muted === true) said = { key: 'instructor.muted', params: { name } };
+  else said = { key: 'instructor.unmuted', params: { name } };
+  return pages > 1 ? [said, { key: 'instructor.sharedName', params: { n: pages } }] : [said];
+}
+
+/** ARM_MS is how long a Disconnect button waits for the click that confirms it. */
+export const ARM_MS = 5000;
+
+/**
+ * createArm keeps the two clicks of a Disconnect: the first arms it for a
+ * page (the button then asks to be clicked again), a second within ARM_MS
+ * confirms it. It asks no modal question, which would stop the dashboard
+ * on the projector until answered. {click(name) -> confirmed, armed(name),
+ * disarm(name)}; now is injectable for tests.
+ */
+export function createArm({ now = Date.now, ms = ARM_MS } = {}) {
+  const until = new Map(); // name -> when its arming ends
+  const armed = (name) => {
+    const end = until.get(name);
+    if (end === undefined) return false;
+    if (now() < end) return true;
+    until.delete(name);
+    return false;
+  };
+  return {
+    click(name) {
+      if (armed(name)) {
+        until.delete(name);
+        return true;
+      }
+      until.set(name, now() + ms);
+      return false;
+    },
+    armed,
+    disarm: (name) => until.delete(name),
+  };
+}

@@ -17,7 +17,7 @@ import { timeOfDay } from './format.js';
 import { createHistory, createRates } from './dashboard.js';
 import { failure, isStale, transportNames } from './instructor-state.js';
 import { mountDashboard } from './dashboard-view.js';
-import { mountControls } from './instructor-controls.js';
+import { mountControls, mountPageActs } from './instructor-controls.js';
 
 /** READ_EVERY_MS is how often the dashboard asks: once a second, as its numbers move. */
 const READ_EVERY_MS = 1000;
@@ -32,7 +32,10 @@ const rates = createRates();
 const rateHistory = createHistory();
 let status = { key: 'instructor.status.waiting' };
 
-const dashboard = mountDashboard({ T });
+// The acts on one page draw the list's buttons (the dashboard's), and ask
+// for the class state at once after each, so the list shows what changed.
+const acts = mountPageActs({ api, T, redraw: () => dashboard.redrawPages(), done: () => reader.wake() });
+const dashboard = mountDashboard({ T, acts });
 const controls = mountControls({ api, T, onState: (s) => accept(s, false), current: () => shown });
 
 // accept shows an answer of the server: every answer of GET or PUT carries
@@ -101,6 +104,7 @@ function apply() {
   }
   showStatus();
   controls.relabel();
+  acts.relabel();
   dashboard.relabel();
 }
 

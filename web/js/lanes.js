@@ -101,6 +101,7 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
         if (n === 0) lane.emptyAnswers++;
       },
       onRtt: (ms) => lane.rtt.add(now(), ms),
+      onGone: () => page.disconnect?.(), // the whole page is refused, not this lane: main.js stops it
       onProbe: (payload, dir) => lane.ledger.countProbe(frameSize(payload, dir === 'up')),
       onReconnect: () => {
         lane.ledger.countReconnect();

@@ -87,6 +87,7 @@ const netsim = createNetSim({
     stats: () => page.server.stats,
     offsetMs: () => clock.offsetMs,
     classMode: () => classView.classMode(),
+    disconnected: () => page.disconnected,
   },
   notify: (t, key, params, ms) => (lanes[t].notice = { key, params, until: nowMs() + ms }),
   onRate: (rate) => (page.server.rate = rate),
@@ -97,7 +98,7 @@ const netsim = createNetSim({
 const wireLog = createWireLog({
   clientId: () => page.clientId, // as of each request: a restarted server gives the page another
   needed: () => TRANSPORTS.some((t) => lanes[t].inspectorView?.open),
-  paused: () => document.hidden,
+  paused: () => document.hidden || page.disconnected,
   onEntries: (entries, missed) => {
     // The server's clock, in µs, on the page's clock: minus the offset.
     const atOf = (e) => (clock.offsetMs === null || !Number.isFinite(e?.ts) ? null : e.ts / 1000 - clock.offsetMs);
@@ -148,6 +149,16 @@ const classView = createClassView({
   onRate: (rate) => (page.server.rate = rate),
   renderControls: () => renderControls(),
   relabel: () => relabel(),
+  disconnected: () => page.disconnected,
+});
+
+// The instructor disconnected this page: its key is refused for the rest
+// of the server's run, so every lane stops rather than retry, each reader
+// of the server pauses (page.disconnected), and the class strip says why.
+// The URL keeps the lanes the student chose.
+page.onDisconnect(() => {
+  for (const t of TRANSPORTS) setOn(t, false);
+  renderControls();
 });
 
 let renderer = null; // render.js, made in main() once the panels exist

@@ -46,7 +46,9 @@ export function mountMessageForm({ T, send, isOn }) {
     try {
       await send(text, t);
     } catch (err) {
-      show('error.notSent', errorOf(err));
+      const e = errorOf(err);
+      // Muted: not this message's fault, and the next would fare the same.
+      show(e.code === 'muted' ? 'follow.muted' : 'error.notSent', e);
     }
   });
 

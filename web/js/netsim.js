@@ -41,7 +41,9 @@ const DROP_NOTICE_MS = 6000;
  *   view                     what it reads of main.js's state, read-only:
  *                              on(t), rate(), stats() (/api/stats), offsetMs() (server − page),
  *                              classMode() (the server is in class mode: the
- *                              tutorial is the instructor's; class-view.js)
+ *                              tutorial is the instructor's; class-view.js),
+ *                              disconnected() (the instructor disconnected the
+ *                              page: it asks the server nothing more)
  *   notify(t, key, params, ms)  has transport t's panel say T(key, params) for ms
  *   onRate(rate)             the feed's rate changed (PUT /api/feed answered it)
  *   sendMessage(text, via)   sends a message as the message form does, and
@@ -272,7 +274,7 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     els.normal.addEventListener('click', backToNormal);
 
     if (sim.wish !== null) setNet(sim.wish); // the URL's network, on this page's fresh id
-    const reader = repeat(read, { everyMs: READ_EVERY_MS, paused: () => document.hidden });
+    const reader = repeat(read, { everyMs: READ_EVERY_MS, paused: () => document.hidden || view.disconnected?.() === true });
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden) reader.wake();
     });

@@ -33,6 +33,12 @@ export const nowMs = () => performance.timeOrigin + performance.now();
  *   T(key, params)           a word in the page's language (i18n.js)
  *   saveState()              writes state back into the URL
  *   setEpoch(epoch)          notes the server run; onNewEpoch(fn) hears of a new one
+ *   disconnected             true once the server said the instructor
+ *                            disconnected the page (403 disconnected): its key
+ *                            is refused for the rest of the server's run, and
+ *                            the page asks the server nothing more
+ *   disconnect()             notes it, from any request that was told so;
+ *                            onDisconnect(fn) hears of it, once
  */
 export function createPage({ search = location.search, languages = navigator.languages } = {}) {
   const state = parseState(search);
@@ -43,6 +49,7 @@ export function createPage({ search = location.search, languages = navigator.lan
   const newEpoch = [];
   const renewed = [];
   let renewing = null; // the one request for a new key under way, if any
+  const gone = [];
   const page = {
     // The key is secret to this page: it goes into its own requests only,
     // never on screen, in a file name or to another page. The name is
@@ -83,7 +90,22 @@ export function createPage({ search = location.search, languages = navigator.lan
     },
     // The api asks for the key at each request: it exists before the key
     // does, and outlives it when the server restarts.
-    api: createApi({ clientId: () => page.clientId, onBadKey: (key) => page.renewKey(key) }),
+    api: createApi({
+      clientId: () => page.clientId,
+      onBadKey: (key) => page.renewKey(key),
+      onRefused: (err) => {
+        if (err.code === 'disconnected') page.disconnect();
+      },
+    }),
+    disconnected: false,
+    disconnect() {
+      if (page.disconnected) return;
+      page.disconnected = true;
+      for (const fn of gone) fn();
+    },
+    onDisconnect(fn) {
+      gone.push(fn);
+    },
     state,
     clock: { offsetMs: null, rttMs: null, at: null },
     server,

@@ -62,6 +62,7 @@ export function createServerReader(page, opts) {
   let clockCheckedAt = -Infinity;
 
   async function syncClock() {
+    if (page.disconnected) return; // its key is refused: nothing to measure with
     if (clockBusy) {
       clockAgain = true;
       return;
@@ -117,7 +118,7 @@ export function createServerReader(page, opts) {
 
   const statsPoller = repeat(readStats, {
     everyMs: STATS_EVERY_MS,
-    paused: hidden,
+    paused: () => hidden() || page.disconnected === true, // wake() reads again, unless the page was disconnected
     setTimeout: setTimer,
     clearTimeout: clearTimer,
   });

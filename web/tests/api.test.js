@@ -134,3 +134,15 @@ test('api: a refusal with a code the page knows names its words; another keeps t
   const status = await silent.get('/api/stats').catch((e) => e);
   assert.equal(t('ko', status.key, status.params), '서버 응답: HTTP 503', 'a bare status, in the page\'s language');
 });
+
+test('api: onRefused hears every refusal before the caller does, and nothing else', async () => {
+  const heard = [];
+  const api = createApi({ clientId: 'abc', onRefused: (e) => heard.push(e.code), fetch: fakeFetch(403, { error: 'gone', code: 'disconnected' }).fetch });
+  const err = await api.get('/api/stats').catch((e) => e);
+  assert.equal(err.code, 'disconnected');
+  assert.equal(t('en', err.key), 'the instructor disconnected this page');
+  assert.deepEqual(heard, ['disconnected']);
+  const fine = createApi({ clientId: 'abc', onRefused: (e) => heard.push(e.code), fetch: fakeFetch(200, {}).fetch });
+  await fine.get('/api/stats');
+  assert.deepEqual(heard, ['disconnected'], 'an answer that is not a refusal is not heard');
+});

@@ -21,7 +21,7 @@ function fakeStorage(items = {}) {
 
 // setup makes a class view over a fake server: each follow request waits
 // until the test answers it (answer / fail), as a held long poll does.
-function setup({ session = fakeStorage(), local = fakeStorage() } = {}) {
+function setup({ session = fakeStorage(), local = fakeStorage(), disconnected } = {}) {
   const time = fakeTime();
   const follows = []; // {query, resolve, reject}
   const reports = [];
@@ -49,6 +49,7 @@ function setup({ session = fakeStorage(), local = fakeStorage() } = {}) {
     onRate: (rate) => done.push(['rate', rate]),
     renderControls: () => {},
     relabel: () => {},
+    disconnected,
     session,
     local,
     setTimeout: time.setTimeout,
@@ -138,5 +139,21 @@ test('class view: reports every 2 s with the name, the lanes and their latency; 
   const n = { reports: reports.length, follows: follows.length };
   await time.advance(60_000);
   assert.deepEqual({ reports: reports.length, follows: follows.length }, n, 'no class: nothing asked, nothing reported');
+  assert.equal(time.pending(), 0, 'no timer left');
+});
+
+test('class view: a disconnected page follows and reports no more, and leaves no timer', async () => {
+  let gone = false;
+  const { view, time, reports, follows } = setup({ disconnected: () => gone });
+  view.setClass(true);
+  await time.advance(0);
+  await time.advance(REPORT_EVERY_MS);
+  assert.equal(follows.length, 1);
+  assert.equal(reports.length, 2);
+  gone = true;
+  follows.at(-1).reject(Object.assign(new Error('the instructor disconnected this page'), { code: 'disconnected' }));
+  const n = { reports: reports.length, follows: follows.length };
+  await time.advance(120_000);
+  assert.deepEqual({ reports: reports.length, follows: follows.length }, n, 'nothing asked once disconnected');
   assert.equal(time.pending(), 0, 'no timer left');
 });

@@ -1,7 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bytesText, createHistory, createRates, latencyMs, pageRows, percent, perSecond, rateBetween, reportedLatency, reportedText, restarted,
+  agoText, bytesText, createHistory, createRates, latencyMs, limitedRows, pageRows, percent, perSecond, rateBetween, reportedLatency, reportedText,
+  restarted,
 } from '../js/dashboard.js';
 import { t } from '../js/i18n.js';
 
@@ -97,14 +98,43 @@ test('pageRows: one row a page, transports and latency in display order, names a
   const rows = pageRows([
     { name: 'quiet otter 17', student: evil, following: true, transports: ['ws', 'poll'], seenAgoMs: 800,
       latency: { ws: { p50Ms: 3, p95Ms: 9, n: 10 }, poll: { p50Ms: 312.5, p95Ms: 880, n: 40 } } },
-    { name: 'brave heron 3', following: false, transports: 'poll', latency: { sse: { p50Ms: 'x' } } },
+    { name: 'brave heron 3', following: false, muted: true, transports: 'poll', latency: { sse: { p50Ms: 'x' } } },
   ], ['poll', 'sse', 'ws']);
   assert.deepEqual(rows[0], {
-    name: 'quiet otter 17', student: evil, following: true, transports: ['poll', 'ws'],
+    name: 'quiet otter 17', student: evil, following: true, muted: false, transports: ['poll', 'ws'],
     latency: [{ transport: 'poll', p50Ms: 312.5, p95Ms: 880 }, { transport: 'ws', p50Ms: 3, p95Ms: 9 }],
   });
-  assert.deepEqual(rows[1], { name: 'brave heron 3', student: '', following: false, transports: [], latency: [] });
+  assert.deepEqual(rows[1], { name: 'brave heron 3', student: '', following: false, muted: true, transports: [], latency: [] });
   assert.deepEqual(pageRows(undefined, []), []);
+});
+
+test('limitedRows: who a limit refused, in the server\'s order, every field checked; null without the field', () => {
+  const evil = '<b onmouseover=alert(1)>x</b>';
+  assert.deepEqual(limitedRows([
+    { address: '192.0.2.7', name: 'quiet otter 17', limit: 'polls', refused: 1200, lastAgoMs: 800 },
+    { address: '2001:db8::/64', name: '', limit: 'pages', refused: 3, lastAgoMs: 125_000 },
+    { address: '198.51.100.2', name: evil, limit: 'streams', refused: -1, lastAgoMs: 'soon' },
+    { name: 'no address', limit: 'polls', refused: 1, lastAgoMs: 1 },
+    null,
+  ]), [
+    { address: '192.0.2.7', name: 'quiet otter 17', limit: 'polls', refused: 1200, agoMs: 800 },
+    { address: '2001:db8::/64', name: '', limit: 'pages', refused: 3, agoMs: 125_000 },
+    { address: '198.51.100.2', name: evil, limit: 'streams', refused: 0, agoMs: null },
+  ]);
+  assert.deepEqual(limitedRows([]), []);
+  assert.equal(limitedRows(undefined), null);
+  assert.equal(limitedRows({ address: 'x' }), null);
+});
+
+test('agoText: seconds under a minute, then minutes, in the page\'s words', () => {
+  const say = (ms, lang = 'en') => { const a = agoText(ms); return t(lang, a.key, a.params); };
+  assert.equal(say(0), '0 s ago');
+  assert.equal(say(59_999), '59 s ago');
+  assert.equal(say(60_000), '1 min ago');
+  assert.equal(say(9 * 60_000 + 59_000), '9 min ago');
+  assert.equal(say(125_000, 'ko'), '2분 전');
+  assert.equal(say(null), '—');
+  assert.equal(say(-5), '—');
 });
 
 test('bytesText, perSecond, percent: as a room reads them', () => {

@@ -1,6 +1,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { checkRate, controlValues, droppedNote, failure, isStale, transportNames, withTransport } from '../js/instructor-state.js';
+import {
+  actNote, ARM_MS, checkRate, controlValues, createArm, droppedNote, failure, isStale, transportNames, withTransport,
+} from '../js/instructor-state.js';
 import { HTTPError } from '../js/api.js';
 import { t } from '../js/i18n.js';
 
@@ -76,4 +78,31 @@ test('droppedNote: how many connections the drop closed', () => {
   assert.equal(t('en', many.key, many.params), 'Closed 12 connections.');
   const none = droppedNote({});
   assert.equal(t('ko', none.key, none.params), '연결 0개를 끊었습니다.');
+});
+
+test('actNote: what a mute, an unmute or a disconnect did, and to how many pages of the name', () => {
+  const say = (answer, lang = 'en') => actNote(answer).map((n) => t(lang, n.key, n.params)).join(' ');
+  assert.equal(say({ name: 'quiet otter 17', muted: true, pages: 1 }), 'quiet otter 17: messages muted.');
+  assert.equal(say({ name: 'quiet otter 17', muted: false, pages: 1 }), 'quiet otter 17: messages allowed again.');
+  assert.equal(say({ name: 'quiet otter 17', muted: true, pages: 2 }), 'quiet otter 17: messages muted. 2 pages share this name: all of them.');
+  assert.match(say({ name: 'quiet otter 17', dropped: 3, pages: 1 }), /^quiet otter 17: disconnected, 3 connections closed/);
+  assert.match(say({ name: 'quiet otter 17', dropped: 0, pages: 1 }, 'ko'), /연결 0개/);
+  assert.equal(actNote({}).length, 1);
+});
+
+test('createArm: a Disconnect needs a second click within ARM_MS, for the same page', () => {
+  let now = 0;
+  const arm = createArm({ now: () => now });
+  assert.equal(arm.click('a'), false, 'the first click arms');
+  assert.equal(arm.armed('a'), true);
+  assert.equal(arm.armed('b'), false, 'another page is not armed');
+  assert.equal(arm.click('b'), false);
+  now = ARM_MS - 1;
+  assert.equal(arm.click('a'), true, 'the second click in time confirms');
+  assert.equal(arm.armed('a'), false, 'and disarms');
+  now += 1;
+  assert.equal(arm.armed('b'), false, 'b\'s arming ran out');
+  assert.equal(arm.click('b'), false, 'a click after it arms again, and does not confirm');
+  arm.disarm('b');
+  assert.equal(arm.armed('b'), false);
 });

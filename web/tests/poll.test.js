@@ -4,7 +4,7 @@ import { createPoll } from '../js/transports/poll.js';
 import { fakeTime } from './fakes.js';
 import { t } from '../js/i18n.js';
 
-function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWire, onReconnect }) {
+function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWire, onReconnect, onGone }) {
   const time = fakeTime();
   const log = { urls: [], requests: 0, bytes: 0, hellos: [], events: [], states: [], details: [] };
   const fetch = (url, { signal }) => {
@@ -36,6 +36,7 @@ function setup({ answers, interval = 1000, resume = () => null, rttMs = 0, onWir
     onStatus: (s, d) => (log.states.push(s), log.details.push(d)),
     onWire,
     onReconnect,
+    onGone,
   });
   return { poll, time, log };
 }
@@ -67,6 +68,49 @@ test('poll asks for the latest, then since next, once per interval', async () =>
   await time.advance(10_000);
   assert.equal(log.requests, 3);
   assert.equal(time.pending(), 0);
+});
+
+test('poll asks again at once while the answer says more events wait, each a request', async () => {
+  const answers = [
+    { status: 200, body: { epoch: 'e1', head: 9, events: [ev(4), ev(5)], next: 5, missed: 0, more: 4 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [ev(6), ev(7)], next: 7, missed: 0, more: 2 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [ev(8), ev(9)], next: 9, missed: 0 } },
+    { status: 200, body: { epoch: 'e1', head: 9, events: [], next: 9, missed: 0 } },
+  ];
+  const { poll, time, log } = setup({ answers, resume: () => ({ since: 3, epoch: 'e1' }) });
+  poll.start();
+  await time.advance(0);
+  assert.deepEqual(log.urls, [
+    '/poll?since=3&epoch=e1&client=abc12345',
+    '/poll?since=5&epoch=e1&client=abc12345',
+    '/poll?since=7&epoch=e1&client=abc12345',
+  ], 'each continues from next, without waiting an interval');
+  assert.equal(log.requests, 3);
+  assert.deepEqual(log.events, [4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(log.hellos.map((h) => h.catchUp), [true, false, false]);
+  poll.setInterval(2000); // caught up: the interval applies again
+  await time.advance(1999);
+  assert.equal(log.requests, 3);
+  await time.advance(1);
+  assert.equal(log.requests, 4);
+  assert.equal(log.urls[3], '/poll?since=9&epoch=e1&client=abc12345');
+  poll.stop();
+});
+
+test('poll: more of 0, or not a number, waits the interval as usual', async () => {
+  const answers = [
+    { status: 200, body: { epoch: 'e1', head: 1, events: [ev(1)], next: 1, more: 0 } },
+    { status: 200, body: { epoch: 'e1', head: 1, events: [], next: 1, more: '5' } },
+  ];
+  const { poll, time, log } = setup({ answers });
+  poll.start();
+  await time.advance(0);
+  assert.equal(log.requests, 1);
+  await time.advance(1000);
+  assert.equal(log.requests, 2);
+  await time.advance(999);
+  assert.equal(log.requests, 2);
+  poll.stop();
 });
 
 test('poll never overlaps: a slow answer delays the next request', async () => {
@@ -173,4 +217,25 @@ test('poll: a refusal carries the key of the page\'s words for its code, or for 
   assert.equal(t('ko', errors[2].key, errors[2].params), '서버 응답: HTTP 502', 'a bare status, in the page\'s language');
   assert.equal(errors[3].message, 'Failed to fetch', 'the browser\'s words stay for the wire log');
   assert.equal(t('ko', 'detail.poll.retry', { error: errors[3], seconds: '1.0' }), '서버에서 답이 오지 않았습니다(네트워크 오류), 1.0초 후 재시도');
+});
+
+test('poll: 403 disconnected stops the lane for good: no retry, off, and the page is told', async () => {
+  const gone = [];
+  const answers = [
+    { status: 200, body: { epoch: 'e1', head: 1, events: [ev(1)], next: 1 } },
+    { status: 403, body: { error: 'the instructor disconnected this page', code: 'disconnected' } },
+  ];
+  const { poll, time, log } = setup({ answers, onGone: (err) => gone.push(err.code) });
+  poll.start();
+  await time.advance(0);
+  await time.advance(1000);
+  assert.equal(log.requests, 2);
+  assert.deepEqual(gone, ['disconnected']);
+  assert.equal(log.states.at(-1), 'off');
+  assert.equal(t('en', log.details.at(-1).key), 'the instructor disconnected this page');
+  await time.advance(120_000);
+  assert.equal(log.requests, 2, 'never asked again');
+  assert.equal(time.pending(), 0);
+  poll.stop(); // the page stops the lane too: nothing more is said
+  assert.equal(log.states.filter((s) => s === 'off').length, 1);
 });

@@ -15,6 +15,11 @@
 // next one waits a growing, jittered backoff instead (never less than the
 // interval), and the state shows "reconnecting".
 //
+// An answer holds at most a few hundred events (the server's cost ceiling);
+// when more wait after it, it says `more: N`, and the next request leaves
+// at once instead of an interval later, until the page has caught up. Each
+// of them is one more request, counted as every poll is.
+//
 // It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
 import { contract, createRetry, keyOf, noAnswer, statusKey, utf8Length, withQuery } from './shared.js';
@@ -43,7 +48,7 @@ import { eventBytes } from '../stats.js';
  */
 export function createPoll(opts) {
   opts = contract(opts);
-  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onAnswer, onReconnect, onWire, now } = opts;
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onAnswer, onReconnect, onWire, onGone, now } = opts;
   const fetchFn = opts.fetch ?? ((...a) => globalThis.fetch(...a));
   // Up at each answer; after any answer the next failure starts the backoff
   // from its smallest step again.
@@ -55,6 +60,7 @@ export function createPoll(opts) {
   let cursor = null; // {since, epoch} for the next request, null: ask for the latest
   let first = true;
   let lastStart = 0;
+  let behind = false; // the last answer said more events wait: the next request is now
   let session = 0; // bumps on stop() so a late answer from an old run is ignored
 
   function schedule(delay) {
@@ -82,14 +88,27 @@ export function createPoll(opts) {
       wire.body = utf8Length(text);
       onBytes(eventBytes(text));
       if (!res.ok) throw refusal(res.status, text);
-      wire.events = handle(JSON.parse(text), first || retry.retrying);
+      const answer = JSON.parse(text);
+      wire.events = handle(answer, first || retry.retrying);
       onWire(wire);
       if (retry.up()) onReconnect(); // back after failed requests
       onStatus('open', { key: 'detail.poll.open', params: { interval } });
-      if (running) schedule(lastStart + interval - now());
+      // More events wait beyond this answer's ceiling: ask for them now.
+      behind = Number.isInteger(answer.more) && answer.more > 0;
+      if (running) schedule(behind ? 0 : lastStart + interval - now());
     } catch (err) {
       if (mine !== session || err?.name === 'AbortError') return;
       onWire({ ...wire, error: err.message });
+      if (err.code === 'disconnected') {
+        // The instructor disconnected the page: its key is refused for the
+        // rest of the server's run, so asking again would only be refused.
+        running = false;
+        session++;
+        retry.stop();
+        onStatus('off', { key: 'serverError.disconnected' });
+        onGone(err);
+        return;
+      }
       retry.lost();
       const delay = Math.max(interval, retry.delay());
       onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err, seconds: (delay / 1000).toFixed(1) } });
@@ -118,6 +137,7 @@ export function createPoll(opts) {
       if (running) return;
       running = true;
       first = true;
+      behind = false;
       retry.start();
       cursor = resume();
       onStatus('connecting', '');
@@ -137,7 +157,7 @@ export function createPoll(opts) {
     /** setInterval changes the interval from the next request on. */
     setInterval(ms) {
       interval = ms;
-      if (running && controller === null && !retry.retrying) schedule(lastStart + interval - now());
+      if (running && controller === null && !retry.retrying && !behind) schedule(lastStart + interval - now());
     },
   };
 }
@@ -154,6 +174,7 @@ function refusal(status, text) {
     // Not JSON: the status says enough.
   }
   const err = new Error(`HTTP ${status}${body?.error ? `: ${body.error}` : ''}`);
+  if (typeof body?.code === 'string') err.code = body.code;
   const key = serverErrorKey(body?.code);
   const bare = statusKey(status, body?.error);
   if (key !== null) err.key = key;

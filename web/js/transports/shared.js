@@ -40,6 +40,9 @@
 //     onWire(entry)             what the page saw, for the wire inspector
 //                               (each module documents its entries)
 //     onAnswer(n)               poll only: after each answer, with its event count
+//     onGone(error)             poll only: the server refused the page for good
+//                               (403 disconnected): the transport has stopped,
+//                               said 'off', and asks no more
 //     onRtt(ms)                 ws only: each ping's round trip, in ms
 //     onProbe(bytes, dir)       ws only: each ping sent ('up') and pong read
 //                               ('down'), the page's measuring: its payload bytes
@@ -67,6 +70,7 @@ const DEFAULTS = {
   onReconnect: noop,
   onWire: noop,
   onAnswer: noop,
+  onGone: noop,
   onRtt: noop,
   onProbe: noop,
   now: () => performance.timeOrigin + performance.now(),

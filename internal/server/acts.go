@@ -1,0 +1,148 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"transportlab/internal/httpjson"
+)
+
+// The instructor's acts on one page, for a class where one student spoils
+// it for the rest: mute its messages, or disconnect it. The instructor
+// knows a page only by its public name (the dashboard shows nothing else),
+// so both find the page by name; what they change is kept by key, which
+// outlives the registry's entry for the page.
+
+// keySet is a set of page keys, safe for concurrent use. Only the
+// instructor's acts add to it, so it stays as small as a class.
+type keySet struct {
+	mu   sync.RWMutex
+	keys map[string]bool
+}
+
+// Has reports whether key is in the set; "" never is.
+func (k *keySet) Has(key string) bool {
+	if key == "" {
+		return false
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.keys[key]
+}
+
+// Put adds key to the set, or with in false takes it out.
+func (k *keySet) Put(key string, in bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !in {
+		delete(k.keys, key)
+		return
+	}
+	if k.keys == nil {
+		k.keys = make(map[string]bool)
+	}
+	k.keys[key] = true
+}
+
+// named returns the pages the server knows whose public name is name, by
+// key; else it answers 400 (no name) or 404 (no such page) and returns
+// none. Names are short, so two pages may share one: an act on a name
+// acts on every page that has it, and says how many.
+func (s *server) named(w http.ResponseWriter, name string) map[string]*page {
+	if strings.TrimSpace(name) == "" {
+		httpjson.Error(w, http.StatusBadRequest, errors.New("name is required: a page's public name, as the dashboard lists it"))
+		return nil
+	}
+	found := map[string]*page{}
+	for id, p := range s.pages.All() {
+		if s.keys.Name(id) == name {
+			found[id] = p
+		}
+	}
+	if len(found) == 0 {
+		httpjson.Error(w, http.StatusNotFound, fmt.Errorf("no page is named %q", name))
+	}
+	return found
+}
+
+// mute answers POST /api/class/mute {"name":"quiet otter 17","muted":true}:
+// from now on that page's messages are refused with the code muted, by
+// POST and over its WebSocket, until it is unmuted. Its lanes go on: a
+// muted student still watches the lesson.
+func (s *server) mute(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name  string `json:"name"`
+		Muted *bool  `json:"muted"`
+	}
+	if status, err := httpjson.Decode(w, r, 1024, &req); err != nil {
+		httpjson.Error(w, status, err)
+		return
+	}
+	if req.Muted == nil {
+		httpjson.Error(w, http.StatusBadRequest, errors.New("muted is required: true or false"))
+		return
+	}
+	found := s.named(w, req.Name)
+	if len(found) == 0 {
+		return
+	}
+	for key := range found {
+		s.muted.Put(key, *req.Muted)
+	}
+	s.log.Info("page muted", "name", req.Name, "muted", *req.Muted, "pages", len(found))
+	httpjson.Write(w, http.StatusOK, map[string]any{"name": req.Name, "muted": *req.Muted, "pages": len(found)})
+}
+
+// disconnect answers POST /api/class/disconnect {"name":"quiet otter 17"}:
+// that page's key is refused from now on, for the rest of the run (403
+// disconnected, see refuseDisconnected), and its connections are closed
+// now, as POST /api/sim/drop closes one transport's. The key is refused
+// first, so that no lane reconnects in between; a request let by just
+// before, whose connection the drop did not yet hold, looks again once it
+// does (account), so no stream of the page outlives the act.
+func (s *server) disconnect(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if status, err := httpjson.Decode(w, r, 1024, &req); err != nil {
+		httpjson.Error(w, status, err)
+		return
+	}
+	found := s.named(w, req.Name)
+	if len(found) == 0 {
+		return
+	}
+	dropped := 0
+	for key, p := range found {
+		s.disconnected.Put(key, true)
+		for _, t := range transports {
+			if n := p.net.Drop(t); n > 0 {
+				p.log.Network(t, "drop", 0, n)
+				dropped += n
+			}
+		}
+	}
+	s.log.Info("page disconnected", "name", req.Name, "pages", len(found), "dropped", dropped)
+	httpjson.Write(w, http.StatusOK, map[string]any{"name": req.Name, "dropped": dropped, "pages": len(found)})
+}
+
+// refuseDisconnected answers 403 disconnected to every request whose
+// client= is a page the instructor disconnected: its lanes, its messages,
+// its follow requests and reports. A page that is told so stops asking.
+func (s *server) refuseDisconnected(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.disconnected.Has(clientOf(r)) {
+			answerDisconnected(w)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// answerDisconnected answers 403 disconnected.
+func answerDisconnected(w http.ResponseWriter) {
+	httpjson.ErrorCode(w, http.StatusForbidden, httpjson.Disconnected, errors.New("the instructor disconnected this page"))
+}
