@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 )
 
@@ -143,6 +145,24 @@ func TestGlance(t *testing.T) {
 // with the widest of the words.
 var longestName = "cheerful elephant 88"
 
+// mainThreadTime returns the CPU time the page's main thread has spent in
+// tasks: Chromium's TaskDuration, in thread ticks once Performance.enable
+// asked for them.
+func mainThreadTime(tb testing.TB, ctx context.Context) time.Duration {
+	tb.Helper()
+	m, err := chromedp.Call(ctx, performance.GetMetrics, cdp.Empty{})
+	if err != nil {
+		tb.Fatalf("Performance.getMetrics: %v", err)
+	}
+	for _, metric := range m.Metrics {
+		if metric.Name == "TaskDuration" {
+			return time.Duration(metric.Value * float64(time.Second))
+		}
+	}
+	tb.Fatal("Performance.getMetrics has no TaskDuration")
+	return 0
+}
+
 func shoot(tb testing.TB, ctx context.Context, lang string) {
 	tb.Helper()
 	if *glanceShots == "" {
@@ -167,16 +187,23 @@ var pageCostFor = flag.Duration("page-cost", 65*time.Second, "how long TestPageC
 
 // TestPageCost checks that the page never becomes what it measures: at 100
 // events a second, with every transport on and every chart drawing, the
-// pushes' medians stay where the network puts them (about a millisecond on
-// loopback), also once the charts hold a full minute. A page whose drawing
-// grew with its charts would hold each event behind a frame, and the
-// medians would show the page's cost, not the transports'. The bound leaves
-// room for -race and a busy shared machine.
+// page's own work on its one thread stays a small share of a core, also
+// once the charts hold a full minute. A page whose drawing grew with its
+// charts would hold each event behind a frame, and its medians would show
+// the page's cost, not the transports'.
+//
+// The bound is on the main thread's CPU time (Chromium's Performance
+// metrics in thread ticks), not on the latencies it protects: a busy
+// 2-core machine delays every process, and the medians with them, however
+// little the page does; the thread's own time is what the page spends.
+// The medians are logged beside it.
 func TestPageCost(t *testing.T) {
 	const (
 		rate     = 100
-		boundMs  = 6.0 // the goal is 3 ms; the rest is headroom
 		interval = 250
+		// The share of a core the page's thread may take: measured about
+		// 0.1 here; the rest is headroom for -race's server and a slow CPU.
+		maxShare = 0.35
 	)
 	lab, ctx, console := openPage(t, fmt.Sprintf("?interval=%d", interval))
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(projectorW, projectorH)); err != nil {
@@ -189,6 +216,10 @@ func TestPageCost(t *testing.T) {
 	evaluate[bool](t, ctx, `(window.longTasks = [],
 		new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration)))
 			.observe({ type: 'longtask', buffered: true }), true)`)
+	if _, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{TimeDomain: performance.EnableTimeDomainThreadTicks}); err != nil {
+		t.Fatalf("Performance.enable: %v", err)
+	}
+	busyBefore, wallBefore := mainThreadTime(t, ctx), time.Now()
 	start := pageLedgers(t, ctx)
 	runFor := *pageCostFor
 	if testing.Short() {
@@ -207,16 +238,12 @@ func TestPageCost(t *testing.T) {
 		t.Logf("%-4s median %s ms, p95 %s ms, %d events", tr,
 			metric(t, ctx, tr, "latency-median"), metric(t, ctx, tr, "latency-p95"), end[tr].Received)
 	}
-	for _, tr := range []string{"sse", "ws"} {
-		text := metric(t, ctx, tr, "latency-median")
-		median, err := latencyMs(text) // "≤ X" inside the clock's bound: at most X
-		if err != nil {
-			t.Fatalf("#panel-%s latency-median = %q, want a number", tr, text)
-		}
-		if median > boundMs {
-			t.Errorf("#panel-%s median latency = %.1f ms at %d events/s, want at most %.0f ms: is the page's own work delaying events?",
-				tr, median, rate, boundMs)
-		}
+	busy, wall := mainThreadTime(t, ctx)-busyBefore, time.Since(wallBefore)
+	share := busy.Seconds() / wall.Seconds()
+	t.Logf("the page's main thread ran %v in %v: %.2f of a core, %.2f ms an event", busy.Round(time.Millisecond), wall.Round(time.Millisecond),
+		share, float64(busy.Microseconds())/1000/float64(end["sse"].Received-start["sse"].Received))
+	if share > maxShare {
+		t.Errorf("the page's main thread took %.2f of a core at %d events/s, want at most %.2f: is its drawing growing with its charts?", share, rate, maxShare)
 	}
 	if p := console.problems(); len(p) > 0 {
 		t.Errorf("the console reported: %q", p)
