@@ -9,6 +9,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -238,4 +239,148 @@ func flood(t *testing.T, srv *httptest.Server, token string, during func()) (ret
 	}
 	during()
 	return
+}
+
+// TestInstructorActs: each page's row mutes or unmutes it at one click,
+// and disconnects it only at a second; the note says what the server did,
+// and the server does it: the muted page's messages and the disconnected
+// page's every request are refused by its key. The server is the real
+// one; one student is a page driven over HTTP, the other a page that
+// holds one SSE stream open and does nothing else, so that the number of
+// connections the disconnect closes is known: one.
+//
+// The "Limited" list is left out: the server fills it only once it keeps
+// limits per address, and what the page makes of it (every name as text)
+// is tested on limitedRows in node (web/tests/dashboard.test.js).
+func TestInstructorActs(t *testing.T) {
+	requireChromium(t)
+	var (
+		mu   sync.Mutex
+		acts []string // the instructor page's POST /api/class/…: path and body, as sent
+	)
+	lab, token := startClassLab(t, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// The instructor's page signs in by its cookie; the test's own
+			// calls carry the token, and the students' reports their key.
+			if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/class/") &&
+				r.Header.Get("Authorization") == "" && !r.URL.Query().Has("client") {
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				mu.Lock()
+				acts = append(acts, r.URL.Path+" "+string(body))
+				mu.Unlock()
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	srv := lab.srv
+	sent := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(acts, " | ")
+	}
+
+	loud := startHTTPPage(t, srv, map[string]any{"name": "Minji", "following": true, "transports": []string{"poll"}}, false)
+	rude := startStreamPage(t, srv)
+
+	ctx := startBrowser(t)
+	console := watchConsole(t, ctx)
+	navigate(t, ctx, srv.URL+"/instructor?token="+token)
+	// Rows move as pages are seen: each is found by its name, every time.
+	act := func(name, kind string) string {
+		return fmt.Sprintf(`[...document.querySelectorAll('#page-rows tr')].find((tr) => tr.cells[0].textContent === %q)?.querySelector('[data-act=%q]')`, name, kind)
+	}
+	waitFor(t, ctx, "the acts on each page", act(loud.name, "mute")+`?.textContent === 'Mute' && `+act(rude.name, "disconnect")+`?.textContent === 'Disconnect'`)
+
+	// Mute: one click, and the server has it.
+	evaluate[bool](t, ctx, `(`+act(loud.name, "mute")+`.click(), true)`)
+	waitFor(t, ctx, "the mute's answer", `document.querySelector('#note-acts').textContent === '`+loud.name+`: messages muted.'`)
+	waitFor(t, ctx, "the row muted, as the next read says", act(loud.name, "mute")+`.textContent === 'Unmute'`)
+	if status, code := postMessage(t, srv, loud.key); status != http.StatusForbidden || code != "muted" {
+		t.Errorf("POST /api/messages from the muted page: %d %q, want 403 muted", status, code)
+	}
+
+	// Disconnect: the first click only asks for a second.
+	disconnect := act(rude.name, "disconnect")
+	evaluate[bool](t, ctx, `(`+disconnect+`.click(), true)`)
+	waitFor(t, ctx, "the disconnect asks for a second click", disconnect+`.textContent === 'Disconnect? Click again'`)
+	if got, want := sent(), `/api/class/mute {"name":"`+loud.name+`","muted":true}`; got != want {
+		t.Errorf("after one click on Disconnect the page sent %s, want only the mute: %s", got, want)
+	}
+	if status, code := postMessage(t, srv, rude.key); status == http.StatusForbidden {
+		t.Errorf("POST /api/messages after one click on Disconnect: %d %q, want the page still in the class", status, code)
+	}
+	evaluate[bool](t, ctx, `(`+disconnect+`.click(), true)`)
+	waitFor(t, ctx, "the disconnect's answer", `document.querySelector('#note-acts').textContent.startsWith('`+rude.name+`: disconnected, 1 connections closed')`)
+	select {
+	case <-rude.closed:
+	case <-time.After(timeout):
+		t.Errorf("the disconnected page's SSE stream is still open %v after the note said it was closed", timeout)
+	}
+	if status, code := postMessage(t, srv, rude.key); status != http.StatusForbidden || code != "disconnected" {
+		t.Errorf("POST /api/messages from the disconnected page: %d %q, want 403 disconnected", status, code)
+	}
+	if got, want := sent(), `/api/class/mute {"name":"`+loud.name+`","muted":true} | /api/class/disconnect {"name":"`+rude.name+`"}`; got != want {
+		t.Errorf("the page sent %s, want %s", got, want)
+	}
+	if problems := console.problems(); len(problems) > 0 {
+		t.Errorf("the console:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// streamPage is a student's page that holds one SSE stream open and asks
+// nothing else after its first report; closed is closed when the server
+// ends the stream.
+type streamPage struct {
+	key, name string
+	closed    <-chan struct{}
+}
+
+// startStreamPage mints a page, reports it (so the dashboard lists it) and
+// opens its SSE stream; it returns once the server has answered the
+// stream's headers, so the stream is the page's to drop. Cleanup closes
+// the stream, if the server has not, and waits until it is.
+func startStreamPage(tb testing.TB, srv *httptest.Server) streamPage {
+	tb.Helper()
+	key, name := mintPage(tb, srv)
+	report := must(http.NewRequest(http.MethodPost, srv.URL+"/api/class/report?client="+key,
+		strings.NewReader(`{"following":true,"transports":["sse"]}`)))
+	if status, body, err := do(srv, report); err != nil || status != http.StatusNoContent {
+		tb.Fatalf("POST /api/class/report: %d %s %v", status, body, err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	resp, err := srv.Client().Do(must(http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/sse?client="+key, nil)))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		stop()
+		if resp != nil {
+			resp.Body.Close()
+		}
+		tb.Fatalf("GET /sse: %v %v", resp, err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body) // until the server, or the end of the test, closes it
+	}()
+	tb.Cleanup(func() {
+		stop()
+		<-closed
+	})
+	return streamPage{key: key, name: name, closed: closed}
+}
+
+// postMessage sends a message as the page of key does, and returns the
+// answer's status and code.
+func postMessage(tb testing.TB, srv *httptest.Server, key string) (int, string) {
+	tb.Helper()
+	req := must(http.NewRequest(http.MethodPost, srv.URL+"/api/messages?client="+key, strings.NewReader(`{"text":"hello","via":"sse"}`)))
+	req.Header.Set("Content-Type", "application/json")
+	status, body, err := do(srv, req)
+	if err != nil {
+		tb.Fatalf("POST /api/messages: %v", err)
+	}
+	var answer struct{ Code string }
+	json.Unmarshal(body, &answer)
+	return status, answer.Code
 }
