@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -74,8 +73,7 @@ func (s *server) limitChanges(next http.Handler) http.Handler {
 
 // tooMany answers 429 too_many_requests, to come back after wait.
 func tooMany(w http.ResponseWriter, wait time.Duration, err error) {
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-	httpjson.ErrorCode(w, http.StatusTooManyRequests, httpjson.TooManyRequests, err)
+	tooManyCode(w, httpjson.TooManyRequests, wait, err)
 }
 
 // steer guards PUT /api/feed, whose rate every client sees: in classroom
@@ -97,11 +95,13 @@ func (s *server) steer(next http.Handler) http.Handler {
 }
 
 // classAnswer is the body of GET and PUT /api/class: the settings, the
-// roster of pages, and what the server spends.
+// roster of pages, what the server spends, and who went over a limit per
+// address lately (limited.go), for the instructor to see who floods.
 type classAnswer struct {
 	class.Settings
 	class.Roster
-	Server serverAnswer `json:"server"`
+	Server  serverAnswer    `json:"server"`
+	Limited []limitedAnswer `json:"limited"`
 }
 
 // serverAnswer is the server's side of the dashboard.
@@ -143,6 +143,7 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 			Transports:    all,
 			processStats:  readProcess(),
 		},
+		Limited: s.limited.list(now),
 	}
 }
 

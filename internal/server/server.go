@@ -27,6 +27,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"transportlab/internal/class"
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/feed"
 	"transportlab/internal/netsim"
 	"transportlab/internal/pagekey"
@@ -48,11 +49,18 @@ type Config struct {
 
 	MaxStreams      int // open SSE and WebSocket streams in all; 0: no limit
 	MaxStreamsPerIP int // open streams from one client address; 0: no limit
-	// MessageRate caps the messages a page (by POST) and a WebSocket (over
-	// its connection) may send upstream, a second, after a burst of
-	// MessageBurst; 0: no limit.
+	// MessageRate caps the messages a page may send upstream, a second,
+	// after a burst of MessageBurst: by POST, and over its WebSockets,
+	// each way its own allowance; 0: no limit.
 	MessageRate  float64
 	MessageBurst int
+	// PerAddress limits what one client address may do, a second
+	// (ratelimits.go); the zero value: no limit.
+	PerAddress PerAddress
+	// TrustedProxies are the reverse proxies in front of the server, whose
+	// X-Forwarded-For or Forwarded names the client (internal/clientaddr);
+	// none: a client is its socket's address, whatever its headers say.
+	TrustedProxies clientaddr.Proxies
 	// DeadPeer is how long the data sent on a stream may stay
 	// unacknowledged before the kernel gives up on the connection (Linux,
 	// with Install); 0 leaves the system's default, many minutes. Set to
@@ -88,14 +96,19 @@ const (
 
 // server holds what the handlers share.
 type server struct {
-	hub      *feed.Hub
-	log      *slog.Logger
-	cfg      Config
-	all      perTransport // what each transport spent, in all
-	pages    *pages.Registry[*page]
-	streams  *streamLimit
-	messages *ratelimit.Buckets // per page id, or address
-	keys     *pagekey.Keys      // the pages' keys, and their public names
+	hub     *feed.Hub
+	log     *slog.Logger
+	cfg     Config
+	all     perTransport // what each transport spent, in all
+	pages   *pages.Registry[*page]
+	streams *streamLimit
+	keys    *pagekey.Keys // the pages' keys, and their public names
+
+	// The limits on messages: each page's, by POST and by WebSocket (by
+	// key, or address without one), and each address's (ratelimits.go).
+	messages, wsMessages *ratelimit.Buckets
+	perAddress           map[string]*ratelimit.Buckets // by limit: messages, polls, pages, streams
+	limited              *limited                      // who went over a limit per address lately
 
 	defaultRate float64   // the feed's rate when the server started
 	started     time.Time // for the uptime the class dashboard shows
@@ -117,13 +130,17 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		cfg.Keys = pagekey.New()
 	}
 	s := &server{
-		hub:      hub,
-		log:      log,
-		cfg:      cfg,
-		all:      newPerTransport(),
-		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
-		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
-		keys:     cfg.Keys,
+		hub:     hub,
+		log:     log,
+		cfg:     cfg,
+		all:     newPerTransport(),
+		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
+		keys:    cfg.Keys,
+
+		messages:   ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		wsMessages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		perAddress: addressLimits(cfg.PerAddress),
+		limited:    newLimited(),
 
 		defaultRate: hub.Rate(),
 		started:     cfg.Now(),
@@ -158,9 +175,7 @@ func (s *server) wsOptions() ws.Options {
 	return ws.Options{
 		OriginPatterns: s.cfg.Origins,
 		Ping:           s.cfg.Ping,
-		MessageRate:    s.cfg.MessageRate,
-		MessageBurst:   s.cfg.MessageBurst,
-		MayPublish:     s.mayPublish,
+		MayPublish:     s.mayPublishWS, // the class's say, the page's allowance and its address's: no rate per connection
 		OnControl: func(r *http.Request, c ws.Control) {
 			if p, ok := s.pages.Lookup(clientOf(r)); ok {
 				p.log.Frame(WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)
