@@ -298,3 +298,37 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		})
 	}
 }
+
+// -limits=false lifts the limits per address and per page, whatever they
+// are set to: a load test from one machine is one address.
+func TestLimitsFalseLiftsEveryLimit(t *testing.T) {
+	tight := []string{"-addr", "localhost:0", "-polls-per-ip", "1,1", "-messages-per-ip", "1,1", "-message-rate", "1"}
+	for _, tt := range []struct {
+		args []string
+		want []int // the statuses of two polls and two messages
+	}{
+		{tight, []int{200, 429, 202, 429}},
+		{append(tight, "-limits=false"), []int{200, 200, 202, 202}},
+	} {
+		addr, _ := start(t, tt.args...)
+		var got []int
+		for _, req := range []struct{ method, path string }{
+			{http.MethodGet, "/poll"}, {http.MethodGet, "/poll"},
+			{http.MethodPost, "/api/messages"}, {http.MethodPost, "/api/messages"},
+		} {
+			r, err := http.NewRequestWithContext(t.Context(), req.method, "http://"+addr+req.path, strings.NewReader(`{"text":"hi"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatalf("%s %s: %v", req.method, req.path, err)
+			}
+			resp.Body.Close()
+			got = append(got, resp.StatusCode)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%q: statuses %v, want %v", tt.args, got, tt.want)
+		}
+	}
+}
