@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -455,4 +456,37 @@ func doCtx(ctx context.Context, client *http.Client, method, url, body string) (
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Header.Get("Retry-After"), ""
+}
+
+// A flood of refusals is one log line a minute an address, naming the
+// page by its public name, never its key.
+func TestRefusalsAreLoggedOnceAMinute(t *testing.T) {
+	clk := newClock()
+	var out lockedBuffer
+	hub := feed.NewHub(feed.Config{Rate: 5})
+	srv := httptest.NewServer(server.New(hub, slog.New(slog.NewTextHandler(&out, nil)), server.Config{Now: clk.Now,
+		PerAddress: server.PerAddress{Polls: server.Rate{PerSecond: 1, Burst: 1}}}))
+	t.Cleanup(func() {
+		hub.Close()
+		srv.Close()
+	})
+	key, name := mint(t, srv)
+	lines := func() int { return strings.Count(out.String(), "over a limit per address") }
+	for range 50 {
+		do(t, srv.Client(), http.MethodGet, srv.URL+"/poll?client="+key, "")
+	}
+	if n := lines(); n != 1 {
+		t.Errorf("49 refusals logged in %d lines, want 1:\n%s", n, out.String())
+	}
+	clk.Advance(time.Minute)
+	for range 3 {
+		do(t, srv.Client(), http.MethodGet, srv.URL+"/poll?client="+key, "")
+	}
+	if n := lines(); n != 2 {
+		t.Errorf("a minute later, refusals logged in %d lines in all, want 2", n)
+	}
+	log := out.String()
+	if strings.Contains(log, key) || !strings.Contains(log, `client="`+name+`"`) || !strings.Contains(log, "remote=127.0.0.1 limit=polls") {
+		t.Errorf("the log does not name the address, the limit and the page (by name alone):\n%s", log)
+	}
 }

@@ -8,9 +8,10 @@
 // server keeps for each page, by the id in ?client= (client.go).
 // limits.go caps streams, ratelimits.go limits what one address may do
 // a second (limited.go remembers who went over, for the dashboard),
-// deadpeer.go lets a vanished peer go, and middleware.go holds the rest. api.go, sim.go and wirelog.go are the
-// handlers of the API; class.go those of classroom mode, process.go what
-// the server process costs, for its dashboard. The rooms beside the router each do one thing and
+// deadpeer.go lets a vanished peer go, and middleware.go holds the rest.
+// api.go, sim.go and wirelog.go are the handlers of the API; class.go
+// those of classroom mode, process.go what the server process costs, for
+// its dashboard. The rooms beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
 // connection, internal/pages is the registry of pages, internal/pagekey
