@@ -58,6 +58,12 @@ const minPeriod = 10 * time.Millisecond
 // -message-rate applies.
 const messageBurst = 5
 
+// refusalHold is how long a request over a limit waits for its 429: a
+// second, the least Retry-After says, so a client that obeys loses
+// nothing, and one in a loop that does not sends a request a second on
+// each connection rather than as many as the server can refuse.
+const refusalHold = time.Second
+
 // config is what the flags set.
 type config struct {
 	addr            string
@@ -270,6 +276,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MessageRate:     messageRate,
 		MessageBurst:    messageBurst,
 		PerAddress:      perAddress,
+		HoldRefusals:    refusalHold,
 		TrustedProxies:  proxies,
 		// A stream writes at least once a heartbeat or ping period: a peer
 		// that acknowledges nothing for half of that has vanished, and is

@@ -64,8 +64,12 @@ const (
 )
 
 // maxAddresses bounds each limit's table of addresses; a class is far
-// smaller (see ratelimit.Buckets for what happens past it).
-const maxAddresses = 10000
+// smaller (see ratelimit.Buckets for what happens past it). maxHeld
+// bounds the refusals held at once (holdRefusal).
+const (
+	maxAddresses = 10000
+	maxHeld      = 256
+)
 
 // addressLimits makes the table of buckets of each per-address limit.
 func addressLimits(pa PerAddress) map[string]*ratelimit.Buckets {
@@ -89,6 +93,7 @@ func (s *server) limitAddress(limit string) func(http.Handler) http.Handler {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if ok, wait := s.allowAddress(r, limit); !ok {
+				s.holdRefusal(r)
 				tooManyCode(w, httpjson.TooManyRequests, wait,
 					fmt.Errorf("too many %s from your address: at most %g a second", limit, rate))
 				return
@@ -141,6 +146,33 @@ func (s *server) mayPublishWS(r *http.Request) (ok bool, code, reason string) {
 		return false, httpjson.TooManyMessages, err.Error() + "; this one was not sent"
 	}
 	return true, "", ""
+}
+
+// holdRefusal keeps a refusal waiting Config.HoldRefusals before it is
+// sent, unless the client goes or the server shuts down first. A client
+// in a loop that ignores Retry-After then gets one refusal a hold on each
+// of its connections, not as many as the server can send: a flood of
+// refusals costs the server CPU, and the healthy clients beside it their
+// latency, as a flood of answers does. At most maxHeld wait at once, and
+// past that a refusal goes out at once: holding must never cost more
+// than refusing. A class within its limits never waits here.
+func (s *server) holdRefusal(r *http.Request) {
+	if s.cfg.HoldRefusals <= 0 {
+		return
+	}
+	select {
+	case s.held <- struct{}{}:
+		defer func() { <-s.held }()
+	default:
+		return
+	}
+	t := time.NewTimer(s.cfg.HoldRefusals)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	case <-s.hub.Done():
+	}
 }
 
 // tooManyCode answers 429 with code, to come back after wait: whole

@@ -490,3 +490,53 @@ func TestRefusalsAreLoggedOnceAMinute(t *testing.T) {
 		t.Errorf("the log does not name the address, the limit and the page (by name alone):\n%s", log)
 	}
 }
+
+// A refusal waits HoldRefusals before it is sent, at most maxHeld (256) at
+// once: the rest go out at once. A shutdown answers the held ones now.
+func TestRefusalsAreHeld(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const hold = time.Second
+		srv, hub := newServerInBubble(t, server.Config{HoldRefusals: hold,
+			PerAddress: server.PerAddress{Polls: server.Rate{PerSecond: 0.001, Burst: 1}}})
+		defer srv.Client().CloseIdleConnections()
+		poll := func() (int, time.Duration) {
+			start := time.Now()
+			status, _, _ := do(t, srv.Client(), http.MethodGet, srv.URL+"/poll", "")
+			return status, time.Since(start)
+		}
+		if status, took := poll(); status != http.StatusOK || took != 0 {
+			t.Errorf("the first poll: %d after %v, want 200 at once", status, took)
+		}
+		if status, took := poll(); status != http.StatusTooManyRequests || took != hold {
+			t.Errorf("the second poll: %d after %v, want 429 after %v", status, took, hold)
+		}
+
+		const n = 300
+		var mu sync.Mutex
+		waited := map[time.Duration]int{}
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				_, took := poll()
+				mu.Lock()
+				waited[took]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if waited[hold] != 256 || waited[0] != n-256 {
+			t.Errorf("%d refusals at once: waited %v, want 256 held %v and the rest at once", n, waited, hold)
+		}
+
+		answered := make(chan time.Duration)
+		go func() {
+			_, took := poll()
+			answered <- took
+		}()
+		synctest.Wait() // held
+		hub.Close()
+		if took := <-answered; took != 0 {
+			t.Errorf("a held refusal at shutdown answered after %v, want at once", took)
+		}
+	})
+}

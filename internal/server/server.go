@@ -60,6 +60,11 @@ type Config struct {
 	// PerAddress limits what one client address may do, a second
 	// (ratelimits.go); the zero value: no limit.
 	PerAddress PerAddress
+	// HoldRefusals is how long a request over a limit of its address, or
+	// a POSTed message over its page's, waits before its 429 is sent, so
+	// that a loop ignoring Retry-After slows down (holdRefusal); 0: sent
+	// at once.
+	HoldRefusals time.Duration
 	// TrustedProxies are the reverse proxies in front of the server, whose
 	// X-Forwarded-For or Forwarded names the client (internal/clientaddr);
 	// none: a client is its socket's address, whatever its headers say.
@@ -112,6 +117,7 @@ type server struct {
 	messages, wsMessages *ratelimit.Buckets
 	perAddress           map[string]*ratelimit.Buckets // by limit: messages, polls, pages, streams
 	limited              *limited                      // who went over a limit per address lately
+	held                 chan struct{}                 // a token for each refusal held (holdRefusal)
 
 	defaultRate float64   // the feed's rate when the server started
 	started     time.Time // for the uptime the class dashboard shows
@@ -144,6 +150,7 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		wsMessages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
 		perAddress: addressLimits(cfg.PerAddress),
 		limited:    newLimited(),
+		held:       make(chan struct{}, maxHeld),
 
 		defaultRate: hub.Rate(),
 		started:     cfg.Now(),
