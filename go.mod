@@ -1,6 +1,6 @@
 module transportlab
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/chromedp/cdproto v0.159.0
@@ -8,6 +8,7 @@ require (
 	github.com/coder/websocket v1.8.15
 	github.com/go-chi/chi/v5 v5.5.0
 	go.uber.org/goleak v1.3.0
+	golang.org/x/time v0.16.0
 	rsc.io/qr v0.2.0
 )
 

@@ -21,12 +21,14 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"transportlab/internal/class"
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
 	"transportlab/web"
@@ -56,6 +58,12 @@ const minPeriod = 10 * time.Millisecond
 // -message-rate applies.
 const messageBurst = 5
 
+// refusalHold is how long a request over a limit waits for its 429: a
+// second, the least Retry-After says, so a client that obeys loses
+// nothing, and one in a loop that does not sends a request a second on
+// each connection rather than as many as the server can refuse.
+const refusalHold = time.Second
+
 // config is what the flags set.
 type config struct {
 	addr            string
@@ -63,6 +71,7 @@ type config struct {
 	history         int
 	maxStreams      int
 	maxStreamsPerIP int
+	maxPagesPerIP   int
 	heartbeat       time.Duration
 	ping            time.Duration
 	writeTimeout    time.Duration
@@ -71,6 +80,36 @@ type config struct {
 	logLevel        slog.Level
 	class           bool   // classroom mode
 	classToken      string // the instructor's token; empty: a random one
+
+	// Limits per address (server.DefaultPerAddress says why each is what
+	// it is), and whether any limit per page or address holds (-limits).
+	messagesPerIP, pollsPerIP, pagesPerIP, streamsPerIPRate rate
+	limits                                                  bool
+	trustedProxies                                          string // CIDRs, checked by parseFlags
+}
+
+// rate is a flag's "PER_SECOND,BURST": so many a second after a burst. A
+// number alone changes the rate and keeps the burst; 0 means no limit.
+type rate server.Rate
+
+func (r *rate) String() string {
+	return strconv.FormatFloat(r.PerSecond, 'g', -1, 64) + "," + strconv.Itoa(r.Burst)
+}
+
+func (r *rate) Set(s string) error {
+	perSecond, burst, hasBurst := strings.Cut(s, ",")
+	n, err := strconv.ParseFloat(strings.TrimSpace(perSecond), 64)
+	if err != nil || !(n >= 0) || math.IsInf(n, 1) {
+		return errors.New("want PER_SECOND[,BURST]: a number, 0 (no limit) or more, then a whole number from 1")
+	}
+	b := r.Burst
+	if hasBurst {
+		if b, err = strconv.Atoi(strings.TrimSpace(burst)); err != nil || b < 1 {
+			return errors.New("want PER_SECOND[,BURST]: the burst a whole number from 1")
+		}
+	}
+	r.PerSecond, r.Burst = n, b
+	return nil
 }
 
 // tokenChars are the characters a chosen -class-token may hold: those a URL
@@ -93,7 +132,11 @@ var interfaceAddrs = net.InterfaceAddrs
 // parseFlags reads the flags of args, each defaulting to an environment
 // variable read through getenv, so that containers and make run can set them.
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	var cfg config
+	d := server.DefaultPerAddress
+	cfg := config{
+		messagesPerIP: rate(d.Messages), pollsPerIP: rate(d.Polls),
+		pagesPerIP: rate(d.Pages), streamsPerIPRate: rate(d.Streams),
+	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -114,7 +157,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&cfg.heartbeat, "heartbeat", 15*time.Second, "how long an SSE stream may stay silent before a comment line keeps it alive [HEARTBEAT]")
 	fs.DurationVar(&cfg.ping, "ping", 15*time.Second, "how often the server pings each WebSocket; one that has not answered by the next ping is closed [PING]")
 	fs.DurationVar(&cfg.writeTimeout, "write-timeout", feed.DefaultWriteTimeout, "how long one write to a stream may take before its client, which stopped reading, is cut off [WRITE_TIMEOUT]")
-	fs.Float64Var(&cfg.messageRate, "message-rate", 2, fmt.Sprintf("messages a second a client may send upstream, after a burst of %d; 0 means no limit [MESSAGE_RATE]", messageBurst))
+	fs.Float64Var(&cfg.messageRate, "message-rate", 2, fmt.Sprintf("messages a second a page may send upstream, by POST and over its WebSockets each, after a burst of %d; 0 means no limit [MESSAGE_RATE]", messageBurst))
+	fs.Var(&cfg.messagesPerIP, "messages-per-ip", "`PER_SECOND,BURST`: messages a second from one client address (by POST and WebSocket, its pages together), after a burst; 0 means no limit [MESSAGES_PER_IP]")
+	fs.Var(&cfg.pollsPerIP, "polls-per-ip", "`PER_SECOND,BURST`: requests to /poll a second from one client address, after a burst; 0 means no limit [POLLS_PER_IP]")
+	fs.Var(&cfg.pagesPerIP, "pages-per-ip", "`PER_SECOND,BURST`: new pages (POST /api/pages) a second from one client address, after a burst; 0 means no limit [PAGES_PER_IP]")
+	fs.IntVar(&cfg.maxPagesPerIP, "max-pages-per-ip", server.DefaultMaxPagesPerIP, "pages the server keeps for one client address: past it, a new page takes the place of the one seen least recently with nothing open; 0 means no limit but the server's own [MAX_PAGES_PER_IP]")
+	fs.Var(&cfg.streamsPerIPRate, "streams-per-ip-rate", "`PER_SECOND,BURST`: new SSE and WebSocket connections a second from one client address, after a burst; 0 means no limit [STREAMS_PER_IP_RATE]")
+	fs.BoolVar(&cfg.limits, "limits", true, "false lifts every limit per page and per address at once (-message-rate, -max-pages-per-ip and the -*-per-ip rates, not -max-streams*), for load tests from one machine [LIMITS]")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of the reverse proxies in front of the server, whose X-Forwarded-For or Forwarded names the client; none: a client is its socket's address [TRUSTED_PROXIES]")
 	fs.StringVar(&cfg.origins, "origins", "", "comma-separated `hosts` whose pages may open a WebSocket besides this server's own [ORIGINS]")
 	fs.BoolVar(&cfg.class, "class", false, "classroom mode: listen on every interface ("+classAddr+" unless -addr), print the students' links with a QR code, and the instructor's [CLASS]")
 	fs.StringVar(&cfg.classToken, "class-token", "", "the instructor's `token` in classroom mode; empty: a new random one each run [CLASS_TOKEN]")
@@ -128,6 +178,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING",
 		"write-timeout": "WRITE_TIMEOUT", "message-rate": "MESSAGE_RATE", "origins": "ORIGINS", "log-level": "LOG_LEVEL",
 		"class": "CLASS", "class-token": "CLASS_TOKEN",
+		"messages-per-ip": "MESSAGES_PER_IP", "polls-per-ip": "POLLS_PER_IP", "pages-per-ip": "PAGES_PER_IP",
+		"streams-per-ip-rate": "STREAMS_PER_IP_RATE", "max-pages-per-ip": "MAX_PAGES_PER_IP", "limits": "LIMITS", "trusted-proxies": "TRUSTED_PROXIES",
 	}
 	if port := getenv("PORT"); port != "" && getenv("ADDR") == "" {
 		fs.Set("addr", ":"+port)
@@ -147,6 +199,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if cfg.class && !addrSet {
 		cfg.addr = classAddr
 	}
+	if _, err := clientaddr.ParseProxies(cfg.trustedProxies); err != nil {
+		return cfg, fmt.Errorf("-trusted-proxies: %w", err)
+	}
 	switch {
 	case fs.NArg() > 0:
 		return cfg, fmt.Errorf("unexpected arguments: %q", fs.Args())
@@ -154,8 +209,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return cfg, fmt.Errorf("-rate must be from %g to %g events per second", feed.MinRate, feed.MaxRate)
 	case cfg.history < 1 || cfg.history > feed.MaxHistory:
 		return cfg, fmt.Errorf("-history must be from 1 to %d", feed.MaxHistory)
-	case cfg.maxStreams < 0 || cfg.maxStreamsPerIP < 0:
-		return cfg, errors.New("-max-streams and -max-streams-per-ip must be 0 (no limit) or more")
+	case cfg.maxStreams < 0 || cfg.maxStreamsPerIP < 0 || cfg.maxPagesPerIP < 0:
+		return cfg, errors.New("-max-streams, -max-streams-per-ip and -max-pages-per-ip must be 0 (no limit) or more")
 	case cfg.heartbeat < minPeriod:
 		return cfg, fmt.Errorf("-heartbeat must be at least %v", minPeriod)
 	case cfg.ping < minPeriod:
@@ -199,6 +254,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			origins = append(origins, o)
 		}
 	}
+	proxies, err := clientaddr.ParseProxies(cfg.trustedProxies) // checked by parseFlags
+	if err != nil {
+		return err
+	}
+	messageRate, maxPagesPerIP, perAddress := cfg.messageRate, cfg.maxPagesPerIP, server.PerAddress{
+		Messages: server.Rate(cfg.messagesPerIP),
+		Polls:    server.Rate(cfg.pollsPerIP),
+		Pages:    server.Rate(cfg.pagesPerIP),
+		Streams:  server.Rate(cfg.streamsPerIPRate),
+	}
+	if !cfg.limits {
+		messageRate, maxPagesPerIP, perAddress = 0, 0, server.PerAddress{}
+		log.Warn("limits lifted (-limits=false): any page or address may send, poll and connect as fast as it can")
+	}
 	handler := server.New(hub, log, server.Config{
 		Page:            web.Files,
 		Heartbeat:       cfg.heartbeat,
@@ -206,9 +275,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Origins:         origins,
 		MaxStreams:      cfg.maxStreams,
 		MaxStreamsPerIP: cfg.maxStreamsPerIP,
-		MaxPagesPerIP:   server.DefaultMaxPagesPerIP,
-		MessageRate:     cfg.messageRate,
+		MaxPagesPerIP:   maxPagesPerIP,
+		MessageRate:     messageRate,
 		MessageBurst:    messageBurst,
+		PerAddress:      perAddress,
+		HoldRefusals:    refusalHold,
+		TrustedProxies:  proxies,
 		// A stream writes at least once a heartbeat or ping period: a peer
 		// that acknowledges nothing for half of that has vanished, and is
 		// gone within two periods. Never less than a second, where one lost

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/goleak"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/server"
 )
 
 func TestMain(m *testing.M) {
@@ -158,6 +159,9 @@ func TestRunHelpExplainsEveryFlag(t *testing.T) {
 		"addr": "ADDR", "rate": "RATE", "history": "HISTORY", "max-streams": "MAX_STREAMS",
 		"max-streams-per-ip": "MAX_STREAMS_PER_IP", "heartbeat": "HEARTBEAT", "ping": "PING", "write-timeout": "WRITE_TIMEOUT", "message-rate": "MESSAGE_RATE",
 		"origins": "ORIGINS", "log-level": "LOG_LEVEL", "class": "CLASS", "class-token": "CLASS_TOKEN",
+		"messages-per-ip": "MESSAGES_PER_IP", "polls-per-ip": "POLLS_PER_IP", "pages-per-ip": "PAGES_PER_IP",
+		"streams-per-ip-rate": "STREAMS_PER_IP_RATE", "limits": "LIMITS", "trusted-proxies": "TRUSTED_PROXIES",
+		"max-pages-per-ip": "MAX_PAGES_PER_IP",
 	}
 	for name, variable := range flags {
 		// "-max-streams " with its space, or it would match -max-streams-per-ip;
@@ -178,11 +182,18 @@ func TestParseFlags(t *testing.T) {
 		history:         feed.DefaultHistory,
 		maxStreams:      10000,
 		maxStreamsPerIP: 1000,
+		maxPagesPerIP:   server.DefaultMaxPagesPerIP,
 		heartbeat:       15 * time.Second,
 		ping:            15 * time.Second,
 		messageRate:     2,
 		writeTimeout:    feed.DefaultWriteTimeout,
 		logLevel:        slog.LevelInfo,
+
+		messagesPerIP:    rate{60, 200},
+		pollsPerIP:       rate{400, 800},
+		pagesPerIP:       rate{3, 100},
+		streamsPerIPRate: rate{30, 200},
+		limits:           true,
 	}
 	with := func(change func(*config)) config {
 		c := defaults
@@ -216,12 +227,24 @@ func TestParseFlags(t *testing.T) {
 			with(func(c *config) { c.class, c.addr = true, ":9000" })},
 		{"0 means no stream limit", []string{"-max-streams", "0", "-max-streams-per-ip", "0"}, nil,
 			with(func(c *config) { c.maxStreams, c.maxStreamsPerIP = 0, 0 })},
+		{"a rate alone keeps the burst", []string{"-polls-per-ip", "500"}, nil,
+			with(func(c *config) { c.pollsPerIP = rate{500, 800} })},
+		{"a flag's rate alone keeps the environment's burst", []string{"-polls-per-ip", "500"}, map[string]string{"POLLS_PER_IP": "100,50"},
+			with(func(c *config) { c.pollsPerIP = rate{500, 50} })},
+		{"0 means no limit per address", []string{"-messages-per-ip", "0", "-pages-per-ip", "0.5,1"}, nil,
+			with(func(c *config) { c.messagesPerIP, c.pagesPerIP = rate{0, 200}, rate{0.5, 1} })},
+		{"-limits=false", []string{"-limits=false"}, nil,
+			with(func(c *config) { c.limits = false })},
+		{"LIMITS=false and TRUSTED_PROXIES", nil, map[string]string{"LIMITS": "false", "TRUSTED_PROXIES": "127.0.0.1/32, ::1"},
+			with(func(c *config) { c.limits, c.trustedProxies = false, "127.0.0.1/32, ::1" })},
 		{"every variable", nil, map[string]string{
-			"HISTORY": "100", "MAX_STREAMS": "7", "MAX_STREAMS_PER_IP": "3", "HEARTBEAT": "1s",
+			"HISTORY": "100", "MAX_STREAMS": "7", "MAX_STREAMS_PER_IP": "3", "MAX_PAGES_PER_IP": "4", "HEARTBEAT": "1s",
 			"WRITE_TIMEOUT": "3s", "ORIGINS": "a.example,b.example", "LOG_LEVEL": "debug",
 			"PING": "2s", "MESSAGE_RATE": "0.5", "RATE": "7",
+			"MESSAGES_PER_IP": "10,20", "POLLS_PER_IP": "11,21", "PAGES_PER_IP": "12,22", "STREAMS_PER_IP_RATE": "13,23",
 		}, with(func(c *config) {
-			c.history, c.maxStreams, c.maxStreamsPerIP, c.heartbeat = 100, 7, 3, time.Second
+			c.messagesPerIP, c.pollsPerIP, c.pagesPerIP, c.streamsPerIPRate = rate{10, 20}, rate{11, 21}, rate{12, 22}, rate{13, 23}
+			c.history, c.maxStreams, c.maxStreamsPerIP, c.maxPagesPerIP, c.heartbeat = 100, 7, 3, 4, time.Second
 			c.writeTimeout, c.ping, c.messageRate, c.rate = 3*time.Second, 2*time.Second, 0.5, 7
 			c.origins, c.logLevel = "a.example,b.example", slog.LevelDebug
 		})},
@@ -267,6 +290,12 @@ func TestRunRejectsBadSettings(t *testing.T) {
 		{"class token with a semicolon", nil, map[string]string{"CLASS_TOKEN": "long-enough;but-not"}, "-class-token"},
 		{"class token too short", []string{"-class-token", strings.Repeat("x", 15)}, nil, "-class-token must be from 16"},
 		{"class token too long", []string{"-class-token", strings.Repeat("x", 257)}, nil, "-class-token"},
+		{"a rate per address negative", []string{"-polls-per-ip", "-1"}, nil, "-polls-per-ip"},
+		{"a rate per address infinite", []string{"-messages-per-ip", "Inf"}, nil, "-messages-per-ip"},
+		{"a burst of 0", []string{"-pages-per-ip", "3,0"}, nil, "-pages-per-ip"},
+		{"a burst not whole", nil, map[string]string{"STREAMS_PER_IP_RATE": "3,1.5"}, "STREAMS_PER_IP_RATE"},
+		{"LIMITS not a bool", nil, map[string]string{"LIMITS": "off"}, "LIMITS"},
+		{"a trusted proxy that is no network", []string{"-trusted-proxies", "proxy.example"}, nil, "-trusted-proxies"},
 		{"unknown flag", []string{"-port", "80"}, nil, "-port"},
 		{"extra arguments", []string{"serve"}, nil, "serve"},
 	}
@@ -285,5 +314,39 @@ func TestRunRejectsBadSettings(t *testing.T) {
 				t.Errorf("run(%q, %v) printed %q, want it not to listen", tt.args, tt.env, stdout.String())
 			}
 		})
+	}
+}
+
+// -limits=false lifts the limits per address and per page, whatever they
+// are set to: a load test from one machine is one address.
+func TestLimitsFalseLiftsEveryLimit(t *testing.T) {
+	tight := []string{"-addr", "localhost:0", "-polls-per-ip", "1,1", "-messages-per-ip", "1,1", "-message-rate", "1"}
+	for _, tt := range []struct {
+		args []string
+		want []int // the statuses of two polls and two messages
+	}{
+		{tight, []int{200, 429, 202, 429}},
+		{append(tight, "-limits=false"), []int{200, 200, 202, 202}},
+	} {
+		addr, _ := start(t, tt.args...)
+		var got []int
+		for _, req := range []struct{ method, path string }{
+			{http.MethodGet, "/poll"}, {http.MethodGet, "/poll"},
+			{http.MethodPost, "/api/messages"}, {http.MethodPost, "/api/messages"},
+		} {
+			r, err := http.NewRequestWithContext(t.Context(), req.method, "http://"+addr+req.path, strings.NewReader(`{"text":"hi"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatalf("%s %s: %v", req.method, req.path, err)
+			}
+			resp.Body.Close()
+			got = append(got, resp.StatusCode)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%q: statuses %v, want %v", tt.args, got, tt.want)
+		}
 	}
 }

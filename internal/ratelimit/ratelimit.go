@@ -1,60 +1,66 @@
-// Package ratelimit caps how fast a client may send messages upstream: a
-// token bucket per client, in a bounded table.
+// Package ratelimit caps how often a client may do something (send a
+// message, poll, open a stream): a token bucket per client, in a bounded
+// table.
 //
 // Read Bucket first: it holds up to burst tokens and gains rate tokens a
-// second; each message takes one. Buckets keeps one per client key.
+// second; each request takes one. Buckets keeps one per client key.
+//
+// The token arithmetic is golang.org/x/time/rate's, the bucket the Go
+// team maintains: it takes the time as an argument, so tests drive it with
+// their own clock, and it reports the tokens left, from which the wait a
+// Retry-After announces follows. What it lacks is what this package adds:
+// one bucket per client in a table that a loop of made-up keys cannot
+// grow without bound, the wait itself, and a rate of 0 meaning no limit,
+// as every flag of the server says.
 package ratelimit
 
 import (
 	"math"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// Bucket lets through a burst of messages, then rate messages a second.
+// Bucket lets through a burst of requests, then rate requests a second.
 // The zero Bucket lets nothing through; use New. It is safe for concurrent use.
 type Bucket struct {
-	rate, burst float64
-
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
+	rate float64
+	lim  *rate.Limiter // nil: no limit
 }
 
-// New returns a full bucket: rate messages a second, at most burst at once.
-// A rate of 0 or less means no limit.
-func New(rate float64, burst int) *Bucket {
-	return &Bucket{rate: rate, burst: float64(max(burst, 1)), tokens: float64(max(burst, 1))}
+// New returns a full bucket: rate requests a second, at most burst at once
+// (at least one). A rate of 0 or less means no limit.
+func New(r float64, burst int) *Bucket {
+	if r <= 0 {
+		return &Bucket{}
+	}
+	return &Bucket{rate: r, lim: rate.NewLimiter(rate.Limit(r), max(burst, 1))}
 }
 
-// Rate returns the messages a second the bucket lets through after its burst.
+// Rate returns the requests a second the bucket lets through after its
+// burst; 0: no limit.
 func (b *Bucket) Rate() float64 { return b.rate }
 
 // Allow takes a token at time now, if there is one. When there is none it
 // returns how long until there will be, for a Retry-After.
 func (b *Bucket) Allow(now time.Time) (ok bool, wait time.Duration) {
-	if b.rate <= 0 {
+	if b.lim == nil {
 		return true, 0
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.last.IsZero() {
-		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	}
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
+	if b.lim.AllowN(now, 1) {
 		return true, 0
 	}
-	return false, time.Duration(math.Ceil((1 - b.tokens) / b.rate * float64(time.Second)))
+	// Another request may take or leave a token in between: the wait is
+	// advice, and the next Allow decides.
+	missing := 1 - b.lim.TokensAt(now)
+	return false, time.Duration(math.Ceil(missing / b.rate * float64(time.Second)))
 }
 
 // full reports whether the bucket has refilled by now: forgetting it then
 // changes nothing for its client.
 func (b *Bucket) full(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.last.IsZero() || b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst
+	return b.lim == nil || b.lim.TokensAt(now) >= float64(b.lim.Burst())
 }
 
 // Buckets keeps one Bucket per client key, at most max of them: when full,
@@ -77,7 +83,7 @@ func NewBuckets(rate float64, burst, max int) *Buckets {
 }
 
 // Rate returns the tokens a second that each bucket gets back; 0: no limit.
-func (bs *Buckets) Rate() float64 { return bs.rate }
+func (bs *Buckets) Rate() float64 { return max(bs.rate, 0) }
 
 // Burst returns how many tokens a full bucket holds.
 func (bs *Buckets) Burst() int { return bs.burst }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/netsim"
 	"transportlab/internal/wire"
 )
@@ -41,7 +42,7 @@ func (s *server) claim(r *http.Request, transport string) (_ *http.Request, rele
 	if r.Method == http.MethodGet {
 		a.UnderWay = streamStatus[transport]
 	}
-	p, ok := s.pages.GetOrCreate(clientOf(r), addressOf(r))
+	p, ok := s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr))
 	if ok {
 		a.Tallies = append(a.Tallies, &p.perTransport[transport].wire)
 		a.Log = p.log
@@ -65,7 +66,7 @@ func (s *server) pageOf(r *http.Request) (*page, bool) {
 	if p, claimed := r.Context().Value(pageKey{}).(*page); claimed {
 		return p, p != nil
 	}
-	return s.pages.GetOrCreate(clientOf(r), addressOf(r))
+	return s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr))
 }
 
 // goodNetwork sends what a request's answer writes across a good network

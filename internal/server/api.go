@@ -2,14 +2,12 @@ package server
 
 import (
 	"errors"
-	"fmt"
-	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
 
 	"transportlab/internal/class"
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
 )
@@ -58,9 +56,9 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return
 	}
-	if ok, wait := s.messages.Allow(messageKey(r), s.cfg.Now()); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		httpjson.Error(w, http.StatusTooManyRequests, fmt.Errorf("too many messages: at most %g a second", s.messages.Rate()))
+	if ok, wait, err := s.allowMessage(r, s.messages); !ok {
+		s.holdRefusal(r)
+		tooManyCode(w, httpjson.TooManyMessages, wait, err)
 		return
 	}
 	f, err := s.hub.Publish(e)
@@ -71,17 +69,13 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusAccepted, map[string]uint64{"seq": f.Seq})
 }
 
-// messageKey says whose messages a request counts against: the page's id,
-// or its address for a client without one.
+// messageKey says whose allowance of messages a request counts against:
+// the page's, by its key, or its address's for a client without one.
 func messageKey(r *http.Request) string {
 	if id := clientOf(r); id != "" {
 		return "client " + id
 	}
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		ip = r.RemoteAddr
-	}
-	return "address " + ip
+	return "address " + clientaddr.Key(r.RemoteAddr)
 }
 
 // pageAnswer is the body of POST /api/pages.
@@ -97,7 +91,7 @@ type pageAnswer struct {
 // the feed.
 func (s *server) mintPage(w http.ResponseWriter, r *http.Request) {
 	key, name := s.keys.Mint()
-	if _, ok := s.pages.GetOrCreate(key, addressOf(r)); !ok {
+	if _, ok := s.pages.GetOrCreate(key, clientaddr.Key(r.RemoteAddr)); !ok {
 		tooManyPages(w)
 		return
 	}

@@ -3,13 +3,13 @@ package server
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
 	"time"
 
 	"transportlab/internal/class"
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
 	"transportlab/internal/netsim"
@@ -79,8 +79,7 @@ func (s *server) limitChanges(next http.Handler) http.Handler {
 
 // tooMany answers 429 too_many_requests, to come back after wait.
 func tooMany(w http.ResponseWriter, wait time.Duration, err error) {
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-	httpjson.ErrorCode(w, http.StatusTooManyRequests, httpjson.TooManyRequests, err)
+	tooManyCode(w, httpjson.TooManyRequests, wait, err)
 }
 
 // steer guards PUT /api/feed, whose rate every client sees: in classroom
@@ -102,11 +101,13 @@ func (s *server) steer(next http.Handler) http.Handler {
 }
 
 // classAnswer is the body of GET and PUT /api/class: the settings, the
-// roster of pages, and what the server spends.
+// roster of pages, what the server spends, and who went over a limit per
+// address lately (limited.go), for the instructor to see who floods.
 type classAnswer struct {
 	class.Settings
 	class.Roster
-	Server serverAnswer `json:"server"`
+	Server  serverAnswer    `json:"server"`
+	Limited []limitedAnswer `json:"limited"`
 }
 
 // serverAnswer is the server's side of the dashboard.
@@ -149,6 +150,7 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 			Transports:    all,
 			processStats:  readProcess(),
 		},
+		Limited: s.limited.list(now),
 	}
 }
 
@@ -236,7 +238,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		}
 		version, has = n, true
 	}
-	if p, ok := s.pages.GetOrCreate(clientOf(r), addressOf(r)); ok {
+	if p, ok := s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr)); ok {
 		p.seen.Store(s.cfg.Now().UnixNano())
 		done := p.student.Follow(s.cfg.Now())
 		defer func() { done(s.cfg.Now()) }()
@@ -281,7 +283,7 @@ func (s *server) report(w http.ResponseWriter, r *http.Request) {
 		tooMany(w, wait, fmt.Errorf("too many reports: at most %d a second", reportRate))
 		return
 	}
-	p, ok := s.pages.GetOrCreate(id, addressOf(r))
+	p, ok := s.pages.GetOrCreate(id, clientaddr.Key(r.RemoteAddr))
 	if !ok {
 		tooManyPages(w)
 		return

@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"net/http"
-	"net/netip"
 
 	"transportlab/internal/httpjson"
 )
@@ -28,23 +27,6 @@ func (s *server) checkKey(next http.Handler) http.Handler {
 // clientOf returns the page key r carries in ?client=, or "".
 func clientOf(r *http.Request) string {
 	return r.URL.Query().Get("client")
-}
-
-// addressOf names the client address whose pages count together (see
-// Config.MaxPagesPerIP): an IPv4 address, or an IPv6 /64, which one
-// machine may hold whole and pick addresses from at will. The port is left
-// out: a laptop is one address whatever connection it comes on.
-func addressOf(r *http.Request) string {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	addr := ap.Addr().Unmap()
-	if addr.Is4() {
-		return addr.String()
-	}
-	p, _ := addr.Prefix(64) // cannot fail: 64 bits of an IPv6 address
-	return p.String()
 }
 
 // nameOf is how other pages see r's page: its public name, derived from

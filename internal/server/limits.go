@@ -2,11 +2,11 @@ package server
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
 
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/httpjson"
 )
 
@@ -14,7 +14,7 @@ import (
 const retryAfter = 5 // seconds
 
 // streamLimit caps the open streams (SSE and WebSocket) in all and from one
-// client address, so that one laptop in a loop cannot take the server from
+// client address (an IPv4 address or an IPv6 /64: clientaddr.Key), so that one laptop in a loop cannot take the server from
 // the class. A limit of 0 means none.
 type streamLimit struct {
 	max, maxPerIP int
@@ -31,10 +31,7 @@ func newStreamLimit(max, maxPerIP int) *streamLimit {
 // limit answers 503 with Retry-After when a stream would go over a limit.
 func (l *streamLimit) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
-		}
+		ip := clientaddr.Key(r.RemoteAddr)
 		if err := l.acquire(ip); err != nil {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 			httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyStreams, err)

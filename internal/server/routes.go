@@ -20,33 +20,35 @@ func (s *server) routes(r chi.Router) {
 	socket := ws.Handler(s.hub, s.meter(WS), s.log, s.wsOptions())
 	page := noListings(http.FileServerFS(s.cfg.Page))
 
-	r.Use(wire.Mark)            // where each request begins and ends on its connection: whose bytes are whose
-	r.Use(goodNetwork)          // no page's simulated network, until a transport's route claims the request
-	r.Use(recoverer(s.log))     // a panic answers 500 and is logged; the server goes on
-	r.Use(s.checkKey)           // ?client= must be a key this server minted, when given
-	r.Use(s.refuseDisconnected) // and not of a page the instructor disconnected
+	r.Use(s.cfg.TrustedProxies.Resolve) // who the client is: the socket, or what a trusted proxy says; before anything reads it
+	r.Use(wire.Mark)                    // where each request begins and ends on its connection: whose bytes are whose
+	r.Use(goodNetwork)                  // no page's simulated network, until a transport's route claims the request
+	r.Use(recoverer(s.log))             // a panic answers 500 and is logged; the server goes on
+	r.Use(s.checkKey)                   // ?client= must be a key this server minted, when given
+	r.Use(s.refuseDisconnected)         // and not of a page the instructor disconnected
 
-	r.With(s.account(Poll)).Method(http.MethodGet, "/poll", poll) // short polling
+	r.With(s.limitAddress(limitPolls), s.account(Poll)).Method(http.MethodGet, "/poll", poll) // short polling, so many a second an address
 	r.Group(func(r chi.Router) {
+		r.Use(s.limitAddress(limitStreams))                           // new streams, so many a second an address
 		r.Use(s.streams.limit)                                        // streams are capped, in all and per address
 		r.Use(s.dropDeadPeers)                                        // and a vanished peer is let go
 		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream) // Server-Sent Events
 		r.With(s.account(WS)).Method(http.MethodGet, "/ws", socket)   // WebSocket
 	})
-	r.Post("/api/pages", s.mintPage)             // a new page's secret key and public name
-	r.Post("/api/messages", s.postMessage)       // a message from a transport that cannot send; accounted to it
-	r.Get("/api/time", s.time)                   // the server's clock, for the page's offset
-	r.Get("/api/stats", s.statsAnswer)           // what each transport spent, in all and for ?client=
-	r.Get("/api/wire", s.wire)                   // what crossed a page's wire that its browser hides
-	r.With(s.steer).Put("/api/feed", s.setFeed)  // the feed's rate, for everyone: the instructor's alone (steer)
-	r.Get("/api/sim", s.getSim)                  // the page's simulated network
-	r.Put("/api/sim", s.putSim)                  // set its delay and jitter
-	r.Post("/api/sim/stall", s.stall)            // stop writing to the page for a while
-	r.Post("/api/sim/drop", s.drop)              // close one transport's connections of the page now
-	r.Get("/healthz", s.health)                  // liveness
-	r.Method(http.MethodGet, "/", page)          // the page
-	r.Method(http.MethodGet, "/style.css", page) // its style
-	r.Method(http.MethodGet, "/js/*", page)      // its ES modules
+	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage) // a new page's secret key and public name, so many a second an address
+	r.Post("/api/messages", s.postMessage)                            // a message from a transport that cannot send; accounted to it, limited per page and address
+	r.Get("/api/time", s.time)                                        // the server's clock, for the page's offset
+	r.Get("/api/stats", s.statsAnswer)                                // what each transport spent, in all and for ?client=
+	r.Get("/api/wire", s.wire)                                        // what crossed a page's wire that its browser hides
+	r.With(s.steer).Put("/api/feed", s.setFeed)                       // the feed's rate, for everyone: the instructor's alone (steer)
+	r.Get("/api/sim", s.getSim)                                       // the page's simulated network
+	r.Put("/api/sim", s.putSim)                                       // set its delay and jitter
+	r.Post("/api/sim/stall", s.stall)                                 // stop writing to the page for a while
+	r.Post("/api/sim/drop", s.drop)                                   // close one transport's connections of the page now
+	r.Get("/healthz", s.health)                                       // liveness
+	r.Method(http.MethodGet, "/", page)                               // the page
+	r.Method(http.MethodGet, "/style.css", page)                      // its style
+	r.Method(http.MethodGet, "/js/*", page)                           // its ES modules
 
 	// Classroom mode only; without it, 404. The printed link's token
 	// becomes a cookie (SignIn); then only its holder passes (Require),

@@ -7,15 +7,18 @@
 // network applies; stats.go, what each transport spent; page.go, what the
 // server keeps for each page, by the key in ?client= (client.go: only
 // keys this run minted pass).
-// limits.go caps streams, deadpeer.go lets a vanished peer go, and
-// middleware.go holds the rest. api.go, sim.go and wirelog.go are the
-// handlers of the API; class.go those of classroom mode, acts.go the
-// instructor's acts on one page, process.go what
-// the server process costs, for its dashboard. The rooms beside the router each do one thing and
+// limits.go caps streams, ratelimits.go limits what one address may do
+// a second (limited.go remembers who went over, for the dashboard),
+// deadpeer.go lets a vanished peer go, and middleware.go holds the rest.
+// api.go, sim.go and wirelog.go are the handlers of the API; class.go
+// those of classroom mode, acts.go the instructor's acts on one page,
+// process.go what the server process costs, for its dashboard. The rooms
+// beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
 // connection, internal/pages is the registry of pages, internal/pagekey
-// mints the pages' keys and names them, internal/class is
+// mints the pages' keys and names them, internal/clientaddr says which
+// address a request comes from, internal/class is
 // classroom mode: who may steer, and where students find the server.
 package server
 
@@ -29,6 +32,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"transportlab/internal/class"
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/feed"
 	"transportlab/internal/netsim"
 	"transportlab/internal/pagekey"
@@ -55,11 +59,23 @@ type Config struct {
 	// place of its page seen least recently with nothing open. 0: no bound
 	// but the registry's own, maxPages. DefaultMaxPagesPerIP suits a class.
 	MaxPagesPerIP int
-	// MessageRate caps the messages a page (by POST) and a WebSocket (over
-	// its connection) may send upstream, a second, after a burst of
-	// MessageBurst; 0: no limit.
+	// MessageRate caps the messages a page may send upstream, a second,
+	// after a burst of MessageBurst: by POST, and over its WebSockets,
+	// each way its own allowance; 0: no limit.
 	MessageRate  float64
 	MessageBurst int
+	// PerAddress limits what one client address may do, a second
+	// (ratelimits.go); the zero value: no limit.
+	PerAddress PerAddress
+	// HoldRefusals is how long a request over a limit of its address, or
+	// a POSTed message over its page's, waits before its 429 is sent, so
+	// that a loop ignoring Retry-After slows down (holdRefusal); 0: sent
+	// at once.
+	HoldRefusals time.Duration
+	// TrustedProxies are the reverse proxies in front of the server, whose
+	// X-Forwarded-For or Forwarded names the client (internal/clientaddr);
+	// none: a client is its socket's address, whatever its headers say.
+	TrustedProxies clientaddr.Proxies
 	// DeadPeer is how long the data sent on a stream may stay
 	// unacknowledged before the kernel gives up on the connection (Linux,
 	// with Install); 0 leaves the system's default, many minutes. Set to
@@ -98,15 +114,21 @@ const DefaultMaxPagesPerIP = 300
 
 // server holds what the handlers share.
 type server struct {
-	router   http.Handler // routes.go
-	hub      *feed.Hub
-	log      *slog.Logger
-	cfg      Config
-	all      perTransport // what each transport spent, in all
-	pages    *pages.Registry[*page]
-	streams  *streamLimit
-	messages *ratelimit.Buckets // per page id, or address
-	keys     *pagekey.Keys      // the pages' keys, and their public names
+	router  http.Handler // routes.go
+	hub     *feed.Hub
+	log     *slog.Logger
+	cfg     Config
+	all     perTransport // what each transport spent, in all
+	pages   *pages.Registry[*page]
+	streams *streamLimit
+	keys    *pagekey.Keys // the pages' keys, and their public names
+
+	// The limits on messages: each page's, by POST and by WebSocket (by
+	// key, or address without one), and each address's (ratelimits.go).
+	messages, wsMessages *ratelimit.Buckets
+	perAddress           map[string]*ratelimit.Buckets // by limit: messages, polls, pages, streams
+	limited              *limited                      // who went over a limit per address lately
+	held                 chan struct{}                 // a token for each refusal held (holdRefusal)
 
 	defaultRate float64   // the feed's rate when the server started
 	started     time.Time // for the uptime the class dashboard shows
@@ -132,13 +154,18 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		cfg.Keys = pagekey.New()
 	}
 	s := &server{
-		hub:      hub,
-		log:      log,
-		cfg:      cfg,
-		all:      newPerTransport(),
-		streams:  newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
-		messages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
-		keys:     cfg.Keys,
+		hub:     hub,
+		log:     log,
+		cfg:     cfg,
+		all:     newPerTransport(),
+		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
+		keys:    cfg.Keys,
+
+		messages:   ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		wsMessages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		perAddress: addressLimits(cfg.PerAddress),
+		limited:    newLimited(),
+		held:       make(chan struct{}, maxHeld),
 
 		defaultRate: hub.Rate(),
 		started:     cfg.Now(),
@@ -179,9 +206,7 @@ func (s *server) wsOptions() ws.Options {
 	return ws.Options{
 		OriginPatterns: s.cfg.Origins,
 		Ping:           s.cfg.Ping,
-		MessageRate:    s.cfg.MessageRate,
-		MessageBurst:   s.cfg.MessageBurst,
-		MayPublish:     s.mayPublish,
+		MayPublish:     s.mayPublishWS, // the class's say, the page's allowance and its address's: no rate per connection
 		OnControl: func(r *http.Request, c ws.Control) {
 			if p, ok := s.pages.Lookup(clientOf(r)); ok {
 				p.log.Frame(WS, c.Kind, c.Dir, c.At, c.Bytes, c.RTT)

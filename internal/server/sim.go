@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"transportlab/internal/clientaddr"
 	"transportlab/internal/httpjson"
 	"transportlab/internal/netsim"
 )
@@ -66,7 +67,7 @@ func (s *server) simPage(w http.ResponseWriter, r *http.Request) *page {
 	if id == "" {
 		return nil
 	}
-	p, ok := s.pages.GetOrCreate(id, addressOf(r))
+	p, ok := s.pages.GetOrCreate(id, clientaddr.Key(r.RemoteAddr))
 	if !ok {
 		tooManyPages(w)
 	}
