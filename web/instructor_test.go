@@ -311,7 +311,7 @@ func TestInstructorActs(t *testing.T) {
 		t.Errorf("POST /api/messages after one click on Disconnect: %d %q, want the page still in the class", status, code)
 	}
 	evaluate[bool](t, ctx, `(`+disconnect+`.click(), true)`)
-	waitFor(t, ctx, "the disconnect's answer", `document.querySelector('#note-acts').textContent.startsWith('`+rude.name+`: disconnected, 1 connections closed')`)
+	waitFor(t, ctx, "the disconnect's answer", `document.querySelector('#note-acts').textContent.startsWith('`+rude.name+`: disconnected, 1 connection closed;')`)
 	select {
 	case <-rude.closed:
 	case <-time.After(timeout):

@@ -123,7 +123,9 @@ export function actNote(answer) {
   const name = typeof answer?.name === 'string' ? answer.name : '';
   const pages = Number.isInteger(answer?.pages) ? answer.pages : 1;
   let said;
-  if (Number.isInteger(answer?.dropped)) said = { key: 'instructor.disconnected', params: { name, n: answer.dropped } };
+  if (Number.isInteger(answer?.dropped)) {
+    said = { key: answer.dropped === 1 ? 'instructor.disconnectedOne' : 'instructor.disconnected', params: { name, n: answer.dropped } };
+  }
   else if (answer?.muted === true) said = { key: 'instructor.muted', params: { name } };
   else said = { key: 'instructor.unmuted', params: { name } };
   return pages > 1 ? [said, { key: 'instructor.sharedName', params: { n: pages } }] : [said];

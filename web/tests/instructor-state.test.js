@@ -86,6 +86,7 @@ test('actNote: what a mute, an unmute or a disconnect did, and to how many pages
   assert.equal(say({ name: 'quiet otter 17', muted: false, pages: 1 }), 'quiet otter 17: messages allowed again.');
   assert.equal(say({ name: 'quiet otter 17', muted: true, pages: 2 }), 'quiet otter 17: messages muted. 2 pages share this name: all of them.');
   assert.match(say({ name: 'quiet otter 17', dropped: 3, pages: 1 }), /^quiet otter 17: disconnected, 3 connections closed/);
+  assert.match(say({ name: 'quiet otter 17', dropped: 1, pages: 1 }), /^quiet otter 17: disconnected, 1 connection closed;/);
   assert.match(say({ name: 'quiet otter 17', dropped: 0, pages: 1 }, 'ko'), /연결 0개/);
   assert.equal(actNote({}).length, 1);
 });
