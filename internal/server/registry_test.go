@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -212,13 +213,22 @@ func TestRegistryFlood(t *testing.T) {
 		t.Errorf("%d pages kept after polls with made-up ids, want the 1 minted", n)
 	}
 
+	heapBefore := heapInUse()
 	start = time.Now()
 	for range flood {
 		mint(t, srv)
 	}
-	t.Logf("%d mints from one address in %v; %d pages kept", flood, time.Since(start), kept(srv))
+	heapGrew := heapInUse() - heapBefore
+	t.Logf("%d mints from one address in %v; %d pages kept; the heap grew %d KiB", flood, time.Since(start), kept(srv), heapGrew/1024)
 	if n := kept(srv); n > 10000 {
 		t.Errorf("%d pages kept after the flood, want at most 10000", n)
+	}
+	// Each page kept costs its counters, its wire log and its network: a
+	// KiB at most. The bound holds them all, and fails a page that grew or a
+	// registry that forgot to forget.
+	const maxHeap = 10000 * 4 << 10 // measured: under 1 KiB a page
+	if heapGrew > maxHeap {
+		t.Errorf("the heap grew %d MiB over the flood, want at most %d MiB", heapGrew>>20, maxHeap>>20)
 	}
 
 	late, _ := mint(t, srv)
@@ -229,4 +239,12 @@ func TestRegistryFlood(t *testing.T) {
 	if c := getStats(t, srv, healthy).Client; c[server.SSE].Open != 1 {
 		t.Errorf("the page streaming through the flood: stats %v, want it kept with its stream open", c)
 	}
+}
+
+// heapInUse returns the bytes of the heap in use after a collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
