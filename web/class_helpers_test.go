@@ -29,6 +29,14 @@ import (
 // nil) before the server; it returns the lab and the instructor's token.
 func startClassLab(tb testing.TB, front func(http.Handler) http.Handler) (*lab, string) {
 	tb.Helper()
+	return startClassLabWith(tb, front, nil)
+}
+
+// startClassLabWith is startClassLab with tune (if not nil) changing the
+// server's Config after classroom mode is set: a limit a test means to
+// reach, tighter than a class would ever meet.
+func startClassLabWith(tb testing.TB, front func(http.Handler) http.Handler, tune func(*server.Config)) (*lab, string) {
+	tb.Helper()
 	token := class.NewToken()
 	page, err := class.NewPage(web.Files, []string{studentURL})
 	if err != nil {
@@ -37,8 +45,13 @@ func startClassLab(tb testing.TB, front func(http.Handler) http.Handler) (*lab, 
 	room := &server.Class{Auth: class.NewAuth(token, nil), Page: page}
 	keys := pagekey.New()
 	l := startLabWith(tb, labConfig{
-		server: func(c *server.Config) { c.Class, c.Keys = room, keys },
-		front:  front,
+		server: func(c *server.Config) {
+			c.Class, c.Keys = room, keys
+			if tune != nil {
+				tune(c)
+			}
+		},
+		front: front,
 	})
 	return l, token
 }
@@ -61,6 +74,13 @@ type classState struct {
 	Server struct {
 		Transports map[string]counters `json:"transports"`
 	} `json:"server"`
+	Limited []struct {
+		Address   string `json:"address"`
+		Name      string `json:"name"`
+		Limit     string `json:"limit"`
+		Refused   int    `json:"refused"`
+		LastAgoMs int64  `json:"lastAgoMs"`
+	} `json:"limited"`
 }
 
 // instructor calls the class API as a script does, with the token as

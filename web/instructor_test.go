@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"transportlab/internal/server"
 )
 
 // A documentation address (TEST-NET-1): shown and encoded, never dialed.
@@ -247,11 +249,9 @@ func flood(t *testing.T, srv *httptest.Server, token string, during func()) (ret
 // page's every request are refused by its key. The server is the real
 // one; one student is a page driven over HTTP, the other a page that
 // holds one SSE stream open and does nothing else, so that the number of
-// connections the disconnect closes is known: one.
-//
-// The "Limited" list is left out: the server fills it only once it keeps
-// limits per address, and what the page makes of it (every name as text)
-// is tested on limitedRows in node (web/tests/dashboard.test.js).
+// connections the disconnect closes is known: one. The "Limited" list is
+// TestInstructorSeesLimited's: it needs a server with a limit tight enough
+// to reach.
 func TestInstructorActs(t *testing.T) {
 	requireChromium(t)
 	var (
@@ -322,6 +322,89 @@ func TestInstructorActs(t *testing.T) {
 	}
 	if got, want := sent(), `/api/class/mute {"name":"`+loud.name+`","muted":true} | /api/class/disconnect {"name":"`+rude.name+`"}`; got != want {
 		t.Errorf("the page sent %s, want %s", got, want)
+	}
+	if problems := console.problems(); len(problems) > 0 {
+		t.Errorf("the console:\n%s", strings.Join(problems, "\n"))
+	}
+}
+
+// TestInstructorSeesLimited: a student's page polls past its address's
+// limit, and the instructor's "Limited" list says who, as the server
+// counted: the address, the page's public name, which limit in the page's
+// words, how many requests it refused, and how long ago the last; every
+// field as text, never markup. The server is the real one, its polls
+// limited to 1 a second after a burst of 2, so that a few polls in a row
+// go over; its refusals are sent at once (HoldRefusals 0), not held a
+// second each. The student is a page driven over HTTP, which stops once
+// refused, so the count is the server's last word.
+func TestInstructorSeesLimited(t *testing.T) {
+	requireChromium(t)
+	lab, token := startClassLabWith(t, nil, func(c *server.Config) {
+		c.PerAddress = server.PerAddress{Polls: server.Rate{PerSecond: 1, Burst: 2}}
+		c.HoldRefusals = 0
+	})
+	srv := lab.srv
+
+	ctx := startBrowser(t)
+	console := watchConsole(t, ctx)
+	navigate(t, ctx, srv.URL+"/instructor?token="+token)
+	// Before anyone is refused, the list is there and says so.
+	waitFor(t, ctx, "the empty Limited list", `!document.querySelector('#limited').hidden &&
+		document.querySelector('#limited-note').textContent === 'No address hit a limit in the last 10 minutes.'`)
+	if n := evaluate[int](t, ctx, `document.querySelectorAll('#limited-rows tr').length`); n != 0 {
+		t.Errorf("before any refusal the Limited list has %d rows, want none", n)
+	}
+
+	// The burst takes two polls; the next few, in a row, are refused.
+	key, name := mintPage(t, srv)
+	refused := 0
+	for i := 0; refused < 3; i++ {
+		if i == 50 {
+			t.Fatalf("%d polls in a row, %d refused: want the limit of 1 a second to refuse 3", i, refused)
+		}
+		status, body, err := do(srv, must(http.NewRequest(http.MethodGet, srv.URL+"/poll?client="+key, nil)))
+		switch {
+		case err != nil:
+			t.Fatalf("GET /poll: %v", err)
+		case status == http.StatusTooManyRequests:
+			refused++
+		case status != http.StatusOK:
+			t.Fatalf("GET /poll: %d %s, want 200 or 429", status, body)
+		}
+	}
+	st := readClass(t, srv, token)
+	if len(st.Limited) != 1 {
+		t.Fatalf("GET /api/class lists %d limited, want the one page's address: %+v", len(st.Limited), st.Limited)
+	}
+	lim := st.Limited[0]
+	if lim.Address != "127.0.0.1" || lim.Name != name || lim.Limit != "polls" || lim.Refused != refused {
+		t.Errorf("GET /api/class limited = %+v, want 127.0.0.1, %q, polls, refused %d", lim, name, refused)
+	}
+
+	// The page shows what the server says, on its next read.
+	const cells = `[...document.querySelectorAll('#limited-rows tr')].map((tr) => [...tr.cells].map((td) => td.textContent))`
+	waitFor(t, ctx, "the refused page in the Limited list", cells+`.some((row) => row[1] === `+strconv.Quote(name)+`)`)
+	rows := evaluate[[][]string](t, ctx, cells)
+	want := []string{"127.0.0.1", name, "polls", strconv.Itoa(lim.Refused)}
+	if len(rows) != 1 || len(rows[0]) != 5 || strings.Join(rows[0][:4], "|") != strings.Join(want, "|") ||
+		!regexp.MustCompile(`^[0-9]+ s ago$`).MatchString(rows[0][4]) {
+		t.Errorf("the Limited list = %q, want one row %q and \"… s ago\"", rows, want)
+	}
+	if got := evaluate[string](t, ctx, `document.querySelector('#limited-note').textContent`); got != "" {
+		t.Errorf("with a row listed the Limited note reads %q, want nothing", got)
+	}
+	// Text only: no cell holds an element, whatever the server sent.
+	if n := evaluate[int](t, ctx, `document.querySelectorAll('#limited-rows td *').length`); n != 0 {
+		t.Errorf("the Limited list's cells hold %d elements, want text only", n)
+	}
+
+	// In Korean, the limit and the time are the page's words; the address
+	// and the name stay as they are.
+	click(t, ctx, `[data-lang="ko"]`)
+	waitFor(t, ctx, "the Limited list in Korean", `document.documentElement.lang === 'ko' && `+cells+`.length === 1`)
+	waitFor(t, ctx, "the limit and the time in Korean", `(([row]) => row[2] === '폴링' && /^[0-9]+초 전$/.test(row[4]))(`+cells+`)`)
+	if got := evaluate[[][]string](t, ctx, cells); got[0][0] != "127.0.0.1" || got[0][1] != name || got[0][3] != strconv.Itoa(lim.Refused) {
+		t.Errorf("the Limited list in Korean = %q, want 127.0.0.1, %q, %d", got, name, lim.Refused)
 	}
 	if problems := console.problems(); len(problems) > 0 {
 		t.Errorf("the console:\n%s", strings.Join(problems, "\n"))
