@@ -155,14 +155,19 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := rep.write(stdout, cfg.json); err != nil {
 		return err
 	}
-	var refused int64
+	var refused, capped int64
 	for _, r := range rep.Transports {
 		refused += r.Refused
+		capped += r.Capped
 	}
+	var errs []error
 	if refused > 0 {
-		return fmt.Errorf("%d requests refused: %w", refused, errLimited)
+		errs = append(errs, fmt.Errorf("%d requests refused: %w", refused, errLimited))
 	}
-	return ctx.Err()
+	if capped > 0 {
+		errs = append(errs, fmt.Errorf("%d streams refused: %w", capped, errCapped))
+	}
+	return errors.Join(append(errs, ctx.Err())...)
 }
 
 // fileLimit raises the limit on open files as far as it goes, says so,

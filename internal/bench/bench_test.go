@@ -187,6 +187,23 @@ func TestLimitedServer(t *testing.T) {
 	})
 }
 
+func TestCappedStreams(t *testing.T) {
+	url := startServer(t, server.Config{MaxStreamsPerIP: 1}, nil)
+	out, _, err := bench(t, "-url", url, "-clients", "3", "-duration", "1s", "-ramp", "0", "-transports", "sse,ws", "-json")
+	if !errors.Is(err, errCapped) || !strings.Contains(err.Error(), "-max-streams-per-ip 0") {
+		t.Errorf("bench against a server capping streams at 1 an address: %v, want %v", err, errCapped)
+	}
+	var rep report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Transports) != 2 {
+		t.Fatalf("-json: %v, %d transports\n%s", err, len(rep.Transports), out)
+	}
+	for _, r := range rep.Transports {
+		if r.Connected != 1 || r.Capped == 0 || !strings.Contains(r.FirstError, "too_many_streams") {
+			t.Errorf("%s: %d connected, %d capped, first error %q; want 1, some, too_many_streams", r.Transport, r.Connected, r.Capped, r.FirstError)
+		}
+	}
+}
+
 func TestBadFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

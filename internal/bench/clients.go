@@ -40,7 +40,8 @@ type phase struct {
 	ws        *http.Client  // dials WebSocket handshakes
 
 	events, gaps, duplicates atomic.Int64
-	requests, errs, refused  atomic.Int64 // HTTP requests made; failures; of them 429s
+	requests, errs           atomic.Int64 // HTTP requests made; failures
+	refused, capped          atomic.Int64 // failures answered 429; or 503 too_many_streams
 	wireIn                   atomic.Int64 // bytes read from the server
 	connected                atomic.Int64 // streams open; pollers whose last poll answered
 	measuring                atomic.Bool  // latencies count only inside the measured window
@@ -51,19 +52,40 @@ type phase struct {
 // fail counts a failure and keeps the first one's text.
 func (p *phase) fail(err error) {
 	p.errs.Add(1)
-	var status statusError
-	if errors.As(err, &status) && status == http.StatusTooManyRequests {
-		p.refused.Add(1)
+	var answer *httpError
+	if errors.As(err, &answer) {
+		switch {
+		case answer.status == http.StatusTooManyRequests:
+			p.refused.Add(1)
+		case answer.code == "too_many_streams":
+			p.capped.Add(1)
+		}
 	}
 	msg := err.Error()
 	p.firstErr.CompareAndSwap(nil, &msg)
 }
 
-// statusError is an answer that was not the one expected.
-type statusError int
+// httpError is an answer that was not the one expected: its status, and
+// the code of the server's JSON error when it has one.
+type httpError struct {
+	status int
+	code   string
+}
 
-func (s statusError) Error() string {
-	return fmt.Sprintf("HTTP %d %s", int(s), http.StatusText(int(s)))
+func (e *httpError) Error() string {
+	if e.code != "" {
+		return fmt.Sprintf("HTTP %d %s (%s)", e.status, http.StatusText(e.status), e.code)
+	}
+	return fmt.Sprintf("HTTP %d %s", e.status, http.StatusText(e.status))
+}
+
+// answerError reads the error in an unexpected answer's body, a little of it.
+func answerError(res *http.Response) error {
+	var body struct {
+		Code string `json:"code"`
+	}
+	json.NewDecoder(io.LimitReader(res.Body, 1024)).Decode(&body)
+	return &httpError{status: res.StatusCode, code: body.Code}
 }
 
 // tally is where one client is in the feed, as the page's ledger keeps it.
@@ -190,8 +212,9 @@ func pollOnce(ctx context.Context, hc *httpConn, q url.Values, v any) error {
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
+		err := answerError(res)
 		io.Copy(io.Discard, res.Body)
-		return statusError(res.StatusCode)
+		return err
 	}
 	if err := json.NewDecoder(res.Body).Decode(v); err != nil {
 		hc.close()
@@ -254,7 +277,7 @@ func sseStream(ctx context.Context, hc *httpConn, p *phase, t *tally, key string
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return statusError(res.StatusCode)
+		return answerError(res)
 	}
 	p.connected.Add(1)
 	defer p.connected.Add(-1)
@@ -333,7 +356,7 @@ func wsStream(ctx context.Context, p *phase, t *tally, key string) error {
 	c, res, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: p.ws})
 	if err != nil {
 		if res != nil && res.StatusCode != http.StatusSwitchingProtocols {
-			return statusError(res.StatusCode)
+			return answerError(res)
 		}
 		return err
 	}

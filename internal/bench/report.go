@@ -31,7 +31,8 @@ type result struct {
 	Gaps              int64      `json:"gaps"`       // events missed
 	Duplicates        int64      `json:"duplicates"` // events seen twice
 	Errors            int64      `json:"errors"`     // failed requests and broken streams
-	Refused           int64      `json:"refused"`    // of them, answered 429
+	Refused           int64      `json:"refused"`    // of them, answered 429: the server's limits per address
+	Capped            int64      `json:"capped"`     // of them, answered 503 too_many_streams: its stream caps
 	FirstError        string     `json:"firstError,omitempty"`
 	LatencyMS         latencies  `json:"latencyMs"`
 	RequestsPerSecond float64    `json:"requestsPerSecond"`
@@ -66,6 +67,7 @@ func (p *phase) result(clients int, s0, s1 snapshot) result {
 		Duplicates: p.duplicates.Load(),
 		Errors:     p.errs.Load(),
 		Refused:    p.refused.Load(),
+		Capped:     p.capped.Load(),
 		LatencyMS: latencies{
 			P50: number(p.latency.quantile(0.50)),
 			P95: number(p.latency.quantile(0.95)),

@@ -87,7 +87,7 @@ func (pr *probe) getJSON(ctx context.Context, path string, v any) (time.Time, er
 	at := time.Now()
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return at, statusError(res.StatusCode)
+		return at, answerError(res)
 	}
 	return at, json.NewDecoder(res.Body).Decode(v)
 }
@@ -98,6 +98,9 @@ const mintWorkers = 8
 // errLimited says the server limits what one address may do; the bench
 // loads it from one address.
 var errLimited = errors.New("the server answered 429 Too Many Requests: it limits what one address may do, and every client of the bench comes from this one; run the server with -limits=false for a load from one machine")
+
+// errCapped says the server caps its open streams below the load.
+var errCapped = errors.New("the server answered 503 too_many_streams: it caps open streams (-max-streams, -max-streams-per-ip: 1,000 an address by default) below the load; run it with -max-streams-per-ip 0 and -max-streams 0, or above -clients")
 
 // mint asks for n page keys, as n pages would on opening (POST
 // /api/pages). A 429 stops it at once: the server's limits are on.
@@ -152,8 +155,7 @@ func (pr *probe) mintOne(ctx context.Context) (string, error) {
 	case res.StatusCode == http.StatusTooManyRequests:
 		return "", errLimited
 	case res.StatusCode != http.StatusCreated:
-		io.Copy(io.Discard, res.Body)
-		return "", fmt.Errorf("a page's key (POST /api/pages): %w", statusError(res.StatusCode))
+		return "", fmt.Errorf("a page's key (POST /api/pages): %w", answerError(res))
 	}
 	if err := json.NewDecoder(res.Body).Decode(&answer); err != nil || answer.Key == "" {
 		return "", fmt.Errorf("a page's key (POST /api/pages): no key in the answer (%v)", err)
