@@ -207,7 +207,7 @@ func runPhase(ctx context.Context, cfg config, pr *probe, clk clock, keys []stri
 		MaxIdleConnsPerHost: -1, // a WebSocket never goes back to the pool
 		DisableCompression:  true,
 		ReadBufferSize:      connBuffer,
-		WriteBufferSize:     connBuffer,
+		WriteBufferSize:     requestBuffer,
 	}}
 	before, haveBefore := pr.usage(ctx)
 
