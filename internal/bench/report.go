@@ -119,6 +119,8 @@ func (rep report) write(w io.Writer, asJSON bool) error {
 	fmt.Fprintf(w, "%d clients a transport for %gs each, after a ramp of %gs; polling every %d ms; latency within ±%.2f ms\n",
 		rep.Clients, rep.DurationS, rep.RampS, rep.IntervalMS, float64(rep.Clock.RTTUS)/2000)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	// Every column is a number, right-aligned but the first: names
+	// padded to the header's width read from the left.
 	fmt.Fprintln(tw, "transport\tclients\tconnected\tevents/s\tgaps\tdups\terrors\t429s\tp50 ms\tp95 ms\tp99 ms\treq/s\tbytes/event\tserver CPU\tserver RSS\theap/client\t")
 	for _, r := range rep.Transports {
 		cpu, rss, heap := "n/a", "n/a", "n/a"
@@ -130,7 +132,7 @@ func (rep report) write(w io.Writer, asJSON bool) error {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\t%s\t\n",
-			r.Transport, r.Clients, r.Connected, r.EventsPerSecond, r.Gaps, r.Duplicates, r.Errors, r.Refused,
+			fmt.Sprintf("%-9s", r.Transport), r.Clients, r.Connected, r.EventsPerSecond, r.Gaps, r.Duplicates, r.Errors, r.Refused,
 			num(r.LatencyMS.P50), num(r.LatencyMS.P95), num(r.LatencyMS.P99), r.RequestsPerSecond,
 			num(r.WireBytesPerEvent), cpu, rss, heap)
 	}
