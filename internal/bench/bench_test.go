@@ -282,3 +282,18 @@ func TestParseUsage(t *testing.T) {
 		t.Error("parseUsage without process series: ok, want not")
 	}
 }
+
+func TestProgressLine(t *testing.T) {
+	var term, log bytes.Buffer
+	for _, pg := range []*progress{{w: &term, terminal: true}, newProgress(&log)} {
+		pg.show("ws ramp connected 1/2")
+		pg.show("ws ramp connected 2/2")
+		pg.done()
+	}
+	if want := "\rws ramp connected 1/2\x1b[K\rws ramp connected 2/2\x1b[K\n"; term.String() != want {
+		t.Errorf("on a terminal: %q, want %q (rewritten in place)", term.String(), want)
+	}
+	if want := "ws ramp connected 1/2\nws ramp connected 2/2\n"; log.String() != want {
+		t.Errorf("elsewhere: %q, want %q (a line each)", log.String(), want)
+	}
+}
