@@ -2,7 +2,7 @@
 # Both need only Go (and, for the page's tests, Node.js and Chromium, which
 # .ci/run installs on a fresh Debian machine).
 
-.PHONY: run class test bench fuzz soak screenshot measure build
+.PHONY: run class test bench load fuzz soak screenshot measure build
 
 # Serve the demo at http://localhost:8005 (flags: make run ARGS='-rate 20').
 run:
@@ -30,6 +30,16 @@ interop/node_modules: interop/package-lock.json
 # Delivery cost per event and client on each transport, and the hub's fan-out.
 bench:
 	go test -run '^$$' -bench . -benchmem ./internal/...
+
+# What a class costs a server already running: LOAD_CLIENTS pages on each
+# transport, one transport after another, from outside (README, "What a class
+# costs"). Start the server with -limits=false, and -max-streams-per-ip 0 past
+# 1,000 clients.
+LOAD_URL ?= http://localhost:8005
+LOAD_CLIENTS ?= 300
+LOAD_DURATION ?= 30s
+load:
+	go run ./cmd/transportlab bench -url $(LOAD_URL) -clients $(LOAD_CLIENTS) -duration $(LOAD_DURATION) $(ARGS)
 
 # What each transport costs, measured: the page in headless Chromium at the
 # defaults for a minute, then its latency, requests and bytes on the wire

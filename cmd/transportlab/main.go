@@ -5,6 +5,7 @@
 //	$ transportlab                # then open http://localhost:8005
 //	$ transportlab -class         # for a room: prints the students' and the instructor's links
 //	$ transportlab -h             # every flag, with its environment variable
+//	$ transportlab bench -url http://localhost:8005 -clients 300   # what a class costs
 package main
 
 import (
@@ -27,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"transportlab/internal/bench"
 	"transportlab/internal/class"
 	"transportlab/internal/clientaddr"
 	"transportlab/internal/feed"
@@ -228,7 +230,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 // run is the whole program, with its inputs passed in so tests can run it.
+// `transportlab bench …` loads a running server instead of being one.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "bench" {
+		return bench.Run(ctx, args[2:], stdout, stderr)
+	}
 	cfg, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err

@@ -350,3 +350,21 @@ func TestLimitsFalseLiftsEveryLimit(t *testing.T) {
 		}
 	}
 }
+
+// `transportlab bench` is the load client, not a server: its flags are its
+// own, and it listens on nothing.
+func TestRunBenchIsTheLoadClient(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), []string{"transportlab", "bench", "-clients", "3"}, env(nil), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "-url is required") {
+		t.Errorf("run(bench -clients 3) = %v, want the bench's error for a missing -url", err)
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("run(bench …) printed %q, want nothing: it serves nothing", stdout.String())
+	}
+	stderr.Reset()
+	if err := run(t.Context(), []string{"transportlab", "bench", "-h"}, env(nil), &stdout, &stderr); !errors.Is(err, flag.ErrHelp) ||
+		!strings.Contains(stderr.String(), "-transports") {
+		t.Errorf("run(bench -h) = %v, usage %q; want flag.ErrHelp and the bench's flags", err, stderr.String())
+	}
+}
