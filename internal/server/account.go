@@ -11,12 +11,15 @@ import (
 
 // account is the middleware of a transport's routes: the request's bytes
 // on the wire are that transport's, in all and for its page, and its page's
-// simulated network applies to what the server writes in answer.
+// simulated network applies to what the server writes in answer. A
+// request whose connection the kernel gave up on is a dead peer of the
+// transport's (deadpeer.go).
 func (s *server) account(transport string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r, release := s.claim(r, transport)
 			defer release()
+			defer s.countDeadPeer(wire.ExchangeOf(r), transport)
 			if s.disconnected.Has(clientOf(r)) {
 				// Disconnected since refuseDisconnected let it by, before its
 				// connection was the page's to drop: refused all the same.

@@ -121,6 +121,7 @@ func (s *server) disconnect(w http.ResponseWriter, r *http.Request) {
 		for _, t := range transports {
 			if n := p.net.Drop(t); n > 0 {
 				p.log.Network(t, "drop", 0, n)
+				s.cutOff(t, CutInstructor, n)
 				dropped += n
 			}
 		}

@@ -211,6 +211,7 @@ func (s *server) dropAll(w http.ResponseWriter, r *http.Request) {
 	for _, p := range s.pages.All() {
 		if n := p.net.Drop(req.Transport); n > 0 {
 			p.log.Network(req.Transport, "drop", 0, n)
+			s.cutOff(req.Transport, CutInstructor, n)
 			dropped += n
 		}
 	}

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"errors"
 	"net"
 	"net/http"
+	"syscall"
+
+	"transportlab/internal/wire"
 )
 
 // dropDeadPeers asks the kernel to close a stream's connection when the
@@ -31,4 +35,14 @@ func socketOf(r *http.Request) net.Conn {
 		return c.NetConn()
 	}
 	return nil
+}
+
+// countDeadPeer counts x's request, of transport, as a client cut off for
+// a dead peer when its connection broke because the kernel gave up on the
+// data left unacknowledged: a read or a write failed with ETIMEDOUT, after
+// Config.DeadPeer or the system's own, much longer, limit.
+func (s *server) countDeadPeer(x *wire.Exchange, transport string) {
+	if errors.Is(x.Err(), syscall.ETIMEDOUT) {
+		s.cutOff(transport, CutDeadPeer, 1)
+	}
 }

@@ -24,7 +24,8 @@ const inNetns = "TRANSPORTLAB_TEST_IN_NETNS"
 // A client that vanishes without a goodbye leaves a half-open connection:
 // nothing comes back, not even the ACKs of what the server sends. The test
 // makes one by taking the loopback interface down, which it may do only in
-// a network namespace of its own: it runs itself again inside one.
+// a network namespace of its own: it runs itself again inside one. The
+// stream is counted as cut off for a dead peer.
 func TestVanishedSSEPeerIsGoneWithinTwoHeartbeats(t *testing.T) {
 	if os.Getenv(inNetns) == "" {
 		cmd := exec.Command("unshare", "--net", os.Args[0], "-test.run=^"+t.Name()+"$", "-test.v")
@@ -92,6 +93,8 @@ func TestVanishedSSEPeerIsGoneWithinTwoHeartbeats(t *testing.T) {
 	case <-time.After(10 * heartbeat):
 		t.Fatalf("the half-open stream was still open %v after its peer vanished", 10*heartbeat)
 	}
+	ip(t, "link", "set", "lo", "up") // for the scrape
+	waitCutoffs(t, srv, server.SSE, server.CutDeadPeer, 1)
 }
 
 func ip(tb testing.TB, args ...string) {

@@ -15,9 +15,9 @@ import (
 // where bytes are counted, and who is limited. Nothing that buffers a
 // response or times it out may wrap /sse or /ws: both are meant to stay open.
 func (s *server) routes(r chi.Router) {
-	poll := polling.Handler(s.hub, s.meter(Poll), s.log)
-	stream := sse.Handler(s.hub, s.meter(SSE), s.log, s.sseOptions())
-	socket := ws.Handler(s.hub, s.meter(WS), s.log, s.wsOptions())
+	poll := polling.Handler(s.source(Poll), s.meter(Poll), s.log)
+	stream := sse.Handler(s.source(SSE), s.meter(SSE), s.log, s.sseOptions())
+	socket := ws.Handler(s.source(WS), s.meter(WS), s.log, s.wsOptions())
 	page := noListings(http.FileServerFS(s.cfg.Page))
 
 	r.Use(s.cfg.TrustedProxies.Resolve) // who the client is: the socket, or what a trusted proxy says; before anything reads it
@@ -46,6 +46,7 @@ func (s *server) routes(r chi.Router) {
 	r.Post("/api/sim/stall", s.stall)                                 // stop writing to the page for a while
 	r.Post("/api/sim/drop", s.drop)                                   // close one transport's connections of the page now
 	r.Get("/healthz", s.health)                                       // liveness
+	r.Method(http.MethodGet, "/metrics", s.metrics)                   // Prometheus text: each transport's totals, the process's cost; no transport's
 	r.Method(http.MethodGet, "/", page)                               // the page
 	r.Method(http.MethodGet, "/style.css", page)                      // its style
 	r.Method(http.MethodGet, "/js/*", page)                           // its ES modules

@@ -12,7 +12,9 @@
 // deadpeer.go lets a vanished peer go, and middleware.go holds the rest.
 // api.go, sim.go and wirelog.go are the handlers of the API; class.go
 // those of classroom mode, acts.go the instructor's acts on one page,
-// process.go what the server process costs, for its dashboard. The rooms
+// process.go what the server process costs, for its dashboard;
+// metrics.go serves the same numbers to Prometheus, with deliveries.go
+// counting how deliveries began and ended. The rooms
 // beside the router each do one thing and
 // know nothing of each other: internal/wire counts bytes on the socket and
 // keeps the wire log, internal/netsim simulates a network at the
@@ -23,6 +25,7 @@
 package server
 
 import (
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -118,7 +121,9 @@ type server struct {
 	hub     *feed.Hub
 	log     *slog.Logger
 	cfg     Config
-	all     perTransport // what each transport spent, in all
+	all     perTransport     // what each transport spent, in all
+	ends    endsPerTransport // how each transport's deliveries began and ended (deliveries.go)
+	metrics http.Handler     // GET /metrics (metrics.go)
 	pages   *pages.Registry[*page]
 	streams *streamLimit
 	keys    *pagekey.Keys // the pages' keys, and their public names
@@ -158,6 +163,7 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		log:     log,
 		cfg:     cfg,
 		all:     newPerTransport(),
+		ends:    newEndsPerTransport(),
 		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 		keys:    cfg.Keys,
 
@@ -175,6 +181,7 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		s.changes = ratelimit.New(changeRate, changeBurst)
 		s.reports = ratelimit.NewBuckets(reportRate, reportBurst, maxPages)
 	}
+	s.metrics = s.metricsHandler()
 	s.pages = pages.New(maxPages, cfg.MaxPagesPerIP, func() *page { return newPage(cfg.Now) })
 	r := chi.NewRouter()
 	s.routes(r)
@@ -213,6 +220,11 @@ func (s *server) wsOptions() ws.Options {
 			}
 		},
 		From: s.nameOf, // every page sees the sender: its public name, never its key
+		OnClose: func(_ *http.Request, err error) {
+			if errors.Is(err, ws.ErrPeerGone) {
+				s.cutOff(WS, CutPingTimeout, 1)
+			}
+		},
 	}
 }
 

@@ -164,6 +164,7 @@ func (s *server) drop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := p.net.Drop(req.Transport)
+	s.cutOff(req.Transport, CutSimulatedDrop, n)
 	p.log.Network(req.Transport, "drop", 0, n)
 	s.log.Info("connections dropped", "client", s.nameOf(r), "transport", req.Transport, "dropped", n)
 	httpjson.Write(w, http.StatusOK, map[string]int{"dropped": n})

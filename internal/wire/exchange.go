@@ -29,13 +29,14 @@ type Exchange struct {
 	request *http.Request
 	lost    func(n int) // takes back bytes counted as written that never left
 
-	in, out  atomic.Int64 // on the wire
-	flushed  atomic.Int64 // out by the last flush
-	events   atomic.Int64 // as the handler reported them
-	written  atomic.Int64 // body bytes, as the handler reported them: framing and hellos included
-	reported atomic.Bool  // the handler reported something sent
-	buffered atomic.Bool  // written through net/http since the last flush: not on the wire yet
-	logged   atomic.Bool  // in its page's wire log
+	in, out  atomic.Int64          // on the wire
+	flushed  atomic.Int64          // out by the last flush
+	events   atomic.Int64          // as the handler reported them
+	written  atomic.Int64          // body bytes, as the handler reported them: framing and hellos included
+	reported atomic.Bool           // the handler reported something sent
+	buffered atomic.Bool           // written through net/http since the last flush: not on the wire yet
+	logged   atomic.Bool           // in its page's wire log
+	err      atomic.Pointer[error] // the first error its connection returned (Err)
 }
 
 // Claim makes the request being handled a's, with what its connection read
@@ -59,6 +60,28 @@ func ExchangeOf(r *http.Request) *Exchange {
 		return c.owner.Load()
 	}
 	return nil
+}
+
+// Err returns the first error a read or a write of the connection
+// returned while x was its request's, or nil: why the connection broke,
+// when the socket said so (a peer that reset it, a kernel that gave up on
+// it), for whoever counts how connections end.
+func (x *Exchange) Err() error {
+	if x == nil {
+		return nil
+	}
+	if err := x.err.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// fail keeps err as x's, if it is the first. It is called on errors only,
+// off the path of a read or a write that succeeds.
+func (x *Exchange) fail(err error) {
+	if x != nil {
+		x.err.CompareAndSwap(nil, &err)
+	}
 }
 
 // Sent records what the handler reports it wrote in answer, for the wire

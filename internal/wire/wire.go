@@ -95,6 +95,9 @@ func (c *Conn) NetConn() net.Conn { return c.Conn }
 // runs.
 func (c *Conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.reading.Load().fail(err)
+	}
 	if n <= 0 {
 		return n, err
 	}
@@ -130,6 +133,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 	}
 	if n < len(p) {
 		x.wrote(int64(n - len(p)))
+	}
+	if err != nil {
+		x.fail(err)
 	}
 	return n, err
 }

@@ -99,3 +99,46 @@ func TestLogSince(t *testing.T) {
 		}
 	}
 }
+
+// A claimed request learns how its connection broke, if it did: a client
+// that goes away mid-answer is the end of the stream its reads see; one
+// answered as it should has no error.
+func TestExchangeErrIsWhyTheConnectionBroke(t *testing.T) {
+	errs := make(chan error, 2)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
+		x := wire.Claim(r, wire.Account{Transport: "sse"})
+		w.WriteHeader(http.StatusOK)
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done() // net/http's read of the connection ended: the client left
+		errs <- x.Err()
+	})
+	mux.HandleFunc("/poll", func(w http.ResponseWriter, r *http.Request) {
+		x := wire.Claim(r, wire.Account{Transport: "poll"})
+		io.WriteString(w, "{}")
+		errs <- x.Err()
+	})
+	srv := httptest.NewUnstartedServer(wire.Mark(mux))
+	srv.Listener = wire.Install(srv.Config, srv.Listener)
+	srv.Start()
+	defer srv.Close()
+
+	resp, err := srv.Client().Get(srv.URL + "/poll")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if err := <-errs; err != nil {
+		t.Errorf("a poll answered as it should: Err() = %v, want nil", err)
+	}
+
+	resp, err = srv.Client().Get(srv.URL + "/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close() // mid-stream: the client's connection closes
+	if err := <-errs; err != io.EOF {
+		t.Errorf("a stream whose client left: Err() = %v, want io.EOF", err)
+	}
+}

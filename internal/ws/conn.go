@@ -101,7 +101,7 @@ func (cn *conn) heartbeat(stop <-chan struct{}) error {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded):
 			cn.c.CloseNow()
-			return fmt.Errorf("%w: no pong within %v", errPeerGone, cn.ping)
+			return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.ping)
 		case err != nil:
 			return nil // the connection ended for another reason
 		}
@@ -122,8 +122,9 @@ func controlFrameSize(payload int, fromClient bool) int {
 	return 2 + payload
 }
 
-// errPeerGone: the client stopped answering pings.
-var errPeerGone = errors.New("peer gone")
+// ErrPeerGone: the client stopped answering pings, and its connection was
+// closed (Options.OnClose is told so).
+var ErrPeerGone = errors.New("peer gone")
 
 // write sends the hello, the backlog and then every event, until the
 // delivery ends, a write fails or the reader stops.

@@ -80,6 +80,11 @@ type Options struct {
 	// OnControl, when set, is told of each control frame the server's
 	// heartbeat sends or receives: a browser shows its page neither.
 	OnControl func(r *http.Request, c Control)
+	// OnClose, when set, is told why r's connection ended, once it has:
+	// the delivery's end (feed.ErrTooSlow, feed.ErrClosed), ErrPeerGone,
+	// or the error that ended it otherwise (nil: ended as it should). A
+	// server counts its cut-offs by cause with it.
+	OnClose func(r *http.Request, err error)
 	// From, when set, names the client of r in the messages it publishes,
 	// which every client sees, and in the log, which a screen may show:
 	// the ?client= a page sends may be its secret, and the server that
@@ -158,6 +163,9 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 		}
 		err = cn.serve()
 		log.Info("stream closed", "reason", closeReason(err))
+		if opts.OnClose != nil {
+			opts.OnClose(r, err)
+		}
 	})
 }
 

@@ -423,12 +423,19 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 
 // A peer that reads but answers no ping is closed when the next ping
 // finds the last one unanswered: two periods after it connected, on the
-// bubble's clock. A healthy one, which answers, stays.
+// bubble's clock, and OnClose is told why. A healthy one, which answers,
+// stays.
 func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const ping = 250 * time.Millisecond
 		meter := new(transporttest.Meter)
-		pipes, client := servePipes(t, feed.NewHub(feed.Config{}), meter, ws.Options{Ping: ping})
+		var gone atomic.Int64 // connections closed for ErrPeerGone
+		onClose := func(_ *http.Request, err error) {
+			if errors.Is(err, ws.ErrPeerGone) {
+				gone.Add(1)
+			}
+		}
+		pipes, client := servePipes(t, feed.NewHub(feed.Config{}), meter, ws.Options{Ping: ping, OnClose: onClose})
 		healthy := dialPipe(t, client)
 		go func() { // reading is what answers pings; it ends when the connection closes
 			for {
@@ -454,6 +461,9 @@ func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
 		synctest.Wait()
 		if got := meter.Active.Load(); got != 1 {
 			t.Errorf("after two ping periods, %d connections open, want only the healthy one", got)
+		}
+		if got := gone.Load(); got != 1 {
+			t.Errorf("OnClose told of %d peers gone, want 1", got)
 		}
 		time.Sleep(4 * ping)
 		synctest.Wait()
