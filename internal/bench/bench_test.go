@@ -88,9 +88,12 @@ func TestEveryTransportWithoutGaps(t *testing.T) {
 			t.Errorf("%s: %d connected, %d gaps, %d duplicates, %d errors (%s); want %d, 0, 0, 0",
 				r.Transport, r.Connected, r.Gaps, r.Duplicates, r.Errors, r.FirstError, clients)
 		}
-		// 20 events a second to each client; a poller sees them in steps.
-		if want := clients * 20.0; r.EventsPerSecond < want/2 || r.EventsPerSecond > want*1.5 {
-			t.Errorf("%s: %.1f events/s, want about %g", r.Transport, r.EventsPerSecond, want)
+		// 20 events a second to each client at most: no client can be
+		// delivered more than the feed published. How many fewer is the
+		// machine's to say (a busy one runs the generator late); the gaps
+		// above say none was lost.
+		if most := clients * 20.0 * 1.5; r.EventsPerSecond <= 0 || r.EventsPerSecond > most {
+			t.Errorf("%s: %.1f events/s, want some, and at most %g", r.Transport, r.EventsPerSecond, most)
 		}
 		// The clock is an hour off: uncorrected, every latency would be.
 		if p := r.LatencyMS; p.P50 == nil || p.P99 == nil || *p.P50 > 1000 || *p.P99 < *p.P50 {
@@ -102,8 +105,9 @@ func TestEveryTransportWithoutGaps(t *testing.T) {
 		if r.RequestsPerSecond <= 0 && r.Transport == "poll" {
 			t.Errorf("poll: %.1f requests/s, want some", r.RequestsPerSecond)
 		}
-		if r.Server != nil {
-			t.Errorf("%s: server use %+v from a server without /metrics, want null", r.Transport, r.Server)
+		// The server serves /metrics: its process's CPU and memory.
+		if u := r.Server; u == nil || u.CPUPercent < 0 || u.RSSBytes <= 0 {
+			t.Errorf("%s: server use %+v, want its CPU and memory from /metrics", r.Transport, u)
 		}
 	}
 	if got := strings.Join(names, ","); got != "poll,sse,ws" {
@@ -159,6 +163,33 @@ func TestTableWithServerUse(t *testing.T) {
 	}
 	if strings.Contains(out, "n/a") {
 		t.Errorf("the table says n/a of a server with /metrics:\n%s", out)
+	}
+}
+
+// A server without /metrics (an older one, or behind a proxy that hides
+// it) still gets its table, saying n/a where it cannot know.
+func TestServerWithoutMetrics(t *testing.T) {
+	hide := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/metrics" {
+				http.NotFound(w, r)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	url := startServer(t, server.Config{}, hide)
+	out, stderr, err := bench(t, "-url", url, "-clients", "2", "-duration", "1s", "-ramp", "0", "-transports", "sse")
+	if err != nil {
+		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "n/a") {
+		t.Errorf("the table of a server without /metrics says no n/a:\n%s", out)
+	}
+	out, _, err = bench(t, "-url", url, "-clients", "2", "-duration", "1s", "-ramp", "0", "-transports", "sse", "-json")
+	var rep report
+	if err != nil || json.Unmarshal([]byte(out), &rep) != nil || len(rep.Transports) != 1 || rep.Transports[0].Server != nil {
+		t.Errorf("-json of a server without /metrics: %v %s, want server null", err, out)
 	}
 }
 
