@@ -263,6 +263,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Polls:    server.Rate(cfg.pollsPerIP),
 		Pages:    server.Rate(cfg.pagesPerIP),
 		Streams:  server.Rate(cfg.streamsPerIPRate),
+		Class:    server.DefaultPerAddress.Class, // fixed, as a page's reports are: sized by the page's own pace
 	}
 	if !cfg.limits {
 		messageRate, maxPagesPerIP, perAddress = 0, 0, server.PerAddress{}

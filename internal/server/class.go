@@ -223,8 +223,9 @@ func (s *server) dropAll(w http.ResponseWriter, r *http.Request) {
 // else when they change, after followHold, or when the server shuts
 // down, whichever comes first. A long poll, so a change reaches every
 // page within a round trip; not a measured transport, so it is never
-// accounted nor slowed by the page's simulated network. Without client=
-// it answers all the same, and no page counts as following.
+// accounted nor slowed by the page's simulated network. Without client=,
+// or for a page the server no longer keeps, it answers all the same, and
+// no page counts as following.
 func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 	var (
 		version uint64
@@ -238,8 +239,13 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		}
 		version, has = n, true
 	}
-	if p, ok := s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr)); ok {
-		p.seen.Store(s.cfg.Now().UnixNano())
+	// A follow request neither makes a page nor marks it seen: the
+	// registry forgets the page seen least recently, and a request that a
+	// page may hold open cheaply, 25 s at a time, must not keep one page
+	// fresh in a classmate's place. The page's reports, every 2 s, and its
+	// lanes' requests say that it is there; the dashboard sees the follow
+	// request all the same (Student.Follow).
+	if p, ok := s.pages.Lookup(clientOf(r)); ok {
 		done := p.student.Follow(s.cfg.Now())
 		defer func() { done(s.cfg.Now()) }()
 	}

@@ -24,6 +24,10 @@ type PerAddress struct {
 	Polls    Rate // GET /poll: what costs the server CPU and bandwidth by the request
 	Pages    Rate // POST /api/pages: new pages, each a key that sends, and a row the registry keeps
 	Streams  Rate // new SSE and WebSocket connections: a reconnect loop costs a handshake and a backlog each
+	// Class is classroom mode's own requests, GET /api/class/follow and
+	// POST /api/class/report together: no transport's, so no other limit
+	// counts them, and each wakes the server as a poll does.
+	Class Rate
 }
 
 // Rate is how often: PerSecond after a burst of Burst (at least 1). A
@@ -53,6 +57,11 @@ var DefaultPerAddress = PerAddress{
 	// Two streams a page (SSE and WebSocket): 100 pages connecting at
 	// once, as after the instructor drops a transport for the class.
 	Streams: Rate{PerSecond: 30, Burst: 200},
+	// A page reports every 2 s and asks for the class state at least once
+	// every 25 s: 54 a second for 100 pages. Each change of the class
+	// answers every held follow request at once, and each page asks again
+	// at once: the burst holds 100 pages through 3 quick changes.
+	Class: Rate{PerSecond: 100, Burst: 400},
 }
 
 // The per-address limits, by the names the dashboard and the log use.
@@ -61,6 +70,7 @@ const (
 	limitPolls    = "polls"
 	limitPages    = "pages"
 	limitStreams  = "streams"
+	limitClass    = "class"
 )
 
 // maxAddresses bounds each limit's table of addresses; a class is far
@@ -79,6 +89,7 @@ func addressLimits(pa PerAddress) map[string]*ratelimit.Buckets {
 		limitPolls:    table(pa.Polls),
 		limitPages:    table(pa.Pages),
 		limitStreams:  table(pa.Streams),
+		limitClass:    table(pa.Class),
 	}
 }
 

@@ -348,7 +348,8 @@ func classLimited(tb testing.TB, srv *httptest.Server) []limitedEntry {
 }
 
 // A class of 30 pages behind one NAT address, on the defaults: each page
-// gets its key, opens SSE and a WebSocket, polls every 250 ms, and, with
+// gets its key, opens SSE and a WebSocket, polls every 250 ms, reports
+// every 2 s and follows the class state, and, with
 // the tutorial on, replies to each quote three times (POST for polling and
 // SSE, its socket for the WebSocket). Then the instructor drops every SSE
 // stream and the whole class reloads at once. Nothing is refused. On a
@@ -361,7 +362,7 @@ func TestClassBehindOneAddressIsNeverLimited(t *testing.T) {
 			PerAddress: server.DefaultPerAddress}))
 		srv.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 4 * pages // a browser keeps its connections too
 		defer srv.Client().CloseIdleConnections()
-		classDo(t, srv, http.MethodPut, "/api/class", `{"tutorial":true,"interval":250}`)
+		version := classDo(t, srv, http.MethodPut, "/api/class", `{"tutorial":true,"interval":250}`).Version
 		ctx, stop := context.WithCancel(t.Context())
 		var (
 			class, replies sync.WaitGroup
@@ -386,6 +387,21 @@ func TestClassBehindOneAddressIsNeverLimited(t *testing.T) {
 						check("poll", status)
 					}
 					time.Sleep(250 * time.Millisecond)
+				}
+			})
+			class.Go(func() { // the class strip's report, every 2 s
+				for ctx.Err() == nil {
+					if status, _, _ := doCtx(ctx, srv.Client(), http.MethodPost, srv.URL+"/api/class/report?client="+key, `{"following":true}`); ctx.Err() == nil && status != http.StatusNoContent {
+						check("report", status)
+					}
+					time.Sleep(2 * time.Second)
+				}
+			})
+			class.Go(func() { // the class state, held 25 s at a time
+				for ctx.Err() == nil {
+					if status, _, _ := doCtx(ctx, srv.Client(), http.MethodGet, fmt.Sprintf("%s/api/class/follow?version=%d&client=%s", srv.URL, version, key), ""); ctx.Err() == nil {
+						check("follow", status)
+					}
 				}
 			})
 			class.Go(func() { // the SSE lane reads what comes, until the end
