@@ -234,3 +234,20 @@ func TestActsRefuseBadInput(t *testing.T) {
 		callError(t, plain, http.MethodPost, path, `{"name":"`+name+`"}`, bearer, http.StatusNotFound, "not_found")
 	}
 }
+
+// A message refused as muted or messages_off is one more request of its
+// via transport all the same, as the page counts it before it sends.
+func TestRefusedMessageIsCountedAsARequest(t *testing.T) {
+	srv, _ := newServer(t, classConfig(server.Config{}))
+	key, name := mint(t, srv)
+	act(t, srv, "/api/class/mute", `{"name":"`+name+`","muted":true}`)
+	errorOf(t, post(t, srv, "?client="+key, `{"text":"spam","via":"sse"}`), "muted")
+	act(t, srv, "/api/class/mute", `{"name":"`+name+`","muted":false}`)
+	classDo(t, srv, http.MethodPut, "/api/class", `{"messages":false}`)
+	errorOf(t, post(t, srv, "?client="+key, `{"text":"spam","via":"poll"}`), "messages_off")
+
+	c := getStats(t, srv, key).Client
+	if c[server.SSE].Requests != 1 || c[server.Poll].Requests != 1 {
+		t.Errorf("requests counted: sse %d, poll %d; want 1 each, as the page counts them", c[server.SSE].Requests, c[server.Poll].Requests)
+	}
+}

@@ -37,7 +37,7 @@ const ALONE_KEY = 'transportlab-alone';
 const NAME_KEY = 'transportlab-name';
 
 /**
- * createClassView returns {mount(), setClass(on), render(), classMode(), toggle()}. deps:
+ * createClassView returns {mount(), setClass(on), render(), classMode(), messagesOff(), toggle()}. deps:
  *   api                   this page's API (api.js)
  *   T(key, params)        a string in the page's language
  *   now()                 page time, ms
@@ -253,6 +253,8 @@ export function createClassView(deps) {
     render,
     /** classMode reports whether the server runs a class. */
     classMode: () => active,
+    /** messagesOff reports whether the class state says students' messages are off. */
+    messagesOff: () => active && follow.state?.messages === false,
     /** toggle is the strip's button: explore alone, or follow again. */
     toggle,
   };

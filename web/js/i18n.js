@@ -269,6 +269,8 @@ const en = {
   'error.noDefaultRate': 'the server did not say its usual rate',
   'sim.dropLabel': 'Drop the {name} connection',
   'tutorial.on': 'On: the page replies to every event.',
+  'tutorial.muted': 'The instructor muted this page: it sends no more replies.',
+  'tutorial.messagesOff': 'Messages are off: the page sends no replies.',
 
   // Catch-up shown as such, on every transport (lanes.js, render.js)
   'fact.catchUp': 'catch-up latency, median',
@@ -646,6 +648,8 @@ const ko = {
   'error.noDefaultRate': '서버가 기본 피드 속도를 알려 주지 않았습니다',
   'sim.dropLabel': '{name} 연결 끊기',
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
+  'tutorial.muted': '강사가 이 페이지를 음소거했습니다: 더 이상 답장하지 않습니다.',
+  'tutorial.messagesOff': '메시지가 꺼져 있어 답장하지 않습니다.',
 
   // 모든 전송 방식에서 따라잡기를 따로 표시 (lanes.js, render.js)
   'fact.catchUp': '따라잡기 지연 시간 중앙값',
