@@ -60,8 +60,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok, wait, err := s.allowMessage(r, s.messages); !ok {
-		s.holdRefusal(r)
-		tooManyCode(w, httpjson.TooManyMessages, wait, err)
+		tooManyCode(w, httpjson.TooManyMessages, wait-s.holdRefusal(r), err)
 		return
 	}
 	f, err := s.hub.Publish(e)

@@ -104,8 +104,7 @@ func (s *server) limitAddress(limit string) func(http.Handler) http.Handler {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if ok, wait := s.allowAddress(r, limit); !ok {
-				s.holdRefusal(r)
-				tooManyCode(w, httpjson.TooManyRequests, wait,
+				tooManyCode(w, httpjson.TooManyRequests, wait-s.holdRefusal(r),
 					fmt.Errorf("too many %s from your address: at most %g a second", limit, rate))
 				return
 			}
@@ -166,17 +165,21 @@ func (s *server) mayPublishWS(r *http.Request) (ok bool, code, reason string) {
 // refusals costs the server CPU, and the healthy clients beside it their
 // latency, as a flood of answers does. At most maxHeld wait at once, and
 // past that a refusal goes out at once: holding must never cost more
-// than refusing. A class within its limits never waits here.
-func (s *server) holdRefusal(r *http.Request) {
+// than refusing. A class within its limits never waits here. It returns
+// how long it held the refusal: the Retry-After sent after it counts from
+// then, so that a client that obeys waits no longer than its allowance
+// says.
+func (s *server) holdRefusal(r *http.Request) (held time.Duration) {
 	if s.cfg.HoldRefusals <= 0 {
-		return
+		return 0
 	}
 	select {
 	case s.held <- struct{}{}:
 		defer func() { <-s.held }()
 	default:
-		return
+		return 0
 	}
+	start := time.Now() // the timer's clock, whatever Config.Now says
 	t := time.NewTimer(s.cfg.HoldRefusals)
 	defer t.Stop()
 	select {
@@ -184,11 +187,13 @@ func (s *server) holdRefusal(r *http.Request) {
 	case <-r.Context().Done():
 	case <-s.hub.Done():
 	}
+	return time.Since(start)
 }
 
-// tooManyCode answers 429 with code, to come back after wait: whole
-// seconds, at least one.
+// tooManyCode answers 429 with code, to come back after wait, from now:
+// whole seconds, rounded up. A refusal that was held may have waited out
+// its wait already: then Retry-After is 0, come back at once.
 func tooManyCode(w http.ResponseWriter, code string, wait time.Duration, err error) {
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	w.Header().Set("Retry-After", strconv.Itoa(max(0, int(math.Ceil(wait.Seconds())))))
 	httpjson.ErrorCode(w, http.StatusTooManyRequests, code, err)
 }

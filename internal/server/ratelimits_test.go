@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -553,6 +554,35 @@ func TestRefusalsAreHeld(t *testing.T) {
 		hub.Close()
 		if took := <-answered; took != 0 {
 			t.Errorf("a held refusal at shutdown answered after %v, want at once", took)
+		}
+	})
+}
+
+// A held refusal's Retry-After counts from its answer: what remains of
+// the wait after the hold, 0 when the hold waited it out, so that a
+// client that obeys comes back as soon as its allowance lets it in.
+func TestRetryAfterCountsFromTheAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const hold = time.Second
+		for _, c := range []struct {
+			perSecond float64
+			want      string
+		}{{1, "0"}, {0.25, "3"}} {
+			srv, _ := newServerInBubble(t, server.Config{HoldRefusals: hold,
+				PerAddress: server.PerAddress{Polls: server.Rate{PerSecond: c.perSecond, Burst: 1}}})
+			if status, _, _ := do(t, srv.Client(), http.MethodGet, srv.URL+"/poll", ""); status != http.StatusOK {
+				t.Fatalf("the first poll: %d, want 200", status)
+			}
+			status, retry, _ := do(t, srv.Client(), http.MethodGet, srv.URL+"/poll", "")
+			if status != http.StatusTooManyRequests || retry != c.want {
+				t.Errorf("%g polls a second, held %v: %d, Retry-After %q; want 429, %q", c.perSecond, hold, status, retry, c.want)
+			}
+			wait, _ := strconv.Atoi(retry)
+			time.Sleep(time.Duration(wait) * time.Second)
+			if status, _, _ := do(t, srv.Client(), http.MethodGet, srv.URL+"/poll", ""); status != http.StatusOK {
+				t.Errorf("%g polls a second: after Retry-After, %d, want 200", c.perSecond, status)
+			}
+			srv.Client().CloseIdleConnections()
 		}
 	})
 }
