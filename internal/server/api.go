@@ -142,10 +142,18 @@ func (s *server) setFeed(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]float64{"rate": s.hub.Rate()})
 }
 
-// fromThisMachine reports whether r came over a loopback address.
+// fromThisMachine reports whether r came from this machine: both its
+// socket's peer and its client (clientaddr) are loopback addresses. The
+// socket alone would let in every student behind a proxy on this machine;
+// the client alone, any student whose machine -trusted-proxies covers, by
+// writing X-Forwarded-For: 127.0.0.1. A proxy on this machine forwarding
+// for a client on this machine passes.
 func fromThisMachine(r *http.Request) bool {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	return err == nil && ap.Addr().IsLoopback()
+	loopback := func(addr string) bool {
+		ap, err := netip.ParseAddrPort(addr)
+		return err == nil && ap.Addr().IsLoopback()
+	}
+	return loopback(clientaddr.Peer(r)) && loopback(r.RemoteAddr)
 }
 
 // statsAnswer is the body of GET /api/stats.
