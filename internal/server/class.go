@@ -218,9 +218,17 @@ func (s *server) dropAll(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]any{"transport": req.Transport, "dropped": dropped})
 }
 
-// follow answers GET /api/class/follow?version=N&client=KEY with the
-// class settings: at once when the page has another version (or none),
-// else when they change, after followHold, or when the server shuts
+// followAnswer is the body of GET /api/class/follow: the settings, and
+// the server's run (the hub's epoch), so that a page tells a restarted
+// server's state from the one it had, even at the same version.
+type followAnswer struct {
+	class.Settings
+	Epoch string `json:"epoch"`
+}
+
+// follow answers GET /api/class/follow?version=N&epoch=E&client=KEY with
+// the class settings: at once when the page has another version (or
+// none), or another server run's (epoch, when given), else when they change, after followHold, or when the server shuts
 // down, whichever comes first. A long poll, so a change reaches every
 // page within a round trip; not a measured transport, so it is never
 // accounted nor slowed by the page's simulated network. Without client=,
@@ -238,6 +246,11 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		version, has = n, true
+	}
+	// A restarted server counts versions from 1 again: a page's version
+	// may be the new server's by chance. Its epoch tells them apart.
+	if e := r.URL.Query().Get("epoch"); e != "" && e != s.hub.Epoch() {
+		has = false
 	}
 	// A follow request neither makes a page nor marks it seen: the
 	// registry forgets the page seen least recently, and a request that a
@@ -262,7 +275,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		}
 		st, _ = s.class.Get()
 	}
-	httpjson.Write(w, http.StatusOK, st)
+	httpjson.Write(w, http.StatusOK, followAnswer{Settings: st, Epoch: s.hub.Epoch()})
 }
 
 // report answers POST /api/class/report?client=KEY {"name","following",
