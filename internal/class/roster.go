@@ -207,6 +207,15 @@ func (st *State) Roster(pages []Seen, now time.Time) Roster {
 	return ro
 }
 
+// Present reports whether page p is present at now, as Roster counts
+// pages: seen within SeenWithin, or with an answer or a follow request
+// open. The instructor's acts on a page by name look only at these: the
+// pages the dashboard lists.
+func (st *State) Present(p Seen, now time.Time) bool {
+	_, ok := st.sight(p, now)
+	return ok
+}
+
 // sighting is one page present, as Roster counts and lists it.
 type sighting struct {
 	view  PageView

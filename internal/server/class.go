@@ -123,22 +123,7 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 	now := s.cfg.Now()
 	var seen []class.Seen
 	for id, p := range s.pages.All() {
-		v := class.Seen{
-			Name:    s.keys.Name(id), // never the key: the dashboard is on the projector
-			Last:    time.Unix(0, p.seen.Load()),
-			Open:    map[string]bool{},
-			Muted:   s.muted.Has(id),
-			Student: &p.student,
-		}
-		if ns := p.polled.Load(); ns != 0 {
-			v.Polled = time.Unix(0, ns)
-		}
-		for t, c := range p.perTransport {
-			if c.open.Load() > 0 {
-				v.Open[t] = true
-			}
-		}
-		seen = append(seen, v)
+		seen = append(seen, s.sighting(id, p))
 	}
 	all, _ := s.snapshot("")
 	return classAnswer{
@@ -152,6 +137,27 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 		},
 		Limited: s.limited.list(now),
 	}
+}
+
+// sighting is what the server saw of page p, key id, for the class's
+// roster.
+func (s *server) sighting(id string, p *page) class.Seen {
+	v := class.Seen{
+		Name:    s.keys.Name(id), // never the key: the dashboard is on the projector
+		Last:    time.Unix(0, p.seen.Load()),
+		Open:    map[string]bool{},
+		Muted:   s.muted.Has(id),
+		Student: &p.student,
+	}
+	if ns := p.polled.Load(); ns != 0 {
+		v.Polled = time.Unix(0, ns)
+	}
+	for t, c := range p.perTransport {
+		if c.open.Load() > 0 {
+			v.Open[t] = true
+		}
+	}
+	return v
 }
 
 // getClass answers GET /api/class: the instructor's dashboard, read about
