@@ -57,6 +57,22 @@ func (b *Bucket) Allow(now time.Time) (ok bool, wait time.Duration) {
 	return false, time.Duration(math.Ceil(missing / b.rate * float64(time.Second)))
 }
 
+// Reserve takes a token at time now, as Allow does, and returns with it
+// cancel, which gives the token back: for a request that another limit
+// may still refuse, so that a refusal elsewhere costs nothing here.
+// cancel is nil when ok is false.
+func (b *Bucket) Reserve(now time.Time) (ok bool, wait time.Duration, cancel func()) {
+	if b.lim == nil {
+		return true, 0, func() {}
+	}
+	r := b.lim.ReserveN(now, 1) // OK: a burst is at least 1
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now) // not taken: the token stays for the next
+		return false, d, nil
+	}
+	return true, 0, func() { r.CancelAt(now) }
+}
+
 // full reports whether the bucket has refilled by now: forgetting it then
 // changes nothing for its client.
 func (b *Bucket) full(now time.Time) bool {
@@ -94,6 +110,15 @@ func (bs *Buckets) Allow(key string, now time.Time) (ok bool, wait time.Duration
 		return true, 0 // no limit: no table either
 	}
 	return bs.bucket(key, now).Allow(now)
+}
+
+// Reserve takes a token from key's bucket at time now, to give back with
+// cancel; see Bucket.Reserve.
+func (bs *Buckets) Reserve(key string, now time.Time) (ok bool, wait time.Duration, cancel func()) {
+	if bs.rate <= 0 {
+		return true, 0, func() {}
+	}
+	return bs.bucket(key, now).Reserve(now)
 }
 
 func (bs *Buckets) bucket(key string, now time.Time) *Bucket {

@@ -132,13 +132,16 @@ func (s *server) allowAddress(r *http.Request, limit string) (ok bool, wait time
 
 // allowMessage takes a token for one message of r's page from its own
 // allowance (bucket: POSTs, or WebSocket messages), then from its
-// address's. A page over its own allowance takes nothing from its
-// address's, which its classmates share.
+// address's. Each refusal costs nothing to the other: a page over its own
+// allowance takes nothing from its address's, which its classmates share,
+// and a message its address refuses gives the page its token back.
 func (s *server) allowMessage(r *http.Request, bucket *ratelimit.Buckets) (ok bool, wait time.Duration, err error) {
-	if ok, wait := bucket.Allow(messageKey(r), s.cfg.Now()); !ok {
+	ok, wait, cancel := bucket.Reserve(messageKey(r), s.cfg.Now())
+	if !ok {
 		return false, wait, fmt.Errorf("too many messages: at most %g a second", bucket.Rate())
 	}
 	if ok, wait := s.allowAddress(r, limitMessages); !ok {
+		cancel()
 		return false, wait, fmt.Errorf("too many messages from your address: at most %g a second", s.perAddress[limitMessages].Rate())
 	}
 	return true, 0, nil

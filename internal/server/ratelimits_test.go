@@ -184,6 +184,30 @@ func TestPageOverItsAllowanceSparesItsAddress(t *testing.T) {
 	}
 }
 
+// A message its address refuses costs the page nothing: once the address
+// has tokens again, the page still has its whole burst.
+func TestAddressRefusalSparesThePage(t *testing.T) {
+	clock := newClock()
+	srv, _ := newServer(t, server.Config{Now: clock.Now, MessageRate: 0.001, MessageBurst: 2,
+		PerAddress: server.PerAddress{Messages: server.Rate{PerSecond: 1, Burst: 1}}})
+	a, _ := mint(t, srv)
+	b, _ := mint(t, srv)
+	if resp := post(t, srv, "?client="+b, `{"text":"b"}`); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("b's message: %d, want 202", resp.StatusCode)
+	}
+	for i := range 3 {
+		if resp := post(t, srv, "?client="+a, `{"text":"a"}`); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("a's message %d with its address spent: %d, want 429", i+1, resp.StatusCode)
+		}
+	}
+	for i := range 2 {
+		clock.Advance(time.Second) // the address's token back
+		if resp := post(t, srv, "?client="+a, `{"text":"a"}`); resp.StatusCode != http.StatusAccepted {
+			t.Errorf("a's message %d of its burst, its address's refusals behind it: %d, want 202", i+1, resp.StatusCode)
+		}
+	}
+}
+
 // A WebSocket's messages count against its page, whatever connection
 // they come on: a reconnect brings no fresh burst. And they count
 // against the address with the POSTs.
