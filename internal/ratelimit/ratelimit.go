@@ -23,7 +23,8 @@ import (
 )
 
 // Bucket lets through a burst of requests, then rate requests a second.
-// The zero Bucket lets nothing through; use New. It is safe for concurrent use.
+// The zero Bucket is no limit: it lets everything through, as New with a
+// rate of 0 does. It is safe for concurrent use.
 type Bucket struct {
 	rate float64
 	lim  *rate.Limiter // nil: no limit

@@ -95,3 +95,13 @@ func TestReserveAndCancel(t *testing.T) {
 		t.Error("no limit: a reservation refused")
 	}
 }
+
+// The zero Bucket is no limit, as its doc says.
+func TestZeroBucketIsNoLimit(t *testing.T) {
+	var zero Bucket
+	for range 100 {
+		if ok, _ := zero.Allow(time.Unix(1764150000, 0)); !ok {
+			t.Fatal("the zero Bucket refused: it is no limit")
+		}
+	}
+}
