@@ -525,6 +525,9 @@ func TestReport(t *testing.T) {
 		{"", `{"name":"x"}`},
 		{"?client=" + minji, `{"name":"a\u0007b"}`},
 		{"?client=" + minji, `{"name":"line\nbreak"}`},
+		{"?client=" + minji, `{"name":"evil\u202ecod.exe"}`}, // a bidi override: format, category Cf
+		{"?client=" + minji, `{"name":"Min\u200bji"}`},       // a zero-width space
+		{"?client=" + minji, `{"name":"\ufeffMinji"}`},       // a byte order mark
 		{"?client=" + minji, `{"name":"` + strings.Repeat("x", 33) + `"}`},
 		{"?client=" + minji, `{"transports":["fax"]}`},
 		{"?client=" + minji, `{"latency":{"ws":{"p50Ms":-1,"p95Ms":1,"n":1}}}`},

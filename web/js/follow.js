@@ -149,11 +149,12 @@ export function isEmpty(p) {
 
 /**
  * cleanName returns a student's name as the report sends it: trimmed,
- * control characters taken out, at most MAX_NAME characters (not UTF-16
+ * control and format characters taken out (the server refuses both: a
+ * bidi override or a zero-width space in a name), at most MAX_NAME characters (not UTF-16
  * units: a Korean name or an emoji counts as the server counts it).
  */
 export function cleanName(raw) {
-  const s = String(raw ?? '').replace(/\p{Cc}/gu, '').trim();
+  const s = String(raw ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
   return [...s].slice(0, MAX_NAME).join('').trim();
 }
 

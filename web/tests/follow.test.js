@@ -142,9 +142,11 @@ test('Follow: after a server restart the state is applied whole and the run coun
   assert.equal(f.follow().newRun, false);
 });
 
-test('cleanName: trimmed, no control characters, at most 32 characters as the server counts them', () => {
+test('cleanName: trimmed, no control nor format characters, at most 32 characters as the server counts them', () => {
   assert.equal(cleanName('  Minji  '), 'Minji');
   assert.equal(cleanName('Min\u0000ji\n'), 'Minji');
+  assert.equal(cleanName('evil\u202ecod.exe'), 'evilcod.exe', 'a bidi override is taken out: the server refuses it');
+  assert.equal(cleanName('\ufeffMin\u200bji'), 'Minji', 'zero-width characters too');
   assert.equal(cleanName(null), '');
   assert.equal(cleanName('가'.repeat(40)), '가'.repeat(MAX_NAME));
   assert.equal([...cleanName('😀'.repeat(40))].length, MAX_NAME, 'an emoji is one character, not two');
