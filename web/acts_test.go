@@ -2,7 +2,7 @@ package web_test
 
 // A student's page in a class, when the instructor acts on it: muted, its
 // message form says so; disconnected, it stops every lane, asks the
-// server nothing more, and says why.
+// server nothing more, and says why, reloaded or not.
 
 import (
 	"context"
@@ -109,6 +109,17 @@ func TestStudentMutedThenDisconnected(t *testing.T) {
 	if n := seen.count(key) - asked; n != 0 {
 		t.Errorf("the page asked %d more times after it said it was disconnected, want none", n)
 	}
+
+	// A reload of the tab is the same page (its key is the tab's): still
+	// disconnected, not a new page the instructor never saw.
+	if err := chromedp.Do(bctx, chromedp.Reload()); err != nil {
+		t.Fatalf("reloading the page: %v", err)
+	}
+	if got := pageKey(t, bctx); got != key {
+		t.Error("a reload gave the page a new key: it escaped the disconnect")
+	}
+	waitFor(t, bctx, "the reloaded page says it is disconnected",
+		`document.querySelector('#class-status').textContent === 'The instructor disconnected this page.'`)
 	if problems := console.problems(); len(problems) > 0 {
 		// The browser reports the refused reconnects of the streams.
 		var other []string

@@ -166,7 +166,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&cfg.maxPagesPerIP, "max-pages-per-ip", server.DefaultMaxPagesPerIP, "pages the server keeps for one client address: past it, a new page takes the place of the one seen least recently with nothing open; 0 means no limit but the server's own [MAX_PAGES_PER_IP]")
 	fs.Var(&cfg.streamsPerIPRate, "streams-per-ip-rate", "`PER_SECOND,BURST`: new SSE and WebSocket connections a second from one client address, after a burst; 0 means no limit [STREAMS_PER_IP_RATE]")
 	fs.BoolVar(&cfg.limits, "limits", true, "false lifts every limit per page and per address at once (-message-rate, -max-pages-per-ip and the -*-per-ip rates, not -max-streams*), for load tests from one machine [LIMITS]")
-	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of the reverse proxies in front of the server, whose X-Forwarded-For or Forwarded names the client; none: a client is its socket's address [TRUSTED_PROXIES]")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxies", "", "comma-separated `CIDRs` of the reverse proxies in front of the server (their own addresses, never a network with students in it), whose X-Forwarded-For or Forwarded names the client; none: a client is its socket's address [TRUSTED_PROXIES]")
 	fs.StringVar(&cfg.origins, "origins", "", "comma-separated `hosts` whose pages may open a WebSocket besides this server's own [ORIGINS]")
 	fs.BoolVar(&cfg.class, "class", false, "classroom mode: listen on every interface ("+classAddr+" unless -addr), print the students' links with a QR code, and the instructor's [CLASS]")
 	fs.StringVar(&cfg.classToken, "class-token", "", "the instructor's `token` in classroom mode; empty: a new random one each run [CLASS_TOKEN]")
@@ -269,6 +269,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Polls:    server.Rate(cfg.pollsPerIP),
 		Pages:    server.Rate(cfg.pagesPerIP),
 		Streams:  server.Rate(cfg.streamsPerIPRate),
+		Class:    server.DefaultPerAddress.Class, // fixed, as a page's reports are: sized by the page's own pace
 	}
 	if !cfg.limits {
 		messageRate, maxPagesPerIP, perAddress = 0, 0, server.PerAddress{}

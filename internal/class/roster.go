@@ -48,7 +48,9 @@ type Report struct {
 
 // CheckReport trims r's name and checks every field: a name of at most
 // MaxNameLen characters without control characters (a newline or an escape
-// would break the dashboard's lines), known transports, and latencies in
+// would break the dashboard's lines) nor format characters (a bidi
+// override turns the rest of a row around, a zero-width space makes two
+// names that look alike differ), known transports, and latencies in
 // [0, MaxLatencyMs] over a count of zero or more. The name is otherwise
 // kept as it is: markup in it is text, which the dashboard shows as such.
 func (st *State) CheckReport(r *Report) error {
@@ -58,6 +60,8 @@ func (st *State) CheckReport(r *Report) error {
 		return fmt.Errorf("name must be at most %d characters", MaxNameLen)
 	case strings.ContainsFunc(r.Name, unicode.IsControl):
 		return errors.New("name must not hold control characters")
+	case strings.ContainsFunc(r.Name, func(c rune) bool { return unicode.Is(unicode.Cf, c) }):
+		return errors.New("name must not hold format characters (bidi controls, zero-width characters)")
 	}
 	if err := st.checkTransports(r.Transports); err != nil {
 		return err
@@ -205,6 +209,15 @@ func (st *State) Roster(pages []Seen, now time.Time) Roster {
 	}
 	ro.Reported = reported(fresh)
 	return ro
+}
+
+// Present reports whether page p is present at now, as Roster counts
+// pages: seen within SeenWithin, or with an answer or a follow request
+// open. The instructor's acts on a page by name look only at these: the
+// pages the dashboard lists.
+func (st *State) Present(p Seen, now time.Time) bool {
+	_, ok := st.sight(p, now)
+	return ok
 }
 
 // sighting is one page present, as Roster counts and lists it.

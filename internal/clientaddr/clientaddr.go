@@ -19,6 +19,7 @@
 package clientaddr
 
 import (
+	"context"
 	"fmt"
 	"iter"
 	"net"
@@ -84,11 +85,29 @@ func (ps Proxies) Resolve(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if addr, ok := ps.Client(r); ok {
-			r = r.WithContext(r.Context()) // a copy: a handler does not change the request it was given
+			// A copy, which remembers the socket's peer: a handler does not
+			// change the request it was given.
+			r = r.WithContext(context.WithValue(r.Context(), peerKey{}, r.RemoteAddr))
 			r.RemoteAddr = addr.String()
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// peerKey is the context key of the socket's peer address, under which
+// Resolve keeps it when it rewrites RemoteAddr.
+type peerKey struct{}
+
+// Peer returns the address of r's socket's peer, as host:port: the
+// RemoteAddr net/http set, before Resolve named the client in its place.
+// A rule about the connection itself, such as "only from this machine",
+// asks this as well as the client: a header names the client, but only
+// the socket says who is on the other end of it.
+func Peer(r *http.Request) string {
+	if peer, ok := r.Context().Value(peerKey{}).(string); ok {
+		return peer
+	}
+	return r.RemoteAddr
 }
 
 // Client returns the address r comes from, when its socket's peer is a

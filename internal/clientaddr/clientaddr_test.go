@@ -117,8 +117,8 @@ func TestNoProxiesBelieveNothing(t *testing.T) {
 
 func TestResolveRewritesACopy(t *testing.T) {
 	proxies := mustProxies(t, "127.0.0.1")
-	var seen string
-	h := proxies.Resolve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.RemoteAddr }))
+	var seen, peer string
+	h := proxies.Resolve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen, peer = r.RemoteAddr, Peer(r) }))
 	for _, tt := range []struct{ peer, xff, want string }{
 		{"127.0.0.1:4000", "203.0.113.9", "203.0.113.9:0"},
 		{"127.0.0.1:4000", "2001:db8::9", "[2001:db8::9]:0"},
@@ -131,6 +131,9 @@ func TestResolveRewritesACopy(t *testing.T) {
 		}
 		if r.RemoteAddr != tt.peer {
 			t.Errorf("the request given was changed: RemoteAddr %q, want %q", r.RemoteAddr, tt.peer)
+		}
+		if peer != tt.peer {
+			t.Errorf("from %s with X-Forwarded-For %s: Peer %q, want the socket's %q", tt.peer, tt.xff, peer, tt.peer)
 		}
 	}
 }

@@ -27,6 +27,7 @@ const (
 	Muted            = "muted"              // 403: the instructor muted this page's messages
 	Disconnected     = "disconnected"       // 403: the instructor disconnected this page: its key is refused for this run
 	NotFound         = "not_found"          // 404: no such endpoint
+	AmbiguousName    = "ambiguous_name"     // 409: an instructor's act names more than one page present
 	MethodNotAllowed = "method_not_allowed" // 405
 	TooLarge         = "too_large"          // 413: a body over the limit
 	TooManyMessages  = "too_many_messages"  // 429: a client's message rate exceeded

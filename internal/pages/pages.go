@@ -7,8 +7,10 @@
 // The registry keeps what it is given: the server hands it only keys it
 // minted (internal/pagekey), so a made-up id never takes a place. When
 // full, a new page takes the place of the page seen least recently among
-// those with nothing open: a page that streams is never forgotten, and
-// one forgotten that comes back is made anew, its counts from zero.
+// those with nothing open, of its own address first: a page that streams
+// is never forgotten, a flood from one address replaces its own pages
+// before anyone else's, and a page forgotten that comes back is made
+// anew, its counts from zero.
 //
 // What a page is (its counters, wire log, network) is the server's to say:
 // the registry needs of it only when it was last seen and whether it has
@@ -34,8 +36,9 @@ type Page interface {
 // Registry keeps one P per page id: at most max in all, and at most
 // maxPerAddr made from one client address (0: no bound). A new page over
 // either bound takes the place of the page seen least recently without a
-// connection open, of that address or of all; only when every one of them
-// is busy is the new page refused.
+// connection open, of its own address; over the bound in all, when its
+// address has no such page, of all. Only when every one of them is busy
+// is the new page refused.
 //
 // Finding that page means looking at each page it may be: at most
 // maxPerAddr when one address is at its bound (the common case, a loop
@@ -126,7 +129,7 @@ func (r *Registry[P]) GetOrCreate(id, addr string) (P, bool) {
 	if mine := r.byAddr[addr]; r.maxPerAddr > 0 && len(mine) >= r.maxPerAddr && !r.evict(maps.All(mine)) {
 		return none, false
 	}
-	if len(r.pages) >= r.max && !r.evict(r.all) {
+	if len(r.pages) >= r.max && !r.evict(maps.All(r.byAddr[addr])) && !r.evict(r.all) {
 		return none, false
 	}
 	p := r.newPage()

@@ -70,6 +70,33 @@ func TestRegistryEvictsTheLeastRecentlySeen(t *testing.T) {
 	}
 }
 
+// Full in all, a new page takes the place of its own address's idle page
+// seen least recently, however recently seen: a flood from many keys of
+// one address replaces its own pages before anyone else's. Only an
+// address with no idle page takes the place of another's.
+func TestRegistryFullEvictsTheNewcomersOwnFirst(t *testing.T) {
+	c := newClock()
+	r := c.registry(3, 0)
+	fill(t, c, r, "classmate", "192.0.2.1", 1) // seen least recently of all
+	fill(t, c, r, "flood", "192.0.2.9", 2)
+
+	if _, ok := r.GetOrCreate("flood-new", "192.0.2.9"); !ok {
+		t.Fatal("no room for a new page in a full registry of idle pages")
+	}
+	for id, want := range map[string]bool{"classmate0": true, "flood0": false, "flood1": true, "flood-new": true} {
+		if got := kept(r, id); got != want {
+			t.Errorf("after the flood's new page: %s kept = %v, want %v", id, got, want)
+		}
+	}
+
+	if _, ok := r.GetOrCreate("stranger", "192.0.2.5"); !ok {
+		t.Fatal("no room for an address with no page")
+	}
+	if kept(r, "classmate0") {
+		t.Error("an address with no page of its own: the least recently seen of all, classmate0, is still kept")
+	}
+}
+
 // A page with a connection open is never forgotten, however long ago it
 // was seen: its stream is live. When every page is busy, a new one is
 // refused and nothing changes.

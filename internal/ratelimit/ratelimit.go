@@ -23,7 +23,8 @@ import (
 )
 
 // Bucket lets through a burst of requests, then rate requests a second.
-// The zero Bucket lets nothing through; use New. It is safe for concurrent use.
+// The zero Bucket is no limit: it lets everything through, as New with a
+// rate of 0 does. It is safe for concurrent use.
 type Bucket struct {
 	rate float64
 	lim  *rate.Limiter // nil: no limit
@@ -55,6 +56,22 @@ func (b *Bucket) Allow(now time.Time) (ok bool, wait time.Duration) {
 	// advice, and the next Allow decides.
 	missing := 1 - b.lim.TokensAt(now)
 	return false, time.Duration(math.Ceil(missing / b.rate * float64(time.Second)))
+}
+
+// Reserve takes a token at time now, as Allow does, and returns with it
+// cancel, which gives the token back: for a request that another limit
+// may still refuse, so that a refusal elsewhere costs nothing here.
+// cancel is nil when ok is false.
+func (b *Bucket) Reserve(now time.Time) (ok bool, wait time.Duration, cancel func()) {
+	if b.lim == nil {
+		return true, 0, func() {}
+	}
+	r := b.lim.ReserveN(now, 1) // OK: a burst is at least 1
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now) // not taken: the token stays for the next
+		return false, d, nil
+	}
+	return true, 0, func() { r.CancelAt(now) }
 }
 
 // full reports whether the bucket has refilled by now: forgetting it then
@@ -94,6 +111,15 @@ func (bs *Buckets) Allow(key string, now time.Time) (ok bool, wait time.Duration
 		return true, 0 // no limit: no table either
 	}
 	return bs.bucket(key, now).Allow(now)
+}
+
+// Reserve takes a token from key's bucket at time now, to give back with
+// cancel; see Bucket.Reserve.
+func (bs *Buckets) Reserve(key string, now time.Time) (ok bool, wait time.Duration, cancel func()) {
+	if bs.rate <= 0 {
+		return true, 0, func() {}
+	}
+	return bs.bucket(key, now).Reserve(now)
 }
 
 func (bs *Buckets) bucket(key string, now time.Time) *Bucket {

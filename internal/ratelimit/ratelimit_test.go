@@ -68,3 +68,40 @@ func TestBucketsKeepClientsApartAndBounded(t *testing.T) {
 		t.Error("a, still over its limit, was let through after the table filled")
 	}
 }
+
+// A token reserved and given back is there for the next request: a
+// request another limit refuses costs this one nothing.
+func TestReserveAndCancel(t *testing.T) {
+	now := time.Unix(1764150000, 0)
+	for _, b := range []*Bucket{New(1, 2), NewBuckets(1, 2, 10).bucket("a", now)} {
+		ok, _, cancel := b.Reserve(now)
+		if !ok {
+			t.Fatal("the first reservation refused")
+		}
+		cancel()
+		for i := range 2 {
+			if ok, _ := b.Allow(now); !ok {
+				t.Errorf("request %d of the burst after a cancelled reservation refused", i+1)
+			}
+		}
+		if ok, wait, cancel := b.Reserve(now); ok || wait != time.Second || cancel != nil {
+			t.Errorf("a reservation past the burst: %v, wait %v, cancel %v; want refused, 1s, nil", ok, wait, cancel != nil)
+		}
+		if ok, _ := b.Allow(now.Add(time.Second)); !ok {
+			t.Error("a refused reservation took the token that came back")
+		}
+	}
+	if ok, _, cancel := NewBuckets(0, 1, 1).Reserve("a", now); !ok || cancel == nil {
+		t.Error("no limit: a reservation refused")
+	}
+}
+
+// The zero Bucket is no limit, as its doc says.
+func TestZeroBucketIsNoLimit(t *testing.T) {
+	var zero Bucket
+	for range 100 {
+		if ok, _ := zero.Allow(time.Unix(1764150000, 0)); !ok {
+			t.Fatal("the zero Bucket refused: it is no limit")
+		}
+	}
+}

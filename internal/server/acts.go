@@ -13,8 +13,8 @@ import (
 // The instructor's acts on one page, for a class where one student spoils
 // it for the rest: mute its messages, or disconnect it. The instructor
 // knows a page only by its public name (the dashboard shows nothing else),
-// so both find the page by name; what they change is kept by key, which
-// outlives the registry's entry for the page.
+// so both find the page by name, among the pages present; what they
+// change is kept by key, which outlives the registry's entry for the page.
 
 // keySet is a set of page keys, safe for concurrent use. Only the
 // instructor's acts add to it, so it stays as small as a class.
@@ -47,25 +47,35 @@ func (k *keySet) Put(key string, in bool) {
 	k.keys[key] = true
 }
 
-// named returns the pages the server knows whose public name is name, by
-// key; else it answers 400 (no name) or 404 (no such page) and returns
-// none. Names are short, so two pages may share one: an act on a name
-// acts on every page that has it, and says how many.
-func (s *server) named(w http.ResponseWriter, name string) map[string]*page {
+// named returns the page present whose public name is name, with its key
+// (present as the dashboard counts pages: class.State.Present); else it
+// answers 400 (no name), 404 (no such page) or 409 (more than one) and
+// reports false. Only pages present: the registry keeps pages long gone,
+// which the instructor no longer sees, and an act must reach the page the
+// dashboard shows, not one that shares its name. Names are short, so two
+// pages present may share one: then the act is refused rather than fall
+// on both, and the instructor waits until one has gone.
+func (s *server) named(w http.ResponseWriter, name string) (key string, p *page, ok bool) {
 	if strings.TrimSpace(name) == "" {
 		httpjson.Error(w, http.StatusBadRequest, errors.New("name is required: a page's public name, as the dashboard lists it"))
-		return nil
+		return "", nil, false
 	}
-	found := map[string]*page{}
-	for id, p := range s.pages.All() {
-		if s.keys.Name(id) == name {
-			found[id] = p
+	now, found := s.cfg.Now(), 0
+	for id, pg := range s.pages.All() {
+		if s.keys.Name(id) == name && s.class.Present(s.sighting(id, pg), now) {
+			key, p, found = id, pg, found+1
 		}
 	}
-	if len(found) == 0 {
-		httpjson.Error(w, http.StatusNotFound, fmt.Errorf("no page is named %q", name))
+	switch found {
+	case 0:
+		httpjson.Error(w, http.StatusNotFound, fmt.Errorf("no page present is named %q", name))
+		return "", nil, false
+	case 1:
+		return key, p, true
 	}
-	return found
+	httpjson.ErrorCode(w, http.StatusConflict, httpjson.AmbiguousName,
+		fmt.Errorf("%d pages present are named %q: nothing done, since the act would fall on each; try again once one has gone", found, name))
+	return "", nil, false
 }
 
 // mute answers POST /api/class/mute {"name":"quiet otter 17","muted":true}:
@@ -85,15 +95,13 @@ func (s *server) mute(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, errors.New("muted is required: true or false"))
 		return
 	}
-	found := s.named(w, req.Name)
-	if len(found) == 0 {
+	key, _, ok := s.named(w, req.Name)
+	if !ok {
 		return
 	}
-	for key := range found {
-		s.muted.Put(key, *req.Muted)
-	}
-	s.log.Info("page muted", "name", req.Name, "muted", *req.Muted, "pages", len(found))
-	httpjson.Write(w, http.StatusOK, map[string]any{"name": req.Name, "muted": *req.Muted, "pages": len(found)})
+	s.muted.Put(key, *req.Muted)
+	s.log.Info("page muted", "name", req.Name, "muted", *req.Muted)
+	httpjson.Write(w, http.StatusOK, map[string]any{"name": req.Name, "muted": *req.Muted, "pages": 1})
 }
 
 // disconnect answers POST /api/class/disconnect {"name":"quiet otter 17"}:
@@ -111,23 +119,21 @@ func (s *server) disconnect(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, status, err)
 		return
 	}
-	found := s.named(w, req.Name)
-	if len(found) == 0 {
+	key, p, ok := s.named(w, req.Name)
+	if !ok {
 		return
 	}
+	s.disconnected.Put(key, true)
 	dropped := 0
-	for key, p := range found {
-		s.disconnected.Put(key, true)
-		for _, t := range transports {
-			if n := p.net.Drop(t); n > 0 {
-				p.log.Network(t, "drop", 0, n)
-				s.cutOff(t, CutInstructor, n)
-				dropped += n
-			}
+	for _, t := range transports {
+		if n := p.net.Drop(t); n > 0 {
+			p.log.Network(t, "drop", 0, n)
+			s.cutOff(t, CutInstructor, n)
+			dropped += n
 		}
 	}
-	s.log.Info("page disconnected", "name", req.Name, "pages", len(found), "dropped", dropped)
-	httpjson.Write(w, http.StatusOK, map[string]any{"name": req.Name, "dropped": dropped, "pages": len(found)})
+	s.log.Info("page disconnected", "name", req.Name, "dropped", dropped)
+	httpjson.Write(w, http.StatusOK, map[string]any{"name": req.Name, "dropped": dropped, "pages": 1})
 }
 
 // refuseDisconnected answers 403 disconnected to every request whose

@@ -160,40 +160,53 @@ func TestDisconnectClosesAndRefusesTheKey(t *testing.T) {
 	}
 }
 
-// Two pages that share a public name are both acted on, and the answer
-// says so. Names are few enough (409,600) that a few thousand keys share
-// some: the test mints until two do.
-func TestActsOnEveryPageOfAName(t *testing.T) {
-	srv, _ := newServer(t, classConfig(server.Config{}))
+// An act looks only at the pages present, as the dashboard counts them:
+// two pages present that share a name are a 409 ambiguous_name, nothing
+// done to either; once one has gone (seen more than 15 s ago, nothing
+// open), the act falls on the other alone; a page long gone is no page.
+func TestActsOnlyOnOnePagePresent(t *testing.T) {
+	clock := newTestClock()
+	srv, _ := newServer(t, classConfig(server.Config{Now: clock.Now}))
 	seen := map[string]string{}
-	var a, b, name string
-	for i := 0; a == ""; i++ {
+	var gone, here, name string
+	for i := 0; gone == ""; i++ {
 		if i == 100000 {
 			t.Fatal("no two of 100,000 keys share a name")
 		}
 		key, n := classKeys.Mint()
 		if other, ok := seen[n]; ok {
-			a, b, name = other, key, n
+			gone, here, name = other, key, n
 		}
 		seen[n] = key
 	}
-	for _, key := range []string{a, b} {
-		if resp, body := call(t, srv, http.MethodGet, "/poll?client="+key, "", nil); resp.StatusCode != http.StatusOK {
-			t.Fatalf("poll: %d %s", resp.StatusCode, body)
+	for _, key := range []string{gone, here} {
+		poll(t, srv, key)
+	}
+	mute := `{"name":"` + name + `","muted":true}`
+	callError(t, srv, http.MethodPost, "/api/class/mute", mute, bearer, http.StatusConflict, "ambiguous_name")
+	callError(t, srv, http.MethodPost, "/api/class/disconnect", `{"name":"`+name+`"}`, bearer, http.StatusConflict, "ambiguous_name")
+	for _, key := range []string{gone, here} {
+		if resp := post(t, srv, "?client="+key, `{"text":"x"}`); resp.StatusCode != http.StatusAccepted {
+			t.Errorf("after a refused act, a page's message: %d, want 202: nothing done", resp.StatusCode)
 		}
 	}
-	if got := act(t, srv, "/api/class/mute", `{"name":"`+name+`","muted":true}`); got.Pages != 2 {
-		t.Errorf("mute %q: %+v, want 2 pages", name, got)
+
+	for range 16 { // gone stays silent past class.SeenWithin; here keeps polling
+		clock.tick()
+		poll(t, srv, here)
 	}
-	for _, key := range []string{a, b} {
-		errorOf(t, post(t, srv, "?client="+key, `{"text":"x"}`), "muted")
+	if got := act(t, srv, "/api/class/mute", mute); got.Pages != 1 {
+		t.Errorf("mute %q: %+v, want the one page present", name, got)
 	}
-	if got := act(t, srv, "/api/class/disconnect", `{"name":"`+name+`"}`); got.Pages != 2 {
-		t.Errorf("disconnect %q: %+v, want 2 pages", name, got)
+	errorOf(t, post(t, srv, "?client="+here, `{"text":"x"}`), "muted")
+	if resp := post(t, srv, "?client="+gone, `{"text":"x"}`); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("the page gone, back: its message %d, want 202: the mute was not its", resp.StatusCode)
 	}
-	for _, key := range []string{a, b} {
-		callError(t, srv, http.MethodGet, "/poll?client="+key, "", nil, http.StatusForbidden, "disconnected")
+
+	for range 16 { // both gone now
+		clock.tick()
 	}
+	callError(t, srv, http.MethodPost, "/api/class/disconnect", `{"name":"`+name+`"}`, bearer, http.StatusNotFound, "not_found")
 }
 
 // A bad act changes nothing: an unknown name is a 404, a malformed body a
@@ -232,5 +245,22 @@ func TestActsRefuseBadInput(t *testing.T) {
 	plain, _ := newServer(t, server.Config{})
 	for _, path := range []string{"/api/class/mute", "/api/class/disconnect"} {
 		callError(t, plain, http.MethodPost, path, `{"name":"`+name+`"}`, bearer, http.StatusNotFound, "not_found")
+	}
+}
+
+// A message refused as muted or messages_off is one more request of its
+// via transport all the same, as the page counts it before it sends.
+func TestRefusedMessageIsCountedAsARequest(t *testing.T) {
+	srv, _ := newServer(t, classConfig(server.Config{}))
+	key, name := mint(t, srv)
+	act(t, srv, "/api/class/mute", `{"name":"`+name+`","muted":true}`)
+	errorOf(t, post(t, srv, "?client="+key, `{"text":"spam","via":"sse"}`), "muted")
+	act(t, srv, "/api/class/mute", `{"name":"`+name+`","muted":false}`)
+	classDo(t, srv, http.MethodPut, "/api/class", `{"messages":false}`)
+	errorOf(t, post(t, srv, "?client="+key, `{"text":"spam","via":"poll"}`), "messages_off")
+
+	c := getStats(t, srv, key).Client
+	if c[server.SSE].Requests != 1 || c[server.Poll].Requests != 1 {
+		t.Errorf("requests counted: sse %d, poll %d; want 1 each, as the page counts them", c[server.SSE].Requests, c[server.Poll].Requests)
 	}
 }

@@ -31,10 +31,6 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, status, err)
 		return
 	}
-	if ok, code, why := s.mayPublish(r); !ok {
-		httpjson.ErrorCode(w, http.StatusForbidden, code, errors.New(why))
-		return
-	}
 	switch req.Via {
 	case Poll, SSE:
 		var release func()
@@ -51,14 +47,20 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusBadRequest, errors.New(`via must be "poll" or "sse"`))
 		return
 	}
+	// Refused or not, the post was one more request of its transport, as
+	// the page counts it: the class's say comes after the count, as a 429
+	// does.
+	if ok, code, why := s.mayPublish(r); !ok {
+		httpjson.ErrorCode(w, http.StatusForbidden, code, errors.New(why))
+		return
+	}
 	e, err := feed.Message(s.nameOf(r), req.Text, req.Via)
 	if err != nil {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return
 	}
 	if ok, wait, err := s.allowMessage(r, s.messages); !ok {
-		s.holdRefusal(r)
-		tooManyCode(w, httpjson.TooManyMessages, wait, err)
+		tooManyCode(w, httpjson.TooManyMessages, wait-s.holdRefusal(r), err)
 		return
 	}
 	f, err := s.hub.Publish(e)
@@ -140,10 +142,18 @@ func (s *server) setFeed(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]float64{"rate": s.hub.Rate()})
 }
 
-// fromThisMachine reports whether r came over a loopback address.
+// fromThisMachine reports whether r came from this machine: both its
+// socket's peer and its client (clientaddr) are loopback addresses. The
+// socket alone would let in every student behind a proxy on this machine;
+// the client alone, any student whose machine -trusted-proxies covers, by
+// writing X-Forwarded-For: 127.0.0.1. A proxy on this machine forwarding
+// for a client on this machine passes.
 func fromThisMachine(r *http.Request) bool {
-	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	return err == nil && ap.Addr().IsLoopback()
+	loopback := func(addr string) bool {
+		ap, err := netip.ParseAddrPort(addr)
+		return err == nil && ap.Addr().IsLoopback()
+	}
+	return loopback(clientaddr.Peer(r)) && loopback(r.RemoteAddr)
 }
 
 // statsAnswer is the body of GET /api/stats.

@@ -123,22 +123,7 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 	now := s.cfg.Now()
 	var seen []class.Seen
 	for id, p := range s.pages.All() {
-		v := class.Seen{
-			Name:    s.keys.Name(id), // never the key: the dashboard is on the projector
-			Last:    time.Unix(0, p.seen.Load()),
-			Open:    map[string]bool{},
-			Muted:   s.muted.Has(id),
-			Student: &p.student,
-		}
-		if ns := p.polled.Load(); ns != 0 {
-			v.Polled = time.Unix(0, ns)
-		}
-		for t, c := range p.perTransport {
-			if c.open.Load() > 0 {
-				v.Open[t] = true
-			}
-		}
-		seen = append(seen, v)
+		seen = append(seen, s.sighting(id, p))
 	}
 	all, _ := s.snapshot("")
 	return classAnswer{
@@ -152,6 +137,27 @@ func (s *server) classAnswer(st class.Settings) classAnswer {
 		},
 		Limited: s.limited.list(now),
 	}
+}
+
+// sighting is what the server saw of page p, key id, for the class's
+// roster.
+func (s *server) sighting(id string, p *page) class.Seen {
+	v := class.Seen{
+		Name:    s.keys.Name(id), // never the key: the dashboard is on the projector
+		Last:    time.Unix(0, p.seen.Load()),
+		Open:    map[string]bool{},
+		Muted:   s.muted.Has(id),
+		Student: &p.student,
+	}
+	if ns := p.polled.Load(); ns != 0 {
+		v.Polled = time.Unix(0, ns)
+	}
+	for t, c := range p.perTransport {
+		if c.open.Load() > 0 {
+			v.Open[t] = true
+		}
+	}
+	return v
 }
 
 // getClass answers GET /api/class: the instructor's dashboard, read about
@@ -219,13 +225,22 @@ func (s *server) dropAll(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]any{"transport": req.Transport, "dropped": dropped})
 }
 
-// follow answers GET /api/class/follow?version=N&client=KEY with the
-// class settings: at once when the page has another version (or none),
-// else when they change, after followHold, or when the server shuts
+// followAnswer is the body of GET /api/class/follow: the settings, and
+// the server's run (the hub's epoch), so that a page tells a restarted
+// server's state from the one it had, even at the same version.
+type followAnswer struct {
+	class.Settings
+	Epoch string `json:"epoch"`
+}
+
+// follow answers GET /api/class/follow?version=N&epoch=E&client=KEY with
+// the class settings: at once when the page has another version (or
+// none), or another server run's (epoch, when given), else when they change, after followHold, or when the server shuts
 // down, whichever comes first. A long poll, so a change reaches every
 // page within a round trip; not a measured transport, so it is never
-// accounted nor slowed by the page's simulated network. Without client=
-// it answers all the same, and no page counts as following.
+// accounted nor slowed by the page's simulated network. Without client=,
+// or for a page the server no longer keeps, it answers all the same, and
+// no page counts as following.
 func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 	var (
 		version uint64
@@ -239,8 +254,18 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		}
 		version, has = n, true
 	}
-	if p, ok := s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr)); ok {
-		p.seen.Store(s.cfg.Now().UnixNano())
+	// A restarted server counts versions from 1 again: a page's version
+	// may be the new server's by chance. Its epoch tells them apart.
+	if e := r.URL.Query().Get("epoch"); e != "" && e != s.hub.Epoch() {
+		has = false
+	}
+	// A follow request neither makes a page nor marks it seen: the
+	// registry forgets the page seen least recently, and a request that a
+	// page may hold open cheaply, 25 s at a time, must not keep one page
+	// fresh in a classmate's place. The page's reports, every 2 s, and its
+	// lanes' requests say that it is there; the dashboard sees the follow
+	// request all the same (Student.Follow).
+	if p, ok := s.pages.Lookup(clientOf(r)); ok {
 		done := p.student.Follow(s.cfg.Now())
 		defer func() { done(s.cfg.Now()) }()
 	}
@@ -257,7 +282,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		}
 		st, _ = s.class.Get()
 	}
-	httpjson.Write(w, http.StatusOK, st)
+	httpjson.Write(w, http.StatusOK, followAnswer{Settings: st, Epoch: s.hub.Epoch()})
 }
 
 // report answers POST /api/class/report?client=KEY {"name","following",

@@ -104,6 +104,7 @@ type classState struct {
 
 // followState is the body of GET /api/class/follow.
 type followState struct {
+	Epoch        string
 	Version, Run uint64
 	Transports   []string
 	Interval     int
@@ -524,6 +525,9 @@ func TestReport(t *testing.T) {
 		{"", `{"name":"x"}`},
 		{"?client=" + minji, `{"name":"a\u0007b"}`},
 		{"?client=" + minji, `{"name":"line\nbreak"}`},
+		{"?client=" + minji, `{"name":"evil\u202ecod.exe"}`}, // a bidi override: format, category Cf
+		{"?client=" + minji, `{"name":"Min\u200bji"}`},       // a zero-width space
+		{"?client=" + minji, `{"name":"\ufeffMinji"}`},       // a byte order mark
 		{"?client=" + minji, `{"name":"` + strings.Repeat("x", 33) + `"}`},
 		{"?client=" + minji, `{"transports":["fax"]}`},
 		{"?client=" + minji, `{"latency":{"ws":{"p50Ms":-1,"p95Ms":1,"n":1}}}`},
@@ -571,4 +575,28 @@ func TestClassRateLimits(t *testing.T) {
 		t.Error("a 429 without Retry-After")
 	}
 	classDo(t, srv, http.MethodGet, "/api/class", "") // reading is not a change
+}
+
+// A follow request names the server run its version is of (epoch=): one
+// of another run (a restarted server, whose versions start again) is
+// answered at once, with the run's epoch, even at the current version.
+func TestFollowTellsARestartByEpoch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv, hub := newServerInBubble(t, classConfig(server.Config{}))
+		defer srv.Client().CloseIdleConnections()
+		if status, st := follow(t, srv, "?version=1&epoch=an-earlier-run"); status != http.StatusOK || st.Epoch != hub.Epoch() || st.Version != 1 {
+			t.Errorf("follow at version 1 of another run: %d %+v, want at once, with epoch %q", status, st, hub.Epoch())
+		}
+		got := followAsync(t, srv, "?version=1&epoch="+hub.Epoch())
+		synctest.Wait()
+		select {
+		case st := <-got:
+			t.Errorf("follow at version 1 of this run answered at once: %+v, want it held", st)
+		default:
+		}
+		classDo(t, srv, http.MethodPut, "/api/class", `{"paused":true}`)
+		if st := <-got; st.Version != 2 || st.Epoch != hub.Epoch() {
+			t.Errorf("released: %+v, want version 2 of epoch %q", st, hub.Epoch())
+		}
+	})
 }

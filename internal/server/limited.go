@@ -23,7 +23,7 @@ const (
 type limitedAnswer struct {
 	Address   string `json:"address"` // an IPv4 address or an IPv6 /64 (clientaddr.Key)
 	Name      string `json:"name"`    // the public name of the last page refused; "" for a request without one
-	Limit     string `json:"limit"`   // "messages", "polls", "pages" or "streams"
+	Limit     string `json:"limit"`   // "messages", "polls", "pages", "streams" or "class"
 	Refused   int    `json:"refused"` // requests refused in all, since the first
 	LastAgoMs int64  `json:"lastAgoMs"`
 }

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -15,17 +15,20 @@ const retryAfter = 5 // seconds
 
 // streamLimit caps the open streams (SSE and WebSocket) in all and from one
 // client address (an IPv4 address or an IPv6 /64: clientaddr.Key), so that one laptop in a loop cannot take the server from
-// the class. A limit of 0 means none.
+// the class. A limit of 0 means none. The follow requests the server
+// holds (class.go) are capped the same way: each is a goroutine and a
+// connection held for up to 25 s.
 type streamLimit struct {
 	max, maxPerIP int
+	what          string // what is open, as the refusal says: "streams"
 
 	mu    sync.Mutex
 	open  int
 	perIP map[string]int
 }
 
-func newStreamLimit(max, maxPerIP int) *streamLimit {
-	return &streamLimit{max: max, maxPerIP: maxPerIP, perIP: make(map[string]int)}
+func newStreamLimit(max, maxPerIP int, what string) *streamLimit {
+	return &streamLimit{max: max, maxPerIP: maxPerIP, what: what, perIP: make(map[string]int)}
 }
 
 // limit answers 503 with Retry-After when a stream would go over a limit.
@@ -46,10 +49,10 @@ func (l *streamLimit) acquire(ip string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.max > 0 && l.open >= l.max {
-		return errors.New("too many open streams on this server: try again later")
+		return fmt.Errorf("too many open %s on this server: try again later", l.what)
 	}
 	if l.maxPerIP > 0 && l.perIP[ip] >= l.maxPerIP {
-		return errors.New("too many open streams from your address: try again later")
+		return fmt.Errorf("too many open %s from your address: try again later", l.what)
 	}
 	l.open++
 	l.perIP[ip]++

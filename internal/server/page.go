@@ -12,7 +12,7 @@ import (
 // page is what the server keeps for one page id, in s.pages.
 type page struct {
 	perTransport                // what each transport spent for it
-	seen         atomic.Int64   // when it last made a transport request (or, in class mode, a follow or report), Unix nanoseconds
+	seen         atomic.Int64   // when it last made a transport request (or, in class mode, a report: never a follow, see follow), Unix nanoseconds
 	polled       atomic.Int64   // when it last polled, Unix nanoseconds: polling is "open" for a while after
 	log          *wire.Log      // what crossed its wire that its browser hides
 	net          netsim.Network // the network it asked the server to simulate, and its connections on it

@@ -6,6 +6,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 
 	"transportlab/internal/clientaddr"
@@ -151,5 +152,38 @@ func TestBehindATrustedProxyALaptopIsNotThisMachine(t *testing.T) {
 	}
 	if status, _, _ := do(t, srv.Client(), http.MethodPut, srv.URL+"/api/feed", `{"rate":7}`); status != http.StatusOK {
 		t.Errorf("this machine sets the feed's rate: status %d, want 200", status)
+	}
+}
+
+// Outside classroom mode, "from this machine" is the socket's peer and the
+// client both: a student's machine that -trusted-proxies covers by mistake
+// cannot pass for this machine by writing X-Forwarded-For: 127.0.0.1,
+// while a proxy on this machine, forwarding for this machine, still can.
+func TestForwardedLoopbackIsNotThisMachine(t *testing.T) {
+	proxies, err := clientaddr.ParseProxies("127.0.0.1/32, 192.0.2.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newServer(t, server.Config{TrustedProxies: proxies})
+	for _, c := range []struct {
+		peer, forwarded string
+		want            int
+	}{
+		{"192.0.2.7:50000", "127.0.0.1", http.StatusForbidden}, // a student, on a network listed by mistake
+		{"192.0.2.7:50000", "", http.StatusForbidden},          // the same, plainly
+		{"127.0.0.1:50000", "192.0.2.7", http.StatusForbidden}, // a student through a proxy on this machine
+		{"127.0.0.1:50000", "127.0.0.1", http.StatusOK},        // this machine through its own proxy
+		{"127.0.0.1:50000", "", http.StatusOK},                 // this machine
+	} {
+		req := httptest.NewRequest(http.MethodPut, "/api/feed", strings.NewReader(`{"rate":7}`))
+		req.RemoteAddr = c.peer
+		if c.forwarded != "" {
+			req.Header.Set("X-Forwarded-For", c.forwarded)
+		}
+		w := httptest.NewRecorder()
+		srv.Config.Handler.ServeHTTP(w, req)
+		if w.Code != c.want {
+			t.Errorf("PUT /api/feed from %s for %q: status %d, want %d", c.peer, c.forwarded, w.Code, c.want)
+		}
 	}
 }

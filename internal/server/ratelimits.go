@@ -24,6 +24,10 @@ type PerAddress struct {
 	Polls    Rate // GET /poll: what costs the server CPU and bandwidth by the request
 	Pages    Rate // POST /api/pages: new pages, each a key that sends, and a row the registry keeps
 	Streams  Rate // new SSE and WebSocket connections: a reconnect loop costs a handshake and a backlog each
+	// Class is classroom mode's own requests, GET /api/class/follow and
+	// POST /api/class/report together: no transport's, so no other limit
+	// counts them, and each wakes the server as a poll does.
+	Class Rate
 }
 
 // Rate is how often: PerSecond after a burst of Burst (at least 1). A
@@ -53,6 +57,11 @@ var DefaultPerAddress = PerAddress{
 	// Two streams a page (SSE and WebSocket): 100 pages connecting at
 	// once, as after the instructor drops a transport for the class.
 	Streams: Rate{PerSecond: 30, Burst: 200},
+	// A page reports every 2 s and asks for the class state at least once
+	// every 25 s: 54 a second for 100 pages. Each change of the class
+	// answers every held follow request at once, and each page asks again
+	// at once: the burst holds 100 pages through 3 quick changes.
+	Class: Rate{PerSecond: 100, Burst: 400},
 }
 
 // The per-address limits, by the names the dashboard and the log use.
@@ -61,6 +70,7 @@ const (
 	limitPolls    = "polls"
 	limitPages    = "pages"
 	limitStreams  = "streams"
+	limitClass    = "class"
 )
 
 // maxAddresses bounds each limit's table of addresses; a class is far
@@ -79,6 +89,7 @@ func addressLimits(pa PerAddress) map[string]*ratelimit.Buckets {
 		limitPolls:    table(pa.Polls),
 		limitPages:    table(pa.Pages),
 		limitStreams:  table(pa.Streams),
+		limitClass:    table(pa.Class),
 	}
 }
 
@@ -93,8 +104,7 @@ func (s *server) limitAddress(limit string) func(http.Handler) http.Handler {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if ok, wait := s.allowAddress(r, limit); !ok {
-				s.holdRefusal(r)
-				tooManyCode(w, httpjson.TooManyRequests, wait,
+				tooManyCode(w, httpjson.TooManyRequests, wait-s.holdRefusal(r),
 					fmt.Errorf("too many %s from your address: at most %g a second", limit, rate))
 				return
 			}
@@ -122,13 +132,16 @@ func (s *server) allowAddress(r *http.Request, limit string) (ok bool, wait time
 
 // allowMessage takes a token for one message of r's page from its own
 // allowance (bucket: POSTs, or WebSocket messages), then from its
-// address's. A page over its own allowance takes nothing from its
-// address's, which its classmates share.
+// address's. Each refusal costs nothing to the other: a page over its own
+// allowance takes nothing from its address's, which its classmates share,
+// and a message its address refuses gives the page its token back.
 func (s *server) allowMessage(r *http.Request, bucket *ratelimit.Buckets) (ok bool, wait time.Duration, err error) {
-	if ok, wait := bucket.Allow(messageKey(r), s.cfg.Now()); !ok {
+	ok, wait, cancel := bucket.Reserve(messageKey(r), s.cfg.Now())
+	if !ok {
 		return false, wait, fmt.Errorf("too many messages: at most %g a second", bucket.Rate())
 	}
 	if ok, wait := s.allowAddress(r, limitMessages); !ok {
+		cancel()
 		return false, wait, fmt.Errorf("too many messages from your address: at most %g a second", s.perAddress[limitMessages].Rate())
 	}
 	return true, 0, nil
@@ -155,17 +168,21 @@ func (s *server) mayPublishWS(r *http.Request) (ok bool, code, reason string) {
 // refusals costs the server CPU, and the healthy clients beside it their
 // latency, as a flood of answers does. At most maxHeld wait at once, and
 // past that a refusal goes out at once: holding must never cost more
-// than refusing. A class within its limits never waits here.
-func (s *server) holdRefusal(r *http.Request) {
+// than refusing. A class within its limits never waits here. It returns
+// how long it held the refusal: the Retry-After sent after it counts from
+// then, so that a client that obeys waits no longer than its allowance
+// says.
+func (s *server) holdRefusal(r *http.Request) (held time.Duration) {
 	if s.cfg.HoldRefusals <= 0 {
-		return
+		return 0
 	}
 	select {
 	case s.held <- struct{}{}:
 		defer func() { <-s.held }()
 	default:
-		return
+		return 0
 	}
+	start := time.Now() // the timer's clock, whatever Config.Now says
 	t := time.NewTimer(s.cfg.HoldRefusals)
 	defer t.Stop()
 	select {
@@ -173,11 +190,13 @@ func (s *server) holdRefusal(r *http.Request) {
 	case <-r.Context().Done():
 	case <-s.hub.Done():
 	}
+	return time.Since(start)
 }
 
-// tooManyCode answers 429 with code, to come back after wait: whole
-// seconds, at least one.
+// tooManyCode answers 429 with code, to come back after wait, from now:
+// whole seconds, rounded up. A refusal that was held may have waited out
+// its wait already: then Retry-After is 0, come back at once.
 func tooManyCode(w http.ResponseWriter, code string, wait time.Duration, err error) {
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	w.Header().Set("Retry-After", strconv.Itoa(max(0, int(math.Ceil(wait.Seconds())))))
 	httpjson.ErrorCode(w, http.StatusTooManyRequests, code, err)
 }

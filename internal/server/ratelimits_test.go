@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -183,6 +184,30 @@ func TestPageOverItsAllowanceSparesItsAddress(t *testing.T) {
 	}
 }
 
+// A message its address refuses costs the page nothing: once the address
+// has tokens again, the page still has its whole burst.
+func TestAddressRefusalSparesThePage(t *testing.T) {
+	clock := newClock()
+	srv, _ := newServer(t, server.Config{Now: clock.Now, MessageRate: 0.001, MessageBurst: 2,
+		PerAddress: server.PerAddress{Messages: server.Rate{PerSecond: 1, Burst: 1}}})
+	a, _ := mint(t, srv)
+	b, _ := mint(t, srv)
+	if resp := post(t, srv, "?client="+b, `{"text":"b"}`); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("b's message: %d, want 202", resp.StatusCode)
+	}
+	for i := range 3 {
+		if resp := post(t, srv, "?client="+a, `{"text":"a"}`); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("a's message %d with its address spent: %d, want 429", i+1, resp.StatusCode)
+		}
+	}
+	for i := range 2 {
+		clock.Advance(time.Second) // the address's token back
+		if resp := post(t, srv, "?client="+a, `{"text":"a"}`); resp.StatusCode != http.StatusAccepted {
+			t.Errorf("a's message %d of its burst, its address's refusals behind it: %d, want 202", i+1, resp.StatusCode)
+		}
+	}
+}
+
 // A WebSocket's messages count against its page, whatever connection
 // they come on: a reconnect brings no fresh burst. And they count
 // against the address with the POSTs.
@@ -348,7 +373,8 @@ func classLimited(tb testing.TB, srv *httptest.Server) []limitedEntry {
 }
 
 // A class of 30 pages behind one NAT address, on the defaults: each page
-// gets its key, opens SSE and a WebSocket, polls every 250 ms, and, with
+// gets its key, opens SSE and a WebSocket, polls every 250 ms, reports
+// every 2 s and follows the class state, and, with
 // the tutorial on, replies to each quote three times (POST for polling and
 // SSE, its socket for the WebSocket). Then the instructor drops every SSE
 // stream and the whole class reloads at once. Nothing is refused. On a
@@ -361,7 +387,7 @@ func TestClassBehindOneAddressIsNeverLimited(t *testing.T) {
 			PerAddress: server.DefaultPerAddress}))
 		srv.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 4 * pages // a browser keeps its connections too
 		defer srv.Client().CloseIdleConnections()
-		classDo(t, srv, http.MethodPut, "/api/class", `{"tutorial":true,"interval":250}`)
+		version := classDo(t, srv, http.MethodPut, "/api/class", `{"tutorial":true,"interval":250}`).Version
 		ctx, stop := context.WithCancel(t.Context())
 		var (
 			class, replies sync.WaitGroup
@@ -386,6 +412,21 @@ func TestClassBehindOneAddressIsNeverLimited(t *testing.T) {
 						check("poll", status)
 					}
 					time.Sleep(250 * time.Millisecond)
+				}
+			})
+			class.Go(func() { // the class strip's report, every 2 s
+				for ctx.Err() == nil {
+					if status, _, _ := doCtx(ctx, srv.Client(), http.MethodPost, srv.URL+"/api/class/report?client="+key, `{"following":true}`); ctx.Err() == nil && status != http.StatusNoContent {
+						check("report", status)
+					}
+					time.Sleep(2 * time.Second)
+				}
+			})
+			class.Go(func() { // the class state, held 25 s at a time
+				for ctx.Err() == nil {
+					if status, _, _ := doCtx(ctx, srv.Client(), http.MethodGet, fmt.Sprintf("%s/api/class/follow?version=%d&client=%s", srv.URL, version, key), ""); ctx.Err() == nil {
+						check("follow", status)
+					}
 				}
 			})
 			class.Go(func() { // the SSE lane reads what comes, until the end
@@ -537,6 +578,35 @@ func TestRefusalsAreHeld(t *testing.T) {
 		hub.Close()
 		if took := <-answered; took != 0 {
 			t.Errorf("a held refusal at shutdown answered after %v, want at once", took)
+		}
+	})
+}
+
+// A held refusal's Retry-After counts from its answer: what remains of
+// the wait after the hold, 0 when the hold waited it out, so that a
+// client that obeys comes back as soon as its allowance lets it in.
+func TestRetryAfterCountsFromTheAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const hold = time.Second
+		for _, c := range []struct {
+			perSecond float64
+			want      string
+		}{{1, "0"}, {0.25, "3"}} {
+			srv, _ := newServerInBubble(t, server.Config{HoldRefusals: hold,
+				PerAddress: server.PerAddress{Polls: server.Rate{PerSecond: c.perSecond, Burst: 1}}})
+			if status, _, _ := do(t, srv.Client(), http.MethodGet, srv.URL+"/poll", ""); status != http.StatusOK {
+				t.Fatalf("the first poll: %d, want 200", status)
+			}
+			status, retry, _ := do(t, srv.Client(), http.MethodGet, srv.URL+"/poll", "")
+			if status != http.StatusTooManyRequests || retry != c.want {
+				t.Errorf("%g polls a second, held %v: %d, Retry-After %q; want 429, %q", c.perSecond, hold, status, retry, c.want)
+			}
+			wait, _ := strconv.Atoi(retry)
+			time.Sleep(time.Duration(wait) * time.Second)
+			if status, _, _ := do(t, srv.Client(), http.MethodGet, srv.URL+"/poll", ""); status != http.StatusOK {
+				t.Errorf("%g polls a second: after Retry-After, %d, want 200", c.perSecond, status)
+			}
+			srv.Client().CloseIdleConnections()
 		}
 	})
 }

@@ -57,15 +57,15 @@ func (s *server) routes(r chi.Router) {
 	// pace (limitChanges). The follow channel and the reports are the
 	// pages', public, and no transport's: not accounted, not slowed.
 	if c := s.cfg.Class; c != nil {
-		r.With(c.Auth.SignIn, c.Auth.Require).Method(http.MethodGet, "/instructor", c.Page) // the instructor page
-		r.With(c.Auth.Require).Get("/api/class", s.getClass)                                // the class state, the pages, the server: the dashboard
-		r.With(c.Auth.Require, s.limitChanges).Put("/api/class", s.putClass)                // change any of the settings, all or nothing
-		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/drop", s.dropAll)           // close one transport's connections of every page
-		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/run", s.newRun)             // following pages start their numbers from zero
-		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/mute", s.mute)              // refuse one page's messages, or take them again
-		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/disconnect", s.disconnect)  // close one page's connections, and refuse its key from now on
-		r.Get("/api/class/follow", s.follow)                                                // the settings, held until they change: pages follow
-		r.Post("/api/class/report", s.report)                                               // what a page measured, for the dashboard
+		r.With(c.Auth.SignIn, c.Auth.Require).Method(http.MethodGet, "/instructor", c.Page)    // the instructor page
+		r.With(c.Auth.Require).Get("/api/class", s.getClass)                                   // the class state, the pages, the server: the dashboard
+		r.With(c.Auth.Require, s.limitChanges).Put("/api/class", s.putClass)                   // change any of the settings, all or nothing
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/drop", s.dropAll)              // close one transport's connections of every page
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/run", s.newRun)                // following pages start their numbers from zero
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/mute", s.mute)                 // refuse one page's messages, or take them again
+		r.With(c.Auth.Require, s.limitChanges).Post("/api/class/disconnect", s.disconnect)     // close one page's connections, and refuse its key from now on
+		r.With(s.limitAddress(limitClass), s.follows.limit).Get("/api/class/follow", s.follow) // the settings, held until they change: pages follow; so many an address
+		r.With(s.limitAddress(limitClass)).Post("/api/class/report", s.report)                 // what a page measured, for the dashboard; so many an address
 	}
 
 	r.NotFound(notFound)

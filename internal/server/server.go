@@ -126,6 +126,7 @@ type server struct {
 	metrics http.Handler     // GET /metrics (metrics.go)
 	pages   *pages.Registry[*page]
 	streams *streamLimit
+	follows *streamLimit  // the follow requests held open, per address (class.go)
 	keys    *pagekey.Keys // the pages' keys, and their public names
 
 	// The limits on messages: each page's, by POST and by WebSocket (by
@@ -164,7 +165,10 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		cfg:     cfg,
 		all:     newPerTransport(),
 		ends:    newEndsPerTransport(),
-		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP),
+		streams: newStreamLimit(cfg.MaxStreams, cfg.MaxStreamsPerIP, "streams"),
+		// An address may hold as many follow requests as streams: one a
+		// page, where a page may open two streams.
+		follows: newStreamLimit(0, cfg.MaxStreamsPerIP, "follow requests"),
 		keys:    cfg.Keys,
 
 		messages:   ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),

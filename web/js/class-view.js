@@ -1,8 +1,9 @@
 // class-view.js — classroom mode on the student's page: the strip that says
 // whether the page follows the instructor, and the two requests behind it.
 //
-//   GET  /api/class/follow?version=N&client=ID   the class state; held by the
-//        server until it changes (or 25 s), so asked again as soon as answered
+//   GET  /api/class/follow?version=N&epoch=E&client=ID   the class state; held
+//        by the server until it changes (or 25 s), so asked again as soon as
+//        answered; at once from a server of another run (epoch)
 //   POST /api/class/report?client=ID             every 2 s: the student's name,
 //        whether the page follows, its lanes and their latency
 //
@@ -37,7 +38,7 @@ const ALONE_KEY = 'transportlab-alone';
 const NAME_KEY = 'transportlab-name';
 
 /**
- * createClassView returns {mount(), setClass(on), render(), classMode(), toggle()}. deps:
+ * createClassView returns {mount(), setClass(on), render(), classMode(), messagesOff(), toggle()}. deps:
  *   api                   this page's API (api.js)
  *   T(key, params)        a string in the page's language
  *   now()                 page time, ms
@@ -82,10 +83,12 @@ export function createClassView(deps) {
   // to how long to wait before asking again (repeat.js), or throws.
   async function askState() {
     const version = follow.state?.version;
+    const epoch = follow.state?.epoch ?? null;
     const asked = now();
     let next;
     try {
-      next = parseClassState(await api.get('/api/class/follow', { version }), TRANSPORTS);
+      const query = epoch === null ? { version } : { version, epoch };
+      next = parseClassState(await api.get('/api/class/follow', query), TRANSPORTS);
       if (next === null) throw new Error('not a class state');
     } catch (err) {
       lost = err;
@@ -95,7 +98,7 @@ export function createClassView(deps) {
     if (!active) return 0; // class mode ended while it was held: the loop pauses
     lost = null;
     take(next);
-    return next.version !== version || now() - asked >= HELD_MS ? 0 : HELD_MS;
+    return next.version !== version || next.epoch !== epoch || now() - asked >= HELD_MS ? 0 : HELD_MS;
   }
 
   function take(next) {
@@ -253,6 +256,8 @@ export function createClassView(deps) {
     render,
     /** classMode reports whether the server runs a class. */
     classMode: () => active,
+    /** messagesOff reports whether the class state says students' messages are off. */
+    messagesOff: () => active && follow.state?.messages === false,
     /** toggle is the strip's button: explore alone, or follow again. */
     toggle,
   };

@@ -25,20 +25,22 @@ export const MAX_NAME = 32;
 /**
  * parseClassState checks an answer of GET /api/class/follow and returns it
  * as the page uses it, or null when it is not one: version and run are
- * non-negative integers, interval whole ms in [250, 5000], network
+ * non-negative integers, epoch the server's run (null when it names none),
+ * interval whole ms in [250, 5000], network
  * {delayMs, jitterMs} non-negative integers. transports keeps only the names
  * in `known` (the page's lanes), in the class's order: a lane the page does
  * not have is not turned on.
  */
 export function parseClassState(data, known) {
   if (data === null || typeof data !== 'object') return null;
-  const { version, run, transports, interval, rate, paused, messages, network, tutorial } = data;
+  const { epoch, version, run, transports, interval, rate, paused, messages, network, tutorial } = data;
   const count = (n) => Number.isInteger(n) && n >= 0;
   if (!count(version) || !count(run)) return null;
   if (!Array.isArray(transports)) return null;
   if (!Number.isInteger(interval) || interval < MIN_INTERVAL || interval > MAX_INTERVAL) return null;
   if (!count(network?.delayMs) || !count(network?.jitterMs)) return null;
   return {
+    epoch: typeof epoch === 'string' && epoch !== '' ? epoch : null,
     version,
     run,
     transports: known.filter((t) => transports.includes(t)),
@@ -59,14 +61,16 @@ export function parseClassState(data, known) {
  *   network     {delayMs, jitterMs}: the page's simulated network
  *   tutorial    true or false: the tutorial's replies on or off
  *   newRun      true when the page's numbers start from zero
- * Only what differs is in it. A next with a lower version than prev comes
- * from a server that restarted: it is applied whole. runFrom is the run the
+ * Only what differs is in it. A next of another epoch than prev, or with a
+ * lower version, comes from a server that restarted: it is applied whole
+ * (a restarted server counts versions from 1 again, so its version may
+ * even equal the one the page had). runFrom is the run the
  * page's numbers began at (the baseline): newRun is true when next.run is
  * past it, on the same server; after a restart the counter starts over, and
  * the page's numbers have already started over with the server's run.
  */
 export function plan(prev, next, runFrom = next.run) {
-  const restarted = prev !== null && next.version < prev.version;
+  const restarted = restartedBetween(prev, next);
   const whole = prev === null || restarted;
   const out = { newRun: !restarted && next.run !== runFrom };
   if (whole || !sameList(prev.transports, next.transports)) out.transports = [...next.transports];
@@ -95,7 +99,7 @@ export class Follow {
    * apply now, or null when the page explores alone (nothing applied).
    */
   take(next) {
-    const restarted = this.state !== null && next.version < this.state.version;
+    const restarted = restartedBetween(this.state, next);
     this.state = next;
     if (this.runFrom === null || restarted) this.runFrom = next.run;
     if (!this.following) return null;
@@ -127,6 +131,17 @@ export class Follow {
   }
 }
 
+/**
+ * restartedBetween reports whether class state next comes from another
+ * server run than prev: another epoch, or, from a server that names none,
+ * a lower version.
+ */
+export function restartedBetween(prev, next) {
+  if (prev === null) return false;
+  if (prev.epoch !== null && next.epoch !== null) return prev.epoch !== next.epoch;
+  return next.version < prev.version;
+}
+
 /** isEmpty reports whether a plan changes nothing. */
 export function isEmpty(p) {
   return p === null || (!p.newRun && Object.keys(p).length === 1);
@@ -134,11 +149,12 @@ export function isEmpty(p) {
 
 /**
  * cleanName returns a student's name as the report sends it: trimmed,
- * control characters taken out, at most MAX_NAME characters (not UTF-16
+ * control and format characters taken out (the server refuses both: a
+ * bidi override or a zero-width space in a name), at most MAX_NAME characters (not UTF-16
  * units: a Korean name or an emoji counts as the server counts it).
  */
 export function cleanName(raw) {
-  const s = String(raw ?? '').replace(/\p{Cc}/gu, '').trim();
+  const s = String(raw ?? '').replace(/[\p{Cc}\p{Cf}]/gu, '').trim();
   return [...s].slice(0, MAX_NAME).join('').trim();
 }
 

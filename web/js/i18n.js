@@ -269,6 +269,8 @@ const en = {
   'error.noDefaultRate': 'the server did not say its usual rate',
   'sim.dropLabel': 'Drop the {name} connection',
   'tutorial.on': 'On: the page replies to every event.',
+  'tutorial.muted': 'The instructor muted this page: it sends no more replies.',
+  'tutorial.messagesOff': 'Messages are off: the page sends no replies.',
 
   // Catch-up shown as such, on every transport (lanes.js, render.js)
   'fact.catchUp': 'catch-up latency, median',
@@ -286,6 +288,7 @@ const en = {
   'serverError.unauthorized': 'only the instructor may do this: open the instructor link that transportlab printed',
   'serverError.forbidden': 'not allowed from here',
   'serverError.not_found': 'the server has no such endpoint',
+  'serverError.ambiguous_name': 'more than one page present has that name: nothing was done; try again once one has gone',
   'serverError.method_not_allowed': 'the server does not take that method there',
   'serverError.too_large': 'too large for the server',
   'serverError.too_many_messages': 'too many messages from this page: wait a moment',
@@ -390,6 +393,7 @@ const en = {
   'instructor.limit.messages': 'messages',
   'instructor.limit.pages': 'new pages',
   'instructor.limit.streams': 'new streams',
+  'instructor.limit.class': 'follow requests and reports',
   'instructor.agoS': '{n} s ago',
   'instructor.agoMin': '{n} min ago',
   'instructor.agoUnknown': '—',
@@ -645,6 +649,8 @@ const ko = {
   'error.noDefaultRate': '서버가 기본 피드 속도를 알려 주지 않았습니다',
   'sim.dropLabel': '{name} 연결 끊기',
   'tutorial.on': '켜짐: 이벤트마다 답장하고 있습니다.',
+  'tutorial.muted': '강사가 이 페이지를 음소거했습니다: 더 이상 답장하지 않습니다.',
+  'tutorial.messagesOff': '메시지가 꺼져 있어 답장하지 않습니다.',
 
   // 모든 전송 방식에서 따라잡기를 따로 표시 (lanes.js, render.js)
   'fact.catchUp': '따라잡기 지연 시간 중앙값',
@@ -661,6 +667,7 @@ const ko = {
   'serverError.unauthorized': '강사만 할 수 있습니다. transportlab이 출력한 강사용 링크를 여세요',
   'serverError.forbidden': '여기서는 허용되지 않습니다',
   'serverError.not_found': '서버에 그런 엔드포인트가 없습니다',
+  'serverError.ambiguous_name': '지금 있는 페이지 중 그 이름이 둘 이상입니다. 아무것도 하지 않았습니다. 하나가 나간 뒤 다시 해 보세요',
   'serverError.method_not_allowed': '서버가 그 주소에서 이 메서드를 받지 않습니다',
   'serverError.too_large': '서버가 받기에는 너무 큽니다',
   'serverError.too_many_messages': '이 페이지에서 보낸 메시지가 너무 많습니다. 잠시 기다려 주세요',
@@ -765,6 +772,7 @@ const ko = {
   'instructor.limit.messages': '메시지',
   'instructor.limit.pages': '새 페이지',
   'instructor.limit.streams': '새 스트림',
+  'instructor.limit.class': '수업 상태 요청과 보고',
   'instructor.agoS': '{n}초 전',
   'instructor.agoMin': '{n}분 전',
   'instructor.agoUnknown': '—',

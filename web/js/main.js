@@ -87,6 +87,7 @@ const netsim = createNetSim({
     stats: () => page.server.stats,
     offsetMs: () => clock.offsetMs,
     classMode: () => classView.classMode(),
+    messagesOff: () => classView.messagesOff(),
     disconnected: () => page.disconnected,
   },
   notify: (t, key, params, ms) => (lanes[t].notice = { key, params, until: nowMs() + ms }),

@@ -43,7 +43,9 @@ const DROP_NOTICE_MS = 6000;
  *                              classMode() (the server is in class mode: the
  *                              tutorial is the instructor's; class-view.js),
  *                              disconnected() (the instructor disconnected the
- *                              page: it asks the server nothing more)
+ *                              page: it asks the server nothing more),
+ *                              messagesOff() (the class state says students'
+ *                              messages are off: the tutorial does not reply)
  *   notify(t, key, params, ms)  has transport t's panel say T(key, params) for ms
  *   onRate(rate)             the feed's rate changed (PUT /api/feed answered it)
  *   sendMessage(text, via)   sends a message as the message form does, and
@@ -182,7 +184,12 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
   // onEvent replies to a quote, and counts the reply when the server has
   // answered it: taken (published), or not (refused, or the connection went).
   function onEvent(t, ev, replayed) {
-    const round = tutorial.decide(ev, { rate: view.rate(), replayed, messageRate: view.stats()?.messageRate });
+    const round = tutorial.decide(ev, {
+      rate: view.rate(),
+      replayed,
+      messageRate: view.stats()?.messageRate,
+      messagesOff: view.messagesOff?.() === true,
+    });
     if (round === null) return;
     sendMessage(replyText(ev, t), t).then(
       () => tutorial.replied(t, round),
@@ -325,7 +332,7 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     els.tutorial.setAttribute('aria-pressed', String(tutorial.on));
     els.tutorial.disabled = tutorial.busy;
     els.tutorial.hidden = inClass;
-    const v = tutorial.view(T, { rate: view.rate(), stats: view.stats() });
+    const v = tutorial.view(T, { rate: view.rate(), stats: view.stats(), messagesOff: view.messagesOff?.() === true });
     if (inClass && !tutorial.on && tutorial.error === null) v.status = '';
     els.normal.hidden = v.normalHidden || inClass;
     setText(els.normal, v.normal);

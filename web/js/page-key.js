@@ -8,7 +8,8 @@
 // other page sees of this one (the feed's `from`): the page shows it, and
 // knows its own messages by it.
 //
-// Pure apart from the request, which is injected (page-state.js gives its api).
+// The key and name last for the tab's life (sessionStorage, loadIdentity).
+// Pure apart from the request and the storage, which are injected (page-state.js gives both).
 
 import { backoffDelay } from './transports/shared.js';
 
@@ -25,6 +26,32 @@ export function identityOf(data) {
   if (typeof key !== 'string' || !KEY.test(key)) return null;
   if (typeof name !== 'string' || !name.includes(' ') || name.trim() !== name) return null;
   return { key, name };
+}
+
+/**
+ * IDENTITY_KEY is where a tab keeps its key and name (sessionStorage): a
+ * reload of the tab is the same page to the server, so that a reload does
+ * not escape what the instructor did to it (mute, disconnect). A new tab
+ * starts without one, and asks for its own.
+ */
+const IDENTITY_KEY = 'transportlab-page';
+
+/** loadIdentity returns the {key, name} storage keeps for this tab, or null. */
+export function loadIdentity(storage) {
+  try {
+    return identityOf(JSON.parse(storage?.getItem(IDENTITY_KEY) ?? 'null'));
+  } catch {
+    return null; // storage refused (a private window), or not JSON
+  }
+}
+
+/** saveIdentity keeps {key, name} for this tab; a browser that refuses storage forgets it. */
+export function saveIdentity(storage, id) {
+  try {
+    storage?.setItem(IDENTITY_KEY, JSON.stringify({ key: id.key, name: id.name }));
+  } catch {
+    // The next load asks for a new key; nothing else depends on it.
+  }
 }
 
 /**

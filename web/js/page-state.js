@@ -6,7 +6,7 @@
 import { parseState, formatState } from './url.js';
 import { pickLang, t as translate } from './i18n.js';
 import { createApi } from './api.js';
-import { askIdentity, identityOf } from './page-key.js';
+import { askIdentity, identityOf, loadIdentity, saveIdentity } from './page-key.js';
 import { StatsHistory } from './costs.js';
 
 /** WINDOW_MS is the page's minute: latencies, requests and charts cover it. */
@@ -20,7 +20,9 @@ export const nowMs = () => performance.timeOrigin + performance.now();
  * languages:
  *   clientId                 this page's key, its ?client= (null until identify())
  *   name                     its public name, what other pages see (null until identify())
- *   identify(opts)           asks the server for both, until it gives them (page-key.js)
+ *   identify(opts)           the key and name this tab kept (sessionStorage: a
+ *                            reload is the same page), else asks the server for
+ *                            both, until it gives them (page-key.js)
  *   renewKey(refused)        a new key and name, when the server refused the key
  *                            refused as bad_key (it restarted); onRenewed(fn) hears of it
  *   noteName(name)           takes the name /api/stats gives: true when it is new
@@ -40,7 +42,7 @@ export const nowMs = () => performance.timeOrigin + performance.now();
  *   disconnect()             notes it, from any request that was told so;
  *                            onDisconnect(fn) hears of it, once
  */
-export function createPage({ search = location.search, languages = navigator.languages } = {}) {
+export function createPage({ search = location.search, languages = navigator.languages, session = globalThis.sessionStorage } = {}) {
   const state = parseState(search);
   state.lang = pickLang(search, languages);
   // stats is the last answer of /api/stats, read at statsAt; pageCounts the
@@ -56,12 +58,16 @@ export function createPage({ search = location.search, languages = navigator.lan
     // what the feed calls the page, for everyone.
     clientId: null,
     name: null,
-    async identify(opts = {}) {
+    // A reload of the tab keeps its key, so that it stays the page the
+    // instructor muted or disconnected; renew asks for a new one all the
+    // same (the kept key was refused as bad_key: the server restarted).
+    async identify({ renew = false, ...opts } = {}) {
       // Asking for a key names no page: the old key, if any, is no longer one.
       const post = () => page.api.call('POST', '/api/pages', { query: { client: null } });
-      const { key, name } = await askIdentity({ post, ...opts });
+      const { key, name } = (!renew && loadIdentity(session)) || (await askIdentity({ post, ...opts }));
       page.clientId = key;
       page.name = name;
+      saveIdentity(session, { key, name });
     },
     // A server that restarted has a new secret: the page's key is of the
     // run before, refused as bad_key wherever it goes. The page asks for a
@@ -71,7 +77,7 @@ export function createPage({ search = location.search, languages = navigator.lan
     renewKey(refused) {
       if (refused !== page.clientId) return renewing ?? Promise.resolve(); // renewed since that request left
       renewing ??= page
-        .identify()
+        .identify({ renew: true })
         .then(() => {
           for (const fn of renewed) fn();
         })
@@ -86,6 +92,7 @@ export function createPage({ search = location.search, languages = navigator.lan
     noteName(name) {
       if (page.clientId === null || identityOf({ key: page.clientId, name }) === null || name === page.name) return false;
       page.name = name;
+      saveIdentity(session, { key: page.clientId, name });
       return true;
     },
     // The api asks for the key at each request: it exists before the key

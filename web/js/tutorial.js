@@ -26,6 +26,7 @@ export class Tutorial {
   replies = Object.fromEntries(TRANSPORTS.map((t) => [t, 0])); // replies the server took
   refused = 0; // replies it did not take
   lastRefusal = null; // why, {key?, message} (messages.js errorOf): translated when shown
+  muted = false; // the server refused a reply as muted: the page replies no more this round
   error = null; // {key, params}
 
   /** asking notes that the feed's rate is being set (PUT /api/feed). */
@@ -56,6 +57,7 @@ export class Tutorial {
     for (const t of TRANSPORTS) this.replies[t] = 0;
     this.refused = 0;
     this.lastRefusal = null;
+    this.muted = false;
   }
 
   /**
@@ -82,9 +84,13 @@ export class Tutorial {
   /**
    * decide takes an event a lane accepted and returns the round to reply in,
    * or null for no reply. rate: the feed's rate; messageRate: the server's
-   * cap on a page's messages (/api/stats).
+   * cap on a page's messages (/api/stats); messagesOff: the class state
+   * says students' messages are off. A reply the server would refuse is not
+   * sent: it would be one more request on its lane for nothing, and one
+   * more refusal on the server.
    */
-  decide(ev, { rate, replayed, messageRate }) {
+  decide(ev, { rate, replayed, messageRate, messagesOff = false }) {
+    if (messagesOff || this.muted) return null;
     const max = maxReplyRate(messageRate);
     const decision = replyTo(ev, { on: this.on, rate, replayed, sinceTs: this.sinceTs, max });
     if (decision === 'no') return null;
@@ -102,15 +108,17 @@ export class Tutorial {
     if (round !== this.round) return;
     this.refused++;
     this.lastRefusal = errorOf(err);
+    if (this.lastRefusal.code === 'muted') this.muted = true; // until the tutorial begins again
   }
 
   /**
    * view says what the strip shows, in the language of T: the state line,
    * the counts line, whether each is an error, and the "back to normal"
    * button (shown while on, or while the feed runs at another rate than the
-   * server's own). rate: the feed's rate; stats: the last /api/stats.
+   * server's own). rate: the feed's rate; stats: the last /api/stats;
+   * messagesOff: as decide's.
    */
-  view(T, { rate, stats }) {
+  view(T, { rate, stats, messagesOff = false }) {
     const defaultRate = stats?.defaultRate;
     const view = {
       normalHidden: !this.on && !(Number.isFinite(defaultRate) && Number.isFinite(rate) && rate !== defaultRate),
@@ -122,6 +130,8 @@ export class Tutorial {
     };
     if (this.error) view.status = T(this.error.key, this.error.params);
     else if (!this.on) view.status = T('tutorial.hint');
+    else if (this.muted) view.status = T('tutorial.muted');
+    else if (messagesOff) view.status = T('tutorial.messagesOff');
     else if (this.tooFast) view.status = tooFastText(T, rate, stats);
     else {
       view.status = T('tutorial.on');

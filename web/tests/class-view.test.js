@@ -157,3 +157,17 @@ test('class view: a disconnected page follows and reports no more, and leaves no
   assert.deepEqual({ reports: reports.length, follows: follows.length }, n, 'nothing asked once disconnected');
   assert.equal(time.pending(), 0, 'no timer left');
 });
+
+test('class view: names the server run it follows; a restarted server at the same version is applied whole, at once', async () => {
+  const { view, time, follows, done, answer } = setup();
+  view.setClass(true);
+  await time.advance(0);
+  await answer({ epoch: 'run-1', version: 2, interval: 500 });
+  assert.deepEqual(follows.at(-1).query, { version: 2, epoch: 'run-1' }, 'the version, and the run it is of');
+  done.length = 0;
+  const asked = follows.length;
+  await answer({ epoch: 'run-2', version: 2, interval: 500 }, 10); // a new server, answering at once
+  assert.deepEqual(done.map((d) => d[0]), ['rate', 'network', 'interval', 'transports', 'tutorial'], 'the new server\'s state, whole');
+  assert.equal(follows.length, asked + 1, 'and asked again at once, naming the new run');
+  assert.deepEqual(follows.at(-1).query, { version: 2, epoch: 'run-2' });
+});

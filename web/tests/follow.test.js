@@ -16,7 +16,7 @@ function state(over = {}) {
 test('parseClassState: takes a follow answer, refuses what is not one', () => {
   const s = state({ transports: ['ws', 'http3', 'poll'], rate: 1 / 3, paused: true, messages: false });
   assert.deepEqual(s, {
-    version: 1, run: 1, transports: ['poll', 'ws'], interval: 1000, rate: 1 / 3, paused: true,
+    epoch: null, version: 1, run: 1, transports: ['poll', 'ws'], interval: 1000, rate: 1 / 3, paused: true,
     messages: false, network: { delayMs: 0, jitterMs: 0 }, tutorial: false,
   }, 'an unknown lane is left out; the order is the page\'s');
   const good = { version: 1, run: 0, transports: [], interval: 250, network: { delayMs: 0, jitterMs: 0 } };
@@ -34,6 +34,26 @@ test('parseClassState: takes a follow answer, refuses what is not one', () => {
     ['no network', { ...good, network: undefined }],
     ['a negative delay', { ...good, network: { delayMs: -1, jitterMs: 0 } }],
   ]) assert.equal(parseClassState(bad, KNOWN), null, name);
+});
+
+test('a state of another epoch is a restarted server, even at the same version: applied whole', () => {
+  assert.equal(state({ epoch: 'e2' }).epoch, 'e2');
+  assert.equal(state({ epoch: 7 }).epoch, null, 'an epoch is a string');
+  const before = state({ epoch: 'e1', version: 3, run: 2, interval: 250 });
+  const after = state({ epoch: 'e2', version: 3, run: 1, interval: 250 });
+  const p = plan(before, after, 2);
+  assert.equal(p.newRun, false, 'the run counter starts over with the server');
+  assert.equal(p.interval, 250, 'whole: every field, changed or not');
+  assert.deepEqual(p.transports, ['poll', 'sse', 'ws']);
+  assert.ok(isEmpty(plan(before, state({ epoch: 'e1', version: 3, run: 2, interval: 250 }))), 'the same run: nothing');
+
+  const f = new Follow();
+  f.take(before);
+  assert.equal(f.runFrom, 2);
+  const q = f.take(after);
+  assert.equal(q.interval, 250, 'Follow applies it whole');
+  assert.equal(q.newRun, false);
+  assert.equal(f.runFrom, 1, 'the new server\'s run is the baseline');
 });
 
 test('plan: nothing applied yet, so everything; then only what changed', () => {
@@ -122,9 +142,11 @@ test('Follow: after a server restart the state is applied whole and the run coun
   assert.equal(f.follow().newRun, false);
 });
 
-test('cleanName: trimmed, no control characters, at most 32 characters as the server counts them', () => {
+test('cleanName: trimmed, no control nor format characters, at most 32 characters as the server counts them', () => {
   assert.equal(cleanName('  Minji  '), 'Minji');
   assert.equal(cleanName('Min\u0000ji\n'), 'Minji');
+  assert.equal(cleanName('evil\u202ecod.exe'), 'evilcod.exe', 'a bidi override is taken out: the server refuses it');
+  assert.equal(cleanName('\ufeffMin\u200bji'), 'Minji', 'zero-width characters too');
   assert.equal(cleanName(null), '');
   assert.equal(cleanName('가'.repeat(40)), '가'.repeat(MAX_NAME));
   assert.equal([...cleanName('😀'.repeat(40))].length, MAX_NAME, 'an emoji is one character, not two');

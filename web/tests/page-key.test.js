@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { askIdentity, identityOf } from '../js/page-key.js';
+import { askIdentity, identityOf, loadIdentity } from '../js/page-key.js';
 import { createPage } from '../js/page-state.js';
 import { fakeTime, flush } from './fakes.js';
 
@@ -127,4 +127,54 @@ test('renewKey: a key refused as bad_key is renewed once, and the page goes on w
   assert.equal(urls.filter((u) => u.startsWith('POST /api/pages')).length, 2);
   assert.ok(urls.includes('POST /api/pages'), 'the page asks for its key without the old one');
   assert.deepEqual(urls.slice(-2).sort(), [`GET /api/sim?client=${NEW}`, `GET /api/stats?client=${NEW}`]);
+});
+
+// memoryStorage is a Storage of one tab, for tests.
+function memoryStorage() {
+  const m = new Map();
+  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => m.set(k, String(v)), removeItem: (k) => m.delete(k) };
+}
+
+test('a reload of the tab keeps its key and name (sessionStorage); bad_key still renews it', async () => {
+  const session = memoryStorage();
+  const NEW = 'nw-DHsPIBaVNU-A-RgRmS45gUp0TfVef';
+  const urls = [];
+  let run = 1;
+  const real = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    urls.push(`${init.method} ${url}`);
+    if (url.startsWith('/api/pages')) {
+      const body = run === 1 ? { key: KEY, name: 'quiet otter 17' } : { key: NEW, name: 'brave lynx 3' };
+      return { ok: true, status: 201, json: async () => body };
+    }
+    const key = new URL(url, 'http://x').searchParams.get('client');
+    if (key === (run === 1 ? KEY : NEW)) return { ok: true, status: 200, json: async () => ({}) };
+    return { ok: false, status: 400, json: async () => ({ error: 'not a key', code: 'bad_key' }) };
+  };
+  try {
+    await createPage({ search: '', languages: ['en'], session }).identify();
+    const reloaded = createPage({ search: '', languages: ['en'], session });
+    await reloaded.identify();
+    assert.equal(reloaded.clientId, KEY, 'the reload is the same page');
+    assert.equal(reloaded.name, 'quiet otter 17');
+    assert.deepEqual(urls, ['POST /api/pages'], 'one key asked for, by the first load alone');
+
+    const otherTab = createPage({ search: '', languages: ['en'], session: memoryStorage() });
+    run = 2; // the server restarted: the kept key is of its run before
+    await otherTab.identify();
+    assert.equal(otherTab.clientId, NEW, 'a new tab asks for its own key');
+
+    const again = createPage({ search: '', languages: ['en'], session });
+    await again.identify();
+    assert.equal(again.clientId, KEY, 'the tab kept the old key');
+    await again.api.get('/api/sim');
+    assert.equal(again.clientId, NEW, 'refused as bad_key, it is renewed');
+    assert.equal(loadIdentity(session)?.key, NEW, 'and the tab keeps the new one');
+    assert.equal(loadIdentity(session)?.name, 'brave lynx 3');
+  } finally {
+    globalThis.fetch = real;
+  }
+  assert.equal(loadIdentity(memoryStorage()), null);
+  assert.equal(loadIdentity({ getItem: () => '{"key":"a b","name":"x y"}' }), null, 'a stored key is checked as an answer is');
+  assert.equal(loadIdentity({ getItem: () => { throw new Error('denied'); } }), null);
 });

@@ -90,3 +90,18 @@ test('tutorial: in a class, leave turns the replies off with no rate to ask for'
   assert.equal(tut.error, null, 'no "default rate unknown": the instructor set the rate');
   assert.equal(tut.decide(quote(1), { rate: 1 / 3, replayed: false }), null);
 });
+
+test('tutorial: no reply while messages are off, and none after a muted refusal until it begins again', () => {
+  const tut = new Tutorial();
+  tut.begin(1_000_000);
+  assert.equal(tut.decide(quote(1), { rate: 1 / 3, replayed: false, messagesOff: true }), null, 'messages off: not sent');
+  assert.equal(tut.view(T, { rate: 1 / 3, stats: {}, messagesOff: true }).status, 'tutorial.messagesOff');
+  const round = tut.decide(quote(2), { rate: 1 / 3, replayed: false });
+  assert.equal(round, tut.round);
+  tut.notReplied(round, Object.assign(new Error('muted (HTTP 403)'), { code: 'muted', refused: true }));
+  assert.equal(tut.decide(quote(3), { rate: 1 / 3, replayed: false }), null, 'muted: no more replies');
+  assert.equal(tut.view(T, { rate: 1 / 3, stats: {} }).status, 'tutorial.muted');
+  tut.notReplied(round, Object.assign(new Error('too many'), { code: 'too_many_messages', refused: true }));
+  tut.begin(2_000_000);
+  assert.equal(tut.decide(quote(4, 3_000_000), { rate: 1 / 3, replayed: false }), tut.round, 'a new round replies again');
+});
