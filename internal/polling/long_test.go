@@ -230,4 +230,3 @@ func TestLongPollAnswersAtMostMaxPollEvents(t *testing.T) {
 			polling.MaxPollEvents, feed.DefaultHistory-polling.MaxPollEvents)
 	}
 }
-

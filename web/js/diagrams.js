@@ -4,6 +4,8 @@
 //
 //   polling    request/response pairs, one per interval; an event published
 //              between two requests waits for the next one
+//   long       request/response pairs too, but the server holds each request
+//   polling    until an event (answered at once) or the wait passes (empty)
 //   SSE        one request, then one long response carrying the events and,
 //              while idle, a heartbeat comment
 //   WebSocket  an upgrade (101), then frames both ways, pings included
@@ -38,6 +40,14 @@ const STEPS = {
     { from: 'page', text: 'GET /poll?since=42', style: 'request' },
     { from: 'server', text: '200 {"events":[]}', style: 'response' },
   ],
+  longpoll: [
+    { from: 'page', text: 'GET /poll?since=41&wait=25s', style: 'request', holds: true },
+    { mark: 'diagram.published', text: 'seq 42' },
+    { from: 'server', text: '200 {"events":[42]}', style: 'response' },
+    { from: 'page', text: 'GET /poll?since=42&wait=25s', style: 'request', holds: true },
+    { from: 'server', text: '200 {"events":[]} after 25 s', style: 'response' },
+    { from: 'page', text: 'GET /poll?since=42&wait=25s', style: 'request' },
+  ],
   sse: [
     { from: 'page', text: 'GET /sse', style: 'request' },
     { from: 'server', text: '200 text/event-stream', style: 'response', opens: true },
@@ -68,7 +78,9 @@ const SPAN_NOTE = { sse: 'diagram.oneResponse', ws: 'diagram.oneConnection' };
  *   {width, height, lifelines: [{x, key}], arrows: [{x1, y1, x2, y2, text, style, up}],
  *    marks: [{x, y, key, text}], waits: [{x, y1, y2, key}], spans: [{x, y1, y2}],
  *    notes: [{x, y, key}]}
- * up: the arrow goes from the page to the server.
+ * up: the arrow goes from the page to the server. A wait is an event's wait
+ * for the next request (diagram.waits), or a request's at the server until
+ * its answer (diagram.held: a long poll).
  */
 export function sequence(transport) {
   const steps = STEPS[transport];
@@ -80,6 +92,7 @@ export function sequence(transport) {
   };
   let y = TOP;
   let published = null; // polling: where an event was published, until a request takes it
+  let held = null; // long polling: where a held request reached the server, until its answer
   let opened = null;
   for (const s of steps) {
     if (s.mark) {
@@ -91,8 +104,10 @@ export function sequence(transport) {
       d.arrows.push({ x1, y1: y, x2, y2: y + SLANT, text: s.text, style: s.style, up });
       if (published !== null && up) {
         d.waits.push({ x: SERVER_X, y1: published, y2: y + SLANT, key: 'diagram.waits' });
-        published = null;
       }
+      if (!up && held !== null) d.waits.push({ x: SERVER_X, y1: held, y2: y, key: 'diagram.held' });
+      if (published !== null) published = null; // taken by a request, or answered at once by a held one
+      held = s.holds ? y + SLANT : up ? held : null;
       if (s.opens) opened = y;
     }
     y += STEP;
