@@ -28,7 +28,9 @@ const SLANT = 6; // an arrow drops a little: travel takes time
 /**
  * The messages of each diagram, top to bottom. from: who sends; text: as on
  * the wire; style: request | response | event | control | heartbeat;
- * mark: an i18n key for a note on the server's side of the step instead.
+ * mark: an i18n key for a note on the server's side of the step instead;
+ * holds: the server holds this request until the next answer, noted with
+ * that i18n key (long polling).
  */
 const STEPS = {
   poll: [
@@ -41,11 +43,11 @@ const STEPS = {
     { from: 'server', text: '200 {"events":[]}', style: 'response' },
   ],
   longpoll: [
-    { from: 'page', text: 'GET /poll?since=41&wait=25s', style: 'request', holds: true },
+    { from: 'page', text: 'GET /poll?since=41&wait=25s', style: 'request', holds: 'diagram.held' },
     { mark: 'diagram.published', text: 'seq 42' },
     { from: 'server', text: '200 {"events":[42]}', style: 'response' },
-    { from: 'page', text: 'GET /poll?since=42&wait=25s', style: 'request', holds: true },
-    { from: 'server', text: '200 {"events":[]} after 25 s', style: 'response' },
+    { from: 'page', text: 'GET /poll?since=42&wait=25s', style: 'request', holds: 'diagram.heldWait' },
+    { from: 'server', text: '200 {"events":[]}', style: 'response' },
     { from: 'page', text: 'GET /poll?since=42&wait=25s', style: 'request' },
   ],
   sse: [
@@ -92,7 +94,7 @@ export function sequence(transport) {
   };
   let y = TOP;
   let published = null; // polling: where an event was published, until a request takes it
-  let held = null; // long polling: where a held request reached the server, until its answer
+  let held = null; // long polling: {y, key} of a held request at the server, until its answer
   let opened = null;
   for (const s of steps) {
     if (s.mark) {
@@ -105,9 +107,10 @@ export function sequence(transport) {
       if (published !== null && up) {
         d.waits.push({ x: SERVER_X, y1: published, y2: y + SLANT, key: 'diagram.waits' });
       }
-      if (!up && held !== null) d.waits.push({ x: SERVER_X, y1: held, y2: y, key: 'diagram.held' });
+      if (!up && held !== null) d.waits.push({ x: SERVER_X, y1: held.y, y2: y, key: held.key });
       if (published !== null) published = null; // taken by a request, or answered at once by a held one
-      held = s.holds ? y + SLANT : up ? held : null;
+      if (s.holds) held = { y: y + SLANT, key: s.holds };
+      else if (!up) held = null;
       if (s.opens) opened = y;
     }
     y += STEP;

@@ -202,6 +202,7 @@ const en = {
   'diagram.oneResponse': 'one response, still open',
   'diagram.oneConnection': 'one connection, frames both ways',
   'diagram.held': 'held',
+  'diagram.heldWait': '25 s',
 
   'hint.title': 'What to look for now',
   'hint.waiting': 'Waiting for the first events…',
@@ -592,7 +593,8 @@ const ko = {
   'diagram.waits': '대기',
   'diagram.oneResponse': '응답 하나가 계속 열려 있음',
   'diagram.oneConnection': '연결 하나로 양방향 프레임',
-  'diagram.held': '붙잡아 둠',
+  'diagram.held': '대기',
+  'diagram.heldWait': '25초',
 
   'hint.title': '지금 눈여겨볼 것',
   'hint.waiting': '첫 이벤트를 기다리는 중…',

@@ -49,7 +49,7 @@ test('WebSocket: upgrade 101, then frames both ways', () => {
 });
 
 test('layout: inside the box, top to bottom, every word in every language', () => {
-  for (const t of ['poll', 'sse', 'ws']) {
+  for (const t of ['poll', 'longpoll', 'sse', 'ws']) {
     const d = sequence(t);
     let last = 0;
     for (const a of d.arrows) {
@@ -74,7 +74,7 @@ test('long polling: each request held at the server until an event, answered at 
     assert.match(arrows[i], /^→ GET \/poll\?since=\d+&wait=25s$/, 'a request with a wait');
     assert.match(arrows[i + 1], /^← 200 /, 'its answer');
   }
-  assert.deepEqual(d.waits.map((w) => w.key), ['diagram.held', 'diagram.held'], 'both requests held; no event waits for a request');
+  assert.deepEqual(d.waits.map((w) => w.key), ['diagram.held', 'diagram.heldWait'], 'both requests held, the second for the whole wait; no event waits for a request');
   const [mark] = d.marks;
   const [held] = d.waits;
   const answer = d.arrows.find((a) => !a.up && a.y1 > mark.y);
