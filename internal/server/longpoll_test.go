@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -91,18 +90,30 @@ func TestLongPollBadWaitIs400(t *testing.T) {
 	}
 }
 
-// The instructor's drop and a page's own close the held long polls of
-// that transport: a long poll is a transport the network can drop.
-func TestLongPollIsATransportToDrop(t *testing.T) {
-	srv, _ := newServer(t, server.Config{})
+// A page's drop of longpoll closes its held long poll at once, as a
+// network would: the client gets no answer, and asks again.
+func TestLongPollIsDroppedWhileHeld(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
 	key, _ := mint(t, srv)
-	resp, err := srv.Client().Post(srv.URL+"/api/sim/drop?client="+key, "application/json", strings.NewReader(`{"transport":"longpoll"}`))
-	if err != nil {
-		t.Fatal(err)
+	publish(t, hub, 1)
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := srv.Client().Get(srv.URL + "/poll?since=1&wait=25s&client=" + key)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	if !eventually(func() bool { return getStats(t, srv, key).Client[server.LongPoll].Open == 1 }) {
+		t.Fatal("the long poll is not held")
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("drop longpoll: status %d, want 200", resp.StatusCode)
+	status, answer := send(t, srv, http.MethodPost, "/api/sim/drop?client="+key, `{"transport":"longpoll"}`)
+	if status != http.StatusOK || answer["dropped"] != 1.0 {
+		t.Errorf("drop longpoll: %d %v, want 200 and 1 dropped", status, answer)
+	}
+	if err := <-errc; err == nil {
+		t.Error("the held long poll was answered after its drop, want its connection gone")
 	}
 }
 
