@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,20 @@ func TestLongPollLane(t *testing.T) {
 			t.Errorf("#panel-longpoll state %q, want open", got)
 		}
 		checkNothingLostIn(t, pageLedgers(t, ctx), "poll", "longpoll")
+	})
+
+	t.Run("the inspector shows each long poll with its wait and its header bytes", func(t *testing.T) {
+		evaluate[bool](t, ctx, `document.querySelector('#panel-longpoll .inspector').open = true`)
+		waitFor(t, ctx, "the long polling inspector has five requests, the latest with its header bytes", `
+			document.querySelectorAll('#panel-longpoll .wire-row[data-kind="request"]').length >= 5 &&
+			[...document.querySelectorAll('#panel-longpoll .wire-row')].some((r) => /headers \d+ B/.test(r.textContent))`)
+		line := regexp.MustCompile(`^GET /poll\?since=\d+&epoch=[0-9a-f]+&wait=25s&client=<key> HTTP/1\.1$`)
+		rows := wireRows(t, ctx, "longpoll")
+		for _, r := range rows[:3] {
+			if len(r.Lines) != 1 || !line.MatchString(r.Lines[0]) {
+				t.Errorf("long poll row = %q, want GET /poll?since=N&epoch=E&wait=25s&client=<key> HTTP/1.1", r.Lines)
+			}
+		}
 	})
 
 	t.Run("the page and the server count the same long polls", func(t *testing.T) {
