@@ -102,8 +102,11 @@ func (s *server) pollMeter() pollMeter {
 	return pollMeter{short: s.meter(Poll), long: s.meter(LongPoll)}
 }
 
+// pollMeter is the Meter of /poll: one meter per transport behind it.
 type pollMeter struct{ short, long meter }
 
+// Open counts r as a long poll when it names a wait, else as a short one:
+// the same rule as accountPolls, so its bytes and its counts agree.
 func (m pollMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
 	if polling.IsLong(r.URL.Query()) {
 		return m.long.Open(r)
