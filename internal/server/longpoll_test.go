@@ -196,8 +196,10 @@ func TestLongPollHoldsAThousand(t *testing.T) {
 
 // BenchmarkLongPollWaiting reports the memory one waiting long poll costs,
 // server and socket together (B/waiting: heap and stacks in use, after a
-// collection, with 1000 held against none), and the time one published
-// event takes to answer them all (an op).
+// collection, with 1000 held against none), its goroutines (net/http's
+// own for the connection, and its watch for the client going away while
+// a handler runs: the wait adds none), and the time one published event
+// takes to answer them all (an op).
 func BenchmarkLongPollWaiting(b *testing.B) {
 	const n = 1000
 	srv, hub := newBareServer(b)
@@ -210,12 +212,13 @@ func BenchmarkLongPollWaiting(b *testing.B) {
 	}
 	for b.Loop() {
 		b.StopTimer()
-		before := inUse()
+		before, goroutines := inUse(), runtime.NumGoroutine()
 		conns := holdLongPolls(b, srv, hub, n)
 		for getStats(b, srv, "").Transports[server.LongPoll].Open != n {
 			runtime.Gosched()
 		}
 		b.ReportMetric(float64(inUse()-before)/n, "B/waiting")
+		b.ReportMetric(float64(runtime.NumGoroutine()-goroutines)/n, "goroutines/waiting")
 		b.StartTimer()
 		publish(b, hub, 1)
 		if got := readAnswers(b, conns, hub.Head()); got != n {
