@@ -230,3 +230,19 @@ func TestLongPollAnswersAtMostMaxPollEvents(t *testing.T) {
 			polling.MaxPollEvents, feed.DefaultHistory-polling.MaxPollEvents)
 	}
 }
+
+// FuzzParseWait: any wait a client sends is refused or within (0, MaxWait].
+func FuzzParseWait(f *testing.F) {
+	for _, s := range []string{"25s", "500ms", "1m", "60.000000001s", "-1s", "0", "1e3s", "9223372036854775807ns", "1h1h"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := polling.ParseWait(url.Values{"wait": {s}})
+		if err == nil && (d <= 0 || d > polling.MaxWait) {
+			t.Errorf("ParseWait(%q) = %v, nil: outside (0, %v]", s, d, polling.MaxWait)
+		}
+		if err != nil && d != 0 {
+			t.Errorf("ParseWait(%q) = %v, %v: a refused wait must be 0", s, d, err)
+		}
+	})
+}
