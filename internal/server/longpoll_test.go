@@ -260,3 +260,39 @@ func TestClassCountsAPageWithALongPollHeld(t *testing.T) {
 	cancel()
 	<-held
 }
+
+// Long polling cannot send either: its messages go by POST, one more
+// request of its own, and come back over a long poll at once.
+func TestLongPollSendsByPost(t *testing.T) {
+	srv, hub := newServer(t, server.Config{})
+	key, _ := mint(t, srv)
+	publish(t, hub, 1)
+	type answer struct {
+		Events []struct{ Kind, Text, Via string }
+	}
+	got := make(chan answer, 1)
+	go func() {
+		var a answer
+		resp, err := srv.Client().Get(srv.URL + "/poll?since=1&wait=25s&client=" + key)
+		if err == nil {
+			err = json.NewDecoder(resp.Body).Decode(&a)
+			resp.Body.Close()
+		}
+		if err != nil {
+			t.Errorf("the long poll: %v", err)
+		}
+		got <- a
+	}()
+	if !eventually(func() bool { return getStats(t, srv, key).Client[server.LongPoll].Open == 1 }) {
+		t.Fatal("the long poll is not held")
+	}
+	if resp := post(t, srv, "?client="+key, `{"text":"hello","via":"longpoll"}`); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST via longpoll: status %d, want 202", resp.StatusCode)
+	}
+	if a := <-got; len(a.Events) != 1 || a.Events[0].Kind != "message" || a.Events[0].Via != "longpoll" {
+		t.Errorf("the held poll answered %+v, want the message, via longpoll", a.Events)
+	}
+	if c := getStats(t, srv, key).Client[server.LongPoll]; c.Requests != 2 {
+		t.Errorf("longpoll requests = %d, want 2: the poll and the POST", c.Requests)
+	}
+}
