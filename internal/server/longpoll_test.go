@@ -62,7 +62,11 @@ func TestLongPollCountsAsLongpoll(t *testing.T) {
 	if got := getStats(t, srv, key).Client[server.Poll]; got != (server.Counts{}) {
 		t.Errorf("poll counters %+v after a long poll alone, want none", got)
 	}
-	entries, _ := getWire(t, srv, key, 0)
+	var entries []wireEntry // logged once the answer is done, a moment after the client has it
+	eventually(func() bool {
+		entries, _ = getWire(t, srv, key, 0)
+		return len(entries) > 0
+	})
 	if len(entries) != 1 || entries[0].Transport != server.LongPoll || entries[0].Events != 1 {
 		t.Errorf("wire log %+v, want one longpoll request with its event", entries)
 	}
