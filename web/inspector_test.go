@@ -82,7 +82,7 @@ func TestInspector(t *testing.T) {
 			evaluate[bool](t, ctx, fmt.Sprintf(`document.querySelector(%q).open = true`, sel))
 		}
 	}
-	waitFor(t, ctx, "every inspector is open", `Array.from(document.querySelectorAll('.inspector')).every((d) => d.open)`)
+	waitFor(t, ctx, "every inspector is open", `Array.from(document.querySelectorAll('.panel:not([hidden]) .inspector')).every((d) => d.open)`)
 
 	t.Run("SSE shows the id: and data: lines of each event", func(t *testing.T) {
 		waitFor(t, ctx, "the SSE inspector has ten events", `

@@ -27,8 +27,17 @@ const TutorialRate = 1.0 / 3
 // none of them.
 type Limits struct {
 	Transports       []string      // the lanes, in the order the pages show them
+	Default          []string      // the lanes a new class has on (nil: all of Transports)
 	MinRate, MaxRate float64       // the feed's events a second
 	MaxDelay         time.Duration // the simulated network's delay
+}
+
+// lanesOn returns the lanes a new class has on.
+func (l Limits) lanesOn() []string {
+	if l.Default != nil {
+		return l.Default
+	}
+	return l.Transports
 }
 
 // Network is a simulated network for every following page, as each page
@@ -101,7 +110,7 @@ func NewState(limits Limits, rate float64, effect func(Settings)) *State {
 		s: Settings{
 			Version:    1,
 			Run:        1,
-			Transports: slices.Clone(limits.Transports),
+			Transports: slices.Clone(limits.lanesOn()),
 			Interval:   DefaultInterval,
 			Rate:       rate,
 			Messages:   true,

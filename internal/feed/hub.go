@@ -59,6 +59,7 @@ type Hub struct {
 	head    uint64   // seq of the newest event; 0 before the first
 	ring    []*Frame // the last len(ring) events; seq s is at ring[s%len(ring)]
 	subs    map[*Subscription]struct{}
+	next    chan struct{} // closed by the next Publish; nil until a long poll asks for it
 	live    int           // subscriptions not yet released by their owner
 	closed  bool          // no more events or subscribers
 	drained chan struct{} // closed once closed and live == 0
@@ -145,6 +146,20 @@ func (h *Hub) Changed() <-chan struct{} { return h.changed }
 // as subscriptions do, so that a shutdown never waits for it.
 func (h *Hub) Done() <-chan struct{} { return h.done }
 
+// Next returns a channel closed when the next event is published: a long
+// poll that found nothing new waits on it. Every waiter shares the one
+// channel, so a thousand held polls cost the hub no queue and no goroutine
+// each, and one allocation per event while anyone waits. Ask for it before
+// calling Since, so that an event published in between is not missed.
+func (h *Hub) Next() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.next == nil {
+		h.next = make(chan struct{})
+	}
+	return h.next
+}
+
 // History returns how many events the hub keeps for resume.
 func (h *Hub) History() int { return len(h.ring) }
 
@@ -173,6 +188,10 @@ func (h *Hub) Publish(e Event) (*Frame, error) {
 	f := &Frame{Seq: e.Seq, JSON: b}
 	h.head = f.Seq
 	h.ring[f.Seq%uint64(len(h.ring))] = f
+	if h.next != nil {
+		close(h.next)
+		h.next = nil
+	}
 	for s := range h.subs {
 		select {
 		case s.frames <- f:

@@ -403,3 +403,29 @@ func TestWatchCutsOffAStuckWriter(t *testing.T) {
 		}
 	})
 }
+
+// Next is closed by the next Publish, and only by it: a long poll that
+// waits on it wakes once per event, and a later waiter gets a new channel.
+func TestNextIsClosedByTheNextPublish(t *testing.T) {
+	h := NewHub(Config{})
+	next := h.Next()
+	if h.Next() != next {
+		t.Error("two waiters before an event got different channels, want one shared")
+	}
+	select {
+	case <-next:
+		t.Fatal("Next closed before any Publish")
+	default:
+	}
+	publish(t, h, 1)
+	select {
+	case <-next:
+	default:
+		t.Fatal("Next still open after Publish")
+	}
+	select {
+	case <-h.Next():
+		t.Error("the next Next is already closed, want open until the following Publish")
+	default:
+	}
+}

@@ -3,7 +3,14 @@
 // interval later. Every answer costs a whole HTTP request, and an event waits
 // up to one interval before the next request picks it up.
 //
-// Read Handler first. A session with curl:
+// With ?wait= the same endpoint long polls: when nothing is new the server
+// holds the request until an event arrives (and answers it at once) or the
+// wait passes (and answers no events). An event then waits about one round
+// trip instead of half an interval; the price is still one request per
+// answer, so a busy feed costs a request per event or batch, a quiet one a
+// request per wait. Read Handler first, then long.go.
+//
+// A session with curl:
 //
 //	$ curl -s 'localhost:8005/poll'
 //	{"epoch":"5f0c9a3e7d21b4c8","head":41,"events":[{"seq":41,...}],"next":41,"missed":0}
@@ -15,6 +22,11 @@
 //
 //	$ curl -s 'localhost:8005/poll?since=0'
 //	{"epoch":"5f0c9a3e7d21b4c8","head":4096,"events":[{"seq":1,...},...],"next":500,"missed":0,"more":3596}
+//
+// A long poll at the head waits for the next event (here 3 s later), or 25 s:
+//
+//	$ curl -s 'localhost:8005/poll?since=4096&epoch=5f0c9a3e7d21b4c8&wait=25s'
+//	{"epoch":"5f0c9a3e7d21b4c8","head":4097,"events":[{"seq":4097,...}],"next":4097,"missed":0}
 package polling
 
 import (
@@ -42,6 +54,18 @@ type Source interface {
 	// Since returns the events after a position, oldest first, at most
 	// limit of them, and the hello that explains them.
 	Since(p feed.Position, limit int) ([]*feed.Frame, feed.Hello)
+	// Next is closed when the next event is published: a long poll waits
+	// on it. Asked for before Since, it misses nothing published between.
+	Next() <-chan struct{}
+	// Done is closed when the feed stops: held polls answer at once.
+	Done() <-chan struct{}
+}
+
+// Counter is a Source that is told of each answer, once a request however
+// long it waited and however often it looked at the feed meanwhile: the
+// server counts resumes by it.
+type Counter interface {
+	Answered(r *http.Request, p feed.Position, h feed.Hello)
 }
 
 // Meter counts what this transport spends, for /api/stats.
@@ -56,7 +80,9 @@ type Meter interface {
 
 // Handler answers GET /poll?since=N&epoch=E with the events after N, oldest
 // first, at most MaxPollEvents of them, and the seq to ask from next time.
-// Without since it answers only the latest event, a starting point.
+// Without since it answers only the latest event, a starting point. With
+// wait=D (see ParseWait) it is a long poll: when there is nothing after N,
+// the answer waits for the next event, at most D.
 func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sent, done := m.Open(r)
@@ -67,14 +93,25 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 			httpjson.Error(w, http.StatusBadRequest, err)
 			return
 		}
-		frames, hello := src.Since(p, MaxPollEvents)
+		wait, err := ParseWait(q)
+		if err != nil {
+			httpjson.Error(w, http.StatusBadRequest, err)
+			return
+		}
+		frames, hello, ok := await(r.Context(), src, p, wait)
+		if !ok {
+			return // the client is gone: nobody to answer
+		}
+		if c, ok := src.(Counter); ok {
+			c.Answered(r, p, hello)
+		}
 		body := appendAnswer(nil, frames, hello)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 		sent(len(frames), size(frames), len(body))
-		log.Debug("poll", "transport", "poll", "remote", r.RemoteAddr,
+		log.Debug("poll", "transport", transport(wait), "remote", r.RemoteAddr,
 			"since", p.Since, "events", len(frames), "head", hello.Head)
 	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"transportlab/internal/clientaddr"
 	"transportlab/internal/netsim"
+	"transportlab/internal/polling"
 	"transportlab/internal/wire"
 )
 
@@ -29,6 +30,19 @@ func (s *server) account(transport string) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// accountPolls is account for /poll, whose requests are two transports:
+// a GET with wait= is a long poll (longpoll), any other a short one (poll).
+func (s *server) accountPolls(next http.Handler) http.Handler {
+	short, long := s.account(Poll)(next), s.account(LongPoll)(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if polling.IsLong(r.URL.Query()) {
+			long.ServeHTTP(w, r)
+			return
+		}
+		short.ServeHTTP(w, r)
+	})
 }
 
 // streamStatus is how a stream answers once it is under way.

@@ -19,7 +19,7 @@ const maxMessageBody = 4096
 // messageRequest is the body of POST /api/messages.
 type messageRequest struct {
 	Text string `json:"text"`
-	Via  string `json:"via"` // the transport the page stands in for: "poll" or "sse"
+	Via  string `json:"via"` // the transport the page stands in for: "poll", "longpoll" or "sse"
 }
 
 // postMessage publishes a client message into the feed, for transports that
@@ -32,7 +32,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch req.Via {
-	case Poll, SSE:
+	case Poll, LongPoll, SSE:
 		var release func()
 		r, release = s.claim(r, req.Via) // the post's bytes are that transport's
 		defer release()
@@ -44,7 +44,7 @@ func (s *server) postMessage(w http.ResponseWriter, r *http.Request) {
 	case "":
 		req.Via = "http" // a client that is none of the transports, such as curl
 	default:
-		httpjson.Error(w, http.StatusBadRequest, errors.New(`via must be "poll" or "sse"`))
+		httpjson.Error(w, http.StatusBadRequest, errors.New(`via must be "poll", "longpoll" or "sse"`))
 		return
 	}
 	// Refused or not, the post was one more request of its transport, as

@@ -36,7 +36,7 @@ const (
 // effect sets the feed's rate and pause as the state says, only when they
 // differ: each set tells the generator, which starts its period over.
 func newClassState(hub *feed.Hub) *class.State {
-	limits := class.Limits{Transports: transports, MinRate: feed.MinRate, MaxRate: feed.MaxRate, MaxDelay: netsim.MaxDelay}
+	limits := class.Limits{Transports: transports, Default: designCard, MinRate: feed.MinRate, MaxRate: feed.MaxRate, MaxDelay: netsim.MaxDelay}
 	return class.NewState(limits, hub.Rate(), func(s class.Settings) {
 		if s.Rate != hub.Rate() {
 			hub.SetRate(s.Rate) // checked by the state against the same bounds

@@ -2,9 +2,11 @@ package server
 
 import (
 	"errors"
+	"net/http"
 	"sync/atomic"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/polling"
 )
 
 // How deliveries begin and end, per transport, for /metrics: a client
@@ -119,10 +121,24 @@ func (c countedSource) Subscribe(p feed.Position) (*feed.Subscription, error) {
 	return sub, nil
 }
 
-// Since answers a poll as the hub does, and counts its resume: every poll
-// that sends the seq it saw last is one.
-func (c countedSource) Since(p feed.Position, limit int) ([]*feed.Frame, feed.Hello) {
-	frames, hello := c.Hub.Since(p, limit)
-	c.ends.resume(p, hello)
-	return frames, hello
+// pollSource returns the hub as /poll's source, counting each answer's
+// resume once, as short or long polling: a long poll may look at the feed
+// several times while it waits, and is still one resume.
+func (s *server) pollSource() pollSource {
+	return pollSource{Hub: s.hub, s: s}
+}
+
+// pollSource is the hub for /poll (polling.Counter).
+type pollSource struct {
+	*feed.Hub
+	s *server
+}
+
+// Answered counts r's resume: every poll that sends the seq it saw last is one.
+func (ps pollSource) Answered(r *http.Request, p feed.Position, h feed.Hello) {
+	t := Poll
+	if polling.IsLong(r.URL.Query()) {
+		t = LongPoll
+	}
+	ps.s.ends[t].resume(p, h)
 }

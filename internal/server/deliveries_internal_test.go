@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -59,24 +61,37 @@ func TestCountedSourceCountsTheHubsCutOffs(t *testing.T) {
 }
 
 // A poll that sends the seq it saw last is a resume; a first poll is not.
-func TestCountedSourceCountsPollsThatResume(t *testing.T) {
+// Each answer counts once, as short or long polling: a long poll that
+// looked at the feed several times while it waited is one resume.
+func TestPollSourceCountsPollsThatResume(t *testing.T) {
 	hub := feed.NewHub(feed.Config{History: 2})
 	defer hub.Close()
-	e := newEnds()
-	src := countedSource{Hub: hub, ends: e}
+	s := &server{ends: newEndsPerTransport()}
+	src := s.pollSource()
 	for range 4 {
 		if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	src.Since(feed.Position{}, 0)                         // first: none
-	src.Since(feed.Position{Resume: true, Since: 3}, 0)   // 4 is there: whole
-	src.Since(feed.Position{Resume: true, Since: 1}, 0)   // 2 is gone: missed
-	src.Since(feed.Position{Resume: true, Since: 9}, 0)   // beyond the head: reset
-	src.Since(feed.Position{Resume: true, Epoch: "x"}, 0) // another epoch: reset
-	for outcome, want := range map[string]int64{ResumeWhole: 1, ResumeMissed: 1, ResumeReset: 2} {
-		if got := e.resumed[outcome].Load(); got != want {
-			t.Errorf("resumes %s = %d, want %d", outcome, got, want)
+	src.Hub = hub
+	answer := func(query string, p feed.Position) {
+		_, hello := hub.Since(p, 0)
+		src.Answered(httptest.NewRequest(http.MethodGet, "/poll?"+query, nil), p, hello)
+	}
+	answer("", feed.Position{})                                        // first: none
+	answer("since=3", feed.Position{Resume: true, Since: 3})           // 4 is there: whole
+	answer("since=1", feed.Position{Resume: true, Since: 1})           // 2 is gone: missed
+	answer("since=9", feed.Position{Resume: true, Since: 9})           // beyond the head: reset
+	answer("since=0&epoch=x", feed.Position{Resume: true, Epoch: "x"}) // another epoch: reset
+	answer("since=4&wait=25s", feed.Position{Resume: true, Since: 4})  // a long poll: its own
+	for transport, counts := range map[string]map[string]int64{
+		Poll:     {ResumeWhole: 1, ResumeMissed: 1, ResumeReset: 2},
+		LongPoll: {ResumeWhole: 1, ResumeMissed: 0, ResumeReset: 0},
+	} {
+		for outcome, want := range counts {
+			if got := s.ends[transport].resumed[outcome].Load(); got != want {
+				t.Errorf("%s resumes %s = %d, want %d", transport, outcome, got, want)
+			}
 		}
 	}
 }

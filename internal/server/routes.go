@@ -15,7 +15,7 @@ import (
 // where bytes are counted, and who is limited. Nothing that buffers a
 // response or times it out may wrap /sse or /ws: both are meant to stay open.
 func (s *server) routes(r chi.Router) {
-	poll := polling.Handler(s.source(Poll), s.meter(Poll), s.log)
+	poll := polling.Handler(s.pollSource(), s.pollMeter(), s.log)
 	stream := sse.Handler(s.source(SSE), s.meter(SSE), s.log, s.sseOptions())
 	socket := ws.Handler(s.source(WS), s.meter(WS), s.log, s.wsOptions())
 	page := noListings(http.FileServerFS(s.cfg.Page))
@@ -27,7 +27,7 @@ func (s *server) routes(r chi.Router) {
 	r.Use(s.checkKey)                   // ?client= must be a key this server minted, when given
 	r.Use(s.refuseDisconnected)         // and not of a page the instructor disconnected
 
-	r.With(s.limitAddress(limitPolls), s.account(Poll)).Method(http.MethodGet, "/poll", poll) // short polling, so many a second an address
+	r.With(s.limitAddress(limitPolls), s.accountPolls).Method(http.MethodGet, "/poll", poll) // short polling, and long polling with ?wait=, so many a second an address
 	r.Group(func(r chi.Router) {
 		r.Use(s.limitAddress(limitStreams))                           // new streams, so many a second an address
 		r.Use(s.streams.limit)                                        // streams are capped, in all and per address

@@ -154,9 +154,9 @@ func (s *server) drop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch req.Transport {
-	case Poll, SSE, WS:
+	case Poll, LongPoll, SSE, WS:
 	default:
-		httpjson.Error(w, http.StatusBadRequest, errors.New(`transport must be "poll", "sse" or "ws"`))
+		httpjson.Error(w, http.StatusBadRequest, errors.New(`transport must be "poll", "longpoll", "sse" or "ws"`))
 		return
 	}
 	p := s.simPage(w, r)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	"transportlab/internal/polling"
 	"transportlab/internal/wire"
 )
 
@@ -14,7 +15,21 @@ const (
 	WS   = "ws"
 )
 
-var transports = []string{Poll, SSE, WS}
+// LongPoll is /poll with ?wait=: the same endpoint, its own transport, so
+// that its requests and latency stand beside short polling's.
+const LongPoll = "longpoll"
+
+// transports are the server's lanes, in the order the page shows them.
+var transports = []string{
+	Poll,
+	LongPoll,
+	SSE,
+	WS,
+}
+
+// designCard are the lanes of the project's design card, which a page,
+// and a new class, shows until someone turns others on.
+var designCard = []string{Poll, SSE, WS}
 
 // Counts is what one transport spent, in all or for one page, as
 // /api/stats shows it.
@@ -79,6 +94,24 @@ func (s *server) snapshot(id string) (all, client map[string]Counts) {
 // meter returns what a transport handler counts its spending with.
 func (s *server) meter(transport string) meter {
 	return meter{s: s, transport: transport}
+}
+
+// pollMeter returns the Meter of /poll: each request counts as short or
+// long polling, as accountPolls claimed it.
+func (s *server) pollMeter() pollMeter {
+	return pollMeter{short: s.meter(Poll), long: s.meter(LongPoll)}
+}
+
+// pollMeter is the Meter of /poll: one meter per transport behind it.
+type pollMeter struct{ short, long meter }
+
+// Open counts r as a long poll when it names a wait, else as a short one:
+// the same rule as accountPolls, so its bytes and its counts agree.
+func (m pollMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
+	if polling.IsLong(r.URL.Query()) {
+		return m.long.Open(r)
+	}
+	return m.short.Open(r)
 }
 
 // meter counts one transport's requests, open answers, events and bytes,

@@ -133,15 +133,19 @@ export function createChart(canvas) {
       ctx.fillText(tick.label, pad.left - 6, yy);
     }
 
-    // Vertical gridlines every 15 s, labelled in seconds ago.
+    // Vertical gridlines every 15 s, labelled in seconds ago: every 30 s
+    // when a narrow panel (four or five side by side) leaves no room.
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
+    const room = (15_000 / windowMs) * plotW;
+    const labelEvery = room < ctx.measureText(labels.secondsAgo(45)).width + 10 ? 30 : 15;
     for (let s = 0; s <= windowMs / 1000; s += 15) {
       const xx = Math.round(pad.left + plotW - (s * 1000 / windowMs) * plotW) + 0.5;
       ctx.beginPath();
       ctx.moveTo(xx, pad.top);
       ctx.lineTo(xx, pad.top + plotH);
       ctx.stroke();
+      if (s % labelEvery !== 0) continue;
       const label = s === 0 ? labels.now : labels.secondsAgo(s);
       ctx.textAlign = s === 0 ? 'right' : s * 1000 >= windowMs ? 'left' : 'center';
       ctx.fillText(label, xx, pad.top + plotH + 6);

@@ -26,6 +26,7 @@ export const MARKS = Object.freeze({
   poll: { shape: 'circle', dash: [] },
   sse: { shape: 'square', dash: [10, 5] },
   ws: { shape: 'triangle', dash: [2, 5] },
+  longpoll: { shape: 'diamond', dash: [6, 3, 1, 3] },
 });
 
 /**
@@ -123,6 +124,12 @@ function marker(ctx, shape, x, y, r) {
   if (shape === 'square') {
     const a = r * 0.89;
     ctx.rect(x - a, y - a, 2 * a, 2 * a);
+  } else if (shape === 'diamond') {
+    const a = r * 1.25;
+    ctx.moveTo(x, y - a);
+    ctx.lineTo(x + a, y);
+    ctx.lineTo(x, y + a);
+    ctx.lineTo(x - a, y);
   } else if (shape === 'triangle') {
     const a = r * 1.35;
     ctx.moveTo(x, y - a);

@@ -4,6 +4,8 @@
 //
 //   polling    request/response pairs, one per interval; an event published
 //              between two requests waits for the next one
+//   long       request/response pairs too, but the server holds each request
+//   polling    until an event (answered at once) or the wait passes (empty)
 //   SSE        one request, then one long response carrying the events and,
 //              while idle, a heartbeat comment
 //   WebSocket  an upgrade (101), then frames both ways, pings included
@@ -26,7 +28,9 @@ const SLANT = 6; // an arrow drops a little: travel takes time
 /**
  * The messages of each diagram, top to bottom. from: who sends; text: as on
  * the wire; style: request | response | event | control | heartbeat;
- * mark: an i18n key for a note on the server's side of the step instead.
+ * mark: an i18n key for a note on the server's side of the step instead;
+ * holds: the server holds this request until the next answer, noted with
+ * that i18n key (long polling).
  */
 const STEPS = {
   poll: [
@@ -37,6 +41,14 @@ const STEPS = {
     { from: 'server', text: '200 {"events":[42]}', style: 'response' },
     { from: 'page', text: 'GET /poll?since=42', style: 'request' },
     { from: 'server', text: '200 {"events":[]}', style: 'response' },
+  ],
+  longpoll: [
+    { from: 'page', text: 'GET /poll?since=41&wait=25s', style: 'request', holds: 'diagram.held' },
+    { mark: 'diagram.published', text: 'seq 42' },
+    { from: 'server', text: '200 {"events":[42]}', style: 'response' },
+    { from: 'page', text: 'GET /poll?since=42&wait=25s', style: 'request', holds: 'diagram.heldWait' },
+    { from: 'server', text: '200 {"events":[]}', style: 'response' },
+    { from: 'page', text: 'GET /poll?since=42&wait=25s', style: 'request' },
   ],
   sse: [
     { from: 'page', text: 'GET /sse', style: 'request' },
@@ -68,7 +80,9 @@ const SPAN_NOTE = { sse: 'diagram.oneResponse', ws: 'diagram.oneConnection' };
  *   {width, height, lifelines: [{x, key}], arrows: [{x1, y1, x2, y2, text, style, up}],
  *    marks: [{x, y, key, text}], waits: [{x, y1, y2, key}], spans: [{x, y1, y2}],
  *    notes: [{x, y, key}]}
- * up: the arrow goes from the page to the server.
+ * up: the arrow goes from the page to the server. A wait is an event's wait
+ * for the next request (diagram.waits), or a request's at the server until
+ * its answer (diagram.held: a long poll).
  */
 export function sequence(transport) {
   const steps = STEPS[transport];
@@ -80,6 +94,7 @@ export function sequence(transport) {
   };
   let y = TOP;
   let published = null; // polling: where an event was published, until a request takes it
+  let held = null; // long polling: {y, key} of a held request at the server, until its answer
   let opened = null;
   for (const s of steps) {
     if (s.mark) {
@@ -91,8 +106,11 @@ export function sequence(transport) {
       d.arrows.push({ x1, y1: y, x2, y2: y + SLANT, text: s.text, style: s.style, up });
       if (published !== null && up) {
         d.waits.push({ x: SERVER_X, y1: published, y2: y + SLANT, key: 'diagram.waits' });
-        published = null;
       }
+      if (!up && held !== null) d.waits.push({ x: SERVER_X, y1: held.y, y2: y, key: held.key });
+      if (published !== null) published = null; // taken by a request, or answered at once by a held one
+      if (s.holds) held = { y: y + SLANT, key: s.holds };
+      else if (!up) held = null;
       if (s.opens) opened = y;
     }
     y += STEP;

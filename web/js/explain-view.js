@@ -7,8 +7,8 @@
 
 import { sequence, renderDiagram } from './diagrams.js';
 
-const EXPLAIN = { poll: 'explain.poll', sse: 'explain.sse', ws: 'explain.ws' };
-const TITLE = { poll: 'title.poll', sse: 'title.sse', ws: 'title.ws' };
+const EXPLAIN = { poll: 'explain.poll', longpoll: 'explain.longpoll', sse: 'explain.sse', ws: 'explain.ws' };
+const TITLE = { poll: 'title.poll', longpoll: 'title.longpoll', sse: 'title.sse', ws: 'title.ws' };
 
 /** mountExplain returns {el, relabel()}: a <details> with the explanation and the diagram. */
 export function mountExplain(transport, { T }) {

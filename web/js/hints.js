@@ -24,7 +24,7 @@ export const MIN_ANSWERS = 5;
 /**
  * pickHints returns at most MAX_HINTS hints for one transport's panel from a
  * snapshot of what the page measured:
- *   transport     'poll' | 'sse' | 'ws'
+ *   transport     'poll' | 'longpoll' | 'sse' | 'ws'
  *   on            the transport is on
  *   median        median latency over the last minute (ms; NaN if none)
  *   samples       how many latencies the median is over
@@ -34,6 +34,7 @@ export const MIN_ANSWERS = 5;
  *   requests      HTTP requests this transport made (page's count)
  *   received      events it delivered
  *   answers, empty  poll answers, and how many of them carried no event
+ *                 (for a long poll: a wait that passed)
  *   reconnect     {agoMs, missed, duplicates} for the last reconnect (missed
  *                 and duplicates counted since the connection dropped), or null
  *   pollMedian    polling's median latency, when polling is on (ms; NaN if not)
@@ -43,6 +44,7 @@ export function pickHints(s) {
   const hints = [];
   if (s.reconnect && s.reconnect.agoMs < RECENT_MS) hints.push(reconnectHint(s.reconnect));
   if (s.transport === 'poll') hints.push(...pollHints(s));
+  else if (s.transport === 'longpoll') hints.push(...longPollHints(s));
   else hints.push(...pushHints(s));
   if (hints.length === 0) hints.push({ key: 'hint.waiting', params: {} });
   return hints.slice(0, MAX_HINTS);
@@ -74,6 +76,27 @@ function pollHints(s) {
   if (s.answers >= MIN_ANSWERS && s.empty > 0) {
     const share = String(Math.round((100 * s.empty) / s.answers));
     hints.push({ key: 'hint.poll.empty', params: { share, empty: String(s.empty), answers: String(s.answers) } });
+  }
+  return hints;
+}
+
+// longPollHints explains long polling: a request is nearly always waiting at
+// the server, so an event goes out as soon as it is published and arrives
+// after the answer's trip back; but each answer is still a whole request.
+// When events come often, that is a request per event (or batch); when the
+// feed is quiet, mostly empty answers, one per wait.
+function longPollHints(s) {
+  const hints = [];
+  if (s.samples >= MIN_SAMPLES && Number.isFinite(s.median)) {
+    const params = { median: sentenceMs(s.median) };
+    if (Number.isFinite(s.pollMedian)) hints.push({ key: 'hint.longpoll.vsPoll', params: { ...params, pollMedian: sentenceMs(s.pollMedian) } });
+    else hints.push({ key: 'hint.longpoll.median', params });
+  }
+  if (s.answers >= MIN_ANSWERS) {
+    const quiet = 2 * s.empty > s.answers;
+    hints.push(quiet
+      ? { key: 'hint.longpoll.quiet', params: { empty: String(s.empty), answers: String(s.answers) } }
+      : { key: 'hint.longpoll.busy', params: { requests: String(s.requests), events: String(s.received) } });
   }
   return hints;
 }

@@ -80,7 +80,7 @@ export function mountInspector(transport, inspector, { T, wireState }) {
   };
 }
 
-const LEGENDS = { poll: 'inspector.legend.poll', sse: 'inspector.legend.sse', ws: 'inspector.legend.ws' };
+const LEGENDS = { poll: 'inspector.legend.poll', longpoll: 'inspector.legend.longpoll', sse: 'inspector.legend.sse', ws: 'inspector.legend.ws' };
 
 function make(tag, className) {
   const el = document.createElement(tag);

@@ -155,8 +155,8 @@ const MATCH_KEEP = 64;
 export const SLACK_MS = 100;
 
 /**
- * createInspector returns the inspector of one transport ('poll', 'sse' or
- * 'ws'):
+ * createInspector returns the inspector of one transport ('poll',
+ * 'longpoll', 'sse' or 'ws'; a long poll's rows are a poll's):
  *   fromPage(entry, at)    what the transport module reported (its onWire)
  *   fromServer(entry, at)  one entry of the server's wire log: this transport's,
  *                          or every transport's (no transport, as a stall)
@@ -256,7 +256,7 @@ export function createInspector(transport, { size = SIZE, proto = null } = {}) {
 
   function fromServer(e, at, arrivedAt = at) {
     if (e.transport && e.transport !== transport) return; // none: every transport's (a stall)
-    if (e.kind === 'request' && transport === 'poll' && e.method === 'GET') {
+    if (e.kind === 'request' && (transport === 'poll' || transport === 'longpoll') && e.method === 'GET') {
       unmatched.push({ ...e, at });
       if (unmatched.length > MATCH_KEEP) unmatched.shift();
       match();

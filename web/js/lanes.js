@@ -11,6 +11,7 @@
 import { TRANSPORTS } from './url.js';
 import { Ledger, TimeWindow } from './stats.js';
 import { createPoll } from './transports/poll.js';
+import { createLongPoll } from './transports/longpoll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
 import { createInspector, frameSize } from './inspector.js';
@@ -23,7 +24,10 @@ const NOTICE_MS = 15_000;
 const RECENT = 4096; // arrivals kept to tell which the server had counted when it was read
 const MAX_ARRIVALS = 20_000; // per transport, for the export: 11 minutes at 30 events/s
 
-const MAKERS = { poll: createPoll, sse: createSSE, ws: createWS };
+const MAKERS = { poll: createPoll, longpoll: createLongPoll, sse: createSSE, ws: createWS };
+
+/** ANSWERED are the lanes whose every answer brings a hello (poll.js): a request, not a stream. */
+const ANSWERED = new Set(['poll', 'longpoll']);
 
 /**
  * createLanes returns {poll, sse, ws}, a lane for each transport of the
@@ -114,9 +118,10 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
   }
 
   function onHello(lane, info) {
-    // A stream's hello marks everything up to its head as catch-up; for polling
-    // the first answer after a start or after failed requests (poll.js).
-    const replay = lane.name === 'poll' ? info.catchUp === true : true;
+    // A stream's hello marks everything up to its head as catch-up; for
+    // polling, short or long, the first answer after a start or after failed
+    // requests (poll.js).
+    const replay = ANSWERED.has(lane.name) ? info.catchUp === true : true;
     const before = lane.ledger.epoch;
     const otherRun = typeof info.epoch === 'string' && page.server.epoch !== null && info.epoch !== page.server.epoch;
     if (lane.ledger.hello(info, { replay })) {

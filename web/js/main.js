@@ -234,7 +234,9 @@ function wire() {
     wireLog.wake();
     // While hidden, Chrome ran the polling timer about once a second: the
     // minute after shows that, and the class should know why.
-    if (lanes.poll.on) lanes.poll.notice = { key: 'detail.backgrounded', until: nowMs() + WINDOW_MS };
+    for (const lane of [lanes.poll, lanes.longpoll]) {
+      if (lane.on) lane.notice = { key: 'detail.backgrounded', until: nowMs() + WINDOW_MS };
+    }
   });
   const exportDeps = { page, lanes, netsim };
   $('#export-json').addEventListener('click', () => downloadRun('json', exportDeps));

@@ -7,7 +7,7 @@
 // that fell out of its minute (stats.js TimeWindow). The page's state it
 // only reads. Read render() first.
 
-import { TRANSPORTS } from './url.js';
+import { DEFAULT_STATE, TRANSPORTS } from './url.js';
 import { detailText } from './i18n.js';
 import { createChart, sharedDomain } from './chart.js';
 import { mountInspector } from './inspector-view.js';
@@ -65,12 +65,21 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
   let chartLabels;
 
   function renderControls() {
+    let shown = 0;
     for (const t of TRANSPORTS) {
       const on = lanes[t].on;
       $(`#toggle-${t}`).setAttribute('aria-pressed', String(on));
       $(`#toggle-${t}`).title = T(on ? 'controls.turnOff' : 'controls.turnOn', { name: T(`title.${t}`) });
-      lanes[t].els.panel.classList.toggle('is-off', !on);
+      // The design card's lanes stay in view when off, dimmed, for the
+      // comparison; a lane beyond them is in view only while it is on.
+      const panel = lanes[t].els.panel;
+      panel.classList.toggle('is-off', !on);
+      panel.hidden = !on && !DEFAULT_STATE.transports.includes(t);
+      if (!panel.hidden) shown++;
     }
+    const host = $('#panels');
+    host.style.setProperty('--lanes', String(Math.max(shown, 1)));
+    host.classList.toggle('many', shown > 3);
     $('#interval').value = String(state.interval);
 
     const via = $('#message-via');

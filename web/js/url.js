@@ -7,7 +7,12 @@ import { parseLang } from './i18n.js';
 import { parseNet, formatNet } from './sim.js';
 
 /** TRANSPORTS lists every transport in display order. */
-export const TRANSPORTS = Object.freeze(['poll', 'sse', 'ws']);
+export const TRANSPORTS = Object.freeze([
+  'poll',
+  'longpoll',
+  'sse',
+  'ws',
+]);
 
 /** INTERVALS are the polling intervals the page offers, in milliseconds. */
 export const INTERVALS = Object.freeze([250, 500, 1000, 2000, 5000]);
@@ -16,8 +21,12 @@ export const INTERVALS = Object.freeze([250, 500, 1000, 2000, 5000]);
 export const MIN_INTERVAL = 250;
 export const MAX_INTERVAL = 5000;
 
-/** DEFAULT_STATE is what the page shows when the URL says nothing (or nonsense). */
-export const DEFAULT_STATE = Object.freeze({ transports: TRANSPORTS, interval: 1000 });
+/**
+ * DEFAULT_STATE is what the page shows when the URL says nothing (or
+ * nonsense): the three lanes of the design card. The others are a click,
+ * or ?transports=, away.
+ */
+export const DEFAULT_STATE = Object.freeze({ transports: Object.freeze(['poll', 'sse', 'ws']), interval: 1000 });
 
 /**
  * parseState reads {transports, interval} from a query string such as

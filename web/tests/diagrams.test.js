@@ -49,7 +49,7 @@ test('WebSocket: upgrade 101, then frames both ways', () => {
 });
 
 test('layout: inside the box, top to bottom, every word in every language', () => {
-  for (const t of ['poll', 'sse', 'ws']) {
+  for (const t of ['poll', 'longpoll', 'sse', 'ws']) {
     const d = sequence(t);
     let last = 0;
     for (const a of d.arrows) {
@@ -65,4 +65,21 @@ test('layout: inside the box, top to bottom, every word in every language', () =
     }
   }
   assert.throws(() => sequence('carrier-pigeon'));
+});
+
+test('long polling: each request held at the server until an event, answered at once, or empty after the wait', () => {
+  const d = sequence('longpoll');
+  const arrows = summary(d);
+  for (let i = 0; i < arrows.length - 1; i += 2) {
+    assert.match(arrows[i], /^→ GET \/poll\?since=\d+&wait=25s$/, 'a request with a wait');
+    assert.match(arrows[i + 1], /^← 200 /, 'its answer');
+  }
+  assert.deepEqual(d.waits.map((w) => w.key), ['diagram.held', 'diagram.heldWait'], 'both requests held, the second for the whole wait; no event waits for a request');
+  const [mark] = d.marks;
+  const [held] = d.waits;
+  const answer = d.arrows.find((a) => !a.up && a.y1 > mark.y);
+  assert.ok(held.y1 < mark.y && mark.y < held.y2, 'the event is published while the request is held');
+  assert.equal(held.y2, answer.y1, 'and the held request is answered with it at once');
+  assert.match(answer.text, /\[42\]/);
+  assert.equal(d.spans.length, 0, 'no connection stays open between answers');
 });

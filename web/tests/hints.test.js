@@ -73,3 +73,18 @@ test('every hint key exists in every language, with the same names', () => {
     for (const key of used) assert.ok(Object.hasOwn(MESSAGES[lang], key), `${lang}: ${key}`);
   }
 });
+
+test('longpoll: the median beside polling\'s, and the requests busy or quiet', () => {
+  const s = { ...base, transport: 'longpoll', median: 2.4, samples: 20, requests: 101, received: 100, answers: 100, empty: 1 };
+  assert.deepEqual(pickHints(s), [
+    { key: 'hint.longpoll.median', params: { median: '2.4' } },
+    { key: 'hint.longpoll.busy', params: { requests: '101', events: '100' } },
+  ]);
+  assert.deepEqual(pickHints({ ...s, pollMedian: 512 })[0], { key: 'hint.longpoll.vsPoll', params: { median: '2.4', pollMedian: '512' } });
+  assert.deepEqual(pickHints({ ...s, answers: 10, empty: 8 })[1], { key: 'hint.longpoll.quiet', params: { empty: '8', answers: '10' } });
+  for (const lang of Object.keys(MESSAGES)) {
+    for (const key of ['hint.longpoll.median', 'hint.longpoll.vsPoll', 'hint.longpoll.busy', 'hint.longpoll.quiet', 'explain.longpoll', 'how.longpoll']) {
+      assert.ok(MESSAGES[lang][key], `${lang}.${key}`);
+    }
+  }
+});

@@ -19,7 +19,7 @@ function fakePage() {
 // so that a test plays the transport's part.
 function lanesWith(now = () => 10_000) {
   const cb = {};
-  const makers = Object.fromEntries(['poll', 'sse', 'ws'].map((t) => [t, (callbacks) => {
+  const makers = Object.fromEntries(['poll', 'longpoll', 'sse', 'ws'].map((t) => [t, (callbacks) => {
     cb[t] = callbacks;
     return { start() {}, stop() {} };
   }]));
@@ -36,14 +36,16 @@ test('lanes: catch-up latency is shown apart from live latency, on every transpo
     cb[t].onEvent(ev(5, 2_000), 10_000); // published before the hello: catch-up, 8 s late
     cb[t].onEvent(ev(6, 9_990), 10_000); // live, 10 ms
   }
-  // Polling: the first answer, then an answer after failed requests.
-  cb.poll.onHello({ epoch: 'e', head: 5, first: true, catchUp: true });
-  cb.poll.onEvent(ev(5, 2_000), 10_000);
-  cb.poll.onHello({ epoch: 'e', head: 6, first: false, catchUp: false });
-  cb.poll.onEvent(ev(6, 9_990), 10_000);
-  cb.poll.onHello({ epoch: 'e', head: 9, first: false, catchUp: true }); // back after failures
-  cb.poll.onEvent(ev(9, 4_000), 10_000);
-  for (const t of ['poll', 'sse', 'ws']) {
+  // Polling, short or long: the first answer, then an answer after failed requests.
+  for (const t of ['poll', 'longpoll']) {
+    cb[t].onHello({ epoch: 'e', head: 5, first: true, catchUp: true });
+    cb[t].onEvent(ev(5, 2_000), 10_000);
+    cb[t].onHello({ epoch: 'e', head: 6, first: false, catchUp: false });
+    cb[t].onEvent(ev(6, 9_990), 10_000);
+    cb[t].onHello({ epoch: 'e', head: 9, first: false, catchUp: true }); // back after failures
+    cb[t].onEvent(ev(9, 4_000), 10_000);
+  }
+  for (const t of ['poll', 'longpoll', 'sse', 'ws']) {
     const live = lanes[t].latency.points.map((p) => p.v);
     const catchUp = lanes[t].catchUp.points.map((p) => p.v);
     assert.deepEqual(live, [10], `${t}: live latency`);
@@ -51,6 +53,7 @@ test('lanes: catch-up latency is shown apart from live latency, on every transpo
     assert.ok(lanes[t].arrivals.list().filter((a) => a.replayed).every((a) => a.latencyMs >= 6_000), `${t}: the export has it, marked`);
   }
   assert.deepEqual(lanes.poll.catchUp.points.map((p) => p.v), [8_000, 6_000]);
+  assert.deepEqual(lanes.longpoll.catchUp.points.map((p) => p.v), [8_000, 6_000], 'a long poll\'s answer in between is live, as a poll\'s');
 });
 
 test("lanes: after a server restart the latencies are the new run's alone", () => {

@@ -22,6 +22,8 @@ test('parseState', async (t) => {
     ['?interval=fast', all, 1000],
     ['?interval=', all, 1000],
     ['?interval=750', all, 750],
+    ['?transports=poll,longpoll,sse,ws', ['poll', 'longpoll', 'sse', 'ws'], 1000],
+    ['?transports=ws,longpoll', ['longpoll', 'ws'], 1000],
   ];
   for (const [search, transports, interval] of cases) {
     await t.test(search || '(empty)', () => {
@@ -36,7 +38,7 @@ test('formatState writes both keys in display order', () => {
 });
 
 test('formatState and parseState round-trip', () => {
-  for (const transports of [[], ['poll'], ['sse', 'ws'], ['poll', 'sse', 'ws']]) {
+  for (const transports of [[], ['poll'], ['sse', 'ws'], ['poll', 'sse', 'ws'], ['poll', 'longpoll', 'sse', 'ws']]) {
     for (const interval of [250, 500, 1000, 2000, 5000]) {
       const state = { transports, interval };
       assert.deepEqual(parseState(formatState(state)), state);

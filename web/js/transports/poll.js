@@ -20,6 +20,11 @@
 // at once instead of an interval later, until the page has caught up. Each
 // of them is one more request, counted as every poll is.
 //
+// Given `wait` (ms), the same code long polls (longpoll.js): each request
+// says wait=, the server holds it until an event or the wait passes, and
+// the next request leaves as soon as the answer is in. The interval does
+// not apply; a failed request backs off as short polling's does.
+//
 // It keeps the transport contract of shared.js, as sse.js and ws.js do.
 
 import { contract, createRetry, keyOf, noAnswer, statusKey, utf8Length, withQuery } from './shared.js';
@@ -44,6 +49,9 @@ import { eventBytes } from '../stats.js';
  *                             target, status, events, body (bytes), error?};
  *                             doneAt, status, events and body are null when
  *                             unknown (no answer, not JSON)
+ *   wait (ms)                 long polling: how long the server may hold a
+ *                             request with nothing new (longpoll.js); the
+ *                             interval is then unused
  *   fetch                     injectable for tests
  */
 export function createPoll(opts) {
@@ -54,6 +62,8 @@ export function createPoll(opts) {
   // from its smallest step again.
   const retry = createRetry({ ...opts, healthyMs: 0 });
 
+  const wait = opts.wait ?? null; // ms: a long poll; null: a short one
+  const long = wait !== null;
   let interval = opts.interval ?? 1000;
   let running = false;
   let controller = null;
@@ -71,7 +81,7 @@ export function createPoll(opts) {
     const mine = session;
     controller = new AbortController();
     lastStart = now();
-    const url = withQuery('/poll', { since: cursor?.since, epoch: cursor?.epoch, client: keyOf(clientId) });
+    const url = withQuery('/poll', { since: cursor?.since, epoch: cursor?.epoch, wait: long ? waitParam(wait) : undefined, client: keyOf(clientId) });
     onRequest();
     const wire = { kind: 'poll', at: lastStart, doneAt: null, target: url, status: null, events: null, body: null };
     try {
@@ -92,10 +102,11 @@ export function createPoll(opts) {
       wire.events = handle(answer, first || retry.retrying);
       onWire(wire);
       if (retry.up()) onReconnect(); // back after failed requests
-      onStatus('open', { key: 'detail.poll.open', params: { interval } });
-      // More events wait beyond this answer's ceiling: ask for them now.
+      onStatus('open', long ? { key: 'detail.longpoll.open', params: { seconds: String(wait / 1000) } } : { key: 'detail.poll.open', params: { interval } });
+      // More events wait beyond this answer's ceiling: ask for them now. A
+      // long poll always asks again now: the server does the waiting.
       behind = Number.isInteger(answer.more) && answer.more > 0;
-      if (running) schedule(behind ? 0 : lastStart + interval - now());
+      if (running) schedule(behind || long ? 0 : lastStart + interval - now());
     } catch (err) {
       if (mine !== session || err?.name === 'AbortError') return;
       onWire({ ...wire, error: err.message });
@@ -110,7 +121,7 @@ export function createPoll(opts) {
         return;
       }
       retry.lost();
-      const delay = Math.max(interval, retry.delay());
+      const delay = long ? retry.delay() : Math.max(interval, retry.delay());
       onStatus('reconnecting', { key: 'detail.poll.retry', params: { error: err, seconds: (delay / 1000).toFixed(1) } });
       if (running) schedule(delay);
     } finally {
@@ -131,7 +142,7 @@ export function createPoll(opts) {
   }
 
   return {
-    name: 'poll',
+    name: long ? 'longpoll' : 'poll',
 
     start() {
       if (running) return;
@@ -154,12 +165,19 @@ export function createPoll(opts) {
       onStatus('off', '');
     },
 
-    /** setInterval changes the interval from the next request on. */
+    /** setInterval changes the interval from the next request on (short polling only). */
     setInterval(ms) {
       interval = ms;
+      if (long) return;
       if (running && controller === null && !retry.retrying && !behind) schedule(lastStart + interval - now());
     },
   };
+}
+
+// waitParam writes a wait in ms as the server reads it (Go's
+// time.ParseDuration): whole seconds as "25s", else "500ms".
+export function waitParam(ms) {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${Math.round(ms)}ms`;
 }
 
 // refusal is the error of a poll the server answered with a failure:

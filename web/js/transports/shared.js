@@ -1,7 +1,8 @@
-// shared.js — what the three transports have in common: the contract they
-// all keep, the one retry core they all back off with, and two small helpers.
+// shared.js — what the transports have in common: the contract they all
+// keep, the one retry core they all back off with, and two small helpers.
 //
-// THE TRANSPORT CONTRACT (poll.js, sse.js and ws.js each keep it; lanes.js,
+// THE TRANSPORT CONTRACT (poll.js, sse.js and ws.js each keep it, and
+// longpoll.js, which is poll.js with a wait; lanes.js,
 // which makes each transport and takes its callbacks, relies on nothing else):
 //
 //   createX(opts) -> {name, start(), stop(), ...}
@@ -13,6 +14,7 @@
 //     send(text)        ws only: a chat message over the open socket; a
 //                       promise of the server's answer (see ws.js)
 //     setInterval(ms)   poll only: the interval, from the next request on
+//                       (a long poll has it, and ignores it)
 //
 //   opts (every callback may be left out):
 //     clientId                  the page's key, sent as client= on every request,
