@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"transportlab/internal/polling"
+	"transportlab/internal/socketio"
 	"transportlab/internal/sse"
 	"transportlab/internal/wire"
 	"transportlab/internal/ws"
@@ -18,6 +19,7 @@ func (s *server) routes(r chi.Router) {
 	poll := polling.Handler(s.hub, s.meter(Poll), s.log)
 	stream := sse.Handler(s.hub, s.meter(SSE), s.log, s.sseOptions())
 	socket := ws.Handler(s.hub, s.meter(WS), s.log, s.wsOptions())
+	sio := socketio.Handler(s.hub, s.meter(SocketIO), s.log, s.socketIOOptions())
 	page := noListings(http.FileServerFS(s.cfg.Page))
 
 	r.Use(s.cfg.TrustedProxies.Resolve) // who the client is: the socket, or what a trusted proxy says; before anything reads it
@@ -35,20 +37,21 @@ func (s *server) routes(r chi.Router) {
 		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream) // Server-Sent Events
 		r.With(s.account(WS)).Method(http.MethodGet, "/ws", socket)   // WebSocket
 	})
-	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage) // a new page's secret key and public name, so many a second an address
-	r.Post("/api/messages", s.postMessage)                            // a message from a transport that cannot send; accounted to it, limited per page and address
-	r.Get("/api/time", s.time)                                        // the server's clock, for the page's offset
-	r.Get("/api/stats", s.statsAnswer)                                // what each transport spent, in all and for ?client=
-	r.Get("/api/wire", s.wire)                                        // what crossed a page's wire that its browser hides
-	r.With(s.steer).Put("/api/feed", s.setFeed)                       // the feed's rate, for everyone: the instructor's alone (steer)
-	r.Get("/api/sim", s.getSim)                                       // the page's simulated network
-	r.Put("/api/sim", s.putSim)                                       // set its delay and jitter
-	r.Post("/api/sim/stall", s.stall)                                 // stop writing to the page for a while
-	r.Post("/api/sim/drop", s.drop)                                   // close one transport's connections of the page now
-	r.Get("/healthz", s.health)                                       // liveness
-	r.Method(http.MethodGet, "/", page)                               // the page
-	r.Method(http.MethodGet, "/style.css", page)                      // its style
-	r.Method(http.MethodGet, "/js/*", page)                           // its ES modules
+	r.With(s.opening(s.limitAddress(limitStreams)), s.opening(s.dropDeadPeers), s.account(SocketIO)).Handle("/socket.io/", sio) // Socket.IO: a new session or WebSocket is a new stream (limited, capped: socketio.go)
+	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage)                                                           // a new page's secret key and public name, so many a second an address
+	r.Post("/api/messages", s.postMessage)                                                                                      // a message from a transport that cannot send; accounted to it, limited per page and address
+	r.Get("/api/time", s.time)                                                                                                  // the server's clock, for the page's offset
+	r.Get("/api/stats", s.statsAnswer)                                                                                          // what each transport spent, in all and for ?client=
+	r.Get("/api/wire", s.wire)                                                                                                  // what crossed a page's wire that its browser hides
+	r.With(s.steer).Put("/api/feed", s.setFeed)                                                                                 // the feed's rate, for everyone: the instructor's alone (steer)
+	r.Get("/api/sim", s.getSim)                                                                                                 // the page's simulated network
+	r.Put("/api/sim", s.putSim)                                                                                                 // set its delay and jitter
+	r.Post("/api/sim/stall", s.stall)                                                                                           // stop writing to the page for a while
+	r.Post("/api/sim/drop", s.drop)                                                                                             // close one transport's connections of the page now
+	r.Get("/healthz", s.health)                                                                                                 // liveness
+	r.Method(http.MethodGet, "/", page)                                                                                         // the page
+	r.Method(http.MethodGet, "/style.css", page)                                                                                // its style
+	r.Method(http.MethodGet, "/js/*", page)                                                                                     // its ES modules
 
 	// Classroom mode only; without it, 404. The printed link's token
 	// becomes a cookie (SignIn); then only its holder passes (Require),

@@ -14,7 +14,10 @@ const (
 	WS   = "ws"
 )
 
-var transports = []string{Poll, SSE, WS}
+// SocketIO is the Socket.IO lane: its polls, POSTs and WebSocket together.
+const SocketIO = "socketio"
+
+var transports = []string{Poll, SSE, WS, SocketIO}
 
 // Counts is what one transport spent, in all or for one page, as
 // /api/stats shows it.
