@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -37,14 +38,21 @@ func (s *session) poll(w http.ResponseWriter, r *http.Request, sent func(events,
 	}
 	s.polling = true
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.polling = false
-		s.notifyLocked() // an upgrade may be waiting for this poll to end
-		s.mu.Unlock()
-	}()
 
 	batch, err := s.await(r.Context())
+	// The poll is over before its answer is written: the client may send
+	// the next one the moment it has read this one, before this handler
+	// returns. An upgrade waits for the answer too.
+	s.mu.Lock()
+	s.polling = false
+	s.answering++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.answering--
+		s.notifyLocked() // an upgrade may be waiting for this answer
+		s.mu.Unlock()
+	}()
 	if err != nil {
 		s.close(err)
 		return
@@ -133,34 +141,48 @@ func (s *session) post(w http.ResponseWriter, r *http.Request, sent func(events,
 	}
 	s.posting = true
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.posting = false
-		s.mu.Unlock()
-	}()
-
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.h.opts.MaxPayload)))
+	err := s.readPost(w, r)
+	// As with a poll: the client may send the next POST as soon as it has
+	// read the answer to this one.
+	s.mu.Lock()
+	s.posting = false
+	s.mu.Unlock()
 	var tooLarge *http.MaxBytesError
 	switch {
+	case err == nil:
 	case errors.As(err, &tooLarge):
 		fail(w, errTooLarge)
 		s.close(errTooLarge)
 		return
-	case err != nil:
+	case errors.Is(err, errClientClosed):
+		s.close(err)
+	case errors.Is(err, errBodyGone):
 		s.close(err)
 		return
-	}
-	if err := s.receivePayload(body, r); err != nil {
-		if !errors.Is(err, errClientClosed) {
-			fail(w, errBadRequest)
-			s.close(err)
-			return
-		}
+	default:
+		fail(w, errBadRequest)
 		s.close(err)
+		return
 	}
 	ok := []byte("ok")
 	writePlain(w, http.StatusOK, ok)
 	sent(0, 0, len(ok))
+}
+
+// errBodyGone: the client went away while its POST was read.
+var errBodyGone = errors.New("the client went away during a POST")
+
+// readPost reads a POST's body and acts on its packets, in order.
+func (s *session) readPost(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.h.opts.MaxPayload)))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return err
+	case err != nil:
+		return fmt.Errorf("%w: %w", errBodyGone, err)
+	}
+	return s.receivePayload(body, r)
 }
 
 // receivePayload acts on the packets of a polling body, in order.

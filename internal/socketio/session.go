@@ -72,7 +72,8 @@ type session struct {
 	mu        sync.Mutex
 	transport string // polling or transportWebSocket
 	upgrading bool   // a WebSocket was probed: a poll answers at once
-	polling   bool   // a poll (GET) is being answered
+	polling   bool   // a poll (GET) waits for packets to answer with
+	answering int    // polls writing their answers
 	posting   bool   // a POST is being read
 	pending   []packet
 	replies   int                // packets in pending that are replies, for maxReplies

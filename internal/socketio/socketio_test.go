@@ -541,3 +541,42 @@ func TestNamespacesOtherThanTheMainAreRefused(t *testing.T) {
 		t.Errorf("connect to /admin: %q, want a connect error", got)
 	}
 }
+
+// A client polls again the moment it has read an answer, and POSTs again
+// the moment it has read "ok": before the server's handler for the last
+// one has returned. Neither is two at once.
+func TestBackToBackRequestsAreNotConcurrent(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	sid := f.open(t)
+	f.send(t, sid, "40")
+	f.poll(t, sid)
+	const total = 300
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for range total {
+			transporttest.Publish(t, f.hub, 1)
+			time.Sleep(100 * time.Microsecond)
+		}
+	})
+	wg.Go(func() {
+		for range 100 {
+			status, body := do(t, http.MethodPost, f.url("transport=polling&sid="+sid), "6")
+			if status != http.StatusOK {
+				t.Errorf("POST: %d %s", status, body)
+				return
+			}
+		}
+	})
+	var last uint64
+	for last < total {
+		for _, p := range f.poll(t, sid) {
+			if seq := seqOf(t, p); seq != 0 {
+				if seq != last+1 {
+					t.Fatalf("seq %d after %d", seq, last)
+				}
+				last = seq
+			}
+		}
+	}
+	wg.Wait()
+}

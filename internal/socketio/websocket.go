@@ -129,13 +129,13 @@ func (s *session) abortUpgrade() {
 }
 
 // attach makes c the session's transport. After an upgrade it waits for a
-// poll still being answered to end: from then on c is the session's one
+// poll still open, or still writing its answer, to end: from then on c is the session's one
 // writer, and polls are refused.
 func (s *session) attach(c *websocket.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.transport, s.upgrading, s.ws = transportWebSocket, false, c
-	for s.polling && !s.closed {
+	for (s.polling || s.answering > 0) && !s.closed {
 		changed := s.changed
 		s.mu.Unlock()
 		<-changed
