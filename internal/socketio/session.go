@@ -358,9 +358,13 @@ func (s *session) connect(data json.RawMessage) error {
 		return err
 	}
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.sub != nil { // closed meanwhile, or connected by a packet on the other transport
+		connected := s.sub != nil
 		s.mu.Unlock()
 		sub.Close()
+		if connected {
+			return errors.New("already connected")
+		}
 		return nil
 	}
 	s.sub = sub
