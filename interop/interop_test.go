@@ -1,6 +1,7 @@
 // Package interop checks the public contract with clients that transportlab
 // did not write: the npm ws and eventsource packages and Node's fetch, in
-// clients.test.mjs, against the real server started here.
+// clients.test.mjs, and the official socket.io-client, in
+// socketio.test.mjs, against the real server started here.
 package interop_test
 
 import (
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestNodeClients(t *testing.T) {
-	if _, err := os.Stat("node_modules/ws"); err != nil {
+	if _, err := os.Stat("node_modules/socket.io-client"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("CI must run the interop test: run npm ci in interop/ (make test does)")
 		}
@@ -51,7 +52,7 @@ func TestNodeClients(t *testing.T) {
 
 	run, stop := context.WithTimeout(ctx, time.Minute)
 	defer stop()
-	cmd := exec.CommandContext(run, node, "--test", "--test-reporter=spec", "clients.test.mjs")
+	cmd := exec.CommandContext(run, node, "--test", "--test-reporter=spec", "clients.test.mjs", "socketio.test.mjs")
 	cmd.Env = append(os.Environ(), "TRANSPORTLAB_URL="+srv.URL)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

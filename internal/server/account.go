@@ -7,6 +7,7 @@ import (
 	"transportlab/internal/clientaddr"
 	"transportlab/internal/netsim"
 	"transportlab/internal/polling"
+	"transportlab/internal/socketio"
 	"transportlab/internal/wire"
 )
 
@@ -58,6 +59,9 @@ func (s *server) claim(r *http.Request, transport string) (_ *http.Request, rele
 	a := wire.Account{Transport: transport, Tallies: []*wire.Tally{&s.all[transport].wire}}
 	if r.Method == http.MethodGet {
 		a.UnderWay = streamStatus[transport]
+		if transport == SocketIO && socketio.Upgrades(r) {
+			a.UnderWay = http.StatusSwitchingProtocols // its polls are not streams; its WebSocket is
+		}
 	}
 	p, ok := s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr))
 	if ok {

@@ -32,11 +32,15 @@ const (
 	followHold = 25 * time.Second
 )
 
+// classLanes are the lanes a class switches on and off: those the page
+// shows. The server's Socket.IO transport has no lane on the page yet.
+var classLanes = slices.DeleteFunc(slices.Clone(transports), func(t string) bool { return t == SocketIO })
+
 // newClassState returns the state of a class beginning on hub's feed. Its
 // effect sets the feed's rate and pause as the state says, only when they
 // differ: each set tells the generator, which starts its period over.
 func newClassState(hub *feed.Hub) *class.State {
-	limits := class.Limits{Transports: transports, Default: designCard, MinRate: feed.MinRate, MaxRate: feed.MaxRate, MaxDelay: netsim.MaxDelay}
+	limits := class.Limits{Transports: classLanes, Default: designCard, MinRate: feed.MinRate, MaxRate: feed.MaxRate, MaxDelay: netsim.MaxDelay}
 	return class.NewState(limits, hub.Rate(), func(s class.Settings) {
 		if s.Rate != hub.Rate() {
 			hub.SetRate(s.Rate) // checked by the state against the same bounds

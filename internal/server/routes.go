@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"transportlab/internal/polling"
+	"transportlab/internal/socketio"
 	"transportlab/internal/sse"
 	"transportlab/internal/wire"
 	"transportlab/internal/ws"
@@ -18,6 +19,7 @@ func (s *server) routes(r chi.Router) {
 	poll := polling.Handler(s.pollSource(), s.pollMeter(), s.log)
 	stream := sse.Handler(s.source(SSE), s.meter(SSE), s.log, s.sseOptions())
 	socket := ws.Handler(s.source(WS), s.meter(WS), s.log, s.wsOptions())
+	sio := socketio.Handler(s.source(SocketIO), s.meter(SocketIO), s.log, s.socketIOOptions())
 	page := noListings(http.FileServerFS(s.cfg.Page))
 
 	r.Use(s.cfg.TrustedProxies.Resolve) // who the client is: the socket, or what a trusted proxy says; before anything reads it
@@ -35,6 +37,9 @@ func (s *server) routes(r chi.Router) {
 		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream) // Server-Sent Events
 		r.With(s.account(WS)).Method(http.MethodGet, "/ws", socket)   // WebSocket
 	})
+	// Socket.IO: a new session or WebSocket is a new stream (limited, capped: socketio.go).
+	r.With(s.opening(s.limitAddress(limitStreams)), s.opening(s.dropDeadPeers), s.account(SocketIO)).Handle("/socket.io/", sio)
+
 	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage) // a new page's secret key and public name, so many a second an address
 	r.Post("/api/messages", s.postMessage)                            // a message from a transport that cannot send; accounted to it, limited per page and address
 	r.Get("/api/time", s.time)                                        // the server's clock, for the page's offset

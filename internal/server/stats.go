@@ -19,12 +19,16 @@ const (
 // that its requests and latency stand beside short polling's.
 const LongPoll = "longpoll"
 
+// SocketIO is the Socket.IO lane: its polls, POSTs and WebSocket together.
+const SocketIO = "socketio"
+
 // transports are the server's lanes, in the order the page shows them.
 var transports = []string{
 	Poll,
 	LongPoll,
 	SSE,
 	WS,
+	SocketIO,
 }
 
 // designCard are the lanes of the project's design card, which a page,

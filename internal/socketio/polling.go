@@ -1,0 +1,214 @@
+package socketio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// poll answers a GET of the polling transport: what waits in the session's
+// queue, or, when nothing does, the next packets as soon as there are. The
+// packets are joined by separators:
+//
+//	40{"sid":"…"}␞42["hello",{…}]␞42["event",{"seq":42,…}]
+//
+// A second poll while one is open breaks the protocol: the session closes,
+// the open poll gets a close packet (1), and the second a 400. During an
+// upgrade a poll never waits: it answers a noop (6) when there is nothing
+// to send, so that the client can move to its WebSocket.
+func (s *session) poll(w http.ResponseWriter, r *http.Request, sent func(events, eventBytes, written int)) {
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		fail(w, errUnknownSession)
+		return
+	case s.transport != transportPolling:
+		s.mu.Unlock()
+		fail(w, errBadRequest)
+		return
+	case s.polling:
+		s.mu.Unlock()
+		fail(w, errBadRequest)
+		s.close(errors.New("two polls at once"))
+		return
+	}
+	s.polling = true
+	s.mu.Unlock()
+
+	batch, err := s.await(r.Context())
+	// The poll is over before its answer is written: the client may send
+	// the next one the moment it has read this one, before this handler
+	// returns. An upgrade waits for the answer too.
+	s.mu.Lock()
+	s.polling = false
+	s.answering++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.answering--
+		s.notifyLocked() // an upgrade may be waiting for this answer
+		s.mu.Unlock()
+	}()
+	if err != nil {
+		s.close(err)
+		return
+	}
+	var body []byte
+	events, eventBytes := 0, 0
+	for i, p := range batch {
+		if i > 0 {
+			body = append(body, separator)
+		}
+		var e, eb int
+		body, e, eb = appendPacket(body, p)
+		events, eventBytes = events+e, eventBytes+eb
+	}
+	err = s.write(func() error {
+		if err := writePlain(w, http.StatusOK, body); err != nil {
+			return err
+		}
+		return http.NewResponseController(w).Flush()
+	})
+	if err != nil {
+		s.close(err) // what was taken is lost: the client resumes from its last seq
+		return
+	}
+	sent(events, eventBytes, len(body))
+}
+
+// await takes the packets a poll answers with, waiting for some when there
+// are none. A closed session answers with a close packet (a noop when the
+// client closed it); one that is upgrading, or has upgraded, with a noop.
+// It returns an error when the client goes away first.
+func (s *session) await(ctx context.Context) ([]packet, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			err := s.err
+			s.mu.Unlock()
+			if errors.Is(err, errClientClosed) {
+				return []packet{{text: string(eioNoop)}}, nil
+			}
+			return []packet{{text: string(eioClose)}}, nil
+		}
+		if batch := s.takeLocked(); len(batch) > 0 {
+			s.mu.Unlock()
+			return batch, nil
+		}
+		if s.upgrading || s.transport != transportPolling {
+			s.mu.Unlock()
+			return []packet{{text: string(eioNoop)}}, nil
+		}
+		changed, frames := s.waitLocked()
+		s.mu.Unlock()
+
+		select {
+		case <-changed:
+		case f := <-frames:
+			s.mu.Lock()
+			batch := append([]packet{{frame: f}}, s.takeLocked()...)
+			s.mu.Unlock()
+			return batch, nil
+		case <-ctx.Done():
+			return nil, errPollGone
+		}
+	}
+}
+
+// post reads a POST of the polling transport: the client's packets, joined
+// by separators, acted on in order. A malformed packet, an oversized body
+// or a second POST while one is read closes the session with a 400 (413).
+func (s *session) post(w http.ResponseWriter, r *http.Request, sent func(events, eventBytes, written int)) {
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		fail(w, errUnknownSession)
+		return
+	case s.transport != transportPolling:
+		s.mu.Unlock()
+		fail(w, errBadRequest)
+		return
+	case s.posting:
+		s.mu.Unlock()
+		fail(w, errBadRequest)
+		s.close(errors.New("two POSTs at once"))
+		return
+	}
+	s.posting = true
+	s.mu.Unlock()
+	err := s.readPost(w, r)
+	// As with a poll: the client may send the next POST as soon as it has
+	// read the answer to this one.
+	s.mu.Lock()
+	s.posting = false
+	s.mu.Unlock()
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+	case errors.As(err, &tooLarge):
+		fail(w, errTooLarge)
+		s.close(errTooLarge)
+		return
+	case errors.Is(err, errClientClosed):
+		s.close(err)
+	case errors.Is(err, errBodyGone):
+		s.close(err)
+		return
+	default:
+		fail(w, errBadRequest)
+		s.close(err)
+		return
+	}
+	ok := []byte("ok")
+	writePlain(w, http.StatusOK, ok)
+	sent(0, 0, len(ok))
+}
+
+// errBodyGone: the client went away while its POST was read.
+var errBodyGone = errors.New("the client went away during a POST")
+
+// readPost reads a POST's body and acts on its packets, in order.
+func (s *session) readPost(w http.ResponseWriter, r *http.Request) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.h.opts.MaxPayload)))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return err
+	case err != nil:
+		return fmt.Errorf("%w: %w", errBodyGone, err)
+	}
+	return s.receivePayload(body, r)
+}
+
+// receivePayload acts on the packets of a polling body, in order.
+func (s *session) receivePayload(body []byte, r *http.Request) error {
+	packets, err := splitPayload(body)
+	if err != nil {
+		return err
+	}
+	for _, p := range packets {
+		typ, data, err := parsePacket(p)
+		if err != nil {
+			return err
+		}
+		if err := s.receive(typ, data, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePlain answers with body as text, never cached.
+func writePlain(w http.ResponseWriter, status int, body []byte) error {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, err := w.Write(body)
+	return err
+}
