@@ -163,6 +163,12 @@ func TestPollingDeliversHelloThenEvents(t *testing.T) {
 			t.Errorf("event %d = %s, want %s: the feed's bytes", i, got[i], eventPacket(fr))
 		}
 	}
+	// The answer is counted once it is written, which its reader may see
+	// first: the count follows within the test's patience.
+	deadline := time.Now().Add(5 * time.Second)
+	for f.meter.Events.Load() != 3 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if n := f.meter.Events.Load(); n != 3 {
 		t.Errorf("meter counted %d events, want 3", n)
 	}
