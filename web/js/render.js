@@ -76,6 +76,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
       panel.classList.toggle('is-off', !on);
       panel.hidden = !on && !DEFAULT_STATE.transports.includes(t);
       if (!panel.hidden) shown++;
+      // So with its line in the side-by-side legend and its row of costs.
+      for (const el of document.querySelectorAll(`#compare [data-transport="${t}"]`)) el.hidden = panel.hidden;
     }
     const host = $('#panels');
     host.style.setProperty('--lanes', String(Math.max(shown, 1)));
