@@ -55,6 +55,7 @@ func (s *server) routes(r chi.Router) {
 	r.Method(http.MethodGet, "/", page)                               // the page
 	r.Method(http.MethodGet, "/style.css", page)                      // its style
 	r.Method(http.MethodGet, "/js/*", page)                           // its ES modules
+	r.Method(http.MethodGet, "/vendor/*", page)                       // the one library it runs as published: socket.io-client
 
 	// Classroom mode only; without it, 404. The printed link's token
 	// becomes a cookie (SignIn); then only its holder passes (Require),
