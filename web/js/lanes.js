@@ -14,6 +14,7 @@ import { createPoll } from './transports/poll.js';
 import { createLongPoll } from './transports/longpoll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
+import { createSocketIO } from './transports/socketio.js';
 import { createInspector, frameSize } from './inspector.js';
 import { errorBound, latencyText } from './clock.js';
 import { ArrivalLog } from './export.js';
@@ -24,7 +25,7 @@ const NOTICE_MS = 15_000;
 const RECENT = 4096; // arrivals kept to tell which the server had counted when it was read
 const MAX_ARRIVALS = 20_000; // per transport, for the export: 11 minutes at 30 events/s
 
-const MAKERS = { poll: createPoll, longpoll: createLongPoll, sse: createSSE, ws: createWS };
+const MAKERS = { poll: createPoll, longpoll: createLongPoll, sse: createSSE, ws: createWS, socketio: createSocketIO };
 
 /** ANSWERED are the lanes whose every answer brings a hello (poll.js): a request, not a stream. */
 const ANSWERED = new Set(['poll', 'longpoll']);
@@ -75,10 +76,12 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       explain: null,
       hints: null,
       inspectorView: null,
+      via: null, // socketio: the Engine.IO transport carrying it now ('polling', 'websocket')
     };
     const callbacks = {
       clientId: () => page.clientId, // as of each connection: the key changes when the server restarts
       interval: page.state.interval,
+      mode: page.state.sio, // socketio: its `transports` (url.js SIO_MODES)
       resume: () => lane.ledger.resume(),
       epoch: () => lane.ledger.epoch ?? page.server.epoch,
       onRequest: () => {
@@ -112,6 +115,9 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
         lane.reconnect = { at: now(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
       },
       onWire: (e) => lane.inspector.fromPage(e, e.at ?? now()),
+      onTransport: (name) => {
+        lane.via = name;
+      },
     };
     lane.transport = makers[t](callbacks);
     return lane;

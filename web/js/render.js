@@ -83,6 +83,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     host.style.setProperty('--lanes', String(Math.max(shown, 1)));
     host.classList.toggle('many', shown > 3);
     $('#interval').value = String(state.interval);
+    const sio = $('#panel-socketio .sio-mode');
+    if (sio) sio.value = state.sio ?? 'default';
 
     const via = $('#message-via');
     const previous = via.value;
@@ -141,6 +143,11 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setText(m['open-server'], count(stats?.client?.[lane.name]?.open));
 
     if (m['poll-empty']) setCounter(m['poll-empty'], lane.emptyAnswers);
+    if (m['sio-via']) {
+      // Which Engine.IO transport carries the lane now: the upgrade, seen.
+      setText(m['sio-via'], lane.on && lane.via ? T(`sio.via.${lane.via}`) : '—');
+      m['sio-via'].dataset.via = lane.on && lane.via ? lane.via : '';
+    }
     if (m['ws-rtt']) {
       const rtt = lane.rtt.summary(at);
       setText(m['ws-rtt'], fixedMs(rtt.last));
@@ -198,6 +205,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     const told = (ms) => (latencyText(ms, errorBound(clock, at)).within ? NaN : ms);
     return {
       transport: lane.name,
+      via: lane.via ?? null,
       on: lane.on,
       median: told(lat.median),
       samples: lat.count,
