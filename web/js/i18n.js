@@ -126,7 +126,7 @@ const en = {
   'fact.sioMode': 'transports',
   'sio.via.polling': 'long polling',
   'sio.via.websocket': 'WebSocket',
-  'sio.mode.default': 'default: polling, then WebSocket',
+  'sio.mode.default': 'default (polling → WebSocket)',
   'sio.mode.websocket': '[\'websocket\']',
   'sio.mode.polling': '[\'polling\']',
 
@@ -549,7 +549,7 @@ const ko = {
   'fact.sioMode': 'transports',
   'sio.via.polling': '롱 폴링',
   'sio.via.websocket': '웹 소켓',
-  'sio.mode.default': '기본값: 폴링 후 웹 소켓',
+  'sio.mode.default': '기본값(폴링 → 웹 소켓)',
   'sio.mode.websocket': '[\'websocket\']',
   'sio.mode.polling': '[\'polling\']',
 

@@ -314,6 +314,8 @@ window.transportlab = Object.freeze({
     return page.name; // a restarted server names the page anew
   },
   ledgers: () => ledgers(lanes),
+  /** sioPackets returns the raw packets of the Socket.IO session's beginning (lanes.js). */
+  sioPackets: () => lanes.socketio.session.map((p) => p.data),
   clock() {
     return { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) };
   },

@@ -124,7 +124,7 @@ test('socketio: io() as the tutorial writes it; hello, events, the upgrade, a me
   assert.equal(s.url, 'http://lab:8005');
   assert.equal(s.opts.path, '/socket.io/');
   assert.deepEqual(s.opts.query, { client: 'k1' });
-  assert.deepEqual(s.opts.auth, {});
+  assert.equal(s.opts.auth, undefined, 'nothing to resume: a bare 40');
   assert.equal(s.opts.reconnection, false, 'the lane retries as every lane does');
   assert.deepEqual(s.opts.transports.map((t) => t.prototype.name), ['polling', 'websocket']);
 

@@ -159,7 +159,8 @@ export function createSocketIO(opts) {
       onWire({ kind: 'packet', dir, data, via });
     };
     const from = resume();
-    const auth = from ? { since: from.since, ...(from.epoch ? { epoch: from.epoch } : {}) } : {};
+    // Nothing to resume: no auth, and the client's connect is a bare 40.
+    const auth = from ? { since: from.since, ...(from.epoch ? { epoch: from.epoch } : {}) } : undefined;
     const s = lib.io(loc.origin, {
       path: '/socket.io/',
       query: { client: keyOf(clientId) },

@@ -1,0 +1,118 @@
+package web_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestSocketIOLane runs the official client on the page beside the
+// WebSocket lane: it connects on long polling, upgrades to a WebSocket and
+// says so, receives every event once across the upgrade, shows the
+// upgrade's packets raw, and counts the same requests as the server; five
+// panels fit side by side on a 1366-px projector.
+func TestSocketIOLane(t *testing.T) {
+	lab, ctx, _ := openPage(t, "?transports=ws,socketio")
+	lab.mu.Lock()
+	if err := lab.runs[0].hub.SetRate(20); err != nil {
+		t.Fatal(err)
+	}
+	lab.mu.Unlock()
+	id := pageKey(t, ctx)
+
+	t.Run("connects on polling, upgrades, and says so", func(t *testing.T) {
+		waitFor(t, ctx, "the Socket.IO lane is on a WebSocket", `
+			document.querySelector('#panel-socketio .state').dataset.state === 'open' &&
+			document.querySelector('#panel-socketio [data-metric="sio-via"]').dataset.via === 'websocket'`)
+		if got := evaluate[string](t, ctx, `document.querySelector('#panel-socketio [data-metric="sio-via"]').textContent`); got != "WebSocket" {
+			t.Errorf("carried by %q, want WebSocket", got)
+		}
+		waitFor(t, ctx, "40 events on the Socket.IO lane", `window.transportlab.ledgers().socketio.received >= 40`)
+		checkNothingLostIn(t, pageLedgers(t, ctx), "ws", "socketio")
+	})
+
+	t.Run("the inspector shows the handshake, the probe and the upgrade raw", func(t *testing.T) {
+		evaluate[bool](t, ctx, `document.querySelector('#panel-socketio .inspector').open = true`)
+		texts := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#panel-socketio .wire-row[data-kind="packet"] .wire-line')].map((e) => e.textContent)`)
+		joined := strings.Join(texts, "\n")
+		if !strings.Contains(joined, `42["event",{"seq":`) {
+			t.Errorf("packets %q: want 42[\"event\",…]", texts)
+		}
+		// The handshake and the probe are older than the inspector's 30 rows
+		// at 20 events a second; the lane's own record of the packets has them.
+		all := evaluate[[]string](t, ctx, `window.transportlab.sioPackets()`)
+		for _, want := range []string{`0{"sid":`, "40", "2probe", "3probe", "5"} {
+			found := false
+			for _, p := range all {
+				if p == want || (strings.HasSuffix(want, ":") && strings.HasPrefix(p, want)) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("packets seen %q: want %q", head(all, 12), want)
+			}
+		}
+	})
+
+	t.Run("five panels side by side at 1366 px", func(t *testing.T) {
+		evaluate[bool](t, ctx, `(history.replaceState(null, '', '?transports=poll,longpoll,sse,ws,socketio'), true)`)
+		for _, tr := range []string{"poll", "longpoll", "sse"} {
+			toggle(t, ctx, tr)
+		}
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+			t.Fatal(err)
+		}
+		type box struct {
+			Shown, Tops, Overflow int
+			Right                 float64
+		}
+		b := evaluate[box](t, ctx, `(() => {
+			const shown = [...document.querySelectorAll('#panels .panel')].filter((p) => !p.hidden);
+			const rects = shown.map((p) => p.getBoundingClientRect());
+			return {
+				shown: shown.length,
+				tops: new Set(rects.map((r) => Math.round(r.top))).size,
+				right: Math.max(...rects.map((r) => r.right)),
+				overflow: shown.filter((p) => p.scrollWidth > p.clientWidth + 1).length,
+			};
+		})()`)
+		if b.Shown != 5 || b.Tops != 1 || b.Right > 1366 || b.Overflow != 0 {
+			t.Errorf("panels: %d shown on %d rows, right edge %.0f px, %d overflowing; want 5 on one row within 1366 px, none overflowing",
+				b.Shown, b.Tops, b.Right, b.Overflow)
+		}
+		if b.Overflow != 0 {
+			t.Logf("overflowing: %s", evaluate[string](t, ctx, `[...document.querySelectorAll('#panels .panel')].filter((p) => !p.hidden && p.scrollWidth > p.clientWidth + 1).map((p) => p.id + ': ' + [...p.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > p.getBoundingClientRect().right + 1).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width)).slice(0, 6).join(', ')).join(' | ')`))
+		}
+		for _, tr := range []string{"poll", "longpoll", "sse"} {
+			toggle(t, ctx, tr)
+		}
+	})
+
+	t.Run("the page and the server count the same requests", func(t *testing.T) {
+		toggle(t, ctx, "socketio")
+		waitFor(t, ctx, "the Socket.IO lane is off", `document.querySelector('#panel-socketio .state').dataset.state === 'off'`)
+		deadline := time.Now().Add(timeout)
+		for {
+			page, server := pageLedgers(t, ctx)["socketio"], serverCounts(t, lab.srv, id)["socketio"]
+			if page.Requests == server.Requests && page.Requests > 1 && server.Open == 0 {
+				t.Logf("Socket.IO: %d requests (polling, then the upgrade) for %d events", server.Requests, server.Events)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("Socket.IO requests: page %d, server %d (%d open); want the same, more than one, none open", page.Requests, server.Requests, server.Open)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// head returns at most n of s, for a message.
+func head(s []string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return fmt.Sprint(s)
+}
