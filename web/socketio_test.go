@@ -91,6 +91,33 @@ func TestSocketIOLane(t *testing.T) {
 		}
 	})
 
+	t.Run("WebSockets blocked: Socket.IO stays on polling, the WebSocket lane says why", func(t *testing.T) {
+		evaluate[bool](t, ctx, `(document.querySelector('#net-block-ws').click(), true)`)
+		waitFor(t, ctx, "the network blocks WebSockets", `document.querySelector('#net-block-ws').getAttribute('aria-pressed') === 'true'`)
+		toggle(t, ctx, "socketio")
+		toggle(t, ctx, "ws")
+		waitFor(t, ctx, "both lanes are off", `['ws', 'socketio'].every((t) => document.querySelector('#panel-' + t + ' .state').dataset.state === 'off')`)
+		before := pageLedgers(t, ctx)["socketio"].Received
+		toggle(t, ctx, "socketio")
+		toggle(t, ctx, "ws")
+		waitFor(t, ctx, "the upgrade refused, the Socket.IO lane stays on polling", `
+			document.querySelector('#panel-socketio [data-metric="sio-via"]').dataset.via === 'polling' &&
+			window.transportlab.sioPackets().includes('2probe') === false &&
+			/upgrade failed/.test(document.querySelector('#panel-socketio .state-detail').textContent)`)
+		waitFor(t, ctx, "40 more events on polling", fmt.Sprintf(`window.transportlab.ledgers().socketio.received >= %d`, before+40))
+		if via := evaluate[string](t, ctx, `document.querySelector('#panel-socketio [data-metric="sio-via"]').dataset.via`); via != "polling" {
+			t.Errorf("Socket.IO carried by %q with WebSockets blocked, want polling", via)
+		}
+		waitFor(t, ctx, "the WebSocket lane says why it cannot connect", `
+			document.querySelector('#panel-ws .state').dataset.state === 'reconnecting' &&
+			/blocks WebSockets/.test(document.querySelector('#panel-ws .state-detail').textContent)`)
+		checkNothingLostIn(t, pageLedgers(t, ctx), "socketio")
+		evaluate[bool](t, ctx, `(document.querySelector('#net-block-ws').click(), true)`)
+		waitFor(t, ctx, "WebSockets allowed again, the WebSocket lane open", `
+			document.querySelector('#net-block-ws').getAttribute('aria-pressed') === 'false' &&
+			document.querySelector('#panel-ws .state').dataset.state === 'open'`)
+	})
+
 	t.Run("the page and the server count the same requests", func(t *testing.T) {
 		toggle(t, ctx, "socketio")
 		waitFor(t, ctx, "the Socket.IO lane is off", `document.querySelector('#panel-socketio .state').dataset.state === 'off'`)

@@ -90,6 +90,7 @@ const en = {
   'detail.ws.open': 'one connection, both directions',
   'detail.ws.closed': 'closed ({code}); retry in {seconds} s',
   'detail.ws.closedReason': 'closed ({code} {reason}); retry in {seconds} s',
+  'detail.ws.blocked': 'refused: this page\'s network blocks WebSockets (403, as a proxy that allows only plain HTTP); retrying',
   'detail.socketio.polling': 'on HTTP long polling (Engine.IO)',
   'detail.socketio.websocket': 'on a WebSocket (Engine.IO)',
   'detail.socketio.upgrading': 'probe answered: upgrading to {to}',
@@ -253,6 +254,8 @@ const en = {
   'sim.preset.satellite': 'satellite',
   'sim.preset.custom': 'custom',
   'sim.delay': 'delay',
+  'sim.blockWebSockets': 'WebSockets blocked',
+  'sim.blockWebSocketsHint': 'as a proxy that allows only plain HTTP: upgrades refused (403)',
   'sim.jitter': '± jitter',
   'sim.apply': 'Apply',
   'sim.stall': 'Stall for',
@@ -342,6 +345,7 @@ const en = {
   'serverError.too_many_requests': 'too many requests in a short time: wait a moment',
   'serverError.muted': 'the instructor muted your messages',
   'serverError.disconnected': 'the instructor disconnected this page',
+  'serverError.websocket_blocked': 'WebSockets are blocked on this page\'s network, as by a proxy that allows only plain HTTP',
 
   // The instructor page (instructor.html), in classroom mode.
   'instructor.title': 'transportlab — instructor',
@@ -516,6 +520,7 @@ const ko = {
   'detail.ws.open': '연결 하나로 양방향 통신 중',
   'detail.ws.closed': '연결 종료({code}), {seconds}초 후 재시도',
   'detail.ws.closedReason': '연결 종료({code} {reason}), {seconds}초 후 재시도',
+  'detail.ws.blocked': '거부됨: 이 페이지의 네트워크가 웹 소켓을 막습니다(일반 HTTP만 통과시키는 프록시처럼 403). 재시도 중',
   'detail.socketio.polling': 'HTTP 롱 폴링으로 연결 중(Engine.IO)',
   'detail.socketio.websocket': '웹 소켓으로 연결 중(Engine.IO)',
   'detail.socketio.upgrading': '프로브 응답 받음: {to}(으)로 업그레이드 중',
@@ -676,6 +681,8 @@ const ko = {
   'sim.preset.satellite': '위성 인터넷',
   'sim.preset.custom': '직접 입력',
   'sim.delay': '지연',
+  'sim.blockWebSockets': '웹 소켓 차단',
+  'sim.blockWebSocketsHint': '일반 HTTP만 통과시키는 프록시처럼 업그레이드를 거부합니다(403)',
   'sim.jitter': '± 지터',
   'sim.apply': '적용',
   'sim.stall': '멈추기',
@@ -762,6 +769,7 @@ const ko = {
   'serverError.too_many_requests': '짧은 시간에 요청이 너무 많았습니다. 잠시 기다려 주세요',
   'serverError.muted': '강사가 이 페이지의 메시지를 막았습니다',
   'serverError.disconnected': '강사가 이 페이지의 연결을 끊었습니다',
+  'serverError.websocket_blocked': '이 페이지의 네트워크가 일반 HTTP만 통과시키는 프록시처럼 웹 소켓을 막고 있습니다',
 
   // 강사 페이지 (instructor.html), 수업 모드
   'instructor.title': 'transportlab — 강사',

@@ -122,7 +122,9 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setText(els.state, T(`state.${lane.status}`));
     els.state.dataset.state = lane.status;
     const notice = lane.notice !== null && at < lane.notice.until ? T(lane.notice.key, lane.notice.params) : null;
-    setText(els.detail, !lane.on ? T('detail.off') : notice ?? detailText(state.lang, lane.detail));
+    // A browser hides why a WebSocket failed; the page knows its own network refuses them.
+    const blocked = lane.name === 'ws' && lane.status === 'reconnecting' && netsim.websocketsBlocked?.() === true;
+    setText(els.detail, !lane.on ? T('detail.off') : notice ?? (blocked ? T('detail.ws.blocked') : detailText(state.lang, lane.detail)));
     els.detail.classList.toggle('notice', notice !== null);
 
     const lat = latency[lane.name];

@@ -26,6 +26,12 @@
 // wire inspector gets the raw packets, {kind:'packet', dir, data, via}
 // (packetText): `0{"sid":…}`, `40`, `2probe`, `3probe`, `5`, `42[…]`.
 //
+// One exception to the contract's silence after stop(): onRequest. A
+// client told to disconnect says goodbye (41, then Engine.IO's 1), which on
+// long polling is a POST or two that may leave after stop() returned, once
+// the POST under way is answered; the server counts them, so the page
+// does too.
+//
 // The client's own reconnection is off: the lane reconnects with the
 // backoff every lane shares (shared.js createRetry), resuming from the
 // lane's ledger through auth, with the page's key as of then.
@@ -165,7 +171,8 @@ export function createSocketIO(opts) {
       path: '/socket.io/',
       query: { client: keyOf(clientId) },
       auth,
-      transports: countedTransports(lib, mode, { onRequest: () => live() && onRequest(), onPacket: report }),
+      // Every request counts, a client's goodbye after stop() too (below).
+      transports: countedTransports(lib, mode, { onRequest, onPacket: report }),
       reconnection: false,
       forceNew: true,
     });
