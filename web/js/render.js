@@ -8,6 +8,7 @@
 // only reads. Read render() first.
 
 import { DEFAULT_STATE, TRANSPORTS } from './url.js';
+import { lifeOf } from './transports/socketio.js';
 import { detailText } from './i18n.js';
 import { createChart, sharedDomain } from './chart.js';
 import { mountInspector } from './inspector-view.js';
@@ -149,6 +150,9 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
       // Which Engine.IO transport carries the lane now: the upgrade, seen.
       setText(m['sio-via'], lane.on && lane.via ? T(`sio.via.${lane.via}`) : '—');
       m['sio-via'].dataset.via = lane.on && lane.via ? lane.via : '';
+      const life = lane.on ? lifeOf(lane.session) : [];
+      setText(m['sio-life'], life.length === 0 ? '—'
+        : life.map((s) => T('sio.life.step', { step: T(`sio.life.${s.step}`), ms: String(s.ms), via: T(`sio.via.${s.via}`) })).join(' → '));
     }
     if (m['ws-rtt']) {
       const rtt = lane.rtt.summary(at);

@@ -193,3 +193,20 @@ test('socketio: a failed connection retries; the mode applies from the next conn
   assert.deepEqual(made[1].opts.transports.map((t) => t.prototype.name), ['websocket']);
   sio.stop();
 });
+
+test('lifeOf: the session\'s steps from its packets, once each, timed from the handshake', async () => {
+  const { lifeOf } = await import('../js/transports/socketio.js');
+  const p = (at, dir, data, via = 'polling') => ({ at, dir, data, via });
+  const session = [
+    p(100, 'down', '0{"sid":"a"}'), p(104, 'up', '40'), p(110, 'down', '40{"sid":"b"}'), p(110, 'down', '42["hello",{}]'),
+    p(111, 'down', '42["event",{"seq":1}]'), p(115, 'up', '2probe', 'websocket'), p(117, 'down', '3probe', 'websocket'),
+    p(118, 'down', '6'), p(119, 'up', '5', 'websocket'), p(150, 'down', '42["event",{"seq":2}]', 'websocket'),
+  ];
+  assert.deepEqual(lifeOf(session), [
+    { step: 'handshake', ms: 0, via: 'polling' }, { step: 'connect', ms: 10, via: 'polling' },
+    { step: 'firstEvent', ms: 11, via: 'polling' }, { step: 'probe', ms: 15, via: 'websocket' },
+    { step: 'probed', ms: 17, via: 'websocket' }, { step: 'upgrade', ms: 19, via: 'websocket' },
+  ]);
+  assert.deepEqual(lifeOf(session.slice(0, 5)).map((s) => s.step), ['handshake', 'connect', 'firstEvent'], 'no upgrade: polling only');
+  assert.deepEqual(lifeOf([]), []);
+});

@@ -278,3 +278,31 @@ export function createSocketIO(opts) {
     },
   };
 }
+
+// MILESTONES are the steps of a session's life, in the order they come:
+// which packet marks each (dir, and a test of its text).
+const MILESTONES = [
+  { step: 'handshake', dir: 'down', is: (d) => d.startsWith('0{') },
+  { step: 'connect', dir: 'down', is: (d) => d.startsWith('40') },
+  { step: 'firstEvent', dir: 'down', is: (d) => d.startsWith('42["event",') },
+  { step: 'probe', dir: 'up', is: (d) => d === '2probe' },
+  { step: 'probed', dir: 'down', is: (d) => d === '3probe' },
+  { step: 'upgrade', dir: 'up', is: (d) => d === '5' },
+];
+
+/**
+ * lifeOf returns the milestones of a session from its first packets
+ * ({at, dir, data, via}, oldest first, as lanes.js keeps them): each step
+ * seen, once, as {step, ms: since the handshake, via: the transport that
+ * carried it}. On ['websocket'] there is no probe and no upgrade; on
+ * ['polling'], or when the upgrade is refused, neither.
+ */
+export function lifeOf(session) {
+  const life = [];
+  const t0 = session[0]?.at ?? 0;
+  for (const m of MILESTONES) {
+    const p = session.find((x) => x.dir === m.dir && m.is(x.data));
+    if (p) life.push({ step: m.step, ms: Math.round(p.at - t0), via: p.via });
+  }
+  return life.sort((a, b) => a.ms - b.ms);
+}
