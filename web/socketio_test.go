@@ -124,12 +124,13 @@ func TestSocketIOLane(t *testing.T) {
 		deadline := time.Now().Add(timeout)
 		for {
 			page, server := pageLedgers(t, ctx)["socketio"], serverCounts(t, lab.srv, id)["socketio"]
-			if page.Requests == server.Requests && page.Requests > 1 && server.Open == 0 {
-				t.Logf("Socket.IO: %d requests (polling, then the upgrade) for %d events", server.Requests, server.Events)
+			if page.Requests == server.Requests && page.Requests > 1 && server.Open == 0 && page.Bytes == server.Bytes && page.Received+page.Duplicates == server.Events {
+				t.Logf("Socket.IO: %d requests (polling, the upgrades, refused or not) for %d events, %d body bytes", server.Requests, server.Events, server.Bytes)
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("Socket.IO requests: page %d, server %d (%d open); want the same, more than one, none open", page.Requests, server.Requests, server.Open)
+				t.Fatalf("Socket.IO: page %d requests, %d events, %d bytes; server %d requests, %d events, %d bytes (%d open); want the same, none open",
+					page.Requests, page.Received+page.Duplicates, page.Bytes, server.Requests, server.Events, server.Bytes, server.Open)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
