@@ -57,6 +57,32 @@ func TestSocketIOLane(t *testing.T) {
 		}
 	})
 
+	t.Run("transports: ['websocket'] skips polling, and the URL keeps it", func(t *testing.T) {
+		evaluate[bool](t, ctx, `(() => {
+			const s = document.querySelector('#panel-socketio .sio-mode');
+			s.value = 'websocket';
+			s.dispatchEvent(new Event('change'));
+			return true;
+		})()`)
+		waitFor(t, ctx, "a session opened on a WebSocket, with no probe", `
+			document.querySelector('#panel-socketio .state').dataset.state === 'open' &&
+			/^handshake 0 ms \(WebSocket\)/.test(document.querySelector('#panel-socketio [data-metric="sio-life"]').textContent) &&
+			!window.transportlab.sioPackets().includes('2probe')`)
+		if search := evaluate[string](t, ctx, `location.search`); !strings.Contains(search, "sio=websocket") {
+			t.Errorf("URL %q, want sio=websocket", search)
+		}
+		evaluate[bool](t, ctx, `(() => {
+			const s = document.querySelector('#panel-socketio .sio-mode');
+			s.value = 'default';
+			s.dispatchEvent(new Event('change'));
+			return true;
+		})()`)
+		waitFor(t, ctx, "upgraded again by default", `
+			document.querySelector('#panel-socketio [data-metric="sio-via"]').dataset.via === 'websocket' &&
+			window.transportlab.sioPackets().includes('5')`)
+		checkNothingLostIn(t, pageLedgers(t, ctx), "socketio")
+	})
+
 	t.Run("five panels side by side at 1366 px", func(t *testing.T) {
 		evaluate[bool](t, ctx, `(history.replaceState(null, '', '?transports=poll,longpoll,sse,ws,socketio'), true)`)
 		for _, tr := range []string{"poll", "longpoll", "sse"} {
