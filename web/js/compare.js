@@ -32,7 +32,7 @@ export const MARKS = Object.freeze({
 
 /**
  * A row is what the section shows of one transport:
- *   {name,           'poll' | 'sse' | 'ws'
+ *   {name,           'poll' | 'longpoll' | 'sse' | 'ws' | 'socketio'
  *    points,         [{t, v}]: latency v (ms) of each event that arrived at t (page ms)
  *    median,         of those points (ms)
  *    clockError,     the clock offset's bound now (ms): a median inside it reads "≤ X"

@@ -124,7 +124,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     els.state.dataset.state = lane.status;
     const notice = lane.notice !== null && at < lane.notice.until ? T(lane.notice.key, lane.notice.params) : null;
     // A browser hides why a WebSocket failed; the page knows its own network refuses them.
-    const blocked = lane.name === 'ws' && lane.status === 'reconnecting' && netsim.websocketsBlocked?.() === true;
+    const blocked = (lane.name === 'ws' || lane.name === 'socketio') && lane.status === 'reconnecting' && netsim.websocketsBlocked?.() === true;
     setText(els.detail, !lane.on ? T('detail.off') : notice ?? (blocked ? T('detail.ws.blocked') : detailText(state.lang, lane.detail)));
     els.detail.classList.toggle('notice', notice !== null);
 

@@ -210,3 +210,21 @@ test('lifeOf: the session\'s steps from its packets, once each, timed from the h
   assert.deepEqual(lifeOf(session.slice(0, 5)).map((s) => s.step), ['handshake', 'connect', 'firstEvent'], 'no upgrade: polling only');
   assert.deepEqual(lifeOf([]), []);
 });
+
+test('socketio: a page the server refused (403 on polling) stops for good and says so', async () => {
+  const time = fakeTime();
+  const { lib, made } = fakeClient();
+  const log = { gone: 0, states: [] };
+  const sio = createSocketIO({
+    client: lib, clientId: 'k', location: { origin: 'http://x' }, random: () => 0,
+    now: time.now, setTimeout: time.setTimeout, clearTimeout: time.clearTimeout,
+    onGone: () => log.gone++, onStatus: (s, d) => log.states.push([s, d?.key ?? '']),
+  });
+  sio.start();
+  await Promise.resolve();
+  made[0].fire('connect_error', Object.assign(new Error('xhr poll error'), { type: 'TransportError', description: 403 }));
+  assert.equal(log.gone, 1);
+  assert.deepEqual(log.states.at(-1), ['off', 'serverError.disconnected']);
+  await time.advance(30_000);
+  assert.equal(made.length, 1, 'no retry');
+});

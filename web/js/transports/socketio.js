@@ -128,7 +128,7 @@ export function countedTransports({ XHR, WebSocket }, mode, { onRequest, onPacke
  */
 export function createSocketIO(opts) {
   opts = contract(opts);
-  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onReconnect, onWire, now } = opts;
+  const { clientId, resume, onHello, onEvent, onStatus, onRequest, onBytes, onReconnect, onWire, onGone, now } = opts;
   const onTransport = opts.onTransport ?? (() => {});
   const loc = opts.location ?? globalThis.location;
   const retry = createRetry(opts);
@@ -204,8 +204,28 @@ export function createSocketIO(opts) {
       if (!live()) return;
       onEvent(ev, now());
     });
-    s.on('connect_error', (err) => live() && lost({ key: 'detail.socketio.failed', params: { reason: String(err?.message ?? err) } }));
+    s.on('connect_error', (err) => {
+      if (!live()) return;
+      if (refusedForGood(err)) {
+        gone(err);
+        return;
+      }
+      lost({ key: 'detail.socketio.failed', params: { reason: String(err?.message ?? err) } });
+    });
     s.on('disconnect', (reason) => live() && lost({ key: 'detail.socketio.closed', params: { reason } }));
+  }
+
+  // gone stops for good: the server refused the page (403 disconnected),
+  // and asking again would only be refused; main.js stops the other lanes.
+  function gone(err) {
+    running = false;
+    generation++;
+    const s = socket;
+    socket = null;
+    s?.disconnect();
+    retry.stop();
+    onStatus('off', { key: 'serverError.disconnected' });
+    onGone(err);
   }
 
   // lost closes what is left of the connection and retries after the backoff.
@@ -277,6 +297,17 @@ export function createSocketIO(opts) {
       });
     },
   };
+}
+
+/**
+ * refusedForGood tells a connect_error that is the server refusing the
+ * page: a polling request answered 403, which on /socket.io/ only a
+ * disconnected page gets (the client keeps the status as the error's
+ * description, and hides the body). A refused WebSocket is no such answer:
+ * a browser never learns its status.
+ */
+export function refusedForGood(err) {
+  return err?.type === 'TransportError' && err?.description === 403;
 }
 
 // MILESTONES are the steps of a session's life, in the order they come:
