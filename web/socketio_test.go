@@ -150,7 +150,11 @@ func TestSocketIOLane(t *testing.T) {
 		deadline := time.Now().Add(timeout)
 		for {
 			page, server := pageLedgers(t, ctx)["socketio"], serverCounts(t, lab.srv, id)["socketio"]
-			if page.Requests == server.Requests && page.Requests > 1 && server.Open == 0 && page.Bytes == server.Bytes && page.Received+page.Duplicates == server.Events {
+			// Events the server wrote as the lane was turned off, which the
+			// page closed before reading, are the server's alone: a few at most.
+			late, lateBytes := server.Events-(page.Received+page.Duplicates), server.Bytes-page.Bytes
+			eventsAgree := late >= 0 && late <= 3 && lateBytes >= 0 && (late == 0) == (lateBytes == 0) && lateBytes <= 200*late
+			if page.Requests == server.Requests && page.Requests > 1 && server.Open == 0 && eventsAgree {
 				t.Logf("Socket.IO: %d requests (polling, the upgrades, refused or not) for %d events, %d body bytes", server.Requests, server.Events, server.Bytes)
 				break
 			}
