@@ -6,11 +6,13 @@
 // tested with node --test (the tests are in tests/, which is not served).
 // instructor.html is classroom mode's page, a template that internal/class
 // fills in with the students' addresses; js/instructor.js says its words.
+// vendor/ holds the one library the page runs as its authors publish it,
+// socket.io-client's ESM build, pinned by the version in its folder's name.
 package web
 
 import "embed"
 
 // Files are the page's files, served at /.
 //
-//go:embed index.html instructor.html style.css js
+//go:embed index.html instructor.html style.css js vendor
 var Files embed.FS

@@ -26,6 +26,7 @@ const (
 	MessagesOff      = "messages_off"       // 403: the instructor turned students' messages off
 	Muted            = "muted"              // 403: the instructor muted this page's messages
 	Disconnected     = "disconnected"       // 403: the instructor disconnected this page: its key is refused for this run
+	WebSocketBlocked = "websocket_blocked"  // 403: the page's simulated network refuses WebSocket upgrades, as some proxies do
 	NotFound         = "not_found"          // 404: no such endpoint
 	AmbiguousName    = "ambiguous_name"     // 409: an instructor's act names more than one page present
 	MethodNotAllowed = "method_not_allowed" // 405

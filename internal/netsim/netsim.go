@@ -2,7 +2,8 @@
 // connection: on localhost every transport looks instant, and a lesson
 // about latency needs some. A Network is what one page asked for: a delay
 // with jitter on everything the server sends it, a stall (nothing sent for
-// a while), and a drop (its connections closed now, without a goodbye).
+// a while), a drop (its connections closed now, without a goodbye), and a
+// proxy that refuses WebSocket upgrades.
 // A Conn is a net.Conn whose writes cross the Network it is told to use.
 //
 // Read conn.go first, then delay.go for the delay line. The package knows
@@ -35,6 +36,24 @@ type Network struct {
 	stalledUntil  time.Time
 	stallChanged  chan struct{}    // closed when the stall changes; nil until asked for
 	conns         map[*Conn]string // crossing it, by label, for a drop
+	noUpgrades    bool             // WebSocket upgrades are refused, as by a proxy that allows only plain HTTP
+}
+
+// BlockWebSockets makes the network refuse WebSocket upgrades from now on,
+// as some corporate and school proxies do, or allow them again. The
+// connections already upgraded stay: a proxy refuses the upgrade, not a
+// connection it let through. The server asks WebSocketsBlocked.
+func (n *Network) BlockWebSockets(on bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.noUpgrades = on
+}
+
+// WebSocketsBlocked reports whether the network refuses WebSocket upgrades.
+func (n *Network) WebSocketsBlocked() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.noUpgrades
 }
 
 // Set holds back every later write by delay, give or take jitter.

@@ -33,8 +33,8 @@ const (
 )
 
 // classLanes are the lanes a class switches on and off: those the page
-// shows. The server's Socket.IO transport has no lane on the page yet.
-var classLanes = slices.DeleteFunc(slices.Clone(transports), func(t string) bool { return t == SocketIO })
+// shows, every transport the server counts.
+var classLanes = transports
 
 // newClassState returns the state of a class beginning on hub's feed. Its
 // effect sets the feed's rate and pause as the state says, only when they

@@ -31,14 +31,14 @@ func (s *server) routes(r chi.Router) {
 
 	r.With(s.limitAddress(limitPolls), s.accountPolls).Method(http.MethodGet, "/poll", poll) // short polling, and long polling with ?wait=, so many a second an address
 	r.Group(func(r chi.Router) {
-		r.Use(s.limitAddress(limitStreams))                           // new streams, so many a second an address
-		r.Use(s.streams.limit)                                        // streams are capped, in all and per address
-		r.Use(s.dropDeadPeers)                                        // and a vanished peer is let go
-		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream) // Server-Sent Events
-		r.With(s.account(WS)).Method(http.MethodGet, "/ws", socket)   // WebSocket
+		r.Use(s.limitAddress(limitStreams))                                               // new streams, so many a second an address
+		r.Use(s.streams.limit)                                                            // streams are capped, in all and per address
+		r.Use(s.dropDeadPeers)                                                            // and a vanished peer is let go
+		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream)                     // Server-Sent Events
+		r.With(s.account(WS), s.refuseUpgrades(WS)).Method(http.MethodGet, "/ws", socket) // WebSocket; refused on a page whose network blocks it
 	})
 	// Socket.IO: a new session or WebSocket is a new stream (limited, capped: socketio.go).
-	r.With(s.opening(s.limitAddress(limitStreams)), s.opening(s.dropDeadPeers), s.account(SocketIO)).Handle("/socket.io/", sio)
+	r.With(s.opening(s.limitAddress(limitStreams)), s.opening(s.dropDeadPeers), s.account(SocketIO), s.refuseUpgrades(SocketIO)).Handle("/socket.io/", sio)
 
 	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage) // a new page's secret key and public name, so many a second an address
 	r.Post("/api/messages", s.postMessage)                            // a message from a transport that cannot send; accounted to it, limited per page and address
@@ -55,6 +55,7 @@ func (s *server) routes(r chi.Router) {
 	r.Method(http.MethodGet, "/", page)                               // the page
 	r.Method(http.MethodGet, "/style.css", page)                      // its style
 	r.Method(http.MethodGet, "/js/*", page)                           // its ES modules
+	r.Method(http.MethodGet, "/vendor/*", page)                       // the one library it runs as published: socket.io-client
 
 	// Classroom mode only; without it, 404. The printed link's token
 	// becomes a cookie (SignIn); then only its holder passes (Require),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"transportlab/internal/clientaddr"
@@ -20,7 +21,11 @@ import (
 //     client stops reading; a stream stuck longer than the write timeout is
 //     cut off, and resumes from history when it comes back;
 //   - a drop: the server closes one transport's connections now, without a
-//     goodbye, as a network that fails does.
+//     goodbye, as a network that fails does;
+//   - WebSockets blocked: its WebSocket upgrades (/ws, /socket.io/ with
+//     transport=websocket) are refused with a 403, as a proxy that allows
+//     only plain HTTP refuses them: Socket.IO stays on long polling, the
+//     WebSocket lane cannot connect.
 // The simulation lives in the connection (internal/netsim): the transports
 // know nothing of it. These are its handlers.
 
@@ -31,6 +36,8 @@ type simState struct {
 	StalledMs      int64     `json:"stalledMs"` // what is left of a stall
 	Limits         simLimits `json:"limits"`
 	WriteTimeoutMs int64     `json:"writeTimeoutMs"` // a stream's write blocked longer is cut off; 0: never
+	// BlockWebSockets: the page's WebSocket upgrades are refused (refuseUpgrades).
+	BlockWebSockets bool `json:"blockWebSockets"`
 }
 
 type simLimits struct {
@@ -46,6 +53,8 @@ func (s *server) simState(n *netsim.Network) simState {
 		StalledMs:      stalled.Milliseconds(),
 		Limits:         simLimits{DelayMs: netsim.MaxDelay.Milliseconds(), StallMs: netsim.MaxStall.Milliseconds()},
 		WriteTimeoutMs: s.cfg.WriteTimeout.Milliseconds(),
+
+		BlockWebSockets: n.WebSocketsBlocked(),
 	}
 }
 
@@ -90,14 +99,30 @@ func (s *server) getSim(w http.ResponseWriter, r *http.Request) {
 
 // putSim answers PUT /api/sim?client=ID {"delayMs":150,"jitterMs":50}: from
 // now on, everything the server sends on the page's connections is held
-// back delayMs ± jitterMs.
+// back delayMs ± jitterMs. "blockWebSockets": true or false, with the delay
+// or alone, refuses the page's WebSocket upgrades from now on, or allows
+// them again; left out, it stays as it was.
 func (s *server) putSim(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		DelayMs  *int64 `json:"delayMs"`
-		JitterMs int64  `json:"jitterMs"`
+		DelayMs         *int64 `json:"delayMs"`
+		JitterMs        int64  `json:"jitterMs"`
+		BlockWebSockets *bool  `json:"blockWebSockets"`
 	}
 	if status, err := httpjson.Decode(w, r, 1024, &req); err != nil {
 		httpjson.Error(w, status, err)
+		return
+	}
+	if req.DelayMs == nil && req.BlockWebSockets != nil {
+		if req.JitterMs != 0 {
+			httpjson.Error(w, http.StatusBadRequest, errors.New("jitterMs needs delayMs"))
+			return
+		}
+		p := s.simPage(w, r)
+		if p == nil {
+			return
+		}
+		p.net.BlockWebSockets(*req.BlockWebSockets)
+		httpjson.Write(w, http.StatusOK, s.simState(&p.net))
 		return
 	}
 	limit := netsim.MaxDelay.Milliseconds()
@@ -117,6 +142,9 @@ func (s *server) putSim(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.net.Set(time.Duration(*req.DelayMs)*time.Millisecond, time.Duration(req.JitterMs)*time.Millisecond)
+	if req.BlockWebSockets != nil {
+		p.net.BlockWebSockets(*req.BlockWebSockets)
+	}
 	httpjson.Write(w, http.StatusOK, s.simState(&p.net))
 }
 
@@ -168,4 +196,35 @@ func (s *server) drop(w http.ResponseWriter, r *http.Request) {
 	p.log.Network(req.Transport, "drop", 0, n)
 	s.log.Info("connections dropped", "client", s.nameOf(r), "transport", req.Transport, "dropped", n)
 	httpjson.Write(w, http.StatusOK, map[string]int{"dropped": n})
+}
+
+// refuseUpgrades answers a WebSocket upgrade of a page whose simulated
+// network blocks them 403, websocket_blocked, as a proxy that allows only
+// plain HTTP refuses it, before the transport sees it. It comes after
+// account, and counts the request as transport's: the page made it, and
+// counts it too. A Socket.IO client's probe fails and its session stays
+// on long polling; a browser's WebSocket sees only a failed connection,
+// so the page says why from its own network's state.
+func (s *server) refuseUpgrades(transport string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !isUpgrade(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if p, ok := s.pages.Lookup(clientOf(r)); ok && p.net.WebSocketsBlocked() {
+				_, done := s.meter(transport).Open(r)
+				defer done()
+				httpjson.ErrorCode(w, http.StatusForbidden, httpjson.WebSocketBlocked,
+					errors.New("WebSockets are blocked on this page's simulated network, as by a proxy that allows only plain HTTP"))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// isUpgrade reports whether r asks to become a WebSocket.
+func isUpgrade(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }

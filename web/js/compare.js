@@ -27,11 +27,12 @@ export const MARKS = Object.freeze({
   sse: { shape: 'square', dash: [10, 5] },
   ws: { shape: 'triangle', dash: [2, 5] },
   longpoll: { shape: 'diamond', dash: [6, 3, 1, 3] },
+  socketio: { shape: 'cross', dash: [12, 3, 2, 3] },
 });
 
 /**
  * A row is what the section shows of one transport:
- *   {name,           'poll' | 'sse' | 'ws'
+ *   {name,           'poll' | 'longpoll' | 'sse' | 'ws' | 'socketio'
  *    points,         [{t, v}]: latency v (ms) of each event that arrived at t (page ms)
  *    median,         of those points (ms)
  *    clockError,     the clock offset's bound now (ms): a median inside it reads "≤ X"
@@ -130,6 +131,12 @@ function marker(ctx, shape, x, y, r) {
     ctx.lineTo(x + a, y);
     ctx.lineTo(x, y + a);
     ctx.lineTo(x - a, y);
+  } else if (shape === 'cross') {
+    // A plus: two bars, filled as one (nonzero winding).
+    const a = r * 1.3;
+    const b = r * 0.45;
+    ctx.rect(x - a, y - b, 2 * a, 2 * b);
+    ctx.rect(x - b, y - a, 2 * b, 2 * a);
   } else if (shape === 'triangle') {
     const a = r * 1.35;
     ctx.moveTo(x, y - a);

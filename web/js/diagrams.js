@@ -9,6 +9,9 @@
 //   SSE        one request, then one long response carrying the events and,
 //              while idle, a heartbeat comment
 //   WebSocket  an upgrade (101), then frames both ways, pings included
+//   Socket.IO  Engine.IO's handshake and first events on long polling, the
+//              probe over a new WebSocket, the noop that ends the held poll,
+//              the upgrade (5), then packets as frames
 //
 // sequence(transport) is pure: it lays the diagram out as plain data (what
 // the tests check). renderDiagram turns that into SVG elements; colours come
@@ -70,10 +73,24 @@ const STEPS = {
     { from: 'page', text: 'pong', style: 'control' },
     { from: 'server', text: 'text {"seq":43,…}', style: 'event' },
   ],
+  socketio: [
+    { from: 'page', text: 'GET /socket.io/ polling', style: 'request' },
+    { from: 'server', text: '0{"sid":…,"upgrades":[…]}', style: 'response' },
+    { from: 'page', text: 'POST 40', style: 'request' },
+    { from: 'page', text: 'GET …&sid=…', style: 'request', holds: 'diagram.held' },
+    { from: 'server', text: '40␞42["hello"]␞42["event"]', style: 'response' },
+    { from: 'page', text: 'GET …&transport=websocket', style: 'request' },
+    { from: 'server', text: '101 Switching Protocols', style: 'response', opens: true },
+    { from: 'page', text: '2probe', style: 'control' },
+    { from: 'server', text: '3probe', style: 'control' },
+    { from: 'server', text: '6 (noop: held GET ends)', style: 'response' },
+    { from: 'page', text: '5 (upgrade)', style: 'control' },
+    { from: 'server', text: '42["event",{…43}]', style: 'event' },
+  ],
 };
 
 /** The note under each diagram's open span: what the span is. */
-const SPAN_NOTE = { sse: 'diagram.oneResponse', ws: 'diagram.oneConnection' };
+const SPAN_NOTE = { sse: 'diagram.oneResponse', ws: 'diagram.oneConnection', socketio: 'diagram.oneConnection' };
 
 /**
  * sequence returns the layout of a transport's diagram:
@@ -117,7 +134,7 @@ export function sequence(transport) {
   }
   if (opened !== null) {
     d.spans.push({ x: SERVER_X, y1: opened, y2: y - STEP / 2 });
-    if (transport === 'ws') d.spans.push({ x: PAGE_X, y1: opened + SLANT, y2: y - STEP / 2 });
+    if (transport === 'ws' || transport === 'socketio') d.spans.push({ x: PAGE_X, y1: opened + SLANT, y2: y - STEP / 2 });
     d.notes.push({ x: (PAGE_X + SERVER_X) / 2, y: y + 4, key: SPAN_NOTE[transport] });
     y += STEP;
   }

@@ -7,8 +7,8 @@
 
 import { sequence, renderDiagram } from './diagrams.js';
 
-const EXPLAIN = { poll: 'explain.poll', longpoll: 'explain.longpoll', sse: 'explain.sse', ws: 'explain.ws' };
-const TITLE = { poll: 'title.poll', longpoll: 'title.longpoll', sse: 'title.sse', ws: 'title.ws' };
+const EXPLAIN = { poll: 'explain.poll', longpoll: 'explain.longpoll', sse: 'explain.sse', ws: 'explain.ws', socketio: 'explain.socketio' };
+const TITLE = { poll: 'title.poll', longpoll: 'title.longpoll', sse: 'title.sse', ws: 'title.ws', socketio: 'title.socketio' };
 
 /** mountExplain returns {el, relabel()}: a <details> with the explanation and the diagram. */
 export function mountExplain(transport, { T }) {

@@ -3,6 +3,7 @@
 // export.js; this module only gathers it and hands the browser a download.
 
 import { TRANSPORTS } from './url.js';
+import { lifeOf } from './transports/socketio.js';
 import { $ } from './dom.js';
 import { buildRun, fileName, runToCSV } from './export.js';
 import { errorBound } from './clock.js';
@@ -35,6 +36,12 @@ export function downloadRun(format, { page, lanes, netsim }) {
       clock: { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) },
       server: { epoch: server.epoch, rate: server.rate, head: server.head },
       network: netsim.simulated(), // {delayMs, jitterMs} the server added, or null
+      websocketsBlocked: netsim.websocketsBlocked(), // the page's upgrades refused, as by a proxy
+      socketio: {
+        transports: state.sio ?? 'default', // the lane's `transports` switch
+        via: lanes.socketio.via, // 'polling' | 'websocket' | null: what carried it last
+        life: lifeOf(lanes.socketio.session), // its session's steps, handshake to upgrade, in ms
+      },
       tutorial: $('#tutorial').getAttribute('aria-pressed') === 'true',
     },
     ledgers: ledgers(lanes),

@@ -24,7 +24,9 @@ export const MIN_ANSWERS = 5;
 /**
  * pickHints returns at most MAX_HINTS hints for one transport's panel from a
  * snapshot of what the page measured:
- *   transport     'poll' | 'longpoll' | 'sse' | 'ws'
+ *   transport     'poll' | 'longpoll' | 'sse' | 'ws' | 'socketio'
+ *   via           socketio: the Engine.IO transport it is on ('polling',
+ *                 'websocket'), or null
  *   on            the transport is on
  *   median        median latency over the last minute (ms; NaN if none)
  *   samples       how many latencies the median is over
@@ -45,6 +47,7 @@ export function pickHints(s) {
   if (s.reconnect && s.reconnect.agoMs < RECENT_MS) hints.push(reconnectHint(s.reconnect));
   if (s.transport === 'poll') hints.push(...pollHints(s));
   else if (s.transport === 'longpoll') hints.push(...longPollHints(s));
+  else if (s.transport === 'socketio') hints.push(...socketioHints(s));
   else hints.push(...pushHints(s));
   if (hints.length === 0) hints.push({ key: 'hint.waiting', params: {} });
   return hints.slice(0, MAX_HINTS);
@@ -97,6 +100,20 @@ function longPollHints(s) {
     hints.push(quiet
       ? { key: 'hint.longpoll.quiet', params: { empty: String(s.empty), answers: String(s.answers) } }
       : { key: 'hint.longpoll.busy', params: { requests: String(s.requests), events: String(s.received) } });
+  }
+  return hints;
+}
+
+// socketioHints says where Socket.IO is: still on long polling (a request
+// per answer, and what a proxy that blocks WebSockets leaves), or upgraded,
+// one WebSocket from then on; then how it compares with polling.
+function socketioHints(s) {
+  const hints = [];
+  if (s.requests >= 1 && s.received > 0 && (s.via === 'websocket' || s.via === 'polling')) {
+    hints.push({ key: `hint.socketio.${s.via === 'websocket' ? 'upgraded' : 'polling'}`, params: { requests: String(s.requests) } });
+  }
+  if (s.samples >= MIN_SAMPLES && Number.isFinite(s.median) && Number.isFinite(s.pollMedian)) {
+    hints.push({ key: 'hint.push.vsPoll', params: { median: sentenceMs(s.median), pollMedian: sentenceMs(s.pollMedian) } });
   }
   return hints;
 }

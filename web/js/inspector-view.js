@@ -80,7 +80,7 @@ export function mountInspector(transport, inspector, { T, wireState }) {
   };
 }
 
-const LEGENDS = { poll: 'inspector.legend.poll', longpoll: 'inspector.legend.longpoll', sse: 'inspector.legend.sse', ws: 'inspector.legend.ws' };
+const LEGENDS = { poll: 'inspector.legend.poll', longpoll: 'inspector.legend.longpoll', sse: 'inspector.legend.sse', ws: 'inspector.legend.ws', socketio: 'inspector.legend.socketio' };
 
 function make(tag, className) {
   const el = document.createElement(tag);
@@ -128,6 +128,7 @@ function lines(r, T) {
     case 'open':
       return r.lastEventId ? [r.line, `Last-Event-ID: ${r.lastEventId}`] : [r.line];
     case 'frame':
+    case 'packet':
       return [r.text];
     case 'ping':
       return [T('inspector.ping')];
@@ -168,6 +169,11 @@ function factsOf(r, T) {
       break;
     case 'frame':
       f.push(bytes(T, 'inspector.payload', r.payload), bytes(T, 'inspector.frame', r.frame));
+      break;
+    case 'packet':
+      f.push(bytes(T, 'inspector.payload', r.payload));
+      if (r.frame !== null) f.push(bytes(T, 'inspector.frame', r.frame));
+      f.push(T('inspector.via', { via: T(`sio.via.${r.via}`) }));
       break;
     case 'ping':
     case 'pong':

@@ -156,7 +156,7 @@ export const SLACK_MS = 100;
 
 /**
  * createInspector returns the inspector of one transport ('poll',
- * 'longpoll', 'sse' or 'ws'; a long poll's rows are a poll's):
+ * 'longpoll', 'sse', 'ws' or 'socketio'; a long poll's rows are a poll's):
  *   fromPage(entry, at)    what the transport module reported (its onWire)
  *   fromServer(entry, at)  one entry of the server's wire log: this transport's,
  *                          or every transport's (no transport, as a stall)
@@ -243,6 +243,17 @@ export function createInspector(transport, { size = SIZE, proto = null } = {}) {
         ring.add({
           at, source: 'page', kind: 'frame', dir: e.dir,
           text: abbreviate(e.data), payload, frame: frameSize(payload, e.dir === 'up'),
+        });
+        return;
+      }
+      case 'packet': {
+        // Socket.IO {kind:'packet', dir, data, via:'polling'|'websocket'}:
+        // one Engine.IO packet as it crossed the wire; on a WebSocket it is
+        // one frame, on polling a part of a GET's or POST's body.
+        const payload = utf8Length(e.data);
+        ring.add({
+          at, source: 'page', kind: 'packet', dir: e.dir, via: e.via,
+          text: abbreviate(e.data), payload, frame: e.via === 'websocket' ? frameSize(payload, e.dir === 'up') : null,
         });
         return;
       }

@@ -14,6 +14,7 @@ import { createPoll } from './transports/poll.js';
 import { createLongPoll } from './transports/longpoll.js';
 import { createSSE } from './transports/sse.js';
 import { createWS } from './transports/ws.js';
+import { createSocketIO } from './transports/socketio.js';
 import { createInspector, frameSize } from './inspector.js';
 import { errorBound, latencyText } from './clock.js';
 import { ArrivalLog } from './export.js';
@@ -23,8 +24,9 @@ import { WINDOW_MS } from './page-state.js';
 const NOTICE_MS = 15_000;
 const RECENT = 4096; // arrivals kept to tell which the server had counted when it was read
 const MAX_ARRIVALS = 20_000; // per transport, for the export: 11 minutes at 30 events/s
+const SESSION_PACKETS = 64; // socketio: the first packets of its session, its handshake and upgrade among them
 
-const MAKERS = { poll: createPoll, longpoll: createLongPoll, sse: createSSE, ws: createWS };
+const MAKERS = { poll: createPoll, longpoll: createLongPoll, sse: createSSE, ws: createWS, socketio: createSocketIO };
 
 /** ANSWERED are the lanes whose every answer brings a hello (poll.js): a request, not a stream. */
 const ANSWERED = new Set(['poll', 'longpoll']);
@@ -75,10 +77,13 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
       explain: null,
       hints: null,
       inspectorView: null,
+      via: null, // socketio: the Engine.IO transport carrying it now ('polling', 'websocket')
+      session: [], // socketio: {at, dir, data, via} of the first packets of its session, from its handshake (0{…})
     };
     const callbacks = {
       clientId: () => page.clientId, // as of each connection: the key changes when the server restarts
       interval: page.state.interval,
+      mode: page.state.sio, // socketio: its `transports` (url.js SIO_MODES)
       resume: () => lane.ledger.resume(),
       epoch: () => lane.ledger.epoch ?? page.server.epoch,
       onRequest: () => {
@@ -111,10 +116,25 @@ export function createLanes(page, { now, onEvent = () => {}, onClockWrong = () =
         lane.ledger.countReconnect();
         lane.reconnect = { at: now(), ...(lane.dropAt ?? { missed: lane.ledger.missed, duplicates: lane.ledger.duplicates }) };
       },
-      onWire: (e) => lane.inspector.fromPage(e, e.at ?? now()),
+      onWire: (e) => {
+        const at = e.at ?? now();
+        if (e.kind === 'packet') notePacket(lane, e, at);
+        lane.inspector.fromPage(e, at);
+      },
+      onTransport: (name) => {
+        lane.via = name;
+      },
     };
     lane.transport = makers[t](callbacks);
     return lane;
+  }
+
+  // notePacket keeps the first packets of a Socket.IO session, its life
+  // from the handshake (0{"sid":…}) through the probe to the upgrade (5),
+  // which the inspector's last rows soon lose at a busy feed.
+  function notePacket(lane, { dir, data, via }, at) {
+    if (dir === 'down' && data.startsWith('0{')) lane.session = [];
+    if (lane.session.length < SESSION_PACKETS) lane.session.push({ at, dir, data, via });
   }
 
   function onHello(lane, info) {

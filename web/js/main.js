@@ -18,7 +18,7 @@
 // Everything the page shows is measured by the page or read from the
 // server; nothing is estimated. Read main() first, then lanes.js.
 
-import { TRANSPORTS } from './url.js';
+import { SIO_MODES, TRANSPORTS } from './url.js';
 import { LANGS } from './i18n.js';
 import { createPage, nowMs, WINDOW_MS } from './page-state.js';
 import { createLanes, countRequest, countsAsked, noteServerRun, pageCounts } from './lanes.js';
@@ -67,6 +67,7 @@ const sendMessage = createSender({
   now: nowMs,
   on: () => TRANSPORTS.filter((t) => lanes[t].on),
   sendWS: (text) => lanes.ws.transport.send(text),
+  sendSIO: (text) => lanes.socketio.transport.send(text),
   post: async (text, via) => {
     const { seq } = await api.post('/api/messages', { text, via }); // a refusal throws (api.js)
     return Number.isInteger(seq) ? seq : null;
@@ -182,6 +183,21 @@ function applySelection(selected) {
   renderControls();
 }
 
+// setSioMode sets the Socket.IO lane's `transports`: a lane that is on
+// connects again with it, as a student's code would be started again.
+function setSioMode(mode) {
+  if (!SIO_MODES.includes(mode)) return;
+  state.sio = mode === 'default' ? undefined : mode;
+  const lane = lanes.socketio;
+  lane.transport.setMode(mode);
+  if (lane.on) {
+    lane.transport.stop();
+    lane.transport.start();
+  }
+  page.saveState();
+  renderControls();
+}
+
 function setPollInterval(ms) {
   const select = $('#interval');
   if (![...select.options].some((o) => Number(o.value) === ms)) {
@@ -225,6 +241,7 @@ function wire() {
     $(`#solo-${t}`).addEventListener('click', () => applySelection([t]));
   }
   $('#interval').addEventListener('change', (e) => setPollInterval(Number(e.target.value)));
+  $('#panel-socketio .sio-mode').addEventListener('change', (e) => setSioMode(e.target.value));
   for (const b of document.querySelectorAll('[data-lang]')) {
     b.addEventListener('click', () => setLang(b.dataset.lang));
   }
@@ -297,6 +314,8 @@ window.transportlab = Object.freeze({
     return page.name; // a restarted server names the page anew
   },
   ledgers: () => ledgers(lanes),
+  /** sioPackets returns the raw packets of the Socket.IO session's beginning (lanes.js). */
+  sioPackets: () => lanes.socketio.session.map((p) => p.data),
   clock() {
     return { offsetMs: clock.offsetMs, rttMs: clock.rttMs, errorMs: errorBound(clock, nowMs()) };
   },

@@ -141,16 +141,20 @@ export function errorText(T, e) {
  *   now()            page time, ms
  *   on()             the transports on now (they should bring it back)
  *   sendWS(text)     the WebSocket's send: a promise of {seq} (ws.js)
+ *   sendSIO(text)    Socket.IO's: an emit with an ack, {seq} (socketio.js);
+ *                    the client counts its own requests (a POST while on polling)
  *   post(text, via)  a promise of the seq: POST /api/messages (api.js)
  *   countRequest(t)  a POST is one more request of t, as the server counts it
  */
-export function createSender({ log, now, on, sendWS, post, countRequest }) {
+export function createSender({ log, now, on, sendWS, sendSIO, post, countRequest }) {
   return async function send(text, via) {
     const entry = log.add({ text, via, sentAt: now(), onAtSend: on() });
     try {
       let seq;
       if (via === 'ws') {
         seq = (await sendWS(text))?.seq; // over the open socket: no new request
+      } else if (via === 'socketio') {
+        seq = (await sendSIO(text))?.seq;
       } else {
         countRequest(via);
         seq = await post(text, via);

@@ -2,6 +2,7 @@
 // the server's network simulation and of its feed rate.
 //
 //   PUT  /api/sim?client=ID        {"delayMs","jitterMs"}  every write to this page held that long
+//   PUT  /api/sim?client=ID        {"blockWebSockets"}     this page's WebSocket upgrades refused, as by a proxy
 //   POST /api/sim/stall?client=ID  {"ms"}                  the server stops writing to this page
 //   POST /api/sim/drop?client=ID   {"transport"}           the server closes that connection now
 //   GET  /api/sim?client=ID        what it simulates now, its limits and write timeout
@@ -52,7 +53,8 @@ const DROP_NOTICE_MS = 6000;
  *                            settles when the server has answered (messages.js)
  * Call mount() once the panels exist, render(now) with the page's render,
  * and onEvent(transport, event, replayed) for every event a lane accepted;
- * simulated() tells what delay the server says it adds for this page.
+ * simulated() tells what delay the server says it adds for this page;
+ * websocketsBlocked() whether it refuses this page's WebSocket upgrades.
  * A page following a class applies the instructor's choices with
  * setNet(net) (the strip's own PUT /api/sim) and followTutorial(on) (the
  * replies only: the server already set the feed's rate).
@@ -75,7 +77,7 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
   function take(data, at) {
     if (!Number.isInteger(data?.delayMs) || !Number.isInteger(data?.jitterMs)) return;
     const stalledMs = Number.isFinite(data.stalledMs) ? data.stalledMs : 0;
-    sim.answer = { delayMs: data.delayMs, jitterMs: data.jitterMs, stallEndsAt: at + stalledMs };
+    sim.answer = { delayMs: data.delayMs, jitterMs: data.jitterMs, stallEndsAt: at + stalledMs, blockWebSockets: data.blockWebSockets === true };
     if (data.limits) sim.limits = { ...LIMITS, ...data.limits };
     if (Number.isFinite(data.writeTimeoutMs)) sim.writeTimeoutMs = data.writeTimeoutMs;
   }
@@ -137,6 +139,13 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     if (data && Number.isFinite(data.stalledMs)) {
       sim.answer = { ...(sim.answer ?? { delayMs: 0, jitterMs: 0 }), stallEndsAt: now() + data.stalledMs };
     }
+  }
+
+  // blockWebSockets asks the server to refuse this page's WebSocket
+  // upgrades, as a proxy that allows only plain HTTP does, or to allow them.
+  async function blockWebSockets(on) {
+    const { data } = await write('PUT', '/api/sim', { blockWebSockets: on });
+    if (data) take(data, now());
   }
 
   async function drop(t) {
@@ -254,7 +263,9 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
       tutorialStatus: $('#tutorial-status'),
       tutorialCounts: $('#tutorial-counts'),
       drops: Object.fromEntries(TRANSPORTS.map((t) => [t, $(`#panel-${t} .drop`)])),
+      blockWS: $('#net-block-ws'),
     };
+    els.blockWS.addEventListener('click', () => blockWebSockets(!websocketsBlocked()));
     fillInputs(sim.wish ?? { delayMs: 0, jitterMs: 0 });
 
     $('#net-form').addEventListener('submit', (e) => {
@@ -307,6 +318,7 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
       else el.removeAttribute('aria-current');
     }
     setText(els.error, sim.error ? T(sim.error.key, sim.error.params) : '');
+    els.blockWS.setAttribute('aria-pressed', String(websocketsBlocked()));
 
     for (const el of els.stallButtons) setText(el, T('sim.seconds', { n: Number(el.dataset.stall) / 1000 }));
     setText(els.stallNote, sim.writeTimeoutMs === null ? ''
@@ -349,5 +361,9 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     return sim.answer && { delayMs: sim.answer.delayMs, jitterMs: sim.answer.jitterMs };
   }
 
-  return { mount, render, onEvent, simulated, setNet, followTutorial };
+  function websocketsBlocked() {
+    return sim.answer?.blockWebSockets === true;
+  }
+
+  return { mount, render, onEvent, simulated, websocketsBlocked, setNet, followTutorial };
 }

@@ -8,6 +8,7 @@
 // only reads. Read render() first.
 
 import { DEFAULT_STATE, TRANSPORTS } from './url.js';
+import { lifeOf } from './transports/socketio.js';
 import { detailText } from './i18n.js';
 import { createChart, sharedDomain } from './chart.js';
 import { mountInspector } from './inspector-view.js';
@@ -83,6 +84,8 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     host.style.setProperty('--lanes', String(Math.max(shown, 1)));
     host.classList.toggle('many', shown > 3);
     $('#interval').value = String(state.interval);
+    const sio = $('#panel-socketio .sio-mode');
+    if (sio) sio.value = state.sio ?? 'default';
 
     const via = $('#message-via');
     const previous = via.value;
@@ -120,7 +123,9 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setText(els.state, T(`state.${lane.status}`));
     els.state.dataset.state = lane.status;
     const notice = lane.notice !== null && at < lane.notice.until ? T(lane.notice.key, lane.notice.params) : null;
-    setText(els.detail, !lane.on ? T('detail.off') : notice ?? detailText(state.lang, lane.detail));
+    // A browser hides why a WebSocket failed; the page knows its own network refuses them.
+    const blocked = (lane.name === 'ws' || lane.name === 'socketio') && lane.status === 'reconnecting' && netsim.websocketsBlocked?.() === true;
+    setText(els.detail, !lane.on ? T('detail.off') : notice ?? (blocked ? T('detail.ws.blocked') : detailText(state.lang, lane.detail)));
     els.detail.classList.toggle('notice', notice !== null);
 
     const lat = latency[lane.name];
@@ -141,6 +146,14 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     setText(m['open-server'], count(stats?.client?.[lane.name]?.open));
 
     if (m['poll-empty']) setCounter(m['poll-empty'], lane.emptyAnswers);
+    if (m['sio-via']) {
+      // Which Engine.IO transport carries the lane now: the upgrade, seen.
+      setText(m['sio-via'], lane.on && lane.via ? T(`sio.via.${lane.via}`) : '—');
+      m['sio-via'].dataset.via = lane.on && lane.via ? lane.via : '';
+      const life = lane.on ? lifeOf(lane.session) : [];
+      setText(m['sio-life'], life.length === 0 ? '—'
+        : life.map((s) => T('sio.life.step', { step: T(`sio.life.${s.step}`), ms: String(s.ms), via: T(`sio.via.${s.via}`) })).join(' → '));
+    }
     if (m['ws-rtt']) {
       const rtt = lane.rtt.summary(at);
       setText(m['ws-rtt'], fixedMs(rtt.last));
@@ -198,6 +211,7 @@ export function createRenderer({ page, lanes, now, netsim, compare, messageLog, 
     const told = (ms) => (latencyText(ms, errorBound(clock, at)).within ? NaN : ms);
     return {
       transport: lane.name,
+      via: lane.via ?? null,
       on: lane.on,
       median: told(lat.median),
       samples: lat.count,

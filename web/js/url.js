@@ -12,6 +12,7 @@ export const TRANSPORTS = Object.freeze([
   'longpoll',
   'sse',
   'ws',
+  'socketio',
 ]);
 
 /** INTERVALS are the polling intervals the page offers, in milliseconds. */
@@ -40,6 +41,8 @@ export const DEFAULT_STATE = Object.freeze({ transports: Object.freeze(['poll', 
  *     one of them (otherwise the browser's language decides: i18n.pickLang).
  *   - net: the simulated network, "DELAY,JITTER" in ms (sim.parseNet); the
  *     key is in the result, as {delayMs, jitterMs}, only when it is valid.
+ *   - sio: the Socket.IO lane's `transports`, 'websocket' or 'polling' (one
+ *     of SIO_MODES but the default); the key is in the result only then.
  * The result lists transports in display order.
  */
 export function parseState(search) {
@@ -49,7 +52,18 @@ export function parseState(search) {
     interval: parseInterval(q.get('interval')),
     ...langOf(q.get('lang')),
     ...netOf(q.get('net')),
+    ...sioOf(q.get('sio')),
   };
+}
+
+/**
+ * SIO_MODES are the Socket.IO lane's `transports` choices: the client's
+ * default (polling, then the upgrade), or one transport alone.
+ */
+export const SIO_MODES = Object.freeze(['default', 'websocket', 'polling']);
+
+function sioOf(raw) {
+  return raw !== 'default' && SIO_MODES.includes(raw) ? { sio: raw } : {};
 }
 
 function netOf(raw) {
@@ -79,12 +93,13 @@ function parseInterval(raw) {
 /**
  * formatState writes the state back as a query string (with the leading "?"),
  * always naming both keys so a copied link is explicit, `lang` when the
- * state has one, and `net` when the state adds a delay.
+ * state has one, `net` when the state adds a delay, and `sio` when the
+ * Socket.IO lane is not on its default transports.
  * Commas are left readable rather than percent-encoded.
  */
-export function formatState({ transports, interval, lang, net }) {
+export function formatState({ transports, interval, lang, net, sio }) {
   const list = TRANSPORTS.filter((t) => transports.includes(t)).join(',');
   const l = parseLang(lang);
   const n = formatNet(net);
-  return `?transports=${list}&interval=${interval}` + (l === null ? '' : `&lang=${l}`) + (n === null ? '' : `&net=${n}`);
+  return `?transports=${list}&interval=${interval}` + (l === null ? '' : `&lang=${l}`) + (n === null ? '' : `&net=${n}`) + (sio && sio !== 'default' && SIO_MODES.includes(sio) ? `&sio=${sio}` : '');
 }

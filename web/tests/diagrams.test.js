@@ -49,7 +49,7 @@ test('WebSocket: upgrade 101, then frames both ways', () => {
 });
 
 test('layout: inside the box, top to bottom, every word in every language', () => {
-  for (const t of ['poll', 'longpoll', 'sse', 'ws']) {
+  for (const t of ['poll', 'longpoll', 'sse', 'ws', 'socketio']) {
     const d = sequence(t);
     let last = 0;
     for (const a of d.arrows) {
@@ -82,4 +82,15 @@ test('long polling: each request held at the server until an event, answered at 
   assert.equal(held.y2, answer.y1, 'and the held request is answered with it at once');
   assert.match(answer.text, /\[42\]/);
   assert.equal(d.spans.length, 0, 'no connection stays open between answers');
+});
+
+test('Socket.IO: the handshake and first events on polling, the probe, the noop, the upgrade, then frames', () => {
+  const d = sequence('socketio');
+  const texts = d.arrows.map((a) => a.text);
+  const at = (re) => texts.findIndex((t) => re.test(t));
+  assert.ok(at(/^0\{"sid"/) === 1, 'the handshake answers the first GET');
+  assert.ok(at(/42\["event"\]/) < at(/^2probe$/), 'events come on polling before the probe');
+  assert.ok(at(/^2probe$/) < at(/^3probe$/) && at(/^3probe$/) < at(/^6 /) && at(/^6 /) < at(/^5 /), 'probe, noop, then the upgrade');
+  assert.ok(d.arrows.at(-1).text.startsWith('42["event"') && !d.arrows.at(-1).up, 'then events as frames');
+  assert.equal(d.spans.length, 2, 'the WebSocket is open at both ends');
 });

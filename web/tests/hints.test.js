@@ -88,3 +88,10 @@ test('longpoll: the median beside polling\'s, and the requests busy or quiet', (
     }
   }
 });
+
+test('socketio: says whether it upgraded or stays on long polling', () => {
+  const s = { ...base, transport: 'socketio', requests: 6, received: 40 };
+  assert.deepEqual(keys(pickHints({ ...s, via: 'websocket' })), ['hint.socketio.upgraded']);
+  assert.deepEqual(keys(pickHints({ ...s, via: 'polling' })), ['hint.socketio.polling']);
+  assert.deepEqual(keys(pickHints({ ...s, via: null })), ['hint.waiting']);
+});

@@ -56,11 +56,12 @@ test('every key the page, its HTML and its modules name is in the tables', () =>
   const modules = (dir) => readdirSync(new URL(dir, import.meta.url)).filter((f) => f.endsWith('.js')).map((f) => read(dir + f));
   const sources = [...modules('../js/'), ...modules('../js/transports/')];
   for (const src of sources) {
-    // Any 'word.word' literal is a key (there are no other dotted literals).
-    for (const m of src.matchAll(/'([a-zA-Z]+(?:\.[a-zA-Z]+)+)'/g)) used.add(m[1]);
+    // Any 'word.word' literal starting in lower case is a key (the other
+    // dotted literals are names, as 'Socket.IO').
+    for (const m of src.matchAll(/'([a-z][a-zA-Z]*(?:\.[a-zA-Z]+)+)'/g)) used.add(m[1]);
   }
   // Keys built from a transport or state name.
-  for (const tr of ['poll', 'sse', 'ws']) for (const p of ['name', 'title', 'how', 'bytes', 'via']) used.add(`${p}.${tr}`);
+  for (const tr of ['poll', 'longpoll', 'sse', 'ws', 'socketio']) for (const p of ['name', 'title', 'how', 'bytes', 'via']) used.add(`${p}.${tr}`);
   for (const s of ['off', 'connecting', 'open', 'reconnecting']) used.add(`state.${s}`);
   assert.ok(used.size > 50, `found only ${used.size} keys: is the scan broken?`);
   for (const key of used) assert.ok(Object.hasOwn(MESSAGES.en, key), `${key} is used but not in the tables`);

@@ -15,7 +15,7 @@ const STATE = Object.freeze({
 
 test('controlValues: each control shows the state the server answered', () => {
   assert.deepEqual(controlValues(STATE), {
-    transports: { poll: true, longpoll: false, sse: true, ws: false },
+    transports: { poll: true, longpoll: false, sse: true, ws: false, socketio: false },
     interval: 1000, rate: 1, rateLocked: false, tutorial: false, paused: false, messages: true,
     network: 'mobile', run: 1,
   });
@@ -28,9 +28,9 @@ test('controlValues: each control shows the state the server answered', () => {
 });
 
 test('transportNames: the page\'s order, then any lane the server adds', () => {
-  assert.deepEqual(transportNames(STATE), ['poll', 'longpoll', 'sse', 'ws']);
-  assert.deepEqual(transportNames({ transports: ['h3'], server: { transports: { poll: {}, socketio: {} } } }), ['poll', 'longpoll', 'sse', 'ws', 'socketio', 'h3']);
-  assert.deepEqual(transportNames(null), ['poll', 'longpoll', 'sse', 'ws']);
+  assert.deepEqual(transportNames(STATE), ['poll', 'longpoll', 'sse', 'ws', 'socketio']);
+  assert.deepEqual(transportNames({ transports: ['h3'], server: { transports: { poll: {}, quic: {} } } }), ['poll', 'longpoll', 'sse', 'ws', 'socketio', 'quic', 'h3']);
+  assert.deepEqual(transportNames(null), ['poll', 'longpoll', 'sse', 'ws', 'socketio']);
 });
 
 test('withTransport: one field, the state\'s list changed by one name, in display order', () => {

@@ -19,7 +19,7 @@ function fakePage() {
 // so that a test plays the transport's part.
 function lanesWith(now = () => 10_000) {
   const cb = {};
-  const makers = Object.fromEntries(['poll', 'longpoll', 'sse', 'ws'].map((t) => [t, (callbacks) => {
+  const makers = Object.fromEntries(['poll', 'longpoll', 'sse', 'ws', 'socketio'].map((t) => [t, (callbacks) => {
     cb[t] = callbacks;
     return { start() {}, stop() {} };
   }]));

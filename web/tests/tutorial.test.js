@@ -49,7 +49,7 @@ test('tutorial: on, it replies to live quotes since it began, counts answers of 
   tut.notReplied(round, Object.assign(new Error('too many messages (HTTP 429)'), { refused: true }));
   const v = tut.view(T, { rate: 1 / 3, stats: { defaultRate: 5 } });
   assert.equal(v.status, 'tutorial.on');
-  assert.match(v.counts, /^tutorial\.replies \{"list":"name\.poll 0 · name\.longpoll 0 · name\.sse 1 · name\.ws 1"\} tutorial\.repliesRefused \{"n":1,/);
+  assert.match(v.counts, /^tutorial\.replies \{"list":"name\.poll 0 · name\.longpoll 0 · name\.sse 1 · name\.ws 1 · name\.socketio 0"\} tutorial\.repliesRefused \{"n":1,/);
   assert.equal(v.countsError, true);
 
   // Off and on again: a late answer of the first round is not this round's.
@@ -57,7 +57,7 @@ test('tutorial: on, it replies to live quotes since it began, counts answers of 
   tut.begin(3_000_000);
   tut.replied('ws', round);
   tut.notReplied(round, new Error('late'));
-  assert.deepEqual(tut.replies, { poll: 0, longpoll: 0, sse: 0, ws: 0 });
+  assert.deepEqual(tut.replies, { poll: 0, longpoll: 0, sse: 0, ws: 0, socketio: 0 });
   assert.equal(tut.refused, 0);
 });
 
