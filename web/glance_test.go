@@ -86,10 +86,16 @@ func TestGlance(t *testing.T) {
 			if controls > projectorH/2 {
 				t.Errorf("%s: the panels start %.0f px down, want the header and controls in the top half of %d px", lang, controls, projectorH)
 			}
-			bottoms := evaluate[[]float64](t, ctx, `[...document.querySelectorAll('.panel .chart')].map((c) => c.getBoundingClientRect().bottom)`)
-			for i, b := range bottoms {
+			// Each panel in view: a lane beyond the design card's three is out
+			// of view while it is off.
+			bottoms := evaluate[map[string]float64](t, ctx, `Object.fromEntries([...document.querySelectorAll('.panel:not([hidden])')].map((p) =>
+				[p.id, p.querySelector('.chart').getBoundingClientRect().bottom]))`)
+			if len(bottoms) != len(transports) {
+				t.Errorf("%s: panels in view %v, want the design card's %d", lang, bottoms, len(transports))
+			}
+			for id, b := range bottoms {
 				if b > projectorH {
-					t.Errorf("%s: #panel-%s's chart ends %.0f px down, want it on the first %d px", lang, transports[i], b, projectorH)
+					t.Errorf("%s: #%s's chart ends %.0f px down, want it on the first %d px", lang, id, b, projectorH)
 				}
 			}
 			shoot(t, ctx, lang)

@@ -22,7 +22,7 @@ func TestPolish(t *testing.T) {
 	t.Run("the cost table has one row per transport, in order, each named", func(t *testing.T) {
 		got := evaluate[[]string](t, ctx, `[...document.querySelectorAll('#costs tbody tr')].map((tr) =>
 			tr.dataset.transport + ':' + tr.querySelector('th').textContent + ':' + tr.querySelectorAll('td[data-cost]').length)`)
-		want := []string{"poll:Polling:7", "longpoll:Long polling:7", "sse:SSE:7", "ws:WebSocket:7"} // with the page's probe apart
+		want := []string{"poll:Polling:7", "longpoll:Long polling:7", "sse:SSE:7", "ws:WebSocket:7", "socketio:Socket.IO:7"} // with the page's probe apart
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("#costs rows = %q, want %q", got, want)
 		}

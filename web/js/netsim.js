@@ -319,11 +319,16 @@ export function createNetSim({ api, state, saveState, T, now, view, notify, onRa
     }
     setText(els.error, sim.error ? T(sim.error.key, sim.error.params) : '');
     els.blockWS.setAttribute('aria-pressed', String(websocketsBlocked()));
+    // On a projector the strip keeps to two rows: these notes fold into
+    // their controls' titles there (style.css), so they are titles too.
+    els.blockWS.title = T('sim.blockWebSocketsHint');
 
     for (const el of els.stallButtons) setText(el, T('sim.seconds', { n: Number(el.dataset.stall) / 1000 }));
-    setText(els.stallNote, sim.writeTimeoutMs === null ? ''
+    const stallNote = sim.writeTimeoutMs === null ? ''
       : sim.writeTimeoutMs === 0 ? T('sim.stallNoCut')
-      : T('sim.stallNote', { seconds: sim.writeTimeoutMs / 1000 }));
+      : T('sim.stallNote', { seconds: sim.writeTimeoutMs / 1000 });
+    setText(els.stallNote, stallNote);
+    for (const el of els.stallButtons) el.title = stallNote;
 
     for (const t of TRANSPORTS) {
       els.drops[t].disabled = !view.on(t);
