@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -33,7 +34,9 @@ type conn struct {
 	mayPublish func() (ok bool, code, why string) // whether it may publish at all now
 
 	readErr error // why the reader stopped; read after readDone is closed
-	pingErr error // why the heartbeat closed the connection; read after beatDone is closed
+
+	beat    heartbeat
+	pingErr error // why the heartbeat closed the connection; read after stopHeartbeat
 }
 
 // serve runs the connection until either side ends it, and returns why.
@@ -57,18 +60,13 @@ func (cn *conn) serve() error {
 		defer close(readDone)
 		cn.readErr = cn.read()
 	}()
-	stopBeat, beatDone := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(beatDone)
-		cn.pingErr = cn.heartbeat(stopBeat)
-	}()
+	cn.startHeartbeat()
 
 	err := cn.write(readDone)
 	stop()          // let the watcher finish its goodbye, if the delivery ended
-	close(stopBeat) // no more pings
 	cn.c.CloseNow() // unblock the reader, and a ping waiting for its pong
 	<-readDone
-	<-beatDone
+	cn.stopHeartbeat()
 	switch cause := cn.sub.Err(); {
 	case cause != nil:
 		return cause // the write error, if any, came from the watcher's close
@@ -78,38 +76,82 @@ func (cn *conn) serve() error {
 	return err
 }
 
-// heartbeat pings the client every cn.ping until stop is closed. A peer
-// that has not answered by the next ping is gone (a closed laptop, a
-// dropped network) and would otherwise hold its connection until a write
-// failed: the heartbeat closes the connection, which ends the reader and
-// so the writer. It returns why it closed the connection, or nil. The
-// reader must be running: it is what receives the pongs.
-func (cn *conn) heartbeat(stop <-chan struct{}) error {
-	tick := time.NewTicker(cn.ping)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return nil
-		case <-tick.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
-		start := time.Now()
-		err := cn.c.Ping(ctx)
-		rtt := time.Since(start)
-		cancel()
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
-			cn.c.CloseNow()
-			return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.ping)
-		case err != nil:
-			return nil // the connection ended for another reason
-		}
-		// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
-		payload := int(cn.pong.Load())
-		cn.control(Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(payload, false)})
-		cn.control(Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(payload, true), RTT: rtt})
+// heartbeat pings the client every cn.ping until stopped. A peer that
+// has not answered by the next ping is gone (a closed laptop, a dropped
+// network) and would otherwise hold its connection until a write failed:
+// the heartbeat closes the connection, which ends the reader and so the
+// writer, and keeps why in cn.pingErr. Each ping runs on a timer's own
+// goroutine, which lives only while the ping waits for its pong: between
+// pings a connection keeps no goroutine for its heartbeat, only the timer.
+// The reader must be running: it is what receives the pongs.
+type heartbeat struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+	pings   sync.WaitGroup // the ping under way, if any
+}
+
+// startHeartbeat arms the first ping, one period from now.
+func (cn *conn) startHeartbeat() {
+	cn.beat.timer = time.AfterFunc(cn.ping, cn.pingNow)
+}
+
+// stopHeartbeat stops the pings, and waits for the one under way.
+func (cn *conn) stopHeartbeat() {
+	cn.beat.mu.Lock()
+	cn.beat.stopped = true
+	cn.beat.timer.Stop()
+	cn.beat.mu.Unlock()
+	cn.beat.pings.Wait()
+}
+
+// pingNow pings the client and, once it answered, arms the next ping one
+// period after this one began, as a ticker would.
+func (cn *conn) pingNow() {
+	cn.beat.mu.Lock()
+	if cn.beat.stopped {
+		cn.beat.mu.Unlock()
+		return
 	}
+	cn.beat.pings.Add(1)
+	cn.beat.mu.Unlock()
+	defer cn.beat.pings.Done()
+
+	start := time.Now()
+	if err := cn.pingOnce(start); err != nil {
+		if errors.Is(err, ErrPeerGone) {
+			cn.pingErr = err
+		}
+		return // no more pings: the connection is closed, or closing
+	}
+	cn.beat.mu.Lock()
+	if !cn.beat.stopped {
+		cn.beat.timer.Reset(max(0, cn.ping-time.Since(start)))
+	}
+	cn.beat.mu.Unlock()
+}
+
+// pingOnce pings the client and reports the ping and its pong. It closes
+// the connection of a peer that does not answer within a period, and
+// says so with ErrPeerGone; another error means the connection ended
+// meanwhile.
+func (cn *conn) pingOnce(start time.Time) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
+	defer cancel()
+	err := cn.c.Ping(ctx)
+	rtt := time.Since(start)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		cn.c.CloseNow()
+		return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.ping)
+	case err != nil:
+		return err
+	}
+	// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
+	payload := int(cn.pong.Load())
+	cn.control(Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(payload, false)})
+	cn.control(Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(payload, true), RTT: rtt})
+	return nil
 }
 
 // controlFrameSize is the size on the wire of a control frame with payload
