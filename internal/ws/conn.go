@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ type conn struct {
 	pub     Source
 	from    string // the client's name in the messages it publishes (Options.From)
 	sent    func(events, eventBytes, written int)
+	done    func() // the Meter's: the answer is finished
 	ping    time.Duration
 	control func(Control) // told of each ping and pong
 	pong    atomic.Int64  // payload bytes of the last pong received
@@ -33,21 +35,30 @@ type conn struct {
 	limit      *ratelimit.Bucket                  // the messages it may publish
 	mayPublish func() (ok bool, code, why string) // whether it may publish at all now
 
-	readErr error // why the reader stopped; read after readDone is closed
+	readDone  chan struct{} // closed when the reader stops
+	readErr   error         // why the reader stopped; read after readDone is closed
+	stopWatch func()        // stops the watcher that AfterEnd set
+
+	log    *slog.Logger
+	closed func(error) // told why the connection ended (Options.OnClose)
+	err    error       // why it ended
 
 	beat    heartbeat
 	pingErr error // why the heartbeat closed the connection; read after stopHeartbeat
 }
 
-// serve runs the connection until either side ends it, and returns why.
-func (cn *conn) serve() error {
+// begin starts what runs beside the writer (write): the watcher on the
+// delivery's end, the reader and the heartbeat. end stops them. The
+// writer runs in between, on the goroutine that serves the request (see
+// handler.ServeHTTP for why these are apart).
+func (cn *conn) begin() {
 	// The hub ends a delivery on shutdown, when the client fell so far
 	// behind that its queue filled, or when a write to it got stuck. The
 	// writer may then be blocked in Write on a client that stopped reading,
 	// where it cannot notice; closing the connection from a watcher
 	// unblocks it. One watcher per connection costs far less than a timeout
 	// context around every write.
-	stop := cn.sub.AfterEnd(func() {
+	cn.stopWatch = cn.sub.AfterEnd(func() {
 		if errors.Is(cn.sub.Err(), feed.ErrStuck) {
 			cn.c.CloseNow() // no close frame gets through to a client that does not read
 			return
@@ -55,17 +66,20 @@ func (cn *conn) serve() error {
 		code, reason := closeStatus(cn.sub.Err())
 		cn.c.Close(code, reason)
 	})
-	readDone := make(chan struct{})
+	cn.readDone = make(chan struct{})
 	go func() {
-		defer close(readDone)
+		defer close(cn.readDone)
 		cn.readErr = cn.read()
 	}()
 	cn.startHeartbeat()
+}
 
-	err := cn.write(readDone)
-	stop()          // let the watcher finish its goodbye, if the delivery ended
+// end stops what begin started, once the writer returned err, and returns
+// why the connection ended.
+func (cn *conn) end(err error) error {
+	cn.stopWatch()  // let the watcher finish its goodbye, if the delivery ended
 	cn.c.CloseNow() // unblock the reader, and a ping waiting for its pong
-	<-readDone
+	<-cn.readDone
 	cn.stopHeartbeat()
 	switch cause := cn.sub.Err(); {
 	case cause != nil:
@@ -170,7 +184,7 @@ var ErrPeerGone = errors.New("peer gone")
 
 // write sends the hello, the backlog and then every event, until the
 // delivery ends, a write fails or the reader stops.
-func (cn *conn) write(readDone <-chan struct{}) error {
+func (cn *conn) write() error {
 	hello, err := json.Marshal(cn.sub.Hello)
 	if err != nil {
 		return err
@@ -191,7 +205,7 @@ func (cn *conn) write(readDone <-chan struct{}) error {
 			}
 		case <-cn.sub.Done():
 			return cn.sub.Err()
-		case <-readDone:
+		case <-cn.readDone:
 			return cn.readErr
 		}
 	}
