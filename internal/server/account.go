@@ -19,16 +19,11 @@ import (
 func (s *server) account(transport string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r, release := s.claim(r, transport)
-			defer release()
-			defer s.countDeadPeer(wire.ExchangeOf(r), transport)
-			if s.disconnected.Has(clientOf(r)) {
-				// Disconnected since refuseDisconnected let it by, before its
-				// connection was the page's to drop: refused all the same.
-				answerDisconnected(w)
-				return
+			r, end := s.enter(w, r, transport)
+			defer end()
+			if r != nil {
+				next.ServeHTTP(w, r)
 			}
-			next.ServeHTTP(w, r)
 		})
 	}
 }
@@ -78,6 +73,28 @@ func (s *server) claim(r *http.Request, transport string) (_ *http.Request, rele
 	return r, c.Leave // between requests the connection is no transport's to drop
 }
 
+// enter claims r for transport (claim), and returns the request to
+// serve, and what to do once it is served: count a dead peer, then release
+// the connection. A request of a page disconnected since
+// refuseDisconnected let it by, before its connection was the page's to
+// drop, is refused all the same: enter answers it, and returns no request
+// to serve. It is account's work in a frame of its own, out of the one
+// that a stream's goroutine keeps for as long as the stream lives (see
+// first).
+func (s *server) enter(w http.ResponseWriter, r *http.Request, transport string) (_ *http.Request, end func()) {
+	r, release := s.claim(r, transport)
+	x := wire.ExchangeOf(r)
+	end = func() {
+		s.countDeadPeer(x, transport)
+		release()
+	}
+	if s.disconnected.Has(clientOf(r)) {
+		answerDisconnected(w)
+		return nil, end
+	}
+	return r, end
+}
+
 // pageKey is the context key under which claim hands a request's page on.
 type pageKey struct{}
 
@@ -95,12 +112,12 @@ func (s *server) pageOf(r *http.Request) (*page, bool) {
 // such as the /api/time the page's clock offset comes from, are never
 // delayed.
 func goodNetwork(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return &first{next: next, ok: func(_ http.ResponseWriter, r *http.Request) bool {
 		if c := simConnOf(r); c != nil {
 			c.Cross(nil, "")
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}}
 }
 
 // simConnOf returns the simulated network's connection under r, or nil

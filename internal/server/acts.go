@@ -140,13 +140,13 @@ func (s *server) disconnect(w http.ResponseWriter, r *http.Request) {
 // client= is a page the instructor disconnected: its lanes, its messages,
 // its follow requests and reports. A page that is told so stops asking.
 func (s *server) refuseDisconnected(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return &first{next: next, ok: func(w http.ResponseWriter, r *http.Request) bool {
 		if s.disconnected.Has(clientOf(r)) {
 			answerDisconnected(w)
-			return
+			return false
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}}
 }
 
 // answerDisconnected answers 403 disconnected.

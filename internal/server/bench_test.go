@@ -141,7 +141,7 @@ func serveRaw(b *testing.B, hub *feed.Hub) (addr string, stop func()) {
 }
 
 // dial connects one client and returns a func that reads its next event.
-func dial(b *testing.B, url, transport string) (next func() error, closeFn func()) {
+func dial(b testing.TB, url, transport string) (next func() error, closeFn func()) {
 	b.Helper()
 	ctx := context.Background() // reads take no deadline: that would cost the client a timer per read
 	switch transport {

@@ -14,14 +14,14 @@ import (
 // answer asks POST /api/pages for a key and goes on with it. A request
 // without client= passes: curl needs no key.
 func (s *server) checkKey(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return &first{next: next, ok: func(w http.ResponseWriter, r *http.Request) bool {
 		if id := clientOf(r); id != "" && !s.keys.Valid(id) {
 			httpjson.ErrorCode(w, http.StatusBadRequest, httpjson.BadKey,
 				errors.New("client is not a key of this server: ask POST /api/pages for a key"))
-			return
+			return false
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}}
 }
 
 // clientOf returns the page key r carries in ?client=, or "".

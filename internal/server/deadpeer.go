@@ -18,14 +18,14 @@ import (
 // succeed. It is set on streams only, where something is written at least
 // every heartbeat or ping period.
 func (s *server) dropDeadPeers(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return &first{next: next, ok: func(_ http.ResponseWriter, r *http.Request) bool {
 		if c := socketOf(r); c != nil && s.cfg.DeadPeer > 0 {
 			if err := setUserTimeout(c, s.cfg.DeadPeer); err != nil {
 				s.log.Warn("cannot limit unacknowledged data on a stream", "remote", r.RemoteAddr, "err", err)
 			}
 		}
-		next.ServeHTTP(w, r)
-	})
+		return true
+	}}
 }
 
 // socketOf returns the socket under r's connection, or nil when the server

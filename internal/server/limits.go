@@ -34,15 +34,27 @@ func newStreamLimit(max, maxPerIP int, what string) *streamLimit {
 // limit answers 503 with Retry-After when a stream would go over a limit.
 func (l *streamLimit) limit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := clientaddr.Key(r.RemoteAddr)
-		if err := l.acquire(ip); err != nil {
-			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-			httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyStreams, err)
+		ip, ok := l.enter(w, r)
+		if !ok {
 			return
 		}
 		defer l.release(ip)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// enter takes a stream of r's address, or answers 503 with Retry-After
+// and says no. It is limit's work in a frame of its own, out of the one
+// that a stream's goroutine keeps for as long as the stream lives (see
+// first).
+func (l *streamLimit) enter(w http.ResponseWriter, r *http.Request) (ip string, ok bool) {
+	ip = clientaddr.Key(r.RemoteAddr)
+	if err := l.acquire(ip); err != nil {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.TooManyStreams, err)
+		return "", false
+	}
+	return ip, true
 }
 
 func (l *streamLimit) acquire(ip string) error {

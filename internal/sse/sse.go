@@ -19,7 +19,6 @@
 package sse
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -76,35 +75,130 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 15 * time.Second
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sent, done := m.Open(r)
-		defer done()
-		p, err := position(r)
-		if err != nil {
-			httpjson.Error(w, http.StatusBadRequest, err)
-			return
-		}
-		sub, err := src.Subscribe(p)
-		if err != nil {
-			httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
-			return
-		}
-		defer sub.Close()
+	return &handler{src: src, m: m, log: log, opts: opts}
+}
 
-		client := r.URL.Query().Get("client")
-		if opts.Name != nil {
-			client = opts.Name(r)
-		}
-		log := log.With("transport", "sse", "remote", r.RemoteAddr, "client", client)
-		log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-		beat := func() {
-			if opts.OnHeartbeat != nil {
-				opts.OnHeartbeat(r)
+// handler is Handler's: a type rather than a func, for one frame less
+// below each stream's loop (see ServeHTTP).
+type handler struct {
+	src  Source
+	m    Meter
+	log  *slog.Logger
+	opts Options
+}
+
+// ServeHTTP answers one request to Handler.
+//
+// The goroutine that serves a stream waits in the stream's loop for as
+// long as the stream lives, below some thirty frames of net/http and
+// middleware. The runtime keeps a goroutine's stack at more than four
+// times the part in use, and per connection the frames on that path
+// decide between a stack of 8 KB and one of 16 KB: what is done before
+// and after the loop (the subscription, the log, the hello and backlog)
+// is done in functions that have returned by then, the loop is here
+// rather than a frame further, and the frames on the path keep few locals.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s := &streamer{w: w, r: r, opts: &h.opts}
+	s.sent, s.done = h.m.Open(r)
+	defer s.finish()
+	if !s.open(h.src, h.log) {
+		return
+	}
+	// Every new event, and a heartbeat when the stream was silent, until
+	// the stream ends; what is written is put together in deliver and
+	// heartbeat. Ticking at half the period, a stream that wrote nothing
+	// during a whole tick sends a heartbeat: it is never silent for longer
+	// than the period.
+	s.tick = time.NewTicker(s.opts.Heartbeat / 2) // stopped by finish
+	idle := true                                  // nothing written since the last tick
+	for {
+		var err error
+		select {
+		case <-r.Context().Done():
+			err = r.Context().Err()
+		case <-s.sub.Done():
+			err = s.sub.Err()
+		case <-s.tick.C:
+			if !idle {
+				idle = true
+				continue
 			}
+			err = s.heartbeat()
+		case f := <-s.sub.Frames():
+			idle = false
+			err = s.deliver(f)
 		}
-		err = stream(r.Context(), w, sub, sent, beat, opts)
-		log.Info("stream closed", "reason", closeReason(err, sub))
-	})
+		if err != nil {
+			s.err = err
+			return
+		}
+	}
+}
+
+// streamer is one stream's state while it lives; see ServeHTTP for why it
+// is kept out of the frames of the goroutine that serves it.
+type streamer struct {
+	w    http.ResponseWriter
+	r    *http.Request
+	rc   *http.ResponseController
+	sub  *feed.Subscription
+	log  *slog.Logger
+	opts *Options
+	sent func(events, eventBytes, written int) // the Meter's
+	done func()                                // the Meter's: the answer is finished
+	buf  []byte                                // what is being written
+	stop func()                                // stops the watcher that AfterEnd set; nil: none
+	err  error                                 // why the stream ended
+	tick *time.Ticker                          // loop's, for the heartbeat
+}
+
+// open subscribes the client and starts the stream, and says whether it
+// did; when it could not subscribe it answers the error.
+func (s *streamer) open(src Source, log *slog.Logger) bool {
+	w, r, opts := s.w, s.r, s.opts
+	p, err := position(r)
+	if err != nil {
+		httpjson.Error(w, http.StatusBadRequest, err)
+		return false
+	}
+	sub, err := src.Subscribe(p)
+	if err != nil {
+		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
+		return false
+	}
+	client := r.URL.Query().Get("client")
+	if opts.Name != nil {
+		client = opts.Name(r)
+	}
+	log = log.With("transport", "sse", "remote", r.RemoteAddr, "client", client)
+	log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
+	s.rc, s.sub, s.log = http.NewResponseController(w), sub, log
+	s.err = s.start()
+	return s.err == nil
+}
+
+// finish ends the answer: for a stream, no more goodbye, a line in the
+// log and the subscription let go; then the Meter is told.
+func (s *streamer) finish() {
+	defer s.done()
+	if s.sub == nil {
+		return // never opened
+	}
+	if s.stop != nil {
+		s.stop()
+	}
+	if s.tick != nil {
+		s.tick.Stop()
+	}
+	s.log.Info("stream closed", "reason", closeReason(s.err, s.sub))
+	s.sub.Close()
+}
+
+// beat tells of a heartbeat once it is flushed.
+func (s *streamer) beat() {
+	if s.opts.OnHeartbeat != nil {
+		s.opts.OnHeartbeat(s.r)
+	}
 }
 
 // position reads where the client wants to start. On its own reconnects an
@@ -119,76 +213,61 @@ func position(r *http.Request) (feed.Position, error) {
 	return feed.ParsePosition(since, q.Get("epoch"))
 }
 
-// stream writes the whole response. It returns when the client goes away
-// (ctx is done), a write fails, or the subscription ends (sub.Err says why).
-func stream(ctx context.Context, w http.ResponseWriter, sub *feed.Subscription, sent func(events, eventBytes, written int), beat func(), opts Options) error {
-	rc := http.NewResponseController(w)
+// start writes the response's header, the retry: line, the hello and the
+// backlog; ServeHTTP then writes every new event. The stream ends when the
+// client goes away (the request's context is done), a write fails, or the
+// subscription ends (sub.Err says why).
+func (s *streamer) start() error {
 	// A stream must outlive any server-wide WriteTimeout. Once the delivery
 	// ends, the last writes get a short grace; a writer still blocked after it
 	// is on a client that stopped reading, and the deadline unblocks it.
-	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	if err := s.rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
-	stop := sub.AfterEnd(func() { rc.SetWriteDeadline(time.Now().Add(goodbyeGrace)) })
-	defer stop()
+	s.stop = s.sub.AfterEnd(func() { s.rc.SetWriteDeadline(time.Now().Add(goodbyeGrace)) })
 
-	h := w.Header()
+	h := s.w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // ask proxies such as nginx not to buffer
-	w.WriteHeader(http.StatusOK)
+	s.w.WriteHeader(http.StatusOK)
 
-	data, err := json.Marshal(hello{Hello: sub.Hello, Retry: opts.Retry.Milliseconds()})
+	data, err := json.Marshal(hello{Hello: s.sub.Hello, Retry: s.opts.Retry.Milliseconds()})
 	if err != nil {
 		return err
 	}
-	buf := appendRetry(nil, opts.Retry)
+	buf := appendRetry(nil, s.opts.Retry)
 	buf = appendEvent(buf, "hello", data)
 	events, size := 0, 0 // the events in buf, and their JSON bytes
-	for _, f := range sub.Backlog {
+	for _, f := range s.sub.Backlog {
 		buf = appendFrame(buf, f)
 		events, size = events+1, size+len(f.JSON)
 	}
-	if err := send(w, rc, sub, buf, events, size, sent); err != nil {
+	s.buf = buf
+	return send(s.w, s.rc, s.sub, buf, events, size, s.sent)
+}
+
+// deliver writes f, and the events that queued up meanwhile, in one flush.
+func (s *streamer) deliver(f *feed.Frame) error {
+	buf := appendFrame(s.buf[:0], f)
+	events, size := 1, len(f.JSON) // the events in buf, and their JSON bytes
+	for n := len(s.sub.Frames()); n > 0; n-- {
+		f := <-s.sub.Frames()
+		buf = appendFrame(buf, f)
+		events, size = events+1, size+len(f.JSON)
+	}
+	s.buf = buf
+	return send(s.w, s.rc, s.sub, buf, events, size, s.sent)
+}
+
+// heartbeat writes a comment, which keeps a silent stream alive.
+func (s *streamer) heartbeat() error {
+	s.buf = appendComment(s.buf[:0], "heartbeat")
+	if err := send(s.w, s.rc, s.sub, s.buf, 0, 0, s.sent); err != nil {
 		return err
 	}
-
-	// Ticking at half the period, a stream that wrote nothing during a whole
-	// tick sends a heartbeat: it is never silent for longer than the period.
-	heartbeat := time.NewTicker(opts.Heartbeat / 2)
-	defer heartbeat.Stop()
-	idle := true // nothing written since the last tick
-	for {
-		buf, events, size = buf[:0], 0, 0
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-sub.Done():
-			return sub.Err()
-		case <-heartbeat.C:
-			if !idle {
-				idle = true
-				continue
-			}
-			buf = appendComment(buf, "heartbeat")
-		case f := <-sub.Frames():
-			buf = appendFrame(buf, f)
-			events, size = events+1, size+len(f.JSON)
-			// Events that queued up meanwhile go out in the same flush.
-			for n := len(sub.Frames()); n > 0; n-- {
-				f := <-sub.Frames()
-				buf = appendFrame(buf, f)
-				events, size = events+1, size+len(f.JSON)
-			}
-			idle = false
-		}
-		if err := send(w, rc, sub, buf, events, size, sent); err != nil {
-			return err
-		}
-		if events == 0 {
-			beat()
-		}
-	}
+	s.beat()
+	return nil
 }
 
 // hello is SSE's hello event: the feed's hello, and the retry: line's

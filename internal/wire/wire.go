@@ -197,16 +197,24 @@ func Mark(next http.Handler) http.Handler {
 		c.begin()
 		rec := &recorder{ResponseWriter: w, conn: c}
 		next.ServeHTTP(rec, r)
-		x := c.end()
-		if x == nil || x.logged.Swap(true) {
-			return
-		}
-		// Every answer the transports give has its Content-Length: flushed
-		// now, it is all on the wire, and the log can say what it cost.
-		// (A hijacked connection refuses, and has nothing left to flush.)
-		http.NewResponseController(w).Flush()
-		x.Log.request(x, rec.status)
+		rec.ended()
 	})
+}
+
+// ended marks the end of the request that w answered, and logs it. It is
+// Mark's work in a frame of its own: a stream's goroutine waits below
+// Mark's frame for as long as the stream lives, and the runtime keeps a
+// goroutine's stack at four times what it uses (see sse.Handler's ServeHTTP).
+func (w *recorder) ended() {
+	x := w.conn.end()
+	if x == nil || x.logged.Swap(true) {
+		return
+	}
+	// Every answer the transports give has its Content-Length: flushed
+	// now, it is all on the wire, and the log can say what it cost.
+	// (A hijacked connection refuses, and has nothing left to flush.)
+	http.NewResponseController(w.ResponseWriter).Flush()
+	x.Log.request(x, w.status)
 }
 
 // recorder remembers the status a handler answered with, for the wire log,

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -25,6 +27,7 @@ type conn struct {
 	pub     Source
 	from    string // the client's name in the messages it publishes (Options.From)
 	sent    func(events, eventBytes, written int)
+	done    func() // the Meter's: the answer is finished
 	ping    time.Duration
 	control func(Control) // told of each ping and pong
 	pong    atomic.Int64  // payload bytes of the last pong received
@@ -32,19 +35,30 @@ type conn struct {
 	limit      *ratelimit.Bucket                  // the messages it may publish
 	mayPublish func() (ok bool, code, why string) // whether it may publish at all now
 
-	readErr error // why the reader stopped; read after readDone is closed
-	pingErr error // why the heartbeat closed the connection; read after beatDone is closed
+	readDone  chan struct{} // closed when the reader stops
+	readErr   error         // why the reader stopped; read after readDone is closed
+	stopWatch func()        // stops the watcher that AfterEnd set
+
+	log    *slog.Logger
+	closed func(error) // told why the connection ended (Options.OnClose)
+	err    error       // why it ended
+
+	beat    heartbeat
+	pingErr error // why the heartbeat closed the connection; read after stopHeartbeat
 }
 
-// serve runs the connection until either side ends it, and returns why.
-func (cn *conn) serve() error {
+// begin starts what runs beside the writer (write): the watcher on the
+// delivery's end, the reader and the heartbeat. end stops them. The
+// writer runs in between, on the goroutine that serves the request (see
+// handler.ServeHTTP for why these are apart).
+func (cn *conn) begin() {
 	// The hub ends a delivery on shutdown, when the client fell so far
 	// behind that its queue filled, or when a write to it got stuck. The
 	// writer may then be blocked in Write on a client that stopped reading,
 	// where it cannot notice; closing the connection from a watcher
 	// unblocks it. One watcher per connection costs far less than a timeout
 	// context around every write.
-	stop := cn.sub.AfterEnd(func() {
+	cn.stopWatch = cn.sub.AfterEnd(func() {
 		if errors.Is(cn.sub.Err(), feed.ErrStuck) {
 			cn.c.CloseNow() // no close frame gets through to a client that does not read
 			return
@@ -52,23 +66,21 @@ func (cn *conn) serve() error {
 		code, reason := closeStatus(cn.sub.Err())
 		cn.c.Close(code, reason)
 	})
-	readDone := make(chan struct{})
+	cn.readDone = make(chan struct{})
 	go func() {
-		defer close(readDone)
+		defer close(cn.readDone)
 		cn.readErr = cn.read()
 	}()
-	stopBeat, beatDone := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(beatDone)
-		cn.pingErr = cn.heartbeat(stopBeat)
-	}()
+	cn.startHeartbeat()
+}
 
-	err := cn.write(readDone)
-	stop()          // let the watcher finish its goodbye, if the delivery ended
-	close(stopBeat) // no more pings
+// end stops what begin started, once the writer returned err, and returns
+// why the connection ended.
+func (cn *conn) end(err error) error {
+	cn.stopWatch()  // let the watcher finish its goodbye, if the delivery ended
 	cn.c.CloseNow() // unblock the reader, and a ping waiting for its pong
-	<-readDone
-	<-beatDone
+	<-cn.readDone
+	cn.stopHeartbeat()
 	switch cause := cn.sub.Err(); {
 	case cause != nil:
 		return cause // the write error, if any, came from the watcher's close
@@ -78,38 +90,82 @@ func (cn *conn) serve() error {
 	return err
 }
 
-// heartbeat pings the client every cn.ping until stop is closed. A peer
-// that has not answered by the next ping is gone (a closed laptop, a
-// dropped network) and would otherwise hold its connection until a write
-// failed: the heartbeat closes the connection, which ends the reader and
-// so the writer. It returns why it closed the connection, or nil. The
-// reader must be running: it is what receives the pongs.
-func (cn *conn) heartbeat(stop <-chan struct{}) error {
-	tick := time.NewTicker(cn.ping)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return nil
-		case <-tick.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
-		start := time.Now()
-		err := cn.c.Ping(ctx)
-		rtt := time.Since(start)
-		cancel()
-		switch {
-		case errors.Is(err, context.DeadlineExceeded):
-			cn.c.CloseNow()
-			return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.ping)
-		case err != nil:
-			return nil // the connection ended for another reason
-		}
-		// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
-		payload := int(cn.pong.Load())
-		cn.control(Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(payload, false)})
-		cn.control(Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(payload, true), RTT: rtt})
+// heartbeat pings the client every cn.ping until stopped. A peer that
+// has not answered by the next ping is gone (a closed laptop, a dropped
+// network) and would otherwise hold its connection until a write failed:
+// the heartbeat closes the connection, which ends the reader and so the
+// writer, and keeps why in cn.pingErr. Each ping runs on a timer's own
+// goroutine, which lives only while the ping waits for its pong: between
+// pings a connection keeps no goroutine for its heartbeat, only the timer.
+// The reader must be running: it is what receives the pongs.
+type heartbeat struct {
+	mu      sync.Mutex
+	timer   *time.Timer
+	stopped bool
+	pings   sync.WaitGroup // the ping under way, if any
+}
+
+// startHeartbeat arms the first ping, one period from now.
+func (cn *conn) startHeartbeat() {
+	cn.beat.timer = time.AfterFunc(cn.ping, cn.pingNow)
+}
+
+// stopHeartbeat stops the pings, and waits for the one under way.
+func (cn *conn) stopHeartbeat() {
+	cn.beat.mu.Lock()
+	cn.beat.stopped = true
+	cn.beat.timer.Stop()
+	cn.beat.mu.Unlock()
+	cn.beat.pings.Wait()
+}
+
+// pingNow pings the client and, once it answered, arms the next ping one
+// period after this one began, as a ticker would.
+func (cn *conn) pingNow() {
+	cn.beat.mu.Lock()
+	if cn.beat.stopped {
+		cn.beat.mu.Unlock()
+		return
 	}
+	cn.beat.pings.Add(1)
+	cn.beat.mu.Unlock()
+	defer cn.beat.pings.Done()
+
+	start := time.Now()
+	if err := cn.pingOnce(start); err != nil {
+		if errors.Is(err, ErrPeerGone) {
+			cn.pingErr = err
+		}
+		return // no more pings: the connection is closed, or closing
+	}
+	cn.beat.mu.Lock()
+	if !cn.beat.stopped {
+		cn.beat.timer.Reset(max(0, cn.ping-time.Since(start)))
+	}
+	cn.beat.mu.Unlock()
+}
+
+// pingOnce pings the client and reports the ping and its pong. It closes
+// the connection of a peer that does not answer within a period, and
+// says so with ErrPeerGone; another error means the connection ended
+// meanwhile.
+func (cn *conn) pingOnce(start time.Time) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
+	defer cancel()
+	err := cn.c.Ping(ctx)
+	rtt := time.Since(start)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		cn.c.CloseNow()
+		return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.ping)
+	case err != nil:
+		return err
+	}
+	// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
+	payload := int(cn.pong.Load())
+	cn.control(Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(payload, false)})
+	cn.control(Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(payload, true), RTT: rtt})
+	return nil
 }
 
 // controlFrameSize is the size on the wire of a control frame with payload
@@ -128,7 +184,7 @@ var ErrPeerGone = errors.New("peer gone")
 
 // write sends the hello, the backlog and then every event, until the
 // delivery ends, a write fails or the reader stops.
-func (cn *conn) write(readDone <-chan struct{}) error {
+func (cn *conn) write() error {
 	hello, err := json.Marshal(cn.sub.Hello)
 	if err != nil {
 		return err
@@ -149,7 +205,7 @@ func (cn *conn) write(readDone <-chan struct{}) error {
 			}
 		case <-cn.sub.Done():
 			return cn.sub.Err()
-		case <-readDone:
+		case <-cn.readDone:
 			return cn.readErr
 		}
 	}

@@ -1,0 +1,64 @@
+//go:build !race
+
+package server_test
+
+import (
+	"log/slog"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+	"testing/fstest"
+
+	"transportlab/internal/feed"
+	"transportlab/internal/server"
+)
+
+// The goroutine that serves a stream waits below some thirty frames for as
+// long as the stream lives, and the runtime keeps its stack at 16 KB
+// rather than 8 KB once those frames use more than about 3.2 KB: a few
+// more locals in a middleware cost 8 KB a connection. The bounds are on
+// the stacks of both ends of a connection, each stream's client in this
+// process too, and sit halfway between what they are and what they were.
+// (The race detector's frames are larger: the test holds without it.)
+func TestStreamsKeepSmallStacks(t *testing.T) {
+	for _, tc := range []struct {
+		transport string
+		max       int64 // stack bytes per connection, both ends
+	}{
+		{"sse", 23 << 10}, // 19.5 KB; 27.5 KB with a 16 KB stack
+		{"ws", 17 << 10},  // 13 KB; 21 KB with a 16 KB stack
+	} {
+		t.Run(tc.transport, func(t *testing.T) {
+			hub := feed.NewHub(feed.Config{})
+			srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: fstest.MapFS{}}))
+			srv.Listener = server.Install(srv.Config, srv.Listener)
+			srv.Start()
+			const n = 100
+			var closers []func()
+			defer func() {
+				hub.Close()
+				for _, c := range closers {
+					c()
+				}
+				srv.Close()
+			}()
+			before := stackInUse()
+			for range n {
+				_, closeFn := dial(t, srv.URL, tc.transport)
+				closers = append(closers, closeFn)
+			}
+			if got := (stackInUse() - before) / n; got > tc.max {
+				t.Errorf("%s: %d B of stack per connection, want at most %d: has a frame below the stream's loop grown?", tc.transport, got, tc.max)
+			}
+		})
+	}
+}
+
+// stackInUse returns the bytes of goroutine stacks in use after a
+// collection, which shrinks the stacks that use less than a quarter.
+func stackInUse() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.StackInuse)
+}
