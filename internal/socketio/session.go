@@ -31,6 +31,7 @@ var (
 	errNoConnect    = errors.New("no Socket.IO connect in time")
 	errPollGone     = errors.New("the client went away during a poll")
 	errQueueFull    = fmt.Errorf("%w: its queue of replies is full", feed.ErrTooSlow)
+	errClientPing   = errors.New("invalid heartbeat direction: the server pings, the client pongs")
 )
 
 // connectTimeout is how long a session may wait for the client's connect
@@ -266,7 +267,11 @@ func (s *session) receive(typ byte, data []byte, r *http.Request) error {
 		}
 		return nil
 	case eioPing:
-		return s.send(packet{text: string(eioPong) + string(data)}, true)
+		// In Engine.IO v4 only the server pings; the one ping a client
+		// sends, the probe of its WebSocket, is read by probe, not here.
+		// Answering others would let a client that POSTs large pings
+		// without polling make the server hold their pongs.
+		return errClientPing
 	case eioMessage:
 		return s.receiveSocketIO(data, r)
 	case eioClose:

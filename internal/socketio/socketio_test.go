@@ -599,3 +599,34 @@ func TestBackToBackRequestsAreNotConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// The server pings, the client pongs: a ping from the client (other than
+// its probe of a WebSocket) breaks the protocol and closes the session, as
+// Engine.IO's reference server does. Otherwise a client could make the
+// server hold any number of large pongs for a client that never polls.
+func TestClientPingCloses(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	sid := f.open(t)
+	status, body := do(t, http.MethodPost, f.url("transport=polling&sid="+sid), "2"+strings.Repeat("x", 1000))
+	wantError(t, "a client's ping by POST", status, body, 400, 3, "Bad request")
+	status, body = do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
+	wantError(t, "a poll after a client's ping", status, body, 400, 1, "Session ID unknown")
+
+	c := f.dial(t, "transport=websocket")
+	readWS(t, c)
+	writeWS(t, c, "2")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		got, b, err := c.Read(ctx)
+		if err != nil {
+			if s := websocket.CloseStatus(err); s != websocket.StatusPolicyViolation {
+				t.Errorf("after a client's ping on a WebSocket: %v, want a close with policy violation", err)
+			}
+			break
+		}
+		if string(b) == "3" {
+			t.Fatalf("a client's ping answered (%v %q), want the session closed", got, b)
+		}
+	}
+}
