@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // poll answers a GET of the polling transport: what waits in the session's
@@ -68,10 +69,16 @@ func (s *session) poll(w http.ResponseWriter, r *http.Request, sent func(events,
 		events, eventBytes = events+e, eventBytes+eb
 	}
 	err = s.write(func() error {
+		// A client that stops reading must not hold this handler beyond
+		// its session: the write fails after the timeout instead.
+		rc := http.NewResponseController(w)
+		if err := rc.SetWriteDeadline(time.Now().Add(s.h.opts.WriteTimeout)); err != nil {
+			return err
+		}
 		if err := writePlain(w, http.StatusOK, body); err != nil {
 			return err
 		}
-		return http.NewResponseController(w).Flush()
+		return rc.Flush()
 	})
 	if err != nil {
 		s.close(err) // what was taken is lost: the client resumes from its last seq

@@ -3,8 +3,10 @@ package socketio_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -629,4 +631,57 @@ func TestClientPingCloses(t *testing.T) {
 			t.Fatalf("a client's ping answered (%v %q), want the session closed", got, b)
 		}
 	}
+}
+
+// publishLarge publishes n events of about size bytes each, straight to
+// the hub (a client's message is shorter).
+func publishLarge(tb testing.TB, hub *feed.Hub, n, size int) {
+	tb.Helper()
+	for range n {
+		if _, err := hub.Publish(feed.Event{Kind: feed.KindMessage, Text: strings.Repeat("x", size)}); err != nil {
+			tb.Fatalf("Publish: %v", err)
+		}
+	}
+}
+
+// waitClosed waits for the session sid to be gone: a POST of a noop is
+// then told the sid is unknown.
+func (f *fixture) waitClosed(tb testing.TB, sid, why string) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		status, body := do(tb, http.MethodPost, f.url("transport=polling&sid="+sid), "6")
+		if status == http.StatusBadRequest && strings.Contains(body, "Session ID unknown") {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: session still open after 5 s (%d %s)", why, status, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A client that stops reading in the middle of an answer is cut off after
+// the write timeout, on either transport: its session closes and the
+// handler returns, rather than block forever.
+func TestClientThatStopsReadingIsCutOff(t *testing.T) {
+	f := newFixture(t, socketio.Options{WriteTimeout: 200 * time.Millisecond})
+	publishLarge(t, f.hub, 400, 50_000) // 20 MB: more than the sockets' buffers hold
+
+	sid := f.open(t)
+	f.send(t, sid, `40{"since":0}`)
+	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := fmt.Fprintf(conn, "GET /socket.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: x\r\n\r\n", sid); err != nil {
+		t.Fatal(err)
+	}
+	f.waitClosed(t, sid, "a poll whose answer is not read")
+
+	c := f.dial(t, "transport=websocket")
+	sid = parseOpen(t, readWS(t, c)).SID
+	writeWS(t, c, `40{"since":0}`)
+	f.waitClosed(t, sid, "a WebSocket that is not read")
 }

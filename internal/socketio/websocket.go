@@ -39,7 +39,10 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request, s *sess
 	if s == nil {
 		s = h.open(r, transportWebSocket, release)
 		open := s.handshake(transportWebSocket)
-		if err := c.Write(context.Background(), websocket.MessageText, []byte(open)); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), h.opts.WriteTimeout)
+		err := c.Write(ctx, websocket.MessageText, []byte(open))
+		cancel()
+		if err != nil {
 			s.close(err)
 			return
 		}
@@ -177,7 +180,11 @@ func (s *session) pushWebSocket(c *websocket.Conn, sent func(events, eventBytes,
 			var events, eventBytes int
 			buf, events, eventBytes = appendPacket(buf[:0], p)
 			err := s.write(func() error {
-				return c.Write(context.Background(), websocket.MessageText, buf)
+				// On a client that stops reading, the write fails after
+				// the timeout (and closes c) rather than block forever.
+				ctx, cancel := context.WithTimeout(context.Background(), s.h.opts.WriteTimeout)
+				defer cancel()
+				return c.Write(ctx, websocket.MessageText, buf)
 			})
 			if err != nil {
 				return err
