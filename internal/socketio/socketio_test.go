@@ -685,3 +685,48 @@ func TestClientThatStopsReadingIsCutOff(t *testing.T) {
 	writeWS(t, c, `40{"since":0}`)
 	f.waitClosed(t, sid, "a WebSocket that is not read")
 }
+
+// Two WebSockets that probe one session at once: one upgrades it, the
+// other is closed, and the events go out once, in order, on the one.
+func TestTwoProbesOneUpgrade(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	sid := f.open(t)
+	f.send(t, sid, "40")
+	f.poll(t, sid)
+
+	ws := []*websocket.Conn{f.dial(t, "transport=websocket&sid="+sid), f.dial(t, "transport=websocket&sid="+sid)}
+	for _, c := range ws {
+		writeWS(t, c, "2probe")
+	}
+	var won *websocket.Conn
+	for i, c := range ws {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, b, err := c.Read(ctx)
+		cancel()
+		switch {
+		case err == nil && string(b) == "3probe" && won == nil:
+			won = c
+		case err == nil:
+			t.Fatalf("WebSocket %d: %q, want a close: only one probe may win", i, b)
+		case websocket.CloseStatus(err) == -1:
+			t.Fatalf("WebSocket %d: %v, want 3probe or a close", i, err)
+		}
+	}
+	if won == nil {
+		t.Fatal("neither probe answered")
+	}
+	writeWS(t, won, "5")
+	const total = 50
+	transporttest.Publish(t, f.hub, total)
+	var seqs []uint64
+	for len(seqs) < total {
+		if seq := seqOf(t, readWS(t, won)); seq != 0 {
+			seqs = append(seqs, seq)
+		}
+	}
+	for i, seq := range seqs {
+		if seq != uint64(i+1) {
+			t.Fatalf("seq %d at %d, want %d", seq, i, i+1)
+		}
+	}
+}

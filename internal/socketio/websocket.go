@@ -47,8 +47,10 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request, s *sess
 			return
 		}
 		sent(0, 0, len(open))
-	} else if err := s.probe(c, sent); err != nil {
-		s.abortUpgrade()
+	} else if won, err := s.probe(c, sent); err != nil {
+		if won {
+			s.abortUpgrade() // only the probe that began the upgrade may end it
+		}
 		s.log.Info("upgrade failed", "err", err)
 		c.Close(websocket.StatusPolicyViolation, closeText(err.Error()))
 		return
@@ -87,28 +89,32 @@ func (s *session) mayUpgrade() bool {
 // answered (3probe) at once, a poll that waits is released with a noop,
 // and the client's upgrade packet (5) ends it. Until then the session
 // still polls, and nothing of its queue goes on c.
-func (s *session) probe(c *websocket.Conn, sent func(events, eventBytes, written int)) error {
+//
+// Two WebSockets may both pass mayUpgrade and probe the session at once:
+// only the one that marks it upgrading goes on (won), so that the session
+// never has two writers; the other is refused.
+func (s *session) probe(c *websocket.Conn, sent func(events, eventBytes, written int)) (won bool, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), upgradeTimeout)
 	defer cancel()
 	if err := expect(ctx, c, "2probe"); err != nil {
-		return err
+		return false, err
 	}
 	s.mu.Lock()
-	if !s.closed && s.transport == transportPolling && !s.upgrading {
+	won = !s.closed && s.transport == transportPolling && !s.upgrading
+	if won {
 		s.upgrading = true
 		s.notifyLocked() // a waiting poll answers now
 	}
-	ok := s.upgrading
 	s.mu.Unlock()
-	if !ok {
-		return errors.New("the session cannot upgrade now")
+	if !won {
+		return false, errors.New("the session cannot upgrade now")
 	}
 	pong := []byte(string(eioPong) + "probe")
 	if err := c.Write(ctx, websocket.MessageText, pong); err != nil {
-		return err
+		return true, err
 	}
 	sent(0, 0, len(pong))
-	return expect(ctx, c, string(eioUpgrade))
+	return true, expect(ctx, c, string(eioUpgrade))
 }
 
 // expect reads one message from c, which must be want.
@@ -138,6 +144,7 @@ func (s *session) attach(c *websocket.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.transport, s.upgrading, s.ws = transportWebSocket, false, c
+	s.notifyLocked() // a poll that still waits answers now, and is the last
 	for (s.polling || s.answering > 0) && !s.closed {
 		changed := s.changed
 		s.mu.Unlock()
