@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"transportlab/internal/polling"
 )
 
 // poll answers a GET of the polling transport: what waits in the session's
@@ -102,7 +104,7 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 			}
 			return []packet{{text: string(eioClose)}}, nil
 		}
-		if batch := s.takeLocked(); len(batch) > 0 {
+		if batch := s.takeLocked(polling.MaxPollEvents); len(batch) > 0 {
 			s.mu.Unlock()
 			return batch, nil
 		}
@@ -117,7 +119,7 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 		case <-changed:
 		case f := <-frames:
 			s.mu.Lock()
-			batch := append([]packet{{frame: f}}, s.takeLocked()...)
+			batch := append([]packet{{frame: f}}, s.takeLocked(polling.MaxPollEvents-1)...)
 			s.mu.Unlock()
 			return batch, nil
 		case <-ctx.Done():

@@ -208,16 +208,35 @@ func (s *session) notifyLocked() {
 	s.changed = make(chan struct{})
 }
 
-// takeLocked takes everything that waits to go out, in order: pending
-// first, then the events already in the subscription's queue. The caller
-// holds mu and is the session's one writer.
-func (s *session) takeLocked() []packet {
-	batch := s.pending
-	s.pending, s.replies = nil, 0
-	if s.sub == nil {
-		return batch
+// takeLocked takes what waits to go out, in order: pending first, then
+// the events already in the subscription's queue, up to maxEvents events;
+// the rest waits for the next take. A poll takes at most
+// polling.MaxPollEvents, so that a resume from far behind (the backlog is
+// in pending) catches up in a few answers, not one of all history. The
+// caller holds mu and is the session's one writer.
+func (s *session) takeLocked(maxEvents int) []packet {
+	events, n := 0, 0
+	for ; n < len(s.pending); n++ {
+		if s.pending[n].frame != nil {
+			if events == maxEvents {
+				break
+			}
+			events++
+		}
 	}
-	for n := len(s.sub.Frames()); n > 0; n-- {
+	batch := s.pending[:n:n]
+	s.pending = s.pending[n:]
+	if len(s.pending) == 0 {
+		s.pending, s.replies = nil, 0
+	} else {
+		// What was taken besides events were replies, or the connect's
+		// answer and hello, which are not counted: never below zero.
+		s.replies = max(0, s.replies-(n-events))
+	}
+	if s.sub == nil || len(s.pending) > 0 {
+		return batch // what is left of pending goes before any later event
+	}
+	for n := min(len(s.sub.Frames()), maxEvents-events); n > 0; n-- {
 		batch = append(batch, packet{frame: <-s.sub.Frames()})
 	}
 	return batch

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/polling"
 	"transportlab/internal/socketio"
 	"transportlab/internal/transporttest"
 )
@@ -722,6 +723,37 @@ func TestTwoProbesOneUpgrade(t *testing.T) {
 	for len(seqs) < total {
 		if seq := seqOf(t, readWS(t, won)); seq != 0 {
 			seqs = append(seqs, seq)
+		}
+	}
+	for i, seq := range seqs {
+		if seq != uint64(i+1) {
+			t.Fatalf("seq %d at %d, want %d", seq, i, i+1)
+		}
+	}
+}
+
+// A poll answers at most polling.MaxPollEvents events: a client far
+// behind (a resume from since=0) catches up in a few polls, every event
+// once, in order, rather than all of history in one body.
+func TestPollAnswersABoundedBatch(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	const total = 900
+	transporttest.Publish(t, f.hub, total)
+	sid := f.open(t)
+	f.send(t, sid, `40{"since":0}`)
+	var seqs []uint64
+	for polls := 0; len(seqs) < total; polls++ {
+		if polls == 10 {
+			t.Fatalf("%d events after 10 polls, want %d", len(seqs), total)
+		}
+		events := 0
+		for _, p := range f.poll(t, sid) {
+			if seq := seqOf(t, p); seq != 0 {
+				seqs, events = append(seqs, seq), events+1
+			}
+		}
+		if events > polling.MaxPollEvents {
+			t.Fatalf("a poll answered %d events, want at most %d", events, polling.MaxPollEvents)
 		}
 	}
 	for i, seq := range seqs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 
 	"github.com/coder/websocket"
@@ -170,7 +171,7 @@ func (s *session) pushWebSocket(c *websocket.Conn, sent func(events, eventBytes,
 			s.mu.Unlock()
 			return nil
 		}
-		batch := s.takeLocked()
+		batch := s.takeLocked(math.MaxInt) // one packet a message: the batch is never one body
 		changed, frames := s.waitLocked()
 		s.mu.Unlock()
 		if len(batch) == 0 {
