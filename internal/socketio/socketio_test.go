@@ -52,22 +52,68 @@ func (f *fixture) url(query string) string {
 // do sends one request and returns its status and body.
 func do(tb testing.TB, method, url, body string) (int, string) {
 	tb.Helper()
+	a := request(method, url, body)
+	if a.err != nil {
+		tb.Fatal(a.err)
+	}
+	return a.status, a.body
+}
+
+// answer is what a request got.
+type answer struct {
+	status int
+	body   string
+	err    error
+}
+
+// request sends one request, as do, but fails no test: a goroutine other
+// than the test's own may not call t.Fatal, so it sends the answer back.
+func request(method, url, body string) answer {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
 	if err != nil {
-		tb.Fatal(err)
+		return answer{err: err}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", method, url, err)
+		return answer{err: fmt.Errorf("%s %s: %w", method, url, err)}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", method, url, err)
+		return answer{err: fmt.Errorf("%s %s: %w", method, url, err)}
 	}
-	return res.StatusCode, string(b)
+	return answer{status: res.StatusCode, body: string(b)}
+}
+
+// pollAsync polls the session on another goroutine; the answer comes on
+// the channel, for the test's own goroutine to check (wantPoll).
+func (f *fixture) pollAsync(sid string) <-chan answer {
+	ch := make(chan answer, 1)
+	go func() { ch <- request(http.MethodGet, f.url("transport=polling&sid="+sid), "") }()
+	return ch
+}
+
+// wantPoll checks a poll's answer as poll does, and returns its packets.
+func wantPoll(tb testing.TB, a answer) []string {
+	tb.Helper()
+	if a.err != nil || a.status != http.StatusOK {
+		tb.Fatalf("poll: %d %s %v", a.status, a.body, a.err)
+	}
+	return strings.Split(a.body, "\x1e")
+}
+
+// publishFrom publishes n quotes from a goroutine other than the test's:
+// it reports a failure with Errorf, which such a goroutine may call.
+func publishFrom(tb testing.TB, hub *feed.Hub, n int) bool {
+	for range n {
+		if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37}); err != nil {
+			tb.Errorf("Publish: %v", err)
+			return false
+		}
+	}
+	return true
 }
 
 // handshake is the open packet's payload.
@@ -182,10 +228,9 @@ func TestPollWaitsForTheNextEvent(t *testing.T) {
 	sid := f.open(t)
 	f.send(t, sid, "40")
 	f.poll(t, sid) // connect and hello
-	polled := make(chan []string)
-	go func() { polled <- f.poll(t, sid) }()
+	polled := f.pollAsync(sid)
 	transporttest.Publish(t, f.hub, 1)
-	if got := <-polled; len(got) != 1 || !strings.Contains(got[0], `"seq":1,`) {
+	if got := wantPoll(t, <-polled); len(got) != 1 || !strings.Contains(got[0], `"seq":1,`) {
 		t.Errorf("poll = %q, want event 1", got)
 	}
 }
@@ -318,7 +363,9 @@ func TestUpgradeLosesAndRepeatsNothing(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for range total {
-			transporttest.Publish(t, f.hub, 1)
+			if !publishFrom(t, f.hub, 1) {
+				return
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -340,14 +387,13 @@ func TestUpgradeLosesAndRepeatsNothing(t *testing.T) {
 		collect(f.poll(t, sid)...)
 	}
 	// A poll is open when the probe arrives, as with the real client.
-	pending := make(chan []string, 1)
-	go func() { pending <- f.poll(t, sid) }()
+	pending := f.pollAsync(sid)
 	c := f.dial(t, "transport=websocket&sid="+sid)
 	writeWS(t, c, "2probe")
 	if got := readWS(t, c); got != "3probe" {
 		t.Fatalf("probe answered %q, want 3probe", got)
 	}
-	collect(<-pending...) // released: a noop, or events that were waiting
+	collect(wantPoll(t, <-pending)...) // released: a noop, or events that were waiting
 	status, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
 	if status != http.StatusOK {
 		t.Fatalf("a poll during the upgrade: %d %s, want 200", status, body)
@@ -441,15 +487,14 @@ func TestErrors(t *testing.T) {
 
 	// So does a second poll while one is open: the first gets a close packet.
 	sid = f.open(t)
-	first := make(chan string, 1)
-	go func() { _, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), ""); first <- body }()
+	first := f.pollAsync(sid)
 	for f.meter.Active.Load() == 0 { // the first poll is waiting
 		time.Sleep(time.Millisecond)
 	}
 	status, body = do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
 	wantError(t, "a second poll at once", status, body, 400, 3, "Bad request")
-	if got := <-first; got != "1" {
-		t.Errorf("the first poll got %q, want a close packet", got)
+	if got := <-first; got.err != nil || got.body != "1" {
+		t.Errorf("the first poll got %q (%v), want a close packet", got.body, got.err)
 	}
 	status, body = do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
 	wantError(t, "a poll after two at once", status, body, 400, 1, "Session ID unknown")
@@ -515,15 +560,7 @@ func TestShutdownEndsSessions(t *testing.T) {
 	sid := f.open(t)
 	f.send(t, sid, "40")
 	f.poll(t, sid)
-	type answer struct {
-		status int
-		body   string
-	}
-	polled := make(chan answer, 1)
-	go func() {
-		status, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
-		polled <- answer{status, body}
-	}()
+	polled := f.pollAsync(sid)
 	// The poll is held before the feed stops: the handler has opened it
 	// (the requests before it are done), and the round trips below give it
 	// far longer than it needs to reach its session.
@@ -538,8 +575,8 @@ func TestShutdownEndsSessions(t *testing.T) {
 	readWS(t, c)
 
 	f.hub.Close()
-	if got := <-polled; got.status != http.StatusOK || got.body != "1" {
-		t.Errorf("the open poll got %d %q, want a close packet", got.status, got.body)
+	if got := <-polled; got.err != nil || got.status != http.StatusOK || got.body != "1" {
+		t.Errorf("the open poll got %d %q (%v), want a close packet", got.status, got.body, got.err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -576,15 +613,17 @@ func TestBackToBackRequestsAreNotConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for range total {
-			transporttest.Publish(t, f.hub, 1)
+			if !publishFrom(t, f.hub, 1) {
+				return
+			}
 			time.Sleep(100 * time.Microsecond)
 		}
 	})
 	wg.Go(func() {
 		for range 100 {
-			status, body := do(t, http.MethodPost, f.url("transport=polling&sid="+sid), "6")
-			if status != http.StatusOK {
-				t.Errorf("POST: %d %s", status, body)
+			a := request(http.MethodPost, f.url("transport=polling&sid="+sid), "6")
+			if a.err != nil || a.status != http.StatusOK {
+				t.Errorf("POST: %d %s %v", a.status, a.body, a.err)
 				return
 			}
 		}
