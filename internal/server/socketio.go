@@ -21,6 +21,7 @@ import (
 func (s *server) socketIOOptions() socketio.Options {
 	return socketio.Options{
 		OriginPatterns: s.cfg.Origins,
+		WriteTimeout:   s.cfg.WriteTimeout, // a poll's answer or a message, as a stream's write
 		Admit:          s.admitSocketIO,
 		MayPublish:     s.mayPublishSocketIO, // the class's say, the page's allowance and its address's
 		From:           s.nameOf,             // every page sees the sender: its public name, never its key

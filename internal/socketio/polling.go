@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
+
+	"transportlab/internal/polling"
 )
 
 // poll answers a GET of the polling transport: what waits in the session's
@@ -68,10 +71,16 @@ func (s *session) poll(w http.ResponseWriter, r *http.Request, sent func(events,
 		events, eventBytes = events+e, eventBytes+eb
 	}
 	err = s.write(func() error {
+		// A client that stops reading must not hold this handler beyond
+		// its session: the write fails after the timeout instead.
+		rc := http.NewResponseController(w)
+		if err := rc.SetWriteDeadline(time.Now().Add(s.h.opts.WriteTimeout)); err != nil {
+			return err
+		}
 		if err := writePlain(w, http.StatusOK, body); err != nil {
 			return err
 		}
-		return http.NewResponseController(w).Flush()
+		return rc.Flush()
 	})
 	if err != nil {
 		s.close(err) // what was taken is lost: the client resumes from its last seq
@@ -95,7 +104,7 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 			}
 			return []packet{{text: string(eioClose)}}, nil
 		}
-		if batch := s.takeLocked(); len(batch) > 0 {
+		if batch := s.takeLocked(polling.MaxPollEvents); len(batch) > 0 {
 			s.mu.Unlock()
 			return batch, nil
 		}
@@ -110,7 +119,7 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 		case <-changed:
 		case f := <-frames:
 			s.mu.Lock()
-			batch := append([]packet{{frame: f}}, s.takeLocked()...)
+			batch := append([]packet{{frame: f}}, s.takeLocked(polling.MaxPollEvents-1)...)
 			s.mu.Unlock()
 			return batch, nil
 		case <-ctx.Done():

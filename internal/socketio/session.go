@@ -31,6 +31,7 @@ var (
 	errNoConnect    = errors.New("no Socket.IO connect in time")
 	errPollGone     = errors.New("the client went away during a poll")
 	errQueueFull    = fmt.Errorf("%w: its queue of replies is full", feed.ErrTooSlow)
+	errClientPing   = errors.New("invalid heartbeat direction: the server pings, the client pongs")
 )
 
 // connectTimeout is how long a session may wait for the client's connect
@@ -207,16 +208,35 @@ func (s *session) notifyLocked() {
 	s.changed = make(chan struct{})
 }
 
-// takeLocked takes everything that waits to go out, in order: pending
-// first, then the events already in the subscription's queue. The caller
-// holds mu and is the session's one writer.
-func (s *session) takeLocked() []packet {
-	batch := s.pending
-	s.pending, s.replies = nil, 0
-	if s.sub == nil {
-		return batch
+// takeLocked takes what waits to go out, in order: pending first, then
+// the events already in the subscription's queue, up to maxEvents events;
+// the rest waits for the next take. A poll takes at most
+// polling.MaxPollEvents, so that a resume from far behind (the backlog is
+// in pending) catches up in a few answers, not one of all history. The
+// caller holds mu and is the session's one writer.
+func (s *session) takeLocked(maxEvents int) []packet {
+	events, n := 0, 0
+	for ; n < len(s.pending); n++ {
+		if s.pending[n].frame != nil {
+			if events == maxEvents {
+				break
+			}
+			events++
+		}
 	}
-	for n := len(s.sub.Frames()); n > 0; n-- {
+	batch := s.pending[:n:n]
+	s.pending = s.pending[n:]
+	if len(s.pending) == 0 {
+		s.pending, s.replies = nil, 0
+	} else {
+		// What was taken besides events were replies, or the connect's
+		// answer and hello, which are not counted: never below zero.
+		s.replies = max(0, s.replies-(n-events))
+	}
+	if s.sub == nil || len(s.pending) > 0 {
+		return batch // what is left of pending goes before any later event
+	}
+	for n := min(len(s.sub.Frames()), maxEvents-events); n > 0; n-- {
 		batch = append(batch, packet{frame: <-s.sub.Frames()})
 	}
 	return batch
@@ -266,7 +286,11 @@ func (s *session) receive(typ byte, data []byte, r *http.Request) error {
 		}
 		return nil
 	case eioPing:
-		return s.send(packet{text: string(eioPong) + string(data)}, true)
+		// In Engine.IO v4 only the server pings; the one ping a client
+		// sends, the probe of its WebSocket, is read by probe, not here.
+		// Answering others would let a client that POSTs large pings
+		// without polling make the server hold their pongs.
+		return errClientPing
 	case eioMessage:
 		return s.receiveSocketIO(data, r)
 	case eioClose:

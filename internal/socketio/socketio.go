@@ -92,6 +92,11 @@ type Options struct {
 	// WebSocket message it may send, in bytes (1e6, as socket.io). Over
 	// it, the session closes.
 	MaxPayload int
+	// WriteTimeout bounds one write to a client: a poll's answer, or one
+	// message on the WebSocket (feed.DefaultWriteTimeout). A client that
+	// stops reading is cut off after it, and its session closes, rather
+	// than hold a handler, and its place under the stream caps, forever.
+	WriteTimeout time.Duration
 	// OriginPatterns are the hosts, besides the server's own, whose pages
 	// may open the WebSocket (see websocket.AcceptOptions).
 	OriginPatterns []string
@@ -145,6 +150,9 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 	}
 	if opts.MaxPayload <= 0 {
 		opts.MaxPayload = DefaultMaxPayload
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = feed.DefaultWriteTimeout
 	}
 	return &handler{src: src, m: m, log: log, opts: opts, sessions: make(map[string]*session)}
 }

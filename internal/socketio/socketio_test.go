@@ -3,8 +3,10 @@ package socketio_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/polling"
 	"transportlab/internal/socketio"
 	"transportlab/internal/transporttest"
 )
@@ -49,22 +52,68 @@ func (f *fixture) url(query string) string {
 // do sends one request and returns its status and body.
 func do(tb testing.TB, method, url, body string) (int, string) {
 	tb.Helper()
+	a := request(method, url, body)
+	if a.err != nil {
+		tb.Fatal(a.err)
+	}
+	return a.status, a.body
+}
+
+// answer is what a request got.
+type answer struct {
+	status int
+	body   string
+	err    error
+}
+
+// request sends one request, as do, but fails no test: a goroutine other
+// than the test's own may not call t.Fatal, so it sends the answer back.
+func request(method, url, body string) answer {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
 	if err != nil {
-		tb.Fatal(err)
+		return answer{err: err}
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", method, url, err)
+		return answer{err: fmt.Errorf("%s %s: %w", method, url, err)}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		tb.Fatalf("%s %s: %v", method, url, err)
+		return answer{err: fmt.Errorf("%s %s: %w", method, url, err)}
 	}
-	return res.StatusCode, string(b)
+	return answer{status: res.StatusCode, body: string(b)}
+}
+
+// pollAsync polls the session on another goroutine; the answer comes on
+// the channel, for the test's own goroutine to check (wantPoll).
+func (f *fixture) pollAsync(sid string) <-chan answer {
+	ch := make(chan answer, 1)
+	go func() { ch <- request(http.MethodGet, f.url("transport=polling&sid="+sid), "") }()
+	return ch
+}
+
+// wantPoll checks a poll's answer as poll does, and returns its packets.
+func wantPoll(tb testing.TB, a answer) []string {
+	tb.Helper()
+	if a.err != nil || a.status != http.StatusOK {
+		tb.Fatalf("poll: %d %s %v", a.status, a.body, a.err)
+	}
+	return strings.Split(a.body, "\x1e")
+}
+
+// publishFrom publishes n quotes from a goroutine other than the test's:
+// it reports a failure with Errorf, which such a goroutine may call.
+func publishFrom(tb testing.TB, hub *feed.Hub, n int) bool {
+	for range n {
+		if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37}); err != nil {
+			tb.Errorf("Publish: %v", err)
+			return false
+		}
+	}
+	return true
 }
 
 // handshake is the open packet's payload.
@@ -179,10 +228,9 @@ func TestPollWaitsForTheNextEvent(t *testing.T) {
 	sid := f.open(t)
 	f.send(t, sid, "40")
 	f.poll(t, sid) // connect and hello
-	polled := make(chan []string)
-	go func() { polled <- f.poll(t, sid) }()
+	polled := f.pollAsync(sid)
 	transporttest.Publish(t, f.hub, 1)
-	if got := <-polled; len(got) != 1 || !strings.Contains(got[0], `"seq":1,`) {
+	if got := wantPoll(t, <-polled); len(got) != 1 || !strings.Contains(got[0], `"seq":1,`) {
 		t.Errorf("poll = %q, want event 1", got)
 	}
 }
@@ -315,7 +363,9 @@ func TestUpgradeLosesAndRepeatsNothing(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for range total {
-			transporttest.Publish(t, f.hub, 1)
+			if !publishFrom(t, f.hub, 1) {
+				return
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -337,14 +387,13 @@ func TestUpgradeLosesAndRepeatsNothing(t *testing.T) {
 		collect(f.poll(t, sid)...)
 	}
 	// A poll is open when the probe arrives, as with the real client.
-	pending := make(chan []string, 1)
-	go func() { pending <- f.poll(t, sid) }()
+	pending := f.pollAsync(sid)
 	c := f.dial(t, "transport=websocket&sid="+sid)
 	writeWS(t, c, "2probe")
 	if got := readWS(t, c); got != "3probe" {
 		t.Fatalf("probe answered %q, want 3probe", got)
 	}
-	collect(<-pending...) // released: a noop, or events that were waiting
+	collect(wantPoll(t, <-pending)...) // released: a noop, or events that were waiting
 	status, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
 	if status != http.StatusOK {
 		t.Fatalf("a poll during the upgrade: %d %s, want 200", status, body)
@@ -438,15 +487,14 @@ func TestErrors(t *testing.T) {
 
 	// So does a second poll while one is open: the first gets a close packet.
 	sid = f.open(t)
-	first := make(chan string, 1)
-	go func() { _, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), ""); first <- body }()
+	first := f.pollAsync(sid)
 	for f.meter.Active.Load() == 0 { // the first poll is waiting
 		time.Sleep(time.Millisecond)
 	}
 	status, body = do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
 	wantError(t, "a second poll at once", status, body, 400, 3, "Bad request")
-	if got := <-first; got != "1" {
-		t.Errorf("the first poll got %q, want a close packet", got)
+	if got := <-first; got.err != nil || got.body != "1" {
+		t.Errorf("the first poll got %q (%v), want a close packet", got.body, got.err)
 	}
 	status, body = do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
 	wantError(t, "a poll after two at once", status, body, 400, 1, "Session ID unknown")
@@ -512,15 +560,7 @@ func TestShutdownEndsSessions(t *testing.T) {
 	sid := f.open(t)
 	f.send(t, sid, "40")
 	f.poll(t, sid)
-	type answer struct {
-		status int
-		body   string
-	}
-	polled := make(chan answer, 1)
-	go func() {
-		status, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
-		polled <- answer{status, body}
-	}()
+	polled := f.pollAsync(sid)
 	// The poll is held before the feed stops: the handler has opened it
 	// (the requests before it are done), and the round trips below give it
 	// far longer than it needs to reach its session.
@@ -535,8 +575,8 @@ func TestShutdownEndsSessions(t *testing.T) {
 	readWS(t, c)
 
 	f.hub.Close()
-	if got := <-polled; got.status != http.StatusOK || got.body != "1" {
-		t.Errorf("the open poll got %d %q, want a close packet", got.status, got.body)
+	if got := <-polled; got.err != nil || got.status != http.StatusOK || got.body != "1" {
+		t.Errorf("the open poll got %d %q (%v), want a close packet", got.status, got.body, got.err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -573,15 +613,17 @@ func TestBackToBackRequestsAreNotConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for range total {
-			transporttest.Publish(t, f.hub, 1)
+			if !publishFrom(t, f.hub, 1) {
+				return
+			}
 			time.Sleep(100 * time.Microsecond)
 		}
 	})
 	wg.Go(func() {
 		for range 100 {
-			status, body := do(t, http.MethodPost, f.url("transport=polling&sid="+sid), "6")
-			if status != http.StatusOK {
-				t.Errorf("POST: %d %s", status, body)
+			a := request(http.MethodPost, f.url("transport=polling&sid="+sid), "6")
+			if a.err != nil || a.status != http.StatusOK {
+				t.Errorf("POST: %d %s %v", a.status, a.body, a.err)
 				return
 			}
 		}
@@ -598,4 +640,164 @@ func TestBackToBackRequestsAreNotConcurrent(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// The server pings, the client pongs: a ping from the client (other than
+// its probe of a WebSocket) breaks the protocol and closes the session, as
+// Engine.IO's reference server does. Otherwise a client could make the
+// server hold any number of large pongs for a client that never polls.
+func TestClientPingCloses(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	sid := f.open(t)
+	status, body := do(t, http.MethodPost, f.url("transport=polling&sid="+sid), "2"+strings.Repeat("x", 1000))
+	wantError(t, "a client's ping by POST", status, body, 400, 3, "Bad request")
+	status, body = do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
+	wantError(t, "a poll after a client's ping", status, body, 400, 1, "Session ID unknown")
+
+	c := f.dial(t, "transport=websocket")
+	readWS(t, c)
+	writeWS(t, c, "2")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		got, b, err := c.Read(ctx)
+		if err != nil {
+			if s := websocket.CloseStatus(err); s != websocket.StatusPolicyViolation {
+				t.Errorf("after a client's ping on a WebSocket: %v, want a close with policy violation", err)
+			}
+			break
+		}
+		if string(b) == "3" {
+			t.Fatalf("a client's ping answered (%v %q), want the session closed", got, b)
+		}
+	}
+}
+
+// publishLarge publishes n events of about size bytes each, straight to
+// the hub (a client's message is shorter).
+func publishLarge(tb testing.TB, hub *feed.Hub, n, size int) {
+	tb.Helper()
+	for range n {
+		if _, err := hub.Publish(feed.Event{Kind: feed.KindMessage, Text: strings.Repeat("x", size)}); err != nil {
+			tb.Fatalf("Publish: %v", err)
+		}
+	}
+}
+
+// waitClosed waits for the session sid to be gone: a POST of a noop is
+// then told the sid is unknown.
+func (f *fixture) waitClosed(tb testing.TB, sid, why string) {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		status, body := do(tb, http.MethodPost, f.url("transport=polling&sid="+sid), "6")
+		if status == http.StatusBadRequest && strings.Contains(body, "Session ID unknown") {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s: session still open after 5 s (%d %s)", why, status, body)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// A client that stops reading in the middle of an answer is cut off after
+// the write timeout, on either transport: its session closes and the
+// handler returns, rather than block forever.
+func TestClientThatStopsReadingIsCutOff(t *testing.T) {
+	f := newFixture(t, socketio.Options{WriteTimeout: 200 * time.Millisecond})
+	publishLarge(t, f.hub, 400, 50_000) // 20 MB: more than the sockets' buffers hold
+
+	sid := f.open(t)
+	f.send(t, sid, `40{"since":0}`)
+	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := fmt.Fprintf(conn, "GET /socket.io/?EIO=4&transport=polling&sid=%s HTTP/1.1\r\nHost: x\r\n\r\n", sid); err != nil {
+		t.Fatal(err)
+	}
+	f.waitClosed(t, sid, "a poll whose answer is not read")
+
+	c := f.dial(t, "transport=websocket")
+	sid = parseOpen(t, readWS(t, c)).SID
+	writeWS(t, c, `40{"since":0}`)
+	f.waitClosed(t, sid, "a WebSocket that is not read")
+}
+
+// Two WebSockets that probe one session at once: one upgrades it, the
+// other is closed, and the events go out once, in order, on the one.
+func TestTwoProbesOneUpgrade(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	sid := f.open(t)
+	f.send(t, sid, "40")
+	f.poll(t, sid)
+
+	ws := []*websocket.Conn{f.dial(t, "transport=websocket&sid="+sid), f.dial(t, "transport=websocket&sid="+sid)}
+	for _, c := range ws {
+		writeWS(t, c, "2probe")
+	}
+	var won *websocket.Conn
+	for i, c := range ws {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, b, err := c.Read(ctx)
+		cancel()
+		switch {
+		case err == nil && string(b) == "3probe" && won == nil:
+			won = c
+		case err == nil:
+			t.Fatalf("WebSocket %d: %q, want a close: only one probe may win", i, b)
+		case websocket.CloseStatus(err) == -1:
+			t.Fatalf("WebSocket %d: %v, want 3probe or a close", i, err)
+		}
+	}
+	if won == nil {
+		t.Fatal("neither probe answered")
+	}
+	writeWS(t, won, "5")
+	const total = 50
+	transporttest.Publish(t, f.hub, total)
+	var seqs []uint64
+	for len(seqs) < total {
+		if seq := seqOf(t, readWS(t, won)); seq != 0 {
+			seqs = append(seqs, seq)
+		}
+	}
+	for i, seq := range seqs {
+		if seq != uint64(i+1) {
+			t.Fatalf("seq %d at %d, want %d", seq, i, i+1)
+		}
+	}
+}
+
+// A poll answers at most polling.MaxPollEvents events: a client far
+// behind (a resume from since=0) catches up in a few polls, every event
+// once, in order, rather than all of history in one body.
+func TestPollAnswersABoundedBatch(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	const total = 900
+	transporttest.Publish(t, f.hub, total)
+	sid := f.open(t)
+	f.send(t, sid, `40{"since":0}`)
+	var seqs []uint64
+	for polls := 0; len(seqs) < total; polls++ {
+		if polls == 10 {
+			t.Fatalf("%d events after 10 polls, want %d", len(seqs), total)
+		}
+		events := 0
+		for _, p := range f.poll(t, sid) {
+			if seq := seqOf(t, p); seq != 0 {
+				seqs, events = append(seqs, seq), events+1
+			}
+		}
+		if events > polling.MaxPollEvents {
+			t.Fatalf("a poll answered %d events, want at most %d", events, polling.MaxPollEvents)
+		}
+	}
+	for i, seq := range seqs {
+		if seq != uint64(i+1) {
+			t.Fatalf("seq %d at %d, want %d", seq, i, i+1)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 
 	"github.com/coder/websocket"
@@ -39,13 +40,18 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request, s *sess
 	if s == nil {
 		s = h.open(r, transportWebSocket, release)
 		open := s.handshake(transportWebSocket)
-		if err := c.Write(context.Background(), websocket.MessageText, []byte(open)); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), h.opts.WriteTimeout)
+		err := c.Write(ctx, websocket.MessageText, []byte(open))
+		cancel()
+		if err != nil {
 			s.close(err)
 			return
 		}
 		sent(0, 0, len(open))
-	} else if err := s.probe(c, sent); err != nil {
-		s.abortUpgrade()
+	} else if won, err := s.probe(c, sent); err != nil {
+		if won {
+			s.abortUpgrade() // only the probe that began the upgrade may end it
+		}
 		s.log.Info("upgrade failed", "err", err)
 		c.Close(websocket.StatusPolicyViolation, closeText(err.Error()))
 		return
@@ -84,28 +90,32 @@ func (s *session) mayUpgrade() bool {
 // answered (3probe) at once, a poll that waits is released with a noop,
 // and the client's upgrade packet (5) ends it. Until then the session
 // still polls, and nothing of its queue goes on c.
-func (s *session) probe(c *websocket.Conn, sent func(events, eventBytes, written int)) error {
+//
+// Two WebSockets may both pass mayUpgrade and probe the session at once:
+// only the one that marks it upgrading goes on (won), so that the session
+// never has two writers; the other is refused.
+func (s *session) probe(c *websocket.Conn, sent func(events, eventBytes, written int)) (won bool, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), upgradeTimeout)
 	defer cancel()
 	if err := expect(ctx, c, "2probe"); err != nil {
-		return err
+		return false, err
 	}
 	s.mu.Lock()
-	if !s.closed && s.transport == transportPolling && !s.upgrading {
+	won = !s.closed && s.transport == transportPolling && !s.upgrading
+	if won {
 		s.upgrading = true
 		s.notifyLocked() // a waiting poll answers now
 	}
-	ok := s.upgrading
 	s.mu.Unlock()
-	if !ok {
-		return errors.New("the session cannot upgrade now")
+	if !won {
+		return false, errors.New("the session cannot upgrade now")
 	}
 	pong := []byte(string(eioPong) + "probe")
 	if err := c.Write(ctx, websocket.MessageText, pong); err != nil {
-		return err
+		return true, err
 	}
 	sent(0, 0, len(pong))
-	return expect(ctx, c, string(eioUpgrade))
+	return true, expect(ctx, c, string(eioUpgrade))
 }
 
 // expect reads one message from c, which must be want.
@@ -135,6 +145,7 @@ func (s *session) attach(c *websocket.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.transport, s.upgrading, s.ws = transportWebSocket, false, c
+	s.notifyLocked() // a poll that still waits answers now, and is the last
 	for (s.polling || s.answering > 0) && !s.closed {
 		changed := s.changed
 		s.mu.Unlock()
@@ -160,7 +171,7 @@ func (s *session) pushWebSocket(c *websocket.Conn, sent func(events, eventBytes,
 			s.mu.Unlock()
 			return nil
 		}
-		batch := s.takeLocked()
+		batch := s.takeLocked(math.MaxInt) // one packet a message: the batch is never one body
 		changed, frames := s.waitLocked()
 		s.mu.Unlock()
 		if len(batch) == 0 {
@@ -177,7 +188,11 @@ func (s *session) pushWebSocket(c *websocket.Conn, sent func(events, eventBytes,
 			var events, eventBytes int
 			buf, events, eventBytes = appendPacket(buf[:0], p)
 			err := s.write(func() error {
-				return c.Write(context.Background(), websocket.MessageText, buf)
+				// On a client that stops reading, the write fails after
+				// the timeout (and closes c) rather than block forever.
+				ctx, cancel := context.WithTimeout(context.Background(), s.h.opts.WriteTimeout)
+				defer cancel()
+				return c.Write(ctx, websocket.MessageText, buf)
 			})
 			if err != nil {
 				return err
