@@ -14,7 +14,8 @@ import (
 
 // routes lists every endpoint, and the middleware of each: reading it says
 // where bytes are counted, and who is limited. Nothing that buffers a
-// response or times it out may wrap /sse or /ws: both are meant to stay open.
+// response or times it out may wrap /sse, /ws or /socket.io/: they are
+// meant to stay open (a Socket.IO poll waits for the feed).
 func (s *server) routes(r chi.Router) {
 	poll := polling.Handler(s.hub, s.meter(Poll), s.log)
 	stream := sse.Handler(s.hub, s.meter(SSE), s.log, s.sseOptions())

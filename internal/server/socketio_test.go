@@ -100,3 +100,19 @@ func TestSocketIOSessionIsAStream(t *testing.T) {
 		t.Error("no new session after the first closed: its place was not given back")
 	}
 }
+
+// New sessions are new streams for the limit per address; a session's
+// polls and POSTs are not.
+func TestSocketIOSessionsAreLimitedPerAddress(t *testing.T) {
+	srv, _ := newServer(t, server.Config{PerAddress: server.PerAddress{Streams: server.Rate{PerSecond: 0.001, Burst: 1}}})
+	sid := sioOpen(t, srv, "")
+	status, body := sioRequest(t, srv, http.MethodGet, "", "")
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "too_many_requests") {
+		t.Errorf("a second session over the address's limit: %d %s, want 429", status, body)
+	}
+	for range 5 {
+		if status, body := sioRequest(t, srv, http.MethodPost, "sid="+sid, "6"); status != http.StatusOK {
+			t.Fatalf("the first session's POST: %d %s, want 200", status, body)
+		}
+	}
+}

@@ -580,3 +580,30 @@ func TestBackToBackRequestsAreNotConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A session's goroutines end with it, while the server runs on.
+func TestClosedSessionLeavesNoGoroutine(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	ignore := goleak.IgnoreCurrent()
+	sid := f.open(t)
+	f.send(t, sid, "40")
+	f.poll(t, sid)
+	c := f.dial(t, "transport=websocket&sid="+sid)
+	writeWS(t, c, "2probe")
+	readWS(t, c)
+	writeWS(t, c, "5")
+	transporttest.Publish(t, f.hub, 1)
+	readWS(t, c) // the event, once the WebSocket carries the session
+	writeWS(t, c, "41")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			break
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if err := goleak.Find(ignore); err != nil {
+		t.Errorf("after the session closed: %v", err)
+	}
+}
