@@ -127,13 +127,16 @@ func (s *session) run() {
 			return
 		case <-s.h.src.Done():
 			s.close(feed.ErrClosed)
+			return
 		case sub = <-s.connected:
 			subDone = sub.Done()
 			connect.Stop()
 		case <-subDone:
 			s.close(sub.Err())
+			return
 		case <-connect.C:
 			s.close(errNoConnect)
+			return
 		case <-s.pong:
 			if awaitingPong {
 				awaitingPong = false
@@ -142,7 +145,7 @@ func (s *session) run() {
 		case <-beat.C:
 			if awaitingPong {
 				s.close(errPingTimeout)
-				continue
+				return
 			}
 			awaitingPong = true
 			beat.Reset(s.h.opts.PingTimeout)
