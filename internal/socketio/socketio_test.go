@@ -32,7 +32,12 @@ type fixture struct {
 
 func newFixture(tb testing.TB, opts socketio.Options) *fixture {
 	tb.Helper()
-	f := &fixture{hub: feed.NewHub(feed.Config{History: 1000, Rate: 5}), meter: new(transporttest.Meter)}
+	return newFixtureWith(tb, feed.Config{History: 1000, Rate: 5}, opts)
+}
+
+func newFixtureWith(tb testing.TB, cfg feed.Config, opts socketio.Options) *fixture {
+	tb.Helper()
+	f := &fixture{hub: feed.NewHub(cfg), meter: new(transporttest.Meter)}
 	f.srv = httptest.NewServer(socketio.Handler(f.hub, f.meter, slog.New(slog.DiscardHandler), opts))
 	tb.Cleanup(func() {
 		f.hub.Close()
@@ -608,5 +613,46 @@ func TestClosedSessionLeavesNoGoroutine(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	if err := goleak.Find(ignore); err != nil {
 		t.Errorf("after the session closed: %v", err)
+	}
+}
+
+// A session that does not keep up is cut off, as every subscriber of the
+// feed is, and its client resumes from its last seq.
+func TestTooSlowSessionIsCutOff(t *testing.T) {
+	f := newFixtureWith(t, feed.Config{History: 100, Queue: 4}, socketio.Options{})
+	sid := f.open(t)
+	f.send(t, sid, "40")
+	f.poll(t, sid)
+	transporttest.Publish(t, f.hub, 5) // one more than its queue holds, and it does not poll
+	// The session closes as soon as its heartbeat hears of the cut; a poll
+	// before then gets what the queue held.
+	start := time.Now()
+	for {
+		status, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
+		if status != http.StatusOK {
+			wantError(t, "a poll after falling behind", status, body, 400, 1, "Session ID unknown")
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("session still open 5 s after it fell behind: %s", body)
+		}
+	}
+
+	c := f.dial(t, "transport=websocket")
+	readWS(t, c)
+	writeWS(t, c, "40")
+	readWS(t, c)
+	readWS(t, c)
+	transporttest.Publish(t, f.hub, 1000) // the writer may drain a few; never 1000 at once in a queue of 4
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Errorf("a WebSocket session that fell behind: %v, want try again later", err)
+			}
+			break
+		}
 	}
 }
