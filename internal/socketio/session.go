@@ -70,7 +70,7 @@ type session struct {
 	done      chan struct{}           // closed by close
 
 	mu        sync.Mutex
-	transport string // polling or transportWebSocket
+	transport string // transportPolling or transportWebSocket
 	upgrading bool   // a WebSocket was probed: a poll answers at once
 	polling   bool   // a poll (GET) waits for packets to answer with
 	answering int    // polls writing their answers
@@ -151,6 +151,7 @@ func (s *session) run() {
 			beat.Reset(s.h.opts.PingTimeout)
 			if err := s.send(packet{text: string(eioPing)}, true); err != nil {
 				s.close(err)
+				return
 			}
 		}
 	}

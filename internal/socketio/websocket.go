@@ -137,6 +137,7 @@ func (s *session) attach(c *websocket.Conn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.transport, s.upgrading, s.ws = transportWebSocket, false, c
+	s.notifyLocked() // a poll that still waits answers now
 	for (s.polling || s.answering > 0) && !s.closed {
 		changed := s.changed
 		s.mu.Unlock()
