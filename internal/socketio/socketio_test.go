@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
@@ -661,4 +662,60 @@ func TestTooSlowSessionIsCutOff(t *testing.T) {
 			break
 		}
 	}
+}
+
+// The heartbeat on the protocol's own clock, socket.io's defaults: a ping
+// every 25 s, and a session closed 20 s after a ping no pong answered.
+func TestHeartbeatOnTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hub := feed.NewHub(feed.Config{})
+		pipes := transporttest.NewPipes()
+		srv := &http.Server{Handler: socketio.Handler(hub, new(transporttest.Meter), slog.New(slog.DiscardHandler), socketio.Options{})}
+		go srv.Serve(pipes)
+		client := pipes.Client()
+		defer func() {
+			hub.Close()
+			srv.Close()
+			client.CloseIdleConnections()
+		}()
+		request := func(method, query, body string) (int, string) {
+			t.Helper()
+			req, _ := http.NewRequest(method, "http://pipe/socket.io/?EIO=4&transport=polling"+query, strings.NewReader(body))
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s %s: %v", method, query, err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, string(b)
+		}
+		_, open := request(http.MethodGet, "", "")
+		sid := "&sid=" + parseOpen(t, open).SID
+		request(http.MethodPost, sid, "40") // connected: no timeout waits for the connect
+		request(http.MethodGet, sid, "")    // its answer and the hello
+		_, open = request(http.MethodGet, "", "")
+		idle := "&sid=" + parseOpen(t, open).SID // never connects: closed after 45 s, as socket.io does
+
+		time.Sleep(25*time.Second + time.Millisecond)
+		if status, body := request(http.MethodGet, sid, ""); status != http.StatusOK || body != "2" {
+			t.Fatalf("after 25 s: %d %q, want a ping", status, body)
+		}
+		if status, body := request(http.MethodGet, idle, ""); status != http.StatusOK || body != "2" {
+			t.Fatalf("the idle session after 25 s: %d %q, want a ping", status, body)
+		}
+		request(http.MethodPost, idle, "3")
+		request(http.MethodPost, sid, "3")
+		// The next ping goes out 25 s after the pong; unanswered, the
+		// session ends 20 s later. A noop (6) is no pong.
+		time.Sleep(45*time.Second - 2*time.Millisecond)
+		if status, body := request(http.MethodPost, sid, "6"); status != http.StatusOK {
+			t.Errorf("just before the timeout: %d %s, want the session open", status, body)
+		}
+		time.Sleep(2 * time.Millisecond)
+		synctest.Wait()
+		status, body := request(http.MethodPost, sid, "6")
+		wantError(t, "after the timeout", status, body, 400, 1, "Session ID unknown")
+		status, body = request(http.MethodPost, idle, "3")
+		wantError(t, "a session that never connected, after 45 s", status, body, 400, 1, "Session ID unknown")
+	})
 }
