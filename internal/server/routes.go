@@ -38,21 +38,24 @@ func (s *server) routes(r chi.Router) {
 		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream) // Server-Sent Events
 		r.With(s.account(WS)).Method(http.MethodGet, "/ws", socket)   // WebSocket
 	})
-	r.With(s.opening(s.limitAddress(limitStreams)), s.opening(s.dropDeadPeers), s.account(SocketIO)).Handle("/socket.io/", sio) // Socket.IO: a new session or WebSocket is a new stream (limited, capped: socketio.go)
-	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage)                                                           // a new page's secret key and public name, so many a second an address
-	r.Post("/api/messages", s.postMessage)                                                                                      // a message from a transport that cannot send; accounted to it, limited per page and address
-	r.Get("/api/time", s.time)                                                                                                  // the server's clock, for the page's offset
-	r.Get("/api/stats", s.statsAnswer)                                                                                          // what each transport spent, in all and for ?client=
-	r.Get("/api/wire", s.wire)                                                                                                  // what crossed a page's wire that its browser hides
-	r.With(s.steer).Put("/api/feed", s.setFeed)                                                                                 // the feed's rate, for everyone: the instructor's alone (steer)
-	r.Get("/api/sim", s.getSim)                                                                                                 // the page's simulated network
-	r.Put("/api/sim", s.putSim)                                                                                                 // set its delay and jitter
-	r.Post("/api/sim/stall", s.stall)                                                                                           // stop writing to the page for a while
-	r.Post("/api/sim/drop", s.drop)                                                                                             // close one transport's connections of the page now
-	r.Get("/healthz", s.health)                                                                                                 // liveness
-	r.Method(http.MethodGet, "/", page)                                                                                         // the page
-	r.Method(http.MethodGet, "/style.css", page)                                                                                // its style
-	r.Method(http.MethodGet, "/js/*", page)                                                                                     // its ES modules
+	// Socket.IO, every request of a session: only one that opens a session
+	// or its WebSocket is a new stream, limited per address (socketio.go).
+	r.With(s.opening(s.limitAddress(limitStreams)), s.opening(s.dropDeadPeers), s.account(SocketIO)).Handle("/socket.io/", sio)
+
+	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage) // a new page's secret key and public name, so many a second an address
+	r.Post("/api/messages", s.postMessage)                            // a message from a transport that cannot send; accounted to it, limited per page and address
+	r.Get("/api/time", s.time)                                        // the server's clock, for the page's offset
+	r.Get("/api/stats", s.statsAnswer)                                // what each transport spent, in all and for ?client=
+	r.Get("/api/wire", s.wire)                                        // what crossed a page's wire that its browser hides
+	r.With(s.steer).Put("/api/feed", s.setFeed)                       // the feed's rate, for everyone: the instructor's alone (steer)
+	r.Get("/api/sim", s.getSim)                                       // the page's simulated network
+	r.Put("/api/sim", s.putSim)                                       // set its delay and jitter
+	r.Post("/api/sim/stall", s.stall)                                 // stop writing to the page for a while
+	r.Post("/api/sim/drop", s.drop)                                   // close one transport's connections of the page now
+	r.Get("/healthz", s.health)                                       // liveness
+	r.Method(http.MethodGet, "/", page)                               // the page
+	r.Method(http.MethodGet, "/style.css", page)                      // its style
+	r.Method(http.MethodGet, "/js/*", page)                           // its ES modules
 
 	// Classroom mode only; without it, 404. The printed link's token
 	// becomes a cookie (SignIn); then only its holder passes (Require),
