@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -30,9 +31,12 @@ import (
 // as well as writing it, and B/conn (the memory in use per open connection,
 // measured once they are all open) counts both ends of a connection. "raw" is the floor to compare with: the same hub
 // and clients, but each event written as a bare line to a plain TCP
-// connection, with no HTTP and no WebSocket framing.
+// connection, with no HTTP and no WebSocket framing. "socketio" is a
+// Socket.IO session on its WebSocket, as after the upgrade (or with
+// transports: ['websocket']): each event in Socket.IO's framing,
+// 42["event",…].
 func BenchmarkDeliver(b *testing.B) {
-	for _, transport := range []string{"raw", "sse", "ws"} {
+	for _, transport := range []string{"raw", "sse", "ws", "socketio"} {
 		for _, clients := range []int{100, 1000} {
 			b.Run(fmt.Sprintf("%s/clients=%d", transport, clients), func(b *testing.B) {
 				benchDeliver(b, transport, clients)
@@ -172,6 +176,39 @@ func dial(b testing.TB, url, transport string) (next func() error, closeFn func(
 				_, err = io.Copy(io.Discard, r)
 			}
 			return err
+		}, func() { c.CloseNow() }
+	case "socketio":
+		c, _, err := websocket.Dial(ctx, url+"/socket.io/?EIO=4&transport=websocket", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := c.Read(ctx); err != nil { // the open packet
+			b.Fatal(err)
+		}
+		if err := c.Write(ctx, websocket.MessageText, []byte("40")); err != nil { // connect
+			b.Fatal(err)
+		}
+		for range 2 { // the connect's answer and the hello
+			if _, _, err := c.Read(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var m bytes.Buffer // reused: the client allocates nothing an event, as the ws client
+		ping := []byte("2")
+		return func() error {
+			for {
+				_, r, err := c.Reader(ctx)
+				if err != nil {
+					return err
+				}
+				m.Reset()
+				if _, err := m.ReadFrom(r); err != nil || !bytes.Equal(m.Bytes(), ping) {
+					return err
+				}
+				if err := c.Write(ctx, websocket.MessageText, []byte("3")); err != nil { // a ping: pong
+					return err
+				}
+			}
 		}, func() { c.CloseNow() }
 	default:
 		res, err := http.Get(url + "/sse")

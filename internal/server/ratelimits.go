@@ -23,7 +23,7 @@ type PerAddress struct {
 	Messages Rate // POST /api/messages and WebSocket messages together: what floods everyone's feed
 	Polls    Rate // GET /poll: what costs the server CPU and bandwidth by the request
 	Pages    Rate // POST /api/pages: new pages, each a key that sends, and a row the registry keeps
-	Streams  Rate // new SSE and WebSocket connections: a reconnect loop costs a handshake and a backlog each
+	Streams  Rate // new SSE and WebSocket connections, Socket.IO sessions and upgrades: a reconnect loop costs a handshake and a backlog each
 	// Class is classroom mode's own requests, GET /api/class/follow and
 	// POST /api/class/report together: no transport's, so no other limit
 	// counts them, and each wakes the server as a poll does.

@@ -14,7 +14,8 @@ import (
 
 // routes lists every endpoint, and the middleware of each: reading it says
 // where bytes are counted, and who is limited. Nothing that buffers a
-// response or times it out may wrap /sse or /ws: both are meant to stay open.
+// response or times it out may wrap /sse, /ws or /socket.io/: they are
+// meant to stay open (a Socket.IO poll waits for the feed).
 func (s *server) routes(r chi.Router) {
 	poll := polling.Handler(s.pollSource(), s.pollMeter(), s.log)
 	stream := sse.Handler(s.source(SSE), s.meter(SSE), s.log, s.sseOptions())
@@ -37,7 +38,9 @@ func (s *server) routes(r chi.Router) {
 		r.With(s.account(SSE)).Method(http.MethodGet, "/sse", stream)                     // Server-Sent Events
 		r.With(s.account(WS), s.refuseUpgrades(WS)).Method(http.MethodGet, "/ws", socket) // WebSocket; refused on a page whose network blocks it
 	})
-	// Socket.IO: a new session or WebSocket is a new stream (limited, capped: socketio.go).
+	// Socket.IO, every request of a session: only one that opens a session
+	// or its WebSocket is a new stream, limited per address (socketio.go);
+	// its upgrades are refused on a page whose network blocks WebSockets.
 	r.With(s.opening(s.limitAddress(limitStreams)), s.opening(s.dropDeadPeers), s.account(SocketIO), s.refuseUpgrades(SocketIO)).Handle("/socket.io/", sio)
 
 	r.With(s.limitAddress(limitPages)).Post("/api/pages", s.mintPage) // a new page's secret key and public name, so many a second an address

@@ -129,13 +129,16 @@ type server struct {
 	follows *streamLimit  // the follow requests held open, per address (class.go)
 	keys    *pagekey.Keys // the pages' keys, and their public names
 
-	// The limits on messages: each page's, by POST, by WebSocket and by
-	// Socket.IO (by key, or address without one), and each address's
-	// (ratelimits.go).
-	messages, wsMessages, sioMessages *ratelimit.Buckets
-	perAddress                        map[string]*ratelimit.Buckets // by limit: messages, polls, pages, streams
-	limited                           *limited                      // who went over a limit per address lately
-	held                              chan struct{}                 // a token for each refusal held (holdRefusal)
+	// The limits on messages: each page's, by POST and by WebSocket (by
+	// key, or address without one), and each address's (ratelimits.go).
+	messages, wsMessages *ratelimit.Buckets
+	perAddress           map[string]*ratelimit.Buckets // by limit: messages, polls, pages, streams
+	limited              *limited                      // who went over a limit per address lately
+	held                 chan struct{}                 // a token for each refusal held (holdRefusal)
+
+	// Each page's allowance of Socket.IO messages, as wsMessages is of
+	// WebSocket messages (socketio.go).
+	sioMessages *ratelimit.Buckets
 
 	defaultRate float64   // the feed's rate when the server started
 	started     time.Time // for the uptime the class dashboard shows
@@ -172,12 +175,13 @@ func New(hub *feed.Hub, log *slog.Logger, cfg Config) http.Handler {
 		follows: newStreamLimit(0, cfg.MaxStreamsPerIP, "follow requests"),
 		keys:    cfg.Keys,
 
-		messages:    ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
-		wsMessages:  ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		messages:   ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		wsMessages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
+		perAddress: addressLimits(cfg.PerAddress),
+		limited:    newLimited(),
+		held:       make(chan struct{}, maxHeld),
+
 		sioMessages: ratelimit.NewBuckets(cfg.MessageRate, cfg.MessageBurst, maxPages),
-		perAddress:  addressLimits(cfg.PerAddress),
-		limited:     newLimited(),
-		held:        make(chan struct{}, maxHeld),
 
 		defaultRate: hub.Rate(),
 		started:     cfg.Now(),

@@ -70,7 +70,13 @@ func TestSocketIOIsAccountedToItsPage(t *testing.T) {
 	var stats struct {
 		Transports, Client map[string]server.Counts
 	}
-	getJSON(t, srv, "/api/stats?client="+key, &stats)
+	counted := func() bool { // a poll's handler counts once its answer is on the wire
+		getJSON(t, srv, "/api/stats?client="+key, &stats)
+		return stats.Client[server.SocketIO].Open == 0
+	}
+	if !eventually(counted) {
+		t.Errorf("socketio requests still open: %+v", stats.Client[server.SocketIO])
+	}
 	got := stats.Client[server.SocketIO]
 	if got.Requests != 6 || got.Events != 3 || got.WireIn == 0 || got.WireOut == 0 {
 		t.Errorf("the page's socketio counts %+v, want 6 requests, 3 events, bytes both ways", got)
@@ -98,5 +104,21 @@ func TestSocketIOSessionIsAStream(t *testing.T) {
 	sioRequest(t, srv, http.MethodPost, "sid="+sid, "1") // the client closes its session
 	if !eventually(func() bool { status, _ := sioRequest(t, srv, http.MethodGet, "", ""); return status == http.StatusOK }) {
 		t.Error("no new session after the first closed: its place was not given back")
+	}
+}
+
+// New sessions are new streams for the limit per address; a session's
+// polls and POSTs are not.
+func TestSocketIOSessionsAreLimitedPerAddress(t *testing.T) {
+	srv, _ := newServer(t, server.Config{PerAddress: server.PerAddress{Streams: server.Rate{PerSecond: 0.001, Burst: 1}}})
+	sid := sioOpen(t, srv, "")
+	status, body := sioRequest(t, srv, http.MethodGet, "", "")
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "too_many_requests") {
+		t.Errorf("a second session over the address's limit: %d %s, want 429", status, body)
+	}
+	for range 5 {
+		if status, body := sioRequest(t, srv, http.MethodPost, "sid="+sid, "6"); status != http.StatusOK {
+			t.Fatalf("the first session's POST: %d %s, want 200", status, body)
+		}
 	}
 }

@@ -60,16 +60,7 @@ func (s *session) poll(w http.ResponseWriter, r *http.Request, sent func(events,
 		s.close(err)
 		return
 	}
-	var body []byte
-	events, eventBytes := 0, 0
-	for i, p := range batch {
-		if i > 0 {
-			body = append(body, separator)
-		}
-		var e, eb int
-		body, e, eb = appendPacket(body, p)
-		events, eventBytes = events+e, eventBytes+eb
-	}
+	body, events, eventBytes := appendPayload(nil, batch)
 	err = s.write(func() error {
 		// A client that stops reading must not hold this handler beyond
 		// its session: the write fails after the timeout instead.
@@ -87,6 +78,20 @@ func (s *session) poll(w http.ResponseWriter, r *http.Request, sent func(events,
 		return
 	}
 	sent(events, eventBytes, len(body))
+}
+
+// appendPayload appends a poll's answer: the packets of batch, joined by
+// separators. It returns the events in it and their JSON bytes, for the meter.
+func appendPayload(b []byte, batch []packet) (_ []byte, events, eventBytes int) {
+	for i, p := range batch {
+		if i > 0 {
+			b = append(b, separator)
+		}
+		var e, eb int
+		b, e, eb = appendPacket(b, p)
+		events, eventBytes = events+e, eventBytes+eb
+	}
+	return b, events, eventBytes
 }
 
 // await takes the packets a poll answers with, waiting for some when there

@@ -71,7 +71,7 @@ type session struct {
 	done      chan struct{}           // closed by close
 
 	mu        sync.Mutex
-	transport string // polling or transportWebSocket
+	transport string // transportPolling or transportWebSocket
 	upgrading bool   // a WebSocket was probed: a poll answers at once
 	polling   bool   // a poll (GET) waits for packets to answer with
 	answering int    // polls writing their answers
@@ -128,13 +128,16 @@ func (s *session) run() {
 			return
 		case <-s.h.src.Done():
 			s.close(feed.ErrClosed)
+			return
 		case sub = <-s.connected:
 			subDone = sub.Done()
 			connect.Stop()
 		case <-subDone:
 			s.close(sub.Err())
+			return
 		case <-connect.C:
 			s.close(errNoConnect)
+			return
 		case <-s.pong:
 			if awaitingPong {
 				awaitingPong = false
@@ -143,12 +146,13 @@ func (s *session) run() {
 		case <-beat.C:
 			if awaitingPong {
 				s.close(errPingTimeout)
-				continue
+				return
 			}
 			awaitingPong = true
 			beat.Reset(s.h.opts.PingTimeout)
 			if err := s.send(packet{text: string(eioPing)}, true); err != nil {
 				s.close(err)
+				return
 			}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
@@ -35,7 +36,12 @@ type fixture struct {
 
 func newFixture(tb testing.TB, opts socketio.Options) *fixture {
 	tb.Helper()
-	f := &fixture{hub: feed.NewHub(feed.Config{History: 1000, Rate: 5}), meter: new(transporttest.Meter)}
+	return newFixtureWith(tb, feed.Config{History: 1000, Rate: 5}, opts)
+}
+
+func newFixtureWith(tb testing.TB, cfg feed.Config, opts socketio.Options) *fixture {
+	tb.Helper()
+	f := &fixture{hub: feed.NewHub(cfg), meter: new(transporttest.Meter)}
 	f.srv = httptest.NewServer(socketio.Handler(f.hub, f.meter, slog.New(slog.DiscardHandler), opts))
 	tb.Cleanup(func() {
 		f.hub.Close()
@@ -212,10 +218,7 @@ func TestPollingDeliversHelloThenEvents(t *testing.T) {
 			t.Errorf("event %d = %s, want %s: the feed's bytes", i, got[i], eventPacket(fr))
 		}
 	}
-	// The answer is counted once it is written, which its reader may see
-	// first: the count follows within the test's patience.
-	deadline := time.Now().Add(5 * time.Second)
-	for f.meter.Events.Load() != 3 && time.Now().Before(deadline) {
+	for f.meter.Active.Load() > 0 { // the poll's handler counts after its answer is on the wire
 		time.Sleep(time.Millisecond)
 	}
 	if n := f.meter.Events.Load(); n != 3 {
@@ -411,9 +414,15 @@ func TestUpgradeLosesAndRepeatsNothing(t *testing.T) {
 	if status, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), ""); status != http.StatusBadRequest {
 		t.Errorf("a poll after the upgrade: %d %s, want 400", status, body)
 	}
-	// A second WebSocket for the same session is refused.
-	if _, res, err := websocket.Dial(context.Background(), f.url("transport=websocket&sid="+sid), nil); err == nil || res == nil || res.StatusCode != http.StatusBadRequest {
-		t.Errorf("a second WebSocket: %v, want a 400", err)
+	// A second WebSocket for the same session is closed at once.
+	c2 := f.dial(t, "transport=websocket&sid="+sid)
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, _, err := c2.Read(rctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("a second WebSocket: %v, want it closed", err)
+	}
+	writeWS(t, c, `42["message",{"text":"still here"}]`)
+	for seqOf(t, readWS(t, c)) != total+1 {
 	}
 }
 
@@ -800,4 +809,128 @@ func TestPollAnswersABoundedBatch(t *testing.T) {
 			t.Fatalf("seq %d at %d, want %d", seq, i, i+1)
 		}
 	}
+}
+
+// A session's goroutines end with it, while the server runs on.
+func TestClosedSessionLeavesNoGoroutine(t *testing.T) {
+	f := newFixture(t, socketio.Options{})
+	ignore := goleak.IgnoreCurrent()
+	sid := f.open(t)
+	f.send(t, sid, "40")
+	f.poll(t, sid)
+	c := f.dial(t, "transport=websocket&sid="+sid)
+	writeWS(t, c, "2probe")
+	readWS(t, c)
+	writeWS(t, c, "5")
+	transporttest.Publish(t, f.hub, 1)
+	readWS(t, c) // the event, once the WebSocket carries the session
+	writeWS(t, c, "41")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			break
+		}
+	}
+	http.DefaultClient.CloseIdleConnections()
+	if err := goleak.Find(ignore); err != nil {
+		t.Errorf("after the session closed: %v", err)
+	}
+}
+
+// A session that does not keep up is cut off, as every subscriber of the
+// feed is, and its client resumes from its last seq.
+func TestTooSlowSessionIsCutOff(t *testing.T) {
+	f := newFixtureWith(t, feed.Config{History: 100, Queue: 4}, socketio.Options{})
+	sid := f.open(t)
+	f.send(t, sid, "40")
+	f.poll(t, sid)
+	transporttest.Publish(t, f.hub, 5) // one more than its queue holds, and it does not poll
+	// The session closes as soon as its heartbeat hears of the cut; a poll
+	// before then gets what the queue held.
+	start := time.Now()
+	for {
+		status, body := do(t, http.MethodGet, f.url("transport=polling&sid="+sid), "")
+		if status != http.StatusOK {
+			wantError(t, "a poll after falling behind", status, body, 400, 1, "Session ID unknown")
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("session still open 5 s after it fell behind: %s", body)
+		}
+	}
+
+	c := f.dial(t, "transport=websocket")
+	readWS(t, c)
+	writeWS(t, c, "40")
+	readWS(t, c)
+	readWS(t, c)
+	transporttest.Publish(t, f.hub, 1000) // the writer may drain a few; never 1000 at once in a queue of 4
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Errorf("a WebSocket session that fell behind: %v, want try again later", err)
+			}
+			break
+		}
+	}
+}
+
+// The heartbeat on the protocol's own clock, socket.io's defaults: a ping
+// every 25 s, and a session closed 20 s after a ping no pong answered.
+func TestHeartbeatOnTheClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hub := feed.NewHub(feed.Config{})
+		pipes := transporttest.NewPipes()
+		srv := &http.Server{Handler: socketio.Handler(hub, new(transporttest.Meter), slog.New(slog.DiscardHandler), socketio.Options{})}
+		go srv.Serve(pipes)
+		client := pipes.Client()
+		defer func() {
+			hub.Close()
+			srv.Close()
+			client.CloseIdleConnections()
+		}()
+		request := func(method, query, body string) (int, string) {
+			t.Helper()
+			req, _ := http.NewRequest(method, "http://pipe/socket.io/?EIO=4&transport=polling"+query, strings.NewReader(body))
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatalf("%s %s: %v", method, query, err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, string(b)
+		}
+		_, open := request(http.MethodGet, "", "")
+		sid := "&sid=" + parseOpen(t, open).SID
+		request(http.MethodPost, sid, "40") // connected: no timeout waits for the connect
+		request(http.MethodGet, sid, "")    // its answer and the hello
+		_, open = request(http.MethodGet, "", "")
+		idle := "&sid=" + parseOpen(t, open).SID // never connects: closed after 45 s, as socket.io does
+
+		time.Sleep(25*time.Second + time.Millisecond)
+		if status, body := request(http.MethodGet, sid, ""); status != http.StatusOK || body != "2" {
+			t.Fatalf("after 25 s: %d %q, want a ping", status, body)
+		}
+		if status, body := request(http.MethodGet, idle, ""); status != http.StatusOK || body != "2" {
+			t.Fatalf("the idle session after 25 s: %d %q, want a ping", status, body)
+		}
+		request(http.MethodPost, idle, "3")
+		request(http.MethodPost, sid, "3")
+		// The next ping goes out 25 s after the pong; unanswered, the
+		// session ends 20 s later. A noop (6) is no pong.
+		time.Sleep(45*time.Second - 2*time.Millisecond)
+		if status, body := request(http.MethodPost, sid, "6"); status != http.StatusOK {
+			t.Errorf("just before the timeout: %d %s, want the session open", status, body)
+		}
+		time.Sleep(2 * time.Millisecond)
+		synctest.Wait()
+		status, body := request(http.MethodPost, sid, "6")
+		wantError(t, "after the timeout", status, body, 400, 1, "Session ID unknown")
+		status, body = request(http.MethodPost, idle, "3")
+		wantError(t, "a session that never connected, after 45 s", status, body, 400, 1, "Session ID unknown")
+	})
 }

@@ -21,9 +21,6 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request, s *sess
 		if release, ok = h.admit(w, r); !ok {
 			return
 		}
-	} else if !s.mayUpgrade() {
-		fail(w, errBadRequest) // upgraded already, or upgrading on another WebSocket
-		return
 	}
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
 	if err != nil {
@@ -37,6 +34,11 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request, s *sess
 	c.SetReadLimit(int64(h.opts.MaxPayload))
 	// Never r.Context() from here on: the upgrade has taken the connection.
 
+	if s != nil && !s.mayUpgrade() {
+		// One WebSocket a session: the protocol closes any other.
+		c.Close(websocket.StatusPolicyViolation, "the session has upgraded already, or is upgrading")
+		return
+	}
 	if s == nil {
 		s = h.open(r, transportWebSocket, release)
 		open := s.handshake(transportWebSocket)
