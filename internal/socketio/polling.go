@@ -23,24 +23,9 @@ import (
 // upgrade a poll never waits: it answers a noop (6) when there is nothing
 // to send, so that the client can move to its WebSocket.
 func (s *session) poll(w http.ResponseWriter, r *http.Request, sent func(events, eventBytes, written int)) {
-	s.mu.Lock()
-	switch {
-	case s.closed:
-		s.mu.Unlock()
-		fail(w, errUnknownSession)
-		return
-	case s.transport != transportPolling:
-		s.mu.Unlock()
-		fail(w, errBadRequest)
-		return
-	case s.polling:
-		s.mu.Unlock()
-		fail(w, errBadRequest)
-		s.close(errors.New("two polls at once"))
+	if !s.enter(w, &s.polling, "two polls at once") {
 		return
 	}
-	s.polling = true
-	s.mu.Unlock()
 
 	batch, err := s.await(r.Context())
 	// The poll is over before its answer is written: the client may send
@@ -137,24 +122,9 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 // by separators, acted on in order. A malformed packet, an oversized body
 // or a second POST while one is read closes the session with a 400 (413).
 func (s *session) post(w http.ResponseWriter, r *http.Request, sent func(events, eventBytes, written int)) {
-	s.mu.Lock()
-	switch {
-	case s.closed:
-		s.mu.Unlock()
-		fail(w, errUnknownSession)
-		return
-	case s.transport != transportPolling:
-		s.mu.Unlock()
-		fail(w, errBadRequest)
-		return
-	case s.posting:
-		s.mu.Unlock()
-		fail(w, errBadRequest)
-		s.close(errors.New("two POSTs at once"))
+	if !s.enter(w, &s.posting, "two POSTs at once") {
 		return
 	}
-	s.posting = true
-	s.mu.Unlock()
 	err := s.readPost(w, r)
 	// As with a poll: the client may send the next POST as soon as it has
 	// read the answer to this one.
@@ -225,4 +195,30 @@ func writePlain(w http.ResponseWriter, status int, body []byte) error {
 	w.WriteHeader(status)
 	_, err := w.Write(body)
 	return err
+}
+
+// enter marks a request of the polling transport under way in *busy (a
+// poll, or a POST), or answers why it may not be: the session is gone,
+// it has moved to its WebSocket, or one such request is already under
+// way, which breaks the protocol and closes the session (why says so).
+func (s *session) enter(w http.ResponseWriter, busy *bool, why string) bool {
+	s.mu.Lock()
+	switch {
+	case s.closed:
+		s.mu.Unlock()
+		fail(w, errUnknownSession)
+		return false
+	case s.transport != transportPolling:
+		s.mu.Unlock()
+		fail(w, errBadRequest)
+		return false
+	case *busy:
+		s.mu.Unlock()
+		fail(w, errBadRequest)
+		s.close(errors.New(why))
+		return false
+	}
+	*busy = true
+	s.mu.Unlock()
+	return true
 }
