@@ -69,7 +69,10 @@ test('defaults: long polling, then the upgrade, every seq exactly once', async (
   const { key } = await mint();
   // The connect's answer, and the backlog behind it, come by polling when
   // the client's connect reaches the server before its WebSocket's probe,
-  // as it almost always does; the first try on which it does counts.
+  // as it almost always does on an idle machine; on a busy one (the tests
+  // of other packages beside it) the probe wins more often, so it has
+  // several tries, and the first on which it does counts. The server's own
+  // test drives the upgrade by hand, with no race (TestUpgradeLosesAndRepeatsNothing).
   for (let attempt = 1; ; attempt++) {
     const { epoch, next } = await head();
     const since = Math.max(0, next - 200);
@@ -83,7 +86,7 @@ test('defaults: long polling, then the upgrade, every seq exactly once', async (
     const polled = got.transports.indexOf('websocket');
     assert.ok(got.transports.slice(polled).every((t) => t === 'websocket'), 'after the upgrade, only the WebSocket');
     if (polled > 0) break;
-    assert.ok(attempt < 5, 'in 5 tries, no event came by polling before the upgrade');
+    assert.ok(attempt < 15, 'in 15 tries, no event came by polling before the upgrade');
   }
   const stats = await (await fetch(`${base}/api/stats?client=${key}`)).json();
   assert.ok(stats.client.socketio.requests >= 3, 'the handshake, polls and the upgrade are the page\'s');
