@@ -209,10 +209,17 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *server) sseOptions() sse.Options {
 	return sse.Options{
 		Heartbeat: s.cfg.Heartbeat,
-		OnHeartbeat: func(r *http.Request) {
-			// Counted at the connection: what the heartbeat's flush put on it.
-			if p, ok := s.pages.Lookup(clientOf(r)); ok {
-				p.log.Frame(SSE, "heartbeat", "out", s.cfg.Now(), wire.ExchangeOf(r).Flushed(), 0)
+		OnHeartbeat: func(r *http.Request) func(wireBytes int) {
+			// The page is looked up once, while the request is at hand: the
+			// stream outlives it. Each heartbeat is logged with what it put on
+			// the connection, chunk framing and all.
+			p, ok := s.pages.Lookup(clientOf(r))
+			if !ok {
+				return nil
+			}
+			log := p.log
+			return func(wireBytes int) {
+				log.Frame(SSE, "heartbeat", "out", s.cfg.Now(), wireBytes, 0)
 			}
 		},
 		Name: s.nameOf, // the log names a page as the feed does, never by its key

@@ -4,7 +4,10 @@
 // reconnects by itself with a Last-Event-ID header, and the stream resumes
 // right after the last event it saw.
 //
-// Read Handler first, then frame.go for the wire format. A session with curl:
+// Read Handler first, then body.go for how the bytes reach the client (on
+// the hijacked connection, in HTTP/1.1 chunks), clock.go for the one
+// heartbeat clock of all streams, and frame.go for the wire format. A
+// session with curl:
 //
 //	$ curl -N 'localhost:8005/sse'
 //	retry: 2000
@@ -21,12 +24,17 @@ package sse
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
+	"slices"
+	"sync"
 	"time"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/wire"
 )
 
 // Source is the part of the feed that SSE needs.
@@ -51,9 +59,12 @@ type Options struct {
 	// Heartbeat is how long a stream may stay silent before a comment line
 	// is sent, so proxies do not cut it as idle (15 s).
 	Heartbeat time.Duration
-	// OnHeartbeat, when set, is told of each heartbeat once it is flushed:
-	// an EventSource shows its page no comment line.
-	OnHeartbeat func(r *http.Request)
+	// OnHeartbeat, when set, is asked once per stream, while its request
+	// is at hand, for what to call with each heartbeat once it is on the
+	// wire, with the bytes it took there, framing and all: an EventSource
+	// shows its page no comment line. It may return nil. The stream keeps
+	// what it returns, never r (see Handler's ServeHTTP).
+	OnHeartbeat func(r *http.Request) func(wireBytes int)
 	// Name, when set, is how the log names the client of r: the ?client=
 	// a page sends may be its secret, and a log is read on a screen that
 	// others may see. Nil: the ?client= as sent.
@@ -75,130 +86,284 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 	if opts.Heartbeat <= 0 {
 		opts.Heartbeat = 15 * time.Second
 	}
-	return &handler{src: src, m: m, log: log, opts: opts}
+	// Ticking at half the period, a stream that wrote nothing during a
+	// whole tick sends a heartbeat: it is never silent for longer than
+	// the period (see stream.run).
+	return &handler{src: src, m: m, log: log, opts: opts, clock: newClock(opts.Heartbeat / 2)}
 }
 
-// handler is Handler's: a type rather than a func, for one frame less
-// below each stream's loop (see ServeHTTP).
+// handler is Handler's.
 type handler struct {
-	src  Source
-	m    Meter
-	log  *slog.Logger
-	opts Options
+	src   Source
+	m     Meter
+	log   *slog.Logger
+	opts  Options
+	clock *clock // every stream's heartbeat
 }
 
 // ServeHTTP answers one request to Handler.
 //
-// The goroutine that serves a stream waits in the stream's loop for as
-// long as the stream lives, below some thirty frames of net/http and
-// middleware. The runtime keeps a goroutine's stack at more than four
-// times the part in use, and per connection the frames on that path
-// decide between a stack of 8 KB and one of 16 KB: what is done before
-// and after the loop (the subscription, the log, the hello and backlog)
-// is done in functions that have returned by then, the loop is here
-// rather than a frame further, and the frames on the path keep few locals.
+// A stream lives for minutes or hours, and what it holds meanwhile is
+// what a connection costs. Served the usual way, inside ServeHTTP, it
+// would hold net/http's serving goroutine (an 8 KB stack below some thirty
+// frames of net/http and middleware), the request and its headers, and
+// net/http's read, write and chunk buffers. So once the stream is open, it
+// hijacks its connection, writes the HTTP/1.1 framing itself (body.go),
+// hands the connection off its middleware (wire.HandOff) and goes on in a
+// goroutine of its own with a shallow stack, holding only what it needs;
+// ServeHTTP returns. A second goroutine per stream, blocked in a read,
+// notices when the client goes away (watch). Where the connection cannot
+// be hijacked, or was not handed off, the same stream is served here, as
+// before.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := &streamer{w: w, r: r, opts: &h.opts}
-	s.sent, s.done = h.m.Open(r)
-	defer s.finish()
-	if !s.open(h.src, h.log) {
+	s := h.open(w, r)
+	if s == nil {
 		return
 	}
-	// Every new event, and a heartbeat when the stream was silent, until
-	// the stream ends; what is written is put together in deliver and
-	// heartbeat. Ticking at half the period, a stream that wrote nothing
-	// during a whole tick sends a heartbeat: it is never silent for longer
-	// than the period.
-	s.tick = time.NewTicker(s.opts.Heartbeat / 2) // stopped by finish
-	idle := true                                  // nothing written since the last tick
+	if c, ok := hijack(w, r); ok {
+		s.body, s.gone = c, c.gone
+		if end, ok := wire.HandOff(r); ok {
+			go s.serve(end)
+			return
+		}
+	} else {
+		s.body = &flushed{w: w, rc: http.NewResponseController(w), r: r}
+		s.gone = r.Context().Done()
+		w.WriteHeader(http.StatusOK)
+	}
+	s.serve(nil)
+}
+
+// stream is one stream's state while it lives: what its goroutine needs,
+// copied from the request, which it does not keep.
+type stream struct {
+	h      *handler
+	body   body
+	gone   <-chan struct{} // closed when the client went away
+	sub    *feed.Subscription
+	sent   func(events, eventBytes, written int) // the Meter's
+	done   func()                                // the Meter's: the answer is finished
+	beat   func(wireBytes int)                   // OnHeartbeat's; nil: none
+	stop   func()                                // stops the watcher that AfterEnd set
+	first  []byte                                // the first flush: retry:, hello and backlog, after headroom
+	events int                                   // in first
+	size   int                                   // their JSON bytes
+	remote string                                // for the log
+	client string                                // for the log
+	err    error                                 // why the stream ended
+}
+
+// open subscribes the client, puts together what the stream writes first
+// and sets the response's header, and returns the stream; when it could
+// not subscribe it answers the error, and returns nil.
+func (h *handler) open(w http.ResponseWriter, r *http.Request) *stream {
+	sent, done := h.m.Open(r)
+	p, err := position(r)
+	if err != nil {
+		httpjson.Error(w, http.StatusBadRequest, err)
+		done()
+		return nil
+	}
+	sub, err := h.src.Subscribe(p)
+	if err != nil {
+		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
+		done()
+		return nil
+	}
+	s := &stream{h: h, sub: sub, sent: sent, done: done, remote: r.RemoteAddr, client: r.URL.Query().Get("client")}
+	if h.opts.Name != nil {
+		s.client = h.opts.Name(r)
+	}
+	if h.opts.OnHeartbeat != nil {
+		s.beat = h.opts.OnHeartbeat(r)
+	}
+	h.log.Info("stream opened", "transport", "sse", "remote", s.remote, "client", s.client,
+		"since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
+
+	data, _ := json.Marshal(hello{Hello: sub.Hello, Retry: h.opts.Retry.Milliseconds()}) // a struct of numbers and a string: never fails
+	buf := appendRetry(make([]byte, headroom, 512), h.opts.Retry)
+	buf = appendEvent(buf, "hello", data)
+	for _, f := range sub.Backlog {
+		buf = appendFrame(buf, f)
+		s.events, s.size = s.events+1, s.size+len(f.JSON)
+	}
+	s.first = slices.Grow(buf, tailroom)
+
+	hd := w.Header()
+	hd.Set("Content-Type", "text/event-stream")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("X-Accel-Buffering", "no") // ask proxies such as nginx not to buffer
+	return s
+}
+
+// serve serves the stream until it ends, then calls end, when not nil,
+// last (wire.HandOff). A panic is the stream's own: it is logged, and
+// ends this stream alone.
+func (s *stream) serve(end func()) {
+	if end != nil {
+		defer end()
+	}
+	s.h.clock.join()
+	defer s.h.clock.leave()
+	defer s.finish()
+	defer s.rescue()
+	s.err = s.start()
+	if s.err == nil {
+		s.err = s.run()
+	}
+}
+
+// start lets the stream outlive any server-wide WriteTimeout, arranges
+// for the last writes to get a short grace once the delivery ends (a
+// writer still blocked after it is on a client that stopped reading, and
+// the deadline unblocks it), and writes the first flush.
+func (s *stream) start() error {
+	if err := s.body.setWriteDeadline(time.Time{}); err != nil {
+		return err
+	}
+	s.stop = s.sub.AfterEnd(func() { s.body.setWriteDeadline(time.Now().Add(goodbyeGrace)) })
+	first := s.first
+	s.first = nil
+	if err := s.write(first); err != nil {
+		return err
+	}
+	// Counted once on the wire: the wire log takes a stream's first
+	// answer, response head and all, when it is counted
+	// (wire.Exchange.Sent).
+	s.sent(s.events, s.size, len(first)-headroom)
+	return nil
+}
+
+// run writes every new event, and a heartbeat when the stream was silent,
+// until the stream ends: the client went away (gone), a write failed, or
+// the subscription ended (sub.Err says why). The heartbeat comes from the
+// handler's clock: at each tick, a stream that wrote nothing since the
+// tick before sends one.
+func (s *stream) run() error {
+	idle := true // nothing written since the last tick
+	tick := s.h.clock.next()
 	for {
-		var err error
 		select {
-		case <-r.Context().Done():
-			err = r.Context().Err()
+		case <-s.gone:
+			return errGone
 		case <-s.sub.Done():
-			err = s.sub.Err()
-		case <-s.tick.C:
+			return s.sub.Err()
+		case <-tick:
+			tick = s.h.clock.next()
 			if !idle {
 				idle = true
 				continue
 			}
-			err = s.heartbeat()
+			if err := s.heartbeat(); err != nil {
+				return err
+			}
 		case f := <-s.sub.Frames():
 			idle = false
-			err = s.deliver(f)
-		}
-		if err != nil {
-			s.err = err
-			return
+			if err := s.deliver(f); err != nil {
+				return err
+			}
 		}
 	}
 }
 
-// streamer is one stream's state while it lives; see ServeHTTP for why it
-// is kept out of the frames of the goroutine that serves it.
-type streamer struct {
-	w    http.ResponseWriter
-	r    *http.Request
-	rc   *http.ResponseController
-	sub  *feed.Subscription
-	log  *slog.Logger
-	opts *Options
-	sent func(events, eventBytes, written int) // the Meter's
-	done func()                                // the Meter's: the answer is finished
-	buf  []byte                                // what is being written
-	stop func()                                // stops the watcher that AfterEnd set; nil: none
-	err  error                                 // why the stream ended
-	tick *time.Ticker                          // loop's, for the heartbeat
+// errGone is why a stream ends when its client closed the connection.
+var errGone = errors.New("client went away")
+
+// errPanic is why a stream ends when it panicked.
+var errPanic = errors.New("panic in the stream")
+
+// rescue recovers a panic of the stream's, and logs it.
+func (s *stream) rescue() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	s.err = fmt.Errorf("%w: %v", errPanic, v)
+	s.h.log.Error("panic in a stream", "transport", "sse", "remote", s.remote, "client", s.client,
+		"panic", v, "stack", string(debug.Stack()))
 }
 
-// open subscribes the client and starts the stream, and says whether it
-// did; when it could not subscribe it answers the error.
-func (s *streamer) open(src Source, log *slog.Logger) bool {
-	w, r, opts := s.w, s.r, s.opts
-	p, err := position(r)
-	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, err)
-		return false
-	}
-	sub, err := src.Subscribe(p)
-	if err != nil {
-		httpjson.ErrorCode(w, http.StatusServiceUnavailable, httpjson.ShuttingDown, errors.New("server shutting down"))
-		return false
-	}
-	client := r.URL.Query().Get("client")
-	if opts.Name != nil {
-		client = opts.Name(r)
-	}
-	log = log.With("transport", "sse", "remote", r.RemoteAddr, "client", client)
-	log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
-	s.rc, s.sub, s.log = http.NewResponseController(w), sub, log
-	s.err = s.start()
-	return s.err == nil
-}
-
-// finish ends the answer: for a stream, no more goodbye, a line in the
-// log and the subscription let go; then the Meter is told.
-func (s *streamer) finish() {
+// finish ends the answer: no more goodbye watcher, the last chunk when
+// the delivery ended with the client still there, the connection let go,
+// a line in the log and the subscription let go; then the Meter is told.
+func (s *stream) finish() {
 	defer s.done()
-	if s.sub == nil {
-		return // never opened
-	}
 	if s.stop != nil {
 		s.stop()
 	}
-	if s.tick != nil {
-		s.tick.Stop()
-	}
-	s.log.Info("stream closed", "reason", closeReason(s.err, s.sub))
+	ended := s.err != nil && errors.Is(s.err, s.sub.Err()) // the delivery ended, not the client nor a write
+	s.body.end(ended, errors.Is(s.err, feed.ErrClosed))
+	s.h.log.Info("stream closed", "transport", "sse", "remote", s.remote, "client", s.client, "reason", closeReason(s.err, s.sub))
 	s.sub.Close()
 }
 
-// beat tells of a heartbeat once it is flushed.
-func (s *streamer) beat() {
-	if s.opts.OnHeartbeat != nil {
-		s.opts.OnHeartbeat(s.r)
+// bufs holds the buffers a stream puts its writes together in, between
+// writes: a stream that waits holds none.
+var bufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxFlush is about the most a flush of new events holds: the events
+// queued beyond it wait for the next flush. A write is what the hub
+// watches (feed.Hub.Watch), and a client that stopped reading must block
+// one, even where one large write could be taken whole (a simulated
+// network's line takes any write when empty, as a kernel's send buffer
+// would not).
+const maxFlush = 16 << 10
+
+// deliver writes f, and the events that queued up meanwhile, in one flush
+// of about maxFlush bytes at most.
+func (s *stream) deliver(f *feed.Frame) error {
+	bp := bufs.Get().(*[]byte)
+	defer bufs.Put(bp)
+	buf := appendFrame(append((*bp)[:0], make([]byte, headroom)...), f)
+	events, size := 1, len(f.JSON) // the events in buf, and their JSON bytes
+	for n := len(s.sub.Frames()); n > 0 && len(buf) < maxFlush; n-- {
+		f := <-s.sub.Frames()
+		buf = appendFrame(buf, f)
+		events, size = events+1, size+len(f.JSON)
 	}
+	buf = slices.Grow(buf, tailroom)
+	if cap(buf) <= 2*maxFlush {
+		*bp = buf
+	}
+	return s.send(buf, events, size)
+}
+
+// heartbeat writes a comment, which keeps a silent stream alive.
+func (s *stream) heartbeat() error {
+	var b [headroom + len(": heartbeat\n\n") + tailroom]byte
+	buf := appendComment(b[:headroom], "heartbeat")
+	if err := s.send(buf, 0, 0); err != nil {
+		return err
+	}
+	if s.beat != nil {
+		s.beat(s.body.flushed())
+	}
+	return nil
+}
+
+// hello is SSE's hello event: the feed's hello, and the retry: line's
+// delay in milliseconds repeated for pages, whose EventSource hides that line.
+type hello struct {
+	feed.Hello
+	Retry int64 `json:"retry,omitempty"`
+}
+
+// send puts buf[headroom:], which holds events of size JSON bytes, on the
+// wire at once.
+//
+// What it writes is counted first: a client never reads an event that the
+// counts of its page do not hold yet.
+func (s *stream) send(buf []byte, events, size int) error {
+	s.sent(events, size, len(buf)-headroom)
+	return s.write(buf)
+}
+
+// write flushes buf, under the hub's watch (feed.Hub.Watch): a client that
+// stopped reading is cut off.
+func (s *stream) write(buf []byte) error {
+	s.sub.StartWrite()
+	defer s.sub.EndWrite()
+	return s.body.flush(buf)
 }
 
 // position reads where the client wants to start. On its own reconnects an
@@ -213,83 +378,6 @@ func position(r *http.Request) (feed.Position, error) {
 	return feed.ParsePosition(since, q.Get("epoch"))
 }
 
-// start writes the response's header, the retry: line, the hello and the
-// backlog; ServeHTTP then writes every new event. The stream ends when the
-// client goes away (the request's context is done), a write fails, or the
-// subscription ends (sub.Err says why).
-func (s *streamer) start() error {
-	// A stream must outlive any server-wide WriteTimeout. Once the delivery
-	// ends, the last writes get a short grace; a writer still blocked after it
-	// is on a client that stopped reading, and the deadline unblocks it.
-	if err := s.rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
-	}
-	s.stop = s.sub.AfterEnd(func() { s.rc.SetWriteDeadline(time.Now().Add(goodbyeGrace)) })
-
-	h := s.w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // ask proxies such as nginx not to buffer
-	s.w.WriteHeader(http.StatusOK)
-
-	data, err := json.Marshal(hello{Hello: s.sub.Hello, Retry: s.opts.Retry.Milliseconds()})
-	if err != nil {
-		return err
-	}
-	buf := appendRetry(nil, s.opts.Retry)
-	buf = appendEvent(buf, "hello", data)
-	events, size := 0, 0 // the events in buf, and their JSON bytes
-	for _, f := range s.sub.Backlog {
-		buf = appendFrame(buf, f)
-		events, size = events+1, size+len(f.JSON)
-	}
-	s.buf = buf
-	return send(s.w, s.rc, s.sub, buf, events, size, s.sent)
-}
-
-// deliver writes f, and the events that queued up meanwhile, in one flush.
-func (s *streamer) deliver(f *feed.Frame) error {
-	buf := appendFrame(s.buf[:0], f)
-	events, size := 1, len(f.JSON) // the events in buf, and their JSON bytes
-	for n := len(s.sub.Frames()); n > 0; n-- {
-		f := <-s.sub.Frames()
-		buf = appendFrame(buf, f)
-		events, size = events+1, size+len(f.JSON)
-	}
-	s.buf = buf
-	return send(s.w, s.rc, s.sub, buf, events, size, s.sent)
-}
-
-// heartbeat writes a comment, which keeps a silent stream alive.
-func (s *streamer) heartbeat() error {
-	s.buf = appendComment(s.buf[:0], "heartbeat")
-	if err := send(s.w, s.rc, s.sub, s.buf, 0, 0, s.sent); err != nil {
-		return err
-	}
-	s.beat()
-	return nil
-}
-
-// hello is SSE's hello event: the feed's hello, and the retry: line's
-// delay in milliseconds repeated for pages, whose EventSource hides that line.
-type hello struct {
-	feed.Hello
-	Retry int64 `json:"retry,omitempty"`
-}
-
-// send writes b, which holds events of size JSON bytes, and flushes it to
-// the client at once. The hub watches how long that takes
-// (feed.Hub.Watch): a client that stopped reading is cut off.
-func send(w http.ResponseWriter, rc *http.ResponseController, sub *feed.Subscription, b []byte, events, size int, sent func(events, eventBytes, written int)) error {
-	sub.StartWrite()
-	defer sub.EndWrite()
-	if _, err := w.Write(b); err != nil {
-		return err
-	}
-	sent(events, size, len(b))
-	return rc.Flush()
-}
-
 // closeReason says in a word why a stream ended, for the log.
 func closeReason(err error, sub *feed.Subscription) string {
 	// The delivery's end explains a write error that followed it.
@@ -301,6 +389,8 @@ func closeReason(err error, sub *feed.Subscription) string {
 		return "client too slow: cut off"
 	case errors.Is(err, feed.ErrClosed):
 		return "server shutting down"
+	case errors.Is(err, errPanic):
+		return "panic"
 	case err != nil:
 		return "client went away"
 	}

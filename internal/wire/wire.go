@@ -24,8 +24,10 @@ package wire
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 )
@@ -95,7 +97,9 @@ func (c *Conn) NetConn() net.Conn { return c.Conn }
 // runs.
 func (c *Conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if err != nil {
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		// A deadline that passed broke nothing: net/http sets one in the
+		// past to stop its own read when a handler hijacks the connection.
 		c.reading.Load().fail(err)
 	}
 	if n <= 0 {

@@ -1,0 +1,226 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"transportlab/internal/wire"
+)
+
+// A stream's bytes go out in one of two ways, behind one small interface,
+// so that one loop (stream.run) serves both:
+//
+//   - chunked: on the connection the handler hijacked from net/http, which
+//     writes the response head, each flush as one HTTP/1.1 chunk and the
+//     last chunk itself, each in one Write. The stream keeps none of
+//     net/http's buffers, nor its request, nor its serving goroutine
+//     (see Handler's ServeHTTP).
+//   - flushed: through net/http's ResponseWriter, flushed after each write,
+//     where the connection cannot be hijacked (HTTP/2, a ResponseRecorder)
+//     or its answer is one that net/http frames otherwise (HTTP/1.0).
+
+// body is where a stream's bytes go: each flush is on the wire when it
+// returns.
+type body interface {
+	// flush puts buf[headroom:] on the wire at once. The headroom before
+	// it, and tailroom more bytes of capacity after it, are free for a
+	// chunk's framing, which goes around the data in place.
+	flush(buf []byte) error
+	// flushed returns how many bytes the last flush put on the wire,
+	// framing and all: what a heartbeat costs, for the wire log.
+	flushed() int
+	// setWriteDeadline bounds the writes from now on.
+	setWriteDeadline(t time.Time) error
+	// end ends the answer once the stream is over. goodbye says whether
+	// the client is there to be told that it is over, and linger whether
+	// to let out first what a simulated network still holds back (on a
+	// shutdown: a client cut off for being slow gets no such wait).
+	end(goodbye, linger bool)
+}
+
+// headroom and tailroom are the room a chunk's framing takes around its
+// data: its size in hex (at most 8 digits: less than 4 GB) and CRLF
+// before, CRLF after.
+const (
+	headroom = 8 + len("\r\n")
+	tailroom = len("\r\n")
+)
+
+// lastChunk ends a chunked body (RFC 9112, 7.1): a chunk of size zero and
+// no trailer.
+const lastChunk = "0\r\n\r\n"
+
+// chunked is the body of a stream on its hijacked connection.
+type chunked struct {
+	conn net.Conn
+	head []byte        // the response head, until the first flush sends it with its chunk
+	last int           // bytes the last flush put on the wire
+	gone chan struct{} // closed when the connection's reader returns (watch)
+}
+
+// frame puts the chunk framing around buf[headroom:], in place, and
+// returns the chunk: "<size in hex>\r\n<data>\r\n", as net/http's own
+// chunked writer frames each write.
+func frame(buf []byte) []byte {
+	n := len(buf) - headroom
+	digits := len(strconv.AppendUint(make([]byte, 0, 8), uint64(n), 16))
+	start := headroom - len("\r\n") - digits
+	strconv.AppendUint(buf[start:start], uint64(n), 16)
+	copy(buf[headroom-len("\r\n"):], "\r\n")
+	return append(buf[start:], "\r\n"...)
+}
+
+func (c *chunked) flush(buf []byte) error {
+	out := frame(buf)
+	if c.head != nil { // the first flush: the response head goes with it, in one write
+		out = append(c.head, out...)
+		c.head = nil
+	}
+	c.last = len(out)
+	_, err := c.conn.Write(out)
+	return err
+}
+
+func (c *chunked) flushed() int { return c.last }
+
+func (c *chunked) setWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
+
+// end writes the last chunk when the client is there to read it, and
+// closes the connection: the stream hijacked it, so no next request may
+// come on it. To linger, it shuts the writing side first, which lets out
+// what a simulated network still holds back, within its bound
+// (netsim.Conn.CloseWrite). It returns once the connection's reader has.
+func (c *chunked) end(goodbye, linger bool) {
+	if goodbye && c.head == nil {
+		c.conn.SetWriteDeadline(time.Now().Add(goodbyeGrace))
+		_, err := c.conn.Write([]byte(lastChunk))
+		if cw, ok := c.conn.(interface{ CloseWrite() error }); ok && err == nil && linger {
+			cw.CloseWrite()
+		}
+	}
+	c.conn.Close()
+	<-c.gone
+}
+
+// watch reads conn until a read fails, and then closes gone: the client
+// went away, or the stream closed the connection. It is how a stream on a
+// hijacked connection notices at once that its client left, as net/http's
+// own background read does for a request it serves. What a client sends
+// on a stream, which is nothing an EventSource ever sends, is read and
+// dropped (and counted on the wire all the same). Its frames are few, so
+// its stack stays at the smallest a goroutine has.
+func watch(conn net.Conn, gone chan<- struct{}) {
+	defer close(gone)
+	b := make([]byte, 64)
+	for {
+		if _, err := conn.Read(b); err != nil {
+			return
+		}
+	}
+}
+
+// hijack takes r's connection from net/http when the answer can be written
+// on it exactly as net/http would write it (see canHijack), and returns the
+// stream's body on it, its response head ready to go with the first flush,
+// and its reader started. ok is false when the answer stays net/http's.
+func hijack(w http.ResponseWriter, r *http.Request) (_ *chunked, ok bool) {
+	if !canHijack(r, w.Header()) {
+		return nil, false
+	}
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil, false // HTTP/2, a recorder: not a connection of its own
+	}
+	// Bytes net/http read past the request sit in its reader; they are
+	// counted on the wire already, and are nothing a stream reads: dropped
+	// with the reader, as watch drops what comes later. Neither of
+	// net/http's buffers is kept.
+	brw.Reader.Discard(brw.Reader.Buffered())
+	c := &chunked{
+		conn: conn,
+		head: appendHead(nil, w.Header(), r.Close, time.Now()),
+		gone: make(chan struct{}),
+	}
+	go watch(conn, c.gone)
+	return c, true
+}
+
+// canHijack says whether the answer to r, with header h, is one the
+// stream can write on the hijacked connection byte for byte as net/http
+// writes it: a chunked HTTP/1.1 answer to a GET without a body, and no
+// header that net/http would rewrite (Content-Length, Transfer-Encoding,
+// Connection, trailers). Anything else stays with net/http.
+func canHijack(r *http.Request, h http.Header) bool {
+	if r.ProtoMajor != 1 || r.ProtoMinor < 1 || r.Method != http.MethodGet || r.ContentLength != 0 || r.Header.Get("Expect") != "" {
+		return false
+	}
+	for _, k := range []string{"Content-Length", "Transfer-Encoding", "Connection", "Trailer"} {
+		if _, ok := h[k]; ok {
+			return false
+		}
+	}
+	for k := range h {
+		if len(k) >= len(http.TrailerPrefix) && k[:len(http.TrailerPrefix)] == http.TrailerPrefix {
+			return false
+		}
+	}
+	return true
+}
+
+// appendHead appends the head of a 200 answer with header h, as net/http
+// writes it (its chunkWriter.writeHeader): the status line, h's fields in
+// order (http.Header.WriteSubset, the same code), a Date unless h has one,
+// Connection: close when the request asked for it, and the chunked
+// Transfer-Encoding.
+//
+// One case net/http writes otherwise: while its server shuts down, or
+// with its keep-alives disabled, it adds Connection: close, which a
+// handler cannot know. The stream's connection is closed at its end
+// either way.
+func appendHead(b []byte, h http.Header, closing bool, now time.Time) []byte {
+	buf := bytes.NewBuffer(append(b, "HTTP/1.1 200 OK\r\n"...))
+	h.WriteSubset(buf, nil) // a bytes.Buffer never fails
+	b = buf.Bytes()
+	if _, ok := h["Date"]; !ok {
+		b = append(b, "Date: "...)
+		b = now.UTC().AppendFormat(b, http.TimeFormat)
+		b = append(b, "\r\n"...)
+	}
+	if closing {
+		b = append(b, "Connection: close\r\n"...)
+	}
+	return append(b, "Transfer-Encoding: chunked\r\n\r\n"...)
+}
+
+// flushed is the body of a stream that net/http frames: written, then
+// flushed.
+type flushed struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+	r  *http.Request // for what the last flush cost on the wire
+}
+
+func (f *flushed) flush(buf []byte) error {
+	if _, err := f.w.Write(buf[headroom:]); err != nil {
+		return err
+	}
+	return f.rc.Flush()
+}
+
+// flushed asks the wire: net/http chose the framing (wire.Exchange.Flushed).
+func (f *flushed) flushed() int { return wire.ExchangeOf(f.r).Flushed() }
+
+func (f *flushed) setWriteDeadline(t time.Time) error {
+	if err := f.rc.SetWriteDeadline(t); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// end leaves it to net/http: once the handler returns, it writes the
+// end of the body, and keeps or closes the connection.
+func (f *flushed) end(bool, bool) {}
