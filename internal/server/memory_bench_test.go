@@ -75,8 +75,8 @@ func BenchmarkConnMemory(b *testing.B) {
 // memoryServer is the server process of BenchmarkConnMemory.
 type memoryServer struct {
 	url string
-	in       *bufio.Writer
-	out      *bufio.Scanner
+	in  *bufio.Writer
+	out *bufio.Scanner
 }
 
 // use is what the server process holds: heap and stacks, after a
