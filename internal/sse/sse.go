@@ -257,9 +257,9 @@ func (s *stream) run() error {
 			if err := s.heartbeat(); err != nil {
 				return err
 			}
-		case f := <-s.sub.Frames():
+		case <-s.sub.Ready():
 			idle = false
-			if err := s.deliver(f); err != nil {
+			if err := s.deliver(); err != nil {
 				return err
 			}
 		}
@@ -297,35 +297,47 @@ func (s *stream) finish() {
 	s.sub.Close()
 }
 
-// bufs holds the buffers a stream puts its writes together in, between
-// writes: a stream that waits holds none.
-var bufs = sync.Pool{New: func() any { return new([]byte) }}
+// scratch is what a stream puts a flush together in: the events it took
+// and the bytes it writes. Streams share them through scratches, between
+// flushes: a stream that waits holds none.
+type scratch struct {
+	take []*feed.Frame
+	buf  []byte
+}
 
-// maxFlush is about the most a flush of new events holds: the events
-// queued beyond it wait for the next flush. A write is what the hub
+var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// maxFlush is about the most one flush of new events holds: what queued
+// beyond it goes in the flushes that follow. A write is what the hub
 // watches (feed.Hub.Watch), and a client that stopped reading must block
-// one, even where one large write could be taken whole (a simulated
-// network's line takes any write when empty, as a kernel's send buffer
-// would not).
+// one, even where a single large write would be taken whole (a simulated
+// network's line takes any write when it is empty, as a kernel's send
+// buffer would not).
 const maxFlush = 16 << 10
 
-// deliver writes f, and the events that queued up meanwhile, in one flush
-// of about maxFlush bytes at most.
-func (s *stream) deliver(f *feed.Frame) error {
-	bp := bufs.Get().(*[]byte)
-	defer bufs.Put(bp)
-	buf := appendFrame(append((*bp)[:0], make([]byte, headroom)...), f)
-	events, size := 1, len(f.JSON) // the events in buf, and their JSON bytes
-	for n := len(s.sub.Frames()); n > 0 && len(buf) < maxFlush; n-- {
-		f := <-s.sub.Frames()
-		buf = appendFrame(buf, f)
-		events, size = events+1, size+len(f.JSON)
+// deliver writes every event that queued up, in one flush, or in a few of
+// about maxFlush bytes each for a burst.
+func (s *stream) deliver() error {
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	sc.take = s.sub.Take(sc.take[:0])
+	defer clear(sc.take) // the frames are not the pool's to keep
+	for frames := sc.take; len(frames) > 0; {
+		buf := append(sc.buf[:0], make([]byte, headroom)...)
+		events, size := 0, 0 // the events in buf, and their JSON bytes
+		for ; len(frames) > 0 && len(buf) < maxFlush; frames = frames[1:] {
+			buf = appendFrame(buf, frames[0])
+			events, size = events+1, size+len(frames[0].JSON)
+		}
+		buf = slices.Grow(buf, tailroom)
+		if cap(buf) <= 2*maxFlush {
+			sc.buf = buf
+		}
+		if err := s.send(buf, events, size); err != nil {
+			return err
+		}
 	}
-	buf = slices.Grow(buf, tailroom)
-	if cap(buf) <= 2*maxFlush {
-		*bp = buf
-	}
-	return s.send(buf, events, size)
+	return nil
 }
 
 // heartbeat writes a comment, which keeps a silent stream alive.

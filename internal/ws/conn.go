@@ -197,11 +197,15 @@ func (cn *conn) write() error {
 			return err
 		}
 	}
+	var take []*feed.Frame // reused: the events that queued up
 	for {
 		select {
-		case f := <-cn.sub.Frames():
-			if err := cn.push(f.JSON, 1); err != nil {
-				return err
+		case <-cn.sub.Ready():
+			take = cn.sub.Take(take[:0])
+			for _, f := range take {
+				if err := cn.push(f.JSON, 1); err != nil {
+					return err
+				}
 			}
 		case <-cn.sub.Done():
 			return cn.sub.Err()
