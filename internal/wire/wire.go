@@ -221,7 +221,21 @@ func (w *recorder) ended() {
 	if c.later(func() { c.ended(nil, status) }) {
 		return // a handed-off stream keeps neither w nor r
 	}
+	if c.wasHandedOff() {
+		// A stream that ended before its handler returned: its
+		// connection is hijacked, and net/http, asked to flush it, panics.
+		c.ended(nil, status)
+		return
+	}
 	c.ended(w.ResponseWriter, status)
+}
+
+// wasHandedOff says whether the request being handled handed its
+// connection off (HandOff).
+func (c *Conn) wasHandedOff() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.handedOff
 }
 
 // ended marks the end of the request being handled, which answered with

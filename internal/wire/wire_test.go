@@ -3,9 +3,11 @@ package wire_test
 import (
 	"encoding/json"
 	"io"
+	stdlog "log"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,6 +212,48 @@ func TestHandedOffStreamEndsWhenItsGoroutineSaysSo(t *testing.T) {
 	<-finished
 	if want := []string{"inner", "outer"}; !slices.Equal(order, want) {
 		t.Errorf("at the stream's end %v ran, want %v", order, want)
+	}
+	if entries, _, _ := log.Since(0); len(entries) != 1 {
+		t.Errorf("log: %d entries, want the stream's one", len(entries))
+	}
+}
+
+// A stream handed off that ends before its handler returns (its client
+// left at once) ends its answer when the handler returns, without asking
+// net/http to flush the connection it no longer has.
+func TestHandedOffStreamThatEndsFirst(t *testing.T) {
+	var errors strings.Builder
+	log := wire.NewLog(time.Now)
+	marked := make(chan struct{})
+	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.Claim(r, wire.Account{Transport: "sse", Log: log})
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		end, ok := wire.HandOff(r)
+		if !ok {
+			t.Error("HandOff on a counting connection: not ok")
+		}
+		conn.Close()
+		end()
+	})
+	mark := wire.Mark(stream)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(marked)
+		mark.ServeHTTP(w, r)
+	}))
+	srv.Config.ErrorLog = stdlog.New(&errors, "", 0) // read only once marked: no race
+	srv.Listener = wire.Install(srv.Config, srv.Listener)
+	srv.Start()
+	defer srv.Close()
+	if res, err := http.Get(srv.URL + "/stream"); err == nil {
+		res.Body.Close()
+	}
+	<-marked
+	if errors.Len() != 0 {
+		t.Errorf("server log: %s", errors.String())
 	}
 	if entries, _, _ := log.Since(0); len(entries) != 1 {
 		t.Errorf("log: %d entries, want the stream's one", len(entries))
