@@ -57,9 +57,8 @@ const lastChunk = "0\r\n\r\n"
 // chunked is the body of a stream on its hijacked connection.
 type chunked struct {
 	conn net.Conn
-	head []byte        // the response head, until the first flush sends it with its chunk
-	last int           // bytes the last flush put on the wire
-	gone chan struct{} // closed when the connection's reader returns (watch)
+	head []byte // the response head, until the first flush sends it with its chunk
+	last int    // bytes the last flush put on the wire
 }
 
 // frame puts the chunk framing around buf[headroom:], in place, and
@@ -93,7 +92,7 @@ func (c *chunked) setWriteDeadline(t time.Time) error { return c.conn.SetWriteDe
 // closes the connection: the stream hijacked it, so no next request may
 // come on it. To linger, it shuts the writing side first, which lets out
 // what a simulated network still holds back, within its bound
-// (netsim.Conn.CloseWrite). It returns once the connection's reader has.
+// (netsim.Conn.CloseWrite). The connection's reader (watch) returns then.
 func (c *chunked) end(goodbye, linger bool) {
 	if goodbye && c.head == nil {
 		c.conn.SetWriteDeadline(time.Now().Add(goodbyeGrace))
@@ -103,30 +102,12 @@ func (c *chunked) end(goodbye, linger bool) {
 		}
 	}
 	c.conn.Close()
-	<-c.gone
-}
-
-// watch reads conn until a read fails, and then closes gone: the client
-// went away, or the stream closed the connection. It is how a stream on a
-// hijacked connection notices at once that its client left, as net/http's
-// own background read does for a request it serves. What a client sends
-// on a stream, which is nothing an EventSource ever sends, is read and
-// dropped (and counted on the wire all the same). Its frames are few, so
-// its stack stays at the smallest a goroutine has.
-func watch(conn net.Conn, gone chan<- struct{}) {
-	defer close(gone)
-	b := make([]byte, 64)
-	for {
-		if _, err := conn.Read(b); err != nil {
-			return
-		}
-	}
 }
 
 // hijack takes r's connection from net/http when the answer can be written
 // on it exactly as net/http would write it (see canHijack), and returns the
-// stream's body on it, its response head ready to go with the first flush,
-// and its reader started. ok is false when the answer stays net/http's.
+// stream's body on it, its response head ready to go with the first flush.
+// ok is false when the answer stays net/http's.
 func hijack(w http.ResponseWriter, r *http.Request) (_ *chunked, ok bool) {
 	if !canHijack(r, w.Header()) {
 		return nil, false
@@ -140,13 +121,7 @@ func hijack(w http.ResponseWriter, r *http.Request) (_ *chunked, ok bool) {
 	// with the reader, as watch drops what comes later. Neither of
 	// net/http's buffers is kept.
 	brw.Reader.Discard(brw.Reader.Buffered())
-	c := &chunked{
-		conn: conn,
-		head: appendHead(nil, w.Header(), r.Close, time.Now()),
-		gone: make(chan struct{}),
-	}
-	go watch(conn, c.gone)
-	return c, true
+	return &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now())}, true
 }
 
 // canHijack says whether the answer to r, with header h, is one the

@@ -26,10 +26,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"transportlab/internal/feed"
@@ -124,7 +126,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c, ok := hijack(w, r); ok {
-		s.body, s.gone = c, c.gone
+		s.body = c
+		s.reading.Add(1)
+		go s.watch(c.conn)
 		if end, ok := wire.HandOff(r); ok {
 			go s.serve(end)
 			return
@@ -142,7 +146,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type stream struct {
 	h      *handler
 	body   body
-	gone   <-chan struct{} // closed when the client went away
+	gone   <-chan struct{} // closed when net/http saw the client go away; nil on a hijacked connection (watch)
 	sub    *feed.Subscription
 	sent   func(events, eventBytes, written int) // the Meter's
 	done   func()                                // the Meter's: the answer is finished
@@ -154,6 +158,41 @@ type stream struct {
 	remote string                                // for the log
 	client string                                // for the log
 	err    error                                 // why the stream ended
+
+	state   atomic.Int32   // live, left or ending: who ends the delivery (watch, finish)
+	reading sync.WaitGroup // the connection's reader, on a hijacked connection (watch)
+}
+
+// A stream's states: the first of its reader and its own end to move it
+// from live decides who lets go of its subscription.
+const (
+	live   = iota // being served
+	left          // its client went away: the reader let go of its subscription
+	ending        // ending: its goodbye is its own, and its reader leaves the subscription alone
+)
+
+// watch reads conn until a read fails: the client went away, or the
+// stream closed the connection. It is how a stream on a hijacked
+// connection notices at once that its client left, as net/http's own
+// background read does for a request it serves: it lets go of the
+// subscription, and the stream's loop learns it as it learns of any end
+// of the delivery (sub.Done), with nothing more to wait on. A stream
+// already ending keeps its subscription until it has said goodbye: the
+// hub's Wait, at shutdown, waits for that. What a client sends on a
+// stream, which is nothing an EventSource ever sends, is read and dropped
+// (and counted on the wire all the same). Its frames are few, so its stack
+// stays at the smallest a goroutine has.
+func (s *stream) watch(conn net.Conn) {
+	defer s.reading.Done()
+	b := make([]byte, 64)
+	for {
+		if _, err := conn.Read(b); err != nil {
+			break
+		}
+	}
+	if s.state.CompareAndSwap(live, left) {
+		s.sub.Close()
+	}
 }
 
 // open subscribes the client, puts together what the stream writes first
@@ -239,8 +278,10 @@ func (s *stream) start() error {
 }
 
 // run writes every new event, and a heartbeat when the stream was silent,
-// until the stream ends: the client went away (gone), a write failed, or
-// the subscription ended (sub.Err says why). The heartbeat comes from the
+// until the stream ends: a write failed, the subscription ended (sub.Err
+// says why: the server cut the client off or shuts down, or, on a
+// hijacked connection, the client went away: see watch), or net/http saw
+// the client go away (gone). The heartbeat comes from the
 // handler's clock: at each tick, a stream that wrote nothing since the
 // tick before sends one.
 func (s *stream) run() error {
@@ -295,8 +336,10 @@ func (s *stream) finish() {
 	if s.stop != nil {
 		s.stop()
 	}
-	ended := s.err != nil && errors.Is(s.err, s.sub.Err()) // the delivery ended, not the client nor a write
-	s.body.end(ended, errors.Is(s.err, feed.ErrClosed))
+	there := s.state.CompareAndSwap(live, ending) // the client has not left
+	shutdown := errors.Is(s.err, feed.ErrClosed)
+	s.body.end(there && (shutdown || errors.Is(s.err, feed.ErrTooSlow)), shutdown) // a write that failed: no goodbye either
+	s.reading.Wait()
 	s.h.log.Info("stream closed", "transport", "sse", "remote", s.remote, "client", s.client, "reason", closeReason(s.err, s.sub))
 	s.sub.Close()
 }
