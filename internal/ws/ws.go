@@ -34,6 +34,7 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/hijack"
 	"transportlab/internal/httpjson"
 	"transportlab/internal/ratelimit"
 )
@@ -111,35 +112,41 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 	if opts.Ping <= 0 {
 		opts.Ping = 15 * time.Second
 	}
-	return &handler{src: src, m: m, log: log, opts: opts}
+	return &handler{src: src, m: m, log: log, opts: opts, pings: pinger{every: opts.Ping, start: time.Now()}}
 }
 
-// handler is Handler's: a type rather than a func, for one frame less
-// below each connection's writer (see ServeHTTP).
+// handler is Handler's.
 type handler struct {
-	src  Source
-	m    Meter
-	log  *slog.Logger
-	opts Options
+	src   Source
+	m     Meter
+	log   *slog.Logger
+	opts  Options
+	pings pinger // one clock for every connection's pings
 }
 
-// ServeHTTP answers one request to Handler.
-//
-// The goroutine that serves a connection writes to it for as long as it
-// lives, below some thirty frames of net/http and middleware. The runtime
-// keeps a goroutine's stack at more than four times the part in use, and
-// per connection the frames on that path decide between a stack of 8 KB
-// and one of 16 KB: what is done before and after (the upgrade, the
-// subscription, the log) is done in functions that have returned by then,
-// and the frames on the path keep few locals.
+// Buffer sizes of a connection, kept for its whole life by coder/websocket
+// (see hijack): what it reads, a client's message at a time, and what it
+// writes itself, control frames only (at most 2 + 125 bytes, so each goes
+// out whole in one write: see out). Events and replies are framed here and
+// written in one write a batch, with no buffer kept between writes.
+const (
+	readBuffer  = 512
+	writeBuffer = 128
+)
+
+// ServeHTTP answers one request to Handler: it upgrades the connection and
+// subscribes its client, then hands the connection to a goroutine of its
+// own and returns (wire.HandOff). The stream then costs two goroutines
+// with shallow stacks (the writer here and the reader in conn.go), small
+// buffers, and none of net/http's serving goroutine, buffers or request.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	cn := &conn{pub: h.src, ping: h.opts.Ping}
+	cn := &conn{h: h}
 	cn.sent, cn.done = h.m.Open(r)
-	defer cn.finish()
-	if h.open(w, r, cn) {
-		cn.begin()
-		cn.err = cn.end(cn.write())
+	if !h.open(w, r, cn) {
+		cn.done()
+		return
 	}
+	cn.serve()
 }
 
 // open upgrades the request and subscribes its client to cn, and says
@@ -156,18 +163,21 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 	if opts.From != nil {
 		from = opts.From(r)
 	}
-	log := h.log.With("transport", "ws", "remote", r.RemoteAddr, "client", from)
+	cn.from, cn.remote, cn.req = from, r.RemoteAddr, detach(r)
 	// Accept checks that the page comes from this server's origin (or an
-	// allowed one) and answers 403 otherwise.
-	// The connection's state starts before the upgrade: the pongs that
-	// the upgraded connection receives are reported to it.
-	cn.from, cn.log = from, log
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	// allowed one) and answers 403 otherwise. The pongs that the upgraded
+	// connection receives are reported to cn.
+	c, err := websocket.Accept(&hijack.ResponseWriter{
+		ResponseWriter: w,
+		ReadSize:       readBuffer,
+		WriteSize:      writeBuffer,
+		Out:            cn.out.on,
+	}, r, &websocket.AcceptOptions{
 		OriginPatterns: opts.OriginPatterns,
-		OnPongReceived: func(_ context.Context, payload []byte) { cn.pong.Store(int64(len(payload))) },
+		OnPongReceived: func(_ context.Context, payload []byte) { cn.ponged(payload) },
 	})
 	if err != nil {
-		log.Info("upgrade refused", "err", err)
+		cn.logInfo("upgrade refused", "err", err)
 		return false
 	}
 	c.SetReadLimit(opts.ReadLimit)
@@ -178,26 +188,20 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 		c.CloseNow()
 		return false
 	}
-	log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
+	cn.logInfo("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
 	cn.c, cn.sub = c, sub
 	cn.limit = ratelimit.New(opts.MessageRate, opts.MessageBurst)
-	cn.mayPublish = func() (bool, string, string) {
-		if opts.MayPublish == nil {
-			return true, "", ""
-		}
-		return opts.MayPublish(r)
-	}
-	cn.control = func(c Control) {
-		if opts.OnControl != nil {
-			opts.OnControl(r, c)
-		}
-	}
-	cn.closed = func(err error) {
-		if opts.OnClose != nil {
-			opts.OnClose(r, err)
-		}
-	}
 	return true
+}
+
+// detach returns what the callbacks of Options are given of r while its
+// connection lives: its method, URL, host and remote address, and nothing
+// else of it (its headers, its context), which the stream would otherwise
+// keep for as long as it lives.
+func detach(r *http.Request) *http.Request {
+	u := *r.URL
+	return &http.Request{Method: r.Method, URL: &u, Proto: r.Proto, ProtoMajor: r.ProtoMajor, ProtoMinor: r.ProtoMinor,
+		Host: r.Host, RemoteAddr: r.RemoteAddr, RequestURI: r.RequestURI}
 }
 
 // finish ends the answer: for a connection that was served, a line in
@@ -205,13 +209,17 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 // closed; then the Meter is told.
 func (cn *conn) finish() {
 	defer cn.done()
-	if cn.sub == nil {
-		return // never served
-	}
 	defer cn.c.CloseNow()
 	defer cn.sub.Close()
-	cn.log.Info("stream closed", "reason", closeReason(cn.err))
-	cn.closed(cn.err)
+	cn.logInfo("stream closed", "reason", closeReason(cn.err))
+	if cn.h.opts.OnClose != nil {
+		cn.h.opts.OnClose(cn.req, cn.err)
+	}
+}
+
+// logInfo logs msg with args about cn's connection.
+func (cn *conn) logInfo(msg string, args ...any) {
+	cn.h.log.Info(msg, append([]any{"transport", "ws", "remote", cn.remote, "client", cn.from}, args...)...)
 }
 
 // closeReason says in a few words why a connection ended, for the log.
@@ -224,6 +232,8 @@ func closeReason(err error) string {
 		return "client too slow: cut off"
 	case errors.Is(err, feed.ErrClosed):
 		return "server shutting down"
+	case errors.Is(err, errPanic):
+		return "ended by a panic"
 	case err == nil:
 		return "ended"
 	}
