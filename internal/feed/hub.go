@@ -43,8 +43,10 @@ type Config struct {
 // Hub is the feed: it stamps, encodes, remembers and fans out events.
 //
 // Publishing never blocks on a subscriber. Each subscriber has a bounded
-// queue; one whose queue is full is cut off with ErrTooSlow, so a client that
-// cannot keep up never slows the feed for everyone else.
+// queue; one with Config.Queue events already waiting is cut off with
+// ErrTooSlow, so a client that cannot keep up never slows the feed for
+// everyone else. A queue grows only as events wait in it: an open stream
+// whose client keeps up holds a slot or two, not the whole bound.
 type Hub struct {
 	epoch   string
 	rate    atomic.Uint64 // events per second of the generator, as float64 bits
@@ -193,9 +195,7 @@ func (h *Hub) Publish(e Event) (*Frame, error) {
 		h.next = nil
 	}
 	for s := range h.subs {
-		select {
-		case s.frames <- f:
-		default:
+		if !s.put(f, h.queue) {
 			h.cut(s, ErrTooSlow)
 		}
 	}
@@ -280,8 +280,8 @@ func (h *Hub) Since(p Position, limit int) ([]*Frame, Hello) {
 }
 
 // Subscribe starts a delivery at p. The subscription's Backlog holds the
-// events from history the client missed; every later event arrives on
-// Frames, with nothing lost or repeated in between. The caller must Close it.
+// events from history the client missed; every later event waits for Take,
+// with nothing lost or repeated in between. The caller must Close it.
 func (h *Hub) Subscribe(p Position) (*Subscription, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -293,7 +293,7 @@ func (h *Hub) Subscribe(p Position) (*Subscription, error) {
 	s := &Subscription{
 		Hello:   hello,
 		Backlog: h.framesFrom(from, h.head),
-		frames:  make(chan *Frame, h.queue),
+		ready:   make(chan struct{}, 1),
 		ctx:     ctx,
 		cancel:  cancel,
 		hub:     h,
@@ -352,9 +352,11 @@ func (h *Hub) Wait(ctx context.Context) error {
 // Subscription is one client's delivery from the feed.
 type Subscription struct {
 	Hello   Hello    // where the delivery starts; send it first
-	Backlog []*Frame // events from history to send before those on Frames
+	Backlog []*Frame // events from history to send before those Take returns
 
-	frames  chan *Frame
+	ready   chan struct{} // one slot: told when the queue is no longer empty
+	mu      sync.Mutex    // guards queue
+	queue   []*Frame      // events published after Subscribe, not yet taken
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	hub     *Hub
@@ -362,8 +364,57 @@ type Subscription struct {
 	writing atomic.Int64 // when the current write began, ns after the hub's start, plus 1; 0: none
 }
 
-// Frames delivers each event published after Subscribe, in order.
-func (s *Subscription) Frames() <-chan *Frame { return s.frames }
+// keepQueue is the capacity a queue keeps however little it is used: a
+// client that keeps up finds one event, now and then two, at each Take.
+const keepQueue = 8
+
+// put queues f unless limit events already wait, and says whether it did.
+// A queue that was empty tells ready; one that was not has told it already,
+// and its owner, woken or about to be, will take f along with the rest. A
+// queue is a slice, not a channel of max slots, so that it costs only what
+// waits in it. The caller holds the hub's mu.
+func (s *Subscription) put(f *Frame, limit int) bool {
+	s.mu.Lock()
+	n := len(s.queue)
+	if n >= limit {
+		s.mu.Unlock()
+		return false
+	}
+	s.queue = append(s.queue, f)
+	s.mu.Unlock()
+	if n == 0 {
+		select {
+		case s.ready <- struct{}{}:
+		default: // told already, and not yet taken
+		}
+	}
+	return true
+}
+
+// Ready is told when events wait to be taken: after receiving from it, call
+// Take. It may be told when nothing waits (Take took them before the
+// owner received), so a Take that returns nothing is no error.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// Take appends to dst every event published after Subscribe that waits,
+// oldest first, and returns it: a writer takes all that queued up while it
+// wrote, and writes it at once. Passing the last result back as dst[:0]
+// reuses its array. After the delivery ends, what had queued is still there
+// to take.
+func (s *Subscription) Take(dst []*Frame) []*Frame {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	dst = append(dst, s.queue...)
+	if n := len(s.queue); cap(s.queue) > keepQueue && n <= cap(s.queue)/4 {
+		// A burst grew the queue; the client caught up: let the array
+		// go rather than keep it for every quiet stream.
+		s.queue = nil
+	} else {
+		clear(s.queue) // the frames are the taker's, not the queue's, to keep
+		s.queue = s.queue[:0]
+	}
+	return dst
+}
 
 // Done is closed when the delivery ends; Err says why.
 func (s *Subscription) Done() <-chan struct{} { return s.ctx.Done() }

@@ -164,18 +164,22 @@ func TestSinceOnAnEmptyFeed(t *testing.T) {
 	}
 }
 
-// receive takes n frames from s, or fails after a second.
+// receive takes n frames from s, or fails after a second or when more
+// than n waited.
 func receive(tb testing.TB, s *Subscription, n int) []*Frame {
 	tb.Helper()
-	var frames []*Frame
+	frames := s.Take(nil)
 	timeout := time.After(time.Second)
 	for len(frames) < n {
 		select {
-		case f := <-s.Frames():
-			frames = append(frames, f)
+		case <-s.Ready():
+			frames = s.Take(frames)
 		case <-timeout:
 			tb.Fatalf("received %v, want %d frames", seqs(frames), n)
 		}
+	}
+	if len(frames) > n {
+		tb.Fatalf("received %v, want %d frames", seqs(frames), n)
 	}
 	return frames
 }
@@ -287,6 +291,66 @@ func TestSlowSubscriberIsCutOffWhileOthersReceive(t *testing.T) {
 	defer again.Close()
 	if !equal(seqs(again.Backlog), span(5, 10)) || again.Hello.Missed != 0 {
 		t.Errorf("resume after cut-off: backlog %v missed %d, want 5..10 and 0", seqs(again.Backlog), again.Hello.Missed)
+	}
+}
+
+// The cut-off is at the bound exactly: Queue events may wait, one more
+// may not. What waits counts, not what was ever published.
+func TestQueueBoundIsExact(t *testing.T) {
+	h := NewHub(Config{Queue: 4})
+	s, err := h.Subscribe(Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	publish(t, h, 4)
+	if err := s.Err(); err != nil {
+		t.Fatalf("with 4 waiting in a queue of 4: Err() = %v, want nil", err)
+	}
+	if got := seqs(receive(t, s, 4)); !equal(got, span(1, 4)) {
+		t.Fatalf("took %v, want 1..4", got)
+	}
+	publish(t, h, 4) // the queue is empty again: room for 4 more
+	if err := s.Err(); err != nil {
+		t.Fatalf("with 4 waiting again: Err() = %v, want nil", err)
+	}
+	publish(t, h, 1)
+	if !errors.Is(s.Err(), ErrTooSlow) {
+		t.Fatalf("with a fifth published: Err() = %v, want ErrTooSlow", s.Err())
+	}
+	if got := seqs(receive(t, s, 4)); !equal(got, span(5, 8)) {
+		t.Errorf("after the cut-off took %v, want 5..8: the fifth is not queued", got)
+	}
+}
+
+// A subscriber's queue costs what waits in it: a client that keeps up
+// holds a few slots, and one that caught up after a burst lets the burst's
+// array go.
+func TestQueueStaysSmall(t *testing.T) {
+	h := NewHub(Config{})
+	s, err := h.Subscribe(Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if cap(s.queue) != 0 {
+		t.Errorf("a new subscription's queue has %d slots, want 0", cap(s.queue))
+	}
+	for range 100 {
+		publish(t, h, 1)
+		receive(t, s, 1)
+	}
+	if cap(s.queue) > keepQueue {
+		t.Errorf("a queue that never held more than one event has %d slots, want at most %d", cap(s.queue), keepQueue)
+	}
+	publish(t, h, 200) // a burst
+	receive(t, s, 200)
+	for range 3 {
+		publish(t, h, 1)
+		receive(t, s, 1)
+	}
+	if cap(s.queue) > keepQueue {
+		t.Errorf("after a burst and a catch-up the queue keeps %d slots, want at most %d", cap(s.queue), keepQueue)
 	}
 }
 

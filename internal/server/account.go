@@ -19,10 +19,10 @@ import (
 func (s *server) account(transport string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			r, end := s.enter(w, r, transport)
-			defer end()
-			if r != nil {
-				next.ServeHTTP(w, r)
+			claimed, end := s.enter(w, r, transport)
+			defer wire.AtEnd(r, end) // when the answer is over: a stream's may outlive its handler
+			if claimed != nil {
+				next.ServeHTTP(w, claimed)
 			}
 		})
 	}

@@ -125,11 +125,15 @@ func serveRaw(b *testing.B, hub *feed.Hub) (addr string, stop func()) {
 				if _, err := io.WriteString(c, "hello\n"); err != nil { // the client is subscribed
 					return
 				}
+				var take []*feed.Frame // reused: the events that queued up
 				for {
 					select {
-					case f := <-sub.Frames():
-						if _, err := c.Write(append(f.JSON[:len(f.JSON):len(f.JSON)], '\n')); err != nil {
-							return
+					case <-sub.Ready():
+						take = sub.Take(take[:0])
+						for _, f := range take {
+							if _, err := c.Write(append(f.JSON[:len(f.JSON):len(f.JSON)], '\n')); err != nil {
+								return
+							}
 						}
 					case <-sub.Done():
 						return

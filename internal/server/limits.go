@@ -8,6 +8,7 @@ import (
 
 	"transportlab/internal/clientaddr"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/wire"
 )
 
 // retryAfter is what a client turned away for lack of room is told to wait.
@@ -38,7 +39,7 @@ func (l *streamLimit) limit(next http.Handler) http.Handler {
 		if !ok {
 			return
 		}
-		defer l.release(ip)
+		defer wire.AtEnd(r, func() { l.release(ip) }) // a stream holds its place until it ends, even handed off its handler
 		next.ServeHTTP(w, r)
 	})
 }

@@ -24,6 +24,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	serveForMemoryIfAsked() // when this binary is BenchmarkConnMemory's server
 	goleak.VerifyTestMain(m)
 }
 

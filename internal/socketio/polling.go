@@ -102,16 +102,12 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 			s.mu.Unlock()
 			return []packet{{text: string(eioNoop)}}, nil
 		}
-		changed, frames := s.waitLocked()
+		changed, ready := s.waitLocked()
 		s.mu.Unlock()
 
 		select {
 		case <-changed:
-		case f := <-frames:
-			s.mu.Lock()
-			batch := append([]packet{{frame: f}}, s.takeLocked(polling.MaxPollEvents-1)...)
-			s.mu.Unlock()
-			return batch, nil
+		case <-ready: // the next round takes them
 		case <-ctx.Done():
 			return nil, errPollGone
 		}

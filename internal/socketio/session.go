@@ -77,6 +77,7 @@ type session struct {
 	answering int    // polls writing their answers
 	posting   bool   // a POST is being read
 	pending   []packet
+	taken     []*feed.Frame      // takeLocked's, reused: the events it takes from sub
 	replies   int                // packets in pending that are replies, for maxReplies
 	sub       *feed.Subscription // nil until the client connects (40)
 	ws        *websocket.Conn    // once the WebSocket carries the session
@@ -214,7 +215,7 @@ func (s *session) notifyLocked() {
 
 // takeLocked takes what waits to go out, in order: pending first, then
 // the events already in the subscription's queue, up to maxEvents events;
-// the rest waits for the next take. A poll takes at most
+// the rest waits for the next take, at the end of pending. A poll takes at most
 // polling.MaxPollEvents, so that a resume from far behind (the backlog is
 // in pending) catches up in a few answers, not one of all history. The
 // caller holds mu and is the session's one writer.
@@ -240,20 +241,25 @@ func (s *session) takeLocked(maxEvents int) []packet {
 	if s.sub == nil || len(s.pending) > 0 {
 		return batch // what is left of pending goes before any later event
 	}
-	for n := min(len(s.sub.Frames()), maxEvents-events); n > 0; n-- {
-		batch = append(batch, packet{frame: <-s.sub.Frames()})
+	s.taken = s.sub.Take(s.taken[:0])
+	n = min(len(s.taken), maxEvents-events)
+	for _, f := range s.taken[:n] {
+		batch = append(batch, packet{frame: f})
+	}
+	for _, f := range s.taken[n:] {
+		s.pending = append(s.pending, packet{frame: f})
 	}
 	return batch
 }
 
 // waitLocked returns what the writer waits on when there is nothing to
-// send: a change of the session, or the next event (nil before the client
-// connects: never ready). The caller holds mu.
-func (s *session) waitLocked() (changed <-chan struct{}, frames <-chan *feed.Frame) {
+// send: a change of the session, or events in the subscription's queue
+// (nil before the client connects: never ready). The caller holds mu.
+func (s *session) waitLocked() (changed, ready <-chan struct{}) {
 	if s.sub != nil {
-		frames = s.sub.Frames()
+		ready = s.sub.Ready()
 	}
-	return s.changed, frames
+	return s.changed, ready
 }
 
 // write brackets a write for the hub's watch on stuck writes

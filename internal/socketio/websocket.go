@@ -174,14 +174,14 @@ func (s *session) pushWebSocket(c *websocket.Conn, sent func(events, eventBytes,
 			return nil
 		}
 		batch := s.takeLocked(math.MaxInt) // one packet a message: the batch is never one body
-		changed, frames := s.waitLocked()
+		changed, ready := s.waitLocked()
 		s.mu.Unlock()
 		if len(batch) == 0 {
 			select {
 			case <-changed:
 				continue
-			case f := <-frames:
-				batch = []packet{{frame: f}}
+			case <-ready: // the next round takes them
+				continue
 			case <-readDone:
 				return nil
 			}

@@ -124,9 +124,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			err = s.heartbeat()
-		case f := <-s.sub.Frames():
+		case <-s.sub.Ready():
 			idle = false
-			err = s.deliver(f)
+			err = s.deliver()
 		}
 		if err != nil {
 			s.err = err
@@ -147,6 +147,7 @@ type streamer struct {
 	sent func(events, eventBytes, written int) // the Meter's
 	done func()                                // the Meter's: the answer is finished
 	buf  []byte                                // what is being written
+	take []*feed.Frame                         // deliver's, reused: the events it writes
 	stop func()                                // stops the watcher that AfterEnd set; nil: none
 	err  error                                 // why the stream ended
 	tick *time.Ticker                          // loop's, for the heartbeat
@@ -247,12 +248,15 @@ func (s *streamer) start() error {
 	return send(s.w, s.rc, s.sub, buf, events, size, s.sent)
 }
 
-// deliver writes f, and the events that queued up meanwhile, in one flush.
-func (s *streamer) deliver(f *feed.Frame) error {
-	buf := appendFrame(s.buf[:0], f)
-	events, size := 1, len(f.JSON) // the events in buf, and their JSON bytes
-	for n := len(s.sub.Frames()); n > 0; n-- {
-		f := <-s.sub.Frames()
+// deliver writes every event that queued up, in one flush.
+func (s *streamer) deliver() error {
+	s.take = s.sub.Take(s.take[:0])
+	if len(s.take) == 0 {
+		return nil
+	}
+	buf := s.buf[:0]
+	events, size := 0, 0 // the events in buf, and their JSON bytes
+	for _, f := range s.take {
 		buf = appendFrame(buf, f)
 		events, size = events+1, size+len(f.JSON)
 	}

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"net/http"
+	"net/url"
 	"sync/atomic"
 )
 
@@ -26,8 +27,9 @@ type Account struct {
 // so far, in both directions.
 type Exchange struct {
 	Account
-	request *http.Request
-	lost    func(n int) // takes back bytes counted as written that never left
+	method string      // the request's, for the log
+	url    *url.URL    // the request's, for the log: not the whole request, which a stream handed off (HandOff) would keep alive
+	lost   func(n int) // takes back bytes counted as written that never left
 
 	in, out  atomic.Int64          // on the wire
 	flushed  atomic.Int64          // out by the last flush
@@ -48,7 +50,7 @@ func Claim(r *http.Request, a Account) *Exchange {
 	if c == nil {
 		return nil
 	}
-	x := &Exchange{Account: a, request: r}
+	x := &Exchange{Account: a, method: r.Method, url: r.URL}
 	x.lost = func(n int) { x.wrote(int64(-n)) }
 	c.claim(x)
 	return x

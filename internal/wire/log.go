@@ -100,8 +100,8 @@ func (l *Log) request(x *Exchange, status int) {
 	}
 	e := requestEntry{
 		entryHead: l.head(x.Transport, "request"),
-		Method:    x.request.Method,
-		Target:    x.request.URL.RequestURI(),
+		Method:    x.method,
+		Target:    x.url.RequestURI(),
 		Status:    status,
 		In:        x.in.Load(),
 		Out:       x.out.Load(),

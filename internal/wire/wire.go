@@ -19,7 +19,8 @@
 //     request on the connection begins.
 //
 // A hijacked WebSocket keeps its connection, so its frames are counted the
-// same way for as long as the handler runs.
+// same way for as long as the handler runs, or, for a stream handed off
+// its handler (HandOff), until the stream ends.
 package wire
 
 import (
@@ -75,8 +76,13 @@ type Conn struct {
 	owner   atomic.Pointer[Exchange] // who writes: the request being answered, or the last one claimed
 	reading atomic.Pointer[Exchange] // who reads: the owner while its handler runs; nil: nobody yet
 
-	mu        sync.Mutex // changes of owner and reading; pendingIn
+	mu        sync.Mutex // changes of owner and reading; pendingIn; the hand-off's state
 	pendingIn int64      // read while no request claimed the connection
+
+	// A stream handed off its handler (HandOff): what the middleware left
+	// for the end of its answer, innermost first, and whether it is over.
+	handedOff, streamEnded bool
+	atEnd                  []func()
 }
 
 // ConnOf returns the counting connection r came on, or nil when the
@@ -201,20 +207,92 @@ func Mark(next http.Handler) http.Handler {
 	})
 }
 
-// ended marks the end of the request that w answered, and logs it. It is
-// Mark's work in a frame of its own: a stream's goroutine waits below
-// Mark's frame for as long as the stream lives, and the runtime keeps a
-// goroutine's stack at four times what it uses (see sse.Handler's ServeHTTP).
+// ended marks the end of the request that w answered, and logs it: now,
+// or, for a stream handed off, when it ends. It is Mark's work in a frame
+// of its own: a stream served within its handler waits below Mark's frame
+// for as long as it lives, and the runtime keeps a goroutine's stack at
+// four times what it uses (see sse.Handler's ServeHTTP).
 func (w *recorder) ended() {
-	x := w.conn.end()
+	c, status := w.conn, w.status
+	if c.later(func() { c.ended(nil, status) }) {
+		return // a handed-off stream keeps neither w nor r
+	}
+	c.ended(w.ResponseWriter, status)
+}
+
+// ended marks the end of the request being handled, which answered with
+// status, and logs it; w is its ResponseWriter, or nil for a stream
+// handed off, which net/http no longer writes for.
+func (c *Conn) ended(w http.ResponseWriter, status int) {
+	x := c.end()
 	if x == nil || x.logged.Swap(true) {
 		return
 	}
 	// Every answer the transports give has its Content-Length: flushed
 	// now, it is all on the wire, and the log can say what it cost.
 	// (A hijacked connection refuses, and has nothing left to flush.)
-	http.NewResponseController(w.ResponseWriter).Flush()
-	x.Log.request(x, w.status)
+	if w != nil {
+		http.NewResponseController(w).Flush()
+	}
+	x.Log.request(x, status)
+}
+
+// HandOff tells r's connection that the stream answering r goes on after
+// its handler returns, in a goroutine of the handler's own, on the
+// connection the handler hijacked: net/http's goroutine, its buffers and
+// the request are then let go, and a connection that lives for an hour
+// costs only what the stream itself holds. It returns end, which the
+// stream's goroutine calls exactly once when the stream is over: what the
+// middleware around the handler left for the end of the answer (AtEnd)
+// runs then, rather than when the handler returns. ok is false when r
+// came on no counting connection (see Install): the handler then serves
+// the stream within ServeHTTP.
+func HandOff(r *http.Request) (end func(), ok bool) {
+	c := ConnOf(r)
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	c.handedOff = true
+	c.mu.Unlock()
+	return c.endStream, true
+}
+
+// AtEnd runs f when r's answer is over: at once, for an answer its
+// handler finished; when the stream ends, for one handed off (HandOff).
+// Middleware calls it in place of `defer f()`: `defer wire.AtEnd(r, f)`.
+func AtEnd(r *http.Request, f func()) {
+	if c := ConnOf(r); c == nil || !c.later(f) {
+		f()
+	}
+}
+
+// later keeps f for the end of a stream handed off that has not ended
+// yet, and says whether it did.
+func (c *Conn) later(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.handedOff || c.streamEnded {
+		return false
+	}
+	c.atEnd = append(c.atEnd, f)
+	return true
+}
+
+// endStream is HandOff's end: it runs what was left for the end of the
+// stream, in the order it was left, innermost middleware first, as
+// deferred calls would have run. What the middleware leaves after this,
+// when the stream ended before its handler's frames had all returned,
+// runs at once.
+func (c *Conn) endStream() {
+	c.mu.Lock()
+	c.streamEnded = true
+	atEnd := c.atEnd
+	c.atEnd = nil
+	c.mu.Unlock()
+	for _, f := range atEnd {
+		f()
+	}
 }
 
 // recorder remembers the status a handler answered with, for the wire log,

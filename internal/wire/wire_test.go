@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -140,5 +141,91 @@ func TestExchangeErrIsWhyTheConnectionBroke(t *testing.T) {
 	resp.Body.Close() // mid-stream: the client's connection closes
 	if err := <-errs; err != io.EOF {
 		t.Errorf("a stream whose client left: Err() = %v, want io.EOF", err)
+	}
+}
+
+// A stream handed off its handler is still its request's: what it writes
+// after the handler returned is counted to it and logged with it, and
+// what the middleware left for the end of the answer runs when the stream
+// ends, innermost first, not when the handler returns.
+func TestHandedOffStreamEndsWhenItsGoroutineSaysSo(t *testing.T) {
+	var tally wire.Tally
+	log := wire.NewLog(time.Now)
+	var order []string // what ran at the end, in order; guarded by the channels below
+	returned := make(chan struct{})
+	write, finish, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	leave := func(next http.Handler, name string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer wire.AtEnd(r, func() { order = append(order, name) })
+			next.ServeHTTP(w, r)
+		})
+	}
+	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(returned)
+		x := wire.Claim(r, wire.Account{Transport: "sse", Tallies: []*wire.Tally{&tally}, Log: log, UnderWay: http.StatusOK})
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		end, ok := wire.HandOff(r)
+		if !ok {
+			t.Error("HandOff on a counting connection: not ok")
+			conn.Close()
+			return
+		}
+		go func() {
+			defer close(finished)
+			defer end()
+			defer conn.Close()
+			<-write
+			const answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+			rw.WriteString(answer)
+			rw.Flush()
+			x.Sent(1, 5)
+			<-finish
+		}()
+	})
+	srv := httptest.NewUnstartedServer(wire.Mark(leave(leave(stream, "inner"), "outer")))
+	srv.Listener = wire.Install(srv.Config, srv.Listener)
+	srv.Start()
+	defer srv.Close()
+
+	client := transporttest.NewMeteredClient(t)
+	fetched := make(chan [2]int64)
+	go func() {
+		in, out := client.Fetch(t, srv.URL+"/stream")
+		fetched <- [2]int64{in, out}
+	}()
+	<-returned
+	close(write) // the handler has returned: the answer is the stream goroutine's
+	got := <-fetched
+	if in, out := tally.In.Load(), tally.Out.Load(); in != got[0] || out != got[1] {
+		t.Errorf("tally in %d, out %d; the stream's request moved %d and %d", in, out, got[0], got[1])
+	}
+	if len(order) != 0 {
+		t.Errorf("before the stream ended, %v ran", order)
+	}
+	close(finish)
+	<-finished
+	if want := []string{"inner", "outer"}; !slices.Equal(order, want) {
+		t.Errorf("at the stream's end %v ran, want %v", order, want)
+	}
+	if entries, _, _ := log.Since(0); len(entries) != 1 {
+		t.Errorf("log: %d entries, want the stream's one", len(entries))
+	}
+}
+
+// Without a counting connection there is nothing to hand off to: the
+// handler serves within ServeHTTP, and AtEnd runs at once.
+func TestHandOffWithoutInstall(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/sse", nil)
+	if _, ok := wire.HandOff(r); ok {
+		t.Error("HandOff without Install: ok")
+	}
+	ran := false
+	wire.AtEnd(r, func() { ran = true })
+	if !ran {
+		t.Error("AtEnd without Install did not run f at once")
 	}
 }

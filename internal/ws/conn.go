@@ -47,6 +47,19 @@ func (cn *conn) serve() {
 	cn.err = cn.run()
 }
 
+// serveHandedOff serves the stream on a goroutine of its own, once its
+// handler has returned (wire.HandOff), and calls end last. No recoverer
+// middleware is above it any more: a panic of its own is logged here.
+func (cn *conn) serveHandedOff(end func()) {
+	defer end()
+	defer func() {
+		if v := recover(); v != nil {
+			cn.h.log.Error("panic in a WebSocket's stream", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	cn.serve()
+}
+
 // run runs the stream: the watcher on the delivery's end, the reader, the
 // pings, and the writer on this goroutine, until one of them ends it. It
 // recovers a panic of the writer's, logs it and ends the stream with
@@ -121,13 +134,10 @@ func (cn *conn) readAll() {
 	cn.readErr = cn.read()
 }
 
-// maxBatch is how many queued events one write takes at most.
-const maxBatch = 64
-
 // write sends the hello, the backlog and then every event, until the
 // delivery ends, a write fails or the reader stops. Events that queued
-// while it wrote go out together, in one write; a ping that is due goes
-// with them, or alone.
+// while it wrote go out together, in one write (see push); a ping that is
+// due goes with them, or alone.
 func (cn *conn) write() error {
 	hello, err := json.Marshal(cn.sub.Hello)
 	if err != nil {
@@ -136,23 +146,14 @@ func (cn *conn) write() error {
 	if err := cn.push(hello, cn.sub.Backlog); err != nil {
 		return err
 	}
-	cn.sub.Backlog = nil // sent: let it go
-	var queued [maxBatch]*feed.Frame
+	cn.sub.Backlog = nil       // sent: let it go
+	var queued [16]*feed.Frame // what queued up, when it fits: most often one event
 	for {
 		select {
-		case f := <-cn.sub.Frames():
-			batch := append(queued[:0], f)
-		more:
-			for len(batch) < maxBatch {
-				select {
-				case f := <-cn.sub.Frames():
-					batch = append(batch, f)
-				default:
-					break more
-				}
-			}
+		case <-cn.sub.Ready():
+			batch := cn.sub.Take(queued[:0])
 			err := cn.push(nil, batch)
-			clear(batch)
+			clear(batch) // the frames are the hub's history's, not this goroutine's to keep
 			if err != nil {
 				return err
 			}

@@ -37,6 +37,7 @@ import (
 	"transportlab/internal/hijack"
 	"transportlab/internal/httpjson"
 	"transportlab/internal/ratelimit"
+	"transportlab/internal/wire"
 )
 
 // Source is the part of the feed that the WebSocket needs: it both
@@ -146,7 +147,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		cn.done()
 		return
 	}
-	cn.serve()
+	end, ok := wire.HandOff(r)
+	if !ok { // no counting connection under r (a test's server): serve it here
+		cn.serve()
+		return
+	}
+	go cn.serveHandedOff(end)
 }
 
 // open upgrades the request and subscribes its client to cn, and says
