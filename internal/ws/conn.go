@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -25,20 +28,46 @@ type conn struct {
 	c      *websocket.Conn
 	out    out // where every frame is written
 	sub    *feed.Subscription
-	req    *http.Request // what Options' callbacks are given of the request (detach)
-	from   string        // the client's name in the messages it publishes (Options.From)
-	remote string        // its address, for the log
+	from   string // the client's name in the messages it publishes (Options.From)
+	remote string // its address, for the log and Options' callbacks (request)
+	target target // the rest of the request that Options' callbacks are given
 	sent   func(events, eventBytes, written int)
 	done   func() // the Meter's: the answer is finished
 	limit  *ratelimit.Bucket
 
+	// wake tells the writer, which may be waiting for events, that
+	// something else needs it: a ping is due (beat.due), the reader stopped
+	// (readStopped) or the delivery ended (sub.Err). One channel for all
+	// three: each channel a goroutine waits on costs it memory.
+	wake chan struct{}
 	beat beat // its pings (pinger)
 
-	readDone  chan struct{} // closed when the reader stops
-	readErr   error         // why the reader stopped; read after readDone is closed
-	stopWatch func()        // stops the watcher that AfterEnd set
+	reading     sync.WaitGroup // the reader
+	readStopped atomic.Bool    // the reader stopped, and readErr says why
+	readErr     error
+	stopWatch   func() // stops the watcher that AfterEnd set
 
 	err error // why it ended
+}
+
+// target is what Options' callbacks are given of the request, besides the
+// client's address, once it has been answered: the stream does not keep
+// the request itself, its headers and all, for as long as it lives.
+type target struct{ host, path, query string }
+
+// request returns the request as Options' callbacks see it: its method,
+// host, URL and remote address, and nothing else.
+func (cn *conn) request() *http.Request {
+	return &http.Request{Method: http.MethodGet, Host: cn.target.host, RemoteAddr: cn.remote,
+		URL: &url.URL{Path: cn.target.path, RawQuery: cn.target.query}}
+}
+
+// tell tells the writer to look (wake).
+func (cn *conn) tell() {
+	select {
+	case cn.wake <- struct{}{}:
+	default: // told already: it will look once for all
+	}
 }
 
 // serve runs the stream until it ends, then finishes the answer.
@@ -88,7 +117,9 @@ func (cn *conn) begin() {
 	// where it cannot notice; closing the connection from a watcher
 	// unblocks it. One watcher per connection costs far less than a timeout
 	// context around every write.
+	cn.wake = make(chan struct{}, 1)
 	cn.stopWatch = cn.sub.AfterEnd(func() {
+		cn.tell() // the writer returns, if it is not stuck in a write
 		if errors.Is(cn.sub.Err(), feed.ErrStuck) {
 			cn.c.CloseNow() // no close frame gets through to a client that does not read
 			return
@@ -96,22 +127,21 @@ func (cn *conn) begin() {
 		code, reason := closeStatus(cn.sub.Err())
 		cn.c.Close(code, reason)
 	})
-	cn.readDone = make(chan struct{})
+	cn.reading.Add(1)
 	go cn.readAll()
-	cn.beat.wake = make(chan struct{}, 1)
 	cn.h.pings.add(cn)
 }
 
 // end stops what begin started, once the writer returned err, and returns
 // why the connection ended.
 func (cn *conn) end(err error) error {
-	if cn.readDone == nil {
+	if cn.stopWatch == nil {
 		return err // begin never ran
 	}
 	cn.h.pings.remove(cn)
 	cn.stopWatch()  // let the watcher finish its goodbye, if the delivery ended
 	cn.c.CloseNow() // unblock the reader
-	<-cn.readDone
+	cn.reading.Wait()
 	switch cause := cn.sub.Err(); {
 	case cause != nil:
 		return cause // the write error, if any, came from the watcher's close
@@ -124,7 +154,9 @@ func (cn *conn) end(err error) error {
 // readAll runs the reader until it stops, on a goroutine of its own, and
 // recovers a panic of its, which it logs: the writer then ends the stream.
 func (cn *conn) readAll() {
-	defer close(cn.readDone)
+	defer cn.reading.Done()
+	defer cn.tell()
+	defer cn.readStopped.Store(true)
 	defer func() {
 		if v := recover(); v != nil {
 			cn.h.log.Error("panic in a WebSocket's reader", "panic", v, "stack", string(debug.Stack()))
@@ -157,14 +189,16 @@ func (cn *conn) write() error {
 			if err != nil {
 				return err
 			}
-		case <-cn.beat.wake:
-			if err := cn.push(nil, nil); err != nil {
+		case <-cn.wake:
+			switch {
+			case cn.sub.Err() != nil:
+				return cn.sub.Err()
+			case cn.readStopped.Load():
+				return cn.readErr
+			}
+			if err := cn.push(nil, nil); err != nil { // a ping, if one is due
 				return err
 			}
-		case <-cn.sub.Done():
-			return cn.sub.Err()
-		case <-cn.readDone:
-			return cn.readErr
 		}
 	}
 }
@@ -314,7 +348,7 @@ func (cn *conn) mayPublish() (ok bool, code, why string) {
 	if cn.h.opts.MayPublish == nil {
 		return true, "", ""
 	}
-	return cn.h.opts.MayPublish(cn.req)
+	return cn.h.opts.MayPublish(cn.request())
 }
 
 // messageID reads a message's id: absent (nil), or a whole number from 0 up.

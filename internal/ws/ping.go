@@ -91,10 +91,7 @@ func (p *pinger) tick() (gone []*conn) {
 			continue
 		}
 		b.due.Store(true)
-		select {
-		case b.wake <- struct{}{}:
-		default: // the writer has yet to see the last wake; it will see this ping
-		}
+		cn.tell()
 	}
 	return gone
 }
@@ -129,8 +126,9 @@ func (cn *conn) ponged(payload []byte) {
 	start := cn.h.pings.start.Add(time.Duration(sent))
 	rtt := time.Since(start)
 	// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
-	cn.h.opts.OnControl(cn.req, Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(len(payload), false)})
-	cn.h.opts.OnControl(cn.req, Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(len(payload), true), RTT: rtt})
+	r := cn.request()
+	cn.h.opts.OnControl(r, Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(len(payload), false)})
+	cn.h.opts.OnControl(r, Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(len(payload), true), RTT: rtt})
 }
 
 // controlFrameSize is the size on the wire of a control frame with payload

@@ -125,13 +125,19 @@ type handler struct {
 	pings pinger // one clock for every connection's pings
 }
 
+// unlimited is the bucket of every connection when Options.MessageRate
+// sets none: it lets every message through, and has nothing to change.
+var unlimited = ratelimit.New(0, 0)
+
 // Buffer sizes of a connection, kept for its whole life by coder/websocket
-// (see hijack): what it reads, a client's message at a time, and what it
-// writes itself, control frames only (at most 2 + 125 bytes, so each goes
-// out whole in one write: see out). Events and replies are framed here and
-// written in one write a batch, with no buffer kept between writes.
+// (see hijack): what it reads, which holds a pong or a client's usual
+// message whole (a longer one takes more reads: clients send a few a
+// minute), and what it writes itself, control frames only (at most 2 +
+// 125 bytes, so each goes out whole in one write: see out). Events and
+// replies are framed here and written in one write a batch, with no buffer
+// kept between writes.
 const (
-	readBuffer  = 512
+	readBuffer  = 128
 	writeBuffer = 128
 )
 
@@ -169,7 +175,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 	if opts.From != nil {
 		from = opts.From(r)
 	}
-	cn.from, cn.remote, cn.req = from, r.RemoteAddr, detach(r)
+	cn.from, cn.remote, cn.target = from, r.RemoteAddr, target{r.Host, r.URL.Path, r.URL.RawQuery}
 	// Accept checks that the page comes from this server's origin (or an
 	// allowed one) and answers 403 otherwise. The pongs that the upgraded
 	// connection receives are reported to cn.
@@ -196,18 +202,11 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 	}
 	cn.logInfo("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
 	cn.c, cn.sub = c, sub
-	cn.limit = ratelimit.New(opts.MessageRate, opts.MessageBurst)
+	cn.limit = unlimited
+	if opts.MessageRate > 0 {
+		cn.limit = ratelimit.New(opts.MessageRate, opts.MessageBurst)
+	}
 	return true
-}
-
-// detach returns what the callbacks of Options are given of r while its
-// connection lives: its method, URL, host and remote address, and nothing
-// else of it (its headers, its context), which the stream would otherwise
-// keep for as long as it lives.
-func detach(r *http.Request) *http.Request {
-	u := *r.URL
-	return &http.Request{Method: r.Method, URL: &u, Proto: r.Proto, ProtoMajor: r.ProtoMajor, ProtoMinor: r.ProtoMinor,
-		Host: r.Host, RemoteAddr: r.RemoteAddr, RequestURI: r.RequestURI}
 }
 
 // finish ends the answer: for a connection that was served, a line in
@@ -219,7 +218,7 @@ func (cn *conn) finish() {
 	defer cn.sub.Close()
 	cn.logInfo("stream closed", "reason", closeReason(cn.err))
 	if cn.h.opts.OnClose != nil {
-		cn.h.opts.OnClose(cn.req, cn.err)
+		cn.h.opts.OnClose(cn.request(), cn.err)
 	}
 }
 
