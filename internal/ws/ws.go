@@ -4,7 +4,9 @@
 // (published to the feed for every client to see) and pings (answered with a
 // pong, for the round-trip time).
 //
-// Read Handler first, then conn.go. A session with websocat:
+// Read Handler first, then conn.go (a connection's writer and reader),
+// out.go (how frames reach the wire) and ping.go (the pings, on one clock
+// for all connections). A session with websocat:
 //
 //	$ websocat 'ws://localhost:8005/ws'
 //	{"kind":"hello","epoch":"5f0c9a3e7d21b4c8","head":41,"rate":5,"missed":0}
@@ -64,14 +66,20 @@ type Options struct {
 	OriginPatterns []string
 	// ReadLimit is the largest message a client may send, in bytes (4096).
 	ReadLimit int64
-	// Ping is how often the server pings each client; one that has not
-	// answered by the next ping is gone, and its connection is closed (15 s).
+	// Ping is how often the server pings each client, all on one clock;
+	// one that has not answered by the next ping is gone, and its
+	// connection is closed (15 s).
 	Ping time.Duration
 	// MessageRate caps the messages a connection may publish, a second,
 	// after a burst of MessageBurst; 0: no limit. A message over the cap is
 	// answered with {"kind":"error",...} and not published.
 	MessageRate  float64
 	MessageBurst int
+	// The callbacks below that are called while the connection lives
+	// (MayPublish, OnControl, OnClose) are given r as the stream keeps
+	// it, once its handler has returned: its method, host, URL and remote
+	// address, without its headers, body or context.
+	//
 	// MayPublish, when set, is asked before each message of r's client is
 	// published. When it says no, with a code and a reason, the message
 	// is answered {"kind":"error","code":code,"error":reason} and not
@@ -79,8 +87,9 @@ type Options struct {
 	// to messages for a while (a class that should listen) without this
 	// package knowing why.
 	MayPublish func(r *http.Request) (ok bool, code, reason string)
-	// OnControl, when set, is told of each control frame the server's
-	// heartbeat sends or receives: a browser shows its page neither.
+	// OnControl, when set, is told of each ping the server sends, with the
+	// pong that answered it, once it has: a browser shows its page
+	// neither.
 	OnControl func(r *http.Request, c Control)
 	// OnClose, when set, is told why r's connection ended, once it has:
 	// the delivery's end (feed.ErrTooSlow, feed.ErrClosed), ErrPeerGone,
@@ -144,8 +153,11 @@ const (
 // ServeHTTP answers one request to Handler: it upgrades the connection and
 // subscribes its client, then hands the connection to a goroutine of its
 // own and returns (wire.HandOff). The stream then costs two goroutines
-// with shallow stacks (the writer here and the reader in conn.go), small
+// with shallow stacks (its writer and its reader: conn.go), small
 // buffers, and none of net/http's serving goroutine, buffers or request.
+// On a connection that cannot be handed off (a server without
+// wire.Install) the stream runs the same way, its writer on this
+// goroutine.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cn := &conn{h: h}
 	cn.sent, cn.done = h.m.Open(r)
