@@ -23,7 +23,10 @@ type pinger struct {
 	mu    sync.Mutex
 	conns map[*conn]struct{}
 	stop  chan struct{} // closed to stop the ticker; nil while none runs
-	start time.Time     // pings' times count from it, on the monotonic clock
+	// start is when the first connection came, set then and never after:
+	// pings' times count from it, on the monotonic clock. A connection
+	// reads it after add, which wrote it under mu.
+	start time.Time
 }
 
 // beat is a connection's side of the pings. The pinger marks a ping due,
@@ -43,7 +46,7 @@ func (p *pinger) add(cn *conn) {
 	defer p.mu.Unlock()
 	if p.stop == nil {
 		if p.conns == nil {
-			p.conns = make(map[*conn]struct{})
+			p.conns, p.start = make(map[*conn]struct{}), time.Now()
 		}
 		p.stop = make(chan struct{})
 		go p.run(p.stop)

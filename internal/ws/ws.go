@@ -122,7 +122,7 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 	if opts.Ping <= 0 {
 		opts.Ping = 15 * time.Second
 	}
-	return &handler{src: src, m: m, log: log, opts: opts, pings: pinger{every: opts.Ping, start: time.Now()}}
+	return &handler{src: src, m: m, log: log, opts: opts, pings: pinger{every: opts.Ping}}
 }
 
 // handler is Handler's.
