@@ -41,20 +41,29 @@ func TestWebSocketCostsTwoGoroutines(t *testing.T) {
 			synctest.Wait() // every handler has returned, or is waiting
 		}
 		open(1)
-		before, serving := runtime.NumGoroutine(), servingHTTP()
+		before, serving := goroutines("synctest bubble "), goroutines("net/http.(*conn).serve(")
 		const n = 10
 		open(n)
-		if got := runtime.NumGoroutine() - before; got != 2*n {
+		if got := goroutines("synctest bubble ") - before; got != 2*n {
 			t.Errorf("%d more goroutines for %d more WebSockets, want %d: two a connection", got, n, 2*n)
 		}
-		if got := servingHTTP() - serving; got != 0 {
+		if got := goroutines("net/http.(*conn).serve(") - serving; got != 0 {
 			t.Errorf("%d more of net/http's goroutines serve a connection, want none: the WebSockets were not handed off", got)
 		}
 	})
 }
 
-// servingHTTP counts net/http's goroutines that serve a connection.
-func servingHTTP() int {
+// goroutines counts the goroutines whose stack, or the line that heads
+// it, says what: "synctest bubble " for the test's bubble (others, the
+// testing package's or a finalizer running, come and go on their own),
+// "net/http.(*conn).serve(" for net/http's that serve a connection.
+func goroutines(what string) int {
 	buf := make([]byte, 1<<20)
-	return bytes.Count(buf[:runtime.Stack(buf, true)], []byte("net/http.(*conn).serve("))
+	n := 0
+	for g := range bytes.SplitSeq(buf[:runtime.Stack(buf, true)], []byte("\n\n")) {
+		if bytes.Contains(g, []byte(what)) {
+			n++
+		}
+	}
+	return n
 }

@@ -108,8 +108,8 @@ func (cn *conn) run() (err error) {
 // errPanic: the stream's writer or reader panicked (and logged it).
 var errPanic = errors.New("panic")
 
-// begin starts what runs beside the writer (write): the watcher on the
-// delivery's end, the reader and the pings. end stops them.
+// begin starts the watcher on the delivery's end; the writer starts the
+// reader and the pings once the hello is out (listen). end stops them all.
 func (cn *conn) begin() {
 	// The hub ends a delivery on shutdown, when the client fell so far
 	// behind that its queue filled, or when a write to it got stuck. The
@@ -127,6 +127,13 @@ func (cn *conn) begin() {
 		code, reason := closeStatus(cn.sub.Err())
 		cn.c.Close(code, reason)
 	})
+}
+
+// listen starts the reader, on a goroutine of its own, and the pings,
+// whose pongs the reader takes. The writer calls it once the hello is
+// out: the hello is a client's first message, even when the client sent
+// one right behind the upgrade, which the reader would answer.
+func (cn *conn) listen() {
 	cn.reading.Add(1)
 	go cn.readAll()
 	cn.h.pings.add(cn)
@@ -178,7 +185,8 @@ func (cn *conn) write() error {
 	if err := cn.push(hello, cn.sub.Backlog); err != nil {
 		return err
 	}
-	cn.sub.Backlog = nil       // sent: let it go
+	cn.sub.Backlog = nil // sent: let it go
+	cn.listen()
 	var queued [16]*feed.Frame // what queued up, when it fits: most often one event
 	for {
 		select {
