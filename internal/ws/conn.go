@@ -139,14 +139,15 @@ func (cn *conn) listen() {
 	cn.h.pings.add(cn)
 }
 
-// end stops what begin started, once the writer returned err, and returns
-// why the connection ended.
+// end stops what begin and listen started, once the writer returned err,
+// and returns why the connection ended. It may run again, after a panic
+// in it: each step is done once or does no harm twice.
 func (cn *conn) end(err error) error {
-	if cn.stopWatch == nil {
-		return err // begin never ran
-	}
 	cn.h.pings.remove(cn)
-	cn.stopWatch()  // let the watcher finish its goodbye, if the delivery ended
+	if stop := cn.stopWatch; stop != nil {
+		cn.stopWatch = nil
+		stop() // let the watcher finish its goodbye, if the delivery ended
+	}
 	cn.c.CloseNow() // unblock the reader
 	cn.reading.Wait()
 	switch cause := cn.sub.Err(); {
