@@ -21,7 +21,7 @@
 // each event stringified once and turned into one Buffer per transport that
 // every client shares; a Set of streams per transport written in a loop at
 // each publish; one interval for all WebSocket pings and one for all SSE
-// heartbeats, no timer per connection; a client whose socket buffer grows
+// heartbeats, no timer per stream; a client whose socket buffer grows
 // past a bound (it stopped reading) is cut off rather than buffered.
 //
 //   node server.mjs --port 8006 --rate 5      (or PORT=8006 RATE=5 node server.mjs)
@@ -110,7 +110,7 @@ class Feed {
   }
 }
 
-/** quotes publishes a simulated quote at the feed's rate, as feed.Quotes does. */
+/** quotes publishes a simulated quote at the feed's rate, as feed.Quotes does, until the returned stop. */
 function quotes(feed, onEvent) {
   const stocks = [
     ['ACME', 101.37], ['GLOBX', 54.2], ['INITE', 12.85],
@@ -119,6 +119,7 @@ function quotes(feed, onEvent) {
   const period = 1000 / feed.rate;
   let i = 0;
   let due = performance.now() + period;
+  let timer;
   const tick = () => {
     const q = stocks[i++ % stocks.length];
     q.price = Math.max(0.01, Math.round(q.price * (1 + normal() * 0.002) * 100) / 100);
@@ -127,9 +128,10 @@ function quotes(feed, onEvent) {
     // drift. A loop held up past a whole period skips, as a Go ticker does.
     const now = performance.now();
     due = Math.max(due + period, now);
-    setTimeout(tick, due - now);
+    timer = setTimeout(tick, due - now);
   };
-  setTimeout(tick, period);
+  timer = setTimeout(tick, period);
+  return () => clearTimeout(timer);
 }
 
 /** normal is a standard normal variate (Box–Muller). */
@@ -288,7 +290,7 @@ class Streams {
 
   constructor(feed) {
     this.feed = feed;
-    setInterval(() => this.heartbeat(), HEARTBEAT_MS).unref();
+    this.timer = setInterval(() => this.heartbeat(), HEARTBEAT_MS);
   }
 
   serve(req, res, query) {
@@ -333,7 +335,7 @@ class Sockets {
   constructor(feed, pages) {
     this.feed = feed;
     this.pages = pages;
-    setInterval(() => this.ping(), PING_MS).unref();
+    this.timer = setInterval(() => this.ping(), PING_MS);
   }
 
   /** upgrade checks the request as a handler would, then hands it to ws. */
@@ -411,7 +413,10 @@ function listenBacklog() {
   }
 }
 
-/** start runs the server on port (0: any free one) and resolves to its http.Server. */
+/**
+ * start runs the server on port (0: any free one) and resolves to its
+ * http.Server; closing it stops the feed and its timers.
+ */
 export function start({ port = 8006, rate = 5, history = 4096 } = {}) {
   const feed = new Feed(rate, history);
   const pages = new Pages();
@@ -444,10 +449,15 @@ export function start({ port = 8006, rate = 5, history = 4096 } = {}) {
   });
   server.keepAliveTimeout = 120_000; // transportlab's IdleTimeout: a poller every few seconds keeps its connection
 
-  quotes(feed, (event) => {
+  const stop = quotes(feed, (event) => {
     streams.published(event);
     sockets.published(event);
     polls.published();
+  });
+  server.on('close', () => {
+    stop();
+    clearInterval(streams.timer);
+    clearInterval(sockets.timer);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
