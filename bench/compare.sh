@@ -9,7 +9,8 @@
 # (default 30s) after a ramp, TRANSPORTS among poll,longpoll,sse,ws (default
 # poll,sse,ws). The environment tunes the rest: RATE (events a second, the
 # same for both servers; default 10), RAMP (5s), INTERVAL (the polling
-# interval, 1s), GO_PORT and NODE_PORT (18005, 18006), OUT (where the JSON
+# interval, 1s), WARMUP (clients of an unmeasured 3 s run on each fresh
+# server before its measured one, 50; 0 for none), GO_PORT and NODE_PORT (18005, 18006), OUT (where the JSON
 # reports go, one a server and transport; a new temporary directory by
 # default).
 #
@@ -29,6 +30,7 @@ transports=${3:-poll,sse,ws}
 rate=${RATE:-10}
 ramp=${RAMP:-5s}
 interval=${INTERVAL:-1s}
+warmup=${WARMUP:-50}
 go_port=${GO_PORT:-18005}
 node_port=${NODE_PORT:-18006}
 
@@ -59,6 +61,7 @@ for t in "${each[@]}"; do
 	[[ $t =~ ^(poll|longpoll|sse|ws)$ ]] || die "unknown transport \"$t\": TRANSPORTS are among poll,longpoll,sse,ws"
 done
 [[ $clients =~ ^[0-9]+$ ]] || die "CLIENTS must be a number, not \"$clients\""
+[[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a number of clients, 0 for none, not \"$warmup\""
 
 command -v curl >/dev/null || die "curl is needed to see that a server is up"
 command -v go >/dev/null || die "go is needed to build transportlab"
@@ -101,6 +104,16 @@ run() {
 	local pid=$!
 	started+=("$pid")
 	up "$port" "$pid" || die "the $name server did not come up on 127.0.0.1:$port: see $log"
+	if ((warmup > 0)); then
+		# A few clients first, not measured: a fresh process compiles its
+		# handlers (Node's JIT), sizes its heap and runs a first GC while it
+		# meets its first clients, and none of that is what a connection costs.
+		"$out/transportlab" bench -url "http://127.0.0.1:$port" -clients "$warmup" -duration 2s \
+			-ramp 1s -interval "$interval" -transports "$transport" -json >"$out/$name-$transport-warmup.json" 2>/dev/null &
+		local warm=$!
+		started+=("$warm")
+		wait "$warm" || say "$name $transport: the warm-up failed; see $out/$name-$transport-warmup.json"
+	fi
 	say "$name $transport: $clients clients for $duration after a ramp of $ramp, $rate events a second"
 	# In the background, so that a signal to this script stops it too
 	# (bash runs a trap only once the command in the foreground is done).
