@@ -245,8 +245,8 @@ function answerPoll(res, body) {
 
 /**
  * Polls answers GET /poll; long polls with nothing to answer wait in held,
- * each with the timer of its wait (Node keeps timers of one duration in one
- * list under one handle, as a Go server keeps one timer a held poll), and
+ * each with the timer of its wait, as transportlab's held polls have (Node
+ * keeps the timers of one duration in one list, under one handle), and
  * every one is answered at the next publish.
  */
 class Polls {
