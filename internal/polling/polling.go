@@ -36,6 +36,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/query"
 )
 
 // MaxPollEvents bounds the events of one answer, so that one request
@@ -87,7 +88,7 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sent, done := m.Open(r)
 		defer done()
-		q := r.URL.Query()
+		q := query.Of(r)
 		p, err := feed.ParsePosition(q.Get("since"), q.Get("epoch"))
 		if err != nil {
 			httpjson.Error(w, http.StatusBadRequest, err)
