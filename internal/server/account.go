@@ -52,7 +52,7 @@ var streamStatus = map[string]int{SSE: http.StatusOK, WS: http.StatusSwitchingPr
 // look-up a request. A handler that learns its transport late, from the
 // body, calls it itself.
 func (s *server) claim(r *http.Request, transport string) (_ *http.Request, release func()) {
-	a := wire.Account{Transport: transport, Tallies: []*wire.Tally{&s.all[transport].wire}}
+	a := wire.Account{Transport: transport, Tallies: append(make([]*wire.Tally, 0, 2), &s.all[transport].wire)} // and the page's
 	if r.Method == http.MethodGet {
 		a.UnderWay = streamStatus[transport]
 		if transport == SocketIO && socketio.Upgrades(r) {

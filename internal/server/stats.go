@@ -130,7 +130,7 @@ type meter struct {
 // answer: the events, their JSON (the body) and all the handler wrote; done
 // marks the answer finished.
 func (m meter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
-	counts := []*counters{m.s.all[m.transport]}
+	counts := append(make([]*counters, 0, 2), m.s.all[m.transport]) // and the page's
 	if p, ok := m.s.pageOf(r); ok {
 		now := m.s.cfg.Now().UnixNano()
 		p.seen.Store(now)

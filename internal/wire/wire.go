@@ -214,7 +214,7 @@ func Mark(next http.Handler) http.Handler {
 // four times what it uses (see sse.Handler's ServeHTTP).
 func (w *recorder) ended() {
 	c, status := w.conn, w.status
-	if c.later(func() { c.ended(nil, status) }) {
+	if c.goesOn() && c.later(func() { c.ended(nil, status) }) { // the func only for a stream: most requests end here
 		return // a handed-off stream keeps neither w nor r
 	}
 	c.ended(w.ResponseWriter, status)
@@ -265,6 +265,14 @@ func AtEnd(r *http.Request, f func()) {
 	if c := ConnOf(r); c == nil || !c.later(f) {
 		f()
 	}
+}
+
+// goesOn reports whether the request being handled is a stream handed
+// off that has not ended yet: later would keep a func for its end.
+func (c *Conn) goesOn() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.handedOff && !c.streamEnded
 }
 
 // later keeps f for the end of a stream handed off that has not ended
