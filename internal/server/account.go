@@ -48,8 +48,10 @@ var streamStatus = map[string]int{SSE: http.StatusOK, WS: http.StatusSwitchingPr
 // claim puts r's bytes on the wire down to transport and r's page (see
 // wire.Claim), and sends what is written on r's connection across the
 // page's simulated network, where a drop of transport may close it until
-// release. It returns r carrying its page, for the meter (pageOf): one
-// look-up a request. A handler that learns its transport late, from the
+// release. It hands r's page on, for the meter (pageOf): one look-up a
+// request. The page goes with r's exchange (wire.Account's Owner), with
+// no copy of r; on a connection that counts nothing, with the copy of r
+// that claim returns. A handler that learns its transport late, from the
 // body, calls it itself.
 func (s *server) claim(r *http.Request, transport string) (_ *http.Request, release func()) {
 	a := wire.Account{Transport: transport, Tallies: append(make([]*wire.Tally, 0, 2), &s.all[transport].wire)} // and the page's
@@ -64,8 +66,10 @@ func (s *server) claim(r *http.Request, transport string) (_ *http.Request, rele
 		a.Tallies = append(a.Tallies, &p.perTransport[transport].wire)
 		a.Log = p.log
 	}
-	wire.Claim(r, a)
-	r = r.WithContext(context.WithValue(r.Context(), pageKey{}, p)) // nil: no page
+	a.Owner = p // nil: no page
+	if wire.Claim(r, a) == nil { // no counting connection to hand p on: the request does
+		r = r.WithContext(context.WithValue(r.Context(), pageKey{}, p))
+	}
 	c := simConnOf(r)
 	if !ok || c == nil {
 		return r, func() {}
@@ -96,12 +100,18 @@ func (s *server) enter(w http.ResponseWriter, r *http.Request, transport string)
 	return r, end
 }
 
-// pageKey is the context key under which claim hands a request's page on.
+// pageKey is the context key under which claim hands a request's page
+// on, when it came on a connection that counts nothing (see Install).
 type pageKey struct{}
 
 // pageOf returns r's page, and whether it has one: the one claim found,
 // or, for a request no transport claimed, one found now.
 func (s *server) pageOf(r *http.Request) (*page, bool) {
+	if x := wire.ExchangeOf(r); x != nil {
+		if p, claimed := x.Owner.(*page); claimed {
+			return p, p != nil
+		}
+	}
 	if p, claimed := r.Context().Value(pageKey{}).(*page); claimed {
 		return p, p != nil
 	}
