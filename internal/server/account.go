@@ -67,7 +67,8 @@ func (s *server) claim(r *http.Request, transport string) (_ *http.Request, rele
 		a.Log = p.log
 	}
 	a.Owner = p // nil: no page
-	if wire.Claim(r, a) == nil { // no counting connection to hand p on: the request does
+	if wire.Claim(r, a) == nil {
+		// No counting connection to hand p on: a copy of r does.
 		r = r.WithContext(context.WithValue(r.Context(), pageKey{}, p))
 	}
 	c := simConnOf(r)

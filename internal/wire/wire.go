@@ -7,7 +7,8 @@
 //
 // Read this file first: Install puts the counting connections in place,
 // Mark and Claim say whose bytes they are. exchange.go is one request's
-// account; log.go the wire log.
+// account; log.go the wire log, and encode.go how a request's entry in
+// it is encoded.
 //
 // On HTTP/1.1 the requests on one connection take turns (no pipelining in
 // browsers or Go's client), which gives the rule:
