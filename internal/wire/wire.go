@@ -7,7 +7,8 @@
 //
 // Read this file first: Install puts the counting connections in place,
 // Mark and Claim say whose bytes they are. exchange.go is one request's
-// account; log.go the wire log.
+// account; log.go the wire log, and encode.go how a request's entry in
+// it is encoded.
 //
 // On HTTP/1.1 the requests on one connection take turns (no pipelining in
 // browsers or Go's client), which gives the rule:
@@ -214,7 +215,7 @@ func Mark(next http.Handler) http.Handler {
 // four times what it uses (see sse.Handler's ServeHTTP).
 func (w *recorder) ended() {
 	c, status := w.conn, w.status
-	if c.later(func() { c.ended(nil, status) }) {
+	if c.goesOn() && c.later(func() { c.ended(nil, status) }) { // the func only for a stream: most requests end here
 		return // a handed-off stream keeps neither w nor r
 	}
 	c.ended(w.ResponseWriter, status)
@@ -265,6 +266,14 @@ func AtEnd(r *http.Request, f func()) {
 	if c := ConnOf(r); c == nil || !c.later(f) {
 		f()
 	}
+}
+
+// goesOn reports whether the request being handled is a stream handed
+// off that has not ended yet: later would keep a func for its end.
+func (c *Conn) goesOn() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.handedOff && !c.streamEnded
 }
 
 // later keeps f for the end of a stream handed off that has not ended
