@@ -13,18 +13,25 @@ run:
 class:
 	go run ./cmd/transportlab -class $(ARGS)
 
-# What CI runs: vet, every Go test under the race detector (the browser test
-# and the npm clients' test included), and the page's pure modules under
-# Node's test runner.
-test: interop/node_modules
+# What CI runs: vet, every Go test under the race detector (the browser test,
+# the npm clients' test and the bench against the Node peer included), and the
+# page's pure modules and the Node peer under Node's test runner.
+test: interop/node_modules bench/node/node_modules
 	go vet ./...
 	go test -race ./...
 	node --test web/tests/*.test.js
+	cd bench/node && node --test
 
 # The npm ws and eventsource clients that interop/ checks the server with,
 # at the versions in its lock file.
 interop/node_modules: interop/package-lock.json
 	cd interop && npm ci --no-audit --no-fund
+	touch $@
+
+# The Node peer that bench/compare.sh measures this server against: its one
+# dependency, ws, at the version in its lock file.
+bench/node/node_modules: bench/node/package-lock.json
+	cd bench/node && npm ci --no-audit --no-fund
 	touch $@
 
 # Delivery cost per event and client on each transport, and the hub's fan-out.

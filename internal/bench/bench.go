@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -109,7 +108,7 @@ func parseURL(raw string) (*url.URL, error) {
 
 // known lists the transports the bench can load, in their usual order.
 func known() []string {
-	order := []string{"poll", "sse", "ws"}
+	order := []string{"poll", "longpoll", "sse", "ws"}
 	for name := range clients {
 		if !slices.Contains(order, name) {
 			order = append(order, name)
@@ -210,6 +209,9 @@ func runPhase(ctx context.Context, cfg config, pr *probe, clk clock, keys []stri
 		WriteBufferSize:     requestBuffer,
 	}}
 	before, haveBefore := pr.usage(ctx)
+	if !haveBefore {
+		before = unknownUsage()
+	}
 
 	run, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -260,10 +262,7 @@ loop:
 	}
 	res := p.result(len(keys), from, to)
 	if have0 && have1 {
-		if !haveBefore {
-			before.heapInuse = math.NaN()
-		}
-		res.Server = serverCost(before, u0, u1, res.Connected)
+		res.Server = serverCost(before, u0, u1, res.Connected, res.Events)
 	}
 	pg.done()
 	stop()

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,7 +72,7 @@ func TestEveryTransportWithoutGaps(t *testing.T) {
 	url := startServer(t, server.Config{}, nil)
 	const clients = 4
 	out, stderr, err := bench(t, "-url", url, "-clients", fmt.Sprint(clients), "-duration", "2s",
-		"-ramp", "300ms", "-interval", "200ms", "-json")
+		"-ramp", "300ms", "-interval", "200ms", "-transports", "poll,longpoll,sse,ws", "-json")
 	if err != nil {
 		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
 	}
@@ -105,13 +107,34 @@ func TestEveryTransportWithoutGaps(t *testing.T) {
 		if r.RequestsPerSecond <= 0 && r.Transport == "poll" {
 			t.Errorf("poll: %.1f requests/s, want some", r.RequestsPerSecond)
 		}
-		// The server serves /metrics: its process's CPU and memory.
-		if u := r.Server; u == nil || u.CPUPercent < 0 || u.RSSBytes <= 0 {
+		// The server serves /metrics: its process's CPU and memory, and
+		// the Go runtime's live heap and stacks, per event and per client.
+		u := r.Server
+		if u == nil || u.CPUPercent < 0 || u.RSSBytes <= 0 {
 			t.Errorf("%s: server use %+v, want its CPU and memory from /metrics", r.Transport, u)
+			continue
+		}
+		if u.CPUMicrosPerEvent == nil || *u.CPUMicrosPerEvent < 0 || u.RSSPerClientBytes == nil || u.HeapStackPerClientBytes == nil {
+			t.Errorf("%s: CPU per event %v, RSS per client %v, heap and stacks per client %v; want all three",
+				r.Transport, u.CPUMicrosPerEvent, u.RSSPerClientBytes, u.HeapStackPerClientBytes)
 		}
 	}
-	if got := strings.Join(names, ","); got != "poll,sse,ws" {
-		t.Errorf("transports = %s, want poll,sse,ws", got)
+	if got := strings.Join(names, ","); got != "poll,longpoll,sse,ws" {
+		t.Errorf("transports = %s, want poll,longpoll,sse,ws", got)
+	}
+	// A short poll asks once an interval, events or not; a long poll once
+	// an answer, which an event (or a few at once) brings: at 20 events a
+	// second against polls every 200 ms, long polling asks more often, and
+	// its events wait for no interval.
+	if len(rep.Transports) == 4 {
+		short, long := rep.Transports[0], rep.Transports[1]
+		if long.RequestsPerSecond <= short.RequestsPerSecond || long.RequestsPerSecond < long.EventsPerSecond/4 {
+			t.Errorf("longpoll: %.1f requests/s for %.1f events/s, poll %.1f requests/s; want about one request an event, more than poll",
+				long.RequestsPerSecond, long.EventsPerSecond, short.RequestsPerSecond)
+		}
+		if ps, pl := short.LatencyMS.P50, long.LatencyMS.P50; ps != nil && pl != nil && *pl >= *ps {
+			t.Errorf("latency p50: longpoll %.1f ms, poll %.1f ms; want longpoll's lower (no interval to wait)", *pl, *ps)
+		}
 	}
 	if !strings.Contains(stderr, "connected") || !strings.Contains(stderr, "open files:") {
 		t.Errorf("stderr has no progress line or file limit:\n%s", stderr)
@@ -119,50 +142,80 @@ func TestEveryTransportWithoutGaps(t *testing.T) {
 }
 
 // fakeMetrics answers GET /metrics as a process collector does, its CPU
-// counter a tenth of a second further at each read; the rest passes.
-func fakeMetrics(next http.Handler) http.Handler {
-	var reads atomic.Int64
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/metrics" {
-			next.ServeHTTP(w, r)
-			return
-		}
-		n := reads.Add(1)
-		fmt.Fprintf(w, "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"+
-			"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %g\n"+
-			"process_resident_memory_bytes 2.5e+07\ngo_memstats_heap_inuse_bytes %d\n"+
-			"transportlab_events_total{transport=\"sse\"} 12\n", 0.1*float64(n), 1000000*n)
-	})
+// counter a tenth of a second further and its RSS a megabyte higher at
+// each read; with goRuntime, as a Go server's does besides, its live heap
+// and stacks growing by 1.1 MB a read. The rest passes.
+func fakeMetrics(goRuntime bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		var reads atomic.Int64
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/metrics" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			n := reads.Add(1)
+			fmt.Fprintf(w, "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"+
+				"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %g\n"+
+				"process_resident_memory_bytes %d\n"+
+				"transportlab_events_total{transport=\"sse\"} 12\n", 0.1*float64(n), 25000000+1000000*n)
+			if goRuntime {
+				fmt.Fprintf(w, "go_gc_heap_live_bytes %d\ngo_memstats_stack_inuse_bytes %d\n", 1000000*n, 100000*n)
+			}
+		})
+	}
 }
 
-func TestTableWithServerUse(t *testing.T) {
-	url := startServer(t, server.Config{}, fakeMetrics)
+// sseRow runs the bench's table for 2 SSE clients and returns the fields
+// of its sse row.
+func sseRow(t *testing.T, url string) (fields []string, out string) {
+	t.Helper()
 	out, stderr, err := bench(t, "-url", url, "-clients", "2", "-duration", "1s", "-ramp", "0", "-transports", "sse")
 	if err != nil {
 		t.Fatalf("bench: %v\nstderr:\n%s", err, stderr)
 	}
-	lines := strings.Split(out, "\n")
-	var row string
-	for _, l := range lines {
+	for l := range strings.SplitSeq(out, "\n") {
 		if f := strings.Fields(l); len(f) > 0 && f[0] == "sse" {
-			row = l
+			fields = f
 		}
 	}
-	// sse 2 2 events/s 0 0 0 0 p50 p95 p99 req/s bytes/event CPU% RSS MB heap KB
-	f := strings.Fields(row)
-	if len(f) != 18 {
-		t.Fatalf("sse row = %q, want 18 fields\n%s", row, out)
+	// sse 2 2 events/s 0 0 0 0 p50 p95 p99 req/s bytes/event CPU% µs/event RSS RSS/client heap+stack/client
+	if len(fields) != 18 {
+		t.Fatalf("sse row = %q, want 18 fields\n%s", fields, out)
 	}
-	if f[1] != "2" || f[2] != "2" || f[4] != "0" || f[5] != "0" {
-		t.Errorf("sse row = %q: want 2 clients, 2 connected, 0 gaps, 0 duplicates", row)
+	if fields[1] != "2" || fields[2] != "2" || fields[4] != "0" || fields[5] != "0" {
+		t.Errorf("sse row = %q: want 2 clients, 2 connected, 0 gaps, 0 duplicates", fields)
 	}
+	return fields, out
+}
+
+func TestTableWithServerUse(t *testing.T) {
+	url := startServer(t, server.Config{}, fakeMetrics(true))
+	f, out := sseRow(t, url)
 	// The metrics were read before the phase, and at the start and end of
-	// its window: 1 MB of heap, then 3 MB, over 2 clients.
-	if !strings.HasSuffix(f[13], "%") || f[14] != "25.0" || f[16] != "1000.0" {
-		t.Errorf("sse row = %q: want a CPU %%, 25.0 MB, and 1000.0 KB a client", row)
+	// its window: RSS 26 MB, then 28 MB, over 2 clients; the heap and
+	// stacks 1.1 MB, then 3.3 MB. The window's 0.1 s of CPU is a number
+	// of µs per event delivered.
+	if !strings.HasSuffix(f[13], "%") || f[15] != "28.0MB" || f[16] != "1000.0KB" || f[17] != "1100.0KB" {
+		t.Errorf("sse row = %q: want a CPU %%, 28.0MB, 1000.0KB and 1100.0KB a client", f)
+	}
+	if v, err := strconv.ParseFloat(f[14], 64); err != nil || v <= 0 {
+		t.Errorf("sse row = %q: CPU µs/event %q, want a number above 0", f, f[14])
 	}
 	if strings.Contains(out, "n/a") {
 		t.Errorf("the table says n/a of a server with /metrics:\n%s", out)
+	}
+}
+
+// A server that is not Go (Node's, in bench/) has a process's CPU and RSS
+// but no Go runtime: its heap and stacks are n/a, the rest is measured.
+func TestTableOfAServerWithoutGoRuntime(t *testing.T) {
+	url := startServer(t, server.Config{}, fakeMetrics(false))
+	f, out := sseRow(t, url)
+	if f[15] != "28.0MB" || f[16] != "1000.0KB" || f[17] != "n/a" {
+		t.Errorf("sse row = %q: want 28.0MB, 1000.0KB a client, heap+stack n/a", f)
+	}
+	if !strings.Contains(out, "heap+stack n/a:") {
+		t.Errorf("the table does not say why heap+stack is n/a:\n%s", out)
 	}
 }
 
@@ -243,7 +296,7 @@ func TestBadFlags(t *testing.T) {
 		{nil, "-url is required"},
 		{[]string{"-url", "https://localhost:8005"}, "plain http://"},
 		{[]string{"-url", "http://localhost:8005/page?x=1"}, "only http://host:port"},
-		{[]string{"-url", "http://localhost:1", "-transports", "poll,longpoll"}, `unknown transport "longpoll": the bench knows poll, sse, ws`},
+		{[]string{"-url", "http://localhost:1", "-transports", "poll,socketio"}, `unknown transport "socketio": the bench knows poll, longpoll, sse, ws`},
 		{[]string{"-url", "http://localhost:1", "-transports", ","}, "name at least one"},
 		{[]string{"-url", "http://localhost:1", "-clients", "0"}, "-clients must be from 1"},
 		{[]string{"-url", "http://localhost:1", "-duration", "10ms"}, "-duration must be at least 1s"},
@@ -306,12 +359,72 @@ func TestParseUsage(t *testing.T) {
 	text := "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 12.5\n" +
 		"process_resident_memory_bytes 3.4e+07 1764150000000\ngo_goroutines 9\n"
 	u, ok := parseUsage(strings.NewReader(text))
-	if !ok || u.cpu != 12.5 || u.rss != 3.4e7 || u.heapInuse == u.heapInuse {
-		t.Errorf("parseUsage = %+v, %v; want cpu 12.5, rss 3.4e7, heap NaN, true", u, ok)
+	if !ok || u.cpu != 12.5 || u.rss != 3.4e7 || !math.IsNaN(u.goMemory()) {
+		t.Errorf("parseUsage = %+v, %v; want cpu 12.5, rss 3.4e7, Go memory NaN, true", u, ok)
+	}
+	u, _ = parseUsage(strings.NewReader(text + "go_gc_heap_live_bytes 2e+06\ngo_memstats_stack_inuse_bytes 524288\n"))
+	if got := u.goMemory(); got != 2e6+524288 {
+		t.Errorf("parseUsage of a Go server: Go memory %g, want %g", got, 2e6+524288.0)
 	}
 	if _, ok := parseUsage(strings.NewReader("go_goroutines 9\n")); ok {
 		t.Error("parseUsage without process series: ok, want not")
 	}
+}
+
+func TestServerCost(t *testing.T) {
+	at := time.Unix(1764150000, 0)
+	goServer := func(sec, cpu, rss, heap, stack float64) usage {
+		return usage{at: at.Add(time.Duration(sec * float64(time.Second))), cpu: cpu, rss: rss, heapLive: heap, stackUsed: stack}
+	}
+	nodeServer := func(sec, cpu, rss float64) usage {
+		u := goServer(sec, cpu, rss, 0, 0)
+		u.heapLive, u.stackUsed = math.NaN(), math.NaN()
+		return u
+	}
+	for _, tc := range []struct {
+		name              string
+		before, u0, u1    usage
+		connected, events int64
+		// want: CPU %, µs/event (-1: null), RSS/client, heap+stack/client (-1: null)
+		cpu, perEvent float64
+		rssPer, goPer int64
+	}{
+		{"go", goServer(0, 1, 10e6, 1e6, 5e5), goServer(5, 2, 30e6, 9e6, 2.5e6), goServer(15, 3, 50e6, 11e6, 2.5e6), 1000, 50000, 10, 20, 40000, 12000},
+		{"node", nodeServer(0, 1, 10e6), nodeServer(5, 2, 30e6), nodeServer(15, 2.5, 20e6), 1000, 50000, 5, 10, 10000, -1},
+		{"nothing delivered", goServer(0, 1, 10e6, 1e6, 5e5), goServer(5, 2, 30e6, 9e6, 2.5e6), goServer(15, 2, 30e6, 9e6, 2.5e6), 0, 0, 0, -1, -1, -1},
+		{"no read before", unknownUsage(), goServer(5, 2, 30e6, 9e6, 2.5e6), goServer(15, 3, 50e6, 11e6, 2.5e6), 1000, 50000, 10, 20, -1, -1},
+	} {
+		s := serverCost(tc.before, tc.u0, tc.u1, tc.connected, tc.events)
+		if s.CPUPercent != tc.cpu || s.RSSBytes != int64(tc.u1.rss) {
+			t.Errorf("%s: CPU %g%%, RSS %d; want %g%%, %d", tc.name, s.CPUPercent, s.RSSBytes, tc.cpu, int64(tc.u1.rss))
+		}
+		if got, want := orMinus(s.CPUMicrosPerEvent), tc.perEvent; got != want {
+			t.Errorf("%s: CPU µs/event %g, want %g", tc.name, got, want)
+		}
+		for _, c := range []struct {
+			what      string
+			got, want int64
+		}{{"RSS/client", intOrMinus(s.RSSPerClientBytes), tc.rssPer}, {"heap+stack/client", intOrMinus(s.HeapStackPerClientBytes), tc.goPer}} {
+			if c.got != c.want {
+				t.Errorf("%s: %s %d, want %d", tc.name, c.what, c.got, c.want)
+			}
+		}
+	}
+}
+
+// orMinus is *v, or -1 for null; intOrMinus the same for sizes.
+func orMinus(v *float64) float64 {
+	if v == nil {
+		return -1
+	}
+	return *v
+}
+
+func intOrMinus(v *int64) int64 {
+	if v == nil {
+		return -1
+	}
+	return *v
 }
 
 func TestProgressLine(t *testing.T) {

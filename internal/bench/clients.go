@@ -23,11 +23,12 @@ import (
 type client func(ctx context.Context, p *phase, key string)
 
 // clients are the transports the bench can load, by the server's names.
-// Another transport (long polling, Socket.IO) is one more client here.
+// Another transport (Socket.IO) is one more client here.
 var clients = map[string]client{
-	"poll": pollClient,
-	"sse":  sseClient,
-	"ws":   wsClient,
+	"poll":     pollClient,
+	"longpoll": longPollClient,
+	"sse":      sseClient,
+	"ws":       wsClient,
 }
 
 // phase is one transport's run: what its clients count, together. Every
@@ -144,29 +145,52 @@ type wireEvent struct {
 	Reset  bool   `json:"reset"`
 }
 
-// pollTimeout bounds one poll, answer included.
-const pollTimeout = 30 * time.Second
+// longPollWait is how long a long poll may be held: the page's WAIT_MS
+// (web/js/transports/longpoll.js). pollTimeout bounds one poll, answer
+// included, a held one too.
+const (
+	longPollWait = 25 * time.Second
+	pollTimeout  = longPollWait + 5*time.Second
+)
 
 // pollClient asks GET /poll once an interval, from where it is, over one
 // keep-alive connection, as the page does; it asks again at once while
 // the server says more events wait.
 func pollClient(ctx context.Context, p *phase, key string) {
+	poller(ctx, p, key, 0)
+}
+
+// longPollClient asks GET /poll?wait=25s, as the page's long polling
+// lane does: the server holds each request until an event, and the next
+// request leaves as soon as the answer is in.
+func longPollClient(ctx context.Context, p *phase, key string) {
+	poller(ctx, p, key, longPollWait)
+}
+
+// poller is a polling client: a short poll every interval when wait is 0,
+// else a long poll of wait after each answer. After a failure either asks
+// again an interval later.
+func poller(ctx context.Context, p *phase, key string, wait time.Duration) {
 	hc := &httpConn{host: p.host, in: &p.wireIn}
 	defer hc.close()
 	var t tally
 	var answer pollAnswer
 	up := false
-	wait := time.NewTimer(rand.N(p.interval)) // pollers spread over the interval, as pages do
-	defer wait.Stop()
+	q := url.Values{"client": {key}}
+	if wait > 0 {
+		q.Set("wait", wait.String())
+	}
+	next := time.NewTimer(rand.N(p.interval)) // pollers spread over the interval, as pages do
+	defer next.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-wait.C:
+		case <-next.C:
 		}
 		p.requests.Add(1)
 		answer = pollAnswer{Events: answer.Events[:0]}
-		err := pollOnce(ctx, hc, t.resume(url.Values{"client": {key}}), &answer)
+		err := pollOnce(ctx, hc, t.resume(q), &answer)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -187,11 +211,11 @@ func pollClient(ctx context.Context, p *phase, key string) {
 				p.event(&t, e.Seq, e.TS, at)
 			}
 		}
-		next := p.interval
-		if err == nil && answer.More > 0 {
-			next = 0
+		after := p.interval
+		if err == nil && (wait > 0 || answer.More > 0) {
+			after = 0
 		}
-		wait.Reset(next)
+		next.Reset(after)
 	}
 }
 

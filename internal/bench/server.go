@@ -164,12 +164,24 @@ func (pr *probe) mintOne(ctx context.Context) (string, error) {
 }
 
 // usage is what the server's GET /metrics says of its process at one time.
+// A series the server does not have is NaN.
 type usage struct {
 	at        time.Time
 	cpu       float64 // process_cpu_seconds_total
 	rss       float64 // process_resident_memory_bytes
-	heapInuse float64 // go_memstats_heap_inuse_bytes; NaN when absent
+	heapLive  float64 // go_gc_heap_live_bytes: the heap the last GC found live
+	stackUsed float64 // go_memstats_stack_inuse_bytes: goroutine stacks
 }
+
+// unknownUsage is a usage of which nothing is known.
+func unknownUsage() usage {
+	return usage{cpu: math.NaN(), rss: math.NaN(), heapLive: math.NaN(), stackUsed: math.NaN()}
+}
+
+// goMemory is what a Go server's goroutines hold: the live heap and the
+// stacks, without what the runtime keeps in reserve. NaN for a server
+// that does not say (not Go, or without the runtime's live heap).
+func (u usage) goMemory() float64 { return u.heapLive + u.stackUsed }
 
 // usage reads the server's process metrics; ok is false when it has none
 // (404, or the series are missing): its cost is then not known.
@@ -193,13 +205,16 @@ func (pr *probe) usage(ctx context.Context) (u usage, ok bool) {
 }
 
 // parseUsage reads the few series the bench needs from Prometheus text.
+// The process's CPU and RSS are what any server may expose (Node's
+// prom-client names them the same); the rest is a Go server's.
 func parseUsage(r io.Reader) (u usage, ok bool) {
+	u = unknownUsage()
 	want := map[string]*float64{
 		"process_cpu_seconds_total":     &u.cpu,
 		"process_resident_memory_bytes": &u.rss,
-		"go_memstats_heap_inuse_bytes":  &u.heapInuse,
+		"go_gc_heap_live_bytes":         &u.heapLive,
+		"go_memstats_stack_inuse_bytes": &u.stackUsed,
 	}
-	found := map[string]bool{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		name, rest, _ := strings.Cut(sc.Text(), " ")
@@ -212,10 +227,7 @@ func parseUsage(r io.Reader) (u usage, ok bool) {
 		if err != nil {
 			continue
 		}
-		*dst, found[name] = v, true
+		*dst = v
 	}
-	if !found["go_memstats_heap_inuse_bytes"] {
-		u.heapInuse = math.NaN()
-	}
-	return u, found["process_cpu_seconds_total"] && found["process_resident_memory_bytes"]
+	return u, !math.IsNaN(u.cpu) && !math.IsNaN(u.rss)
 }

@@ -23,7 +23,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"hash"
 	"strconv"
+	"sync"
 )
 
 // Sizes of a key, in bytes before encoding and in characters after.
@@ -40,9 +42,9 @@ const (
 
 // Labels keep the two uses of the secret apart: a tag is never a name's
 // hash, nor the other way round.
-const (
-	tagLabel  = "transportlab page key tag\x00"
-	nameLabel = "transportlab page name\x00"
+var (
+	tagLabel  = []byte("transportlab page key tag\x00")
+	nameLabel = []byte("transportlab page name\x00")
 )
 
 // Keys mints and checks the keys of one run of the server, and names them.
@@ -50,6 +52,7 @@ const (
 // as it makes a new feed. A Keys is safe for concurrent use.
 type Keys struct {
 	secret []byte
+	macs   sync.Pool // of *macer keyed with secret: one a call, kept for the next
 }
 
 // New returns Keys with a fresh secret from crypto/rand: the keys of an
@@ -86,11 +89,14 @@ func (k *Keys) Valid(key string) bool {
 	if len(key) != KeyLen {
 		return false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(key)
+	m := k.macer()
+	defer k.macs.Put(m)
+	b, err := base64.RawURLEncoding.AppendDecode(m.scratch[:0], []byte(key))
 	if err != nil || len(b) != randomSize+tagSize {
 		return false
 	}
-	return hmac.Equal(b[randomSize:], k.tag(b[:randomSize]))
+	tag := m.sum(b[len(b):], tagLabel, b[:randomSize]) // after b, in scratch
+	return hmac.Equal(b[randomSize:], tag[:tagSize])
 }
 
 // Name is the public name of the page whose ?client= is id: an adjective,
@@ -119,9 +125,35 @@ func (k *Keys) tag(random []byte) []byte {
 }
 
 // mac is HMAC-SHA256 under the run's secret of label followed by data.
-func (k *Keys) mac(label string, data []byte) []byte {
-	m := hmac.New(sha256.New, k.secret)
-	m.Write([]byte(label))
-	m.Write(data)
-	return m.Sum(nil)
+func (k *Keys) mac(label, data []byte) []byte {
+	m := k.macer()
+	defer k.macs.Put(m)
+	return m.sum(nil, label, data)
+}
+
+// macer is an HMAC-SHA256 keyed with a run's secret, and room for what
+// Valid decodes and sums. Every request that carries a key has it
+// checked: Keys keeps its macers for the next call (macs), where a new
+// HMAC would cost allocations and two hashes of the secret, and Valid
+// works in scratch, which escapes to the heap once, with its macer,
+// rather than at each call through the hash's interface.
+type macer struct {
+	h       hash.Hash
+	scratch [randomSize + tagSize + sha256.Size]byte
+}
+
+// macer returns a macer of k's secret: one kept, or a new one.
+func (k *Keys) macer() *macer {
+	if m, ok := k.macs.Get().(*macer); ok {
+		return m
+	}
+	return &macer{h: hmac.New(sha256.New, k.secret)}
+}
+
+// sum appends to b the HMAC of label followed by data.
+func (m *macer) sum(b, label, data []byte) []byte {
+	m.h.Reset()
+	m.h.Write(label)
+	m.h.Write(data)
+	return m.h.Sum(b)
 }

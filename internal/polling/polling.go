@@ -36,6 +36,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/query"
 )
 
 // MaxPollEvents bounds the events of one answer, so that one request
@@ -87,7 +88,7 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sent, done := m.Open(r)
 		defer done()
-		q := r.URL.Query()
+		q := query.Of(r)
 		p, err := feed.ParsePosition(q.Get("since"), q.Get("epoch"))
 		if err != nil {
 			httpjson.Error(w, http.StatusBadRequest, err)
@@ -105,14 +106,16 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 		if c, ok := src.(Counter); ok {
 			c.Answered(r, p, hello)
 		}
-		body := appendAnswer(nil, frames, hello)
+		body := appendAnswer(make([]byte, 0, answerSize(frames, hello)), frames, hello)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write(body)
 		sent(len(frames), size(frames), len(body))
-		log.Debug("poll", "transport", transport(wait), "remote", r.RemoteAddr,
-			"since", p.Since, "events", len(frames), "head", hello.Head)
+		if log.Enabled(r.Context(), slog.LevelDebug) { // its arguments cost allocations even when it is off
+			log.Debug("poll", "transport", transport(wait), "remote", r.RemoteAddr,
+				"since", p.Since, "events", len(frames), "head", hello.Head)
+		}
 	})
 }
 
@@ -123,6 +126,14 @@ func size(frames []*feed.Frame) int {
 		n += len(f.JSON)
 	}
 	return n
+}
+
+// answerSize is room enough for appendAnswer's answer, so that it
+// allocates once: the events and their commas, the epoch, and at most
+// 160 bytes around them (the names, the punctuation, four numbers of at
+// most 20 digits).
+func answerSize(frames []*feed.Frame, hello feed.Hello) int {
+	return size(frames) + len(frames) + len(hello.Epoch) + 160
 }
 
 // appendAnswer appends the JSON answer to a poll:

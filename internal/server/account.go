@@ -7,6 +7,7 @@ import (
 	"transportlab/internal/clientaddr"
 	"transportlab/internal/netsim"
 	"transportlab/internal/polling"
+	"transportlab/internal/query"
 	"transportlab/internal/socketio"
 	"transportlab/internal/wire"
 )
@@ -33,7 +34,7 @@ func (s *server) account(transport string) func(http.Handler) http.Handler {
 func (s *server) accountPolls(next http.Handler) http.Handler {
 	short, long := s.account(Poll)(next), s.account(LongPoll)(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if polling.IsLong(r.URL.Query()) {
+		if polling.IsLong(query.Of(r)) {
 			long.ServeHTTP(w, r)
 			return
 		}
@@ -47,11 +48,13 @@ var streamStatus = map[string]int{SSE: http.StatusOK, WS: http.StatusSwitchingPr
 // claim puts r's bytes on the wire down to transport and r's page (see
 // wire.Claim), and sends what is written on r's connection across the
 // page's simulated network, where a drop of transport may close it until
-// release. It returns r carrying its page, for the meter (pageOf): one
-// look-up a request. A handler that learns its transport late, from the
+// release. It hands r's page on, for the meter (pageOf): one look-up a
+// request. The page goes with r's exchange (wire.Account's Owner), with
+// no copy of r; on a connection that counts nothing, with the copy of r
+// that claim returns. A handler that learns its transport late, from the
 // body, calls it itself.
 func (s *server) claim(r *http.Request, transport string) (_ *http.Request, release func()) {
-	a := wire.Account{Transport: transport, Tallies: []*wire.Tally{&s.all[transport].wire}}
+	a := wire.Account{Transport: transport, Tallies: append(make([]*wire.Tally, 0, 2), &s.all[transport].wire)} // and the page's
 	if r.Method == http.MethodGet {
 		a.UnderWay = streamStatus[transport]
 		if transport == SocketIO && socketio.Upgrades(r) {
@@ -63,8 +66,11 @@ func (s *server) claim(r *http.Request, transport string) (_ *http.Request, rele
 		a.Tallies = append(a.Tallies, &p.perTransport[transport].wire)
 		a.Log = p.log
 	}
-	wire.Claim(r, a)
-	r = r.WithContext(context.WithValue(r.Context(), pageKey{}, p)) // nil: no page
+	a.Owner = p // nil: no page
+	if wire.Claim(r, a) == nil {
+		// No counting connection to hand p on: a copy of r does.
+		r = r.WithContext(context.WithValue(r.Context(), pageKey{}, p))
+	}
 	c := simConnOf(r)
 	if !ok || c == nil {
 		return r, func() {}
@@ -95,12 +101,18 @@ func (s *server) enter(w http.ResponseWriter, r *http.Request, transport string)
 	return r, end
 }
 
-// pageKey is the context key under which claim hands a request's page on.
+// pageKey is the context key under which claim hands a request's page
+// on, when it came on a connection that counts nothing (see Install).
 type pageKey struct{}
 
 // pageOf returns r's page, and whether it has one: the one claim found,
 // or, for a request no transport claimed, one found now.
 func (s *server) pageOf(r *http.Request) (*page, bool) {
+	if x := wire.ExchangeOf(r); x != nil {
+		if p, claimed := x.Owner.(*page); claimed {
+			return p, p != nil
+		}
+	}
 	if p, claimed := r.Context().Value(pageKey{}).(*page); claimed {
 		return p, p != nil
 	}

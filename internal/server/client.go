@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"transportlab/internal/httpjson"
+	"transportlab/internal/query"
 )
 
 // checkKey refuses a request whose ?client= is not a key this run of the
@@ -26,7 +27,7 @@ func (s *server) checkKey(next http.Handler) http.Handler {
 
 // clientOf returns the page key r carries in ?client=, or "".
 func clientOf(r *http.Request) string {
-	return r.URL.Query().Get("client")
+	return query.Of(r).Get("client")
 }
 
 // nameOf is how other pages see r's page: its public name, derived from

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"regexp"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -46,13 +47,20 @@ var (
 		[]string{"transport", "outcome"}, nil)
 )
 
+// liveHeap picks, of the runtime's metrics, the one that the memstats
+// series lack: the heap the last GC found live (go_gc_heap_live_bytes).
+// Heap in use also counts spans of dead objects not yet swept, so it moves
+// with the GC's pace; the live heap, with goroutine stacks beside it, is
+// what a connection holds, and `transportlab bench` reads it per client.
+var liveHeap = collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)}
+
 // metricsHandler returns the handler of GET /metrics, on a registry of
 // the server's own: the counters are this server's, so a process (a test)
 // may run many servers, each with its own numbers.
 func (s *server) metricsHandler() http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister( // the collectors are distinct and well-formed: it cannot fail
-		collectors.NewGoCollector(),
+		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(liveHeap)),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		transportCollector{s},
 	)

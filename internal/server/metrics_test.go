@@ -201,7 +201,7 @@ func TestMetricsLintClean(t *testing.T) {
 		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
 	}
 	mfs := families(t, text)
-	want := []string{"go_goroutines", "go_memstats_heap_inuse_bytes"}
+	want := []string{"go_goroutines", "go_memstats_heap_inuse_bytes", "go_gc_heap_live_bytes", "go_memstats_stack_inuse_bytes"}
 	if runtime.GOOS == "linux" {
 		want = append(want, "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds")
 	}

@@ -20,7 +20,8 @@
 // keeps the wire log, internal/netsim simulates a network at the
 // connection, internal/pages is the registry of pages, internal/pagekey
 // mints the pages' keys and names them, internal/clientaddr says which
-// address a request comes from, internal/class is
+// address a request comes from, internal/query parses a request's query
+// once for every layer that reads it, internal/class is
 // classroom mode: who may steer, and where students find the server.
 package server
 

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"transportlab/internal/polling"
+	"transportlab/internal/query"
 	"transportlab/internal/wire"
 )
 
@@ -112,7 +113,7 @@ type pollMeter struct{ short, long meter }
 // Open counts r as a long poll when it names a wait, else as a short one:
 // the same rule as accountPolls, so its bytes and its counts agree.
 func (m pollMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
-	if polling.IsLong(r.URL.Query()) {
+	if polling.IsLong(query.Of(r)) {
 		return m.long.Open(r)
 	}
 	return m.short.Open(r)
@@ -129,7 +130,7 @@ type meter struct {
 // answer: the events, their JSON (the body) and all the handler wrote; done
 // marks the answer finished.
 func (m meter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
-	counts := []*counters{m.s.all[m.transport]}
+	counts := append(make([]*counters, 0, 2), m.s.all[m.transport]) // and the page's
 	if p, ok := m.s.pageOf(r); ok {
 		now := m.s.cfg.Now().UnixNano()
 		p.seen.Store(now)

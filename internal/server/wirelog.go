@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"transportlab/internal/httpjson"
+	"transportlab/internal/query"
 )
 
 // wireAnswer is the body of GET /api/wire.
@@ -19,7 +20,7 @@ type wireAnswer struct {
 // wire answers GET /api/wire?client=ID&after=N: what the server logged on
 // the wire for that page after entry N, oldest first (see wire.Log).
 func (s *server) wire(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q := query.Of(r)
 	id := q.Get("client")
 	if id == "" {
 		httpjson.Error(w, http.StatusBadRequest, errors.New("client is required: the page's id"))

@@ -36,6 +36,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/query"
 	"transportlab/internal/wire"
 )
 
@@ -212,7 +213,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) *stream {
 		done()
 		return nil
 	}
-	s := &stream{h: h, sub: sub, sent: sent, done: done, remote: r.RemoteAddr, client: r.URL.Query().Get("client")}
+	s := &stream{h: h, sub: sub, sent: sent, done: done, remote: r.RemoteAddr, client: query.Of(r).Get("client")}
 	if h.opts.Name != nil {
 		s.client = h.opts.Name(r)
 	}
@@ -429,7 +430,7 @@ func (s *stream) write(buf []byte) error {
 // EventSource sends the last id it saw in the Last-Event-ID header, which
 // then wins over the since= of the URL it keeps reusing.
 func position(r *http.Request) (feed.Position, error) {
-	q := r.URL.Query()
+	q := query.Of(r)
 	since := q.Get("since")
 	if id := r.Header.Get("Last-Event-ID"); id != "" {
 		since = id

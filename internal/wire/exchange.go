@@ -21,6 +21,11 @@ type Account struct {
 	// is logged once its first answer is on the wire rather than when it
 	// ends, minutes later. 0: logged when its handler returns.
 	UnderWay int
+	// Owner is whoever the claimer puts the request down to (the server:
+	// its page, or a nil one), for what serves the request further down
+	// to find from its exchange (ExchangeOf), rather than in a copy of
+	// the request made to carry it.
+	Owner any
 }
 
 // Exchange is one request of a transport and what it has cost on the wire

@@ -108,7 +108,11 @@ func (l *Log) request(x *Exchange, status int) {
 		Written:   x.written.Load(),
 		Events:    x.events.Load(),
 	}
-	l.add(&e.entryHead, &e)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.last++
+	e.N = l.last
+	l.keep(e.append(make([]byte, 0, 192+len(e.Target))))
 }
 
 func (l *Log) head(transport, kind string) entryHead {
@@ -126,6 +130,12 @@ func (l *Log) add(head *entryHead, v any) {
 	if err != nil {
 		return // the entry types above always encode
 	}
+	l.keep(b)
+}
+
+// keep puts an encoded entry into the log, the oldest out when it is
+// full. l.mu is held.
+func (l *Log) keep(b json.RawMessage) {
 	if len(l.entries) == LogSize {
 		l.entries = append(l.entries[:0], l.entries[1:]...)
 	}

@@ -7,7 +7,8 @@
 //
 // Read this file first: Install puts the counting connections in place,
 // Mark and Claim say whose bytes they are. exchange.go is one request's
-// account; log.go the wire log.
+// account; log.go the wire log, and encode.go how a request's entry in
+// it is encoded.
 //
 // On HTTP/1.1 the requests on one connection take turns (no pipelining in
 // browsers or Go's client), which gives the rule:
@@ -218,24 +219,17 @@ func Mark(next http.Handler) http.Handler {
 // four times what it uses (see sse.Handler's ServeHTTP).
 func (w *recorder) ended() {
 	c, status := w.conn, w.status
-	if c.later(func() { c.ended(nil, status) }) {
+	handedOff, goesOn := c.handOff()
+	if goesOn && c.later(func() { c.ended(nil, status) }) { // the func only for a stream: most requests end here
 		return // a handed-off stream keeps neither w nor r
 	}
-	if c.wasHandedOff() {
+	if handedOff {
 		// A stream that ended before its handler returned: its
 		// connection is hijacked, and net/http, asked to flush it, panics.
 		c.ended(nil, status)
 		return
 	}
 	c.ended(w.ResponseWriter, status)
-}
-
-// wasHandedOff says whether the request being handled handed its
-// connection off (HandOff).
-func (c *Conn) wasHandedOff() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.handedOff
 }
 
 // ended marks the end of the request being handled, which answered with
@@ -283,6 +277,15 @@ func AtEnd(r *http.Request, f func()) {
 	if c := ConnOf(r); c == nil || !c.later(f) {
 		f()
 	}
+}
+
+// handOff reports whether the request being handled is a stream handed
+// off (HandOff), and whether it goes on: it has not ended yet, and later
+// would keep a func for its end.
+func (c *Conn) handOff() (handedOff, goesOn bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.handedOff, c.handedOff && !c.streamEnded
 }
 
 // later keeps f for the end of a stream handed off that has not ended

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
+	"net/http"
+	"net/url"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,35 +24,92 @@ import (
 // conn is one client's WebSocket: a writer pushing the feed and a reader
 // taking the client's messages, on the same connection.
 type conn struct {
-	c       *websocket.Conn
-	sub     *feed.Subscription
-	pub     Source
-	from    string // the client's name in the messages it publishes (Options.From)
-	sent    func(events, eventBytes, written int)
-	done    func() // the Meter's: the answer is finished
-	ping    time.Duration
-	control func(Control) // told of each ping and pong
-	pong    atomic.Int64  // payload bytes of the last pong received
+	h      *handler
+	c      *websocket.Conn
+	out    out // where every frame is written
+	sub    *feed.Subscription
+	from   string // the client's name in the messages it publishes (Options.From)
+	remote string // its address, for the log and Options' callbacks (request)
+	target target // the rest of the request that Options' callbacks are given
+	sent   func(events, eventBytes, written int)
+	done   func() // the Meter's: the answer is finished
+	limit  *ratelimit.Bucket
 
-	limit      *ratelimit.Bucket                  // the messages it may publish
-	mayPublish func() (ok bool, code, why string) // whether it may publish at all now
+	// wake tells the writer, which may be waiting for events, that
+	// something else needs it: a ping is due (beat.due), the reader stopped
+	// (readStopped) or the delivery ended (sub.Err). One channel for all
+	// three: each channel a goroutine waits on costs it memory.
+	wake chan struct{}
+	beat beat // its pings (pinger)
 
-	readDone  chan struct{} // closed when the reader stops
-	readErr   error         // why the reader stopped; read after readDone is closed
-	stopWatch func()        // stops the watcher that AfterEnd set
+	reading     sync.WaitGroup // the reader
+	readStopped atomic.Bool    // the reader stopped, and readErr says why
+	readErr     error
+	stopWatch   func() // stops the watcher that AfterEnd set
 
-	log    *slog.Logger
-	closed func(error) // told why the connection ended (Options.OnClose)
-	err    error       // why it ended
-
-	beat    heartbeat
-	pingErr error // why the heartbeat closed the connection; read after stopHeartbeat
+	err error // why it ended
 }
 
-// begin starts what runs beside the writer (write): the watcher on the
-// delivery's end, the reader and the heartbeat. end stops them. The
-// writer runs in between, on the goroutine that serves the request (see
-// handler.ServeHTTP for why these are apart).
+// target is what Options' callbacks are given of the request, besides the
+// client's address, once it has been answered: the stream does not keep
+// the request itself, its headers and all, for as long as it lives.
+type target struct{ host, path, query string }
+
+// request returns the request as Options' callbacks see it: its method,
+// host, URL and remote address, and nothing else.
+func (cn *conn) request() *http.Request {
+	return &http.Request{Method: http.MethodGet, Host: cn.target.host, RemoteAddr: cn.remote,
+		URL: &url.URL{Path: cn.target.path, RawQuery: cn.target.query}}
+}
+
+// tell tells the writer to look (wake).
+func (cn *conn) tell() {
+	select {
+	case cn.wake <- struct{}{}:
+	default: // told already: it will look once for all
+	}
+}
+
+// serve runs the stream until it ends, then finishes the answer.
+func (cn *conn) serve() {
+	defer cn.finish()
+	cn.err = cn.run()
+}
+
+// serveHandedOff serves the stream on a goroutine of its own, once its
+// handler has returned (wire.HandOff), and calls end last. No recoverer
+// middleware is above it any more: a panic of its own is logged here.
+func (cn *conn) serveHandedOff(end func()) {
+	defer end()
+	defer func() {
+		if v := recover(); v != nil {
+			cn.h.log.Error("panic in a WebSocket's stream", "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	cn.serve()
+}
+
+// run runs the stream: the watcher on the delivery's end, the reader, the
+// pings, and the writer on this goroutine, until one of them ends it. It
+// recovers a panic of the writer's, logs it and ends the stream with
+// errPanic: a panic in one stream must not take the server down, nor
+// leave the others without their pings.
+func (cn *conn) run() (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			cn.h.log.Error("panic in a WebSocket's writer", "panic", v, "stack", string(debug.Stack()))
+			err = cn.end(errPanic)
+		}
+	}()
+	cn.begin()
+	return cn.end(cn.write())
+}
+
+// errPanic: the stream's writer or reader panicked (and logged it).
+var errPanic = errors.New("panic")
+
+// begin starts the watcher on the delivery's end; the writer starts the
+// reader and the pings once the hello is out (listen). end stops them all.
 func (cn *conn) begin() {
 	// The hub ends a delivery on shutdown, when the client fell so far
 	// behind that its queue filled, or when a write to it got stuck. The
@@ -58,7 +117,9 @@ func (cn *conn) begin() {
 	// where it cannot notice; closing the connection from a watcher
 	// unblocks it. One watcher per connection costs far less than a timeout
 	// context around every write.
+	cn.wake = make(chan struct{}, 1)
 	cn.stopWatch = cn.sub.AfterEnd(func() {
+		cn.tell() // the writer returns, if it is not stuck in a write
 		if errors.Is(cn.sub.Err(), feed.ErrStuck) {
 			cn.c.CloseNow() // no close frame gets through to a client that does not read
 			return
@@ -66,183 +127,147 @@ func (cn *conn) begin() {
 		code, reason := closeStatus(cn.sub.Err())
 		cn.c.Close(code, reason)
 	})
-	cn.readDone = make(chan struct{})
-	go func() {
-		defer close(cn.readDone)
-		cn.readErr = cn.read()
-	}()
-	cn.startHeartbeat()
 }
 
-// end stops what begin started, once the writer returned err, and returns
-// why the connection ended.
+// listen starts the reader, on a goroutine of its own, and the pings,
+// whose pongs the reader takes. The writer calls it once the hello is
+// out: the hello is a client's first message, even when the client sent
+// one right behind the upgrade, which the reader would answer.
+func (cn *conn) listen() {
+	cn.reading.Add(1)
+	go cn.readAll()
+	cn.h.pings.add(cn)
+}
+
+// end stops what begin and listen started, once the writer returned err,
+// and returns why the connection ended. It may run again, after a panic
+// in it: each step is done once or does no harm twice.
 func (cn *conn) end(err error) error {
-	cn.stopWatch()  // let the watcher finish its goodbye, if the delivery ended
-	cn.c.CloseNow() // unblock the reader, and a ping waiting for its pong
-	<-cn.readDone
-	cn.stopHeartbeat()
+	cn.h.pings.remove(cn)
+	if stop := cn.stopWatch; stop != nil {
+		cn.stopWatch = nil
+		stop() // let the watcher finish its goodbye, if the delivery ended
+	}
+	cn.c.CloseNow() // unblock the reader
+	cn.reading.Wait()
 	switch cause := cn.sub.Err(); {
 	case cause != nil:
 		return cause // the write error, if any, came from the watcher's close
-	case cn.pingErr != nil:
-		return cn.pingErr // the read error came from the heartbeat's close
+	case cn.beat.gone.Load():
+		return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.h.opts.Ping)
 	}
 	return err
 }
 
-// heartbeat pings the client every cn.ping until stopped. A peer that
-// has not answered by the next ping is gone (a closed laptop, a dropped
-// network) and would otherwise hold its connection until a write failed:
-// the heartbeat closes the connection, which ends the reader and so the
-// writer, and keeps why in cn.pingErr. Each ping runs on a timer's own
-// goroutine, which lives only while the ping waits for its pong: between
-// pings a connection keeps no goroutine for its heartbeat, only the timer.
-// The reader must be running: it is what receives the pongs.
-type heartbeat struct {
-	mu      sync.Mutex
-	timer   *time.Timer
-	stopped bool
-	pings   sync.WaitGroup // the ping under way, if any
-}
-
-// startHeartbeat arms the first ping, one period from now.
-func (cn *conn) startHeartbeat() {
-	cn.beat.timer = time.AfterFunc(cn.ping, cn.pingNow)
-}
-
-// stopHeartbeat stops the pings, and waits for the one under way.
-func (cn *conn) stopHeartbeat() {
-	cn.beat.mu.Lock()
-	cn.beat.stopped = true
-	cn.beat.timer.Stop()
-	cn.beat.mu.Unlock()
-	cn.beat.pings.Wait()
-}
-
-// pingNow pings the client and, once it answered, arms the next ping one
-// period after this one began, as a ticker would.
-func (cn *conn) pingNow() {
-	cn.beat.mu.Lock()
-	if cn.beat.stopped {
-		cn.beat.mu.Unlock()
-		return
-	}
-	cn.beat.pings.Add(1)
-	cn.beat.mu.Unlock()
-	defer cn.beat.pings.Done()
-
-	start := time.Now()
-	if err := cn.pingOnce(start); err != nil {
-		if errors.Is(err, ErrPeerGone) {
-			cn.pingErr = err
+// readAll runs the reader until it stops, on a goroutine of its own, and
+// recovers a panic of its, which it logs: the writer then ends the stream.
+func (cn *conn) readAll() {
+	defer cn.reading.Done()
+	defer cn.tell()
+	defer cn.readStopped.Store(true)
+	defer func() {
+		if v := recover(); v != nil {
+			cn.h.log.Error("panic in a WebSocket's reader", "panic", v, "stack", string(debug.Stack()))
+			cn.readErr = errPanic
 		}
-		return // no more pings: the connection is closed, or closing
-	}
-	cn.beat.mu.Lock()
-	if !cn.beat.stopped {
-		cn.beat.timer.Reset(max(0, cn.ping-time.Since(start)))
-	}
-	cn.beat.mu.Unlock()
+	}()
+	cn.readErr = cn.read()
 }
-
-// pingOnce pings the client and reports the ping and its pong. It closes
-// the connection of a peer that does not answer within a period, and
-// says so with ErrPeerGone; another error means the connection ended
-// meanwhile.
-func (cn *conn) pingOnce(start time.Time) error {
-	ctx, cancel := context.WithTimeout(context.Background(), cn.ping)
-	defer cancel()
-	err := cn.c.Ping(ctx)
-	rtt := time.Since(start)
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		cn.c.CloseNow()
-		return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.ping)
-	case err != nil:
-		return err
-	}
-	// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
-	payload := int(cn.pong.Load())
-	cn.control(Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(payload, false)})
-	cn.control(Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(payload, true), RTT: rtt})
-	return nil
-}
-
-// controlFrameSize is the size on the wire of a control frame with payload
-// bytes (at most 125): two header bytes, the 4-byte mask that every frame
-// from a client carries, and the payload.
-func controlFrameSize(payload int, fromClient bool) int {
-	if fromClient {
-		return 2 + 4 + payload
-	}
-	return 2 + payload
-}
-
-// ErrPeerGone: the client stopped answering pings, and its connection was
-// closed (Options.OnClose is told so).
-var ErrPeerGone = errors.New("peer gone")
 
 // write sends the hello, the backlog and then every event, until the
-// delivery ends, a write fails or the reader stops.
+// delivery ends, a write fails or the reader stops. Events that queued
+// while it wrote go out together, in one write (see push); a ping that is
+// due goes with them, or alone.
 func (cn *conn) write() error {
 	hello, err := json.Marshal(cn.sub.Hello)
 	if err != nil {
 		return err
 	}
-	if err := cn.push(hello, 0); err != nil {
+	if err := cn.push(hello, cn.sub.Backlog); err != nil {
 		return err
 	}
-	for _, f := range cn.sub.Backlog {
-		if err := cn.push(f.JSON, 1); err != nil {
-			return err
-		}
-	}
-	var take []*feed.Frame // reused: the events that queued up
+	cn.sub.Backlog = nil // sent: let it go
+	cn.listen()
+	var queued [16]*feed.Frame // what queued up, when it fits: most often one event
 	for {
 		select {
 		case <-cn.sub.Ready():
-			take = cn.sub.Take(take[:0])
-			for _, f := range take {
-				if err := cn.push(f.JSON, 1); err != nil {
-					return err
-				}
+			batch := cn.sub.Take(queued[:0])
+			err := cn.push(nil, batch)
+			clear(batch) // the frames are the hub's history's, not this goroutine's to keep
+			if err != nil {
+				return err
 			}
-		case <-cn.sub.Done():
-			return cn.sub.Err()
-		case <-cn.readDone:
-			return cn.readErr
+		case <-cn.wake:
+			switch {
+			case cn.sub.Err() != nil:
+				return cn.sub.Err()
+			case cn.readStopped.Load():
+				return cn.readErr
+			}
+			if err := cn.push(nil, nil); err != nil { // a ping, if one is due
+				return err
+			}
 		}
 	}
 }
 
-// push sends what the writer sends: the hello and the events. The hub
-// watches how long each write takes (feed.Hub.Watch) and ends the delivery of
-// a client that stopped reading; the watcher in serve then closes the
-// connection, which ends the write.
-func (cn *conn) push(b []byte, events int) error {
-	cn.sub.StartWrite()
-	defer cn.sub.EndWrite()
-	return cn.send(b, events)
+// push writes msg (when not nil: the hello, no event), then the events,
+// and a ping when one is due, in as few writes as it can: one, unless the
+// backlog is long. The hub watches how long each write takes
+// (feed.Hub.Watch) and ends the delivery of a client that stopped reading;
+// the watcher in begin then closes the connection, which ends the write.
+func (cn *conn) push(msg []byte, events []*feed.Frame) error {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	b, n, size, written := (*buf)[:0], 0, 0, 0
+	if msg != nil {
+		b, written = appendText(b, msg), len(msg)
+	}
+	for i, f := range events {
+		b, n, size = appendText(b, f.JSON), n+1, size+len(f.JSON)
+		if len(b) >= flushAt && i < len(events)-1 {
+			if err := cn.flush(b, n, size, written+size); err != nil {
+				return err
+			}
+			b, n, size, written = b[:0], 0, 0, 0
+		}
+	}
+	b = cn.beat.appendPing(&cn.h.pings, b)
+	*buf = b // keep what it grew to
+	if len(b) == 0 {
+		return nil
+	}
+	return cn.flush(b, n, size, written+size)
 }
 
-// send writes one text message. Its context never expires: a stuck write is
-// ended by the watcher in serve, not by a timer per write.
-func (cn *conn) send(b []byte, events int) error {
-	if err := cn.c.Write(context.Background(), websocket.MessageText, b); err != nil {
+// flush writes b, whole frames that carry events messages of eventBytes
+// and written bytes in all, under the hub's watch on writes, and counts
+// them. An event message is its JSON, byte for byte; a ping is no message.
+func (cn *conn) flush(b []byte, events, eventBytes, written int) error {
+	cn.sub.StartWrite()
+	err := cn.out.writeFrames(b)
+	cn.sub.EndWrite()
+	if err != nil {
 		return err
 	}
-	size := 0 // an event message is its JSON, byte for byte; other messages are not events
-	if events > 0 {
-		size = len(b)
+	if written > 0 {
+		cn.sent(events, eventBytes, written)
 	}
-	cn.sent(events, size, len(b))
 	return nil
 }
 
 // reply writes an answer to one of the client's messages: a pong, an ack or
 // an error. It is no event and not counted as one.
-func (cn *conn) reply(b []byte) error {
-	return cn.send(b, 0)
+func (cn *conn) reply(msg []byte) error {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	*buf = appendText((*buf)[:0], msg)
+	if err := cn.out.writeFrames(*buf); err != nil {
+		return err
+	}
+	cn.sent(0, 0, len(msg))
+	return nil
 }
 
 // clientMessage is what a client may send: {"kind":"message","text":"...","id":3}
@@ -313,7 +338,7 @@ func (cn *conn) publish(m clientMessage) (websocket.StatusCode, error) {
 		why := fmt.Sprintf("too many messages: at most %g a second; this one was not sent", cn.limit.Rate())
 		return 0, cn.reply(errorReply(m.ID, httpjson.TooManyMessages, why))
 	}
-	f, err := cn.pub.Publish(e)
+	f, err := cn.h.src.Publish(e)
 	if err != nil {
 		return websocket.StatusGoingAway, err
 	}
@@ -325,6 +350,14 @@ func (cn *conn) publish(m clientMessage) (websocket.StatusCode, error) {
 		return 0, err
 	}
 	return 0, cn.reply(b)
+}
+
+// mayPublish asks Options.MayPublish whether the client may publish now.
+func (cn *conn) mayPublish() (ok bool, code, why string) {
+	if cn.h.opts.MayPublish == nil {
+		return true, "", ""
+	}
+	return cn.h.opts.MayPublish(cn.request())
 }
 
 // messageID reads a message's id: absent (nil), or a whole number from 0 up.

@@ -4,7 +4,9 @@
 // (published to the feed for every client to see) and pings (answered with a
 // pong, for the round-trip time).
 //
-// Read Handler first, then conn.go. A session with websocat:
+// Read Handler first, then conn.go (a connection's writer and reader),
+// out.go (how frames reach the wire) and ping.go (the pings, on one clock
+// for all connections). A session with websocat:
 //
 //	$ websocat 'ws://localhost:8005/ws'
 //	{"kind":"hello","epoch":"5f0c9a3e7d21b4c8","head":41,"rate":5,"missed":0}
@@ -34,8 +36,10 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/hijack"
 	"transportlab/internal/httpjson"
 	"transportlab/internal/ratelimit"
+	"transportlab/internal/wire"
 )
 
 // Source is the part of the feed that the WebSocket needs: it both
@@ -62,14 +66,20 @@ type Options struct {
 	OriginPatterns []string
 	// ReadLimit is the largest message a client may send, in bytes (4096).
 	ReadLimit int64
-	// Ping is how often the server pings each client; one that has not
-	// answered by the next ping is gone, and its connection is closed (15 s).
+	// Ping is how often the server pings each client, all on one clock;
+	// one that has not answered by the next ping is gone, and its
+	// connection is closed (15 s).
 	Ping time.Duration
 	// MessageRate caps the messages a connection may publish, a second,
 	// after a burst of MessageBurst; 0: no limit. A message over the cap is
 	// answered with {"kind":"error",...} and not published.
 	MessageRate  float64
 	MessageBurst int
+	// The callbacks below that are called while the connection lives
+	// (MayPublish, OnControl, OnClose) are given r as the stream keeps
+	// it, once its handler has returned: its method, host, URL and remote
+	// address, without its headers, body or context.
+	//
 	// MayPublish, when set, is asked before each message of r's client is
 	// published. When it says no, with a code and a reason, the message
 	// is answered {"kind":"error","code":code,"error":reason} and not
@@ -77,8 +87,9 @@ type Options struct {
 	// to messages for a while (a class that should listen) without this
 	// package knowing why.
 	MayPublish func(r *http.Request) (ok bool, code, reason string)
-	// OnControl, when set, is told of each control frame the server's
-	// heartbeat sends or receives: a browser shows its page neither.
+	// OnControl, when set, is told of each ping the server sends, with the
+	// pong that answered it, once it has: a browser shows its page
+	// neither.
 	OnControl func(r *http.Request, c Control)
 	// OnClose, when set, is told why r's connection ended, once it has:
 	// the delivery's end (feed.ErrTooSlow, feed.ErrClosed), ErrPeerGone,
@@ -111,35 +122,55 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 	if opts.Ping <= 0 {
 		opts.Ping = 15 * time.Second
 	}
-	return &handler{src: src, m: m, log: log, opts: opts}
+	return &handler{src: src, m: m, log: log, opts: opts, pings: pinger{every: opts.Ping}}
 }
 
-// handler is Handler's: a type rather than a func, for one frame less
-// below each connection's writer (see ServeHTTP).
+// handler is Handler's.
 type handler struct {
-	src  Source
-	m    Meter
-	log  *slog.Logger
-	opts Options
+	src   Source
+	m     Meter
+	log   *slog.Logger
+	opts  Options
+	pings pinger // one clock for every connection's pings
 }
 
-// ServeHTTP answers one request to Handler.
-//
-// The goroutine that serves a connection writes to it for as long as it
-// lives, below some thirty frames of net/http and middleware. The runtime
-// keeps a goroutine's stack at more than four times the part in use, and
-// per connection the frames on that path decide between a stack of 8 KB
-// and one of 16 KB: what is done before and after (the upgrade, the
-// subscription, the log) is done in functions that have returned by then,
-// and the frames on the path keep few locals.
+// unlimited is the bucket of every connection when Options.MessageRate
+// sets none: it lets every message through, and has nothing to change.
+var unlimited = ratelimit.New(0, 0)
+
+// Buffer sizes of a connection, kept for its whole life by coder/websocket
+// (see hijack): what it reads, which holds a pong or a client's usual
+// message whole (a longer one takes more reads: clients send a few a
+// minute), and what it writes itself, control frames only (at most 2 +
+// 125 bytes, so each goes out whole in one write: see out). Events and
+// replies are framed here and written in one write a batch, with no buffer
+// kept between writes.
+const (
+	readBuffer  = 128
+	writeBuffer = 128
+)
+
+// ServeHTTP answers one request to Handler: it upgrades the connection and
+// subscribes its client, then hands the connection to a goroutine of its
+// own and returns (wire.HandOff). The stream then costs two goroutines
+// with shallow stacks (its writer and its reader: conn.go), small
+// buffers, and none of net/http's serving goroutine, buffers or request.
+// On a connection that cannot be handed off (a server without
+// wire.Install) the stream runs the same way, its writer on this
+// goroutine.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	cn := &conn{pub: h.src, ping: h.opts.Ping}
+	cn := &conn{h: h}
 	cn.sent, cn.done = h.m.Open(r)
-	defer cn.finish()
-	if h.open(w, r, cn) {
-		cn.begin()
-		cn.err = cn.end(cn.write())
+	if !h.open(w, r, cn) {
+		cn.done()
+		return
 	}
+	end, ok := wire.HandOff(r)
+	if !ok { // no counting connection under r (a test's server): serve it here
+		cn.serve()
+		return
+	}
+	go cn.serveHandedOff(end)
 }
 
 // open upgrades the request and subscribes its client to cn, and says
@@ -156,18 +187,21 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 	if opts.From != nil {
 		from = opts.From(r)
 	}
-	log := h.log.With("transport", "ws", "remote", r.RemoteAddr, "client", from)
+	cn.from, cn.remote, cn.target = from, r.RemoteAddr, target{r.Host, r.URL.Path, r.URL.RawQuery}
 	// Accept checks that the page comes from this server's origin (or an
-	// allowed one) and answers 403 otherwise.
-	// The connection's state starts before the upgrade: the pongs that
-	// the upgraded connection receives are reported to it.
-	cn.from, cn.log = from, log
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	// allowed one) and answers 403 otherwise. The pongs that the upgraded
+	// connection receives are reported to cn.
+	c, err := websocket.Accept(&hijack.ResponseWriter{
+		ResponseWriter: w,
+		ReadSize:       readBuffer,
+		WriteSize:      writeBuffer,
+		Out:            cn.out.on,
+	}, r, &websocket.AcceptOptions{
 		OriginPatterns: opts.OriginPatterns,
-		OnPongReceived: func(_ context.Context, payload []byte) { cn.pong.Store(int64(len(payload))) },
+		OnPongReceived: func(_ context.Context, payload []byte) { cn.ponged(payload) },
 	})
 	if err != nil {
-		log.Info("upgrade refused", "err", err)
+		cn.logInfo("upgrade refused", "err", err)
 		return false
 	}
 	c.SetReadLimit(opts.ReadLimit)
@@ -178,24 +212,11 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 		c.CloseNow()
 		return false
 	}
-	log.Info("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
+	cn.logInfo("stream opened", "since", p.Since, "resume", p.Resume, "missed", sub.Hello.Missed, "reset", sub.Hello.Reset)
 	cn.c, cn.sub = c, sub
-	cn.limit = ratelimit.New(opts.MessageRate, opts.MessageBurst)
-	cn.mayPublish = func() (bool, string, string) {
-		if opts.MayPublish == nil {
-			return true, "", ""
-		}
-		return opts.MayPublish(r)
-	}
-	cn.control = func(c Control) {
-		if opts.OnControl != nil {
-			opts.OnControl(r, c)
-		}
-	}
-	cn.closed = func(err error) {
-		if opts.OnClose != nil {
-			opts.OnClose(r, err)
-		}
+	cn.limit = unlimited
+	if opts.MessageRate > 0 {
+		cn.limit = ratelimit.New(opts.MessageRate, opts.MessageBurst)
 	}
 	return true
 }
@@ -205,13 +226,17 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 // closed; then the Meter is told.
 func (cn *conn) finish() {
 	defer cn.done()
-	if cn.sub == nil {
-		return // never served
-	}
 	defer cn.c.CloseNow()
 	defer cn.sub.Close()
-	cn.log.Info("stream closed", "reason", closeReason(cn.err))
-	cn.closed(cn.err)
+	cn.logInfo("stream closed", "reason", closeReason(cn.err))
+	if cn.h.opts.OnClose != nil {
+		cn.h.opts.OnClose(cn.request(), cn.err)
+	}
+}
+
+// logInfo logs msg with args about cn's connection.
+func (cn *conn) logInfo(msg string, args ...any) {
+	cn.h.log.Info(msg, append([]any{"transport", "ws", "remote", cn.remote, "client", cn.from}, args...)...)
 }
 
 // closeReason says in a few words why a connection ended, for the log.
@@ -224,6 +249,8 @@ func closeReason(err error) string {
 		return "client too slow: cut off"
 	case errors.Is(err, feed.ErrClosed):
 		return "server shutting down"
+	case errors.Is(err, errPanic):
+		return "ended by a panic"
 	case err == nil:
 		return "ended"
 	}

@@ -1,0 +1,93 @@
+package wire
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// A request is logged for every request a transport answers, a poll
+// included: its entry is encoded here, without encoding/json's
+// reflection, which cost a poll more than anything else the log does.
+// The bytes are json.Marshal's (TestRequestEntryEncoding,
+// FuzzRequestEntryEncoding); the other entries, rarer, use json.Marshal.
+
+// append appends e as json.Marshal encodes it.
+func (e *requestEntry) append(b []byte) []byte {
+	b = append(b, `{"n":`...)
+	b = strconv.AppendUint(b, e.N, 10)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, e.TS, 10)
+	b = append(b, `,"transport":`...)
+	b = appendString(b, e.Transport)
+	b = append(b, `,"kind":`...)
+	b = appendString(b, e.Kind)
+	b = append(b, `,"method":`...)
+	b = appendString(b, e.Method)
+	b = append(b, `,"target":`...)
+	b = appendString(b, e.Target)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(e.Status), 10)
+	b = append(b, `,"in":`...)
+	b = strconv.AppendInt(b, e.In, 10)
+	b = append(b, `,"out":`...)
+	b = strconv.AppendInt(b, e.Out, 10)
+	b = append(b, `,"body":`...)
+	b = strconv.AppendInt(b, e.Written, 10)
+	b = append(b, `,"events":`...)
+	b = strconv.AppendInt(b, e.Events, 10)
+	return append(b, '}')
+}
+
+// appendString appends s as a JSON string, escaped as json.Marshal
+// escapes it: quotes, backslashes and control characters; <, > and & for
+// HTML; U+2028 and U+2029 for JavaScript; invalid UTF-8 as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0 // s[start:i] is still to copy as it is
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

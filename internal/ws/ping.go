@@ -1,0 +1,149 @@
+package ws
+
+import (
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// pinger pings every connection of a handler, on one clock: a ticker for
+// them all, as feed.Hub.Watch watches every write, rather than a timer a
+// connection. At each tick a connection whose last ping has not been
+// answered is gone (a closed laptop, a dropped network, which would
+// otherwise hold its connection until a write failed): it is closed, which
+// ends its reader and so its writer, and it ends with ErrPeerGone. Every
+// other connection gets a ping: the tick tells its writer, which writes it
+// (with the events, when some are queued), and its reader takes the pong.
+// The ticker runs while there are connections.
+type pinger struct {
+	every time.Duration
+
+	mu    sync.Mutex
+	conns map[*conn]struct{}
+	stop  chan struct{} // closed to stop the ticker; nil while none runs
+	// start is when the first connection came, set then and never after:
+	// pings' times count from it, on the monotonic clock. A connection
+	// reads it after add, which wrote it under mu.
+	start time.Time
+}
+
+// beat is a connection's side of the pings. The pinger marks a ping due,
+// the writer sends it and the reader takes its pong: each goes on in its
+// own goroutine, so each field is one atomic.
+type beat struct {
+	wake chan struct{} // a ping is due: tells the writer, which may be waiting
+	due  atomic.Bool   // a ping is due and not yet written
+	sent atomic.Int64  // when the ping awaiting its pong went out, after start; 0: none awaits
+	id   atomic.Uint64 // the number of the last ping, which is its payload
+	gone atomic.Bool   // closed for a ping unanswered
+}
+
+// add starts pinging cn, one tick from now at most.
+func (p *pinger) add(cn *conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stop == nil {
+		if p.conns == nil {
+			p.conns, p.start = make(map[*conn]struct{}), time.Now()
+		}
+		p.stop = make(chan struct{})
+		go p.run(p.stop)
+	}
+	p.conns[cn] = struct{}{}
+}
+
+// remove stops pinging cn; the ticker stops with the last connection.
+func (p *pinger) remove(cn *conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.conns, cn)
+	if len(p.conns) == 0 && p.stop != nil {
+		close(p.stop)
+		p.stop = nil
+	}
+}
+
+// run ticks until stop is closed.
+func (p *pinger) run(stop chan struct{}) {
+	t := time.NewTicker(p.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			for _, cn := range p.tick() {
+				cn.beat.gone.Store(true)
+				cn.c.CloseNow()
+			}
+		}
+	}
+}
+
+// tick marks a ping due on every connection whose last was answered, and
+// returns the others, which are gone.
+func (p *pinger) tick() (gone []*conn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for cn := range p.conns {
+		b := &cn.beat
+		if b.due.Load() || b.sent.Load() != 0 { // not written, or not answered, in a whole period
+			gone = append(gone, cn)
+			continue
+		}
+		b.due.Store(true)
+		cn.tell()
+	}
+	return gone
+}
+
+// appendPing appends a ping frame to b when one is due, and notes when it
+// went out: now, for it goes out with b.
+func (b *beat) appendPing(p *pinger, frames []byte) []byte {
+	if !b.due.Load() {
+		return frames
+	}
+	b.sent.Store(int64(max(time.Since(p.start), 1))) // before the pong can come
+	b.due.Store(false)
+	id := b.id.Add(1)
+	var payload [20]byte
+	pl := strconv.AppendUint(payload[:0], id, 10)
+	return append(appendHeader(frames, fin|opPing, len(pl)), pl...)
+}
+
+// ponged takes a pong the reader received: the answer to the ping awaited,
+// reported with its ping (Options.OnControl), or another, ignored (a
+// client may send pongs unasked, RFC 6455, 5.5.3).
+func (cn *conn) ponged(payload []byte) {
+	b := &cn.beat
+	var want [20]byte
+	if string(payload) != string(strconv.AppendUint(want[:0], b.id.Load(), 10)) {
+		return
+	}
+	sent := b.sent.Swap(0)
+	if sent == 0 || cn.h.opts.OnControl == nil {
+		return
+	}
+	start := cn.h.pings.start.Add(time.Duration(sent))
+	rtt := time.Since(start)
+	// The pong echoes the ping's payload (RFC 6455), as the reader saw it.
+	r := cn.request()
+	cn.h.opts.OnControl(r, Control{Kind: "ping", Dir: "out", At: start, Bytes: controlFrameSize(len(payload), false)})
+	cn.h.opts.OnControl(r, Control{Kind: "pong", Dir: "in", At: start.Add(rtt), Bytes: controlFrameSize(len(payload), true), RTT: rtt})
+}
+
+// controlFrameSize is the size on the wire of a control frame with payload
+// bytes (at most 125): two header bytes, the 4-byte mask that every frame
+// from a client carries, and the payload.
+func controlFrameSize(payload int, fromClient bool) int {
+	if fromClient {
+		return 2 + 4 + payload
+	}
+	return 2 + payload
+}
+
+// ErrPeerGone: the client stopped answering pings, and its connection was
+// closed (Options.OnClose is told so).
+var ErrPeerGone = errors.New("peer gone")
