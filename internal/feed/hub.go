@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -289,13 +290,11 @@ func (h *Hub) Subscribe(p Position) (*Subscription, error) {
 		return nil, ErrClosed
 	}
 	from, hello := h.locate(p)
-	ctx, cancel := context.WithCancelCause(context.Background())
 	s := &Subscription{
 		Hello:   hello,
 		Backlog: h.framesFrom(from, h.head),
 		ready:   make(chan struct{}, 1),
-		ctx:     ctx,
-		cancel:  cancel,
+		done:    make(chan struct{}),
 		hub:     h,
 	}
 	h.subs[s] = struct{}{}
@@ -306,7 +305,7 @@ func (h *Hub) Subscribe(p Position) (*Subscription, error) {
 // cut ends s's delivery with cause. The caller holds h.mu.
 func (h *Hub) cut(s *Subscription, cause error) {
 	delete(h.subs, s)
-	s.cancel(cause)
+	s.end(cause)
 }
 
 // release is called once by a subscription's owner when it lets go.
@@ -355,10 +354,11 @@ type Subscription struct {
 	Backlog []*Frame // events from history to send before those Take returns
 
 	ready   chan struct{} // one slot: told when the queue is no longer empty
-	mu      sync.Mutex    // guards queue
+	mu      sync.Mutex    // guards queue, err and after
 	queue   []*Frame      // events published after Subscribe, not yet taken
-	ctx     context.Context
-	cancel  context.CancelCauseFunc
+	done    chan struct{} // closed when the delivery ends
+	err     error         // why it ended: set before done is closed
+	after   []*afterEnd   // AfterEnd's, to run when it ends
 	hub     *Hub
 	release sync.Once
 	writing atomic.Int64 // when the current write began, ns after the hub's start, plus 1; 0: none
@@ -417,27 +417,78 @@ func (s *Subscription) Take(dst []*Frame) []*Frame {
 }
 
 // Done is closed when the delivery ends; Err says why.
-func (s *Subscription) Done() <-chan struct{} { return s.ctx.Done() }
+func (s *Subscription) Done() <-chan struct{} { return s.done }
 
-// Err returns why the delivery ended (ErrTooSlow, ErrClosed or
+// Err returns why the delivery ended (ErrTooSlow, ErrStuck, ErrClosed or
 // ErrUnsubscribed), or nil while it goes on.
-func (s *Subscription) Err() error { return context.Cause(s.ctx) }
+func (s *Subscription) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// end ends the delivery with cause, unless it ended already: Done is
+// closed, and what AfterEnd left to run starts. The caller holds the hub's mu.
+func (s *Subscription) end(cause error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return
+	}
+	s.err = cause
+	close(s.done)
+	for _, a := range s.after {
+		a.start()
+	}
+	s.after = nil
+}
 
 // AfterEnd arranges for f to run in its own goroutine when the delivery
 // ends. Transports use it to unblock a writer stuck on a client that stopped
 // reading: one watcher per connection instead of a timeout on every write.
 // Calling stop prevents f from running, or waits until it has finished.
+//
+// (context.AfterFunc on a context per subscription would do the same, at
+// three times the memory: a subscription lives as long as its connection,
+// and every byte it keeps is kept a thousand times in a class.)
 func (s *Subscription) AfterEnd(f func()) (stop func()) {
-	done := make(chan struct{})
-	stopFunc := context.AfterFunc(s.ctx, func() {
-		defer close(done)
-		f()
-	})
-	return func() {
-		if !stopFunc() {
-			<-done
-		}
+	a := &afterEnd{f: f}
+	s.mu.Lock()
+	if s.err != nil {
+		a.start()
+	} else {
+		s.after = append(s.after, a)
 	}
+	s.mu.Unlock()
+	return func() { s.stopAfter(a) }
+}
+
+// stopAfter is a's stop: it takes a back before it runs, or waits for it.
+func (s *Subscription) stopAfter(a *afterEnd) {
+	s.mu.Lock()
+	ran := a.ran
+	if ran == nil {
+		s.after = slices.DeleteFunc(s.after, func(b *afterEnd) bool { return b == a })
+	}
+	s.mu.Unlock()
+	if ran != nil {
+		<-ran
+	}
+}
+
+// afterEnd is one func that AfterEnd left to run at the end of a delivery.
+type afterEnd struct {
+	f   func()
+	ran chan struct{} // closed once f has run; nil until it starts
+}
+
+// start runs f in its own goroutine. The caller holds the subscription's mu.
+func (a *afterEnd) start() {
+	a.ran = make(chan struct{})
+	go func() {
+		defer close(a.ran)
+		a.f()
+	}()
 }
 
 // Close lets go of the subscription. It is safe to call more than once.

@@ -416,8 +416,19 @@ func TestAfterEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop = s2.AfterEnd(func() { t.Error("f ran after stop") })
+	kept := make(chan struct{})
+	s2.AfterEnd(func() { close(kept) }) // another's stop leaves it be
 	stop()
 	s2.Close()
+	<-kept
+
+	late := make(chan struct{}) // left after the end: runs at once
+	s2.AfterEnd(func() { close(late) })()
+	select {
+	case <-late:
+	default:
+		t.Error("stop of an AfterEnd left after the end returned before f ran")
+	}
 }
 
 func TestHelloJSON(t *testing.T) {
