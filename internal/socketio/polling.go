@@ -176,7 +176,7 @@ func (s *session) receivePayload(body []byte, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if err := s.receive(typ, data, r); err != nil {
+		if err := s.receive(typ, data, func() *http.Request { return r }); err != nil {
 			return err
 		}
 	}

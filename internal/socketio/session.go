@@ -69,6 +69,8 @@ type session struct {
 	pong      chan struct{}           // told of each pong
 	connected chan *feed.Subscription // told of the subscription, once, at connect
 	done      chan struct{}           // closed by close
+	attached  chan struct{}           // closed by attach: run writes the WebSocket from then on
+	stopped   chan struct{}           // closed when run returns, its WebSocket closed
 
 	mu        sync.Mutex
 	transport string // transportPolling or transportWebSocket
@@ -77,11 +79,12 @@ type session struct {
 	answering int    // polls writing their answers
 	posting   bool   // a POST is being read
 	pending   []packet
-	taken     []*feed.Frame      // takeLocked's, reused: the events it takes from sub
-	replies   int                // packets in pending that are replies, for maxReplies
-	sub       *feed.Subscription // nil until the client connects (40)
-	ws        *websocket.Conn    // once the WebSocket carries the session
-	changed   chan struct{}      // closed and replaced on every change: wakes the writer
+	taken     []*feed.Frame                         // takeLocked's, reused: the events it takes from sub
+	replies   int                                   // packets in pending that are replies, for maxReplies
+	sub       *feed.Subscription                    // nil until the client connects (40)
+	ws        *websocket.Conn                       // once the WebSocket carries the session
+	wsSent    func(events, eventBytes, written int) // the Meter's, for what run writes on ws
+	changed   chan struct{}                         // closed and replaced on every change: wakes the writer
 	closed    bool
 	err       error // why it closed
 }
@@ -115,16 +118,49 @@ func (s *session) handshake(t string) string {
 // client never connects, when the feed ends its delivery (too slow, stuck,
 // shutting down), or when the server shuts down. It returns when the
 // session is closed: no goroutine of a session outlives it.
+//
+// Once a WebSocket carries the session (attach), run is also its writer:
+// it sends the queue on it, and closes it, with the session's cause, when
+// the session ends. A session on its WebSocket then costs two goroutines,
+// this one and the WebSocket's reader, rather than a third that would
+// only write.
 func (s *session) run() {
+	defer close(s.stopped)
 	beat := time.NewTimer(s.h.opts.PingInterval)
 	defer beat.Stop()
 	connect := time.NewTimer(connectTimeout)
 	defer connect.Stop()
+	defer func() { // the session is closed: so is its WebSocket, if it has one
+		s.mu.Lock()
+		ws, cause := s.ws, s.err
+		s.mu.Unlock()
+		if ws != nil {
+			code, reason := closeStatus(cause)
+			ws.Close(code, reason)
+		}
+	}()
+	var ws *websocket.Conn // once attached: what run writes
+	attached := s.attached
 	var sub *feed.Subscription
 	var subDone <-chan struct{} // nil, never ready, until the client connects
 	awaitingPong := false
 	for {
+		var changed, ready <-chan struct{} // nil, never ready, until attached
+		if ws != nil {
+			var err error
+			if changed, ready, err = s.pushWebSocket(ws); err != nil {
+				s.close(err)
+				return
+			}
+		}
 		select {
+		case <-attached:
+			attached = nil
+			s.mu.Lock()
+			ws = s.ws
+			s.mu.Unlock()
+		case <-changed: // the next round writes what changed
+		case <-ready:
 		case <-s.done:
 			return
 		case <-s.h.src.Done():
@@ -286,8 +322,9 @@ func appendPacket(b []byte, p packet) (_ []byte, events, eventBytes int) {
 }
 
 // receive acts on one Engine.IO packet from the client, which came with
-// request r (a POST, or the WebSocket's upgrade). An error ends the session.
-func (s *session) receive(typ byte, data []byte, r *http.Request) error {
+// the request r returns (a POST, or the WebSocket's upgrade as the session
+// keeps it: see wsStream.request). An error ends the session.
+func (s *session) receive(typ byte, data []byte, r func() *http.Request) error {
 	switch typ {
 	case eioPong:
 		select {
@@ -313,7 +350,7 @@ func (s *session) receive(typ byte, data []byte, r *http.Request) error {
 
 // receiveSocketIO acts on a Socket.IO packet. Only the main namespace,
 // "/", exists; a connect to another is refused, as socket.io refuses it.
-func (s *session) receiveSocketIO(data []byte, r *http.Request) error {
+func (s *session) receiveSocketIO(data []byte, r func() *http.Request) error {
 	p, err := parseSocketIO(data)
 	if err != nil {
 		return err
@@ -427,7 +464,7 @@ type clientMessage struct {
 // [{"code":…,"error":…}] (an "error" event when it is not numbered). Other
 // events are ignored, as a socket.io server ignores those it has no
 // listener for.
-func (s *session) event(p sioPacket, r *http.Request) error {
+func (s *session) event(p sioPacket, r func() *http.Request) error {
 	name, args, _ := eventArgs(p.Data) // checked by parseSocketIO
 	if name != "message" {
 		return nil
@@ -441,7 +478,7 @@ func (s *session) event(p sioPacket, r *http.Request) error {
 		return s.refuse(p, httpjson.BadRequest, err.Error())
 	}
 	if may := s.h.opts.MayPublish; may != nil {
-		if ok, code, why := may(r); !ok {
+		if ok, code, why := may(r()); !ok {
 			return s.refuse(p, code, why)
 		}
 	}
