@@ -11,8 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
 )
@@ -82,7 +80,7 @@ type session struct {
 	taken     []*feed.Frame                         // takeLocked's, reused: the events it takes from sub
 	replies   int                                   // packets in pending that are replies, for maxReplies
 	sub       *feed.Subscription                    // nil until the client connects (40)
-	ws        *websocket.Conn                       // once the WebSocket carries the session
+	ws        *wsConn                               // once the WebSocket carries the session
 	wsSent    func(events, eventBytes, written int) // the Meter's, for what run writes on ws
 	changed   chan struct{}                         // closed and replaced on every change: wakes the writer
 	closed    bool
@@ -136,10 +134,10 @@ func (s *session) run() {
 		s.mu.Unlock()
 		if ws != nil {
 			code, reason := closeStatus(cause)
-			ws.Close(code, reason)
+			ws.c.Close(code, reason)
 		}
 	}()
-	var ws *websocket.Conn // once attached: what run writes
+	var ws *wsConn // once attached: what run writes
 	attached := s.attached
 	var sub *feed.Subscription
 	var subDone <-chan struct{} // nil, never ready, until the client connects
@@ -216,7 +214,7 @@ func (s *session) close(cause error) {
 		sub.Close()
 	}
 	if ws != nil && errors.Is(cause, feed.ErrStuck) {
-		ws.CloseNow() // the writer is stuck on a client that does not read: no close frame gets through
+		ws.c.CloseNow() // the writer is stuck on a client that does not read: no close frame gets through
 	}
 	s.release()
 	s.log.Info("session closed", "reason", closeReason(cause))
@@ -312,13 +310,26 @@ func (s *session) write(f func() error) error {
 	return f()
 }
 
-// appendPacket appends p as it goes on the wire. It returns the events in
-// it and their JSON bytes, for the meter.
+// appendPacket appends p as it goes on the wire, packetLen bytes. It
+// returns the events in it and their JSON bytes, for the meter.
 func appendPacket(b []byte, p packet) (_ []byte, events, eventBytes int) {
 	if p.frame != nil {
 		return appendEvent(b, "event", p.frame.JSON), 1, len(p.frame.JSON)
 	}
 	return append(b, p.text...), 0, 0
+}
+
+// eventHead is what appendEvent puts before an event's JSON; a "]" follows it.
+const eventHead = `42["event",`
+
+// packetLen is the length of p on the wire (appendPacket): what a
+// WebSocket frame's header says before the packet is encoded into the
+// frame.
+func packetLen(p packet) int {
+	if p.frame != nil {
+		return len(eventHead) + len(p.frame.JSON) + len("]")
+	}
+	return len(p.text)
 }
 
 // receive acts on one Engine.IO packet from the client, which came with

@@ -12,25 +12,40 @@ import (
 	"github.com/coder/websocket"
 
 	"transportlab/internal/hijack"
+	"transportlab/internal/wsframe"
 )
 
 // Buffer sizes of a session's WebSocket, kept for its whole life by
 // coder/websocket (see hijack). The read buffer holds what the client
 // usually sends whole: its probe (2probe) and upgrade (5), its pongs (3)
-// and a short message; a longer one takes more reads. The write buffer
-// holds a control frame (at most 2 + 125 bytes) or a short packet; a
-// longer one goes through it in more than one write.
+// and a short message; a longer one takes more reads. The library writes
+// only control frames itself, and the probe's answer (3probe): at most
+// 2 + 125 bytes, so each goes out whole in one write (see wsframe.Out).
+// The session's packets are framed here (pushWebSocket) and written in
+// one write a batch, with no buffer kept between writes.
 const (
 	readBuffer  = 128
 	writeBuffer = 128
 )
+
+// flushAt is how many bytes of frames pushWebSocket gathers before it
+// writes them: a long backlog goes out in writes of about this size.
+const flushAt = 16 << 10
+
+// wsConn is the WebSocket that carries a session: coder/websocket's
+// connection, which reads it and writes its control frames, and out,
+// where the session's packets are written, framed here.
+type wsConn struct {
+	c   *websocket.Conn
+	out wsframe.Out
+}
 
 // wsStream is a session's WebSocket once upgraded, as its reader keeps
 // it: the connection, and of the request only what Options' callbacks are
 // given (request), never the request itself, its headers and all.
 type wsStream struct {
 	s      *session
-	c      *websocket.Conn
+	ws     *wsConn
 	remote string
 	target target
 	done   func() // the Meter's: the answer is finished
@@ -63,10 +78,12 @@ func (h *handler) upgrade(w http.ResponseWriter, r *http.Request, s *session, se
 			return nil
 		}
 	}
+	ws := &wsConn{out: wsframe.Out{Timeout: h.opts.WriteTimeout}}
 	c, err := websocket.Accept(&hijack.ResponseWriter{
 		ResponseWriter: w,
 		ReadSize:       readBuffer,
 		WriteSize:      writeBuffer,
+		Out:            ws.out.On,
 	}, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
 	if err != nil {
 		if release != nil {
@@ -76,6 +93,7 @@ func (h *handler) upgrade(w http.ResponseWriter, r *http.Request, s *session, se
 		return nil
 	}
 	c.SetReadLimit(int64(h.opts.MaxPayload))
+	ws.c = c
 	// Never r.Context() from here on: the upgrade has taken the connection.
 
 	if s != nil && !s.mayUpgrade() {
@@ -87,10 +105,7 @@ func (h *handler) upgrade(w http.ResponseWriter, r *http.Request, s *session, se
 	if s == nil {
 		s = h.open(r, transportWebSocket, release)
 		open := s.handshake(transportWebSocket)
-		ctx, cancel := context.WithTimeout(context.Background(), h.opts.WriteTimeout)
-		err := c.Write(ctx, websocket.MessageText, []byte(open))
-		cancel()
-		if err != nil {
+		if err := ws.out.WriteFrames(wsframe.AppendText(nil, []byte(open))); err != nil {
 			s.close(err)
 			c.CloseNow()
 			return nil
@@ -105,13 +120,13 @@ func (h *handler) upgrade(w http.ResponseWriter, r *http.Request, s *session, se
 		c.CloseNow()
 		return nil
 	}
-	if !s.attach(c, sent) { // closed meanwhile
+	if !s.attach(ws, sent) { // closed meanwhile
 		code, reason := closeStatus(s.cause())
 		c.Close(code, reason)
 		c.CloseNow()
 		return nil
 	}
-	return &wsStream{s: s, c: c, remote: r.RemoteAddr, target: target{r.Host, r.URL.Path, r.URL.RawQuery}}
+	return &wsStream{s: s, ws: ws, remote: r.RemoteAddr, target: target{r.Host, r.URL.Path, r.URL.RawQuery}}
 }
 
 // serve reads the session's packets on the WebSocket until it ends, and
@@ -122,7 +137,7 @@ func (st *wsStream) serve() {
 	err := st.read()
 	st.s.close(err) // the WebSocket carried the session: it ends with it
 	<-st.s.stopped  // run has closed the WebSocket, with the session's cause
-	st.c.CloseNow()
+	st.ws.c.CloseNow()
 }
 
 // serveHandedOff serves the stream on a goroutine of its own, once its
@@ -145,7 +160,7 @@ func (st *wsStream) read() (err error) {
 			err = errPanic
 		}
 	}()
-	return st.s.readWebSocket(st.c, st.request)
+	return st.s.readWebSocket(st.ws.c, st.request)
 }
 
 // mayUpgrade reports whether s may be probed on a WebSocket: it polls, and
@@ -214,7 +229,7 @@ func (s *session) abortUpgrade() {
 // writing its answer, to end: from then on c is the session's one writer,
 // and polls are refused. Once attached, c is closed when the session is
 // (run).
-func (s *session) attach(c *websocket.Conn, sent func(events, eventBytes, written int)) bool {
+func (s *session) attach(c *wsConn, sent func(events, eventBytes, written int)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -239,12 +254,11 @@ func (s *session) cause() error {
 	return s.err
 }
 
-// pushWebSocket sends what waits in the session's queue on c, one packet
+// pushWebSocket sends what waits in the session's queue on ws, one packet
 // a message, and returns what run waits on for more: a change of the
 // session, or events. It returns nil channels once the session has
 // closed (run then sees it done), and the error of a write that failed.
-func (s *session) pushWebSocket(c *websocket.Conn) (changed, ready <-chan struct{}, err error) {
-	var buf []byte
+func (s *session) pushWebSocket(ws *wsConn) (changed, ready <-chan struct{}, err error) {
 	for {
 		s.mu.Lock()
 		if s.closed {
@@ -258,22 +272,39 @@ func (s *session) pushWebSocket(c *websocket.Conn) (changed, ready <-chan struct
 		if len(batch) == 0 {
 			return changed, ready, nil
 		}
-		for _, p := range batch {
-			var events, eventBytes int
-			buf, events, eventBytes = appendPacket(buf[:0], p)
-			err := s.write(func() error {
-				// On a client that stops reading, the write fails after
-				// the timeout (and closes c) rather than block forever.
-				ctx, cancel := context.WithTimeout(context.Background(), s.h.opts.WriteTimeout)
-				defer cancel()
-				return c.Write(ctx, websocket.MessageText, buf)
-			})
-			if err != nil {
-				return nil, nil, err
-			}
-			sent(events, eventBytes, len(buf))
+		if err := s.writeWebSocket(ws, batch, sent); err != nil {
+			return nil, nil, err
 		}
 	}
+}
+
+// writeWebSocket writes batch on ws, each packet a message framed here,
+// in one write (a long backlog in writes of about flushAt bytes), and
+// counts them with sent. A client that stops reading makes the write fail
+// after Options.WriteTimeout (wsframe.Out's Timeout), and the session
+// close, rather than hold run forever.
+func (s *session) writeWebSocket(ws *wsConn, batch []packet, sent func(events, eventBytes, written int)) error {
+	buf := wsframe.GetBuffer()
+	defer wsframe.PutBuffer(buf)
+	b, events, eventBytes, written := *buf, 0, 0, 0
+	for i, p := range batch {
+		n := packetLen(p)
+		b = wsframe.AppendTextHeader(b, n)
+		var e, eb int
+		b, e, eb = appendPacket(b, p)
+		events, eventBytes, written = events+e, eventBytes+eb, written+n
+		if len(b) < flushAt && i < len(batch)-1 {
+			continue
+		}
+		err := s.write(func() error { return ws.out.WriteFrames(b) })
+		*buf = b // keep what it grew to
+		if err != nil {
+			return err
+		}
+		sent(events, eventBytes, written)
+		b, events, eventBytes, written = b[:0], 0, 0, 0
+	}
+	return nil
 }
 
 // readWebSocket acts on the client's packets, one a message, until the
