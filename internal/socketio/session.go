@@ -253,7 +253,11 @@ func (s *session) notifyLocked() {
 // polling.MaxPollEvents, so that a resume from far behind (the backlog is
 // in pending) catches up in a few answers, not one of all history. The
 // caller holds mu and is the session's one writer.
-func (s *session) takeLocked(maxEvents int) []packet {
+//
+// It appends what it takes to batch, a buffer the caller reuses (the
+// WebSocket's writer: one take a delivery); nil, it returns a new slice,
+// pending's own when only pending is taken.
+func (s *session) takeLocked(batch []packet, maxEvents int) []packet {
 	events, n := 0, 0
 	for ; n < len(s.pending); n++ {
 		if s.pending[n].frame != nil {
@@ -263,7 +267,11 @@ func (s *session) takeLocked(maxEvents int) []packet {
 			events++
 		}
 	}
-	batch := s.pending[:n:n]
+	if batch == nil {
+		batch = s.pending[:n:n]
+	} else {
+		batch = append(batch, s.pending[:n]...)
+	}
 	s.pending = s.pending[n:]
 	if len(s.pending) == 0 {
 		s.pending, s.replies = nil, 0

@@ -259,20 +259,23 @@ func (s *session) cause() error {
 // session, or events. It returns nil channels once the session has
 // closed (run then sees it done), and the error of a write that failed.
 func (s *session) pushWebSocket(ws *wsConn) (changed, ready <-chan struct{}, err error) {
+	var queued [8]packet // what a take holds, when it fits: most often one event
 	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
 			return nil, nil, nil
 		}
-		batch := s.takeLocked(math.MaxInt) // one packet a message: the batch is never one body
+		batch := s.takeLocked(queued[:0], math.MaxInt) // one packet a message: the batch is never one body
 		changed, ready = s.waitLocked()
 		sent := s.wsSent
 		s.mu.Unlock()
 		if len(batch) == 0 {
 			return changed, ready, nil
 		}
-		if err := s.writeWebSocket(ws, batch, sent); err != nil {
+		err := s.writeWebSocket(ws, batch, sent)
+		clear(batch) // the frames are the hub's history's, not this goroutine's to keep
+		if err != nil {
 			return nil, nil, err
 		}
 	}
