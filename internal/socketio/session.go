@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -30,6 +31,7 @@ var (
 	errPollGone     = errors.New("the client went away during a poll")
 	errQueueFull    = fmt.Errorf("%w: its queue of replies is full", feed.ErrTooSlow)
 	errClientPing   = errors.New("invalid heartbeat direction: the server pings, the client pongs")
+	errPanic        = errors.New("panic") // in the session's goroutine or its WebSocket's reader (logged)
 )
 
 // connectTimeout is how long a session may wait for the client's connect
@@ -137,6 +139,14 @@ func (s *session) run() {
 			ws.c.Close(code, reason)
 		}
 	}()
+	defer func() {
+		// No handler is above run, nor the recoverer middleware: a panic
+		// of its own ends the session, not the server.
+		if v := recover(); v != nil {
+			s.log.Error("panic in a session's goroutine", "panic", v, "stack", string(debug.Stack()))
+			s.close(errPanic)
+		}
+	}()
 	var ws *wsConn // once attached: what run writes
 	attached := s.attached
 	var sub *feed.Subscription
@@ -147,6 +157,9 @@ func (s *session) run() {
 		if ws != nil {
 			var err error
 			if changed, ready, err = s.pushWebSocket(ws); err != nil {
+				if sub != nil && sub.Err() != nil {
+					err = sub.Err() // the hub ended the delivery, and the write failed for it (feed.ErrStuck)
+				}
 				s.close(err)
 				return
 			}

@@ -341,6 +341,8 @@ func closeStatus(cause error) (websocket.StatusCode, string) {
 		return websocket.StatusGoingAway, "server shutting down"
 	case cause == nil, errors.Is(cause, errClientClosed):
 		return websocket.StatusNormalClosure, ""
+	case errors.Is(cause, errPanic):
+		return websocket.StatusInternalError, "internal error"
 	}
 	return websocket.StatusPolicyViolation, closeText(cause.Error())
 }

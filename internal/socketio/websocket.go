@@ -148,9 +148,6 @@ func (st *wsStream) serveHandedOff(end func()) {
 	st.serve()
 }
 
-// errPanic: the WebSocket's reader panicked (and logged it).
-var errPanic = errors.New("panic")
-
 // read runs the reader until it stops, and recovers a panic of its, which
 // it logs: the session then ends, and the server goes on.
 func (st *wsStream) read() (err error) {
