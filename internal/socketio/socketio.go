@@ -8,8 +8,10 @@
 // packets waiting to go out belong to the session, not to a transport.
 //
 // Read Handler first, then session.go (the session, its queue, its
-// heartbeat, the Socket.IO packets it takes), polling.go, websocket.go
-// (the upgrade), and packet.go (the wire format). A session by hand,
+// heartbeat, whose goroutine also writes the session's WebSocket, the
+// Socket.IO packets it takes), polling.go, websocket.go (the upgrade, and
+// the WebSocket's reader, which goes on after the handler returns), and
+// packet.go (the wire format). A session by hand,
 // with curl and websocat (␞ is the separator, \x1e):
 //
 //	$ curl 'localhost:8005/socket.io/?EIO=4&transport=polling'
