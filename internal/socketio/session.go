@@ -147,43 +147,54 @@ func (s *session) run() {
 			s.close(errPanic)
 		}
 	}()
+	// What run waits on, each channel nil, never ready, while it has
+	// nothing to say: a goroutine waiting in a select keeps a record for
+	// each channel it waits on, about a hundred bytes each, for as long
+	// as the session lives.
 	var ws *wsConn // once attached: what run writes
-	attached := s.attached
 	var sub *feed.Subscription
-	var subDone <-chan struct{} // nil, never ready, until the client connects
+	var subDone <-chan struct{} // until the client connects: nil
+	attached, connected, noConnect := s.attached, s.connected, connect.C
+	done := s.done             // until attached: then the WebSocket's writes see the session close
+	shutdown := s.h.src.Done() // until the client connects: then its subscription ends at shutdown
 	awaitingPong := false
 	for {
-		var changed, ready <-chan struct{} // nil, never ready, until attached
+		var changed, ready <-chan struct{} // until attached: nil
 		if ws != nil {
 			var err error
-			if changed, ready, err = s.pushWebSocket(ws); err != nil {
+			changed, ready, err = s.pushWebSocket(ws)
+			switch {
+			case err != nil:
 				if sub != nil && sub.Err() != nil {
 					err = sub.Err() // the hub ended the delivery, and the write failed for it (feed.ErrStuck)
 				}
 				s.close(err)
 				return
+			case changed == nil: // closed
+				return
 			}
 		}
 		select {
 		case <-attached:
-			attached = nil
+			attached, done = nil, nil
 			s.mu.Lock()
 			ws = s.ws
 			s.mu.Unlock()
-		case <-changed: // the next round writes what changed
+		case <-changed: // the next round writes what changed, or sees the session closed
 		case <-ready:
-		case <-s.done:
+		case <-done:
 			return
-		case <-s.h.src.Done():
+		case <-shutdown:
 			s.close(feed.ErrClosed)
 			return
-		case sub = <-s.connected:
+		case sub = <-connected: // only one connect
 			subDone = sub.Done()
 			connect.Stop()
+			connected, noConnect, shutdown = nil, nil, nil
 		case <-subDone:
 			s.close(sub.Err())
 			return
-		case <-connect.C:
+		case <-noConnect:
 			s.close(errNoConnect)
 			return
 		case <-s.pong:

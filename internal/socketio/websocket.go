@@ -254,7 +254,7 @@ func (s *session) cause() error {
 // pushWebSocket sends what waits in the session's queue on ws, one packet
 // a message, and returns what run waits on for more: a change of the
 // session, or events. It returns nil channels once the session has
-// closed (run then sees it done), and the error of a write that failed.
+// closed (run then returns), and the error of a write that failed.
 func (s *session) pushWebSocket(ws *wsConn) (changed, ready <-chan struct{}, err error) {
 	var queued [8]packet // what a take holds, when it fits: most often one event
 	for {
