@@ -42,7 +42,9 @@ func TestNodeClients(t *testing.T) {
 	hub := feed.NewHub(feed.Config{Rate: 20})
 	var wg sync.WaitGroup
 	wg.Go(func() { feed.Quotes(ctx, hub, rand.New(rand.NewPCG(1, 2))) })
-	srv := httptest.NewServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: web.Files}))
+	srv := httptest.NewUnstartedServer(server.New(hub, slog.New(slog.DiscardHandler), server.Config{Page: web.Files}))
+	srv.Listener = server.Install(srv.Config, srv.Listener) // streams handed off their handlers, as transportlab runs
+	srv.Start()
 	defer func() {
 		cancel()
 		hub.Close()

@@ -43,6 +43,10 @@ func TestStreamsKeepSmallStacks(t *testing.T) {
 		// wait below about 1.2 KB doubles that stack. The client here
 		// keeps no goroutine.
 		{"ws", 11 << 10}, // 8.6 KB; 12.6 KB with either stack at 8 KB (20.5 KB served within the handler)
+		// A Socket.IO session on its WebSocket, handed off as well: its
+		// heartbeat's goroutine, which writes the WebSocket, and its
+		// reader, on 4 KB each.
+		{"socketio", 11 << 10}, // 8.8 KB
 	} {
 		t.Run(tc.transport, func(t *testing.T) {
 			hub := feed.NewHub(feed.Config{})

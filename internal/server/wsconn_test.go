@@ -15,42 +15,54 @@ import (
 // A WebSocket is handed off its handler (wire.HandOff): once open, it
 // costs two goroutines, its writer and its reader, and none of net/http's,
 // whose goroutine has returned. Its pings cost it none: one clock pings
-// every connection.
+// every connection. A Socket.IO session on its WebSocket costs two as
+// well: its heartbeat's, which writes the WebSocket, and its reader.
 func TestWebSocketCostsTwoGoroutines(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		srv, _ := newServerInBubble(t, server.Config{})
-		dial := srv.Client().Transport.(*http.Transport).DialContext // to the pipes
-		open := func(n int) {
-			for range n {
-				c, err := dial(t.Context(), "tcp", "pipe")
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { c.Close() })
-				go io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: pipe\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-					"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-				br := bufio.NewReader(c)
-				if res, err := http.ReadResponse(br, nil); err != nil || res.StatusCode != http.StatusSwitchingProtocols {
-					t.Fatalf("upgrade: %v, %v", res, err)
-				}
-				var hello [2]byte // the hello's frame header; the rest of it is never read
-				if _, err := io.ReadFull(br, hello[:]); err != nil {
-					t.Fatalf("hello: %v", err)
-				}
+	for _, tc := range []struct{ name, target string }{
+		{"ws", "/ws"},
+		{"socketio", "/socket.io/?EIO=4&transport=websocket"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { countWebSocketGoroutines(t, tc.target) })
+		})
+	}
+}
+
+// countWebSocketGoroutines opens WebSockets to target, in a bubble, and
+// counts what each costs the server.
+func countWebSocketGoroutines(t *testing.T, target string) {
+	srv, _ := newServerInBubble(t, server.Config{})
+	dial := srv.Client().Transport.(*http.Transport).DialContext // to the pipes
+	open := func(n int) {
+		for range n {
+			c, err := dial(t.Context(), "tcp", "pipe")
+			if err != nil {
+				t.Fatal(err)
 			}
-			synctest.Wait() // every handler has returned, or is waiting
+			t.Cleanup(func() { c.Close() })
+			go io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: pipe\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+			br := bufio.NewReader(c)
+			if res, err := http.ReadResponse(br, nil); err != nil || res.StatusCode != http.StatusSwitchingProtocols {
+				t.Fatalf("upgrade: %v, %v", res, err)
+			}
+			var first [2]byte // the first message's frame header (the hello, the open packet); the rest of it is never read
+			if _, err := io.ReadFull(br, first[:]); err != nil {
+				t.Fatalf("first message: %v", err)
+			}
 		}
-		open(1)
-		before, serving := goroutines("synctest bubble "), goroutines("net/http.(*conn).serve(")
-		const n = 10
-		open(n)
-		if got := goroutines("synctest bubble ") - before; got != 2*n {
-			t.Errorf("%d more goroutines for %d more WebSockets, want %d: two a connection", got, n, 2*n)
-		}
-		if got := goroutines("net/http.(*conn).serve(") - serving; got != 0 {
-			t.Errorf("%d more of net/http's goroutines serve a connection, want none: the WebSockets were not handed off", got)
-		}
-	})
+		synctest.Wait() // every handler has returned, or is waiting
+	}
+	open(1)
+	before, serving := goroutines("synctest bubble "), goroutines("net/http.(*conn).serve(")
+	const n = 10
+	open(n)
+	if got := goroutines("synctest bubble ") - before; got != 2*n {
+		t.Errorf("%d more goroutines for %d more WebSockets, want %d: two a connection", got, n, 2*n)
+	}
+	if got := goroutines("net/http.(*conn).serve(") - serving; got != 0 {
+		t.Errorf("%d more of net/http's goroutines serve a connection, want none: the WebSockets were not handed off", got)
+	}
 }
 
 // goroutines counts the goroutines whose stack, or the line that heads

@@ -116,6 +116,14 @@ func TestEncode(t *testing.T) {
 	if events != 1 || size != len(f.JSON) {
 		t.Errorf("event packet counts %d events of %d bytes, want 1 of %d", events, size, len(f.JSON))
 	}
+	// A WebSocket's frame header gives a packet's length before the
+	// packet is encoded into the frame.
+	for _, p := range []packet{{frame: f}, {text: "2"}, {text: connectPacket("abc")}} {
+		b, _, _ := appendPacket(nil, p)
+		if got := packetLen(p); got != len(b) {
+			t.Errorf("packetLen(%s) = %d, want %d", b, got, len(b))
+		}
+	}
 	for _, tt := range []struct{ got, want string }{
 		{connectPacket("abc"), `40{"sid":"abc"}`},
 		{connectErrorPacket("/", "bad"), `44{"message":"bad"}`},

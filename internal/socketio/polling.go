@@ -94,7 +94,7 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 			}
 			return []packet{{text: string(eioClose)}}, nil
 		}
-		if batch := s.takeLocked(polling.MaxPollEvents); len(batch) > 0 {
+		if batch := s.takeLocked(nil, polling.MaxPollEvents); len(batch) > 0 {
 			s.mu.Unlock()
 			return batch, nil
 		}
@@ -176,7 +176,7 @@ func (s *session) receivePayload(body []byte, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if err := s.receive(typ, data, r); err != nil {
+		if err := s.receive(typ, data, func() *http.Request { return r }); err != nil {
 			return err
 		}
 	}

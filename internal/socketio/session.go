@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
@@ -32,6 +31,7 @@ var (
 	errPollGone     = errors.New("the client went away during a poll")
 	errQueueFull    = fmt.Errorf("%w: its queue of replies is full", feed.ErrTooSlow)
 	errClientPing   = errors.New("invalid heartbeat direction: the server pings, the client pongs")
+	errPanic        = errors.New("panic") // in the session's goroutine or its WebSocket's reader (logged)
 )
 
 // connectTimeout is how long a session may wait for the client's connect
@@ -69,6 +69,8 @@ type session struct {
 	pong      chan struct{}           // told of each pong
 	connected chan *feed.Subscription // told of the subscription, once, at connect
 	done      chan struct{}           // closed by close
+	attached  chan struct{}           // closed by attach: run writes the WebSocket from then on
+	stopped   chan struct{}           // closed when run returns, its WebSocket closed
 
 	mu        sync.Mutex
 	transport string // transportPolling or transportWebSocket
@@ -77,11 +79,12 @@ type session struct {
 	answering int    // polls writing their answers
 	posting   bool   // a POST is being read
 	pending   []packet
-	taken     []*feed.Frame      // takeLocked's, reused: the events it takes from sub
-	replies   int                // packets in pending that are replies, for maxReplies
-	sub       *feed.Subscription // nil until the client connects (40)
-	ws        *websocket.Conn    // once the WebSocket carries the session
-	changed   chan struct{}      // closed and replaced on every change: wakes the writer
+	taken     []*feed.Frame                         // takeLocked's, reused: the events it takes from sub
+	replies   int                                   // packets in pending that are replies, for maxReplies
+	sub       *feed.Subscription                    // nil until the client connects (40)
+	ws        *wsConn                               // once the WebSocket carries the session
+	wsSent    func(events, eventBytes, written int) // the Meter's, for what run writes on ws
+	changed   chan struct{}                         // closed and replaced on every change: wakes the writer
 	closed    bool
 	err       error // why it closed
 }
@@ -115,28 +118,83 @@ func (s *session) handshake(t string) string {
 // client never connects, when the feed ends its delivery (too slow, stuck,
 // shutting down), or when the server shuts down. It returns when the
 // session is closed: no goroutine of a session outlives it.
+//
+// Once a WebSocket carries the session (attach), run is also its writer:
+// it sends the queue on it, and closes it, with the session's cause, when
+// the session ends. A session on its WebSocket then costs two goroutines,
+// this one and the WebSocket's reader, rather than a third that would
+// only write.
 func (s *session) run() {
+	defer close(s.stopped)
 	beat := time.NewTimer(s.h.opts.PingInterval)
 	defer beat.Stop()
 	connect := time.NewTimer(connectTimeout)
 	defer connect.Stop()
+	defer func() { // the session is closed: so is its WebSocket, if it has one
+		s.mu.Lock()
+		ws, cause := s.ws, s.err
+		s.mu.Unlock()
+		if ws != nil {
+			code, reason := closeStatus(cause)
+			ws.c.Close(code, reason)
+		}
+	}()
+	defer func() {
+		// No handler is above run, nor the recoverer middleware: a panic
+		// of its own ends the session, not the server.
+		if v := recover(); v != nil {
+			s.log.Error("panic in a session's goroutine", "panic", v, "stack", string(debug.Stack()))
+			s.close(errPanic)
+		}
+	}()
+	// What run waits on, each channel nil, never ready, while it has
+	// nothing to say: a goroutine waiting in a select keeps a record for
+	// each channel it waits on, about a hundred bytes each, for as long
+	// as the session lives.
+	var ws *wsConn // once attached: what run writes
 	var sub *feed.Subscription
-	var subDone <-chan struct{} // nil, never ready, until the client connects
+	var subDone <-chan struct{} // until the client connects: nil
+	attached, connected, noConnect := s.attached, s.connected, connect.C
+	done := s.done             // until attached: then the WebSocket's writes see the session close
+	shutdown := s.h.src.Done() // until the client connects: then its subscription ends at shutdown
 	awaitingPong := false
 	for {
+		var changed, ready <-chan struct{} // until attached: nil
+		if ws != nil {
+			var err error
+			changed, ready, err = s.pushWebSocket(ws)
+			switch {
+			case err != nil:
+				if sub != nil && sub.Err() != nil {
+					err = sub.Err() // the hub ended the delivery, and the write failed for it (feed.ErrStuck)
+				}
+				s.close(err)
+				return
+			case changed == nil: // closed
+				return
+			}
+		}
 		select {
-		case <-s.done:
+		case <-attached:
+			attached, done = nil, nil
+			s.mu.Lock()
+			ws = s.ws
+			s.mu.Unlock()
+		case <-changed: // the next round writes what changed, or sees the session closed
+		case <-ready:
+		case <-done:
 			return
-		case <-s.h.src.Done():
+		case <-shutdown:
 			s.close(feed.ErrClosed)
 			return
-		case sub = <-s.connected:
+		case sub = <-connected: // only one connect
 			subDone = sub.Done()
 			connect.Stop()
+			connected, noConnect, shutdown = nil, nil, nil
 		case <-subDone:
 			s.close(sub.Err())
 			return
-		case <-connect.C:
+		case <-noConnect:
 			s.close(errNoConnect)
 			return
 		case <-s.pong:
@@ -180,7 +238,7 @@ func (s *session) close(cause error) {
 		sub.Close()
 	}
 	if ws != nil && errors.Is(cause, feed.ErrStuck) {
-		ws.CloseNow() // the writer is stuck on a client that does not read: no close frame gets through
+		ws.c.CloseNow() // the writer is stuck on a client that does not read: no close frame gets through
 	}
 	s.release()
 	s.log.Info("session closed", "reason", closeReason(cause))
@@ -219,7 +277,11 @@ func (s *session) notifyLocked() {
 // polling.MaxPollEvents, so that a resume from far behind (the backlog is
 // in pending) catches up in a few answers, not one of all history. The
 // caller holds mu and is the session's one writer.
-func (s *session) takeLocked(maxEvents int) []packet {
+//
+// It appends what it takes to batch, a buffer the caller reuses (the
+// WebSocket's writer: one take a delivery); nil, it returns a new slice,
+// pending's own when only pending is taken.
+func (s *session) takeLocked(batch []packet, maxEvents int) []packet {
 	events, n := 0, 0
 	for ; n < len(s.pending); n++ {
 		if s.pending[n].frame != nil {
@@ -229,7 +291,11 @@ func (s *session) takeLocked(maxEvents int) []packet {
 			events++
 		}
 	}
-	batch := s.pending[:n:n]
+	if batch == nil {
+		batch = s.pending[:n:n]
+	} else {
+		batch = append(batch, s.pending[:n]...)
+	}
 	s.pending = s.pending[n:]
 	if len(s.pending) == 0 {
 		s.pending, s.replies = nil, 0
@@ -276,8 +342,8 @@ func (s *session) write(f func() error) error {
 	return f()
 }
 
-// appendPacket appends p as it goes on the wire. It returns the events in
-// it and their JSON bytes, for the meter.
+// appendPacket appends p as it goes on the wire, packetLen bytes. It
+// returns the events in it and their JSON bytes, for the meter.
 func appendPacket(b []byte, p packet) (_ []byte, events, eventBytes int) {
 	if p.frame != nil {
 		return appendEvent(b, "event", p.frame.JSON), 1, len(p.frame.JSON)
@@ -285,9 +351,23 @@ func appendPacket(b []byte, p packet) (_ []byte, events, eventBytes int) {
 	return append(b, p.text...), 0, 0
 }
 
+// eventHead is what appendEvent puts before an event's JSON; a "]" follows it.
+const eventHead = `42["event",`
+
+// packetLen is the length of p on the wire (appendPacket): what a
+// WebSocket frame's header says before the packet is encoded into the
+// frame.
+func packetLen(p packet) int {
+	if p.frame != nil {
+		return len(eventHead) + len(p.frame.JSON) + len("]")
+	}
+	return len(p.text)
+}
+
 // receive acts on one Engine.IO packet from the client, which came with
-// request r (a POST, or the WebSocket's upgrade). An error ends the session.
-func (s *session) receive(typ byte, data []byte, r *http.Request) error {
+// the request r returns (a POST, or the WebSocket's upgrade as the session
+// keeps it: see wsStream.request). An error ends the session.
+func (s *session) receive(typ byte, data []byte, r func() *http.Request) error {
 	switch typ {
 	case eioPong:
 		select {
@@ -313,7 +393,7 @@ func (s *session) receive(typ byte, data []byte, r *http.Request) error {
 
 // receiveSocketIO acts on a Socket.IO packet. Only the main namespace,
 // "/", exists; a connect to another is refused, as socket.io refuses it.
-func (s *session) receiveSocketIO(data []byte, r *http.Request) error {
+func (s *session) receiveSocketIO(data []byte, r func() *http.Request) error {
 	p, err := parseSocketIO(data)
 	if err != nil {
 		return err
@@ -427,7 +507,7 @@ type clientMessage struct {
 // [{"code":…,"error":…}] (an "error" event when it is not numbered). Other
 // events are ignored, as a socket.io server ignores those it has no
 // listener for.
-func (s *session) event(p sioPacket, r *http.Request) error {
+func (s *session) event(p sioPacket, r func() *http.Request) error {
 	name, args, _ := eventArgs(p.Data) // checked by parseSocketIO
 	if name != "message" {
 		return nil
@@ -441,7 +521,7 @@ func (s *session) event(p sioPacket, r *http.Request) error {
 		return s.refuse(p, httpjson.BadRequest, err.Error())
 	}
 	if may := s.h.opts.MayPublish; may != nil {
-		if ok, code, why := may(r); !ok {
+		if ok, code, why := may(r()); !ok {
 			return s.refuse(p, code, why)
 		}
 	}

@@ -8,8 +8,10 @@
 // packets waiting to go out belong to the session, not to a transport.
 //
 // Read Handler first, then session.go (the session, its queue, its
-// heartbeat, the Socket.IO packets it takes), polling.go, websocket.go
-// (the upgrade), and packet.go (the wire format). A session by hand,
+// heartbeat, whose goroutine also writes the session's WebSocket, the
+// Socket.IO packets it takes), polling.go, websocket.go (the upgrade, and
+// the WebSocket's reader, which goes on after the handler returns), and
+// packet.go (the wire format). A session by hand,
 // with curl and websocat (␞ is the separator, \x1e):
 //
 //	$ curl 'localhost:8005/socket.io/?EIO=4&transport=polling'
@@ -59,6 +61,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/wire"
 )
 
 // Source is the part of the feed that Socket.IO needs: it subscribes,
@@ -159,38 +162,56 @@ func Handler(src Source, m Meter, log *slog.Logger, opts Options) http.Handler {
 
 // ServeHTTP checks the protocol's query and sends the request where it
 // belongs. Every request is counted, the errors too.
+//
+// A WebSocket, once upgraded, goes on after ServeHTTP returns, on a
+// goroutine of its own (wire.HandOff): see serveWebSocket.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sent, done := h.m.Open(r)
-	defer done()
+	st := h.serve(w, r, sent)
+	if st == nil {
+		done()
+		return
+	}
+	st.done = done // the answer is finished when the WebSocket is
+	end, ok := wire.HandOff(r)
+	if !ok { // no counting connection under r (a test's server): serve it here
+		st.serve()
+		return
+	}
+	go st.serveHandedOff(end)
+}
+
+// serve answers r, or upgrades it to a WebSocket that carries a session,
+// which it returns for ServeHTTP to serve.
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, sent func(events, eventBytes, written int)) *wsStream {
 	q := r.URL.Query()
 	if q.Get("EIO") != "4" {
 		fail(w, errVersion)
-		return
+		return nil
 	}
 	t := q.Get("transport")
 	if t != transportPolling && t != transportWebSocket {
 		fail(w, errTransport)
-		return
+		return nil
 	}
 	sid := q.Get("sid")
 	if sid == "" {
 		if r.Method != http.MethodGet {
 			fail(w, errHandshakeMethod)
-			return
+			return nil
 		}
 		if t == transportWebSocket {
-			h.serveWebSocket(w, r, nil, sent)
-			return
+			return h.upgrade(w, r, nil, sent)
 		}
 		h.handshake(w, r, sent)
-		return
+		return nil
 	}
 	s := h.lookup(sid)
 	switch {
 	case s == nil:
 		fail(w, errUnknownSession)
 	case t == transportWebSocket && r.Method == http.MethodGet:
-		h.serveWebSocket(w, r, s, sent)
+		return h.upgrade(w, r, s, sent)
 	case t == transportPolling && r.Method == http.MethodGet:
 		s.poll(w, r, sent)
 	case t == transportPolling && r.Method == http.MethodPost:
@@ -198,6 +219,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		fail(w, errBadRequest)
 	}
+	return nil
 }
 
 // Opens reports whether r opens a session or a WebSocket: what a server
@@ -261,6 +283,8 @@ func (h *handler) open(r *http.Request, t string, release func()) *session {
 		done:      make(chan struct{}),
 		transport: t,
 		changed:   make(chan struct{}),
+		attached:  make(chan struct{}),
+		stopped:   make(chan struct{}),
 	}
 	s.log = h.log.With("transport", "socketio", "remote", r.RemoteAddr, "client", from, "sid", s.id)
 	h.mu.Lock()
@@ -319,6 +343,8 @@ func closeStatus(cause error) (websocket.StatusCode, string) {
 		return websocket.StatusGoingAway, "server shutting down"
 	case cause == nil, errors.Is(cause, errClientClosed):
 		return websocket.StatusNormalClosure, ""
+	case errors.Is(cause, errPanic):
+		return websocket.StatusInternalError, "internal error"
 	}
 	return websocket.StatusPolicyViolation, closeText(cause.Error())
 }

@@ -22,6 +22,7 @@ import (
 	"transportlab/internal/polling"
 	"transportlab/internal/socketio"
 	"transportlab/internal/transporttest"
+	"transportlab/internal/wire"
 )
 
 func TestMain(m *testing.M) {
@@ -933,4 +934,78 @@ func TestHeartbeatOnTheClock(t *testing.T) {
 		status, body = request(http.MethodPost, idle, "3")
 		wantError(t, "a session that never connected, after 45 s", status, body, 400, 1, "Session ID unknown")
 	})
+}
+
+// On a server that hands streams off their handlers (wire.Install), as on
+// one that does not, the WebSocket's reader gives Options.MayPublish the
+// upgrade's request as the session keeps it (its URL and address), and a
+// panic in it ends that session alone, with an internal error, and
+// finishes its answer.
+func TestPanicInTheWebSocketReaderEndsTheSession(t *testing.T) {
+	for _, handedOff := range []bool{false, true} {
+		t.Run(fmt.Sprintf("handedOff=%t", handedOff), func(t *testing.T) {
+			var asked sync.Map // the ?client= and address of each request MayPublish was given
+			hub := feed.NewHub(feed.Config{History: 1000})
+			meter := new(transporttest.Meter)
+			srv := httptest.NewUnstartedServer(socketio.Handler(hub, meter, slog.New(slog.DiscardHandler), socketio.Options{
+				MayPublish: func(r *http.Request) (bool, string, string) {
+					text := r.URL.Query().Get("client") + "@" + r.RemoteAddr
+					if _, again := asked.LoadOrStore(text, true); again {
+						panic("a second message")
+					}
+					return true, "", ""
+				},
+			}))
+			if handedOff {
+				srv.Listener = wire.Install(srv.Config, srv.Listener)
+			}
+			srv.Start()
+			t.Cleanup(func() {
+				hub.Close()
+				srv.Close()
+			})
+			f := &fixture{srv: srv, hub: hub, meter: meter}
+
+			c := f.dial(t, "transport=websocket&client=ann")
+			readWS(t, c)        // the open packet
+			writeWS(t, c, "40") // connect
+			readWS(t, c)        // its answer
+			readWS(t, c)        // the hello
+			writeWS(t, c, `421["message",{"text":"one"}]`)
+			if got := readWS(t, c); got != `431[{"seq":1}]` && !strings.HasPrefix(got, `42["event"`) {
+				t.Fatalf("after a message: %q, want its ack or its echo", got)
+			}
+			writeWS(t, c, `42["message",{"text":"two"}]`)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			var err error
+			for err == nil { // the ack or the echo of one, then the close
+				_, _, err = c.Read(ctx)
+			}
+			if s := websocket.CloseStatus(err); s != websocket.StatusInternalError {
+				t.Errorf("after a panic: %v, want a close with an internal error", err)
+			}
+			n := 0
+			asked.Range(func(k, _ any) bool {
+				if !strings.HasPrefix(k.(string), "ann@127.0.0.1:") {
+					t.Errorf("MayPublish was given client@remote %q, want ann@127.0.0.1:…", k)
+				}
+				n++
+				return true
+			})
+			if n != 1 {
+				t.Errorf("MayPublish was given %d requests, want 1, asked twice", n)
+			}
+			for deadline := time.Now().Add(5 * time.Second); meter.Active.Load() != 0; {
+				if time.Now().After(deadline) {
+					t.Fatalf("%d answers still open after the panic, want 0", meter.Active.Load())
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			c2 := f.dial(t, "transport=websocket") // the server goes on
+			if got := readWS(t, c2); !strings.HasPrefix(got, "0{") {
+				t.Errorf("a new session after the panic: %q, want its open packet", got)
+			}
+		})
+	}
 }

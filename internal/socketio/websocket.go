@@ -6,48 +6,109 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"runtime/debug"
 
 	"github.com/coder/websocket"
+
+	"transportlab/internal/hijack"
+	"transportlab/internal/wsframe"
 )
 
-// serveWebSocket serves a WebSocket GET: a new session straight on the
-// WebSocket (s is nil: transports: ['websocket']), or the upgrade of s
-// from long polling. It returns when the WebSocket ends, and with it the
-// session.
-func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request, s *session, sent func(events, eventBytes, written int)) {
+// Buffer sizes of a session's WebSocket, kept for its whole life by
+// coder/websocket (see hijack). The read buffer holds what the client
+// usually sends whole: its probe (2probe) and upgrade (5), its pongs (3)
+// and a short message; a longer one takes more reads. The library writes
+// only control frames itself, and the probe's answer (3probe): at most
+// 2 + 125 bytes, so each goes out whole in one write (see wsframe.Out).
+// The session's packets are framed here (pushWebSocket) and written in
+// one write a batch, with no buffer kept between writes.
+const (
+	readBuffer  = 128
+	writeBuffer = 128
+)
+
+// flushAt is how many bytes of frames pushWebSocket gathers before it
+// writes them: a long backlog goes out in writes of about this size.
+const flushAt = 16 << 10
+
+// wsConn is the WebSocket that carries a session: coder/websocket's
+// connection, which reads it and writes its control frames, and out,
+// where the session's packets are written, framed here.
+type wsConn struct {
+	c   *websocket.Conn
+	out wsframe.Out
+}
+
+// wsStream is a session's WebSocket once upgraded, as its reader keeps
+// it: the connection, and of the request only what Options' callbacks are
+// given (request), never the request itself, its headers and all.
+type wsStream struct {
+	s      *session
+	ws     *wsConn
+	remote string
+	target target
+	done   func() // the Meter's: the answer is finished
+}
+
+// target is the part of the upgrade's request that the stream keeps.
+type target struct{ host, path, query string }
+
+// request returns the upgrade's request as Options.MayPublish sees it on
+// the WebSocket: its method, host, URL and remote address, without its
+// headers, body or context.
+func (st *wsStream) request() *http.Request {
+	return &http.Request{Method: http.MethodGet, Host: st.target.host, RemoteAddr: st.remote,
+		URL: &url.URL{Path: st.target.path, RawQuery: st.target.query}}
+}
+
+// upgrade upgrades r to a WebSocket: a new session straight on it (s is
+// nil: transports: ['websocket']), or the upgrade of s from long
+// polling. It returns the WebSocket once it carries the session, for
+// ServeHTTP to read; nil when it does not (refused, or the probe failed),
+// having answered or closed it.
+//
+// From the upgrade on, the session's run writes the WebSocket (attach),
+// and its reader is the only other goroutine it costs.
+func (h *handler) upgrade(w http.ResponseWriter, r *http.Request, s *session, sent func(events, eventBytes, written int)) *wsStream {
 	var release func()
 	if s == nil {
 		var ok bool
 		if release, ok = h.admit(w, r); !ok {
-			return
+			return nil
 		}
 	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
+	ws := &wsConn{out: wsframe.Out{Timeout: h.opts.WriteTimeout}}
+	c, err := websocket.Accept(&hijack.ResponseWriter{
+		ResponseWriter: w,
+		ReadSize:       readBuffer,
+		WriteSize:      writeBuffer,
+		Out:            ws.out.On,
+	}, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
 	if err != nil {
 		if release != nil {
 			release()
 		}
 		h.log.Info("upgrade refused", "transport", "socketio", "remote", r.RemoteAddr, "err", err)
-		return
+		return nil
 	}
-	defer c.CloseNow()
 	c.SetReadLimit(int64(h.opts.MaxPayload))
+	ws.c = c
 	// Never r.Context() from here on: the upgrade has taken the connection.
 
 	if s != nil && !s.mayUpgrade() {
 		// One WebSocket a session: the protocol closes any other.
 		c.Close(websocket.StatusPolicyViolation, "the session has upgraded already, or is upgrading")
-		return
+		c.CloseNow()
+		return nil
 	}
 	if s == nil {
 		s = h.open(r, transportWebSocket, release)
 		open := s.handshake(transportWebSocket)
-		ctx, cancel := context.WithTimeout(context.Background(), h.opts.WriteTimeout)
-		err := c.Write(ctx, websocket.MessageText, []byte(open))
-		cancel()
-		if err != nil {
+		if err := ws.out.WriteFrames(wsframe.AppendText(nil, []byte(open))); err != nil {
 			s.close(err)
-			return
+			c.CloseNow()
+			return nil
 		}
 		sent(0, 0, len(open))
 	} else if won, err := s.probe(c, sent); err != nil {
@@ -56,28 +117,47 @@ func (h *handler) serveWebSocket(w http.ResponseWriter, r *http.Request, s *sess
 		}
 		s.log.Info("upgrade failed", "err", err)
 		c.Close(websocket.StatusPolicyViolation, closeText(err.Error()))
-		return
+		c.CloseNow()
+		return nil
 	}
-	s.attach(c)
+	if !s.attach(ws, sent) { // closed meanwhile
+		code, reason := closeStatus(s.cause())
+		c.Close(code, reason)
+		c.CloseNow()
+		return nil
+	}
+	return &wsStream{s: s, ws: ws, remote: r.RemoteAddr, target: target{r.Host, r.URL.Path, r.URL.RawQuery}}
+}
 
-	readDone := make(chan struct{})
-	var readErr error
-	go func() {
-		defer close(readDone)
-		readErr = s.readWebSocket(c, r)
-	}()
-	err = s.pushWebSocket(c, sent, readDone)
-	select {
-	case <-readDone:
-		if err == nil {
-			err = readErr // why the reader stopped, and with it the writer
+// serve reads the session's packets on the WebSocket until it ends, and
+// then finishes the answer, once run has closed the WebSocket: the
+// session ends with it.
+func (st *wsStream) serve() {
+	defer st.done()
+	err := st.read()
+	st.s.close(err) // the WebSocket carried the session: it ends with it
+	<-st.s.stopped  // run has closed the WebSocket, with the session's cause
+	st.ws.c.CloseNow()
+}
+
+// serveHandedOff serves the stream on a goroutine of its own, once its
+// handler has returned (wire.HandOff), and calls end last. No recoverer
+// middleware is above it any more: a panic of its own is logged (read).
+func (st *wsStream) serveHandedOff(end func()) {
+	defer end()
+	st.serve()
+}
+
+// read runs the reader until it stops, and recovers a panic of its, which
+// it logs: the session then ends, and the server goes on.
+func (st *wsStream) read() (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			st.s.log.Error("panic in a WebSocket's reader", "panic", v, "stack", string(debug.Stack()))
+			err = errPanic
 		}
-	default:
-	}
-	s.close(err) // the WebSocket carried the session: it ends with it
-	code, reason := closeStatus(s.cause())
-	c.Close(code, reason)
-	<-readDone
+	}()
+	return st.s.readWebSocket(st.ws.c, st.request)
 }
 
 // mayUpgrade reports whether s may be probed on a WebSocket: it polls, and
@@ -140,13 +220,19 @@ func (s *session) abortUpgrade() {
 	s.notifyLocked()
 }
 
-// attach makes c the session's transport. After an upgrade it waits for a
-// poll still open, or still writing its answer, to end: from then on c is the session's one
-// writer, and polls are refused.
-func (s *session) attach(c *websocket.Conn) {
+// attach makes c the session's transport, and run its writer, with sent
+// to count what it writes; it says whether it did: not when the session
+// closed first. After an upgrade it waits for a poll still open, or still
+// writing its answer, to end: from then on c is the session's one writer,
+// and polls are refused. Once attached, c is closed when the session is
+// (run).
+func (s *session) attach(c *wsConn, sent func(events, eventBytes, written int)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.transport, s.upgrading, s.ws = transportWebSocket, false, c
+	if s.closed {
+		return false
+	}
+	s.transport, s.upgrading, s.ws, s.wsSent = transportWebSocket, false, c, sent
 	s.notifyLocked() // a poll that still waits answers now, and is the last
 	for (s.polling || s.answering > 0) && !s.closed {
 		changed := s.changed
@@ -154,6 +240,8 @@ func (s *session) attach(c *websocket.Conn) {
 		<-changed
 		s.mu.Lock()
 	}
+	close(s.attached) // run writes c from now on
+	return true
 }
 
 // cause returns why s closed.
@@ -163,50 +251,65 @@ func (s *session) cause() error {
 	return s.err
 }
 
-// pushWebSocket sends the session's queue on c, one packet a message, until
-// the session closes, a write fails or the reader stops.
-func (s *session) pushWebSocket(c *websocket.Conn, sent func(events, eventBytes, written int), readDone <-chan struct{}) error {
-	var buf []byte
+// pushWebSocket sends what waits in the session's queue on ws, one packet
+// a message, and returns what run waits on for more: a change of the
+// session, or events. It returns nil channels once the session has
+// closed (run then returns), and the error of a write that failed.
+func (s *session) pushWebSocket(ws *wsConn) (changed, ready <-chan struct{}, err error) {
+	var queued [8]packet // what a take holds, when it fits: most often one event
 	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
-			return nil
+			return nil, nil, nil
 		}
-		batch := s.takeLocked(math.MaxInt) // one packet a message: the batch is never one body
-		changed, ready := s.waitLocked()
+		batch := s.takeLocked(queued[:0], math.MaxInt) // one packet a message: the batch is never one body
+		changed, ready = s.waitLocked()
+		sent := s.wsSent
 		s.mu.Unlock()
 		if len(batch) == 0 {
-			select {
-			case <-changed:
-				continue
-			case <-ready: // the next round takes them
-				continue
-			case <-readDone:
-				return nil
-			}
+			return changed, ready, nil
 		}
-		for _, p := range batch {
-			var events, eventBytes int
-			buf, events, eventBytes = appendPacket(buf[:0], p)
-			err := s.write(func() error {
-				// On a client that stops reading, the write fails after
-				// the timeout (and closes c) rather than block forever.
-				ctx, cancel := context.WithTimeout(context.Background(), s.h.opts.WriteTimeout)
-				defer cancel()
-				return c.Write(ctx, websocket.MessageText, buf)
-			})
-			if err != nil {
-				return err
-			}
-			sent(events, eventBytes, len(buf))
+		err := s.writeWebSocket(ws, batch, sent)
+		clear(batch) // the frames are the hub's history's, not this goroutine's to keep
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 }
 
+// writeWebSocket writes batch on ws, each packet a message framed here,
+// in one write (a long backlog in writes of about flushAt bytes), and
+// counts them with sent. A client that stops reading makes the write fail
+// after Options.WriteTimeout (wsframe.Out's Timeout), and the session
+// close, rather than hold run forever.
+func (s *session) writeWebSocket(ws *wsConn, batch []packet, sent func(events, eventBytes, written int)) error {
+	buf := wsframe.GetBuffer()
+	defer wsframe.PutBuffer(buf)
+	b, events, eventBytes, written := *buf, 0, 0, 0
+	for i, p := range batch {
+		n := packetLen(p)
+		b = wsframe.AppendTextHeader(b, n)
+		var e, eb int
+		b, e, eb = appendPacket(b, p)
+		events, eventBytes, written = events+e, eventBytes+eb, written+n
+		if len(b) < flushAt && i < len(batch)-1 {
+			continue
+		}
+		err := s.write(func() error { return ws.out.WriteFrames(b) })
+		*buf = b // keep what it grew to
+		if err != nil {
+			return err
+		}
+		sent(events, eventBytes, written)
+		b, events, eventBytes, written = b[:0], 0, 0, 0
+	}
+	return nil
+}
+
 // readWebSocket acts on the client's packets, one a message, until the
 // WebSocket ends or a packet breaks the protocol.
-func (s *session) readWebSocket(c *websocket.Conn, r *http.Request) error {
+func (s *session) readWebSocket(c *websocket.Conn, r func() *http.Request) error {
 	for {
 		typ, b, err := c.Read(context.Background())
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
 	"transportlab/internal/ratelimit"
+	"transportlab/internal/wsframe"
 )
 
 // conn is one client's WebSocket: a writer pushing the feed and a reader
@@ -26,7 +27,7 @@ import (
 type conn struct {
 	h      *handler
 	c      *websocket.Conn
-	out    out // where every frame is written
+	out    wsframe.Out // where every frame is written
 	sub    *feed.Subscription
 	from   string // the client's name in the messages it publishes (Options.From)
 	remote string // its address, for the log and Options' callbacks (request)
@@ -218,14 +219,14 @@ func (cn *conn) write() error {
 // (feed.Hub.Watch) and ends the delivery of a client that stopped reading;
 // the watcher in begin then closes the connection, which ends the write.
 func (cn *conn) push(msg []byte, events []*feed.Frame) error {
-	buf := getBuffer()
-	defer putBuffer(buf)
+	buf := wsframe.GetBuffer()
+	defer wsframe.PutBuffer(buf)
 	b, n, size, written := (*buf)[:0], 0, 0, 0
 	if msg != nil {
-		b, written = appendText(b, msg), len(msg)
+		b, written = wsframe.AppendText(b, msg), len(msg)
 	}
 	for i, f := range events {
-		b, n, size = appendText(b, f.JSON), n+1, size+len(f.JSON)
+		b, n, size = wsframe.AppendText(b, f.JSON), n+1, size+len(f.JSON)
 		if len(b) >= flushAt && i < len(events)-1 {
 			if err := cn.flush(b, n, size, written+size); err != nil {
 				return err
@@ -241,12 +242,16 @@ func (cn *conn) push(msg []byte, events []*feed.Frame) error {
 	return cn.flush(b, n, size, written+size)
 }
 
+// flushAt is how many bytes of frames push gathers before it writes them:
+// a long backlog goes out in writes of about this size.
+const flushAt = 16 << 10
+
 // flush writes b, whole frames that carry events messages of eventBytes
 // and written bytes in all, under the hub's watch on writes, and counts
 // them. An event message is its JSON, byte for byte; a ping is no message.
 func (cn *conn) flush(b []byte, events, eventBytes, written int) error {
 	cn.sub.StartWrite()
-	err := cn.out.writeFrames(b)
+	err := cn.out.WriteFrames(b)
 	cn.sub.EndWrite()
 	if err != nil {
 		return err
@@ -260,10 +265,10 @@ func (cn *conn) flush(b []byte, events, eventBytes, written int) error {
 // reply writes an answer to one of the client's messages: a pong, an ack or
 // an error. It is no event and not counted as one.
 func (cn *conn) reply(msg []byte) error {
-	buf := getBuffer()
-	defer putBuffer(buf)
-	*buf = appendText((*buf)[:0], msg)
-	if err := cn.out.writeFrames(*buf); err != nil {
+	buf := wsframe.GetBuffer()
+	defer wsframe.PutBuffer(buf)
+	*buf = wsframe.AppendText(*buf, msg)
+	if err := cn.out.WriteFrames(*buf); err != nil {
 		return err
 	}
 	cn.sent(0, 0, len(msg))

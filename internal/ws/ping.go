@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"transportlab/internal/wsframe"
 )
 
 // pinger pings every connection of a handler, on one clock: a ticker for
@@ -110,7 +112,7 @@ func (b *beat) appendPing(p *pinger, frames []byte) []byte {
 	id := b.id.Add(1)
 	var payload [20]byte
 	pl := strconv.AppendUint(payload[:0], id, 10)
-	return append(appendHeader(frames, fin|opPing, len(pl)), pl...)
+	return wsframe.AppendPing(frames, pl)
 }
 
 // ponged takes a pong the reader received: the answer to the ping awaited,

@@ -4,9 +4,9 @@
 // (published to the feed for every client to see) and pings (answered with a
 // pong, for the round-trip time).
 //
-// Read Handler first, then conn.go (a connection's writer and reader),
-// out.go (how frames reach the wire) and ping.go (the pings, on one clock
-// for all connections). A session with websocat:
+// Read Handler first, then conn.go (a connection's writer and reader,
+// which frames what it writes itself: see internal/wsframe) and ping.go
+// (the pings, on one clock for all connections). A session with websocat:
 //
 //	$ websocat 'ws://localhost:8005/ws'
 //	{"kind":"hello","epoch":"5f0c9a3e7d21b4c8","head":41,"rate":5,"missed":0}
@@ -142,7 +142,7 @@ var unlimited = ratelimit.New(0, 0)
 // (see hijack): what it reads, which holds a pong or a client's usual
 // message whole (a longer one takes more reads: clients send a few a
 // minute), and what it writes itself, control frames only (at most 2 +
-// 125 bytes, so each goes out whole in one write: see out). Events and
+// 125 bytes, so each goes out whole in one write: see wsframe.Out). Events and
 // replies are framed here and written in one write a batch, with no buffer
 // kept between writes.
 const (
@@ -195,7 +195,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 		ResponseWriter: w,
 		ReadSize:       readBuffer,
 		WriteSize:      writeBuffer,
-		Out:            cn.out.on,
+		Out:            cn.out.On,
 	}, r, &websocket.AcceptOptions{
 		OriginPatterns: opts.OriginPatterns,
 		OnPongReceived: func(_ context.Context, payload []byte) { cn.ponged(payload) },
