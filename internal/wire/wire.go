@@ -25,6 +25,7 @@
 package wire
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -104,9 +105,10 @@ func (c *Conn) NetConn() net.Conn { return c.Conn }
 // runs.
 func (c *Conn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, net.ErrClosed) {
 		// A deadline that passed broke nothing: net/http sets one in the
 		// past to stop its own read when a handler hijacks the connection.
+		// Nor did the server's own close: the socket said nothing.
 		c.reading.Load().fail(err)
 	}
 	if n <= 0 {
@@ -223,9 +225,10 @@ func (w *recorder) ended() {
 	if goesOn && c.later(func() { c.ended(nil, status) }) { // the func only for a stream: most requests end here
 		return // a handed-off stream keeps neither w nor r
 	}
-	if handedOff {
-		// A stream that ended before its handler returned: its
-		// connection is hijacked, and net/http, asked to flush it, panics.
+	if handedOff || w.hijacked {
+		// A stream that ended before its handler returned, or an upgrade
+		// refused after its hijack: net/http, asked to flush a hijacked
+		// connection, panics.
 		c.ended(nil, status)
 		return
 	}
@@ -245,6 +248,8 @@ func (c *Conn) ended(w http.ResponseWriter, status int) {
 	// (A hijacked connection refuses, and has nothing left to flush.)
 	if w != nil {
 		http.NewResponseController(w).Flush()
+	} else if status == 0 {
+		status = x.UnderWay // a stream that wrote its own head (SSE) before its first answer went out
 	}
 	x.Log.request(x, status)
 }
@@ -321,8 +326,16 @@ func (c *Conn) endStream() {
 // and the WebSocket upgrade reach the connection's own writer for Hijack.
 type recorder struct {
 	http.ResponseWriter
-	conn   *Conn
-	status int
+	conn     *Conn
+	status   int
+	hijacked bool // net/http no longer writes for the handler: nothing to flush
+}
+
+// Hijack hijacks the connection, and remembers it did: see ended.
+func (w *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	w.hijacked = w.hijacked || err == nil
+	return c, brw, err
 }
 
 func (w *recorder) WriteHeader(status int) {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,5 +272,99 @@ func TestHandOffWithoutInstall(t *testing.T) {
 	wire.AtEnd(r, func() { ran = true })
 	if !ran {
 		t.Error("AtEnd without Install did not run f at once")
+	}
+}
+
+// An upgrade refused after its hijack (the feed shut down between the
+// two) returns without handing its connection off: Mark must not ask
+// net/http to flush it, which panics on a hijacked connection.
+func TestHijackedAndReturnedIsNotFlushed(t *testing.T) {
+	log := wire.NewLog(time.Now)
+	var serverLog strings.Builder
+	var mu sync.Mutex
+	returned := make(chan struct{}) // Mark has returned, its end done
+	upgrade := wire.Mark(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wire.Claim(r, wire.Account{Transport: "ws", Log: log, UnderWay: http.StatusSwitchingProtocols})
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		conn.Close()
+	}))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(returned)
+		upgrade.ServeHTTP(w, r)
+	}))
+	srv.Config.ErrorLog = stdlog.New(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return serverLog.Write(p)
+	}), "", 0)
+	srv.Listener = wire.Install(srv.Config, srv.Listener)
+	srv.Start()
+	defer srv.Close()
+
+	if res, err := http.Get(srv.URL + "/ws"); err == nil {
+		res.Body.Close()
+	}
+	<-returned
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(serverLog.String(), "panic") {
+		t.Errorf("the server's log: %s", serverLog.String())
+	}
+	if entries, _, _ := log.Since(0); len(entries) != 1 {
+		t.Errorf("log: %d entries, want the refused upgrade's one", len(entries))
+	}
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// A stream that writes its own head (SSE, handed off) and whose client
+// left before anything went out is logged with the status it would have
+// answered, not 0; the server's own close of its connection is no error
+// of the socket's.
+func TestHandedOffStreamThatSentNothing(t *testing.T) {
+	log := wire.NewLog(time.Now)
+	errs := make(chan error, 1)
+	returned := make(chan struct{}) // Mark has returned: what it left is the stream's to run
+	stream := wire.Mark(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x := wire.Claim(r, wire.Account{Transport: "sse", Log: log, UnderWay: http.StatusOK})
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		end, _ := wire.HandOff(r)
+		go func() {
+			<-returned
+			conn.Close()
+			conn.Read(make([]byte, 1)) // as a stream's reader finds its connection closed
+			err := x.Err()
+			end()
+			errs <- err
+		}()
+	}))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stream.ServeHTTP(w, r)
+		close(returned)
+	}))
+	srv.Listener = wire.Install(srv.Config, srv.Listener)
+	srv.Start()
+	defer srv.Close()
+
+	if res, err := http.Get(srv.URL + "/sse"); err == nil {
+		res.Body.Close()
+	}
+	if err := <-errs; err != nil {
+		t.Errorf("after the server's own close, Err() = %v, want nil", err)
+	}
+	entries, _, _ := log.Since(0)
+	var e struct{ Status int }
+	if len(entries) != 1 || json.Unmarshal(entries[0], &e) != nil || e.Status != http.StatusOK {
+		t.Errorf("log %s, want one entry with status 200", entries)
 	}
 }
