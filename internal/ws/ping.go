@@ -19,6 +19,15 @@ import (
 // other connection gets a ping: the tick tells its writer, which writes it
 // (with the events, when some are queued), and its reader takes the pong.
 // The ticker runs while there are connections.
+//
+// A connection gets a whole period before its first ping, as it would
+// with a timer of its own: one that joins while the ticker runs sits out
+// the tick that follows, which may come at once, so its first ping goes
+// out between one and two periods after it connected; one that starts
+// the ticker is pinged at its first tick, a period later. Either way a
+// peer has until the next tick to answer a ping, and is closed then if
+// it has not: a silent peer goes between two and three periods after it
+// connected.
 type pinger struct {
 	every time.Duration
 
@@ -33,19 +42,26 @@ type pinger struct {
 
 // beat is a connection's side of the pings. The pinger marks a ping due,
 // the writer sends it and the reader takes its pong: each goes on in its
-// own goroutine, so each field is one atomic.
+// own goroutine, so each field they share is one atomic. sent and id go
+// together, and are kept so by their order (appendPing, ponged).
 type beat struct {
-	wake chan struct{} // a ping is due: tells the writer, which may be waiting
-	due  atomic.Bool   // a ping is due and not yet written
 	sent atomic.Int64  // when the ping awaiting its pong went out, after start; 0: none awaits
 	id   atomic.Uint64 // the number of the last ping, which is its payload
-	gone atomic.Bool   // closed for a ping unanswered
+	due  atomic.Bool   // a ping is due and not yet written
+	gone atomic.Bool   // closed for a ping unanswered; set under the pinger's mu
+	// fresh: joined since the ticker's last tick, which it sits out (see
+	// pinger). The pinger's, under its mu.
+	fresh bool
 }
 
-// add starts pinging cn, one tick from now at most.
+// add starts pinging cn: its first ping goes out one to two periods from
+// now (see pinger).
 func (p *pinger) add(cn *conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// A ticker that runs may tick at once; one started now ticks a whole
+	// period from now.
+	cn.beat.fresh = p.stop != nil
 	if p.stop == nil {
 		if p.conns == nil {
 			p.conns, p.start = make(map[*conn]struct{}), time.Now()
@@ -77,21 +93,28 @@ func (p *pinger) run(stop chan struct{}) {
 			return
 		case <-t.C:
 			for _, cn := range p.tick() {
-				cn.beat.gone.Store(true)
 				cn.c.CloseNow()
 			}
 		}
 	}
 }
 
-// tick marks a ping due on every connection whose last was answered, and
-// returns the others, which are gone.
+// tick marks a ping due on every connection whose last was answered, but
+// those that joined since the last tick, and marks the others gone and
+// returns them, for the caller to close. It marks them under mu: one that
+// ended meanwhile has been removed, and ends for its own reason, not as
+// gone.
 func (p *pinger) tick() (gone []*conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for cn := range p.conns {
 		b := &cn.beat
+		if b.fresh {
+			b.fresh = false
+			continue
+		}
 		if b.due.Load() || b.sent.Load() != 0 { // not written, or not answered, in a whole period
+			b.gone.Store(true)
 			gone = append(gone, cn)
 			continue
 		}
@@ -103,13 +126,20 @@ func (p *pinger) tick() (gone []*conn) {
 
 // appendPing appends a ping frame to b when one is due, and notes when it
 // went out: now, for it goes out with b.
+//
+// The new id comes first, then the time, which makes the ping awaited
+// (sent is 0 until then: the last ping was answered, or there is none
+// due): a late pong for the last id, which ponged takes meanwhile, finds
+// no ping awaited or the new id, and is ignored. The other way round it
+// would match the old id and take the new ping's time.
 func (b *beat) appendPing(p *pinger, frames []byte) []byte {
 	if !b.due.Load() {
 		return frames
 	}
-	b.sent.Store(int64(max(time.Since(p.start), 1))) // before the pong can come
-	b.due.Store(false)
 	id := b.id.Add(1)
+	b.sent.Store(int64(max(time.Since(p.start), 1))) // before the pong can come
+	// Last: a tick meanwhile finds the ping due still, not answered.
+	b.due.Store(false)
 	var payload [20]byte
 	pl := strconv.AppendUint(payload[:0], id, 10)
 	return wsframe.AppendPing(frames, pl)
@@ -118,14 +148,24 @@ func (b *beat) appendPing(p *pinger, frames []byte) []byte {
 // ponged takes a pong the reader received: the answer to the ping awaited,
 // reported with its ping (Options.OnControl), or another, ignored (a
 // client may send pongs unasked, RFC 6455, 5.5.3).
+//
+// It reads the ping's time before its id, the reverse of appendPing's
+// order: a time it finds was stored after its ping's id, so a pong is
+// matched with its own ping's time, or none. Only this reader clears
+// sent, and a ping is marked due only once it is clear (tick): the time
+// it read is still there.
 func (cn *conn) ponged(payload []byte) {
 	b := &cn.beat
+	sent := b.sent.Load()
+	if sent == 0 { // no ping awaits
+		return
+	}
 	var want [20]byte
 	if string(payload) != string(strconv.AppendUint(want[:0], b.id.Load(), 10)) {
 		return
 	}
-	sent := b.sent.Swap(0)
-	if sent == 0 || cn.h.opts.OnControl == nil {
+	b.sent.Store(0)
+	if cn.h.opts.OnControl == nil {
 		return
 	}
 	start := cn.h.pings.start.Add(time.Duration(sent))

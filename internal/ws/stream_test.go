@@ -89,9 +89,10 @@ func readFrame(tb testing.TB, r *bufio.Reader) []byte {
 }
 
 // Every connection is pinged on one clock: a connection that opened
-// between two ticks is pinged at the next, with the others, not a period
-// after it opened; and the pings and their pongs are reported
-// (OnControl), each pair once.
+// between two ticks is pinged at the ticks of the others, from the first
+// that comes a whole period after it opened (the one after next), never
+// sooner; and the pings and their pongs are reported (OnControl), each
+// pair once.
 func TestPingsGoOutOnOneClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const period = time.Second
@@ -129,19 +130,23 @@ func TestPingsGoOutOnOneClock(t *testing.T) {
 		answer("a")
 		time.Sleep(period * 3 / 10)
 		answer("b")
-		time.Sleep(period*2 + period/2)
+		time.Sleep(period*3 + period/2)
 		synctest.Wait()
 
 		mu.Lock()
 		defer mu.Unlock()
-		want := []time.Time{start.Add(period), start.Add(2 * period)}
+		want := map[string][]time.Time{
+			"a": {start.Add(period), start.Add(2 * period), start.Add(3 * period)},
+			// b opened 0.3 periods in: the tick at 1 is too soon.
+			"b": {start.Add(2 * period), start.Add(3 * period)},
+		}
 		for _, name := range []string{"a", "b"} {
-			if fmt.Sprint(pings[name]) != fmt.Sprint(want) {
-				t.Errorf("%s pinged at %v, want at %v: the ticks of one clock", name, pings[name], want)
+			if fmt.Sprint(pings[name]) != fmt.Sprint(want[name]) {
+				t.Errorf("%s pinged at %v, want at %v: the ticks of one clock, a period after it opened at the soonest", name, pings[name], want[name])
 			}
 		}
-		if pongs != 4 {
-			t.Errorf("%d pongs reported, want 4", pongs)
+		if pongs != 5 {
+			t.Errorf("%d pongs reported, want 5", pongs)
 		}
 	})
 }

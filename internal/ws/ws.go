@@ -66,7 +66,8 @@ type Options struct {
 	OriginPatterns []string
 	// ReadLimit is the largest message a client may send, in bytes (4096).
 	ReadLimit int64
-	// Ping is how often the server pings each client, all on one clock;
+	// Ping is how often the server pings each client, all on one clock,
+	// the first time a whole period after it connected at the soonest;
 	// one that has not answered by the next ping is gone, and its
 	// connection is closed (15 s).
 	Ping time.Duration

@@ -422,9 +422,12 @@ func TestClientThatStopsReadingIsCutOffWhileOthersReceive(t *testing.T) {
 }
 
 // A peer that reads but answers no ping is closed when the next ping
-// finds the last one unanswered: two periods after it connected, on the
-// bubble's clock, and OnClose is told why. A healthy one, which answers,
-// stays.
+// finds the last one unanswered, and OnClose is told why; a healthy one,
+// which answers, stays. A peer has a whole period before its first ping,
+// even when it joins just before a tick of the clock all connections
+// share: here it joins half a period before one, and sits it out, so its
+// first ping comes one and a half periods after it joined, and it is
+// closed a period later.
 func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const ping = 250 * time.Millisecond
@@ -436,6 +439,7 @@ func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
 			}
 		}
 		pipes, client := servePipes(t, feed.NewHub(feed.Config{}), meter, ws.Options{Ping: ping, OnClose: onClose})
+		// The healthy client starts the clock: it ticks at ping, 2*ping, ...
 		healthy := dialPipe(t, client)
 		go func() { // reading is what answers pings; it ends when the connection closes
 			for {
@@ -444,6 +448,8 @@ func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
 				}
 			}
 		}()
+		synctest.Wait()
+		time.Sleep(ping / 2)
 		silent := upgradePipe(t, pipes)
 		defer silent.Close()
 		go io.Copy(io.Discard, silent) // reads everything, answers nothing
@@ -452,15 +458,18 @@ func TestPeerThatStopsAnsweringPingsIsClosed(t *testing.T) {
 		if got := meter.Active.Load(); got != 2 {
 			t.Fatalf("%d connections open, want 2", got)
 		}
-		time.Sleep(ping + ping/2) // pinged once, not yet due to answer
+		// The ticks at ping (too soon for the silent peer) and 2*ping (its
+		// first ping) have passed.
+		time.Sleep(2 * ping)
 		synctest.Wait()
 		if got := meter.Active.Load(); got != 2 {
-			t.Errorf("after %v, %d connections open, want 2: a peer has until the next ping to answer", ping+ping/2, got)
+			t.Errorf("two periods after the silent peer joined, %d connections open, want 2: "+
+				"it has a period before its first ping, and until the next ping to answer it", got)
 		}
-		time.Sleep(ping / 2) // the next ping: the silent peer is gone
+		time.Sleep(ping / 2) // the next tick: the silent peer is gone
 		synctest.Wait()
 		if got := meter.Active.Load(); got != 1 {
-			t.Errorf("after two ping periods, %d connections open, want only the healthy one", got)
+			t.Errorf("at the tick after its first ping, %d connections open, want only the healthy one", got)
 		}
 		if got := gone.Load(); got != 1 {
 			t.Errorf("OnClose told of %d peers gone, want 1", got)

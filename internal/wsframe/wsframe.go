@@ -28,15 +28,23 @@ import (
 // bufio.Writer it keeps, which must hold the largest (2 + 125 bytes) so
 // that each goes out as one write (Write). One write at a time, each of
 // whole frames, so they never interleave.
+//
+// A write that fails may have put part of a frame on the wire (one that
+// timed out half-way, Timeout): a frame written after it would land in
+// the middle of that one and garble the stream. So after a write error
+// Out writes nothing more, as after a close frame: the connection is
+// done, and only closing it is left.
 type Out struct {
 	// Timeout, when above 0, bounds each WriteFrames: on a client that
 	// stops reading it fails after Timeout rather than block. 0: the
 	// caller bounds its writes another way (it closes the connection).
 	Timeout time.Duration
 
-	mu     sync.Mutex
-	conn   net.Conn
-	closed bool // a close frame went out: no message may follow it (RFC 6455, 5.5.1)
+	mu   sync.Mutex
+	conn net.Conn
+	// done: a close frame went out, and no frame may follow it (RFC 6455,
+	// 5.5.1), or a write failed, maybe part-way through a frame.
+	done bool
 }
 
 // On is hijack.ResponseWriter's Out: o writes to c.
@@ -45,21 +53,30 @@ func (o *Out) On(c net.Conn) io.Writer {
 	return o
 }
 
-// Write writes one of coder/websocket's control frames.
+// Write writes one of coder/websocket's control frames, unless a close
+// frame went out or a write failed.
 func (o *Out) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if len(p) > 0 && p[0]&0x0f == opClose {
-		o.closed = true
+	if o.done {
+		return 0, net.ErrClosed
 	}
-	return o.conn.Write(p)
+	if len(p) > 0 && p[0]&0x0f == opClose {
+		o.done = true
+	}
+	n, err := o.conn.Write(p)
+	if err != nil {
+		o.done = true
+	}
+	return n, err
 }
 
-// WriteFrames writes b, whole frames, unless a close frame went out.
+// WriteFrames writes b, whole frames, unless a close frame went out or a
+// write failed.
 func (o *Out) WriteFrames(b []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.closed {
+	if o.done {
 		return net.ErrClosed
 	}
 	if o.Timeout > 0 {
@@ -71,6 +88,9 @@ func (o *Out) WriteFrames(b []byte) error {
 		defer o.conn.SetWriteDeadline(time.Time{})
 	}
 	_, err := o.conn.Write(b)
+	if err != nil {
+		o.done = true
+	}
 	return err
 }
 

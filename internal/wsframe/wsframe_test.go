@@ -2,8 +2,11 @@ package wsframe_test
 
 import (
 	"bytes"
+	"net"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"transportlab/internal/wsframe"
 )
@@ -36,3 +39,59 @@ func TestAppendText(t *testing.T) {
 		t.Errorf("AppendPing(7) = % x, want % x", got, want)
 	}
 }
+
+// A write that fails part-way leaves half a frame on the wire: whatever
+// comes after it, a message or one of coder/websocket's pongs or close
+// frames, would be read as the rest of that frame. Out writes nothing
+// more after it.
+func TestNothingIsWrittenAfterAFailedWrite(t *testing.T) {
+	for _, first := range []string{"WriteFrames", "Write"} {
+		t.Run(first, func(t *testing.T) {
+			c := &halfConn{}
+			var out wsframe.Out
+			w := out.On(c)
+			frame := wsframe.AppendText(nil, []byte("a message cut in two"))
+			var err error
+			if first == "WriteFrames" {
+				err = out.WriteFrames(frame)
+			} else {
+				_, err = w.Write(frame)
+			}
+			if err == nil {
+				t.Fatal("the failing write returned no error")
+			}
+			wrote := c.wire.Len()
+			if err := out.WriteFrames(wsframe.AppendText(nil, []byte("next"))); err == nil {
+				t.Error("WriteFrames after a failed write: no error")
+			}
+			if _, err := w.Write([]byte{0x8a, 0}); err == nil { // a pong
+				t.Error("Write of a pong after a failed write: no error")
+			}
+			if _, err := w.Write([]byte{0x88, 0}); err == nil { // a close frame
+				t.Error("Write of a close frame after a failed write: no error")
+			}
+			if got := c.wire.Len(); got != wrote {
+				t.Errorf("%d bytes on the wire after the failed write, want none: % x", got-wrote, c.wire.Bytes()[wrote:])
+			}
+		})
+	}
+}
+
+// halfConn is a connection whose first write times out half-way; those
+// after it would go through.
+type halfConn struct {
+	net.Conn
+	wire   bytes.Buffer
+	writes int
+}
+
+func (c *halfConn) Write(p []byte) (int, error) {
+	c.writes++
+	if c.writes == 1 {
+		n, _ := c.wire.Write(p[:len(p)/2])
+		return n, os.ErrDeadlineExceeded
+	}
+	return c.wire.Write(p)
+}
+
+func (c *halfConn) SetWriteDeadline(time.Time) error { return nil }
