@@ -285,8 +285,12 @@ func (s *stream) start() error {
 // the client go away (gone). The heartbeat comes from the
 // handler's clock: at each tick, a stream that wrote nothing since the
 // tick before sends one.
+//
+// The first flush counts as a write: a stream that opened just before a
+// tick owes no heartbeat at it, right behind its hello, and one that
+// opened just after it waits for the tick after the next, a period later.
 func (s *stream) run() error {
-	idle := true // nothing written since the last tick
+	idle := false // nothing written since the last tick: start wrote the first flush
 	tick := s.h.clock.next()
 	for {
 		select {
