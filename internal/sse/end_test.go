@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -87,6 +88,43 @@ func TestNoHeartbeatRightBehindTheHello(t *testing.T) {
 		}
 		if at := time.Since(start); at != period {
 			t.Errorf("stream opened at %v sent its first heartbeat at %v, want %v: none at the tick just after its hello", opened, at, period)
+		}
+	})
+}
+
+// A backlog goes out in flushes of about 16 KB, as a burst does: not in
+// one write of the hub's whole history.
+func TestBacklogIsSplitLikeABurst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const n = 200
+		hub := feed.NewHub(feed.Config{History: n})
+		defer hub.Close()
+		text := strings.Repeat("x", feed.MaxTextLen)
+		for range n {
+			if _, err := hub.Publish(feed.Event{Kind: feed.KindMessage, From: "t", Text: text, Via: "http"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := newBubble(t, sse.Handler(hub, new(transporttest.Meter), slog.New(slog.DiscardHandler), sse.Options{}), nil)
+		c, err := b.pipes.Dial(t.Context(), "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		go io.WriteString(c, "GET /sse?since=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+		r := bufio.NewReader(c)
+		readHead(t, r)
+		chunks, events := 0, 0
+		for events < n {
+			data, _ := readChunk(t, r)
+			chunks++
+			if len(data) > 16<<10+1024 { // a flush stops at the event that takes it past 16 KB
+				t.Errorf("chunk %d: %d bytes, want about 16 KB at most", chunks, len(data))
+			}
+			events += strings.Count(data, "\nid: ") + strings.Count(data[:min(len(data), 4)], "id: ")
+		}
+		if events != n || chunks < 2 {
+			t.Errorf("%d events in %d chunks, want %d in several", events, chunks, n)
 		}
 	})
 }

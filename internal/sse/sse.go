@@ -153,9 +153,7 @@ type stream struct {
 	done   func()                                // the Meter's: the answer is finished
 	beat   func(wireBytes int)                   // OnHeartbeat's; nil: none
 	stop   func()                                // stops the watcher that AfterEnd set
-	first  []byte                                // the first flush: retry:, hello and backlog, after headroom
-	events int                                   // in first
-	size   int                                   // their JSON bytes
+	first  []byte                                // the first flush: retry: and hello, after headroom
 	remote string                                // for the log
 	client string                                // for the log
 	err    error                                 // why the stream ended
@@ -225,12 +223,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) *stream {
 
 	data, _ := json.Marshal(hello{Hello: sub.Hello, Retry: h.opts.Retry.Milliseconds()}) // a struct of numbers and a string: never fails
 	buf := appendRetry(make([]byte, headroom, 512), h.opts.Retry)
-	buf = appendEvent(buf, "hello", data)
-	for _, f := range sub.Backlog {
-		buf = appendFrame(buf, f)
-		s.events, s.size = s.events+1, s.size+len(f.JSON)
-	}
-	s.first = slices.Grow(buf, tailroom)
+	s.first = appendEvent(buf, "hello", data)
 
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
@@ -260,22 +253,29 @@ func (s *stream) serve(end func()) {
 // start lets the stream outlive any server-wide WriteTimeout, arranges
 // for the last writes to get a short grace once the delivery ends (a
 // writer still blocked after it is on a client that stopped reading, and
-// the deadline unblocks it), and writes the first flush.
+// the deadline unblocks it), and writes the first flush: the retry: line,
+// the hello and the backlog, which, up to the hub's whole history, goes
+// in flushes of about maxFlush bytes, as a burst does (deliver).
 func (s *stream) start() error {
 	if err := s.body.setWriteDeadline(time.Time{}); err != nil {
 		return err
 	}
 	s.stop = s.sub.AfterEnd(func() { s.body.setWriteDeadline(time.Now().Add(goodbyeGrace)) })
-	first := s.first
-	s.first = nil
+	first, backlog, events, size := fill(s.first, s.sub.Backlog)
+	s.first, s.sub.Backlog = nil, nil // sent: the stream keeps neither
 	if err := s.write(first); err != nil {
 		return err
 	}
 	// Counted once on the wire: the wire log takes a stream's first
 	// answer, response head and all, when it is counted
 	// (wire.Exchange.Sent).
-	s.sent(s.events, s.size, len(first)-headroom)
-	return nil
+	s.sent(events, size, len(first)-headroom)
+	if len(backlog) == 0 {
+		return nil
+	}
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	return s.sendAll(sc, backlog)
 }
 
 // run writes every new event, and a heartbeat when the stream was silent,
@@ -374,14 +374,16 @@ func (s *stream) deliver() error {
 	defer scratches.Put(sc)
 	sc.take = s.sub.Take(sc.take[:0])
 	defer clear(sc.take) // the frames are not the pool's to keep
-	for frames := sc.take; len(frames) > 0; {
-		buf := append(sc.buf[:0], make([]byte, headroom)...)
-		events, size := 0, 0 // the events in buf, and their JSON bytes
-		for ; len(frames) > 0 && len(buf) < maxFlush; frames = frames[1:] {
-			buf = appendFrame(buf, frames[0])
-			events, size = events+1, size+len(frames[0].JSON)
-		}
-		buf = slices.Grow(buf, tailroom)
+	return s.sendAll(sc, sc.take)
+}
+
+// sendAll writes frames in flushes of about maxFlush bytes each, put
+// together in sc.
+func (s *stream) sendAll(sc *scratch, frames []*feed.Frame) error {
+	for len(frames) > 0 {
+		var buf []byte
+		var events, size int
+		buf, frames, events, size = fill(append(sc.buf[:0], make([]byte, headroom)...), frames)
 		if cap(buf) <= 2*maxFlush {
 			sc.buf = buf
 		}
@@ -390,6 +392,17 @@ func (s *stream) deliver() error {
 		}
 	}
 	return nil
+}
+
+// fill appends frames to buf, a flush after its headroom, until it holds
+// about maxFlush bytes, and leaves it tailroom. It returns buf, the frames
+// left for the next flush, and the events it took with their JSON bytes.
+func fill(buf []byte, frames []*feed.Frame) (_ []byte, rest []*feed.Frame, events, size int) {
+	for ; len(frames) > 0 && len(buf) < maxFlush; frames = frames[1:] {
+		buf = appendFrame(buf, frames[0])
+		events, size = events+1, size+len(frames[0].JSON)
+	}
+	return slices.Grow(buf, tailroom), frames, events, size
 }
 
 // heartbeat writes a comment, which keeps a silent stream alive.
