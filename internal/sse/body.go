@@ -37,8 +37,9 @@ type body interface {
 	setWriteDeadline(t time.Time) error
 	// end ends the answer once the stream is over. goodbye says whether
 	// the client is there to be told that it is over, and linger whether
-	// to let out first what a simulated network still holds back (on a
-	// shutdown: a client cut off for being slow gets no such wait).
+	// to let out first what a simulated network still holds back for it,
+	// within the network's bound (not for a client stuck on a write,
+	// which reads nothing more).
 	end(goodbye, linger bool)
 }
 
@@ -92,7 +93,8 @@ func (c *chunked) setWriteDeadline(t time.Time) error { return c.conn.SetWriteDe
 // closes the connection: the stream hijacked it, so no next request may
 // come on it. To linger, it shuts the writing side first, which lets out
 // what a simulated network still holds back, within its bound
-// (netsim.Conn.CloseWrite). The connection's reader (watch) returns then.
+// (netsim.Conn.CloseWrite): closed at once, the connection would drop it,
+// the last chunk with it. The connection's reader (watch) returns then.
 func (c *chunked) end(goodbye, linger bool) {
 	if goodbye && c.head == nil {
 		c.conn.SetWriteDeadline(time.Now().Add(goodbyeGrace))

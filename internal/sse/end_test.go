@@ -7,11 +7,13 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/netsim"
 	"transportlab/internal/sse"
 	"transportlab/internal/transporttest"
 	"transportlab/internal/wire"
@@ -125,6 +127,88 @@ func TestBacklogIsSplitLikeABurst(t *testing.T) {
 		}
 		if events != n || chunks < 2 {
 			t.Errorf("%d events in %d chunks, want %d in several", events, chunks, n)
+		}
+	})
+}
+
+// gatedMeter is a Meter that, once armed, holds the stream in its sent
+// until released: the stream is busy, as with a slow write.
+type gatedMeter struct {
+	*transporttest.Meter
+	armed   chan struct{} // closed to arm
+	release chan struct{} // closed to let the stream go on
+	once    sync.Once
+}
+
+func newGatedMeter() *gatedMeter {
+	return &gatedMeter{Meter: new(transporttest.Meter), armed: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (m *gatedMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
+	count, done := m.Meter.Open(r)
+	return func(events, eventBytes, written int) {
+		select {
+		case <-m.armed:
+			m.once.Do(func() { <-m.release })
+		default:
+		}
+		count(events, eventBytes, written)
+	}, done
+}
+
+// A client cut off for being slow, on a page whose network is delayed,
+// still gets all that the delay held back for it when it was cut off:
+// its events, and the last chunk that tells it the stream is over. Not a
+// byte is counted lost.
+func TestStreamCutOffOnDelayedNetworkGetsItsGoodbye(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hub := feed.NewHub(feed.Config{History: 10, Queue: 1})
+		defer hub.Close()
+		meter := newGatedMeter()
+		var network netsim.Network
+		network.Set(200*time.Millisecond, 0)
+		var tally wire.Tally
+		h := sse.Handler(hub, meter, slog.New(slog.DiscardHandler), sse.Options{})
+		crossing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wire.Claim(r, wire.Account{Transport: "sse", Tallies: []*wire.Tally{&tally}})
+			wire.ConnOf(r).NetConn().(*netsim.Conn).Cross(&network, "sse")
+			h.ServeHTTP(w, r)
+		})
+		b := newBubble(t, crossing, netsim.Listen) // netsim's connections under wire's, as the server has them
+		_, r, read := b.open(t)
+
+		// The stream is held in its first delivery while two more events
+		// come: its queue of one overflows, and the hub cuts it off.
+		close(meter.armed)
+		transporttest.Publish(t, hub, 1)
+		synctest.Wait()
+		transporttest.Publish(t, hub, 2)
+		close(meter.release)
+
+		if data, raw := readChunk(t, r); !strings.HasPrefix(data, "id: 1\n") {
+			t.Errorf("after the hello: %q, want event 1, held back when the stream was cut off", raw)
+		}
+		for {
+			data, raw := readChunk(t, r)
+			if data == "" {
+				if raw != "0\r\n\r\n" {
+					t.Errorf("last chunk %q", raw)
+				}
+				break
+			}
+			if !strings.HasPrefix(data, "id: 2\n") {
+				t.Errorf("then %q, want event 2 at most", raw)
+			}
+		}
+		if rest, err := io.ReadAll(r); len(rest) != 0 || err != nil {
+			t.Errorf("after the last chunk: %q, %v; want the connection's end", rest, err)
+		}
+		synctest.Wait()
+		if got := meter.Active.Load(); got != 0 {
+			t.Errorf("%d streams open, want 0", got)
+		}
+		if out := tally.Out.Load(); out != int64(*read) {
+			t.Errorf("%d bytes counted written, the client read %d: want none counted lost", out, *read)
 		}
 	})
 }

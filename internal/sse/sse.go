@@ -342,8 +342,13 @@ func (s *stream) finish() {
 		s.stop()
 	}
 	there := s.state.CompareAndSwap(live, ending) // the client has not left
-	shutdown := errors.Is(s.err, feed.ErrClosed)
-	s.body.end(there && (shutdown || errors.Is(s.err, feed.ErrTooSlow)), shutdown) // a write that failed: no goodbye either
+	// A write that failed: no goodbye either.
+	goodbye := there && (errors.Is(s.err, feed.ErrClosed) || errors.Is(s.err, feed.ErrTooSlow))
+	// A client cut off for being slow gets its goodbye, and, like one at
+	// a shutdown, all that a simulated network still holds back for it:
+	// the connection lingers, within the network's bound, as net/http's
+	// does. One stuck on a write is cut at once.
+	s.body.end(goodbye, !errors.Is(s.err, feed.ErrStuck))
 	s.reading.Wait()
 	s.h.log.Info("stream closed", "transport", "sse", "remote", s.remote, "client", s.client, "reason", closeReason(s.err, s.sub))
 	s.sub.Close()
