@@ -2,6 +2,7 @@ package sse_test
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"log/slog"
 	"net"
@@ -211,4 +212,95 @@ func TestStreamCutOffOnDelayedNetworkGetsItsGoodbye(t *testing.T) {
 			t.Errorf("%d bytes counted written, the client read %d: want none counted lost", out, *read)
 		}
 	})
+}
+
+// A panic while a stream ends skips none of its cleanup: its connection
+// is closed, and its subscription let go, so the hub's Wait returns.
+func TestPanicInTheGoodbyeSkipsNoCleanup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hub := feed.NewHub(feed.Config{History: 10})
+		var log lines
+		meter := new(transporttest.Meter)
+		h := sse.Handler(hub, meter, slog.New(slog.NewTextHandler(&log, nil)), sse.Options{})
+		b := newBubble(t, h, func(ln net.Listener) net.Listener { return panickyListener{ln} })
+		_, r, _ := b.open(t)
+
+		hub.Close() // the stream says goodbye, and its write of the last chunk panics
+		if rest, err := io.ReadAll(r); len(rest) != 0 || err != nil {
+			t.Errorf("after the panic: %q, %v; want the connection's end", rest, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // the bubble's clock
+		defer cancel()
+		if err := hub.Wait(ctx); err != nil {
+			t.Errorf("hub.Wait: %v: the stream kept its subscription", err)
+		}
+		synctest.Wait()
+		if got := meter.Active.Load(); got != 0 {
+			t.Errorf("%d streams open, want 0", got)
+		}
+		if !strings.Contains(log.String(), "panic in a stream") || !strings.Contains(log.String(), "reason=panic") {
+			t.Errorf("log:\n%s\nwant the panic and the stream closed for it", log.String())
+		}
+	})
+}
+
+// panickyListener's connections panic when asked to write the last chunk.
+type panickyListener struct{ net.Listener }
+
+func (l panickyListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return panickyConn{c}, nil
+}
+
+type panickyConn struct{ net.Conn }
+
+func (c panickyConn) Write(p []byte) (int, error) {
+	if string(p) == "0\r\n\r\n" {
+		panic("a connection that breaks")
+	}
+	return c.Conn.Write(p)
+}
+
+// The hub's Wait returns once every stream is over, logged and counted:
+// a client that left just as the server shuts down does not let it
+// return while its stream is still ending.
+func TestHubWaitsForTheStreamOfAClientThatLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hub := feed.NewHub(feed.Config{History: 10})
+		meter := &heldDone{Meter: new(transporttest.Meter), release: make(chan struct{})}
+		b := newBubble(t, sse.Handler(hub, meter, slog.New(slog.DiscardHandler), sse.Options{}), nil)
+		c, _, _ := b.open(t)
+		c.Close() // the client leaves; its stream ends, held in telling the Meter
+		synctest.Wait()
+		hub.Close()
+		waited := make(chan error, 1)
+		go func() { waited <- hub.Wait(context.Background()) }()
+		synctest.Wait()
+		select {
+		case <-waited:
+			t.Error("hub.Wait returned before the stream of the client that left was over")
+		default:
+		}
+		close(meter.release)
+		if err := <-waited; err != nil {
+			t.Errorf("hub.Wait: %v", err)
+		}
+	})
+}
+
+// heldDone is a Meter whose done waits until released.
+type heldDone struct {
+	*transporttest.Meter
+	release chan struct{}
+}
+
+func (m *heldDone) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
+	sent, counted := m.Meter.Open(r)
+	return sent, func() {
+		<-m.release
+		counted()
+	}
 }

@@ -31,7 +31,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"transportlab/internal/feed"
@@ -128,8 +127,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, ok := hijack(w, r); ok {
 		s.body = c
+		left := make(chan struct{})
+		s.gone = left
 		s.reading.Add(1)
-		go s.watch(c.conn)
+		go s.watch(c.conn, left)
 		if end, ok := wire.HandOff(r); ok {
 			go s.serve(end)
 			return
@@ -147,7 +148,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type stream struct {
 	h      *handler
 	body   body
-	gone   <-chan struct{} // closed when net/http saw the client go away; nil on a hijacked connection (watch)
+	gone   <-chan struct{} // closed when the client went away: by watch on a hijacked connection, else by net/http
 	sub    *feed.Subscription
 	sent   func(events, eventBytes, written int) // the Meter's
 	done   func()                                // the Meter's: the answer is finished
@@ -158,30 +159,20 @@ type stream struct {
 	client string                                // for the log
 	err    error                                 // why the stream ended
 
-	state   atomic.Int32   // live, left or ending: who ends the delivery (watch, finish)
 	reading sync.WaitGroup // the connection's reader, on a hijacked connection (watch)
 }
-
-// A stream's states: the first of its reader and its own end to move it
-// from live decides who lets go of its subscription.
-const (
-	live   = iota // being served
-	left          // its client went away: the reader let go of its subscription
-	ending        // ending: its goodbye is its own, and its reader leaves the subscription alone
-)
 
 // watch reads conn until a read fails: the client went away, or the
 // stream closed the connection. It is how a stream on a hijacked
 // connection notices at once that its client left, as net/http's own
-// background read does for a request it serves: it lets go of the
-// subscription, and the stream's loop learns it as it learns of any end
-// of the delivery (sub.Done), with nothing more to wait on. A stream
-// already ending keeps its subscription until it has said goodbye: the
-// hub's Wait, at shutdown, waits for that. What a client sends on a
-// stream, which is nothing an EventSource ever sends, is read and dropped
-// (and counted on the wire all the same). Its frames are few, so its stack
-// stays at the smallest a goroutine has.
-func (s *stream) watch(conn net.Conn) {
+// background read does for a request it serves: it closes left, the
+// stream's gone. It leaves the subscription alone: the stream lets go of
+// it last, once it is over, logged and counted, so that the hub's Wait,
+// at shutdown, returns only when every stream is (finish). What a client
+// sends on a stream, which is nothing an EventSource ever sends, is read
+// and dropped (and counted on the wire all the same). Its frames are few,
+// so its stack stays at the smallest a goroutine has.
+func (s *stream) watch(conn net.Conn, left chan<- struct{}) {
 	defer s.reading.Done()
 	b := make([]byte, 64)
 	for {
@@ -189,9 +180,7 @@ func (s *stream) watch(conn net.Conn) {
 			break
 		}
 	}
-	if s.state.CompareAndSwap(live, left) {
-		s.sub.Close()
-	}
+	close(left)
 }
 
 // open subscribes the client, puts together what the stream writes first
@@ -280,11 +269,10 @@ func (s *stream) start() error {
 
 // run writes every new event, and a heartbeat when the stream was silent,
 // until the stream ends: a write failed, the subscription ended (sub.Err
-// says why: the server cut the client off or shuts down, or, on a
-// hijacked connection, the client went away: see watch), or net/http saw
-// the client go away (gone). The heartbeat comes from the
-// handler's clock: at each tick, a stream that wrote nothing since the
-// tick before sends one.
+// says why: the server cut the client off or shuts down), or the client
+// went away (gone: see watch). The heartbeat comes from the handler's
+// clock: at each tick, a stream that wrote nothing since the tick before
+// sends one.
 //
 // The first flush counts as a write: a stream that opened just before a
 // tick owes no heartbeat at it, right behind its hello, and one that
@@ -334,24 +322,39 @@ func (s *stream) rescue() {
 }
 
 // finish ends the answer: no more goodbye watcher, the last chunk when
-// the delivery ended with the client still there, the connection let go,
-// a line in the log and the subscription let go; then the Meter is told.
+// the delivery ended with the client still there, and the connection let
+// go; then a line in the log, the Meter told, and last the subscription
+// let go, so that the hub's Wait, at shutdown, returns once every stream
+// is over, logged and counted. What follows the goodbye is deferred: it
+// runs whatever happens, a panic included, which is logged as the
+// stream's own.
 func (s *stream) finish() {
+	defer s.sub.Close()
 	defer s.done()
+	defer s.logClosed()
+	defer s.reading.Wait()
+	defer s.body.close()
+	defer s.rescue()
 	if s.stop != nil {
 		s.stop()
 	}
-	there := s.state.CompareAndSwap(live, ending) // the client has not left
-	// A write that failed: no goodbye either.
-	goodbye := there && (errors.Is(s.err, feed.ErrClosed) || errors.Is(s.err, feed.ErrTooSlow))
+	select {
+	case <-s.gone:
+		return // no goodbye for a client that left
+	default:
+	}
 	// A client cut off for being slow gets its goodbye, and, like one at
 	// a shutdown, all that a simulated network still holds back for it:
 	// the connection lingers, within the network's bound, as net/http's
-	// does. One stuck on a write is cut at once.
-	s.body.end(goodbye, !errors.Is(s.err, feed.ErrStuck))
-	s.reading.Wait()
+	// does. One stuck on a write, or whose write failed, is cut at once.
+	if errors.Is(s.err, feed.ErrClosed) || errors.Is(s.err, feed.ErrTooSlow) { // not after a write that failed
+		s.body.end(!errors.Is(s.err, feed.ErrStuck))
+	}
+}
+
+// logClosed logs the stream's end, and why.
+func (s *stream) logClosed() {
 	s.h.log.Info("stream closed", "transport", "sse", "remote", s.remote, "client", s.client, "reason", closeReason(s.err, s.sub))
-	s.sub.Close()
 }
 
 // scratch is what a stream puts a flush together in: the events it took
@@ -462,6 +465,9 @@ func position(r *http.Request) (feed.Position, error) {
 
 // closeReason says in a word why a stream ended, for the log.
 func closeReason(err error, sub *feed.Subscription) string {
+	if errors.Is(err, errPanic) { // whenever it came, even in the goodbye
+		return "panic"
+	}
 	// The delivery's end explains a write error that followed it.
 	if cause := sub.Err(); cause != nil && !errors.Is(cause, feed.ErrUnsubscribed) {
 		err = cause
@@ -471,8 +477,6 @@ func closeReason(err error, sub *feed.Subscription) string {
 		return "client too slow: cut off"
 	case errors.Is(err, feed.ErrClosed):
 		return "server shutting down"
-	case errors.Is(err, errPanic):
-		return "panic"
 	case err != nil:
 		return "client went away"
 	}
