@@ -348,10 +348,13 @@ func shutdown(srv *http.Server, hub *feed.Hub, log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	hub.Close()
-	err := srv.Shutdown(ctx) // stops listening; waits for polls and SSE responses
-	// A WebSocket is hijacked from net/http, which no longer waits for it;
-	// the hub knows when every subscriber has said goodbye. A client that
-	// never answers a goodbye is not the server's failure: it is cut.
+	err := srv.Shutdown(ctx) // stops listening; waits for the polls in flight
+	// Streams, SSE and WebSocket alike, hijack their connections from
+	// net/http, which no longer waits for them (wire.HandOff); the hub
+	// knows when every subscriber has said goodbye: a stream lets go of its
+	// subscription once it is over. A client that never answers a goodbye
+	// is not the server's failure: the server stops waiting for it at the
+	// end of the grace period.
 	if werr := hub.Wait(ctx); werr != nil || err != nil {
 		log.Warn("streams cut at the end of the grace period", "grace", shutdownGrace, "err", errors.Join(err, werr))
 		srv.Close()

@@ -35,11 +35,14 @@ type body interface {
 	flushed() int
 	// setWriteDeadline bounds the writes from now on.
 	setWriteDeadline(t time.Time) error
-	// end ends the answer once the stream is over. goodbye says whether
-	// the client is there to be told that it is over, and linger whether
-	// to let out first what a simulated network still holds back (on a
-	// shutdown: a client cut off for being slow gets no such wait).
-	end(goodbye, linger bool)
+	// end tells a client still there that the stream is over. linger
+	// says whether to let out first what a simulated network still holds
+	// back for it, within the network's bound (not for a client stuck on
+	// a write, which reads nothing more).
+	end(linger bool)
+	// close lets go of the connection, once the stream is over, goodbye
+	// or not.
+	close()
 }
 
 // headroom and tailroom are the room a chunk's framing takes around its
@@ -88,21 +91,24 @@ func (c *chunked) flushed() int { return c.last }
 
 func (c *chunked) setWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
 
-// end writes the last chunk when the client is there to read it, and
-// closes the connection: the stream hijacked it, so no next request may
-// come on it. To linger, it shuts the writing side first, which lets out
-// what a simulated network still holds back, within its bound
-// (netsim.Conn.CloseWrite). The connection's reader (watch) returns then.
-func (c *chunked) end(goodbye, linger bool) {
-	if goodbye && c.head == nil {
-		c.conn.SetWriteDeadline(time.Now().Add(goodbyeGrace))
-		_, err := c.conn.Write([]byte(lastChunk))
-		if cw, ok := c.conn.(interface{ CloseWrite() error }); ok && err == nil && linger {
-			cw.CloseWrite()
-		}
+// end writes the last chunk, once the head is out. To linger, it shuts
+// the writing side then, which lets out what a simulated network still
+// holds back, within its bound (netsim.Conn.CloseWrite): closed at once,
+// the connection would drop it, the last chunk with it.
+func (c *chunked) end(linger bool) {
+	if c.head != nil {
+		return
 	}
-	c.conn.Close()
+	c.conn.SetWriteDeadline(time.Now().Add(goodbyeGrace))
+	_, err := c.conn.Write([]byte(lastChunk))
+	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok && err == nil && linger {
+		cw.CloseWrite()
+	}
 }
+
+// close closes the connection: the stream hijacked it, so no next request
+// may come on it. The connection's reader (watch) returns then.
+func (c *chunked) close() { c.conn.Close() }
 
 // hijack takes r's connection from net/http when the answer can be written
 // on it exactly as net/http would write it (see canHijack), and returns the
@@ -196,6 +202,7 @@ func (f *flushed) setWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// end leaves it to net/http: once the handler returns, it writes the
-// end of the body, and keeps or closes the connection.
-func (f *flushed) end(bool, bool) {}
+// end and close leave it to net/http: once the handler returns, it
+// writes the end of the body, and keeps or closes the connection.
+func (f *flushed) end(bool) {}
+func (f *flushed) close()   {}

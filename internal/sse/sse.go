@@ -31,7 +31,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"transportlab/internal/feed"
@@ -128,8 +127,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, ok := hijack(w, r); ok {
 		s.body = c
+		left := make(chan struct{})
+		s.gone = left
 		s.reading.Add(1)
-		go s.watch(c.conn)
+		go s.watch(c.conn, left)
 		if end, ok := wire.HandOff(r); ok {
 			go s.serve(end)
 			return
@@ -147,43 +148,31 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type stream struct {
 	h      *handler
 	body   body
-	gone   <-chan struct{} // closed when net/http saw the client go away; nil on a hijacked connection (watch)
+	gone   <-chan struct{} // closed when the client went away: by watch on a hijacked connection, else by net/http
 	sub    *feed.Subscription
 	sent   func(events, eventBytes, written int) // the Meter's
 	done   func()                                // the Meter's: the answer is finished
 	beat   func(wireBytes int)                   // OnHeartbeat's; nil: none
 	stop   func()                                // stops the watcher that AfterEnd set
-	first  []byte                                // the first flush: retry:, hello and backlog, after headroom
-	events int                                   // in first
-	size   int                                   // their JSON bytes
+	first  []byte                                // the first flush: retry: and hello, after headroom
 	remote string                                // for the log
 	client string                                // for the log
 	err    error                                 // why the stream ended
 
-	state   atomic.Int32   // live, left or ending: who ends the delivery (watch, finish)
 	reading sync.WaitGroup // the connection's reader, on a hijacked connection (watch)
 }
-
-// A stream's states: the first of its reader and its own end to move it
-// from live decides who lets go of its subscription.
-const (
-	live   = iota // being served
-	left          // its client went away: the reader let go of its subscription
-	ending        // ending: its goodbye is its own, and its reader leaves the subscription alone
-)
 
 // watch reads conn until a read fails: the client went away, or the
 // stream closed the connection. It is how a stream on a hijacked
 // connection notices at once that its client left, as net/http's own
-// background read does for a request it serves: it lets go of the
-// subscription, and the stream's loop learns it as it learns of any end
-// of the delivery (sub.Done), with nothing more to wait on. A stream
-// already ending keeps its subscription until it has said goodbye: the
-// hub's Wait, at shutdown, waits for that. What a client sends on a
-// stream, which is nothing an EventSource ever sends, is read and dropped
-// (and counted on the wire all the same). Its frames are few, so its stack
-// stays at the smallest a goroutine has.
-func (s *stream) watch(conn net.Conn) {
+// background read does for a request it serves: it closes left, the
+// stream's gone. It leaves the subscription alone: the stream lets go of
+// it last, once it is over, logged and counted, so that the hub's Wait,
+// at shutdown, returns only when every stream is (finish). What a client
+// sends on a stream, which is nothing an EventSource ever sends, is read
+// and dropped (and counted on the wire all the same). Its frames are few,
+// so its stack stays at the smallest a goroutine has.
+func (s *stream) watch(conn net.Conn, left chan<- struct{}) {
 	defer s.reading.Done()
 	b := make([]byte, 64)
 	for {
@@ -191,9 +180,7 @@ func (s *stream) watch(conn net.Conn) {
 			break
 		}
 	}
-	if s.state.CompareAndSwap(live, left) {
-		s.sub.Close()
-	}
+	close(left)
 }
 
 // open subscribes the client, puts together what the stream writes first
@@ -225,12 +212,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) *stream {
 
 	data, _ := json.Marshal(hello{Hello: sub.Hello, Retry: h.opts.Retry.Milliseconds()}) // a struct of numbers and a string: never fails
 	buf := appendRetry(make([]byte, headroom, 512), h.opts.Retry)
-	buf = appendEvent(buf, "hello", data)
-	for _, f := range sub.Backlog {
-		buf = appendFrame(buf, f)
-		s.events, s.size = s.events+1, s.size+len(f.JSON)
-	}
-	s.first = slices.Grow(buf, tailroom)
+	s.first = appendEvent(buf, "hello", data)
 
 	hd := w.Header()
 	hd.Set("Content-Type", "text/event-stream")
@@ -260,33 +242,43 @@ func (s *stream) serve(end func()) {
 // start lets the stream outlive any server-wide WriteTimeout, arranges
 // for the last writes to get a short grace once the delivery ends (a
 // writer still blocked after it is on a client that stopped reading, and
-// the deadline unblocks it), and writes the first flush.
+// the deadline unblocks it), and writes the first flush: the retry: line,
+// the hello and the backlog, which, up to the hub's whole history, goes
+// in flushes of about maxFlush bytes, as a burst does (deliver).
 func (s *stream) start() error {
 	if err := s.body.setWriteDeadline(time.Time{}); err != nil {
 		return err
 	}
 	s.stop = s.sub.AfterEnd(func() { s.body.setWriteDeadline(time.Now().Add(goodbyeGrace)) })
-	first := s.first
-	s.first = nil
+	first, backlog, events, size := fill(s.first, s.sub.Backlog)
+	s.first, s.sub.Backlog = nil, nil // sent: the stream keeps neither
 	if err := s.write(first); err != nil {
 		return err
 	}
 	// Counted once on the wire: the wire log takes a stream's first
 	// answer, response head and all, when it is counted
 	// (wire.Exchange.Sent).
-	s.sent(s.events, s.size, len(first)-headroom)
-	return nil
+	s.sent(events, size, len(first)-headroom)
+	if len(backlog) == 0 {
+		return nil
+	}
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	return s.sendAll(sc, backlog)
 }
 
 // run writes every new event, and a heartbeat when the stream was silent,
 // until the stream ends: a write failed, the subscription ended (sub.Err
-// says why: the server cut the client off or shuts down, or, on a
-// hijacked connection, the client went away: see watch), or net/http saw
-// the client go away (gone). The heartbeat comes from the
-// handler's clock: at each tick, a stream that wrote nothing since the
-// tick before sends one.
+// says why: the server cut the client off or shuts down), or the client
+// went away (gone: see watch). The heartbeat comes from the handler's
+// clock: at each tick, a stream that wrote nothing since the tick before
+// sends one.
+//
+// The first flush counts as a write: a stream that opened just before a
+// tick owes no heartbeat at it, right behind its hello, and one that
+// opened just after it waits for the tick after the next, a period later.
 func (s *stream) run() error {
-	idle := true // nothing written since the last tick
+	idle := false // nothing written since the last tick: start wrote the first flush
 	tick := s.h.clock.next()
 	for {
 		select {
@@ -330,19 +322,39 @@ func (s *stream) rescue() {
 }
 
 // finish ends the answer: no more goodbye watcher, the last chunk when
-// the delivery ended with the client still there, the connection let go,
-// a line in the log and the subscription let go; then the Meter is told.
+// the delivery ended with the client still there, and the connection let
+// go; then a line in the log, the Meter told, and last the subscription
+// let go, so that the hub's Wait, at shutdown, returns once every stream
+// is over, logged and counted. What follows the goodbye is deferred: it
+// runs whatever happens, a panic included, which is logged as the
+// stream's own.
 func (s *stream) finish() {
+	defer s.sub.Close()
 	defer s.done()
+	defer s.logClosed()
+	defer s.reading.Wait()
+	defer s.body.close()
+	defer s.rescue()
 	if s.stop != nil {
 		s.stop()
 	}
-	there := s.state.CompareAndSwap(live, ending) // the client has not left
-	shutdown := errors.Is(s.err, feed.ErrClosed)
-	s.body.end(there && (shutdown || errors.Is(s.err, feed.ErrTooSlow)), shutdown) // a write that failed: no goodbye either
-	s.reading.Wait()
+	select {
+	case <-s.gone:
+		return // no goodbye for a client that left
+	default:
+	}
+	// A client cut off for being slow gets its goodbye, and, like one at
+	// a shutdown, all that a simulated network still holds back for it:
+	// the connection lingers, within the network's bound, as net/http's
+	// does. One stuck on a write, or whose write failed, is cut at once.
+	if errors.Is(s.err, feed.ErrClosed) || errors.Is(s.err, feed.ErrTooSlow) { // not after a write that failed
+		s.body.end(!errors.Is(s.err, feed.ErrStuck))
+	}
+}
+
+// logClosed logs the stream's end, and why.
+func (s *stream) logClosed() {
 	s.h.log.Info("stream closed", "transport", "sse", "remote", s.remote, "client", s.client, "reason", closeReason(s.err, s.sub))
-	s.sub.Close()
 }
 
 // scratch is what a stream puts a flush together in: the events it took
@@ -370,14 +382,16 @@ func (s *stream) deliver() error {
 	defer scratches.Put(sc)
 	sc.take = s.sub.Take(sc.take[:0])
 	defer clear(sc.take) // the frames are not the pool's to keep
-	for frames := sc.take; len(frames) > 0; {
-		buf := append(sc.buf[:0], make([]byte, headroom)...)
-		events, size := 0, 0 // the events in buf, and their JSON bytes
-		for ; len(frames) > 0 && len(buf) < maxFlush; frames = frames[1:] {
-			buf = appendFrame(buf, frames[0])
-			events, size = events+1, size+len(frames[0].JSON)
-		}
-		buf = slices.Grow(buf, tailroom)
+	return s.sendAll(sc, sc.take)
+}
+
+// sendAll writes frames in flushes of about maxFlush bytes each, put
+// together in sc.
+func (s *stream) sendAll(sc *scratch, frames []*feed.Frame) error {
+	for len(frames) > 0 {
+		var buf []byte
+		var events, size int
+		buf, frames, events, size = fill(append(sc.buf[:0], make([]byte, headroom)...), frames)
 		if cap(buf) <= 2*maxFlush {
 			sc.buf = buf
 		}
@@ -386,6 +400,17 @@ func (s *stream) deliver() error {
 		}
 	}
 	return nil
+}
+
+// fill appends frames to buf, a flush after its headroom, until it holds
+// about maxFlush bytes, and leaves it tailroom. It returns buf, the frames
+// left for the next flush, and the events it took with their JSON bytes.
+func fill(buf []byte, frames []*feed.Frame) (_ []byte, rest []*feed.Frame, events, size int) {
+	for ; len(frames) > 0 && len(buf) < maxFlush; frames = frames[1:] {
+		buf = appendFrame(buf, frames[0])
+		events, size = events+1, size+len(frames[0].JSON)
+	}
+	return slices.Grow(buf, tailroom), frames, events, size
 }
 
 // heartbeat writes a comment, which keeps a silent stream alive.
@@ -440,6 +465,9 @@ func position(r *http.Request) (feed.Position, error) {
 
 // closeReason says in a word why a stream ended, for the log.
 func closeReason(err error, sub *feed.Subscription) string {
+	if errors.Is(err, errPanic) { // whenever it came, even in the goodbye
+		return "panic"
+	}
 	// The delivery's end explains a write error that followed it.
 	if cause := sub.Err(); cause != nil && !errors.Is(cause, feed.ErrUnsubscribed) {
 		err = cause
@@ -449,8 +477,6 @@ func closeReason(err error, sub *feed.Subscription) string {
 		return "client too slow: cut off"
 	case errors.Is(err, feed.ErrClosed):
 		return "server shutting down"
-	case errors.Is(err, errPanic):
-		return "panic"
 	case err != nil:
 		return "client went away"
 	}
