@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"transportlab/internal/feed"
 	"transportlab/internal/pagekey"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 var (
@@ -190,29 +190,11 @@ func TestStatsTellThePageItsName(t *testing.T) {
 	errorOf(t, resp, "bad_key") // the page's cue to mint a key of this run
 }
 
-// lockedBuffer is a log's output, written by the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // The log names a page as the feed does: a terminal on a projector shows
 // it to the room, and a key read there would steer the page.
 func TestLogNamesPagesNotKeys(t *testing.T) {
 	keys := pagekey.New()
-	var out lockedBuffer
+	var out transporttest.Buffer
 	hub := feed.NewHub(feed.Config{Rate: 5})
 	srv := httptest.NewServer(server.New(hub, slog.New(slog.NewTextHandler(&out, nil)), server.Config{Keys: keys}))
 	t.Cleanup(func() {

@@ -21,6 +21,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/server"
+	"transportlab/internal/transporttest"
 )
 
 // clock is a server's clock that moves only when the test says: a bucket
@@ -503,7 +504,7 @@ func doCtx(ctx context.Context, client *http.Client, method, url, body string) (
 // page by its public name, never its key.
 func TestRefusalsAreLoggedOnceAMinute(t *testing.T) {
 	clk := newClock()
-	var out lockedBuffer
+	var out transporttest.Buffer
 	hub := feed.NewHub(feed.Config{Rate: 5})
 	srv := httptest.NewServer(server.New(hub, slog.New(slog.NewTextHandler(&out, nil)), server.Config{Now: clk.Now,
 		PerAddress: server.PerAddress{Polls: server.Rate{PerSecond: 1, Burst: 1}}}))

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -280,8 +279,7 @@ func TestHandOffWithoutInstall(t *testing.T) {
 // net/http to flush it, which panics on a hijacked connection.
 func TestHijackedAndReturnedIsNotFlushed(t *testing.T) {
 	log := wire.NewLog(time.Now)
-	var serverLog strings.Builder
-	var mu sync.Mutex
+	var serverLog transporttest.Buffer
 	returned := make(chan struct{}) // Mark has returned, its end done
 	upgrade := wire.Mark(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		wire.Claim(r, wire.Account{Transport: "ws", Log: log, UnderWay: http.StatusSwitchingProtocols})
@@ -296,11 +294,7 @@ func TestHijackedAndReturnedIsNotFlushed(t *testing.T) {
 		defer close(returned)
 		upgrade.ServeHTTP(w, r)
 	}))
-	srv.Config.ErrorLog = stdlog.New(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return serverLog.Write(p)
-	}), "", 0)
+	srv.Config.ErrorLog = stdlog.New(&serverLog, "", 0)
 	srv.Listener = wire.Install(srv.Config, srv.Listener)
 	srv.Start()
 	defer srv.Close()
@@ -309,8 +303,6 @@ func TestHijackedAndReturnedIsNotFlushed(t *testing.T) {
 		res.Body.Close()
 	}
 	<-returned
-	mu.Lock()
-	defer mu.Unlock()
 	if strings.Contains(serverLog.String(), "panic") {
 		t.Errorf("the server's log: %s", serverLog.String())
 	}
@@ -318,10 +310,6 @@ func TestHijackedAndReturnedIsNotFlushed(t *testing.T) {
 		t.Errorf("log: %d entries, want the refused upgrade's one", len(entries))
 	}
 }
-
-type writerFunc func(p []byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 // A stream that writes its own head (SSE, handed off) and whose client
 // left before anything went out is logged with the status it would have

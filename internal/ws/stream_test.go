@@ -200,7 +200,7 @@ func TestPanicInAStreamIsRecoveredAndLogged(t *testing.T) {
 	for _, where := range []string{"writer", "reader"} {
 		t.Run(where, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				var logged lockedBuffer
+				var logged transporttest.Buffer
 				meter := &panickyMeter{panics: where == "writer"}
 				opts := ws.Options{MayPublish: func(*http.Request) (bool, string, string) { panic("MayPublish's bug") }}
 				hub := feed.NewHub(feed.Config{})
@@ -287,22 +287,4 @@ func (m *panickyMeter) active() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.open
-}
-
-// lockedBuffer is a buffer that goroutines may write at once: a log's.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
