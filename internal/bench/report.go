@@ -175,7 +175,8 @@ func (rep report) write(w io.Writer, asJSON bool) error {
 		fmt.Fprintln(w, "server n/a: it answers no GET /metrics (or not process_cpu_seconds_total and process_resident_memory_bytes)")
 	}
 	if notGo {
-		fmt.Fprintln(w, "heap+stack n/a: the server's metrics have no go_gc_heap_live_bytes and go_memstats_stack_inuse_bytes (not a Go server, or an older one)")
+		fmt.Fprintln(w, "heap+stack n/a: the server's metrics have no go_gc_heap_live_bytes and go_memstats_stack_inuse_bytes (not a Go server, or an older one), "+
+			"or it had not collected its garbage yet when the phase began, and its live heap was not known")
 	}
 	_, err := fmt.Fprintln(w, "server CPU is of one core, over the window, and per event delivered in it; "+
 		"RSS/client and heap+stack/client are what the phase added, from before it to the window's end, per connected client")

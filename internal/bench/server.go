@@ -180,8 +180,17 @@ func unknownUsage() usage {
 
 // goMemory is what a Go server's goroutines hold: the live heap and the
 // stacks, without what the runtime keeps in reserve. NaN for a server
-// that does not say (not Go, or without the runtime's live heap).
-func (u usage) goMemory() float64 { return u.heapLive + u.stackUsed }
+// that does not say (not Go, or without the runtime's live heap), and for
+// one that has not collected yet: the live heap is what the last GC found,
+// and before the first one it reads 0, whatever the process holds. (A
+// fresh server meets its first collection when its heap reaches 4 MB: a
+// thousand pages, say, not the warm-up of a few clients.)
+func (u usage) goMemory() float64 {
+	if u.heapLive == 0 {
+		return math.NaN()
+	}
+	return u.heapLive + u.stackUsed
+}
 
 // usage reads the server's process metrics; ok is false when it has none
 // (404, or the series are missing): its cost is then not known.
