@@ -257,14 +257,7 @@ const retryAfter = time.Second
 
 // sleep waits d plus up to d at random, or until ctx ends: false then.
 func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d + rand.N(d))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return sleepUntil(ctx, d+rand.N(d))
 }
 
 // sseClient reads GET /sse as an EventSource does, and resumes with

@@ -55,13 +55,14 @@ import (
 	"net/http"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/query"
 	"transportlab/internal/wire"
+	"transportlab/internal/wsframe"
 )
 
 // Source is the part of the feed that Socket.IO needs: it subscribes,
@@ -184,7 +185,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve answers r, or upgrades it to a WebSocket that carries a session,
 // which it returns for ServeHTTP to serve.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, sent func(events, eventBytes, written int)) *wsStream {
-	q := r.URL.Query()
+	q := query.Of(r)
 	if q.Get("EIO") != "4" {
 		fail(w, errVersion)
 		return nil
@@ -226,14 +227,14 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, sent func(events
 // limits as it limits new streams. A session's polls and POSTs do not:
 // each poll waits for the feed, and a second one at once ends the session.
 func Opens(r *http.Request) bool {
-	q := r.URL.Query()
+	q := query.Of(r)
 	return q.Get("sid") == "" || q.Get("transport") == transportWebSocket
 }
 
 // Upgrades reports whether r asks for a WebSocket, which answers 101 and
 // then stays open.
 func Upgrades(r *http.Request) bool {
-	return r.URL.Query().Get("transport") == transportWebSocket
+	return query.Of(r).Get("transport") == transportWebSocket
 }
 
 // handshake opens a session on long polling and answers with its open
@@ -269,7 +270,7 @@ func (h *handler) admit(w http.ResponseWriter, r *http.Request) (release func(),
 
 // open starts a session on transport t, for the client of r.
 func (h *handler) open(r *http.Request, t string, release func()) *session {
-	from := r.URL.Query().Get("client")
+	from := query.Of(r).Get("client")
 	if h.opts.From != nil {
 		from = h.opts.From(r)
 	}
@@ -346,19 +347,5 @@ func closeStatus(cause error) (websocket.StatusCode, string) {
 	case errors.Is(cause, errPanic):
 		return websocket.StatusInternalError, "internal error"
 	}
-	return websocket.StatusPolicyViolation, closeText(cause.Error())
-}
-
-// closeText cuts s to what a close frame can carry (123 bytes), on a
-// character boundary.
-func closeText(s string) string {
-	const max = 123
-	if len(s) <= max {
-		return s
-	}
-	i := max
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
+	return websocket.StatusPolicyViolation, wsframe.CloseReason(cause.Error())
 }

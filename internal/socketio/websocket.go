@@ -116,7 +116,7 @@ func (h *handler) upgrade(w http.ResponseWriter, r *http.Request, s *session, se
 			s.abortUpgrade() // only the probe that began the upgrade may end it
 		}
 		s.log.Info("upgrade failed", "err", err)
-		c.Close(websocket.StatusPolicyViolation, closeText(err.Error()))
+		c.Close(websocket.StatusPolicyViolation, wsframe.CloseReason(err.Error()))
 		c.CloseNow()
 		return nil
 	}

@@ -295,7 +295,7 @@ func (cn *conn) read() error {
 		code, err := cn.handle(typ, b)
 		if err != nil {
 			if code != 0 {
-				cn.c.Close(code, closeText(err.Error()))
+				cn.c.Close(code, wsframe.CloseReason(err.Error()))
 			}
 			return err
 		}
@@ -440,18 +440,4 @@ func closeStatus(cause error) (websocket.StatusCode, string) {
 		return websocket.StatusGoingAway, "server shutting down"
 	}
 	return websocket.StatusNormalClosure, ""
-}
-
-// closeText cuts s to what a close frame can carry (123 bytes), on a
-// character boundary.
-func closeText(s string) string {
-	const max = 123
-	if len(s) <= max {
-		return s
-	}
-	i := max
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i]
 }

@@ -2,8 +2,8 @@ package ws
 
 import (
 	"encoding/json"
-	"strings"
 	"testing"
+	"transportlab/internal/wsframe"
 	"unicode/utf8"
 
 	"github.com/coder/websocket"
@@ -28,7 +28,7 @@ func FuzzParse(f *testing.F) {
 			if code == 0 {
 				t.Errorf("parse(%q) refused with %v but no close status", b, err)
 			}
-			if reason := closeText(err.Error()); len(reason) > 123 || !utf8.ValidString(reason) && utf8.ValidString(err.Error()) {
+			if reason := wsframe.CloseReason(err.Error()); len(reason) > 123 || !utf8.ValidString(reason) && utf8.ValidString(err.Error()) {
 				t.Errorf("close reason %q does not fit a close frame", reason)
 			}
 			return
@@ -40,13 +40,4 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("parse(%q) took an id %q that would echo as invalid JSON", b, m.ID)
 		}
 	})
-}
-
-func TestCloseText(t *testing.T) {
-	for _, s := range []string{"short", strings.Repeat("x", 200), strings.Repeat("가", 60)} {
-		got := closeText(s)
-		if len(got) > 123 || !utf8.ValidString(got) || !strings.HasPrefix(s, got) {
-			t.Errorf("closeText(%q) = %q: not a valid prefix of at most 123 bytes", s, got)
-		}
-	}
 }

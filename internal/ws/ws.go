@@ -38,6 +38,7 @@ import (
 	"transportlab/internal/feed"
 	"transportlab/internal/hijack"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/query"
 	"transportlab/internal/ratelimit"
 	"transportlab/internal/wire"
 )
@@ -178,7 +179,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // whether it did; when it could not, it answered or closed with the error.
 func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 	opts := &h.opts
-	q := r.URL.Query()
+	q := query.Of(r)
 	p, err := feed.ParsePosition(q.Get("since"), q.Get("epoch"))
 	if err != nil {
 		httpjson.Error(w, http.StatusBadRequest, err)

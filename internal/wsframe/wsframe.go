@@ -20,6 +20,7 @@ import (
 	"net"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Out is where every frame of a connection is written, whole: the
@@ -154,4 +155,19 @@ func PutBuffer(b *[]byte) {
 	if cap(*b) <= maxKept {
 		buffers.Put(b)
 	}
+}
+
+// CloseReason cuts s to what a close frame can carry (123 bytes, after
+// its 2-byte code, within a control frame's 125), on a character
+// boundary: the reason an error gives, sent to the client.
+func CloseReason(s string) string {
+	const max = 123
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"transportlab/internal/wsframe"
 )
@@ -95,3 +96,12 @@ func (c *halfConn) Write(p []byte) (int, error) {
 }
 
 func (c *halfConn) SetWriteDeadline(time.Time) error { return nil }
+
+func TestCloseReason(t *testing.T) {
+	for _, s := range []string{"short", strings.Repeat("x", 200), strings.Repeat("가", 60)} {
+		got := wsframe.CloseReason(s)
+		if len(got) > 123 || !utf8.ValidString(got) || !strings.HasPrefix(s, got) {
+			t.Errorf("CloseReason(%q) = %q: not a valid prefix of at most 123 bytes", s, got)
+		}
+	}
+}
