@@ -104,6 +104,9 @@ func (s *session) await(ctx context.Context) ([]packet, error) {
 		}
 		changed, ready := s.waitLocked()
 		s.mu.Unlock()
+		if s.h.opts.pollWaits != nil {
+			s.h.opts.pollWaits()
+		}
 
 		select {
 		case <-changed:

@@ -117,6 +117,10 @@ type Options struct {
 	// From, when set, names the client of r in the messages it publishes
 	// and in the log (see ws.Options.From). Nil: the ?client= as sent.
 	From func(r *http.Request) string
+
+	// pollWaits, when set, is called each time a poll finds nothing to
+	// answer and waits: a test's way to know a poll is held.
+	pollWaits func()
 }
 
 // Defaults of Options, as socket.io's server has them.
@@ -296,10 +300,24 @@ func (h *handler) open(r *http.Request, t string, release func()) *session {
 	return s
 }
 
+// lookup returns the session sid, or nil when there is none. After the
+// feed shuts down there are none: a session whose goroutine has not seen
+// the shutdown yet is closed here, so that every request after it is told
+// its session is unknown, whichever goroutine gets there first.
 func (h *handler) lookup(sid string) *session {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.sessions[sid]
+	s := h.sessions[sid]
+	h.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	select {
+	case <-h.src.Done():
+		s.close(feed.ErrClosed)
+		return nil
+	default:
+		return s
+	}
 }
 
 func (h *handler) remove(sid string) {

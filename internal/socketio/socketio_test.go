@@ -566,16 +566,25 @@ func TestHeartbeat(t *testing.T) {
 }
 
 func TestShutdownEndsSessions(t *testing.T) {
-	f := newFixture(t, socketio.Options{})
+	waits := make(chan struct{}, 1)
+	f := newFixture(t, socketio.WithPollWaits(socketio.Options{}, func() {
+		select {
+		case waits <- struct{}{}:
+		default:
+		}
+	}))
 	sid := f.open(t)
 	f.send(t, sid, "40")
 	f.poll(t, sid)
+	select { // a wait of the poll above
+	case <-waits:
+	default:
+	}
 	polled := f.pollAsync(sid)
-	// The poll is held before the feed stops: the handler has opened it
-	// (the requests before it are done), and the round trips below give it
-	// far longer than it needs to reach its session.
-	for f.meter.Active.Load() != 1 {
-		time.Sleep(time.Millisecond)
+	select { // the poll is held before the feed stops
+	case <-waits:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the poll was not held")
 	}
 	idle := f.open(t) // never connects: no subscription, ended all the same
 	c := f.dial(t, "transport=websocket")
