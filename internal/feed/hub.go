@@ -362,6 +362,12 @@ type Subscription struct {
 	hub     *Hub
 	release sync.Once
 	writing atomic.Int64 // when the current write began, ns after the hub's start, plus 1; 0: none
+
+	// direct writes an event to the client on the publishing goroutine
+	// (SetDirect); nil: none. held is locked while it writes, and while
+	// the owner takes and writes (Hold), so that neither overtakes the other.
+	direct func(*Frame) (taken, wake bool)
+	held   sync.Mutex
 }
 
 // keepQueue is the capacity a queue keeps however little it is used: a
@@ -376,6 +382,22 @@ const keepQueue = 8
 func (s *Subscription) put(f *Frame, limit int) bool {
 	s.mu.Lock()
 	n := len(s.queue)
+	if n == 0 && s.direct != nil && s.held.TryLock() {
+		// Nothing waits, and the owner is not writing: f may go out now,
+		// on this goroutine. Puts come one at a time, under the hub's mu,
+		// so the queue is still empty if it does not.
+		direct := s.direct
+		s.mu.Unlock()
+		taken, wake := direct(f)
+		s.held.Unlock()
+		if taken {
+			if wake {
+				s.tell()
+			}
+			return true
+		}
+		s.mu.Lock()
+	}
 	if n >= limit {
 		s.mu.Unlock()
 		return false
@@ -383,13 +405,46 @@ func (s *Subscription) put(f *Frame, limit int) bool {
 	s.queue = append(s.queue, f)
 	s.mu.Unlock()
 	if n == 0 {
-		select {
-		case s.ready <- struct{}{}:
-		default: // told already, and not yet taken
-		}
+		s.tell()
 	}
 	return true
 }
+
+// tell tells ready, unless it was told already and not yet taken.
+func (s *Subscription) tell() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// SetDirect lets the hub write each event to the client itself, on the
+// goroutine that publishes it, when nothing waits in the queue and the
+// owner is not writing (Hold): a client that keeps up then gets it with
+// no wakeup of its owner's goroutine, which is most of what a delivery
+// costs besides the write itself. direct must not wait: it writes what
+// the connection takes at once, and keeps the rest for the owner to
+// write. It says whether it took f, and whether the owner must be woken
+// (Ready) to write a rest; an event it did not take is queued as usual.
+//
+// The owner sets it once it has written the hello and the backlog, and
+// unsets it (nil) before it lets the connection go: SetDirect(nil)
+// returns once no write of the hub's is under way.
+func (s *Subscription) SetDirect(direct func(f *Frame) (taken, wake bool)) {
+	s.held.Lock()
+	defer s.held.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.direct = direct
+}
+
+// Hold keeps the hub from writing to the client itself (SetDirect) until
+// Unhold. The owner holds it while it takes and writes events, so that
+// no event the hub writes overtakes one it took.
+func (s *Subscription) Hold() { s.held.Lock() }
+
+// Unhold ends Hold.
+func (s *Subscription) Unhold() { s.held.Unlock() }
 
 // Ready is told when events wait to be taken: after receiving from it, call
 // Take. It may be told when nothing waits (Take took them before the

@@ -14,6 +14,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+
+	"transportlab/internal/nbwrite"
 )
 
 // ResponseWriter is a ResponseWriter whose Hijack returns the connection
@@ -68,4 +70,13 @@ func (c *readAhead) Read(p []byte) (int, error) {
 		c.ahead = nil // let the copy go
 	}
 	return n, nil
+}
+
+// TryWrite writes without waiting, when the connection can
+// (nbwrite.TryWriter).
+func (c *readAhead) TryWrite(p []byte) (int, error) {
+	if tw, ok := c.Conn.(nbwrite.TryWriter); ok {
+		return tw.TryWrite(p)
+	}
+	return 0, nbwrite.ErrWouldBlock
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"transportlab/internal/nbwrite"
 )
 
 // Listen wraps ln so that every connection it accepts is a *Conn, on a good
@@ -32,8 +34,9 @@ type Conn struct {
 	net.Conn
 
 	// Every write looks these up: atomics keep that cheap.
-	network atomic.Pointer[Network]   // what its writes cross; nil: a good network
-	line    atomic.Pointer[delayLine] // holds writes back; nil until a delay is first asked for
+	network atomic.Pointer[Network]        // what its writes cross; nil: a good network
+	line    atomic.Pointer[delayLine]      // holds writes back; nil until a delay is first asked for
+	socket  atomic.Pointer[nbwrite.Socket] // TryWrite's; nil until it first writes
 
 	mu        sync.Mutex    // line's creation, member and deadline
 	member    *Network      // the network that may drop it; nil: none
@@ -120,6 +123,24 @@ func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 		}
 		return len(p), nil
 	}
+}
+
+// TryWrite writes what the socket takes of p now, without waiting
+// (nbwrite.TryWriter). A connection whose network delays it or stalls it
+// now, or that a delay ever held back, takes nothing this way
+// (nbwrite.ErrWouldBlock): its writes wait out the network, with Write.
+func (c *Conn) TryWrite(p []byte) (int, error) {
+	if n := c.network.Load(); c.line.Load() != nil || n != nil && !n.clear() {
+		return 0, nbwrite.ErrWouldBlock
+	}
+	s := c.socket.Load()
+	if s == nil {
+		if s = nbwrite.Of(c.Conn); s == nil {
+			return 0, nbwrite.ErrWouldBlock
+		}
+		c.socket.Store(s) // its writer is the connection's only one: no other to race
+	}
+	return s.TryWrite(p)
 }
 
 // waitStall waits until n's stall has ended, the one that holds at the

@@ -123,6 +123,14 @@ func (n *Network) stall() (until time.Time, changed <-chan struct{}) {
 }
 
 // delayed reports whether writes are held back at all.
+// clear reports whether a write may go out now as on a good network: no
+// delay, and no stall under way.
+func (n *Network) clear() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.delay == 0 && (n.stalledUntil.IsZero() || !time.Now().Before(n.stalledUntil))
+}
+
 func (n *Network) delayed() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()

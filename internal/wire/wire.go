@@ -33,6 +33,8 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+
+	"transportlab/internal/nbwrite"
 )
 
 // Install makes every connection that hs serves from ln count the bytes
@@ -148,6 +150,29 @@ func (c *Conn) Write(p []byte) (int, error) {
 		x.wrote(int64(n - len(p)))
 	}
 	if err != nil {
+		x.fail(err)
+	}
+	return n, err
+}
+
+// TryWrite writes what the connection below takes of p now, without
+// waiting, and counts it as Write does (nbwrite.TryWriter). A connection
+// below that cannot write so takes nothing (nbwrite.ErrWouldBlock).
+func (c *Conn) TryWrite(p []byte) (int, error) {
+	tw, ok := c.Conn.(nbwrite.TryWriter)
+	if !ok {
+		return 0, nbwrite.ErrWouldBlock
+	}
+	x := c.owner.Load()
+	if x == nil {
+		return tw.TryWrite(p)
+	}
+	x.wrote(int64(len(p)))
+	n, err := tw.TryWrite(p)
+	if n < len(p) {
+		x.wrote(int64(n - len(p)))
+	}
+	if err != nil && !errors.Is(err, nbwrite.ErrWouldBlock) {
 		x.fail(err)
 	}
 	return n, err

@@ -144,6 +144,7 @@ func (cn *conn) listen() {
 // and returns why the connection ended. It may run again, after a panic
 // in it: each step is done once or does no harm twice.
 func (cn *conn) end(err error) error {
+	cn.sub.SetDirect(nil) // no write of the hub's under way, nor to come
 	cn.h.pings.remove(cn)
 	if stop := cn.stopWatch; stop != nil {
 		cn.stopWatch = nil
@@ -189,12 +190,15 @@ func (cn *conn) write() error {
 	}
 	cn.sub.Backlog = nil // sent: let it go
 	cn.listen()
+	cn.sub.SetDirect(cn.direct) // from now on, the hub writes what it can itself
 	var queued [16]*feed.Frame // what queued up, when it fits: most often one event
 	for {
 		select {
-		case <-cn.sub.Ready():
+		case <-cn.sub.Ready(): // events queued, or the hub left a rest to write
+			cn.sub.Hold()
 			batch := cn.sub.Take(queued[:0])
 			err := cn.push(nil, batch)
+			cn.sub.Unhold()
 			clear(batch) // the frames are the hub's history's, not this goroutine's to keep
 			if err != nil {
 				return err
@@ -236,10 +240,23 @@ func (cn *conn) push(msg []byte, events []*feed.Frame) error {
 	}
 	b = cn.beat.appendPing(&cn.h.pings, b)
 	*buf = b // keep what it grew to
-	if len(b) == 0 {
-		return nil
+	return cn.flush(b, n, size, written+size) // with what the hub left to write, if anything
+}
+
+// direct writes one event for the hub, on the goroutine that publishes
+// it, without waiting (feed.Subscription.SetDirect): all of it when the
+// connection takes it at once, else what it takes, and the rest is the
+// writer's to write. It is counted once taken, as the writer counts what
+// it wrote.
+func (cn *conn) direct(f *feed.Frame) (taken, wake bool) {
+	buf := wsframe.GetBuffer()
+	defer wsframe.PutBuffer(buf)
+	*buf = wsframe.AppendText(*buf, f.JSON)
+	taken, wake = cn.out.TryWriteFrames(*buf)
+	if taken {
+		cn.sent(1, len(f.JSON), len(f.JSON))
 	}
-	return cn.flush(b, n, size, written+size)
+	return taken, wake
 }
 
 // flushAt is how many bytes of frames push gathers before it writes them:

@@ -16,11 +16,14 @@ package wsframe
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"transportlab/internal/nbwrite"
 )
 
 // Out is where every frame of a connection is written, whole: the
@@ -43,24 +46,36 @@ type Out struct {
 
 	mu   sync.Mutex
 	conn net.Conn
+	try  nbwrite.TryWriter // conn, written without waiting; nil: it cannot be
 	// done: a close frame went out, and no frame may follow it (RFC 6455,
 	// 5.5.1), or a write failed, maybe part-way through a frame.
 	done bool
+	// pending is what TryWriteFrames could not write at once, the rest of
+	// a frame among them: the next write sends it first.
+	pending []byte
 }
 
 // On is hijack.ResponseWriter's Out: o writes to c.
 func (o *Out) On(c net.Conn) io.Writer {
 	o.conn = c
+	if tw, ok := c.(nbwrite.TryWriter); ok {
+		o.try = tw
+	} else if s := nbwrite.Of(c); s != nil { // a bare socket: a server without wire.Install
+		o.try = s
+	}
 	return o
 }
 
-// Write writes one of coder/websocket's control frames, unless a close
-// frame went out or a write failed.
+// Write writes one of coder/websocket's control frames, after what
+// TryWriteFrames left, unless a close frame went out or a write failed.
 func (o *Out) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.done {
 		return 0, net.ErrClosed
+	}
+	if err := o.writePending(); err != nil {
+		return 0, err
 	}
 	if len(p) > 0 && p[0]&0x0f == opClose {
 		o.done = true
@@ -72,13 +87,16 @@ func (o *Out) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// WriteFrames writes b, whole frames, unless a close frame went out or a
-// write failed.
+// WriteFrames writes what TryWriteFrames left, then b, whole frames (b
+// may be empty), unless a close frame went out or a write failed.
 func (o *Out) WriteFrames(b []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.done {
 		return net.ErrClosed
+	}
+	if len(o.pending) == 0 && len(b) == 0 {
+		return nil
 	}
 	if o.Timeout > 0 {
 		if err := o.conn.SetWriteDeadline(time.Now().Add(o.Timeout)); err != nil {
@@ -88,11 +106,63 @@ func (o *Out) WriteFrames(b []byte) error {
 		// coder/websocket bounds its close handshake itself.
 		defer o.conn.SetWriteDeadline(time.Time{})
 	}
+	if len(o.pending) > 0 {
+		o.pending = append(o.pending, b...) // one write for both
+		err := o.writePending()
+		return err
+	}
 	_, err := o.conn.Write(b)
 	if err != nil {
 		o.done = true
 	}
 	return err
+}
+
+// writePending writes what TryWriteFrames left. The caller holds o.mu.
+func (o *Out) writePending() error {
+	if len(o.pending) == 0 {
+		return nil
+	}
+	_, err := o.conn.Write(o.pending)
+	o.pending = nil // a connection keeps no buffer between writes
+	if err != nil {
+		o.done = true
+	}
+	return err
+}
+
+// TryWriteFrames writes b, whole frames, without waiting, when nothing
+// else is under way or left to write, and says whether it took them: a
+// goroutine that writes to many connections (feed.Subscription's
+// SetDirect) must not wait on one. What the connection does not take at
+// once is kept, and the next WriteFrames or Write sends it first; rest
+// says there is such a rest, and that the connection's own writer should
+// be told to write it.
+//
+// It does not take b, and the caller writes it later with WriteFrames,
+// when a write is under way or left, when a close frame went out or a
+// write failed, or when the connection cannot write without waiting.
+func (o *Out) TryWriteFrames(b []byte) (taken, rest bool) {
+	if !o.mu.TryLock() { // a write under way: b would wait behind it
+		return false, false
+	}
+	defer o.mu.Unlock()
+	if o.done || len(o.pending) > 0 || o.try == nil {
+		return false, false
+	}
+	n, err := o.try.TryWrite(b)
+	switch {
+	case err == nil:
+		return true, false
+	case errors.Is(err, nbwrite.ErrWouldBlock):
+		if n == 0 && len(b) > 0 {
+			return false, false // nothing went: the caller keeps b, and its count
+		}
+		o.pending = append([]byte(nil), b[n:]...)
+		return true, true
+	}
+	o.done = true // the connection failed: its writer's next write says so
+	return n > 0, true
 }
 
 // Frame opcodes, and the bit that marks a message's last frame.

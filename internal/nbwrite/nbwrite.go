@@ -1,0 +1,91 @@
+// Package nbwrite writes to a socket without waiting: what the socket's
+// send buffer takes now goes out, and the caller keeps the rest.
+//
+// A goroutine that writes one published event to thousands of
+// connections, as the hub does for the streams (feed.Subscription's
+// SetDirect), must not wait on any one of them: a write to a client that
+// reads slowly would hold up every client after it. net.Conn's Write
+// waits until all is written; TryWrite makes one write system call on
+// the non-blocking socket that Go's runtime keeps under every net.Conn,
+// and returns what it wrote. A client that keeps up takes the whole
+// event at once, as it almost always does, and costs its connection's
+// goroutine no wakeup.
+package nbwrite
+
+import (
+	"errors"
+	"net"
+	"syscall"
+)
+
+// ErrWouldBlock is TryWrite's answer when the socket takes nothing now,
+// or when the connection cannot be written without waiting at all (a
+// simulated network that delays it): the caller writes what is left the
+// usual way.
+var ErrWouldBlock = errors.New("nbwrite: the connection cannot take this now")
+
+// TryWriter is a connection that can write without waiting.
+type TryWriter interface {
+	// TryWrite writes as much of p as the connection takes now, and
+	// returns how much. When it wrote less than len(p), err says why:
+	// ErrWouldBlock when the connection is merely full.
+	TryWrite(p []byte) (n int, err error)
+}
+
+// Socket writes to one socket without waiting. One write at a time: its
+// caller serializes them, as it serializes the connection's other writes.
+type Socket struct {
+	rc    syscall.RawConn
+	p     []byte
+	n     int
+	errno error
+	write func(fd uintptr) bool // w.try, made once: a method value allocates
+}
+
+// Of returns a Socket for c, or nil when c is no socket (a test's pipe).
+func Of(c net.Conn) *Socket {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	s := &Socket{rc: rc}
+	s.write = s.try
+	return s
+}
+
+// TryWrite writes as much of p as the socket's send buffer takes, in one
+// system call, and returns how much.
+func (s *Socket) TryWrite(p []byte) (int, error) {
+	s.p = p
+	err := s.rc.Write(s.write) // the runtime's write lock, and the socket's closing, as net.Conn's Write
+	n, errno := s.n, s.errno
+	s.p, s.n, s.errno = nil, 0, nil
+	switch {
+	case err != nil: // closed, or a deadline passed
+		return 0, err
+	case errno == syscall.EAGAIN:
+		return 0, ErrWouldBlock
+	case errno != nil:
+		return 0, &net.OpError{Op: "write", Net: "tcp", Err: errno}
+	case n < len(p):
+		return n, ErrWouldBlock
+	}
+	return n, nil
+}
+
+// try is the one write, on the socket's descriptor; it never asks the
+// runtime to wait for the socket to be writable.
+func (s *Socket) try(fd uintptr) bool {
+	for {
+		n, err := syscall.Write(int(fd), s.p)
+		if err == syscall.EINTR {
+			continue
+		}
+		s.n, s.errno = max(n, 0), err
+		return true
+	}
+}
