@@ -191,7 +191,7 @@ func (cn *conn) write() error {
 	cn.sub.Backlog = nil // sent: let it go
 	cn.listen()
 	cn.sub.SetDirect(cn.direct) // from now on, the hub writes what it can itself
-	var queued [16]*feed.Frame // what queued up, when it fits: most often one event
+	var queued [16]*feed.Frame  // what queued up, when it fits: most often one event
 	for {
 		select {
 		case <-cn.sub.Ready(): // events queued, or the hub left a rest to write
@@ -239,7 +239,7 @@ func (cn *conn) push(msg []byte, events []*feed.Frame) error {
 		}
 	}
 	b = cn.beat.appendPing(&cn.h.pings, b)
-	*buf = b // keep what it grew to
+	*buf = b                                  // keep what it grew to
 	return cn.flush(b, n, size, written+size) // with what the hub left to write, if anything
 }
 
