@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"transportlab/internal/nbwrite"
 	"transportlab/internal/wire"
 )
 
@@ -30,6 +31,15 @@ type body interface {
 	// it, and tailroom more bytes of capacity after it, are free for a
 	// chunk's framing, which goes around the data in place.
 	flush(buf []byte) error
+	// try puts buf[headroom:], with the same room around it, on the wire
+	// without waiting, and says whether it took it, as
+	// wsframe.Out.TryWriteFrames does: what the connection does not take
+	// at once is kept for the next flush (or flushRest), and rest says
+	// there is such a rest. Nothing else writes meanwhile: the caller
+	// writes under the subscription's hold, as every flush is.
+	try(buf []byte) (taken, rest bool)
+	// flushRest writes what try left, if anything.
+	flushRest() error
 	// flushed returns how many bytes the last flush put on the wire,
 	// framing and all: what a heartbeat costs, for the wire log.
 	flushed() int
@@ -59,9 +69,12 @@ const lastChunk = "0\r\n\r\n"
 
 // chunked is the body of a stream on its hijacked connection.
 type chunked struct {
-	conn net.Conn
-	head []byte // the response head, until the first flush sends it with its chunk
-	last int    // bytes the last flush put on the wire
+	conn    net.Conn
+	head    []byte            // the response head, until the first flush sends it with its chunk
+	last    int               // bytes the last flush put on the wire
+	tw      nbwrite.TryWriter // conn, written without waiting (try); nil: it cannot be
+	pending []byte            // what try could not write at once: the next flush sends it first
+	broken  error             // why a write of try's failed: every later write fails so
 }
 
 // frame puts the chunk framing around buf[headroom:], in place, and
@@ -83,7 +96,46 @@ func (c *chunked) flush(buf []byte) error {
 		c.head = nil
 	}
 	c.last = len(out)
+	if c.broken != nil {
+		return c.broken
+	}
+	if len(c.pending) > 0 { // what try left goes first, in the same write
+		out = append(c.pending, out...)
+		c.pending = nil
+	}
 	_, err := c.conn.Write(out)
+	return err
+}
+
+func (c *chunked) try(buf []byte) (taken, rest bool) {
+	if c.tw == nil || c.head != nil || len(c.pending) > 0 || c.broken != nil {
+		return false, false
+	}
+	out := frame(buf)
+	n, err := c.tw.TryWrite(out)
+	switch {
+	case err == nil:
+		return true, false
+	case errors.Is(err, nbwrite.ErrWouldBlock):
+		if n == 0 {
+			return false, false // nothing went: the caller writes buf later
+		}
+		c.pending = append([]byte(nil), out[n:]...)
+		return true, true
+	}
+	c.broken = err // the stream's goroutine, told, ends the stream with it
+	return n > 0, true
+}
+
+func (c *chunked) flushRest() error {
+	if c.broken != nil {
+		return c.broken
+	}
+	if len(c.pending) == 0 {
+		return nil
+	}
+	_, err := c.conn.Write(c.pending)
+	c.pending = nil
 	return err
 }
 
@@ -96,11 +148,12 @@ func (c *chunked) setWriteDeadline(t time.Time) error { return c.conn.SetWriteDe
 // holds back, within its bound (netsim.Conn.CloseWrite): closed at once,
 // the connection would drop it, the last chunk with it.
 func (c *chunked) end(linger bool) {
-	if c.head != nil {
+	if c.head != nil || c.broken != nil {
 		return
 	}
 	c.conn.SetWriteDeadline(time.Now().Add(goodbyeGrace))
-	_, err := c.conn.Write([]byte(lastChunk))
+	_, err := c.conn.Write(append(c.pending, lastChunk...)) // what try left, if anything, first
+	c.pending = nil
 	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok && err == nil && linger {
 		cw.CloseWrite()
 	}
@@ -127,7 +180,13 @@ func hijack(w http.ResponseWriter, r *http.Request) (_ *chunked, ok bool) {
 	// with the reader, as watch drops what comes later. Neither of
 	// net/http's buffers is kept.
 	brw.Reader.Discard(brw.Reader.Buffered())
-	return &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now())}, true
+	c := &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now())}
+	if tw, ok := conn.(nbwrite.TryWriter); ok { // wire.Install's connection
+		c.tw = tw
+	} else if s := nbwrite.Of(conn); s != nil { // a bare socket: a server without it
+		c.tw = s
+	}
+	return c, true
 }
 
 // canHijack says whether the answer to r, with header h, is one the
@@ -201,6 +260,10 @@ func (f *flushed) setWriteDeadline(t time.Time) error {
 	}
 	return nil
 }
+
+// try takes nothing: net/http's writes wait.
+func (f *flushed) try([]byte) (taken, rest bool) { return false, false }
+func (f *flushed) flushRest() error               { return nil }
 
 // end and close leave it to net/http: once the handler returns, it
 // writes the end of the body, and keeps or closes the connection.

@@ -31,6 +31,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"transportlab/internal/feed"
@@ -160,6 +161,9 @@ type stream struct {
 	err    error                                 // why the stream ended
 
 	reading sync.WaitGroup // the connection's reader, on a hijacked connection (watch)
+	// wrote: the hub wrote an event itself (direct) since the last tick,
+	// and no heartbeat is owed.
+	wrote atomic.Bool
 }
 
 // watch reads conn until a read fails: the client went away, or the
@@ -235,6 +239,9 @@ func (s *stream) serve(end func()) {
 	defer s.rescue()
 	s.err = s.start()
 	if s.err == nil {
+		if _, ok := s.body.(*chunked); ok { // net/http's writes wait: not those
+			s.sub.SetDirect(s.direct) // from now on, the hub writes what it can itself
+		}
 		s.err = s.run()
 	}
 }
@@ -288,20 +295,55 @@ func (s *stream) run() error {
 			return s.sub.Err()
 		case <-tick:
 			tick = s.h.clock.next()
-			if !idle {
+			if wrote := s.wrote.Swap(false); !idle || wrote {
 				idle = true
 				continue
 			}
-			if err := s.heartbeat(); err != nil {
+			if err := s.held(s.heartbeat); err != nil {
 				return err
 			}
-		case <-s.sub.Ready():
+		case <-s.sub.Ready(): // events queued, or the hub left a rest to write
 			idle = false
-			if err := s.deliver(); err != nil {
+			if err := s.held(s.deliver); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// held writes with write while the hub writes nothing to the client
+// itself (feed.Subscription.Hold): one writer at a time, and no event
+// the hub writes overtakes one the stream took.
+func (s *stream) held(write func() error) error {
+	s.sub.Hold()
+	defer s.sub.Unhold()
+	return write()
+}
+
+// direct writes one event for the hub, on the goroutine that publishes
+// it, without waiting (feed.Subscription.SetDirect): all of it when the
+// connection takes it at once, else what it takes, and the rest is the
+// stream's to write.
+//
+// It is counted once the body took it, not before as send counts: a
+// count taken back when the body declines would show, for a moment, an
+// event that is not on its way, and the Meter is the server's to slow
+// down, not the hub's. The count follows the write by a few
+// instructions; a page that compares its counts with the server's
+// allows for events in transit.
+func (s *stream) direct(f *feed.Frame) (taken, wake bool) {
+	sc := scratches.Get().(*scratch)
+	defer scratches.Put(sc)
+	buf := slices.Grow(appendFrame(append(sc.buf[:0], make([]byte, headroom)...), f), tailroom)
+	if cap(buf) <= 2*maxFlush {
+		sc.buf = buf
+	}
+	if taken, wake = s.body.try(buf); !taken {
+		return false, false
+	}
+	s.sent(1, len(f.JSON), len(buf)-headroom)
+	s.wrote.Store(true)
+	return true, wake
 }
 
 // errGone is why a stream ends when its client closed the connection.
@@ -329,6 +371,7 @@ func (s *stream) rescue() {
 // runs whatever happens, a panic included, which is logged as the
 // stream's own.
 func (s *stream) finish() {
+	s.sub.SetDirect(nil) // no write of the hub's under way, nor to come
 	defer s.sub.Close()
 	defer s.done()
 	defer s.logClosed()
@@ -382,6 +425,11 @@ func (s *stream) deliver() error {
 	defer scratches.Put(sc)
 	sc.take = s.sub.Take(sc.take[:0])
 	defer clear(sc.take) // the frames are not the pool's to keep
+	if len(sc.take) == 0 { // woken for what the hub left unwritten (direct), if anything
+		s.sub.StartWrite()
+		defer s.sub.EndWrite()
+		return s.body.flushRest()
+	}
 	return s.sendAll(sc, sc.take)
 }
 
