@@ -263,7 +263,7 @@ func (f *flushed) setWriteDeadline(t time.Time) error {
 
 // try takes nothing: net/http's writes wait.
 func (f *flushed) try([]byte) (taken, rest bool) { return false, false }
-func (f *flushed) flushRest() error               { return nil }
+func (f *flushed) flushRest() error              { return nil }
 
 // end and close leave it to net/http: once the handler returns, it
 // writes the end of the body, and keeps or closes the connection.

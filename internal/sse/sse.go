@@ -424,7 +424,7 @@ func (s *stream) deliver() error {
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
 	sc.take = s.sub.Take(sc.take[:0])
-	defer clear(sc.take) // the frames are not the pool's to keep
+	defer clear(sc.take)   // the frames are not the pool's to keep
 	if len(sc.take) == 0 { // woken for what the hub left unwritten (direct), if anything
 		s.sub.StartWrite()
 		defer s.sub.EndWrite()
