@@ -195,12 +195,7 @@ func (cn *conn) write() error {
 	for {
 		select {
 		case <-cn.sub.Ready(): // events queued, or the hub left a rest to write
-			cn.sub.Hold()
-			batch := cn.sub.Take(queued[:0])
-			err := cn.push(nil, batch)
-			cn.sub.Unhold()
-			clear(batch) // the frames are the hub's history's, not this goroutine's to keep
-			if err != nil {
+			if err := cn.pushQueued(queued[:0]); err != nil {
 				return err
 			}
 		case <-cn.wake:
@@ -257,6 +252,18 @@ func (cn *conn) direct(f *feed.Frame) (taken, wake bool) {
 		cn.sent(1, len(f.JSON), len(f.JSON))
 	}
 	return taken, wake
+}
+
+// pushQueued writes what queued up, taken into dst, and what the hub
+// left unwritten (direct), if anything, while the hub writes nothing to
+// the client itself (feed.Subscription.Hold): no event it writes may
+// overtake one taken here.
+func (cn *conn) pushQueued(dst []*feed.Frame) error {
+	cn.sub.Hold()
+	defer cn.sub.Unhold()
+	batch := cn.sub.Take(dst)
+	defer clear(batch) // the frames are the hub's history's, not this goroutine's to keep
+	return cn.push(nil, batch)
 }
 
 // flushAt is how many bytes of frames push gathers before it writes them:
