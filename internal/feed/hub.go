@@ -58,6 +58,13 @@ type Hub struct {
 	now     func() time.Time
 	start   time.Time // on the monotonic clock, for the watch on writes
 
+	// fan is held by Publish while it hands an event to every subscriber,
+	// without mu: a fan-out that writes to thousands of connections
+	// (SetDirect) must not hold up a poll or a subscribe meanwhile, and
+	// one fan-out at a time keeps every subscriber's events in order.
+	fan    sync.Mutex
+	fanned []*Subscription // the subscribers an event is handed to; Publish's, under fan
+
 	mu      sync.Mutex
 	head    uint64   // seq of the newest event; 0 before the first
 	ring    []*Frame // the last len(ring) events; seq s is at ring[s%len(ring)]
@@ -176,7 +183,32 @@ func (h *Hub) Head() uint64 {
 // Publish stamps e with the next seq and the current time, encodes it once,
 // keeps it in history and hands it to every subscriber. It returns the frame
 // that every transport will write.
+//
+// The event is in history, and Since and Subscribe see it, before any
+// subscriber gets it; a subscription that starts meanwhile has it in its
+// Backlog, and is not handed it again.
 func (h *Hub) Publish(e Event) (*Frame, error) {
+	h.fan.Lock()
+	defer h.fan.Unlock()
+	f, err := h.record(e)
+	if err != nil {
+		return nil, err
+	}
+	for i, s := range h.fanned {
+		if !s.put(f, h.queue) {
+			h.mu.Lock()
+			h.cut(s, ErrTooSlow)
+			h.mu.Unlock()
+		}
+		h.fanned[i] = nil
+	}
+	h.fanned = h.fanned[:0]
+	return f, nil
+}
+
+// record stamps, encodes and keeps e, and lists in h.fanned whom to hand
+// it to. The caller holds h.fan.
+func (h *Hub) record(e Event) (*Frame, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -196,9 +228,7 @@ func (h *Hub) Publish(e Event) (*Frame, error) {
 		h.next = nil
 	}
 	for s := range h.subs {
-		if !s.put(f, h.queue) {
-			h.cut(s, ErrTooSlow)
-		}
+		h.fanned = append(h.fanned, s)
 	}
 	return f, nil
 }
@@ -374,18 +404,19 @@ type Subscription struct {
 // client that keeps up finds one event, now and then two, at each Take.
 const keepQueue = 8
 
-// put queues f unless limit events already wait, and says whether it did.
-// A queue that was empty tells ready; one that was not has told it already,
-// and its owner, woken or about to be, will take f along with the rest. A
-// queue is a slice, not a channel of max slots, so that it costs only what
-// waits in it. The caller holds the hub's mu.
+// put hands f to the subscriber: written at once (SetDirect), or queued
+// unless limit events already wait. It says whether it did. A queue that
+// was empty tells ready; one that was not has told it already, and its
+// owner, woken or about to be, will take f along with the rest. A queue
+// is a slice, not a channel of max slots, so that it costs only what
+// waits in it. The caller holds the hub's fan: one put at a time.
 func (s *Subscription) put(f *Frame, limit int) bool {
 	s.mu.Lock()
 	n := len(s.queue)
 	if n == 0 && s.direct != nil && s.held.TryLock() {
 		// Nothing waits, and the owner is not writing: f may go out now,
-		// on this goroutine. Puts come one at a time, under the hub's mu,
-		// so the queue is still empty if it does not.
+		// on this goroutine. Puts come one at a time, so the queue is
+		// still empty if it does not.
 		direct := s.direct
 		s.mu.Unlock()
 		taken, wake := direct(f)
