@@ -91,16 +91,7 @@ func TestTryWriteFramesKeepsTheRestForTheNextWrite(t *testing.T) {
 			server, client := tcpPair(t)
 			var out wsframe.Out
 			w := out.On(server)
-			small, big := text(1, 100), text(2, 1<<20) // big: more than the buffers hold
-			var want []byte
-			if taken, rest := out.TryWriteFrames(small); !taken || rest {
-				t.Fatalf("TryWriteFrames(small) = %v, %v, want true, false", taken, rest)
-			}
-			want = append(want, small...)
-			if taken, rest := out.TryWriteFrames(big); !taken || !rest {
-				t.Fatalf("TryWriteFrames(big), client not reading = %v, %v, want true, true", taken, rest)
-			}
-			want = append(want, big...)
+			want := fillWithARest(t, &out)
 			if taken, rest := out.TryWriteFrames(text(3, 10)); taken || rest {
 				t.Fatalf("TryWriteFrames with a rest left = %v, %v, want false, false", taken, rest)
 			}
@@ -110,46 +101,86 @@ func TestTryWriteFramesKeepsTheRestForTheNextWrite(t *testing.T) {
 				after = wsframe.AppendPing(nil, []byte("4"))
 			}
 			want = append(want, after...)
-			wrote := make(chan error, 1)
+			read := make(chan []byte, 1)
 			go func() {
-				if next == "Write" {
-					_, err := w.Write(after)
-					wrote <- err
-					return
-				}
-				wrote <- out.WriteFrames(after)
+				b, _ := io.ReadAll(client)
+				read <- b
 			}()
-			got := readN(t, client, len(want))
-			if err := <-wrote; err != nil {
+			var err error
+			if next == "Write" {
+				_, err = w.Write(after)
+			} else {
+				err = out.WriteFrames(after)
+			}
+			if err != nil {
 				t.Fatalf("%s: %v", next, err)
 			}
+			server.CloseWrite() // all that was written is on its way: the client reads it, then EOF
+			got := <-read
 			if i := firstDiff(got, want); i >= 0 {
-				t.Fatalf("byte %d of %d read differs: the rest and the next write are not sent whole and in order", i, len(want))
-			}
-
-			// The rest written, TryWriteFrames takes frames again, once the
-			// socket has room (the client's acks come in on their own).
-			for i := 5; ; i++ {
-				frame := text(i, 10)
-				taken, rest := out.TryWriteFrames(frame)
-				if !taken {
-					runtime.Gosched()
-					continue
-				}
-				if rest {
-					go func() { wrote <- out.WriteFrames(nil) }()
-				} else {
-					wrote <- nil
-				}
-				if got := readN(t, client, len(frame)); !bytes.Equal(got, frame) {
-					t.Fatalf("after the rest: read % x, want % x", got, frame)
-				}
-				if err := <-wrote; err != nil {
-					t.Fatal(err)
-				}
-				break
+				t.Fatalf("byte %d of %d read (of %d) differs: the rest and the next write are not sent whole and in order", i, len(got), len(want))
 			}
 		})
+	}
+}
+
+// fillWithARest writes a small frame whole, then one larger than the
+// buffers hold, whose rest Out keeps, and returns both.
+func fillWithARest(tb testing.TB, out *wsframe.Out) []byte {
+	tb.Helper()
+	small, big := text(1, 100), text(2, 1<<20)
+	if taken, rest := out.TryWriteFrames(small); !taken || rest {
+		tb.Fatalf("TryWriteFrames(small) = %v, %v, want true, false", taken, rest)
+	}
+	if taken, rest := out.TryWriteFrames(big); !taken || !rest {
+		tb.Fatalf("TryWriteFrames(big), client not reading = %v, %v, want true, true", taken, rest)
+	}
+	return append(small, big...)
+}
+
+// Once the rest is written, TryWriteFrames takes frames again, as soon as
+// the socket has room (the client's acks come in on their own).
+func TestTryWriteFramesTakesAgainOnceTheRestIsWritten(t *testing.T) {
+	server, client := tcpPair(t)
+	var out wsframe.Out
+	out.On(server)
+	want := fillWithARest(t, &out)
+	wrote := make(chan error, 1)
+	go func() { wrote <- out.WriteFrames(nil) }() // the rest alone
+	if got := readN(t, client, len(want)); !bytes.Equal(got, want) {
+		t.Fatal("the client did not read the frames whole")
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	// The rest went once: the next write sends only its own frame.
+	next := text(3, 100)
+	go func() { wrote <- out.WriteFrames(next) }()
+	if got := readN(t, client, len(next)); !bytes.Equal(got, next) {
+		t.Fatalf("after the rest: read % x, want % x", got, next)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	for i := 5; ; i++ {
+		frame := text(i, 10)
+		taken, rest := out.TryWriteFrames(frame)
+		if !taken {
+			runtime.Gosched()
+			continue
+		}
+		if rest {
+			go func() { wrote <- out.WriteFrames(nil) }()
+		} else {
+			wrote <- nil
+		}
+		if got := readN(t, client, len(frame)); !bytes.Equal(got, frame) {
+			t.Fatalf("after the rest: read % x, want % x", got, frame)
+		}
+		if err := <-wrote; err != nil {
+			t.Fatal(err)
+		}
+		return
 	}
 }
 
