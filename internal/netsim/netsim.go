@@ -122,7 +122,6 @@ func (n *Network) stall() (until time.Time, changed <-chan struct{}) {
 	return n.stalledUntil, n.stallChanged
 }
 
-// delayed reports whether writes are held back at all.
 // clear reports whether a write may go out now as on a good network: no
 // delay, and no stall under way.
 func (n *Network) clear() bool {
@@ -131,6 +130,7 @@ func (n *Network) clear() bool {
 	return n.delay == 0 && (n.stalledUntil.IsZero() || !time.Now().Before(n.stalledUntil))
 }
 
+// delayed reports whether writes are held back at all.
 func (n *Network) delayed() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
