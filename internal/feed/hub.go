@@ -419,8 +419,7 @@ func (s *Subscription) put(f *Frame, limit int) bool {
 		// still empty if it does not.
 		direct := s.direct
 		s.mu.Unlock()
-		taken, wake := direct(f)
-		s.held.Unlock()
+		taken, wake := s.callDirect(direct, f)
 		if taken {
 			if wake {
 				s.tell()
@@ -439,6 +438,14 @@ func (s *Subscription) put(f *Frame, limit int) bool {
 		s.tell()
 	}
 	return true
+}
+
+// callDirect calls direct with f, and lets go of the hold that put took,
+// whatever happens: a panic in direct is its transport's to recover, but
+// must not keep the owner's writes out.
+func (s *Subscription) callDirect(direct func(*Frame) (taken, wake bool), f *Frame) (taken, wake bool) {
+	defer s.held.Unlock()
+	return direct(f)
 }
 
 // tell tells ready, unless it was told already and not yet taken.

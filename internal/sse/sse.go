@@ -163,7 +163,8 @@ type stream struct {
 	reading sync.WaitGroup // the connection's reader, on a hijacked connection (watch)
 	// wrote: the hub wrote an event itself (direct) since the last tick,
 	// and no heartbeat is owed.
-	wrote atomic.Bool
+	wrote    atomic.Bool
+	panicked atomic.Bool // a direct write panicked (and logged it)
 }
 
 // watch reads conn until a read fails: the client went away, or the
@@ -331,7 +332,21 @@ func (s *stream) held(write func() error) error {
 // down, not the hub's. The count follows the write by a few
 // instructions; a page that compares its counts with the server's
 // allows for events in transit.
+//
+// It runs on the publisher's goroutine, which serves every client: a
+// panic of its own is recovered and logged here, and ends this stream
+// alone (its goroutine is woken, and returns errPanic). The event it was
+// writing is lost with the connection; the client resumes after the
+// last one it got.
 func (s *stream) direct(f *feed.Frame) (taken, wake bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.h.log.Error("panic in a stream's direct write", "transport", "sse", "remote", s.remote, "client", s.client,
+				"panic", v, "stack", string(debug.Stack()))
+			s.panicked.Store(true)
+			taken, wake = true, true
+		}
+	}()
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
 	buf := slices.Grow(appendFrame(append(sc.buf[:0], make([]byte, headroom)...), f), tailroom)
@@ -421,6 +436,9 @@ const maxFlush = 16 << 10
 // deliver writes every event that queued up, in one flush, or in a few of
 // about maxFlush bytes each for a burst.
 func (s *stream) deliver() error {
+	if s.panicked.Load() {
+		return fmt.Errorf("%w: in a direct write", errPanic)
+	}
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
 	sc.take = s.sub.Take(sc.take[:0])

@@ -46,7 +46,8 @@ type conn struct {
 	reading     sync.WaitGroup // the reader
 	readStopped atomic.Bool    // the reader stopped, and readErr says why
 	readErr     error
-	stopWatch   func() // stops the watcher that AfterEnd set
+	stopWatch   func()      // stops the watcher that AfterEnd set
+	panicked    atomic.Bool // a direct write panicked (and logged it)
 
 	err error // why it ended
 }
@@ -243,7 +244,20 @@ func (cn *conn) push(msg []byte, events []*feed.Frame) error {
 // connection takes it at once, else what it takes, and the rest is the
 // writer's to write. It is counted once taken, as the writer counts what
 // it wrote.
+//
+// It runs on the publisher's goroutine, which serves every client: a
+// panic of its own is recovered and logged here, and ends this stream
+// alone (the writer is woken, and returns errPanic). The event it was
+// writing is lost with the connection; the client resumes after the
+// last one it got.
 func (cn *conn) direct(f *feed.Frame) (taken, wake bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			cn.h.log.Error("panic in a WebSocket's direct write", "panic", v, "stack", string(debug.Stack()))
+			cn.panicked.Store(true)
+			taken, wake = true, true
+		}
+	}()
 	buf := wsframe.GetBuffer()
 	defer wsframe.PutBuffer(buf)
 	*buf = wsframe.AppendText(*buf, f.JSON)
@@ -261,6 +275,9 @@ func (cn *conn) direct(f *feed.Frame) (taken, wake bool) {
 func (cn *conn) pushQueued(dst []*feed.Frame) error {
 	cn.sub.Hold()
 	defer cn.sub.Unhold()
+	if cn.panicked.Load() {
+		return errPanic
+	}
 	batch := cn.sub.Take(dst)
 	defer clear(batch) // the frames are the hub's history's, not this goroutine's to keep
 	return cn.push(nil, batch)
