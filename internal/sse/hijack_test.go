@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/netsim"
 	"transportlab/internal/sse"
 	"transportlab/internal/transporttest"
 	"transportlab/internal/wire"
@@ -294,6 +296,154 @@ func TestPanicInStreamIsRecovered(t *testing.T) {
 	frame := publish(t, f.hub)
 	if data, _ := readChunk(t, r); !strings.Contains(data, string(frame.JSON)) {
 		t.Errorf("the next stream's chunk %q, want event 2", data)
+	}
+}
+
+// A panic in a write the hub makes itself (direct), here in a Meter that
+// breaks while it counts an event for one stream, runs on the publishing
+// goroutine, which serves every stream: it must end that stream alone.
+// Publish returns, the stream's body ends, the other stream gets the same
+// event, the log tells of the panic, and the hub's Wait returns once it
+// is closed: no hold is left taken. The hub writes itself only on a
+// hijacked connection, and, once handed off, on one that can write
+// without waiting: netsim's, under wire's, as the server has them.
+func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
+	directWays := []struct {
+		name  string
+		serve func(tb testing.TB, h http.Handler) *httptest.Server
+	}{
+		{"handed off", func(tb testing.TB, h http.Handler) *httptest.Server {
+			srv := httptest.NewUnstartedServer(wire.Mark(h))
+			srv.Listener = wire.Install(srv.Config, netsim.Listen(srv.Listener))
+			srv.Start()
+			return srv
+		}},
+		ways[1], // hijacked
+	}
+	for _, way := range directWays {
+		t.Run(way.name, func(t *testing.T) {
+			var log lines
+			meter := new(directPanicMeter)
+			f := newRawFixture(t, way.serve, meter, slog.New(slog.NewTextHandler(&log, nil)), nil)
+			_, bad := f.dial(t, "") // opened first: its direct writes panic
+			readHead(t, bad)
+			readChunk(t, bad)
+			_, good := f.dial(t, "")
+			readHead(t, good)
+			readChunk(t, good)
+			ended := make(chan struct{})
+			go func() { // the bad client reads until its body ends
+				defer close(ended)
+				io.Copy(io.Discard, bad)
+			}()
+
+			// The hub writes to a stream itself once the stream has
+			// written its hello and let it (SetDirect), which may come a
+			// moment after the client read the hello: until then, events
+			// go through the stream's goroutine.
+			var frame *feed.Frame
+			for !meter.panicked.Load() {
+				if frame != nil && frame.Seq == 100 {
+					t.Fatalf("%d events published, none written by the hub itself", frame.Seq)
+				}
+				frame = publishReturns(t, f.hub)
+				if meter.panicked.Load() {
+					break
+				}
+				if data, _ := readChunk(t, good); !strings.Contains(data, string(frame.JSON)) {
+					t.Fatalf("good stream's chunk %q, want event %d", data, frame.Seq)
+				}
+			}
+
+			select {
+			case <-ended:
+			case <-time.After(5 * time.Second):
+				t.Error("the stream whose direct write panicked is still open")
+			}
+			if data, _ := readChunk(t, good); !strings.Contains(data, string(frame.JSON)) {
+				t.Errorf("good stream's chunk %q, want event %d: the one a direct write panicked on", data, frame.Seq)
+			}
+			f.hub.Close()
+			if rest, _ := io.ReadAll(good); string(rest) != "0\r\n\r\n" {
+				t.Errorf("good stream ended with %q, want its last chunk", rest)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := f.hub.Wait(ctx); err != nil {
+				t.Errorf("hub.Wait: %v: a subscription was never let go", err)
+			}
+			for _, want := range []string{"panic in a stream's direct write", "reason=panic"} {
+				if !strings.Contains(log.String(), want) {
+					t.Errorf("log:\n%s\nwant %q in it", log.String(), want)
+				}
+			}
+		})
+	}
+}
+
+// publishReturns publishes a quote on a goroutine of its own, as the
+// feed's generator does, and returns its frame; it fails tb when Publish
+// panics or does not return.
+func publishReturns(tb testing.TB, hub *feed.Hub) *feed.Frame {
+	tb.Helper()
+	done := make(chan error, 1)
+	var frame *feed.Frame
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- fmt.Errorf("Publish panicked: %v", v)
+			}
+		}()
+		f, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37})
+		frame = f
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			tb.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		tb.Fatal("Publish did not return")
+	}
+	return frame
+}
+
+// directPanicMeter is a Meter whose sent panics when it counts events for
+// the first stream it opened in a write the hub makes itself, on the
+// publishing goroutine (direct); the hello and what the stream writes
+// itself are counted as usual.
+type directPanicMeter struct {
+	transporttest.Meter
+	panicked atomic.Bool
+}
+
+func (m *directPanicMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
+	count, done := m.Meter.Open(r)
+	if m.Requests.Load() > 1 {
+		return count, done
+	}
+	return func(events, eventBytes, written int) {
+		if events > 0 && inPublish() {
+			m.panicked.Store(true)
+			panic("a meter that breaks in a direct write")
+		}
+		count(events, eventBytes, written)
+	}, done
+}
+
+// inPublish says whether its caller runs within feed.Hub.Publish.
+func inPublish() bool {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if f.Function == "transportlab/internal/feed.(*Hub).Publish" {
+			return true
+		}
+		if !more {
+			return false
+		}
 	}
 }
 

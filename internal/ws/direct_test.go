@@ -1,12 +1,23 @@
 package ws_test
 
 import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"transportlab/internal/feed"
+	"transportlab/internal/transporttest"
+	"transportlab/internal/ws"
 )
 
 // Events that the hub writes itself, on the publishing goroutine, and
@@ -44,5 +55,143 @@ func TestEventsWrittenByTheHubAndTheWriterArriveInOrder(t *testing.T) {
 	}
 	if got := f.meter.Events.Load(); got != before+while {
 		t.Errorf("%d events counted, want %d", got, before+while)
+	}
+}
+
+// A panic in a write the hub makes itself (direct), here in a Meter that
+// breaks while it counts an event for one client, runs on the publishing
+// goroutine, which serves every client: it must end that client's
+// stream alone. Publish returns, the client's connection closes, the
+// other client gets the same event, the log tells of the panic, and the
+// hub's Wait returns once it is closed: no hold is left taken.
+func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
+	var logged transporttest.Buffer
+	meter := &directPanicMeter{victim: "bad"}
+	f := &fixture{hub: feed.NewHub(feed.Config{History: 10, Rate: 5})}
+	f.srv = httptest.NewServer(ws.Handler(f.hub, meter, slog.New(slog.NewTextHandler(&logged, nil)), ws.Options{}))
+	t.Cleanup(func() {
+		f.hub.Close()
+		f.srv.Close()
+	})
+	bad, good := f.dial(t, "?client=bad"), f.dial(t, "?client=good")
+	readHello(t, bad)
+	readHello(t, good)
+	ended := make(chan error, 1)
+	go func() { // the bad client reads until its connection ends
+		for {
+			if _, _, err := bad.Read(context.Background()); err != nil {
+				ended <- err
+				return
+			}
+		}
+	}()
+
+	// The hub writes to a client itself once its writer has written the
+	// hello and let it (SetDirect), which may come a moment after the
+	// client read the hello: until then, events go through the writer.
+	var seq uint64
+	for !meter.panicked.Load() {
+		if seq == 100 {
+			t.Fatalf("%d events published, none written by the hub itself", seq)
+		}
+		seq = publishReturns(t, f.hub)
+		if meter.panicked.Load() {
+			break
+		}
+		if e := readEvent(t, good); e.Seq != seq {
+			t.Fatalf("good client read seq %d, want %d", e.Seq, seq)
+		}
+	}
+
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Error("the connection whose direct write panicked is still open")
+	}
+	if e := readEvent(t, good); e.Seq != seq {
+		t.Errorf("good client read seq %d, want %d: the event a direct write panicked on", e.Seq, seq)
+	}
+	f.hub.Close()
+	if code, _ := closeStatus(t, good); code != websocket.StatusGoingAway { // read, so that its close handshake ends
+		t.Errorf("good client closed with %v, want %v", code, websocket.StatusGoingAway)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.hub.Wait(ctx); err != nil {
+		t.Errorf("hub.Wait: %v: a subscription was never let go", err)
+	}
+	for _, want := range []string{"panic in a WebSocket's direct write", `client=bad reason="ended by a panic"`} {
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("log:\n%s\nwant %q in it", logged.String(), want)
+		}
+	}
+}
+
+// publishReturns publishes a quote on a goroutine of its own, as the
+// feed's generator does, and returns its seq; it fails tb when Publish
+// panics or does not return.
+func publishReturns(tb testing.TB, hub *feed.Hub) uint64 {
+	tb.Helper()
+	done := make(chan error, 1)
+	var seq uint64
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- fmt.Errorf("Publish panicked: %v", v)
+			}
+		}()
+		f, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37})
+		if err == nil {
+			seq = f.Seq
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			tb.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		tb.Fatal("Publish did not return")
+	}
+	return seq
+}
+
+// directPanicMeter is a Meter whose sent panics when it counts events
+// for the client named victim in a write the hub makes itself, on the
+// publishing goroutine (direct); the hello and what the writer writes
+// are counted as usual.
+type directPanicMeter struct {
+	transporttest.Meter
+	victim   string
+	panicked atomic.Bool
+}
+
+func (m *directPanicMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
+	count, done := m.Meter.Open(r)
+	if r.URL.Query().Get("client") != m.victim {
+		return count, done
+	}
+	return func(events, eventBytes, written int) {
+		if events > 0 && inPublish() {
+			m.panicked.Store(true)
+			panic("a meter that breaks in a direct write")
+		}
+		count(events, eventBytes, written)
+	}, done
+}
+
+// inPublish says whether its caller runs within feed.Hub.Publish.
+func inPublish() bool {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if f.Function == "transportlab/internal/feed.(*Hub).Publish" {
+			return true
+		}
+		if !more {
+			return false
+		}
 	}
 }
