@@ -76,7 +76,8 @@ type holder interface {
 // it belongs to (see the rule in the package doc).
 type Conn struct {
 	net.Conn
-	holder holder // the connection below (a netsim.Conn), when it may hold bytes back; else nil
+	holder holder                         // the connection below (a netsim.Conn), when it may hold bytes back; else nil
+	socket atomic.Pointer[nbwrite.Socket] // TryWrite's, on a bare socket below; nil until it first writes
 
 	// Every read and write looks these up: atomics keep that cheap.
 	owner   atomic.Pointer[Exchange] // who writes: the request being answered, or the last one claimed
@@ -161,7 +162,14 @@ func (c *Conn) Write(p []byte) (int, error) {
 func (c *Conn) TryWrite(p []byte) (int, error) {
 	tw, ok := c.Conn.(nbwrite.TryWriter)
 	if !ok {
-		return 0, nbwrite.ErrWouldBlock
+		s := c.socket.Load()
+		if s == nil {
+			if s = nbwrite.Of(c.Conn); s == nil {
+				return 0, nbwrite.ErrWouldBlock
+			}
+			c.socket.Store(s) // its writer is the connection's only one: no other to race
+		}
+		tw = s
 	}
 	x := c.owner.Load()
 	if x == nil {

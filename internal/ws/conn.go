@@ -253,7 +253,8 @@ func (cn *conn) push(msg []byte, events []*feed.Frame) error {
 func (cn *conn) direct(f *feed.Frame) (taken, wake bool) {
 	defer func() {
 		if v := recover(); v != nil {
-			cn.h.log.Error("panic in a WebSocket's direct write", "panic", v, "stack", string(debug.Stack()))
+			cn.h.log.Error("panic in a WebSocket's direct write", "transport", "ws", "remote", cn.remote, "client", cn.from,
+				"panic", v, "stack", string(debug.Stack()))
 			cn.panicked.Store(true)
 			taken, wake = true, true
 		}
