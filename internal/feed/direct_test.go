@@ -316,3 +316,44 @@ func TestDirectAndOwnerDeliverInOrder(t *testing.T) {
 		t.Error("a rest was left unwritten")
 	}
 }
+
+// While a fan-out is under way (a direct write that takes its time), the
+// hub's lock is free: a poll's Since and a new subscription go on, and
+// see the event being handed out. The subscription that starts meanwhile
+// has it in its backlog, and is not handed it again.
+func TestFanOutLeavesTheHubFree(t *testing.T) {
+	h := NewHub(Config{})
+	s := subscribe(t, h)
+	entered, release := make(chan struct{}), make(chan struct{})
+	s.SetDirect(func(f *Frame) (taken, wake bool) {
+		close(entered)
+		<-release
+		return true, false
+	})
+	published := make(chan error, 1)
+	go func() {
+		_, err := h.Publish(Event{Kind: KindQuote, Symbol: "ACME", Price: 1})
+		published <- err
+	}()
+	<-entered // the fan-out is in the direct write, and stays there
+
+	if frames, _ := h.Since(Position{Resume: true}, 0); !equal(seqs(frames), []uint64{1}) {
+		t.Errorf("Since during the fan-out: %v, want [1]", seqs(frames))
+	}
+	late, err := h.Subscribe(Position{Resume: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	if got := seqs(late.Backlog); !equal(got, []uint64{1}) {
+		t.Errorf("a subscription during the fan-out has backlog %v, want [1]", got)
+	}
+
+	close(release)
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+	if got := late.Take(nil); len(got) != 0 {
+		t.Errorf("the late subscription was handed %v as well, want nothing: 1 is in its backlog", seqs(got))
+	}
+}
