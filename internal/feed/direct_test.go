@@ -161,11 +161,7 @@ func TestSetDirectNilWaitsForADirectCall(t *testing.T) {
 		<-release
 		return true, false
 	})
-	published := make(chan error, 1)
-	go func() {
-		_, err := h.Publish(Event{Kind: KindQuote, Symbol: "ACME", Price: 1})
-		published <- err
-	}()
+	published := publishInBackground(h)
 	<-entered
 	unset := make(chan struct{})
 	go func() {
@@ -330,11 +326,7 @@ func TestFanOutLeavesTheHubFree(t *testing.T) {
 		<-release
 		return true, false
 	})
-	published := make(chan error, 1)
-	go func() {
-		_, err := h.Publish(Event{Kind: KindQuote, Symbol: "ACME", Price: 1})
-		published <- err
-	}()
+	published := publishInBackground(h)
 	<-entered // the fan-out is in the direct write, and stays there
 
 	if frames, _ := h.Since(Position{Resume: true}, 0); !equal(seqs(frames), []uint64{1}) {
@@ -356,4 +348,15 @@ func TestFanOutLeavesTheHubFree(t *testing.T) {
 	if got := late.Take(nil); len(got) != 0 {
 		t.Errorf("the late subscription was handed %v as well, want nothing: 1 is in its backlog", seqs(got))
 	}
+}
+
+// publishInBackground publishes one event on a goroutine of its own, and
+// sends Publish's error when it returns.
+func publishInBackground(h *Hub) <-chan error {
+	published := make(chan error, 1)
+	go func() {
+		_, err := h.Publish(Event{Kind: KindQuote, Symbol: "ACME", Price: 1})
+		published <- err
+	}()
+	return published
 }

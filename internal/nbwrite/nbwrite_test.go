@@ -11,45 +11,11 @@ import (
 	"go.uber.org/goleak"
 
 	"transportlab/internal/nbwrite"
+	"transportlab/internal/transporttest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// tcpPair returns both ends of a loopback TCP connection: the server's,
-// accepted, and the client's. Both buffers are small, so that a peer that
-// does not read fills them after a few hundred kilobytes at most.
-func tcpPair(tb testing.TB) (server, client *net.TCPConn) {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept() // nil when Dial failed and the listener closed
-		accepted <- c
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := <-accepted
-	if s == nil {
-		c.Close()
-		tb.Fatal("accept failed")
-	}
-	server, client = s.(*net.TCPConn), c.(*net.TCPConn)
-	tb.Cleanup(func() { server.Close(); client.Close() })
-	if err := server.SetWriteBuffer(16 << 10); err != nil {
-		tb.Fatal(err)
-	}
-	if err := client.SetReadBuffer(16 << 10); err != nil {
-		tb.Fatal(err)
-	}
-	return server, client
 }
 
 // stream is n bytes that tell where they are in it: a byte out of place,
@@ -67,7 +33,7 @@ func stream(n int) []byte {
 // waiting. What the peer then reads is exactly what TryWrite said it
 // wrote, in order; once the peer has read, the socket takes writes again.
 func TestTryWriteTakesWhatFitsAndNeverWaits(t *testing.T) {
-	server, client := tcpPair(t)
+	server, client := transporttest.TCPPair(t)
 	s := nbwrite.Of(server)
 	if s == nil {
 		t.Fatal("Of(a TCP connection) = nil")
@@ -153,7 +119,7 @@ func TestOfAPipeIsNil(t *testing.T) {
 // not a full one: the caller must not keep the bytes for later.
 func TestTryWriteOnAClosedConnectionFails(t *testing.T) {
 	t.Run("closed", func(t *testing.T) {
-		server, _ := tcpPair(t)
+		server, _ := transporttest.TCPPair(t)
 		s := nbwrite.Of(server)
 		server.Close()
 		n, err := s.TryWrite([]byte("after close"))
@@ -162,7 +128,7 @@ func TestTryWriteOnAClosedConnectionFails(t *testing.T) {
 		}
 	})
 	t.Run("deadline", func(t *testing.T) {
-		server, _ := tcpPair(t)
+		server, _ := transporttest.TCPPair(t)
 		s := nbwrite.Of(server)
 		server.SetWriteDeadline(time.Unix(1, 0))
 		n, err := s.TryWrite([]byte("after the deadline"))
@@ -171,7 +137,7 @@ func TestTryWriteOnAClosedConnectionFails(t *testing.T) {
 		}
 	})
 	t.Run("reset by the peer", func(t *testing.T) {
-		server, client := tcpPair(t)
+		server, client := transporttest.TCPPair(t)
 		s := nbwrite.Of(server)
 		client.SetLinger(0) // close with a reset
 		client.Close()

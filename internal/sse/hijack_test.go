@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -434,27 +433,12 @@ func (m *directPanicMeter) Open(r *http.Request) (sent func(events, eventBytes, 
 		return count, done
 	}
 	return func(events, eventBytes, written int) {
-		if events > 0 && inPublish() {
+		if events > 0 && transporttest.InPublish() {
 			m.panicked.Store(true)
 			panic("a meter that breaks in a direct write")
 		}
 		count(events, eventBytes, written)
 	}, done
-}
-
-// inPublish says whether its caller runs within feed.Hub.Publish.
-func inPublish() bool {
-	pcs := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
-	for {
-		f, more := frames.Next()
-		if f.Function == "transportlab/internal/feed.(*Hub).Publish" {
-			return true
-		}
-		if !more {
-			return false
-		}
-	}
 }
 
 // panicky is a Meter whose sent panics when told to.

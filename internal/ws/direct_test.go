@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -173,25 +172,10 @@ func (m *directPanicMeter) Open(r *http.Request) (sent func(events, eventBytes, 
 		return count, done
 	}
 	return func(events, eventBytes, written int) {
-		if events > 0 && inPublish() {
+		if events > 0 && transporttest.InPublish() {
 			m.panicked.Store(true)
 			panic("a meter that breaks in a direct write")
 		}
 		count(events, eventBytes, written)
 	}, done
-}
-
-// inPublish says whether its caller runs within feed.Hub.Publish.
-func inPublish() bool {
-	pcs := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
-	for {
-		f, more := frames.Next()
-		if f.Function == "transportlab/internal/feed.(*Hub).Publish" {
-			return true
-		}
-		if !more {
-			return false
-		}
-	}
 }

@@ -9,43 +9,9 @@ import (
 	"testing"
 
 	"transportlab/internal/nbwrite"
+	"transportlab/internal/transporttest"
 	"transportlab/internal/wsframe"
 )
-
-// tcpPair returns both ends of a loopback TCP connection: the server's,
-// accepted, and the client's. Both buffers are small, so that a client
-// that does not read fills them after a few hundred kilobytes at most.
-func tcpPair(tb testing.TB) (server, client *net.TCPConn) {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept() // nil when Dial failed and the listener closed
-		accepted <- c
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := <-accepted
-	if s == nil {
-		c.Close()
-		tb.Fatal("accept failed")
-	}
-	server, client = s.(*net.TCPConn), c.(*net.TCPConn)
-	tb.Cleanup(func() { server.Close(); client.Close() })
-	if err := server.SetWriteBuffer(16 << 10); err != nil {
-		tb.Fatal(err)
-	}
-	if err := client.SetReadBuffer(16 << 10); err != nil {
-		tb.Fatal(err)
-	}
-	return server, client
-}
 
 // text returns a text frame whose message tells it from any other.
 func text(i, size int) []byte {
@@ -69,7 +35,7 @@ func readN(tb testing.TB, c net.Conn, n int) []byte {
 // A client that keeps up takes a frame whole, at once: nothing is left
 // for the connection's writer.
 func TestTryWriteFramesTakesAFrameWhole(t *testing.T) {
-	server, client := tcpPair(t)
+	server, client := transporttest.TCPPair(t)
 	var out wsframe.Out
 	out.On(server)
 	frame := text(1, 100)
@@ -88,7 +54,7 @@ func TestTryWriteFramesTakesAFrameWhole(t *testing.T) {
 func TestTryWriteFramesKeepsTheRestForTheNextWrite(t *testing.T) {
 	for _, next := range []string{"WriteFrames", "Write"} {
 		t.Run(next, func(t *testing.T) {
-			server, client := tcpPair(t)
+			server, client := transporttest.TCPPair(t)
 			var out wsframe.Out
 			w := out.On(server)
 			want := fillWithARest(t, &out)
@@ -141,7 +107,7 @@ func fillWithARest(tb testing.TB, out *wsframe.Out) []byte {
 // Once the rest is written, TryWriteFrames takes frames again, as soon as
 // the socket has room (the client's acks come in on their own).
 func TestTryWriteFramesTakesAgainOnceTheRestIsWritten(t *testing.T) {
-	server, client := tcpPair(t)
+	server, client := transporttest.TCPPair(t)
 	var out wsframe.Out
 	out.On(server)
 	want := fillWithARest(t, &out)
@@ -200,7 +166,7 @@ func firstDiff(a, b []byte) int {
 // While another write is under way, TryWriteFrames takes nothing: its
 // frame would wait behind that write, or cut into it.
 func TestTryWriteFramesDeclinesWhileAWriteIsUnderWay(t *testing.T) {
-	server, client := tcpPair(t)
+	server, client := transporttest.TCPPair(t)
 	c := &gateConn{Conn: server, try: nbwrite.Of(server), entered: make(chan struct{}), release: make(chan struct{})}
 	var out wsframe.Out
 	out.On(c)
@@ -245,7 +211,7 @@ func (c *gateConn) TryWrite(p []byte) (int, error) { return c.try.TryWrite(p) }
 // After a close frame no frame may follow (RFC 6455, 5.5.1): TryWriteFrames
 // takes none, as WriteFrames writes none.
 func TestTryWriteFramesDeclinesAfterAClose(t *testing.T) {
-	server, client := tcpPair(t)
+	server, client := transporttest.TCPPair(t)
 	var out wsframe.Out
 	w := out.On(server)
 	closeFrame := []byte{0x88, 2, 0x03, 0xe8} // 1000, normal closure
@@ -271,7 +237,7 @@ func TestTryWriteFramesDeclinesAfterAClose(t *testing.T) {
 // A connection that failed takes nothing, and its writer's next write
 // says it failed: the frame is not kept for a connection that is gone.
 func TestTryWriteFramesOnAClosedConnection(t *testing.T) {
-	server, _ := tcpPair(t)
+	server, _ := transporttest.TCPPair(t)
 	var out wsframe.Out
 	out.On(server)
 	server.Close()
