@@ -67,7 +67,7 @@ func TestTryWriteTakesWhatFitsAndNeverWaits(t *testing.T) {
 	if _, err := io.ReadFull(client, got); err != nil {
 		t.Fatal(err)
 	}
-	if i := firstDiff(got, all[:off]); i >= 0 {
+	if i := transporttest.FirstDiff(got, all[:off]); i >= 0 {
 		t.Fatalf("byte %d of %d read differs from what TryWrite wrote", i, off)
 	}
 
@@ -86,22 +86,9 @@ func TestTryWriteTakesWhatFitsAndNeverWaits(t *testing.T) {
 	if _, err := io.ReadFull(client, more); err != nil {
 		t.Fatal(err)
 	}
-	if i := firstDiff(more, p[:n]); i >= 0 {
+	if i := transporttest.FirstDiff(more, p[:n]); i >= 0 {
 		t.Fatalf("byte %d of the write after the peer read differs", i)
 	}
-}
-
-// firstDiff returns the first index where a and b differ, -1 when equal.
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	if len(a) != len(b) {
-		return min(len(a), len(b))
-	}
-	return -1
 }
 
 // A connection with no socket below (a test's pipe) cannot be written

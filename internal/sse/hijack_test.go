@@ -355,7 +355,7 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 				if frame != nil && frame.Seq == 100 {
 					t.Fatalf("%d events published, none written by the hub itself", frame.Seq)
 				}
-				frame = publishReturns(t, f.hub)
+				frame = transporttest.PublishReturns(t, f.hub)
 				if meter.panicked.Load() {
 					break
 				}
@@ -388,34 +388,6 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 			}
 		})
 	}
-}
-
-// publishReturns publishes a quote on a goroutine of its own, as the
-// feed's generator does, and returns its frame; it fails tb when Publish
-// panics or does not return.
-func publishReturns(tb testing.TB, hub *feed.Hub) *feed.Frame {
-	tb.Helper()
-	done := make(chan error, 1)
-	var frame *feed.Frame
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- fmt.Errorf("Publish panicked: %v", v)
-			}
-		}()
-		f, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37})
-		frame = f
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			tb.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		tb.Fatal("Publish did not return")
-	}
-	return frame
 }
 
 // directPanicMeter is a Meter whose sent panics when it counts events for

@@ -1,6 +1,13 @@
 package transporttest
 
-import "runtime"
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"transportlab/internal/feed"
+)
 
 // InPublish says whether its caller runs within feed.Hub.Publish: a
 // write the hub makes itself (feed.Subscription.SetDirect), not one of
@@ -17,4 +24,32 @@ func InPublish() bool {
 			return false
 		}
 	}
+}
+
+// PublishReturns publishes a quote on a goroutine of its own, as the
+// feed's generator does, and returns its frame; it fails tb when Publish
+// panics or does not return.
+func PublishReturns(tb testing.TB, hub *feed.Hub) *feed.Frame {
+	tb.Helper()
+	done := make(chan error, 1)
+	var frame *feed.Frame
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- fmt.Errorf("Publish panicked: %v", v)
+			}
+		}()
+		f, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37})
+		frame = f
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			tb.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		tb.Fatal("Publish did not return")
+	}
+	return frame
 }

@@ -40,3 +40,16 @@ func TCPPair(tb testing.TB) (server, client *net.TCPConn) {
 	}
 	return server, client
 }
+
+// FirstDiff returns the first index where a and b differ, -1 when equal.
+func FirstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) != len(b) {
+		return min(len(a), len(b))
+	}
+	return -1
+}

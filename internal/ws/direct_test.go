@@ -2,7 +2,6 @@ package ws_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -93,7 +92,7 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 		if seq == 100 {
 			t.Fatalf("%d events published, none written by the hub itself", seq)
 		}
-		seq = publishReturns(t, f.hub)
+		seq = transporttest.PublishReturns(t, f.hub).Seq
 		if meter.panicked.Load() {
 			break
 		}
@@ -124,36 +123,6 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 			t.Errorf("log:\n%s\nwant %q in it", logged.String(), want)
 		}
 	}
-}
-
-// publishReturns publishes a quote on a goroutine of its own, as the
-// feed's generator does, and returns its seq; it fails tb when Publish
-// panics or does not return.
-func publishReturns(tb testing.TB, hub *feed.Hub) uint64 {
-	tb.Helper()
-	done := make(chan error, 1)
-	var seq uint64
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- fmt.Errorf("Publish panicked: %v", v)
-			}
-		}()
-		f, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 101.37})
-		if err == nil {
-			seq = f.Seq
-		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			tb.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		tb.Fatal("Publish did not return")
-	}
-	return seq
 }
 
 // directPanicMeter is a Meter whose sent panics when it counts events

@@ -83,7 +83,7 @@ func TestTryWriteFramesKeepsTheRestForTheNextWrite(t *testing.T) {
 			}
 			server.CloseWrite() // all that was written is on its way: the client reads it, then EOF
 			got := <-read
-			if i := firstDiff(got, want); i >= 0 {
+			if i := transporttest.FirstDiff(got, want); i >= 0 {
 				t.Fatalf("byte %d of %d read (of %d) differs: the rest and the next write are not sent whole and in order", i, len(got), len(want))
 			}
 		})
@@ -148,19 +148,6 @@ func TestTryWriteFramesTakesAgainOnceTheRestIsWritten(t *testing.T) {
 		}
 		return
 	}
-}
-
-// firstDiff returns the first index where a and b differ, -1 when equal.
-func firstDiff(a, b []byte) int {
-	for i := range min(len(a), len(b)) {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	if len(a) != len(b) {
-		return min(len(a), len(b))
-	}
-	return -1
 }
 
 // While another write is under way, TryWriteFrames takes nothing: its
