@@ -145,6 +145,9 @@ func (cn *conn) listen() {
 // and returns why the connection ended. It may run again, after a panic
 // in it: each step is done once or does no harm twice.
 func (cn *conn) end(err error) error {
+	// Why the delivery ended, if it did, before this end closes the
+	// connection: a shutdown that comes after explains nothing.
+	cause := cn.sub.Err()
 	cn.sub.SetDirect(nil) // no write of the hub's under way, nor to come
 	cn.h.pings.remove(cn)
 	if stop := cn.stopWatch; stop != nil {
@@ -153,7 +156,9 @@ func (cn *conn) end(err error) error {
 	}
 	cn.c.CloseNow() // unblock the reader
 	cn.reading.Wait()
-	switch cause := cn.sub.Err(); {
+	switch {
+	case errors.Is(err, errPanic):
+		return err
 	case cause != nil:
 		return cause // the write error, if any, came from the watcher's close
 	case cn.beat.gone.Load():
