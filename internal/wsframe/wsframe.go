@@ -10,6 +10,11 @@
 // control frames (pongs, close frames) through Out, which keeps the two
 // writers' frames apart.
 //
+// Out also writes for the hub, which writes an event to thousands of
+// connections in turn and must wait on none (TryWriteFrames): what a
+// connection does not take at once is the only buffer Out keeps, until
+// the connection's next write sends it first.
+//
 // Read Out first, then AppendText. Used by internal/ws and
 // internal/socketio (see hijack.ResponseWriter's Out).
 package wsframe
