@@ -329,14 +329,30 @@ func TestFanOutLeavesTheHubFree(t *testing.T) {
 	published := publishInBackground(h)
 	<-entered // the fan-out is in the direct write, and stays there
 
-	if frames, _ := h.Since(Position{Resume: true}, 0); !equal(seqs(frames), []uint64{1}) {
-		t.Errorf("Since during the fan-out: %v, want [1]", seqs(frames))
+	// Under the hub's lock, these would wait for the release below: the
+	// test fails after a while, rather than hang.
+	var since []*Frame
+	var late *Subscription
+	var err error
+	asked := make(chan struct{})
+	go func() {
+		defer close(asked)
+		since, _ = h.Since(Position{Resume: true}, 0)
+		late, err = h.Subscribe(Position{Resume: true})
+	}()
+	select {
+	case <-asked:
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("Since and Subscribe waited for the fan-out")
 	}
-	late, err := h.Subscribe(Position{Resume: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer late.Close()
+	if !equal(seqs(since), []uint64{1}) {
+		t.Errorf("Since during the fan-out: %v, want [1]", seqs(since))
+	}
 	if got := seqs(late.Backlog); !equal(got, []uint64{1}) {
 		t.Errorf("a subscription during the fan-out has backlog %v, want [1]", got)
 	}

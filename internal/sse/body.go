@@ -69,12 +69,10 @@ const lastChunk = "0\r\n\r\n"
 
 // chunked is the body of a stream on its hijacked connection.
 type chunked struct {
-	conn    net.Conn
-	head    []byte            // the response head, until the first flush sends it with its chunk
-	last    int               // bytes the last flush put on the wire
-	tw      nbwrite.TryWriter // conn, written without waiting (try); nil: it cannot be
-	pending []byte            // what try could not write at once: the next flush sends it first
-	broken  error             // why a write of try's failed: every later write fails so
+	conn net.Conn
+	head []byte         // the response head, until the first flush sends it with its chunk
+	last int            // bytes the last flush put on the wire
+	now  nbwrite.Writer // writes without waiting for try, and keeps the rest for the next flush
 }
 
 // frame puts the chunk framing around buf[headroom:], in place, and
@@ -96,46 +94,30 @@ func (c *chunked) flush(buf []byte) error {
 		c.head = nil
 	}
 	c.last = len(out)
-	if c.broken != nil {
-		return c.broken
+	rest, err := c.now.Rest()
+	if err != nil {
+		return err
 	}
-	if len(c.pending) > 0 { // what try left goes first, in the same write
-		out = append(c.pending, out...)
-		c.pending = nil
+	if len(rest) > 0 { // what try left goes first, in the same write
+		out = append(rest, out...)
 	}
-	_, err := c.conn.Write(out)
+	_, err = c.conn.Write(out)
 	return err
 }
 
 func (c *chunked) try(buf []byte) (taken, rest bool) {
-	if c.tw == nil || c.head != nil || len(c.pending) > 0 || c.broken != nil {
+	if c.head != nil { // the head goes with the first flush, the stream's own
 		return false, false
 	}
-	out := frame(buf)
-	n, err := c.tw.TryWrite(out)
-	switch {
-	case err == nil:
-		return true, false
-	case errors.Is(err, nbwrite.ErrWouldBlock):
-		if n == 0 {
-			return false, false // nothing went: the caller writes buf later
-		}
-		c.pending = append([]byte(nil), out[n:]...)
-		return true, true
-	}
-	c.broken = err // the stream's goroutine, told, ends the stream with it
-	return n > 0, true
+	return c.now.Try(frame(buf))
 }
 
 func (c *chunked) flushRest() error {
-	if c.broken != nil {
-		return c.broken
+	rest, err := c.now.Rest()
+	if err != nil || len(rest) == 0 {
+		return err
 	}
-	if len(c.pending) == 0 {
-		return nil
-	}
-	_, err := c.conn.Write(c.pending)
-	c.pending = nil
+	_, err = c.conn.Write(rest)
 	return err
 }
 
@@ -148,12 +130,12 @@ func (c *chunked) setWriteDeadline(t time.Time) error { return c.conn.SetWriteDe
 // holds back, within its bound (netsim.Conn.CloseWrite): closed at once,
 // the connection would drop it, the last chunk with it.
 func (c *chunked) end(linger bool) {
-	if c.head != nil || c.broken != nil {
+	rest, err := c.now.Rest()
+	if c.head != nil || err != nil {
 		return
 	}
 	c.conn.SetWriteDeadline(time.Now().Add(goodbyeGrace))
-	_, err := c.conn.Write(append(c.pending, lastChunk...)) // what try left, if anything, first
-	c.pending = nil
+	_, err = c.conn.Write(append(rest, lastChunk...)) // what try left, if anything, first
 	if cw, ok := c.conn.(interface{ CloseWrite() error }); ok && err == nil && linger {
 		cw.CloseWrite()
 	}
@@ -180,13 +162,7 @@ func hijack(w http.ResponseWriter, r *http.Request) (_ *chunked, ok bool) {
 	// with the reader, as watch drops what comes later. Neither of
 	// net/http's buffers is kept.
 	brw.Reader.Discard(brw.Reader.Buffered())
-	c := &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now())}
-	if tw, ok := conn.(nbwrite.TryWriter); ok { // wire.Install's connection
-		c.tw = tw
-	} else if s := nbwrite.Of(conn); s != nil { // a bare socket: a server without it
-		c.tw = s
-	}
-	return c, true
+	return &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now()), now: nbwrite.NewWriter(conn)}, true
 }
 
 // canHijack says whether the answer to r, with header h, is one the

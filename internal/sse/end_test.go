@@ -219,7 +219,7 @@ func TestStreamCutOffOnDelayedNetworkGetsItsGoodbye(t *testing.T) {
 func TestPanicInTheGoodbyeSkipsNoCleanup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hub := feed.NewHub(feed.Config{History: 10})
-		var log lines
+		var log transporttest.Buffer
 		meter := new(transporttest.Meter)
 		h := sse.Handler(hub, meter, slog.New(slog.NewTextHandler(&log, nil)), sse.Options{})
 		b := newBubble(t, h, func(ln net.Listener) net.Listener { return panickyListener{ln} })

@@ -264,7 +264,7 @@ func TestStreamIgnoresWhatTheClientSends(t *testing.T) {
 // A stream that panics is logged, closed and counted closed; the server
 // and every other stream go on.
 func TestPanicInStreamIsRecovered(t *testing.T) {
-	var log lines
+	var log transporttest.Buffer
 	meter := &panicky{Meter: new(transporttest.Meter)}
 	f := newRawFixture(t, ways[0].serve, meter, slog.New(slog.NewTextHandler(&log, nil)), nil)
 	c, r := f.dial(t, "")
@@ -331,7 +331,7 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 	}
 	for _, way := range directWays {
 		t.Run(way.name, func(t *testing.T) {
-			var log lines
+			var log transporttest.Buffer
 			meter := new(directPanicMeter)
 			f := newRawFixture(t, way.serve, meter, slog.New(slog.NewTextHandler(&log, nil)), nil)
 			_, bad := f.dial(t, "") // opened first: its direct writes panic
@@ -437,24 +437,6 @@ func publish(tb testing.TB, hub *feed.Hub) *feed.Frame {
 		tb.Fatal(err)
 	}
 	return f
-}
-
-// lines is a log's output, safe to write from every stream's goroutine.
-type lines struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // The heartbeat comes from the handler's one clock, and a stream is never

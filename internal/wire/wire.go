@@ -61,7 +61,7 @@ func (l listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	wc := &Conn{Conn: c}
+	wc := &Conn{Conn: c, try: nbwrite.For(c)}
 	wc.holder, _ = c.(holder)
 	return wc, nil
 }
@@ -76,8 +76,8 @@ type holder interface {
 // it belongs to (see the rule in the package doc).
 type Conn struct {
 	net.Conn
-	holder holder                         // the connection below (a netsim.Conn), when it may hold bytes back; else nil
-	socket atomic.Pointer[nbwrite.Socket] // TryWrite's, on a bare socket below; nil until it first writes
+	holder holder            // the connection below (a netsim.Conn), when it may hold bytes back; else nil
+	try    nbwrite.TryWriter // the connection below, written without waiting (TryWrite); nil: it cannot be
 
 	// Every read and write looks these up: atomics keep that cheap.
 	owner   atomic.Pointer[Exchange] // who writes: the request being answered, or the last one claimed
@@ -160,16 +160,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 // waiting, and counts it as Write does (nbwrite.TryWriter). A connection
 // below that cannot write so takes nothing (nbwrite.ErrWouldBlock).
 func (c *Conn) TryWrite(p []byte) (int, error) {
-	tw, ok := c.Conn.(nbwrite.TryWriter)
-	if !ok {
-		s := c.socket.Load()
-		if s == nil {
-			if s = nbwrite.Of(c.Conn); s == nil {
-				return 0, nbwrite.ErrWouldBlock
-			}
-			c.socket.Store(s) // its writer is the connection's only one: no other to race
-		}
-		tw = s
+	tw := c.try
+	if tw == nil {
+		return 0, nbwrite.ErrWouldBlock
 	}
 	x := c.owner.Load()
 	if x == nil {

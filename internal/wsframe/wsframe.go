@@ -21,7 +21,6 @@ package wsframe
 
 import (
 	"encoding/binary"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -51,23 +50,18 @@ type Out struct {
 
 	mu   sync.Mutex
 	conn net.Conn
-	try  nbwrite.TryWriter // conn, written without waiting; nil: it cannot be
 	// done: a close frame went out, and no frame may follow it (RFC 6455,
 	// 5.5.1), or a write failed, maybe part-way through a frame.
 	done bool
-	// pending is what TryWriteFrames could not write at once, the rest of
-	// a frame among them: the next write sends it first.
-	pending []byte
+	// now writes without waiting for TryWriteFrames, and keeps what the
+	// connection did not take, which the next write sends first.
+	now nbwrite.Writer
 }
 
 // On is hijack.ResponseWriter's Out: o writes to c.
 func (o *Out) On(c net.Conn) io.Writer {
 	o.conn = c
-	if tw, ok := c.(nbwrite.TryWriter); ok {
-		o.try = tw
-	} else if s := nbwrite.Of(c); s != nil { // a bare socket: a server without wire.Install
-		o.try = s
-	}
+	o.now = nbwrite.NewWriter(c)
 	return o
 }
 
@@ -79,7 +73,12 @@ func (o *Out) Write(p []byte) (int, error) {
 	if o.done {
 		return 0, net.ErrClosed
 	}
-	if err := o.writePending(); err != nil {
+	rest, err := o.now.Rest()
+	if err == nil && len(rest) > 0 {
+		_, err = o.conn.Write(rest)
+	}
+	if err != nil {
+		o.done = true
 		return 0, err
 	}
 	if len(p) > 0 && p[0]&0x0f == opClose {
@@ -93,81 +92,60 @@ func (o *Out) Write(p []byte) (int, error) {
 }
 
 // WriteFrames writes what TryWriteFrames left, then b, whole frames (b
-// may be empty), unless a close frame went out or a write failed.
+// may be empty), in one write, unless a close frame went out or a write
+// failed.
 func (o *Out) WriteFrames(b []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.done {
 		return net.ErrClosed
 	}
-	if len(o.pending) == 0 && len(b) == 0 {
+	rest, err := o.now.Rest()
+	switch {
+	case err != nil:
+		o.done = true
+		return err
+	case len(rest) > 0:
+		b = append(rest, b...)
+	case len(b) == 0:
 		return nil
 	}
 	if o.Timeout > 0 {
 		if err := o.conn.SetWriteDeadline(time.Now().Add(o.Timeout)); err != nil {
+			o.done = true // what TryWriteFrames left is dropped: no frame may follow
 			return err
 		}
 		// The control frames written later have no deadline of ours:
 		// coder/websocket bounds its close handshake itself.
 		defer o.conn.SetWriteDeadline(time.Time{})
 	}
-	if len(o.pending) > 0 {
-		o.pending = append(o.pending, b...) // one write for both
-		err := o.writePending()
+	if _, err := o.conn.Write(b); err != nil {
+		o.done = true
 		return err
 	}
-	_, err := o.conn.Write(b)
-	if err != nil {
-		o.done = true
-	}
-	return err
+	return nil
 }
 
-// writePending writes what TryWriteFrames left. The caller holds o.mu.
-func (o *Out) writePending() error {
-	if len(o.pending) == 0 {
-		return nil
-	}
-	_, err := o.conn.Write(o.pending)
-	o.pending = nil // a connection keeps no buffer between writes
-	if err != nil {
-		o.done = true
-	}
-	return err
-}
-
-// TryWriteFrames writes b, whole frames, without waiting, when nothing
-// else is under way or left to write, and says whether it took them: a
-// goroutine that writes to many connections (feed.Subscription's
-// SetDirect) must not wait on one. What the connection does not take at
-// once is kept, and the next WriteFrames or Write sends it first; rest
-// says there is such a rest, and that the connection's own writer should
-// be told to write it.
+// TryWriteFrames writes b, whole frames, without waiting, and says
+// whether it took them: a goroutine that writes to many connections
+// (feed.Subscription's SetDirect) must not wait on one. What the
+// connection does not take at once is kept, and the next WriteFrames or
+// Write sends it first; rest says there is such a rest, and that the
+// connection's own writer should be told to write it.
 //
 // It does not take b, and the caller writes it later with WriteFrames,
 // when a write is under way or left, when a close frame went out or a
-// write failed, or when the connection cannot write without waiting.
+// write failed, or when the connection cannot take b without waiting
+// (see nbwrite.Writer).
 func (o *Out) TryWriteFrames(b []byte) (taken, rest bool) {
 	if !o.mu.TryLock() { // a write under way: b would wait behind it
 		return false, false
 	}
 	defer o.mu.Unlock()
-	if o.done || len(o.pending) > 0 || o.try == nil {
+	if o.done {
 		return false, false
 	}
-	n, err := o.try.TryWrite(b)
-	switch {
-	case err == nil:
-		return true, false
-	case errors.Is(err, nbwrite.ErrWouldBlock):
-		if n == 0 && len(b) > 0 {
-			return false, false // nothing went: the caller keeps b, and its count
-		}
-		o.pending = append([]byte(nil), b[n:]...)
-		return true, true
-	}
-	o.done = true // the connection failed: its writer's next write says so
-	return n > 0, true
+	return o.now.Try(b)
 }
 
 // Frame opcodes, and the bit that marks a message's last frame.
