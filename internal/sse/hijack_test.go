@@ -332,7 +332,9 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 	for _, way := range directWays {
 		t.Run(way.name, func(t *testing.T) {
 			var log transporttest.Buffer
-			meter := new(directPanicMeter)
+			meter := new(transporttest.DirectPanicMeter)
+			var opened atomic.Int32 // the first stream opened breaks
+			meter.Breaks = func(*http.Request) bool { return opened.Add(1) == 1 }
 			f := newRawFixture(t, way.serve, meter, slog.New(slog.NewTextHandler(&log, nil)), nil)
 			_, bad := f.dial(t, "") // opened first: its direct writes panic
 			readHead(t, bad)
@@ -351,12 +353,12 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 			// moment after the client read the hello: until then, events
 			// go through the stream's goroutine.
 			var frame *feed.Frame
-			for !meter.panicked.Load() {
+			for !meter.Panicked.Load() {
 				if frame != nil && frame.Seq == 100 {
 					t.Fatalf("%d events published, none written by the hub itself", frame.Seq)
 				}
 				frame = transporttest.PublishReturns(t, f.hub)
-				if meter.panicked.Load() {
+				if meter.Panicked.Load() {
 					break
 				}
 				if data, _ := readChunk(t, good); !strings.Contains(data, string(frame.JSON)) {
@@ -388,29 +390,6 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 			}
 		})
 	}
-}
-
-// directPanicMeter is a Meter whose sent panics when it counts events for
-// the first stream it opened in a write the hub makes itself, on the
-// publishing goroutine (direct); the hello and what the stream writes
-// itself are counted as usual.
-type directPanicMeter struct {
-	transporttest.Meter
-	panicked atomic.Bool
-}
-
-func (m *directPanicMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
-	count, done := m.Meter.Open(r)
-	if m.Requests.Load() > 1 {
-		return count, done
-	}
-	return func(events, eventBytes, written int) {
-		if events > 0 && transporttest.InPublish() {
-			m.panicked.Store(true)
-			panic("a meter that breaks in a direct write")
-		}
-		count(events, eventBytes, written)
-	}, done
 }
 
 // panicky is a Meter whose sent panics when told to.

@@ -2,7 +2,9 @@ package transporttest
 
 import (
 	"fmt"
+	"net/http"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,4 +54,28 @@ func PublishReturns(tb testing.TB, hub *feed.Hub) *feed.Frame {
 		tb.Fatal("Publish did not return")
 	}
 	return frame
+}
+
+// DirectPanicMeter is a Meter whose sent panics when it counts events in
+// a write the hub makes itself (InPublish), for the streams whose
+// request Breaks says; every other count is counted as usual. Panicked
+// says whether it panicked.
+type DirectPanicMeter struct {
+	Meter
+	Breaks   func(r *http.Request) bool
+	Panicked atomic.Bool
+}
+
+func (m *DirectPanicMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
+	count, done := m.Meter.Open(r)
+	if !m.Breaks(r) {
+		return count, done
+	}
+	return func(events, eventBytes, written int) {
+		if events > 0 && InPublish() {
+			m.Panicked.Store(true)
+			panic("a meter that breaks in a direct write")
+		}
+		count(events, eventBytes, written)
+	}, done
 }

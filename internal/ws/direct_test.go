@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,7 +63,7 @@ func TestEventsWrittenByTheHubAndTheWriterArriveInOrder(t *testing.T) {
 // hub's Wait returns once it is closed: no hold is left taken.
 func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 	var logged transporttest.Buffer
-	meter := &directPanicMeter{victim: "bad"}
+	meter := &transporttest.DirectPanicMeter{Breaks: func(r *http.Request) bool { return r.URL.Query().Get("client") == "bad" }}
 	f := &fixture{hub: feed.NewHub(feed.Config{History: 10, Rate: 5})}
 	f.srv = httptest.NewServer(ws.Handler(f.hub, meter, slog.New(slog.NewTextHandler(&logged, nil)), ws.Options{}))
 	t.Cleanup(func() {
@@ -88,12 +87,12 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 	// hello and let it (SetDirect), which may come a moment after the
 	// client read the hello: until then, events go through the writer.
 	var seq uint64
-	for !meter.panicked.Load() {
+	for !meter.Panicked.Load() {
 		if seq == 100 {
 			t.Fatalf("%d events published, none written by the hub itself", seq)
 		}
 		seq = transporttest.PublishReturns(t, f.hub).Seq
-		if meter.panicked.Load() {
+		if meter.Panicked.Load() {
 			break
 		}
 		if e := readEvent(t, good); e.Seq != seq {
@@ -123,28 +122,4 @@ func TestPanicInADirectWriteEndsItsStreamAlone(t *testing.T) {
 			t.Errorf("log:\n%s\nwant %q in it", logged.String(), want)
 		}
 	}
-}
-
-// directPanicMeter is a Meter whose sent panics when it counts events
-// for the client named victim in a write the hub makes itself, on the
-// publishing goroutine (direct); the hello and what the writer writes
-// are counted as usual.
-type directPanicMeter struct {
-	transporttest.Meter
-	victim   string
-	panicked atomic.Bool
-}
-
-func (m *directPanicMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
-	count, done := m.Meter.Open(r)
-	if r.URL.Query().Get("client") != m.victim {
-		return count, done
-	}
-	return func(events, eventBytes, written int) {
-		if events > 0 && transporttest.InPublish() {
-			m.panicked.Store(true)
-			panic("a meter that breaks in a direct write")
-		}
-		count(events, eventBytes, written)
-	}, done
 }
