@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"math"
 	"strconv"
 	"unicode/utf8"
 )
@@ -8,8 +9,11 @@ import (
 // A request is logged for every request a transport answers, a poll
 // included: its entry is encoded here, without encoding/json's
 // reflection, which cost a poll more than anything else the log does.
-// The bytes are json.Marshal's (TestRequestEntryEncoding,
-// FuzzRequestEntryEncoding); the other entries, rarer, use json.Marshal.
+// So is a frame's, which a WebSocket's reader logs for each pong: the
+// reflection's deep calls would double that goroutine's stack, on every
+// connection, until the next collection shrank it. The bytes are
+// json.Marshal's (TestRequestEntryEncoding, FuzzRequestEntryEncoding,
+// FuzzFrameEntryEncoding); a network's entry, rare, uses json.Marshal.
 
 // append appends e as json.Marshal encodes it.
 func (e *requestEntry) append(b []byte) []byte {
@@ -36,6 +40,44 @@ func (e *requestEntry) append(b []byte) []byte {
 	b = append(b, `,"events":`...)
 	b = strconv.AppendInt(b, e.Events, 10)
 	return append(b, '}')
+}
+
+// append appends e as json.Marshal encodes it.
+func (e *frameEntry) append(b []byte) []byte {
+	b = append(b, `{"n":`...)
+	b = strconv.AppendUint(b, e.N, 10)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, e.TS, 10)
+	b = append(b, `,"transport":`...)
+	b = appendString(b, e.Transport)
+	b = append(b, `,"kind":`...)
+	b = appendString(b, e.Kind)
+	b = append(b, `,"dir":`...)
+	b = appendString(b, e.Dir)
+	b = append(b, `,"bytes":`...)
+	b = strconv.AppendInt(b, int64(e.Bytes), 10)
+	if e.RTTMs != 0 { // omitempty
+		b = append(b, `,"rttMs":`...)
+		b = appendFloat(b, e.RTTMs)
+	}
+	return append(b, '}')
+}
+
+// appendFloat appends f, a finite number, as json.Marshal writes a
+// float64: the shortest decimal that reads back as f, in exponent form
+// only when it is very small or very large, with no leading zero in the
+// exponent.
+func appendFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if n := len(b); format == 'e' && n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1] // e-07 is written e-7
+		b = b[:n-1]
+	}
+	return b
 }
 
 // appendString appends s as a JSON string, escaped as json.Marshal

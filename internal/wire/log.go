@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"sync"
 	"time"
@@ -73,16 +74,21 @@ type networkEntry struct {
 }
 
 // Frame logs a frame the browser hides: kind "heartbeat", "ping" or
-// "pong", sent ("out") or received ("in") at at, bytes on the wire, and for
+// "pong", sent ("out") or received ("in") at at, size bytes on the wire, and for
 // a pong the round trip.
-func (l *Log) Frame(transport, kind, dir string, at time.Time, bytes int, rtt time.Duration) {
+func (l *Log) Frame(transport, kind, dir string, at time.Time, size int, rtt time.Duration) {
 	e := frameEntry{
 		entryHead: entryHead{TS: at.UnixMicro(), Transport: transport, Kind: kind},
 		Dir:       dir,
-		Bytes:     bytes,
+		Bytes:     size,
 		RTTMs:     float64(rtt.Microseconds()) / 1000,
 	}
-	l.add(&e.entryHead, &e)
+	var scratch [128]byte // most entries fit: kept at their own size
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.last++
+	e.N = l.last
+	l.keep(bytes.Clone(e.append(scratch[:0])))
 }
 
 // Network logs what the simulated network did: kind "stall" (for ms), with
@@ -108,11 +114,12 @@ func (l *Log) request(x *Exchange, status int) {
 		Written:   x.written.Load(),
 		Events:    x.events.Load(),
 	}
+	var scratch [256]byte // most entries fit: kept at their own size
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.last++
 	e.N = l.last
-	l.keep(e.append(make([]byte, 0, 192+len(e.Target))))
+	l.keep(bytes.Clone(e.append(scratch[:0])))
 }
 
 func (l *Log) head(transport, kind string) entryHead {
