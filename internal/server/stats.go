@@ -119,6 +119,9 @@ func (m pollMeter) Open(r *http.Request) (sent func(events, eventBytes, written 
 	return m.short.Open(r)
 }
 
+// discarded takes a request's counts for a page when it has none.
+var discarded counters
+
 // meter counts one transport's requests, open answers, events and bytes,
 // in all and for the requesting page. It is the Meter of polling, sse and ws.
 type meter struct {
@@ -130,30 +133,38 @@ type meter struct {
 // answer: the events, their JSON (the body) and all the handler wrote; done
 // marks the answer finished.
 func (m meter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
-	counts := append(make([]*counters, 0, 2), m.s.all[m.transport]) // and the page's
+	// In all, and the page's (nil: none): an array, which the closures
+	// below hold as it is, with no allocation of its own.
+	counts := [2]*counters{m.s.all[m.transport]}
 	if p, ok := m.s.pageOf(r); ok {
 		now := m.s.cfg.Now().UnixNano()
 		p.seen.Store(now)
 		if m.transport == Poll && r.Method == http.MethodGet { // a poll, not a message posted for polling
 			p.polled.Store(now)
 		}
-		counts = append(counts, p.perTransport[m.transport])
+		counts[1] = p.perTransport[m.transport]
 	}
 	for _, c := range counts {
-		c.requests.Add(1)
-		c.open.Add(1)
+		if c != nil {
+			c.requests.Add(1)
+			c.open.Add(1)
+		}
 	}
 	x := wire.ExchangeOf(r) // for the wire log: what the request's answer held
 	sent = func(events, eventBytes, written int) {
 		for _, c := range counts {
-			c.events.Add(int64(events))
-			c.bytes.Add(int64(eventBytes))
+			if c != nil {
+				c.events.Add(int64(events))
+				c.bytes.Add(int64(eventBytes))
+			}
 		}
 		x.Sent(events, written)
 	}
 	done = func() {
 		for _, c := range counts {
-			c.open.Add(-1)
+			if c != nil {
+				c.open.Add(-1)
+			}
 		}
 	}
 	return sent, done

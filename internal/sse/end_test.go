@@ -171,7 +171,7 @@ func TestStreamCutOffOnDelayedNetworkGetsItsGoodbye(t *testing.T) {
 		var tally wire.Tally
 		h := sse.Handler(hub, meter, slog.New(slog.DiscardHandler), sse.Options{})
 		crossing := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			wire.Claim(r, wire.Account{Transport: "sse", Tallies: []*wire.Tally{&tally}})
+			wire.Claim(r, wire.Account{Transport: "sse", Tallies: [2]*wire.Tally{&tally}})
 			wire.ConnOf(r).NetConn().(*netsim.Conn).Cross(&network, "sse")
 			h.ServeHTTP(w, r)
 		})

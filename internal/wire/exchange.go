@@ -14,9 +14,12 @@ type Tally struct {
 
 // Account says whose a claimed request's bytes are.
 type Account struct {
-	Transport string   // as named in the wire log
-	Tallies   []*Tally // where its bytes go too: its transport's, in all and for its page
-	Log       *Log     // its page's wire log; nil: none
+	Transport string // as named in the wire log
+	// Tallies are where its bytes go too: its transport's, in all and for
+	// its page; a nil one is none. An array, not a slice: a request
+	// allocates nothing for it, and a write follows no pointer more.
+	Tallies [2]*Tally
+	Log     *Log // its page's wire log; nil: none
 	// UnderWay is, for a stream, the status it answers with (200, 101): it
 	// is logged once its first answer is on the wire rather than when it
 	// ends, minutes later. 0: logged when its handler returns.
@@ -128,13 +131,17 @@ func (x *Exchange) Flushed() int {
 func (x *Exchange) read(n int64) {
 	x.in.Add(n)
 	for _, t := range x.Tallies {
-		t.In.Add(n)
+		if t != nil {
+			t.In.Add(n)
+		}
 	}
 }
 
 func (x *Exchange) wrote(n int64) {
 	x.out.Add(n)
 	for _, t := range x.Tallies {
-		t.Out.Add(n)
+		if t != nil {
+			t.Out.Add(n)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func TestClaimedRequestsAreCountedAlone(t *testing.T) {
 	log := wire.NewLog(time.Now)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/claimed", func(w http.ResponseWriter, r *http.Request) {
-		x := wire.Claim(r, wire.Account{Transport: "poll", Tallies: []*wire.Tally{&tally}, Log: log})
+		x := wire.Claim(r, wire.Account{Transport: "poll", Tallies: [2]*wire.Tally{&tally}, Log: log})
 		w.Header().Set("Content-Length", "5")
 		w.WriteHeader(http.StatusTeapot)
 		io.WriteString(w, "hello")
@@ -164,7 +164,7 @@ func TestHandedOffStreamEndsWhenItsGoroutineSaysSo(t *testing.T) {
 	}
 	stream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer close(returned)
-		x := wire.Claim(r, wire.Account{Transport: "sse", Tallies: []*wire.Tally{&tally}, Log: log, UnderWay: http.StatusOK})
+		x := wire.Claim(r, wire.Account{Transport: "sse", Tallies: [2]*wire.Tally{&tally}, Log: log, UnderWay: http.StatusOK})
 		conn, rw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			t.Error(err)
