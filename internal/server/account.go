@@ -54,16 +54,16 @@ var streamStatus = map[string]int{SSE: http.StatusOK, WS: http.StatusSwitchingPr
 // that claim returns. A handler that learns its transport late, from the
 // body, calls it itself.
 func (s *server) claim(r *http.Request, transport string) (_ *http.Request, release func()) {
-	a := wire.Account{Transport: transport, Tallies: append(make([]*wire.Tally, 0, 2), &s.all[transport].wire)} // and the page's
+	a := wire.Account{Transport: transport, Tallies: [2]*wire.Tally{&s.all[transport].wire}} // and the page's
 	if r.Method == http.MethodGet {
 		a.UnderWay = streamStatus[transport]
 		if transport == SocketIO && socketio.Upgrades(r) {
 			a.UnderWay = http.StatusSwitchingProtocols // its polls are not streams; its WebSocket is
 		}
 	}
-	p, ok := s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr))
+	p, ok := s.pageFor(r)
 	if ok {
-		a.Tallies = append(a.Tallies, &p.perTransport[transport].wire)
+		a.Tallies[1] = &p.perTransport[transport].wire
 		a.Log = p.log
 	}
 	a.Owner = p // nil: no page
@@ -116,7 +116,18 @@ func (s *server) pageOf(r *http.Request) (*page, bool) {
 	if p, claimed := r.Context().Value(pageKey{}).(*page); claimed {
 		return p, p != nil
 	}
-	return s.pages.GetOrCreate(clientOf(r), clientaddr.Key(r.RemoteAddr))
+	return s.pageFor(r)
+}
+
+// pageFor returns the page of r's key, made if need be for r's address,
+// and whether there is one (see pages.Registry.GetOrCreate). The address
+// is worked out only for a page to make: a string made, every request.
+func (s *server) pageFor(r *http.Request) (*page, bool) {
+	id := clientOf(r)
+	if p, ok := s.pages.Lookup(id); ok {
+		return p, true
+	}
+	return s.pages.GetOrCreate(id, clientaddr.Key(r.RemoteAddr))
 }
 
 // goodNetwork sends what a request's answer writes across a good network
