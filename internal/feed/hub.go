@@ -398,6 +398,10 @@ type Subscription struct {
 	// the owner takes and writes (Hold), so that neither overtakes the other.
 	direct func(*Frame) (taken, wake bool)
 	held   sync.Mutex
+
+	// wake is called, rather than ready told, when the owner has work
+	// (SetWake); nil: ready is told. Under mu.
+	wake func()
 }
 
 // keepQueue is the capacity a queue keeps however little it is used: a
@@ -413,6 +417,7 @@ const keepQueue = 8
 func (s *Subscription) put(f *Frame, limit int) bool {
 	s.mu.Lock()
 	n := len(s.queue)
+	wakeOwner := s.wake
 	if n == 0 && s.direct != nil && s.held.TryLock() {
 		// Nothing waits, and the owner is not writing: f may go out now,
 		// on this goroutine. Puts come one at a time, so the queue is
@@ -422,7 +427,7 @@ func (s *Subscription) put(f *Frame, limit int) bool {
 		taken, wake := s.callDirect(direct, f)
 		if taken {
 			if wake {
-				s.tell()
+				s.tell(wakeOwner)
 			}
 			return true
 		}
@@ -435,7 +440,7 @@ func (s *Subscription) put(f *Frame, limit int) bool {
 	s.queue = append(s.queue, f)
 	s.mu.Unlock()
 	if n == 0 {
-		s.tell()
+		s.tell(wakeOwner)
 	}
 	return true
 }
@@ -448,8 +453,13 @@ func (s *Subscription) callDirect(direct func(*Frame) (taken, wake bool), f *Fra
 	return direct(f)
 }
 
-// tell tells ready, unless it was told already and not yet taken.
-func (s *Subscription) tell() {
+// tell calls wake, when the owner set one (SetWake), or else tells ready,
+// unless it was told already and not yet taken.
+func (s *Subscription) tell(wake func()) {
+	if wake != nil {
+		wake()
+		return
+	}
 	select {
 	case s.ready <- struct{}{}:
 	default:
@@ -474,6 +484,18 @@ func (s *Subscription) SetDirect(direct func(f *Frame) (taken, wake bool)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.direct = direct
+}
+
+// SetWake has the hub call wake when events wait to be taken, or a direct
+// write left a rest, rather than tell Ready: an owner with no goroutine
+// waiting on Ready starts one then, for as long as it has work. wake runs
+// on the publishing goroutine, and must not wait. The owner sets it before
+// SetDirect, and looks at the queue once after it: events that queued
+// before told Ready.
+func (s *Subscription) SetWake(wake func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.wake = wake
 }
 
 // Hold keeps the hub from writing to the client itself (SetDirect) until

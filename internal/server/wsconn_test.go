@@ -12,25 +12,29 @@ import (
 	"transportlab/internal/server"
 )
 
-// A WebSocket is handed off its handler (wire.HandOff): once open, it
-// costs two goroutines, its writer and its reader, and none of net/http's,
-// whose goroutine has returned. Its pings cost it none: one clock pings
-// every connection. A Socket.IO session on its WebSocket costs two as
-// well: its heartbeat's, which writes the WebSocket, and its reader.
-func TestWebSocketCostsTwoGoroutines(t *testing.T) {
-	for _, tc := range []struct{ name, target string }{
-		{"ws", "/ws"},
-		{"socketio", "/socket.io/?EIO=4&transport=websocket"},
+// A WebSocket is handed off its handler (wire.HandOff): once open and
+// idle, it costs one goroutine, its reader, and none of net/http's, whose
+// goroutine has returned; a writer runs only while there is something to
+// write. Its pings cost it none: one clock pings every connection. A
+// Socket.IO session on its WebSocket costs two: its heartbeat's, which
+// writes the WebSocket, and its reader.
+func TestWebSocketGoroutines(t *testing.T) {
+	for _, tc := range []struct {
+		name, target string
+		each         int
+	}{
+		{"ws", "/ws", 1},
+		{"socketio", "/socket.io/?EIO=4&transport=websocket", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) { countWebSocketGoroutines(t, tc.target) })
+			synctest.Test(t, func(t *testing.T) { countWebSocketGoroutines(t, tc.target, tc.each) })
 		})
 	}
 }
 
 // countWebSocketGoroutines opens WebSockets to target, in a bubble, and
-// counts what each costs the server.
-func countWebSocketGoroutines(t *testing.T, target string) {
+// checks that each costs the server each goroutines.
+func countWebSocketGoroutines(t *testing.T, target string, each int) {
 	srv, _ := newServerInBubble(t, server.Config{})
 	dial := srv.Client().Transport.(*http.Transport).DialContext // to the pipes
 	open := func(n int) {
@@ -57,8 +61,8 @@ func countWebSocketGoroutines(t *testing.T, target string) {
 	before, serving := goroutines("synctest bubble "), goroutines("net/http.(*conn).serve(")
 	const n = 10
 	open(n)
-	if got := goroutines("synctest bubble ") - before; got != 2*n {
-		t.Errorf("%d more goroutines for %d more WebSockets, want %d: two a connection", got, n, 2*n)
+	if got := goroutines("synctest bubble ") - before; got != each*n {
+		t.Errorf("%d more goroutines for %d more WebSockets, want %d: %d a connection", got, n, each*n, each)
 	}
 	if got := goroutines("net/http.(*conn).serve(") - serving; got != 0 {
 		t.Errorf("%d more of net/http's goroutines serve a connection, want none: the WebSockets were not handed off", got)

@@ -22,8 +22,17 @@ import (
 	"transportlab/internal/wsframe"
 )
 
-// conn is one client's WebSocket: a writer pushing the feed and a reader
-// taking the client's messages, on the same connection.
+// conn is one client's WebSocket: the feed pushed to it, and the client's
+// messages taken, on the same connection.
+//
+// One goroutine lives as long as the connection: it writes the hello and
+// the backlog, then reads the client's messages until the connection ends
+// (stream). The hub writes each event itself, on its own goroutine, when
+// the connection takes it at once (direct). Anything else to write (events
+// that queued while the client was slow, what a write left, a ping that is
+// due) starts a writer on a goroutine of its own, which writes until there
+// is nothing left and ends (kick, writeQueued): an idle connection costs
+// one goroutine, not two.
 type conn struct {
 	h      *handler
 	c      *websocket.Conn
@@ -35,19 +44,20 @@ type conn struct {
 	sent   func(events, eventBytes, written int)
 	done   func() // the Meter's: the answer is finished
 	limit  *ratelimit.Bucket
+	beat   beat // its pings (pinger)
 
-	// wake tells the writer, which may be waiting for events, that
-	// something else needs it: a ping is due (beat.due), the reader stopped
-	// (readStopped) or the delivery ended (sub.Err). One channel for all
-	// three: each channel a goroutine waits on costs it memory.
-	wake chan struct{}
-	beat beat // its pings (pinger)
+	// The writer (kick). kicked: something waits to be written, which a
+	// writer running, or the one kick starts, will write. running: a writer
+	// runs, or has failed and ended the stream. writers counts those that
+	// started, for the end to wait for them.
+	kicked, running atomic.Bool
+	writers         sync.WaitGroup
+	mu              sync.Mutex // writable
+	writable        bool       // a writer may start: the hello is out, and the end not begun
+	writeErr        error      // why a writer ended the stream; read after writers.Wait
 
-	reading     sync.WaitGroup // the reader
-	readStopped atomic.Bool    // the reader stopped, and readErr says why
-	readErr     error
-	stopWatch   func()      // stops the watcher that AfterEnd set
-	panicked    atomic.Bool // a direct write panicked (and logged it)
+	stopWatch func()      // stops the watcher that AfterEnd set
+	panicked  atomic.Bool // a direct write panicked (and logged it)
 
 	err error // why it ended
 }
@@ -62,14 +72,6 @@ type target struct{ host, path, query string }
 func (cn *conn) request() *http.Request {
 	return &http.Request{Method: http.MethodGet, Host: cn.target.host, RemoteAddr: cn.remote,
 		URL: &url.URL{Path: cn.target.path, RawQuery: cn.target.query}}
-}
-
-// tell tells the writer to look (wake).
-func (cn *conn) tell() {
-	select {
-	case cn.wake <- struct{}{}:
-	default: // told already: it will look once for all
-	}
 }
 
 // serve runs the stream until it ends, then finishes the answer.
@@ -91,37 +93,35 @@ func (cn *conn) serveHandedOff(end func()) {
 	cn.serve()
 }
 
-// run runs the stream: the watcher on the delivery's end, the reader, the
-// pings, and the writer on this goroutine, until one of them ends it. It
-// recovers a panic of the writer's, logs it and ends the stream with
-// errPanic: a panic in one stream must not take the server down, nor
-// leave the others without their pings.
+// run runs the stream until the connection ends, then stops the writer,
+// the pings and the watcher on the delivery's end. It recovers a panic of
+// the stream's, logs it and ends the stream with errPanic: a panic in one
+// stream must not take the server down, nor leave the others without
+// their pings.
 func (cn *conn) run() (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			cn.h.log.Error("panic in a WebSocket's writer", "panic", v, "stack", string(debug.Stack()))
+			cn.h.log.Error("panic in a WebSocket's stream", "panic", v, "stack", string(debug.Stack()))
 			err = cn.end(errPanic)
 		}
 	}()
 	cn.begin()
-	return cn.end(cn.write())
+	return cn.end(cn.stream())
 }
 
-// errPanic: the stream's writer or reader panicked (and logged it).
+// errPanic: the stream's reader or a writer panicked (and logged it).
 var errPanic = errors.New("panic")
 
-// begin starts the watcher on the delivery's end; the writer starts the
-// reader and the pings once the hello is out (listen). end stops them all.
+// begin starts the watcher on the delivery's end. end stops it.
 func (cn *conn) begin() {
 	// The hub ends a delivery on shutdown, when the client fell so far
 	// behind that its queue filled, or when a write to it got stuck. The
-	// writer may then be blocked in Write on a client that stopped reading,
-	// where it cannot notice; closing the connection from a watcher
-	// unblocks it. One watcher per connection costs far less than a timeout
-	// context around every write.
-	cn.wake = make(chan struct{}, 1)
+	// reader then waits for a message that may never come, and a writer
+	// may be blocked in Write on a client that stopped reading, where it
+	// cannot notice; closing the connection from a watcher ends both. One
+	// watcher per connection costs far less than a timeout context around
+	// every write.
 	cn.stopWatch = cn.sub.AfterEnd(func() {
-		cn.tell() // the writer returns, if it is not stuck in a write
 		if errors.Is(cn.sub.Err(), feed.ErrStuck) {
 			cn.c.CloseNow() // no close frame gets through to a client that does not read
 			return
@@ -131,62 +131,12 @@ func (cn *conn) begin() {
 	})
 }
 
-// listen starts the reader, on a goroutine of its own, and the pings,
-// whose pongs the reader takes. The writer calls it once the hello is
-// out: the hello is a client's first message, even when the client sent
-// one right behind the upgrade, which the reader would answer.
-func (cn *conn) listen() {
-	cn.reading.Add(1)
-	go cn.readAll()
-	cn.h.pings.add(cn)
-}
-
-// end stops what begin and listen started, once the writer returned err,
-// and returns why the connection ended. It may run again, after a panic
-// in it: each step is done once or does no harm twice.
-func (cn *conn) end(err error) error {
-	// Why the delivery ended, if it did, before this end closes the
-	// connection: a shutdown that comes after explains nothing.
-	cause := cn.sub.Err()
-	cn.sub.SetDirect(nil) // no write of the hub's under way, nor to come
-	cn.h.pings.remove(cn)
-	if stop := cn.stopWatch; stop != nil {
-		cn.stopWatch = nil
-		stop() // let the watcher finish its goodbye, if the delivery ended
-	}
-	cn.c.CloseNow() // unblock the reader
-	cn.reading.Wait()
-	switch {
-	case errors.Is(err, errPanic):
-		return err
-	case cause != nil:
-		return cause // the write error, if any, came from the watcher's close
-	case cn.beat.gone.Load():
-		return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.h.opts.Ping)
-	}
-	return err
-}
-
-// readAll runs the reader until it stops, on a goroutine of its own, and
-// recovers a panic of its, which it logs: the writer then ends the stream.
-func (cn *conn) readAll() {
-	defer cn.reading.Done()
-	defer cn.tell()
-	defer cn.readStopped.Store(true)
-	defer func() {
-		if v := recover(); v != nil {
-			cn.h.log.Error("panic in a WebSocket's reader", "panic", v, "stack", string(debug.Stack()))
-			cn.readErr = errPanic
-		}
-	}()
-	cn.readErr = cn.read()
-}
-
-// write sends the hello, the backlog and then every event, until the
-// delivery ends, a write fails or the reader stops. Events that queued
-// while it wrote go out together, in one write (see push); a ping that is
-// due goes with them, or alone.
-func (cn *conn) write() error {
+// stream sends the hello and the backlog, then hands the writing to the
+// hub and the writer (kick), and reads the client's messages until the
+// connection ends. The hello is a client's first message, even when the
+// client sent one right behind the upgrade, which the reader would
+// answer: the reader starts once it is out.
+func (cn *conn) stream() error {
 	hello, err := json.Marshal(cn.sub.Hello)
 	if err != nil {
 		return err
@@ -195,27 +145,108 @@ func (cn *conn) write() error {
 		return err
 	}
 	cn.sub.Backlog = nil // sent: let it go
-	cn.listen()
+	cn.h.pings.add(cn)
+	cn.sub.SetWake(cn.kick)
 	cn.sub.SetDirect(cn.direct) // from now on, the hub writes what it can itself
-	var queued [16]*feed.Frame  // what queued up, when it fits: most often one event
+	cn.mu.Lock()
+	cn.writable = true
+	cn.mu.Unlock()
+	cn.kick() // for what queued while the hello and the backlog went out
+	return cn.read()
+}
+
+// kick has the writer write what waits: events queued, a rest the hub
+// left, a ping due. It starts one, unless one runs: that one writes it.
+// It never waits: the hub and the pinger call it.
+func (cn *conn) kick() {
+	cn.kicked.Store(true)
+	if !cn.running.CompareAndSwap(false, true) {
+		return // the writer running looks at kicked before it ends
+	}
+	cn.mu.Lock()
+	defer cn.mu.Unlock()
+	if !cn.writable {
+		// Before the hello is out (stream kicks once it is), or at the end,
+		// which writes nothing more.
+		cn.running.Store(false)
+		return
+	}
+	cn.writers.Add(1)
+	go cn.writeQueued()
+}
+
+// writeQueued is the writer: it writes what waits until nothing does, and
+// ends. A write that fails, or a panic, which it recovers and logs, ends
+// the stream: it closes the connection, which ends the reader, and the
+// stream's end says why (writeErr). It then stays running: no other writer
+// starts.
+func (cn *conn) writeQueued() {
+	defer cn.writers.Done()
+	defer func() {
+		if v := recover(); v != nil {
+			cn.h.log.Error("panic in a WebSocket's writer", "panic", v, "stack", string(debug.Stack()))
+			cn.fail(errPanic)
+		}
+	}()
+	var queued [16]*feed.Frame // what queued up, when it fits: most often one event
 	for {
-		select {
-		case <-cn.sub.Ready(): // events queued, or the hub left a rest to write
+		for cn.kicked.Swap(false) {
 			if err := cn.pushQueued(queued[:0]); err != nil {
-				return err
-			}
-		case <-cn.wake:
-			switch {
-			case cn.sub.Err() != nil:
-				return cn.sub.Err()
-			case cn.readStopped.Load():
-				return cn.readErr
-			}
-			if err := cn.push(nil, nil); err != nil { // a ping, if one is due
-				return err
+				cn.fail(err)
+				return
 			}
 		}
+		cn.running.Store(false)
+		// A kick between the Swap and the Store found a writer running:
+		// this one goes on for it, unless another kick started one since.
+		if !cn.kicked.Load() || !cn.running.CompareAndSwap(false, true) {
+			return
+		}
 	}
+}
+
+// fail ends the stream for err, a writer's: it closes the connection,
+// which ends the reader. Once the end has begun, a write that fails is
+// one that the end's close broke, and says nothing of why: a panic still
+// does.
+func (cn *conn) fail(err error) {
+	cn.mu.Lock()
+	if cn.writable || errors.Is(err, errPanic) {
+		cn.writeErr = err
+	}
+	cn.mu.Unlock()
+	cn.c.CloseNow()
+}
+
+// end stops what begin and stream started, once the reader returned err,
+// and returns why the connection ended. It may run again, after a panic
+// in it: each step is done once or does no harm twice.
+func (cn *conn) end(err error) error {
+	// Why the delivery ended, if it did, before this end closes the
+	// connection: a shutdown that comes after explains nothing.
+	cause := cn.sub.Err()
+	cn.sub.SetDirect(nil) // no write of the hub's under way, nor to come
+	cn.h.pings.remove(cn)
+	cn.mu.Lock()
+	cn.writable = false // no writer starts from now on
+	cn.mu.Unlock()
+	if stop := cn.stopWatch; stop != nil {
+		cn.stopWatch = nil
+		stop() // let the watcher finish its goodbye, if the delivery ended
+	}
+	cn.c.CloseNow() // unblock a writer
+	cn.writers.Wait()
+	switch {
+	case errors.Is(err, errPanic), errors.Is(cn.writeErr, errPanic):
+		return errPanic
+	case cause != nil:
+		return cause // a write error, if any, came from the watcher's close
+	case cn.writeErr != nil:
+		return cn.writeErr
+	case cn.beat.gone.Load():
+		return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.h.opts.Ping)
+	}
+	return err
 }
 
 // push writes msg (when not nil: the hello, no event), then the events,
@@ -252,7 +283,7 @@ func (cn *conn) push(msg []byte, events []*feed.Frame) error {
 //
 // It runs on the publisher's goroutine, which serves every client: a
 // panic of its own is recovered and logged here, and ends this stream
-// alone (the writer is woken, and returns errPanic). The event it was
+// alone (a writer starts, and ends the stream with errPanic). The event it was
 // writing is lost with the connection; the client resumes after the
 // last one it got.
 func (cn *conn) direct(f *feed.Frame) (taken, wake bool) {

@@ -15,8 +15,8 @@ import (
 // connection. At each tick a connection whose last ping has not been
 // answered is gone (a closed laptop, a dropped network, which would
 // otherwise hold its connection until a write failed): it is closed, which
-// ends its reader and so its writer, and it ends with ErrPeerGone. Every
-// other connection gets a ping: the tick tells its writer, which writes it
+// ends its reader and so the stream, and it ends with ErrPeerGone. Every
+// other connection gets a ping: the tick kicks its writer, which writes it
 // (with the events, when some are queued), and its reader takes the pong.
 // The ticker runs while there are connections.
 //
@@ -119,7 +119,7 @@ func (p *pinger) tick() (gone []*conn) {
 			continue
 		}
 		b.due.Store(true)
-		cn.tell()
+		cn.kick()
 	}
 	return gone
 }

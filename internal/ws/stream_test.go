@@ -151,13 +151,16 @@ func TestPingsGoOutOnOneClock(t *testing.T) {
 	})
 }
 
-// A connection costs two goroutines, whatever else it does: the one that
-// writes to it and the one that reads from it. Its pings cost it none: one
-// goroutine ticks for all connections.
-func TestTwoGoroutinesAConnection(t *testing.T) {
+// An idle connection costs one goroutine: the one that reads from it. A
+// writer runs only while there is something to write (here, the events
+// after the hello: these pipes take no write without waiting, so none goes
+// out on the hub's goroutine), and its pings cost it none: one goroutine
+// ticks for all connections.
+func TestOneGoroutineAnIdleConnection(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		hub := feed.NewHub(feed.Config{})
 		pipes, _ := servePipes(t, hub, new(transporttest.Meter), ws.Options{Ping: time.Hour})
+		var readers []*bufio.Reader // the clients' ends
 		open := func(n int) {
 			for range n {
 				raw, err := pipes.Dial(t.Context(), "pipe", "pipe")
@@ -171,6 +174,7 @@ func TestTwoGoroutinesAConnection(t *testing.T) {
 					t.Fatalf("upgrade: %v, %v", res, err)
 				}
 				readFrame(t, br) // the hello
+				readers = append(readers, br)
 			}
 			synctest.Wait()
 		}
@@ -178,8 +182,20 @@ func TestTwoGoroutinesAConnection(t *testing.T) {
 		before := bubbled()
 		const n = 10
 		open(n)
-		if got := bubbled() - before; got != 2*n {
-			t.Errorf("%d more goroutines for %d more connections, want %d: two a connection", got, n, 2*n)
+		if got := bubbled() - before; got != n {
+			t.Errorf("%d more goroutines for %d more connections, want %d: one a connection", got, n, n)
+		}
+		for range 3 {
+			if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
+				t.Fatal(err)
+			}
+			for _, br := range readers {
+				readFrame(t, br)
+			}
+			synctest.Wait()
+			if got := bubbled() - before; got != n {
+				t.Errorf("after an event: %d more goroutines for %d more connections, want %d: their writers ended", got, n, n)
+			}
 		}
 	})
 }
@@ -192,16 +208,19 @@ func bubbled() int {
 	return bytes.Count(buf[:runtime.Stack(buf, true)], []byte(", synctest bubble "))
 }
 
-// A panic in a stream's writer or reader (here, in what the server gives
-// the handler: a Meter, Options.MayPublish) ends that stream only: it is
-// logged, the connection is closed and its subscription let go, and the
-// server goes on serving.
+// A panic in a stream (here, in what the server gives the handler: a
+// Meter, as the hello or an event is written, Options.MayPublish as a
+// message is read) ends that stream only: it is logged, the connection is
+// closed and its subscription let go, and the server goes on serving. The
+// hello and the client's messages are the stream's goroutine's, the
+// events after the hello a writer's (these pipes take no write without
+// waiting, so none goes out on the hub's goroutine).
 func TestPanicInAStreamIsRecoveredAndLogged(t *testing.T) {
-	for _, where := range []string{"writer", "reader"} {
-		t.Run(where, func(t *testing.T) {
+	for _, tc := range []struct{ name, where string }{{"hello", "stream"}, {"event", "writer"}, {"message", "stream"}} {
+		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				var logged transporttest.Buffer
-				meter := &panickyMeter{panics: where == "writer"}
+				meter := &panickyMeter{panics: tc.name == "hello"}
 				opts := ws.Options{MayPublish: func(*http.Request) (bool, string, string) { panic("MayPublish's bug") }}
 				hub := feed.NewHub(feed.Config{})
 				pipes := transporttest.NewPipes()
@@ -219,7 +238,15 @@ func TestPanicInAStreamIsRecoveredAndLogged(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer c.CloseNow()
-				if where == "reader" {
+				switch tc.name {
+				case "event":
+					readHello(t, c)
+					synctest.Wait() // the hello counted, the stream reading
+					meter.setPanics(true)
+					if _, err := hub.Publish(feed.Event{Kind: feed.KindQuote, Symbol: "ACME", Price: 1}); err != nil {
+						t.Fatal(err)
+					}
+				case "message":
 					readHello(t, c)
 					write(t, c, `{"kind":"message","text":"hi"}`)
 				}
@@ -232,7 +259,7 @@ func TestPanicInAStreamIsRecoveredAndLogged(t *testing.T) {
 					}
 				}
 				synctest.Wait()
-				if !strings.Contains(logged.String(), "panic in a WebSocket's "+where) {
+				if !strings.Contains(logged.String(), "panic in a WebSocket's "+tc.where) {
 					t.Errorf("log %q: the panic is not in it", logged.String())
 				}
 				if got := meter.active(); got != 0 {

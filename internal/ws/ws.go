@@ -4,8 +4,9 @@
 // (published to the feed for every client to see) and pings (answered with a
 // pong, for the round-trip time).
 //
-// Read Handler first, then conn.go (a connection's writer and reader,
-// which frames what it writes itself: see internal/wsframe) and ping.go
+// Read Handler first, then conn.go (a connection's reader, and its writer,
+// which runs only while it has something to write and frames what it
+// writes itself: see internal/wsframe) and ping.go
 // (the pings, on one clock for all connections). A session with websocat:
 //
 //	$ websocat 'ws://localhost:8005/ws'
@@ -154,12 +155,12 @@ const (
 
 // ServeHTTP answers one request to Handler: it upgrades the connection and
 // subscribes its client, then hands the connection to a goroutine of its
-// own and returns (wire.HandOff). The stream then costs two goroutines
-// with shallow stacks (its writer and its reader: conn.go), small
-// buffers, and none of net/http's serving goroutine, buffers or request.
-// On a connection that cannot be handed off (a server without
-// wire.Install) the stream runs the same way, its writer on this
-// goroutine.
+// own and returns (wire.HandOff). The stream then costs one goroutine
+// with a shallow stack (its reader; a writer runs only while it has
+// something to write: conn.go), small buffers, and none of net/http's
+// serving goroutine, buffers or request. On a connection that cannot be
+// handed off (a server without wire.Install) the stream runs the same
+// way, its reader on this goroutine.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cn := &conn{h: h}
 	cn.sent, cn.done = h.m.Open(r)
