@@ -119,9 +119,6 @@ func (m pollMeter) Open(r *http.Request) (sent func(events, eventBytes, written 
 	return m.short.Open(r)
 }
 
-// discarded takes a request's counts for a page when it has none.
-var discarded counters
-
 // meter counts one transport's requests, open answers, events and bytes,
 // in all and for the requesting page. It is the Meter of polling, sse and ws.
 type meter struct {
