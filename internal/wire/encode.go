@@ -15,16 +15,22 @@ import (
 // json.Marshal's (TestRequestEntryEncoding, FuzzRequestEntryEncoding,
 // FuzzFrameEntryEncoding); a network's entry, rare, uses json.Marshal.
 
+// append appends the head of an entry: its opening brace and its first
+// fields, as json.Marshal encodes them; the entry's own fields follow.
+func (h *entryHead) append(b []byte) []byte {
+	b = append(b, `{"n":`...)
+	b = strconv.AppendUint(b, h.N, 10)
+	b = append(b, `,"ts":`...)
+	b = strconv.AppendInt(b, h.TS, 10)
+	b = append(b, `,"transport":`...)
+	b = appendString(b, h.Transport)
+	b = append(b, `,"kind":`...)
+	return appendString(b, h.Kind)
+}
+
 // append appends e as json.Marshal encodes it.
 func (e *requestEntry) append(b []byte) []byte {
-	b = append(b, `{"n":`...)
-	b = strconv.AppendUint(b, e.N, 10)
-	b = append(b, `,"ts":`...)
-	b = strconv.AppendInt(b, e.TS, 10)
-	b = append(b, `,"transport":`...)
-	b = appendString(b, e.Transport)
-	b = append(b, `,"kind":`...)
-	b = appendString(b, e.Kind)
+	b = e.entryHead.append(b)
 	b = append(b, `,"method":`...)
 	b = appendString(b, e.Method)
 	b = append(b, `,"target":`...)
@@ -44,14 +50,7 @@ func (e *requestEntry) append(b []byte) []byte {
 
 // append appends e as json.Marshal encodes it.
 func (e *frameEntry) append(b []byte) []byte {
-	b = append(b, `{"n":`...)
-	b = strconv.AppendUint(b, e.N, 10)
-	b = append(b, `,"ts":`...)
-	b = strconv.AppendInt(b, e.TS, 10)
-	b = append(b, `,"transport":`...)
-	b = appendString(b, e.Transport)
-	b = append(b, `,"kind":`...)
-	b = appendString(b, e.Kind)
+	b = e.entryHead.append(b)
 	b = append(b, `,"dir":`...)
 	b = appendString(b, e.Dir)
 	b = append(b, `,"bytes":`...)

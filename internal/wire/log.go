@@ -83,7 +83,7 @@ func (l *Log) Frame(transport, kind, dir string, at time.Time, size int, rtt tim
 		Bytes:     size,
 		RTTMs:     float64(rtt.Microseconds()) / 1000,
 	}
-	var scratch [128]byte // most entries fit: kept at their own size
+	var scratch [128]byte // most entries fit (see request)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.last++
@@ -114,7 +114,9 @@ func (l *Log) request(x *Exchange, status int) {
 		Written:   x.written.Load(),
 		Events:    x.events.Load(),
 	}
-	var scratch [256]byte // most entries fit: kept at their own size
+	// Encoded on the stack, kept in a copy of its own size. (A func that
+	// encodes, passed to a helper, would move the scratch to the heap.)
+	var scratch [256]byte // most entries fit
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.last++
