@@ -12,29 +12,35 @@ import (
 	"transportlab/internal/server"
 )
 
-// A WebSocket is handed off its handler (wire.HandOff): once open and
-// idle, it costs one goroutine, its reader, and none of net/http's, whose
-// goroutine has returned; a writer runs only while there is something to
-// write. Its pings cost it none: one clock pings every connection. A
-// Socket.IO session on its WebSocket costs two: its heartbeat's, which
-// writes the WebSocket, and its reader.
-func TestWebSocketGoroutines(t *testing.T) {
+// A stream is handed off its handler (wire.HandOff): once open and idle,
+// an SSE stream or a WebSocket costs one goroutine, its reader, and none
+// of net/http's, whose goroutine has returned; a writer runs only while
+// there is something to write. Heartbeats and pings cost them none: one
+// clock ticks for every stream. A Socket.IO session on its WebSocket
+// costs two: its heartbeat's, which writes the WebSocket, and its reader.
+func TestStreamGoroutines(t *testing.T) {
+	const upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 	for _, tc := range []struct {
-		name, target string
-		each         int
+		name, target, header string
+		status, each         int
 	}{
-		{"ws", "/ws", 1},
-		{"socketio", "/socket.io/?EIO=4&transport=websocket", 2},
+		{"sse", "/sse", "", http.StatusOK, 1},
+		{"ws", "/ws", upgrade, http.StatusSwitchingProtocols, 1},
+		{"socketio", "/socket.io/?EIO=4&transport=websocket", upgrade, http.StatusSwitchingProtocols, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) { countWebSocketGoroutines(t, tc.target, tc.each) })
+			synctest.Test(t, func(t *testing.T) {
+				countStreamGoroutines(t, "GET "+tc.target+" HTTP/1.1\r\nHost: pipe\r\n"+tc.header+"\r\n", tc.status, tc.each)
+			})
 		})
 	}
 }
 
-// countWebSocketGoroutines opens WebSockets to target, in a bubble, and
-// checks that each costs the server each goroutines.
-func countWebSocketGoroutines(t *testing.T, target string, each int) {
+// countStreamGoroutines opens streams with request, which is answered
+// with status, in a bubble, and checks that each costs the server each
+// goroutines.
+func countStreamGoroutines(t *testing.T, request string, status, each int) {
 	srv, _ := newServerInBubble(t, server.Config{})
 	dial := srv.Client().Transport.(*http.Transport).DialContext // to the pipes
 	open := func(n int) {
@@ -44,14 +50,18 @@ func countWebSocketGoroutines(t *testing.T, target string, each int) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { c.Close() })
-			go io.WriteString(c, "GET "+target+" HTTP/1.1\r\nHost: pipe\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-				"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+			go io.WriteString(c, request)
 			br := bufio.NewReader(c)
-			if res, err := http.ReadResponse(br, nil); err != nil || res.StatusCode != http.StatusSwitchingProtocols {
-				t.Fatalf("upgrade: %v, %v", res, err)
+			res, err := http.ReadResponse(br, nil)
+			if err != nil || res.StatusCode != status {
+				t.Fatalf("answer: %v, %v; want %d", res, err, status)
 			}
-			var first [2]byte // the first message's frame header (the hello, the open packet); the rest of it is never read
-			if _, err := io.ReadFull(br, first[:]); err != nil {
+			body := io.Reader(br) // a WebSocket's frames
+			if status == http.StatusOK {
+				body = res.Body // SSE's chunks
+			}
+			var first [2]byte // the start of the first message (the hello, the open packet); the rest of it is never read
+			if _, err := io.ReadFull(body, first[:]); err != nil {
 				t.Fatalf("first message: %v", err)
 			}
 		}
@@ -62,10 +72,10 @@ func countWebSocketGoroutines(t *testing.T, target string, each int) {
 	const n = 10
 	open(n)
 	if got := goroutines("synctest bubble ") - before; got != each*n {
-		t.Errorf("%d more goroutines for %d more WebSockets, want %d: %d a connection", got, n, each*n, each)
+		t.Errorf("%d more goroutines for %d more streams, want %d: %d a connection", got, n, each*n, each)
 	}
 	if got := goroutines("net/http.(*conn).serve(") - serving; got != 0 {
-		t.Errorf("%d more of net/http's goroutines serve a connection, want none: the WebSockets were not handed off", got)
+		t.Errorf("%d more of net/http's goroutines serve a connection, want none: the streams were not handed off", got)
 	}
 }
 

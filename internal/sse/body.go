@@ -45,6 +45,9 @@ type body interface {
 	flushed() int
 	// setWriteDeadline bounds the writes from now on.
 	setWriteDeadline(t time.Time) error
+	// stopReading ends the stream's read of its connection (listen), if
+	// it reads one.
+	stopReading()
 	// end tells a client still there that the stream is over. linger
 	// says whether to let out first what a simulated network still holds
 	// back for it, within the network's bound (not for a client stuck on
@@ -125,6 +128,8 @@ func (c *chunked) flushed() int { return c.last }
 
 func (c *chunked) setWriteDeadline(t time.Time) error { return c.conn.SetWriteDeadline(t) }
 
+func (c *chunked) stopReading() { c.conn.SetReadDeadline(time.Now()) }
+
 // end writes the last chunk, once the head is out. To linger, it shuts
 // the writing side then, which lets out what a simulated network still
 // holds back, within its bound (netsim.Conn.CloseWrite): closed at once,
@@ -142,7 +147,7 @@ func (c *chunked) end(linger bool) {
 }
 
 // close closes the connection: the stream hijacked it, so no next request
-// may come on it. The connection's reader (watch) returns then.
+// may come on it.
 func (c *chunked) close() { c.conn.Close() }
 
 // hijack takes r's connection from net/http when the answer can be written
@@ -159,7 +164,7 @@ func hijack(w http.ResponseWriter, r *http.Request) (_ *chunked, ok bool) {
 	}
 	// Bytes net/http read past the request sit in its reader; they are
 	// counted on the wire already, and are nothing a stream reads: dropped
-	// with the reader, as watch drops what comes later. Neither of
+	// with the reader, as listen drops what comes later. Neither of
 	// net/http's buffers is kept.
 	brw.Reader.Discard(brw.Reader.Buffered())
 	return &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now()), now: nbwrite.NewWriter(conn)}, true
@@ -243,5 +248,6 @@ func (f *flushed) flushRest() error              { return nil }
 
 // end and close leave it to net/http: once the handler returns, it
 // writes the end of the body, and keeps or closes the connection.
-func (f *flushed) end(bool) {}
-func (f *flushed) close()   {}
+func (f *flushed) end(bool)     {}
+func (f *flushed) stopReading() {}
+func (f *flushed) close()       {}

@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -114,13 +113,13 @@ type handler struct {
 // hijacks its connection, writes the HTTP/1.1 framing itself (body.go),
 // hands the connection off its middleware (wire.HandOff) and goes on in a
 // goroutine of its own with a shallow stack, holding only what it needs;
-// ServeHTTP returns. A second goroutine per stream, blocked in a read,
-// notices when the client goes away (watch): one goroutine would do, were
-// the stream to learn it only from its next write, up to half a heartbeat
-// period later, its place under the stream caps held meanwhile; the reader
-// costs about 3 KB of the 11.5 KB a stream holds. Where the connection
-// cannot be hijacked, or was not handed off, the same stream is served
-// here, as before.
+// ServeHTTP returns. Once its first flush is out, that goroutine reads
+// the connection, which is how it notices at once that the client went
+// away, rather than at its next write, up to half a heartbeat period
+// later, its place under the stream caps held meanwhile; the hub writes
+// each event itself, and a writer runs only while something else waits
+// to be written (listen). Where the connection cannot be hijacked, or was
+// not handed off, the same stream is served here, as before.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := h.open(w, r)
 	if s == nil {
@@ -128,10 +127,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c, ok := hijack(w, r); ok {
 		s.body = c
-		left := make(chan struct{})
-		s.gone = left
-		s.reading.Add(1)
-		go s.watch(c.conn, left)
 		if end, ok := wire.HandOff(r); ok {
 			go s.serve(end)
 			return
@@ -149,7 +144,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type stream struct {
 	h      *handler
 	body   body
-	gone   <-chan struct{} // closed when the client went away: by watch on a hijacked connection, else by net/http
+	gone   <-chan struct{} // closed by net/http when the client went away, on a connection not hijacked (else nil: see left)
 	sub    *feed.Subscription
 	sent   func(events, eventBytes, written int) // the Meter's
 	done   func()                                // the Meter's: the answer is finished
@@ -160,32 +155,23 @@ type stream struct {
 	client string                                // for the log
 	err    error                                 // why the stream ended
 
-	reading sync.WaitGroup // the connection's reader, on a hijacked connection (watch)
 	// wrote: the hub wrote an event itself (direct) since the last tick,
 	// and no heartbeat is owed.
 	wrote    atomic.Bool
 	panicked atomic.Bool // a direct write panicked (and logged it)
-}
 
-// watch reads conn until a read fails: the client went away, or the
-// stream closed the connection. It is how a stream on a hijacked
-// connection notices at once that its client left, as net/http's own
-// background read does for a request it serves: it closes left, the
-// stream's gone. It leaves the subscription alone: the stream lets go of
-// it last, once it is over, logged and counted, so that the hub's Wait,
-// at shutdown, returns only when every stream is (finish). What a client
-// sends on a stream, which is nothing an EventSource ever sends, is read
-// and dropped (and counted on the wire all the same). Its frames are few,
-// so its stack stays at the smallest a goroutine has.
-func (s *stream) watch(conn net.Conn, left chan<- struct{}) {
-	defer s.reading.Done()
-	b := make([]byte, 64)
-	for {
-		if _, err := conn.Read(b); err != nil {
-			break
-		}
-	}
-	close(left)
+	// On a hijacked connection (listen): the writer that runs while there
+	// is something to write, as a WebSocket's does (see ws's conn). kicked:
+	// something waits; running: a writer runs, or failed and ended the
+	// stream; writers: those started, for the end to wait for. idle and
+	// owed are the clock's (tick): nothing written since the last tick, and
+	// a heartbeat owed.
+	kicked, running, idle, owed atomic.Bool
+	writers                     sync.WaitGroup
+	mu                          sync.Mutex // writable, writeErr
+	writable                    bool       // a writer may start: the first flush is out, and the end not begun
+	writeErr                    error      // why a writer ended the stream
+	left                        bool       // the client went away: listen's read failed
 }
 
 // open subscribes the client, puts together what the stream writes first
@@ -240,10 +226,11 @@ func (s *stream) serve(end func()) {
 	defer s.rescue()
 	s.err = s.start()
 	if s.err == nil {
-		if _, ok := s.body.(*chunked); ok { // net/http's writes wait: not those
-			s.sub.SetDirect(s.direct) // from now on, the hub writes what it can itself
+		if c, ok := s.body.(*chunked); ok {
+			s.err = s.listen(c)
+		} else {
+			s.err = s.run() // net/http's writes wait: the hub writes none of them itself
 		}
-		s.err = s.run()
 	}
 }
 
@@ -257,7 +244,10 @@ func (s *stream) start() error {
 	if err := s.body.setWriteDeadline(time.Time{}); err != nil {
 		return err
 	}
-	s.stop = s.sub.AfterEnd(func() { s.body.setWriteDeadline(time.Now().Add(goodbyeGrace)) })
+	s.stop = s.sub.AfterEnd(func() {
+		s.body.setWriteDeadline(time.Now().Add(goodbyeGrace))
+		s.body.stopReading() // listen returns, and the stream says goodbye (finish)
+	})
 	first, backlog, events, size := fill(s.first, s.sub.Backlog)
 	s.first, s.sub.Backlog = nil, nil // sent: the stream keeps neither
 	if err := s.write(first); err != nil {
@@ -275,12 +265,13 @@ func (s *stream) start() error {
 	return s.sendAll(sc, backlog)
 }
 
-// run writes every new event, and a heartbeat when the stream was silent,
-// until the stream ends: a write failed, the subscription ended (sub.Err
-// says why: the server cut the client off or shuts down), or the client
-// went away (gone: see watch). The heartbeat comes from the handler's
-// clock: at each tick, a stream that wrote nothing since the tick before
-// sends one.
+// run serves a stream that net/http writes (one it could not hijack: see
+// listen for the others). It writes every new event, and a heartbeat when
+// the stream was silent, until the stream ends: a write failed, the
+// subscription ended (sub.Err says why: the server cut the client off or
+// shuts down), or the client went away (gone). The heartbeat comes from
+// the handler's clock: at each tick, a stream that wrote nothing since
+// the tick before sends one.
 //
 // The first flush counts as a write: a stream that opened just before a
 // tick owes no heartbeat at it, right behind its hello, and one that
@@ -303,13 +294,149 @@ func (s *stream) run() error {
 			if err := s.held(s.heartbeat); err != nil {
 				return err
 			}
-		case <-s.sub.Ready(): // events queued, or the hub left a rest to write
+		case <-s.sub.Ready(): // events queued
 			idle = false
-			if err := s.held(s.deliver); err != nil {
+			if err := s.held(func() error { _, err := s.deliver(); return err }); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// listen serves the stream on its hijacked connection, once the first
+// flush is out, with this goroutine alone, until it ends: it reads the
+// connection until a read fails. That is how it notices at once that its
+// client left, as net/http's own background read does for a request it
+// serves. What a client sends on a stream, which is nothing an
+// EventSource ever sends, is read and dropped (and counted on the wire
+// all the same).
+//
+// Meanwhile the hub writes each event itself (direct), and what it cannot
+// (events queued behind a client that fell behind, the rest of a write),
+// or a heartbeat owed (tick), starts a writer, which writes until nothing
+// waits and ends (kick). The read ends too when the delivery ends (see
+// start: the stream then says goodbye) or a writer failed.
+func (s *stream) listen(c *chunked) error {
+	s.sub.SetWake(s.kick)
+	s.sub.SetDirect(s.direct) // from now on, the hub writes what it can itself
+	s.mu.Lock()
+	s.writable = true
+	s.mu.Unlock()
+	s.h.clock.call(s)
+	s.kick() // for what queued while the first flush went out
+
+	b := make([]byte, 64)
+	for {
+		if _, err := c.conn.Read(b); err != nil {
+			break
+		}
+	}
+
+	s.h.clock.uncall(s)
+	s.mu.Lock()
+	s.writable = false // no writer starts from now on
+	s.mu.Unlock()
+	// A writer blocked on a client that left, or stopped reading, gives
+	// up; so does a write of the hub's, which finish waits for.
+	c.setWriteDeadline(time.Now().Add(goodbyeGrace))
+	s.writers.Wait()
+	switch {
+	case errors.Is(s.writeErr, errPanic):
+		return s.writeErr
+	case s.sub.Err() != nil:
+		return s.sub.Err() // the read was stopped for it (start)
+	case s.writeErr != nil:
+		return s.writeErr
+	}
+	s.left = true
+	return errGone
+}
+
+// tick is the clock's, at each tick, for a stream that listens: a stream
+// that wrote nothing during a whole tick owes its client a heartbeat,
+// which a writer sends. It never waits: the clock calls every stream.
+func (s *stream) tick() {
+	wasIdle := s.idle.Swap(true)
+	if wrote := s.wrote.Swap(false); !wasIdle || wrote {
+		return
+	}
+	s.owed.Store(true)
+	s.kick()
+}
+
+// kick has the writer write what waits: events queued, a rest the hub
+// left, a heartbeat owed. It starts one, unless one runs: that one writes
+// it. It never waits: the hub and the clock call it.
+func (s *stream) kick() {
+	s.kicked.Store(true)
+	if !s.running.CompareAndSwap(false, true) {
+		return // the writer running looks at kicked before it ends
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.writable {
+		s.running.Store(false) // listen kicks once it is; at the end, nothing more is written
+		return
+	}
+	s.writers.Add(1)
+	go s.writeQueued()
+}
+
+// writeQueued is the writer: it writes what waits until nothing does, and
+// ends. A write that fails, or a panic, which it recovers and logs, ends
+// the stream: it stops listen's read, and the stream's end says why
+// (writeErr). It then stays running: no other writer starts.
+func (s *stream) writeQueued() {
+	defer s.writers.Done()
+	defer func() {
+		if v := recover(); v != nil {
+			s.h.log.Error("panic in a stream's writer", "transport", "sse", "remote", s.remote, "client", s.client,
+				"panic", v, "stack", string(debug.Stack()))
+			s.fail(fmt.Errorf("%w: %v", errPanic, v))
+		}
+	}()
+	for {
+		for s.kicked.Swap(false) {
+			if err := s.held(s.writeWaiting); err != nil {
+				s.fail(err)
+				return
+			}
+		}
+		s.running.Store(false)
+		// A kick between the Swap and the Store found a writer running:
+		// this one goes on for it, unless another kick started one since.
+		if !s.kicked.Load() || !s.running.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// writeWaiting writes what queued, or what the hub left, and a heartbeat
+// when one is owed and nothing else went out.
+func (s *stream) writeWaiting() error {
+	took, err := s.deliver()
+	switch {
+	case err != nil:
+		return err
+	case took:
+		s.idle.Store(false)
+		s.owed.Store(false) // the events keep the stream alive
+	case s.owed.Swap(false):
+		return s.heartbeat()
+	}
+	return nil
+}
+
+// fail ends the stream for err, a writer's: it stops listen's read. Once
+// the end has begun, a write that fails is one the end broke, and says
+// nothing of why: a panic still does.
+func (s *stream) fail(err error) {
+	s.mu.Lock()
+	if s.writable || errors.Is(err, errPanic) {
+		s.writeErr = err
+	}
+	s.mu.Unlock()
+	s.body.stopReading()
 }
 
 // held writes with write while the hub writes nothing to the client
@@ -390,7 +517,6 @@ func (s *stream) finish() {
 	defer s.sub.Close()
 	defer s.done()
 	defer s.logClosed()
-	defer s.reading.Wait()
 	defer s.body.close()
 	defer s.rescue()
 	if s.stop != nil {
@@ -400,6 +526,9 @@ func (s *stream) finish() {
 	case <-s.gone:
 		return // no goodbye for a client that left
 	default:
+		if s.left {
+			return
+		}
 	}
 	// A client cut off for being slow gets its goodbye, and, like one at
 	// a shutdown, all that a simulated network still holds back for it:
@@ -434,21 +563,22 @@ var scratches = sync.Pool{New: func() any { return new(scratch) }}
 const maxFlush = 16 << 10
 
 // deliver writes every event that queued up, in one flush, or in a few of
-// about maxFlush bytes each for a burst.
-func (s *stream) deliver() error {
+// about maxFlush bytes each for a burst, and says whether there were any;
+// with none, what the hub left unwritten (direct), if anything.
+func (s *stream) deliver() (took bool, err error) {
 	if s.panicked.Load() {
-		return fmt.Errorf("%w: in a direct write", errPanic)
+		return false, fmt.Errorf("%w: in a direct write", errPanic)
 	}
 	sc := scratches.Get().(*scratch)
 	defer scratches.Put(sc)
 	sc.take = s.sub.Take(sc.take[:0])
-	defer clear(sc.take)   // the frames are not the pool's to keep
-	if len(sc.take) == 0 { // woken for what the hub left unwritten (direct), if anything
+	defer clear(sc.take) // the frames are not the pool's to keep
+	if len(sc.take) == 0 {
 		s.sub.StartWrite()
 		defer s.sub.EndWrite()
-		return s.body.flushRest()
+		return false, s.body.flushRest()
 	}
-	return s.sendAll(sc, sc.take)
+	return true, s.sendAll(sc, sc.take)
 }
 
 // sendAll writes frames in flushes of about maxFlush bytes each, put
