@@ -323,7 +323,8 @@ func (s *stream) listen(c *chunked) error {
 	s.writable = true
 	s.mu.Unlock()
 	s.h.clock.call(s)
-	s.kick() // for what queued while the first flush went out
+	defer s.stopWriters(c) // a panic too leaves no writer behind
+	s.kick()               // for what queued while the first flush went out
 
 	b := make([]byte, 64)
 	for {
@@ -332,14 +333,7 @@ func (s *stream) listen(c *chunked) error {
 		}
 	}
 
-	s.h.clock.uncall(s)
-	s.mu.Lock()
-	s.writable = false // no writer starts from now on
-	s.mu.Unlock()
-	// A writer blocked on a client that left, or stopped reading, gives
-	// up; so does a write of the hub's, which finish waits for.
-	c.setWriteDeadline(time.Now().Add(goodbyeGrace))
-	s.writers.Wait()
+	s.stopWriters(c)
 	switch {
 	case errors.Is(s.writeErr, errPanic):
 		return s.writeErr
@@ -350,6 +344,19 @@ func (s *stream) listen(c *chunked) error {
 	}
 	s.left = true
 	return errGone
+}
+
+// stopWriters ends listen's writing: no tick, no writer from now on, and
+// the one running, if any, done. A writer blocked on a client that left,
+// or stopped reading, gives up within goodbyeGrace; so does a write of
+// the hub's, which finish waits for. It does no harm twice.
+func (s *stream) stopWriters(c *chunked) {
+	s.h.clock.uncall(s)
+	s.mu.Lock()
+	s.writable = false
+	s.mu.Unlock()
+	c.setWriteDeadline(time.Now().Add(goodbyeGrace))
+	s.writers.Wait()
 }
 
 // tick is the clock's, at each tick, for a stream that listens: a stream
