@@ -35,6 +35,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/ondemand"
 	"transportlab/internal/query"
 	"transportlab/internal/wire"
 )
@@ -158,20 +159,15 @@ type stream struct {
 	// wrote: the hub wrote an event itself (direct) since the last tick,
 	// and no heartbeat is owed.
 	wrote    atomic.Bool
-	panicked atomic.Bool // a direct write panicked (and logged it)
+	panicked atomic.Bool // a direct write or the writer panicked (and logged it)
 
-	// On a hijacked connection (listen): the writer that runs while there
-	// is something to write, as a WebSocket's does (see ws's conn). kicked:
-	// something waits; running: a writer runs, or failed and ended the
-	// stream; writers: those started, for the end to wait for. idle and
-	// owed are the clock's (tick): nothing written since the last tick, and
-	// a heartbeat owed.
-	kicked, running, idle, owed atomic.Bool
-	writers                     sync.WaitGroup
-	mu                          sync.Mutex // writable, writeErr
-	writable                    bool       // a writer may start: the first flush is out, and the end not begun
-	writeErr                    error      // why a writer ended the stream
-	left                        bool       // the client went away: listen's read failed
+	// On a hijacked connection (listen): the writer, which runs while
+	// there is something to write; idle and owed are the clock's (tick):
+	// nothing written since the last tick, and a heartbeat owed; left: the
+	// client went away, listen's read failed.
+	writer     ondemand.Writer
+	idle, owed atomic.Bool
+	left       bool
 }
 
 // open subscribes the client, puts together what the stream writes first
@@ -314,17 +310,16 @@ func (s *stream) run() error {
 // Meanwhile the hub writes each event itself (direct), and what it cannot
 // (events queued behind a client that fell behind, the rest of a write),
 // or a heartbeat owed (tick), starts a writer, which writes until nothing
-// waits and ends (kick). The read ends too when the delivery ends (see
-// start: the stream then says goodbye) or a writer failed.
+// waits and ends (internal/ondemand). The read ends too when the delivery
+// ends (see start: the stream then says goodbye) or a writer failed.
 func (s *stream) listen(c *chunked) error {
-	s.sub.SetWake(s.kick)
+	s.writer.Write = s.writeWaiting
+	s.writer.Stop = c.stopReading
+	s.sub.SetWake(s.writer.Kick)
 	s.sub.SetDirect(s.direct) // from now on, the hub writes what it can itself
-	s.mu.Lock()
-	s.writable = true
-	s.mu.Unlock()
 	s.h.clock.call(s)
-	defer s.stopWriters(c) // a panic too leaves no writer behind
-	s.kick()               // for what queued while the first flush went out
+	defer s.stopWriter(c) // a panic too leaves no writer behind
+	s.writer.Open()       // and writes what queued while the first flush went out
 
 	b := make([]byte, 64)
 	for {
@@ -333,30 +328,30 @@ func (s *stream) listen(c *chunked) error {
 		}
 	}
 
-	s.stopWriters(c)
-	switch {
-	case errors.Is(s.writeErr, errPanic):
-		return s.writeErr
+	s.stopWriter(c)
+	switch werr := s.writer.Err(); {
+	case errors.Is(werr, errPanic):
+		return werr
+	case s.panicked.Load():
+		return fmt.Errorf("%w: in a write", errPanic)
 	case s.sub.Err() != nil:
 		return s.sub.Err() // the read was stopped for it (start)
-	case s.writeErr != nil:
-		return s.writeErr
+	case werr != nil:
+		return werr
 	}
 	s.left = true
 	return errGone
 }
 
-// stopWriters ends listen's writing: no tick, no writer from now on, and
+// stopWriter ends listen's writing: no tick, no writer from now on, and
 // the one running, if any, done. A writer blocked on a client that left,
 // or stopped reading, gives up within goodbyeGrace; so does a write of
 // the hub's, which finish waits for. It does no harm twice.
-func (s *stream) stopWriters(c *chunked) {
+func (s *stream) stopWriter(c *chunked) {
 	s.h.clock.uncall(s)
-	s.mu.Lock()
-	s.writable = false
-	s.mu.Unlock()
+	s.writer.Close()
 	c.setWriteDeadline(time.Now().Add(goodbyeGrace))
-	s.writers.Wait()
+	s.writer.Wait()
 }
 
 // tick is the clock's, at each tick, for a stream that listens: a stream
@@ -368,59 +363,24 @@ func (s *stream) tick() {
 		return
 	}
 	s.owed.Store(true)
-	s.kick()
+	s.writer.Kick()
 }
 
-// kick has the writer write what waits: events queued, a rest the hub
-// left, a heartbeat owed. It starts one, unless one runs: that one writes
-// it. It never waits: the hub and the clock call it.
-func (s *stream) kick() {
-	s.kicked.Store(true)
-	if !s.running.CompareAndSwap(false, true) {
-		return // the writer running looks at kicked before it ends
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.writable {
-		s.running.Store(false) // listen kicks once it is; at the end, nothing more is written
-		return
-	}
-	s.writers.Add(1)
-	go s.writeQueued()
-}
-
-// writeQueued is the writer: it writes what waits until nothing does, and
-// ends. A write that fails, or a panic, which it recovers and logs, ends
-// the stream: it stops listen's read, and the stream's end says why
-// (writeErr). It then stays running: no other writer starts.
-func (s *stream) writeQueued() {
-	defer s.writers.Done()
+// writeWaiting is the writer's (ondemand.Writer): it writes what queued,
+// or what the hub left, and a heartbeat when one is owed and nothing else
+// went out, while the hub writes nothing to the client itself. A panic of
+// its own is recovered and logged here, and ends this stream alone.
+func (s *stream) writeWaiting() (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.h.log.Error("panic in a stream's writer", "transport", "sse", "remote", s.remote, "client", s.client,
 				"panic", v, "stack", string(debug.Stack()))
-			s.fail(fmt.Errorf("%w: %v", errPanic, v))
+			s.panicked.Store(true)
+			err = fmt.Errorf("%w: %v", errPanic, v)
 		}
 	}()
-	for {
-		for s.kicked.Swap(false) {
-			if err := s.held(s.writeWaiting); err != nil {
-				s.fail(err)
-				return
-			}
-		}
-		s.running.Store(false)
-		// A kick between the Swap and the Store found a writer running:
-		// this one goes on for it, unless another kick started one since.
-		if !s.kicked.Load() || !s.running.CompareAndSwap(false, true) {
-			return
-		}
-	}
-}
-
-// writeWaiting writes what queued, or what the hub left, and a heartbeat
-// when one is owed and nothing else went out.
-func (s *stream) writeWaiting() error {
+	s.sub.Hold()
+	defer s.sub.Unhold()
 	took, err := s.deliver()
 	switch {
 	case err != nil:
@@ -432,18 +392,6 @@ func (s *stream) writeWaiting() error {
 		return s.heartbeat()
 	}
 	return nil
-}
-
-// fail ends the stream for err, a writer's: it stops listen's read. Once
-// the end has begun, a write that fails is one the end broke, and says
-// nothing of why: a panic still does.
-func (s *stream) fail(err error) {
-	s.mu.Lock()
-	if s.writable || errors.Is(err, errPanic) {
-		s.writeErr = err
-	}
-	s.mu.Unlock()
-	s.body.stopReading()
 }
 
 // held writes with write while the hub writes nothing to the client

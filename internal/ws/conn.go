@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -18,6 +17,7 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/httpjson"
+	"transportlab/internal/ondemand"
 	"transportlab/internal/ratelimit"
 	"transportlab/internal/wsframe"
 )
@@ -31,7 +31,7 @@ import (
 // the connection takes it at once (direct). Anything else to write (events
 // that queued while the client was slow, what a write left, a ping that is
 // due) starts a writer on a goroutine of its own, which writes until there
-// is nothing left and ends (kick, writeQueued): an idle connection costs
+// is nothing left and ends (internal/ondemand): an idle connection costs
 // one goroutine, not two.
 type conn struct {
 	h      *handler
@@ -46,18 +46,9 @@ type conn struct {
 	limit  *ratelimit.Bucket
 	beat   beat // its pings (pinger)
 
-	// The writer (kick). kicked: something waits to be written, which a
-	// writer running, or the one kick starts, will write. running: a writer
-	// runs, or has failed and ended the stream. writers counts those that
-	// started, for the end to wait for them.
-	kicked, running atomic.Bool
-	writers         sync.WaitGroup
-	mu              sync.Mutex // writable
-	writable        bool       // a writer may start: the hello is out, and the end not begun
-	writeErr        error      // why a writer ended the stream; read after writers.Wait
-
-	stopWatch func()      // stops the watcher that AfterEnd set
-	panicked  atomic.Bool // a direct write panicked (and logged it)
+	writer    ondemand.Writer // runs writeWaiting while something waits to be written
+	stopWatch func()          // stops the watcher that AfterEnd set
+	panicked  atomic.Bool     // a direct write or the writer panicked (and logged it)
 
 	err error // why it ended
 }
@@ -132,8 +123,8 @@ func (cn *conn) begin() {
 }
 
 // stream sends the hello and the backlog, then hands the writing to the
-// hub and the writer (kick), and reads the client's messages until the
-// connection ends. The hello is a client's first message, even when the
+// hub and the writer (internal/ondemand), and reads the client's messages
+// until the connection ends. The hello is a client's first message, even when the
 // client sent one right behind the upgrade, which the reader would
 // answer: the reader starts once it is out.
 func (cn *conn) stream() error {
@@ -145,77 +136,29 @@ func (cn *conn) stream() error {
 		return err
 	}
 	cn.sub.Backlog = nil // sent: let it go
+	cn.writer.Write = cn.writeWaiting
+	cn.writer.Stop = func() { cn.c.CloseNow() } // which ends the reader
 	cn.h.pings.add(cn)
-	cn.sub.SetWake(cn.kick)
+	cn.sub.SetWake(cn.writer.Kick)
 	cn.sub.SetDirect(cn.direct) // from now on, the hub writes what it can itself
-	cn.mu.Lock()
-	cn.writable = true
-	cn.mu.Unlock()
-	cn.kick() // for what queued while the hello and the backlog went out
+	cn.writer.Open()            // and writes what queued while the hello and the backlog went out
 	return cn.read()
 }
 
-// kick has the writer write what waits: events queued, a rest the hub
-// left, a ping due. It starts one, unless one runs: that one writes it.
-// It never waits: the hub and the pinger call it.
-func (cn *conn) kick() {
-	cn.kicked.Store(true)
-	if !cn.running.CompareAndSwap(false, true) {
-		return // the writer running looks at kicked before it ends
-	}
-	cn.mu.Lock()
-	defer cn.mu.Unlock()
-	if !cn.writable {
-		// Before the hello is out (stream kicks once it is), or at the end,
-		// which writes nothing more.
-		cn.running.Store(false)
-		return
-	}
-	cn.writers.Add(1)
-	go cn.writeQueued()
-}
-
-// writeQueued is the writer: it writes what waits until nothing does, and
-// ends. A write that fails, or a panic, which it recovers and logs, ends
-// the stream: it closes the connection, which ends the reader, and the
-// stream's end says why (writeErr). It then stays running: no other writer
-// starts.
-func (cn *conn) writeQueued() {
-	defer cn.writers.Done()
+// writeWaiting is the writer's (ondemand.Writer): it writes what queued,
+// what the hub left, and a ping when one is due. A panic of its own is
+// recovered and logged here, and ends this stream alone.
+func (cn *conn) writeWaiting() (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			cn.h.log.Error("panic in a WebSocket's writer", "panic", v, "stack", string(debug.Stack()))
-			cn.fail(errPanic)
+			cn.h.log.Error("panic in a WebSocket's writer", "transport", "ws", "remote", cn.remote, "client", cn.from,
+				"panic", v, "stack", string(debug.Stack()))
+			cn.panicked.Store(true)
+			err = errPanic
 		}
 	}()
 	var queued [16]*feed.Frame // what queued up, when it fits: most often one event
-	for {
-		for cn.kicked.Swap(false) {
-			if err := cn.pushQueued(queued[:0]); err != nil {
-				cn.fail(err)
-				return
-			}
-		}
-		cn.running.Store(false)
-		// A kick between the Swap and the Store found a writer running:
-		// this one goes on for it, unless another kick started one since.
-		if !cn.kicked.Load() || !cn.running.CompareAndSwap(false, true) {
-			return
-		}
-	}
-}
-
-// fail ends the stream for err, a writer's: it closes the connection,
-// which ends the reader. Once the end has begun, a write that fails is
-// one that the end's close broke, and says nothing of why: a panic still
-// does.
-func (cn *conn) fail(err error) {
-	cn.mu.Lock()
-	if cn.writable || errors.Is(err, errPanic) {
-		cn.writeErr = err
-	}
-	cn.mu.Unlock()
-	cn.c.CloseNow()
+	return cn.pushQueued(queued[:0])
 }
 
 // end stops what begin and stream started, once the reader returned err,
@@ -227,22 +170,20 @@ func (cn *conn) end(err error) error {
 	cause := cn.sub.Err()
 	cn.sub.SetDirect(nil) // no write of the hub's under way, nor to come
 	cn.h.pings.remove(cn)
-	cn.mu.Lock()
-	cn.writable = false // no writer starts from now on
-	cn.mu.Unlock()
+	cn.writer.Close() // no writer starts from now on
 	if stop := cn.stopWatch; stop != nil {
 		cn.stopWatch = nil
 		stop() // let the watcher finish its goodbye, if the delivery ended
 	}
 	cn.c.CloseNow() // unblock a writer
-	cn.writers.Wait()
+	cn.writer.Wait()
 	switch {
-	case errors.Is(err, errPanic), errors.Is(cn.writeErr, errPanic):
+	case errors.Is(err, errPanic), cn.panicked.Load():
 		return errPanic
 	case cause != nil:
 		return cause // a write error, if any, came from the watcher's close
-	case cn.writeErr != nil:
-		return cn.writeErr
+	case cn.writer.Err() != nil:
+		return cn.writer.Err()
 	case cn.beat.gone.Load():
 		return fmt.Errorf("%w: no pong within %v", ErrPeerGone, cn.h.opts.Ping)
 	}
@@ -283,7 +224,7 @@ func (cn *conn) push(msg []byte, events []*feed.Frame) error {
 //
 // It runs on the publisher's goroutine, which serves every client: a
 // panic of its own is recovered and logged here, and ends this stream
-// alone (a writer starts, and ends the stream with errPanic). The event it was
+// alone (the writer ends the stream with errPanic). The event it was
 // writing is lost with the connection; the client resumes after the
 // last one it got.
 func (cn *conn) direct(f *feed.Frame) (taken, wake bool) {

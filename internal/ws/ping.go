@@ -119,7 +119,7 @@ func (p *pinger) tick() (gone []*conn) {
 			continue
 		}
 		b.due.Store(true)
-		cn.kick()
+		cn.writer.Kick()
 	}
 	return gone
 }

@@ -66,7 +66,7 @@ func TestLatePongIsNotTakenForTheNextPing(t *testing.T) {
 func TestTickMarksGoneUnderItsLock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := &pinger{every: time.Hour}
-		ended, open := &conn{}, &conn{} // not writable: a tick's kick starts no writer
+		ended, open := &conn{}, &conn{} // their writers not open: a tick's kick starts none
 		p.add(ended)
 		p.add(open)
 		for _, cn := range []*conn{ended, open} {
