@@ -124,9 +124,9 @@ func (cn *conn) begin() {
 
 // stream sends the hello and the backlog, then hands the writing to the
 // hub and the writer (internal/ondemand), and reads the client's messages
-// until the connection ends. The hello is a client's first message, even when the
-// client sent one right behind the upgrade, which the reader would
-// answer: the reader starts once it is out.
+// until the connection ends. The hello is a client's first message, even
+// when the client sent one right behind the upgrade, which the reader
+// would answer: the reader starts once it is out.
 func (cn *conn) stream() error {
 	hello, err := json.Marshal(cn.sub.Hello)
 	if err != nil {
