@@ -15,17 +15,12 @@ import (
 	"sync/atomic"
 )
 
-// Writer runs write on a goroutine of its own whenever it is kicked, one
-// goroutine at a time. Its zero value is closed: kicks are kept until
-// Open. Set Write and Stop before Open.
+// Writer runs a write on a goroutine of its own whenever it is kicked,
+// one goroutine at a time. Its zero value is closed: kicks are kept until
+// Open.
 type Writer struct {
-	// Write writes what waits. An error from it ends the writing: Stop is
-	// called, and no writer runs again.
-	Write func() error
-	// Stop ends the stream once a write failed (closes its connection,
-	// or stops its read), on the writer's goroutine. It must not wait for
-	// the writer.
-	Stop func()
+	write func() error // writes what waits (Open)
+	stop  func()       // ends the stream once a write failed (Open)
 
 	// kicked: something waits, which a writer running, or the one Kick
 	// starts, will write. running: a writer runs, or one failed and no
@@ -37,10 +32,14 @@ type Writer struct {
 	err             error          // why a writer failed while open
 }
 
-// Open lets writers start, and starts one for what was kicked before.
-func (w *Writer) Open() {
+// Open lets writers start, each calling write until nothing waits, and
+// starts one for what was kicked before. An error from write ends the
+// writing: stop is called, on the writer's goroutine, to end the stream
+// (close its connection, or stop its read; it must not wait for the
+// writer), and no writer runs again.
+func (w *Writer) Open(write func() error, stop func()) {
 	w.mu.Lock()
-	w.open = true
+	w.write, w.stop, w.open = write, stop, true
 	w.mu.Unlock()
 	w.Kick()
 }
@@ -67,7 +66,7 @@ func (w *Writer) run() {
 	defer w.writers.Done()
 	for {
 		for w.kicked.Swap(false) {
-			if err := w.Write(); err != nil {
+			if err := w.write(); err != nil {
 				w.fail(err)
 				return // still running: no other writer starts
 			}
@@ -90,7 +89,7 @@ func (w *Writer) fail(err error) {
 		w.err = err
 	}
 	w.mu.Unlock()
-	w.Stop()
+	w.stop()
 }
 
 // Close lets no writer start from now on; a write that fails after it is

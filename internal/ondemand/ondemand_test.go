@@ -21,13 +21,13 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestOpenAndClose(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var writes atomic.Int32
-		w := &ondemand.Writer{Write: func() error { writes.Add(1); return nil }, Stop: func() { t.Error("Stop called") }}
+		w := new(ondemand.Writer)
 		w.Kick()
 		synctest.Wait()
 		if n := writes.Load(); n != 0 {
 			t.Fatalf("%d writes before Open, want 0", n)
 		}
-		w.Open()
+		w.Open(func() error { writes.Add(1); return nil }, func() { t.Error("stop called") })
 		synctest.Wait()
 		if n := writes.Load(); n != 1 {
 			t.Fatalf("%d writes after Open, want 1: the kick before it", n)
@@ -53,8 +53,8 @@ func TestKicksAreNeverLost(t *testing.T) {
 		seen    atomic.Int64 // the number of kicks before the last write began
 		kicks   atomic.Int64
 	)
-	w := &ondemand.Writer{Stop: func() { t.Error("Stop called") }}
-	w.Write = func() error {
+	w := new(ondemand.Writer)
+	write := func() error {
 		if inWrite.Add(1) != 1 {
 			t.Error("two writes at once")
 		}
@@ -62,7 +62,7 @@ func TestKicksAreNeverLost(t *testing.T) {
 		inWrite.Add(-1)
 		return nil
 	}
-	w.Open()
+	w.Open(write, func() { t.Error("stop called") })
 	defer func() {
 		w.Close()
 		w.Wait()
@@ -84,14 +84,14 @@ func TestKicksAreNeverLost(t *testing.T) {
 	}
 }
 
-// A write that fails ends the writing: Stop is called once, Err says why,
+// A write that fails ends the writing: stop is called once, Err says why,
 // and no writer runs again. One that fails after Close is not kept.
 func TestFailedWrite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		boom := errors.New("boom")
 		var writes, stops atomic.Int32
-		w := &ondemand.Writer{Write: func() error { writes.Add(1); return boom }, Stop: func() { stops.Add(1) }}
-		w.Open()
+		w := new(ondemand.Writer)
+		w.Open(func() error { writes.Add(1); return boom }, func() { stops.Add(1) })
 		synctest.Wait()
 		w.Kick()
 		synctest.Wait()
@@ -103,9 +103,8 @@ func TestFailedWrite(t *testing.T) {
 	})
 	synctest.Test(t, func(t *testing.T) {
 		closed := make(chan struct{})
-		w := &ondemand.Writer{Stop: func() {}}
-		w.Write = func() error { <-closed; return errors.New("broken by the close") }
-		w.Open()
+		w := new(ondemand.Writer)
+		w.Open(func() error { <-closed; return errors.New("broken by the close") }, func() {})
 		synctest.Wait() // the writer waits in its write
 		w.Close()
 		close(closed) // what unblocks a write: a deadline, a closed connection

@@ -145,7 +145,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type stream struct {
 	h      *handler
 	body   body
-	gone   <-chan struct{} // closed by net/http when the client went away, on a connection not hijacked (else nil: see left)
+	gone   <-chan struct{} // closed by net/http when the client went away, on a connection not hijacked (else nil: listen returns errGone)
 	sub    *feed.Subscription
 	sent   func(events, eventBytes, written int) // the Meter's
 	done   func()                                // the Meter's: the answer is finished
@@ -163,11 +163,9 @@ type stream struct {
 
 	// On a hijacked connection (listen): the writer, which runs while
 	// there is something to write; idle and owed are the clock's (tick):
-	// nothing written since the last tick, and a heartbeat owed; left: the
-	// client went away, listen's read failed.
+	// nothing written since the last tick, and a heartbeat owed.
 	writer     ondemand.Writer
 	idle, owed atomic.Bool
-	left       bool
 }
 
 // open subscribes the client, puts together what the stream writes first
@@ -313,13 +311,13 @@ func (s *stream) run() error {
 // waits and ends (internal/ondemand). The read ends too when the delivery
 // ends (see start: the stream then says goodbye) or a writer failed.
 func (s *stream) listen(c *chunked) error {
-	s.writer.Write = s.writeWaiting
-	s.writer.Stop = c.stopReading
 	s.sub.SetWake(s.writer.Kick)
 	s.sub.SetDirect(s.direct) // from now on, the hub writes what it can itself
 	s.h.clock.call(s)
 	defer s.stopWriter(c) // a panic too leaves no writer behind
-	s.writer.Open()       // and writes what queued while the first flush went out
+	// And writes what queued while the first flush went out; a write that
+	// fails ends the read.
+	s.writer.Open(s.writeWaiting, c.stopReading)
 
 	b := make([]byte, 64)
 	for {
@@ -339,8 +337,7 @@ func (s *stream) listen(c *chunked) error {
 	case werr != nil:
 		return werr
 	}
-	s.left = true
-	return errGone
+	return errGone // no goodbye for a client that left (finish)
 }
 
 // stopWriter ends listen's writing: no tick, no writer from now on, and
@@ -481,9 +478,6 @@ func (s *stream) finish() {
 	case <-s.gone:
 		return // no goodbye for a client that left
 	default:
-		if s.left {
-			return
-		}
 	}
 	// A client cut off for being slow gets its goodbye, and, like one at
 	// a shutdown, all that a simulated network still holds back for it:

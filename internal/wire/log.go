@@ -74,8 +74,8 @@ type networkEntry struct {
 }
 
 // Frame logs a frame the browser hides: kind "heartbeat", "ping" or
-// "pong", sent ("out") or received ("in") at at, size bytes on the wire, and for
-// a pong the round trip.
+// "pong", sent ("out") or received ("in") at at, size bytes on the wire,
+// and for a pong the round trip.
 func (l *Log) Frame(transport, kind, dir string, at time.Time, size int, rtt time.Duration) {
 	e := frameEntry{
 		entryHead: entryHead{TS: at.UnixMicro(), Transport: transport, Kind: kind},

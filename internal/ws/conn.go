@@ -136,12 +136,12 @@ func (cn *conn) stream() error {
 		return err
 	}
 	cn.sub.Backlog = nil // sent: let it go
-	cn.writer.Write = cn.writeWaiting
-	cn.writer.Stop = func() { cn.c.CloseNow() } // which ends the reader
 	cn.h.pings.add(cn)
 	cn.sub.SetWake(cn.writer.Kick)
 	cn.sub.SetDirect(cn.direct) // from now on, the hub writes what it can itself
-	cn.writer.Open()            // and writes what queued while the hello and the backlog went out
+	// And writes what queued while the hello and the backlog went out; a
+	// write that fails closes the connection, which ends the reader.
+	cn.writer.Open(cn.writeWaiting, func() { cn.c.CloseNow() })
 	return cn.read()
 }
 
