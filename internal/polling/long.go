@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
+	"net/http"
 	"time"
 
 	"transportlab/internal/feed"
+	"transportlab/internal/query"
 )
 
 // MaxWait bounds a long poll's wait. Proxies and browsers give up on a
@@ -18,16 +19,17 @@ const MaxWait = 60 * time.Second
 
 // IsLong reports whether a request to /poll is a long poll: it names a
 // wait. The server counts it as its own transport, longpoll.
-func IsLong(q url.Values) bool { return q.Has("wait") }
+func IsLong(r *http.Request) bool { return query.Has(r, "wait") }
 
 // ParseWait returns the wait=D of a poll's query (time.ParseDuration: 25s,
 // 500ms), or 0 for a short poll without one. A wait that is malformed, not
 // positive or longer than MaxWait is an error that says which.
-func ParseWait(q url.Values) (time.Duration, error) {
-	if !IsLong(q) {
+func ParseWait(r *http.Request) (time.Duration, error) {
+	w, ok := query.Lookup(r, "wait")
+	if !ok {
 		return 0, nil
 	}
-	d, err := time.ParseDuration(q.Get("wait"))
+	d, err := time.ParseDuration(w)
 	switch {
 	case err != nil:
 		return 0, errors.New("wait must be a duration such as 25s or 500ms")

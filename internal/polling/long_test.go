@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"testing/synctest"
@@ -200,8 +201,7 @@ func TestParseWait(t *testing.T) {
 		{"wait=61s", 0, false},
 		{"wait=1h", 0, false},
 	} {
-		q, _ := url.ParseQuery(tc.query)
-		got, err := polling.ParseWait(q)
+		got, err := polling.ParseWait(httptest.NewRequest(http.MethodGet, "/poll?"+tc.query, nil))
 		if got != tc.want || (err == nil) != tc.ok {
 			t.Errorf("ParseWait(%q) = %v, %v; want %v, ok %v", tc.query, got, err, tc.want, tc.ok)
 		}
@@ -237,7 +237,7 @@ func FuzzParseWait(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := polling.ParseWait(url.Values{"wait": {s}})
+		d, err := polling.ParseWait(&http.Request{URL: &url.URL{RawQuery: "wait=" + url.QueryEscape(s)}})
 		if err == nil && (d <= 0 || d > polling.MaxWait) {
 			t.Errorf("ParseWait(%q) = %v, nil: outside (0, %v]", s, d, polling.MaxWait)
 		}

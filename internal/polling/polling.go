@@ -88,13 +88,12 @@ func Handler(src Source, m Meter, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sent, done := m.Open(r)
 		defer done()
-		q := query.Of(r)
-		p, err := feed.ParsePosition(q.Get("since"), q.Get("epoch"))
+		p, err := feed.ParsePosition(query.Get(r, "since"), query.Get(r, "epoch"))
 		if err != nil {
 			httpjson.Error(w, http.StatusBadRequest, err)
 			return
 		}
-		wait, err := ParseWait(q)
+		wait, err := ParseWait(r)
 		if err != nil {
 			httpjson.Error(w, http.StatusBadRequest, err)
 			return

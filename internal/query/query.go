@@ -1,47 +1,75 @@
-// Package query parses a request's query string once, for every
-// middleware and handler that reads it. r.URL.Query() parses the raw query
-// again each time it is called, into a new map: a poll passes half a dozen
-// readers of its ?client= and ?wait= (the key check, the accounting, the
-// meter, the handler), and their parsing was most of what the server
-// allocated to answer it.
+// Package query reads a request's query string where it lies, in
+// r.URL.RawQuery, without parsing it into a map. r.URL.Query() parses the
+// whole query each time it is called, into a new map of new slices and
+// strings: a poll passes half a dozen readers of its ?client= and ?wait=
+// (the key check, the accounting, the meter, the handler), and that
+// parsing was most of what the server allocated to answer it.
 //
-// Parse goes first in the chain; everything below reads the query with Of.
+// Get, Has and Lookup answer exactly as r.URL.Query() would. The
+// queries this server's clients send (?since=12&epoch=e7f3&client=…) are
+// plain: no escapes, no '+', no ';'. Such a query is scanned in place and
+// nothing is allocated. Any other is parsed by net/url, as before.
 //
-//	r.Use(query.Parse)
-//	…
-//	id := query.Of(r).Get("client")
+//	id := query.Get(r, "client")
 package query
 
 import (
-	"context"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
-// parsed is a request's query, and the raw query it was parsed from.
-type parsed struct {
-	raw    string
-	values url.Values
+// Get returns the first value of key in r's query, or "": what
+// r.URL.Query().Get(key) returns.
+func Get(r *http.Request, key string) string {
+	v, _ := Lookup(r, key)
+	return v
 }
 
-// key is the context key of a request's parsed query.
-type key struct{}
-
-// Parse parses r's query once, for Of, and serves r with it.
-func Parse(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := &parsed{raw: r.URL.RawQuery, values: r.URL.Query()}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), key{}, p)))
-	})
+// Has reports whether r's query names key, with a value or without: what
+// r.URL.Query().Has(key) reports.
+func Has(r *http.Request, key string) bool {
+	_, ok := Lookup(r, key)
+	return ok
 }
 
-// Of returns r's query as r.URL.Query() does: the values Parse kept, or,
-// for a request that came another way (a handler tested alone) or whose
-// query was rewritten since, the query parsed now. The values are shared
-// by everything that serves r: read them, never change them.
-func Of(r *http.Request) url.Values {
-	if p, ok := r.Context().Value(key{}).(*parsed); ok && p.raw == r.URL.RawQuery {
-		return p.values
+// Lookup returns the first value of key in r's query, and whether the
+// query names key at all, with a value or without.
+func Lookup(r *http.Request, key string) (value string, ok bool) {
+	raw := r.URL.RawQuery
+	if !plain(raw) {
+		vs, ok := parsed(raw)[key]
+		if !ok {
+			return "", false
+		}
+		return vs[0], true
 	}
-	return r.URL.Query()
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if k, v, _ := strings.Cut(pair, "="); k == key && pair != "" {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// maxPlain is the longest query Lookup scans in place. net/url refuses a
+// query of more than 10,000 parameters, by default, and answers it with
+// no values at all; a query shorter than this cannot hold that many.
+const maxPlain = 10_000
+
+// plain reports whether raw reads the same unescaped as it is written, so
+// that each of its key=value pairs is what net/url would make of it: no
+// percent escapes, no '+' for a space, and no ';', which net/url refuses
+// as a separator (and drops the pair).
+func plain(raw string) bool {
+	return len(raw) < maxPlain && !strings.ContainsAny(raw, "%+;")
+}
+
+// parsed is raw's values as net/url parses them, for a query that is not
+// plain. A pair it cannot unescape is left out, as r.URL.Query() leaves it.
+func parsed(raw string) url.Values {
+	v, _ := url.ParseQuery(raw)
+	return v
 }

@@ -7,7 +7,6 @@ import (
 	"transportlab/internal/clientaddr"
 	"transportlab/internal/netsim"
 	"transportlab/internal/polling"
-	"transportlab/internal/query"
 	"transportlab/internal/socketio"
 	"transportlab/internal/wire"
 )
@@ -34,7 +33,7 @@ func (s *server) account(transport string) func(http.Handler) http.Handler {
 func (s *server) accountPolls(next http.Handler) http.Handler {
 	short, long := s.account(Poll)(next), s.account(LongPoll)(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if polling.IsLong(query.Of(r)) {
+		if polling.IsLong(r) {
 			long.ServeHTTP(w, r)
 			return
 		}

@@ -251,7 +251,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 		version uint64
 		has     bool // the page has a state: it waits for another
 	)
-	if v := query.Of(r).Get("version"); v != "" {
+	if v := query.Get(r, "version"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			httpjson.Error(w, http.StatusBadRequest, errors.New("version must be a whole number: the last one the page has"))
@@ -261,7 +261,7 @@ func (s *server) follow(w http.ResponseWriter, r *http.Request) {
 	}
 	// A restarted server counts versions from 1 again: a page's version
 	// may be the new server's by chance. Its epoch tells them apart.
-	if e := query.Of(r).Get("epoch"); e != "" && e != s.hub.Epoch() {
+	if e := query.Get(r, "epoch"); e != "" && e != s.hub.Epoch() {
 		has = false
 	}
 	// A follow request neither makes a page nor marks it seen: the

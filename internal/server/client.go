@@ -39,7 +39,7 @@ func (s *server) minted(id string) bool {
 
 // clientOf returns the page key r carries in ?client=, or "".
 func clientOf(r *http.Request) string {
-	return query.Of(r).Get("client")
+	return query.Get(r, "client")
 }
 
 // nameOf is how other pages see r's page: its public name, derived from

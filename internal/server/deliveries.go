@@ -7,7 +7,6 @@ import (
 
 	"transportlab/internal/feed"
 	"transportlab/internal/polling"
-	"transportlab/internal/query"
 )
 
 // How deliveries begin and end, per transport, for /metrics: a client
@@ -138,7 +137,7 @@ type pollSource struct {
 // Answered counts r's resume: every poll that sends the seq it saw last is one.
 func (ps pollSource) Answered(r *http.Request, p feed.Position, h feed.Hello) {
 	t := Poll
-	if polling.IsLong(query.Of(r)) {
+	if polling.IsLong(r) {
 		t = LongPoll
 	}
 	ps.s.ends[t].resume(p, h)

@@ -6,7 +6,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"transportlab/internal/polling"
-	"transportlab/internal/query"
 	"transportlab/internal/socketio"
 	"transportlab/internal/sse"
 	"transportlab/internal/wire"
@@ -25,7 +24,6 @@ func (s *server) routes(r chi.Router) {
 	page := noListings(http.FileServerFS(s.cfg.Page))
 
 	r.Use(s.cfg.TrustedProxies.Resolve) // who the client is: the socket, or what a trusted proxy says; before anything reads it
-	r.Use(query.Parse)                  // the query, parsed once for all that read it: ?client=, ?wait=, ?since=
 	r.Use(wire.Mark)                    // where each request begins and ends on its connection: whose bytes are whose
 	r.Use(goodNetwork)                  // no page's simulated network, until a transport's route claims the request
 	r.Use(recoverer(s.log))             // a panic answers 500 and is logged; the server goes on

@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 
 	"transportlab/internal/polling"
-	"transportlab/internal/query"
 	"transportlab/internal/wire"
 )
 
@@ -113,7 +112,7 @@ type pollMeter struct{ short, long meter }
 // Open counts r as a long poll when it names a wait, else as a short one:
 // the same rule as accountPolls, so its bytes and its counts agree.
 func (m pollMeter) Open(r *http.Request) (sent func(events, eventBytes, written int), done func()) {
-	if polling.IsLong(query.Of(r)) {
+	if polling.IsLong(r) {
 		return m.long.Open(r)
 	}
 	return m.short.Open(r)

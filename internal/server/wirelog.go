@@ -20,14 +20,13 @@ type wireAnswer struct {
 // wire answers GET /api/wire?client=ID&after=N: what the server logged on
 // the wire for that page after entry N, oldest first (see wire.Log).
 func (s *server) wire(w http.ResponseWriter, r *http.Request) {
-	q := query.Of(r)
-	id := q.Get("client")
+	id := query.Get(r, "client")
 	if id == "" {
 		httpjson.Error(w, http.StatusBadRequest, errors.New("client is required: the page's id"))
 		return
 	}
 	var after uint64
-	if v := q.Get("after"); v != "" {
+	if v := query.Get(r, "after"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
 			httpjson.Error(w, http.StatusBadRequest, errors.New("after must be an entry number (0 or more)"))

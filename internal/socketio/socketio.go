@@ -189,17 +189,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve answers r, or upgrades it to a WebSocket that carries a session,
 // which it returns for ServeHTTP to serve.
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, sent func(events, eventBytes, written int)) *wsStream {
-	q := query.Of(r)
-	if q.Get("EIO") != "4" {
+	if query.Get(r, "EIO") != "4" {
 		fail(w, errVersion)
 		return nil
 	}
-	t := q.Get("transport")
+	t := query.Get(r, "transport")
 	if t != transportPolling && t != transportWebSocket {
 		fail(w, errTransport)
 		return nil
 	}
-	sid := q.Get("sid")
+	sid := query.Get(r, "sid")
 	if sid == "" {
 		if r.Method != http.MethodGet {
 			fail(w, errHandshakeMethod)
@@ -231,14 +230,13 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, sent func(events
 // limits as it limits new streams. A session's polls and POSTs do not:
 // each poll waits for the feed, and a second one at once ends the session.
 func Opens(r *http.Request) bool {
-	q := query.Of(r)
-	return q.Get("sid") == "" || q.Get("transport") == transportWebSocket
+	return query.Get(r, "sid") == "" || Upgrades(r)
 }
 
 // Upgrades reports whether r asks for a WebSocket, which answers 101 and
 // then stays open.
 func Upgrades(r *http.Request) bool {
-	return query.Of(r).Get("transport") == transportWebSocket
+	return query.Get(r, "transport") == transportWebSocket
 }
 
 // handshake opens a session on long polling and answers with its open
@@ -274,7 +272,7 @@ func (h *handler) admit(w http.ResponseWriter, r *http.Request) (release func(),
 
 // open starts a session on transport t, for the client of r.
 func (h *handler) open(r *http.Request, t string, release func()) *session {
-	from := query.Of(r).Get("client")
+	from := query.Get(r, "client")
 	if h.opts.From != nil {
 		from = h.opts.From(r)
 	}

@@ -185,7 +185,7 @@ func (h *handler) open(w http.ResponseWriter, r *http.Request) *stream {
 		done()
 		return nil
 	}
-	s := &stream{h: h, sub: sub, sent: sent, done: done, remote: r.RemoteAddr, client: query.Of(r).Get("client")}
+	s := &stream{h: h, sub: sub, sent: sent, done: done, remote: r.RemoteAddr, client: query.Get(r, "client")}
 	if h.opts.Name != nil {
 		s.client = h.opts.Name(r)
 	}
@@ -600,12 +600,11 @@ func (s *stream) write(buf []byte) error {
 // EventSource sends the last id it saw in the Last-Event-ID header, which
 // then wins over the since= of the URL it keeps reusing.
 func position(r *http.Request) (feed.Position, error) {
-	q := query.Of(r)
-	since := q.Get("since")
+	since := query.Get(r, "since")
 	if id := r.Header.Get("Last-Event-ID"); id != "" {
 		since = id
 	}
-	return feed.ParsePosition(since, q.Get("epoch"))
+	return feed.ParsePosition(since, query.Get(r, "epoch"))
 }
 
 // closeReason says in a word why a stream ended, for the log.

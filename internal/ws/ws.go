@@ -180,13 +180,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // whether it did; when it could not, it answered or closed with the error.
 func (h *handler) open(w http.ResponseWriter, r *http.Request, cn *conn) bool {
 	opts := &h.opts
-	q := query.Of(r)
-	p, err := feed.ParsePosition(q.Get("since"), q.Get("epoch"))
+	p, err := feed.ParsePosition(query.Get(r, "since"), query.Get(r, "epoch"))
 	if err != nil {
 		httpjson.Error(w, http.StatusBadRequest, err)
 		return false
 	}
-	from := q.Get("client")
+	from := query.Get(r, "client")
 	if opts.From != nil {
 		from = opts.From(r)
 	}
