@@ -89,3 +89,14 @@ func FuzzGet(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkGet reads ?client= from the query of a poll, as half a dozen
+// readers of each poll do.
+func BenchmarkGet(b *testing.B) {
+	r := httptest.NewRequest(http.MethodGet, "/poll?since=12&epoch=e7f3a9c1&client=Hr3v-kq9zT2mWc8xLpQe4A", nil)
+	for b.Loop() {
+		if query.Get(r, "client") == "" {
+			b.Fatal("no client")
+		}
+	}
+}
