@@ -42,10 +42,11 @@ type Socket struct {
 	write func(fd uintptr) bool // w.try, made once: a method value allocates
 }
 
-// Of returns a Socket for c, or nil when c is no socket (a test's pipe).
+// Of returns a Socket for c, or nil when c is no socket (a test's pipe),
+// or a socket this system cannot write without waiting (see try).
 func Of(c net.Conn) *Socket {
 	sc, ok := c.(syscall.Conn)
-	if !ok {
+	if !ok || !canTry {
 		return nil
 	}
 	rc, err := sc.SyscallConn()
@@ -75,19 +76,6 @@ func (s *Socket) TryWrite(p []byte) (int, error) {
 		return n, ErrWouldBlock
 	}
 	return n, nil
-}
-
-// try is the one write, on the socket's descriptor; it never asks the
-// runtime to wait for the socket to be writable.
-func (s *Socket) try(fd uintptr) bool {
-	for {
-		n, err := syscall.Write(int(fd), s.p)
-		if err == syscall.EINTR {
-			continue
-		}
-		s.n, s.errno = max(n, 0), err
-		return true
-	}
 }
 
 // For returns c as a TryWriter: c itself when it is one (a counting or a
