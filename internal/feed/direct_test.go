@@ -3,6 +3,7 @@ package feed
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -375,4 +376,67 @@ func publishInBackground(h *Hub) <-chan error {
 		published <- err
 	}()
 	return published
+}
+
+// A fan-out reaches the subscriptions in the order they came, which is
+// what keeps it cheap (Hub.subs); one that ends hands its place to the
+// last. Close ends every one of them, though each cut moves another.
+func TestFanOutInTheOrderSubscriptionsCame(t *testing.T) {
+	h := NewHub(Config{})
+	defer h.Close()
+	var (
+		mu    sync.Mutex
+		order []int
+	)
+	const n = 20
+	subs := make([]*Subscription, n)
+	for i := range subs {
+		subs[i] = subscribe(t, h)
+		subs[i].SetDirect(func(*Frame) (taken, wake bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			order = append(order, i)
+			return true, false
+		})
+	}
+	fanOut := func() []int {
+		mu.Lock()
+		order = nil
+		mu.Unlock()
+		if _, err := h.Publish(Event{Kind: KindQuote}); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return order
+	}
+	want := make([]int, n)
+	for i := range want {
+		want[i] = i
+	}
+	if got := fanOut(); !slices.Equal(got, want) {
+		t.Fatalf("fan-out order %v, want %v", got, want)
+	}
+
+	subs[3].Close()
+	want = slices.Delete(want, n-1, n)
+	want[3] = n - 1
+	if got := fanOut(); !slices.Equal(got, want) {
+		t.Fatalf("after the 4th left: fan-out order %v, want %v", got, want)
+	}
+
+	h.Close()
+	for i, s := range subs {
+		if i == 3 {
+			continue
+		}
+		select {
+		case <-s.Done():
+		default:
+			t.Fatalf("subscription %d still delivers after Close", i)
+		}
+		if !errors.Is(s.Err(), ErrClosed) {
+			t.Errorf("subscription %d: Err() = %v, want ErrClosed", i, s.Err())
+		}
+	}
 }

@@ -50,7 +50,8 @@ func (h *Hub) Watch(ctx context.Context, timeout time.Duration) {
 func (h *Hub) cutStuck(before time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.subs {
+	for i := len(h.subs) - 1; i >= 0; i-- { // from the end: a cut moves the last one into its place
+		s := h.subs[i]
 		if since := s.writing.Load(); since != 0 && since-1 < int64(before) {
 			h.cut(s, ErrStuck)
 		}
