@@ -15,7 +15,6 @@ package query
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -38,11 +37,8 @@ func Has(r *http.Request, key string) bool {
 func Lookup(r *http.Request, key string) (value string, ok bool) {
 	raw := r.URL.RawQuery
 	if !plain(raw) {
-		vs, ok := parsed(raw)[key]
-		if !ok {
-			return "", false
-		}
-		return vs[0], true
+		q := r.URL.Query() // unescaped by net/url, as everywhere else
+		return q.Get(key), q.Has(key)
 	}
 	for raw != "" {
 		var pair string
@@ -68,11 +64,4 @@ func plain(raw string) bool {
 	// a byte at a time: a Get takes 43 ns, not 78 (BenchmarkGet).
 	return len(raw) < maxPlain &&
 		strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0 && strings.IndexByte(raw, ';') < 0
-}
-
-// parsed is raw's values as net/url parses them, for a query that is not
-// plain. A pair it cannot unescape is left out, as r.URL.Query() leaves it.
-func parsed(raw string) url.Values {
-	v, _ := url.ParseQuery(raw)
-	return v
 }
