@@ -15,7 +15,7 @@ import (
 	"net"
 	"net/http"
 
-	"transportlab/internal/nbwrite"
+	"transportlab/internal/rawsock"
 )
 
 // ResponseWriter is a ResponseWriter whose Hijack returns the connection
@@ -44,7 +44,7 @@ func (w *ResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	if n := brw.Reader.Buffered(); n > 0 {
 		ahead, _ := brw.Reader.Peek(n) // cannot fail: n bytes are buffered
-		c = &readAhead{Conn: c, ahead: append([]byte(nil), ahead...), try: nbwrite.For(c)}
+		c = &readAhead{Conn: c, ahead: append([]byte(nil), ahead...), try: rawsock.For(c)}
 	}
 	var out io.Writer = c
 	if w.Out != nil {
@@ -58,7 +58,7 @@ func (w *ResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 type readAhead struct {
 	net.Conn
 	ahead []byte
-	try   nbwrite.TryWriter // the connection, written without waiting; nil: it cannot be
+	try   rawsock.TryWriter // the connection, written without waiting; nil: it cannot be
 }
 
 func (c *readAhead) Read(p []byte) (int, error) {
@@ -74,10 +74,10 @@ func (c *readAhead) Read(p []byte) (int, error) {
 }
 
 // TryWrite writes without waiting, when the connection can
-// (nbwrite.TryWriter).
+// (rawsock.TryWriter).
 func (c *readAhead) TryWrite(p []byte) (int, error) {
 	if c.try == nil {
-		return 0, nbwrite.ErrWouldBlock
+		return 0, rawsock.ErrWouldBlock
 	}
 	return c.try.TryWrite(p)
 }

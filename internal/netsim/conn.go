@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"transportlab/internal/nbwrite"
+	"transportlab/internal/rawsock"
 )
 
 // Listen wraps ln so that every connection it accepts is a *Conn, on a good
@@ -24,7 +24,7 @@ func (l listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Conn{Conn: c, kick: make(chan struct{}, 1), closed: make(chan struct{})}, nil
+	return &Conn{Conn: c, try: rawsock.For(c), kick: make(chan struct{}, 1), closed: make(chan struct{})}, nil
 }
 
 // Conn is a connection whose writes cross a simulated Network: each waits
@@ -34,9 +34,10 @@ type Conn struct {
 	net.Conn
 
 	// Every write looks these up: atomics keep that cheap.
-	network atomic.Pointer[Network]        // what its writes cross; nil: a good network
-	line    atomic.Pointer[delayLine]      // holds writes back; nil until a delay is first asked for
-	socket  atomic.Pointer[nbwrite.Socket] // TryWrite's; nil until it first writes
+	network atomic.Pointer[Network]   // what its writes cross; nil: a good network
+	line    atomic.Pointer[delayLine] // holds writes back; nil until a delay is first asked for
+
+	try rawsock.TryWriter // the socket, written without waiting; nil: it cannot be
 
 	mu        sync.Mutex    // line's creation, member and deadline
 	member    *Network      // the network that may drop it; nil: none
@@ -126,21 +127,14 @@ func (c *Conn) WriteOrLose(p []byte, lost func(n int)) (int, error) {
 }
 
 // TryWrite writes what the socket takes of p now, without waiting
-// (nbwrite.TryWriter). A connection whose network delays it or stalls it
+// (rawsock.TryWriter). A connection whose network delays it or stalls it
 // now, or that a delay ever held back, takes nothing this way
-// (nbwrite.ErrWouldBlock): its writes wait out the network, with Write.
+// (rawsock.ErrWouldBlock): its writes wait out the network, with Write.
 func (c *Conn) TryWrite(p []byte) (int, error) {
-	if n := c.network.Load(); c.line.Load() != nil || n != nil && !n.clear() {
-		return 0, nbwrite.ErrWouldBlock
+	if n := c.network.Load(); c.try == nil || c.line.Load() != nil || n != nil && !n.clear() {
+		return 0, rawsock.ErrWouldBlock
 	}
-	s := c.socket.Load()
-	if s == nil {
-		if s = nbwrite.Of(c.Conn); s == nil {
-			return 0, nbwrite.ErrWouldBlock
-		}
-		c.socket.Store(s) // its writer is the connection's only one: no other to race
-	}
-	return s.TryWrite(p)
+	return c.try.TryWrite(p)
 }
 
 // waitStall waits until n's stall has ended, the one that holds at the

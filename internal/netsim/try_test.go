@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"transportlab/internal/nbwrite"
 	"transportlab/internal/netsim"
+	"transportlab/internal/rawsock"
 )
 
 // tcp returns a Conn over a loopback TCP connection, accepted through
@@ -48,7 +48,7 @@ func tryWrite(tb testing.TB, c *netsim.Conn, p []byte) bool {
 	switch {
 	case err == nil && n == len(p):
 		return true
-	case errors.Is(err, nbwrite.ErrWouldBlock) && n == 0:
+	case errors.Is(err, rawsock.ErrWouldBlock) && n == 0:
 		return false
 	}
 	tb.Fatalf("TryWrite(%q) = %d, %v", p, n, err)

@@ -13,11 +13,11 @@ import (
 const tcpUserTimeout = 0x12
 
 func setUserTimeout(c net.Conn, d time.Duration) error {
-	tc, ok := c.(*net.TCPConn)
+	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil
 	}
-	raw, err := tc.SyscallConn()
+	raw, err := sc.SyscallConn()
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ import (
 	"transportlab/internal/pagekey"
 	"transportlab/internal/pages"
 	"transportlab/internal/ratelimit"
+	"transportlab/internal/rawsock"
 	"transportlab/internal/sse"
 	"transportlab/internal/wire"
 	"transportlab/internal/ws"
@@ -250,7 +251,8 @@ func (s *server) wsOptions() ws.Options {
 // count every byte they move (internal/wire) and that cross each page's
 // simulated network (internal/netsim), the one below the other: the
 // server's writes are counted, then held back or stalled, then reach the
-// socket. Serve hs on the listener it returns.
+// socket, which is read and written with raw system calls
+// (internal/rawsock). Serve hs on the listener it returns.
 func Install(hs *http.Server, ln net.Listener) net.Listener {
-	return wire.Install(hs, netsim.Listen(ln))
+	return wire.Install(hs, netsim.Listen(rawsock.Listen(ln)))
 }

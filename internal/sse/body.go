@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"transportlab/internal/nbwrite"
+	"transportlab/internal/rawsock"
 	"transportlab/internal/wire"
 )
 
@@ -75,7 +75,7 @@ type chunked struct {
 	conn net.Conn
 	head []byte         // the response head, until the first flush sends it with its chunk
 	last int            // bytes the last flush put on the wire
-	now  nbwrite.Writer // writes without waiting for try, and keeps the rest for the next flush
+	now  rawsock.Writer // writes without waiting for try, and keeps the rest for the next flush
 }
 
 // frame puts the chunk framing around buf[headroom:], in place, and
@@ -167,7 +167,7 @@ func hijack(w http.ResponseWriter, r *http.Request) (_ *chunked, ok bool) {
 	// with the reader, as listen drops what comes later. Neither of
 	// net/http's buffers is kept.
 	brw.Reader.Discard(brw.Reader.Buffered())
-	return &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now()), now: nbwrite.NewWriter(conn)}, true
+	return &chunked{conn: conn, head: appendHead(nil, w.Header(), r.Close, time.Now()), now: rawsock.NewWriter(conn)}, true
 }
 
 // canHijack says whether the answer to r, with header h, is one the

@@ -34,7 +34,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"transportlab/internal/nbwrite"
+	"transportlab/internal/rawsock"
 )
 
 // Install makes every connection that hs serves from ln count the bytes
@@ -61,7 +61,7 @@ func (l listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	wc := &Conn{Conn: c, try: nbwrite.For(c)}
+	wc := &Conn{Conn: c, try: rawsock.For(c)}
 	wc.holder, _ = c.(holder)
 	return wc, nil
 }
@@ -77,7 +77,7 @@ type holder interface {
 type Conn struct {
 	net.Conn
 	holder holder            // the connection below (a netsim.Conn), when it may hold bytes back; else nil
-	try    nbwrite.TryWriter // the connection below, written without waiting (TryWrite); nil: it cannot be
+	try    rawsock.TryWriter // the connection below, written without waiting (TryWrite); nil: it cannot be
 
 	// Every read and write looks these up: atomics keep that cheap.
 	owner   atomic.Pointer[Exchange] // who writes: the request being answered, or the last one claimed
@@ -157,12 +157,12 @@ func (c *Conn) Write(p []byte) (int, error) {
 }
 
 // TryWrite writes what the connection below takes of p now, without
-// waiting, and counts it as Write does (nbwrite.TryWriter). A connection
-// below that cannot write so takes nothing (nbwrite.ErrWouldBlock).
+// waiting, and counts it as Write does (rawsock.TryWriter). A connection
+// below that cannot write so takes nothing (rawsock.ErrWouldBlock).
 func (c *Conn) TryWrite(p []byte) (int, error) {
 	tw := c.try
 	if tw == nil {
-		return 0, nbwrite.ErrWouldBlock
+		return 0, rawsock.ErrWouldBlock
 	}
 	x := c.owner.Load()
 	if x == nil {
@@ -173,7 +173,7 @@ func (c *Conn) TryWrite(p []byte) (int, error) {
 	if n < len(p) {
 		x.wrote(int64(n - len(p)))
 	}
-	if err != nil && !errors.Is(err, nbwrite.ErrWouldBlock) {
+	if err != nil && !errors.Is(err, rawsock.ErrWouldBlock) {
 		x.fail(err)
 	}
 	return n, err

@@ -8,7 +8,7 @@ import (
 	"runtime"
 	"testing"
 
-	"transportlab/internal/nbwrite"
+	"transportlab/internal/rawsock"
 	"transportlab/internal/transporttest"
 	"transportlab/internal/wsframe"
 )
@@ -154,7 +154,7 @@ func TestTryWriteFramesTakesAgainOnceTheRestIsWritten(t *testing.T) {
 // frame would wait behind that write, or cut into it.
 func TestTryWriteFramesDeclinesWhileAWriteIsUnderWay(t *testing.T) {
 	server, client := transporttest.TCPPair(t)
-	c := &gateConn{Conn: server, try: nbwrite.Of(server), entered: make(chan struct{}), release: make(chan struct{})}
+	c := &gateConn{Conn: server, try: rawsock.Wrap(server), entered: make(chan struct{}), release: make(chan struct{})}
 	var out wsframe.Out
 	out.On(c)
 	first, second := text(1, 100), text(2, 100)
@@ -183,7 +183,7 @@ func TestTryWriteFramesDeclinesWhileAWriteIsUnderWay(t *testing.T) {
 // release; TryWrite goes to the socket at once.
 type gateConn struct {
 	net.Conn
-	try              *nbwrite.Socket
+	try              *rawsock.Conn
 	entered, release chan struct{}
 }
 

@@ -27,7 +27,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"transportlab/internal/nbwrite"
+	"transportlab/internal/rawsock"
 )
 
 // Out is where every frame of a connection is written, whole: the
@@ -55,13 +55,13 @@ type Out struct {
 	done bool
 	// now writes without waiting for TryWriteFrames, and keeps what the
 	// connection did not take, which the next write sends first.
-	now nbwrite.Writer
+	now rawsock.Writer
 }
 
 // On is hijack.ResponseWriter's Out: o writes to c.
 func (o *Out) On(c net.Conn) io.Writer {
 	o.conn = c
-	o.now = nbwrite.NewWriter(c)
+	o.now = rawsock.NewWriter(c)
 	return o
 }
 
@@ -136,7 +136,7 @@ func (o *Out) WriteFrames(b []byte) error {
 // It does not take b, and the caller writes it later with WriteFrames,
 // when a write is under way or left, when a close frame went out or a
 // write failed, or when the connection cannot take b without waiting
-// (see nbwrite.Writer).
+// (see rawsock.Writer).
 func (o *Out) TryWriteFrames(b []byte) (taken, rest bool) {
 	if !o.mu.TryLock() { // a write under way: b would wait behind it
 		return false, false

@@ -1,4 +1,4 @@
-package nbwrite_test
+package rawsock_test
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"transportlab/internal/nbwrite"
+	"transportlab/internal/rawsock"
 	"transportlab/internal/transporttest"
 )
 
@@ -34,9 +34,9 @@ func stream(n int) []byte {
 // wrote, in order; once the peer has read, the socket takes writes again.
 func TestTryWriteTakesWhatFitsAndNeverWaits(t *testing.T) {
 	server, client := transporttest.TCPPair(t)
-	s := nbwrite.Of(server)
+	s := rawsock.Wrap(server)
 	if s == nil {
-		t.Fatal("Of(a TCP connection) = nil")
+		t.Fatal("Wrap(a TCP connection) = nil")
 	}
 	const chunk = 4096 + 17 // odd, so that a short write falls inside a chunk
 	all := stream(4 << 20)  // far more than the buffers hold
@@ -46,9 +46,9 @@ func TestTryWriteTakesWhatFitsAndNeverWaits(t *testing.T) {
 		n, err := s.TryWrite(p)
 		switch {
 		case err == nil && n == len(p):
-		case errors.Is(err, nbwrite.ErrWouldBlock) && n == 0:
+		case errors.Is(err, rawsock.ErrWouldBlock) && n == 0:
 			full++
-		case errors.Is(err, nbwrite.ErrWouldBlock) && n > 0 && n < len(p):
+		case errors.Is(err, rawsock.ErrWouldBlock) && n > 0 && n < len(p):
 			short++
 		default:
 			t.Fatalf("TryWrite(%d bytes) after %d = %d, %v", len(p), off, n, err)
@@ -75,11 +75,11 @@ func TestTryWriteTakesWhatFitsAndNeverWaits(t *testing.T) {
 	// that was not counted, so nothing more arrives before it.
 	p := all[off : off+chunk]
 	n, err := s.TryWrite(p)
-	for errors.Is(err, nbwrite.ErrWouldBlock) && n == 0 { // until the peer's ack frees the send buffer
+	for errors.Is(err, rawsock.ErrWouldBlock) && n == 0 { // until the peer's ack frees the send buffer
 		time.Sleep(time.Millisecond)
 		n, err = s.TryWrite(p)
 	}
-	if err != nil && !errors.Is(err, nbwrite.ErrWouldBlock) {
+	if err != nil && !errors.Is(err, rawsock.ErrWouldBlock) {
 		t.Fatalf("TryWrite after the peer read = %d, %v", n, err)
 	}
 	more := make([]byte, n)
@@ -93,12 +93,12 @@ func TestTryWriteTakesWhatFitsAndNeverWaits(t *testing.T) {
 
 // A connection with no socket below (a test's pipe) cannot be written
 // without waiting.
-func TestOfAPipeIsNil(t *testing.T) {
+func TestWrapAPipeIsNil(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	defer b.Close()
-	if s := nbwrite.Of(a); s != nil {
-		t.Errorf("Of(net.Pipe) = %v, want nil", s)
+	if s := rawsock.Wrap(a); s != nil {
+		t.Errorf("Wrap(net.Pipe) = %v, want nil", s)
 	}
 }
 
@@ -107,7 +107,7 @@ func TestOfAPipeIsNil(t *testing.T) {
 func TestTryWriteOnAClosedConnectionFails(t *testing.T) {
 	t.Run("closed", func(t *testing.T) {
 		server, _ := transporttest.TCPPair(t)
-		s := nbwrite.Of(server)
+		s := rawsock.Wrap(server)
 		server.Close()
 		n, err := s.TryWrite([]byte("after close"))
 		if n != 0 || !errors.Is(err, net.ErrClosed) {
@@ -116,22 +116,22 @@ func TestTryWriteOnAClosedConnectionFails(t *testing.T) {
 	})
 	t.Run("deadline", func(t *testing.T) {
 		server, _ := transporttest.TCPPair(t)
-		s := nbwrite.Of(server)
+		s := rawsock.Wrap(server)
 		server.SetWriteDeadline(time.Unix(1, 0))
 		n, err := s.TryWrite([]byte("after the deadline"))
-		if n != 0 || err == nil || errors.Is(err, nbwrite.ErrWouldBlock) {
+		if n != 0 || err == nil || errors.Is(err, rawsock.ErrWouldBlock) {
 			t.Errorf("TryWrite after the deadline = %d, %v, want 0 and an error other than ErrWouldBlock", n, err)
 		}
 	})
 	t.Run("reset by the peer", func(t *testing.T) {
 		server, client := transporttest.TCPPair(t)
-		s := nbwrite.Of(server)
+		s := rawsock.Wrap(server)
 		client.SetLinger(0) // close with a reset
 		client.Close()
 		p := []byte("to a peer gone")
 		for {
 			n, err := s.TryWrite(p)
-			if err == nil || errors.Is(err, nbwrite.ErrWouldBlock) {
+			if err == nil || errors.Is(err, rawsock.ErrWouldBlock) {
 				continue // the reset is not in yet
 			}
 			if n != 0 || !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
