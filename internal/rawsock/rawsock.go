@@ -182,12 +182,13 @@ func (x *call) do(rw func(func(fd uintptr) bool) error, f func(fd uintptr) bool,
 	return n, errno, err
 }
 
-// opError says what failed as net.TCPConn's Read and Write do: an error
-// of the RawConn's is already a *net.OpError, but of its own operation.
+// opError says what failed as net.TCPConn's Read and Write do. An error
+// of the RawConn's is already a *net.OpError, made for this call alone,
+// but of its own operation ("raw-read"): it is renamed, not made again.
 func (c *Conn) opError(op string, err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		err = oe.Err
+	if oe, ok := err.(*net.OpError); ok {
+		oe.Op = op
+		return oe
 	}
 	return &net.OpError{Op: op, Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
 }
