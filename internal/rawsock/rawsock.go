@@ -66,8 +66,8 @@ func (l listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rc := Wrap(c); rc != nil {
-		return rc, nil
+	if sc := Wrap(c); sc != nil {
+		return sc, nil
 	}
 	return c, nil
 }
