@@ -294,7 +294,8 @@ func TestHTTPServerOnListen(t *testing.T) {
 	if len(conns) != 1 {
 		t.Errorf("%d connections, want 1 kept alive", len(conns))
 	}
-	if c := <-conns; fmt.Sprintf("%T", c) != "*rawsock.Conn" {
+	c := <-conns
+	if _, ok := c.(*rawsock.Conn); !ok {
 		t.Errorf("the server's connection is a %T, want a *rawsock.Conn", c)
 	}
 }

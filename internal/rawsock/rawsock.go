@@ -83,18 +83,18 @@ type Conn struct {
 	// own lock only once the call is set up, so each side has a mutex of
 	// its own as well.
 	r, w call
+
+	// What the RawConn calls, on r and on w, made once: a method value
+	// allocates.
+	read, writeAll, writeOnce func(fd uintptr) bool
 }
 
 // call is one read or write: its buffer, and what the system calls did.
-// The funcs that the RawConn calls are made once: a method value
-// allocates.
 type call struct {
 	sync.Mutex
 	p     []byte
 	n     int
 	errno syscall.Errno
-
-	read, writeAll, writeOnce func(fd uintptr) bool
 }
 
 // Wrap returns a Conn on c, or nil when c is not a TCP connection, or
@@ -109,8 +109,8 @@ func Wrap(c net.Conn) *Conn {
 		return nil
 	}
 	sc := &Conn{TCPConn: tc, rc: rc}
-	sc.r.read = sc.r.readRaw
-	sc.w.writeAll, sc.w.writeOnce = sc.w.writeAllRaw, sc.w.writeOnceRaw
+	sc.read = sc.r.readRaw
+	sc.writeAll, sc.writeOnce = sc.w.writeAllRaw, sc.w.writeOnceRaw
 	return sc
 }
 
@@ -122,7 +122,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 	}
 	c.r.Lock()
 	defer c.r.Unlock()
-	n, errno, err := c.r.do(c.rc.Read, c.r.read, p)
+	n, errno, err := c.r.do(c.rc.Read, c.read, p)
 	switch {
 	case err != nil:
 		return 0, c.opError("read", err)
@@ -139,7 +139,7 @@ func (c *Conn) Read(p []byte) (int, error) {
 func (c *Conn) Write(p []byte) (int, error) {
 	c.w.Lock()
 	defer c.w.Unlock()
-	n, errno, err := c.w.do(c.rc.Write, c.w.writeAll, p)
+	n, errno, err := c.w.do(c.rc.Write, c.writeAll, p)
 	switch {
 	case err != nil:
 		return n, c.opError("write", err)
@@ -159,7 +159,7 @@ func (c *Conn) TryWrite(p []byte) (int, error) {
 		return 0, ErrWouldBlock
 	}
 	defer c.w.Unlock()
-	n, errno, err := c.w.do(c.rc.Write, c.w.writeOnce, p)
+	n, errno, err := c.w.do(c.rc.Write, c.writeOnce, p)
 	switch {
 	case err != nil: // closed, or a deadline passed
 		return 0, c.opError("write", err)
